@@ -1,0 +1,496 @@
+// Compiles Conditional Access policies into what evaluation needs: who they target, which sign-in contexts
+// they apply to (a box in the context space) and whether their grant enforces MFA. Rules and sources are in
+// docs/evaluation.md; the rule ids (R-…) in comments refer to that page.
+import {
+  APPLICATION_NAMES,
+  BUILT_IN_AUTHENTICATION_STRENGTHS,
+  CLIENT_APP_TYPE_NAMES,
+  PLATFORM_NAMES,
+  SINGLE_FACTOR_MODES,
+} from './catalog.js';
+import { type Box, type Dimension, Space } from './boxes.js';
+import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy, NamedLocation } from './graph-types.js';
+import { flags, listPhrase, normId, quote } from './ids.js';
+
+export type PolicyState = 'enabled' | 'reportOnly' | 'disabled';
+
+export function policyState(state: string): PolicyState {
+  if (state === 'enabled') return 'enabled';
+  if (state === 'enabledForReportingButNotEnforced') return 'reportOnly';
+  return 'disabled';
+}
+
+export type GrantEffect =
+  | { kind: 'mfa'; description: string }
+  | { kind: 'block'; description: string }
+  /** The grant can be satisfied without MFA; `alternatives` names how. */
+  | { kind: 'notMfa'; description: string; alternatives: string[] }
+  /** No grant control at all (session controls only). */
+  | { kind: 'none'; description: string };
+
+/** What the policy's application condition targets (R-APP-*). */
+export type PolicyTarget =
+  | { kind: 'apps' }
+  | { kind: 'userActions'; actions: string[] }
+  | { kind: 'authenticationContext'; references: string[] }
+  | { kind: 'nothing' };
+
+export interface CompiledUserScope {
+  includeAll: boolean;
+  includeNone: boolean;
+  includeUsers: Set<string>;
+  includeGroups: string[];
+  includeRoles: string[];
+  includeGuestTypes: Set<string>;
+  includeGuestTenantsEnumerated: boolean;
+  excludeUsers: Set<string>;
+  excludeGroups: string[];
+  excludeRoles: string[];
+  excludeGuestTypes: Set<string>;
+  excludeGuestTenantsEnumerated: boolean;
+}
+
+export interface CompiledPolicy {
+  policy: ConditionalAccessPolicy;
+  id: string;
+  name: string;
+  state: PolicyState;
+  users: CompiledUserScope;
+  target: PolicyTarget;
+  /** Contexts the policy applies to. */
+  box: Box;
+  grant: GrantEffect;
+  /** Per dimension, a phrase for the condition ("excludes trusted locations"); undefined = not narrowed. */
+  conditionPhrases: Array<string | undefined>;
+}
+
+export interface PolicySet {
+  space: Space;
+  policies: CompiledPolicy[];
+  namedLocations: Map<string, NamedLocation>;
+}
+
+export const CLIENT_APP_ATOMS = ['browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'];
+export const PLATFORM_ATOMS = ['android', 'iOS', 'windows', 'windowsPhone', 'macOS', 'linux', 'unknown'];
+const RISK_ATOMS = ['none', 'low', 'medium', 'high'];
+const INSIDER_RISK_ATOMS = ['none', 'minor', 'moderate', 'elevated'];
+const FLOW_ATOMS = ['none', 'deviceCodeFlow', 'authenticationTransfer'];
+/** Every app not named by any policy. */
+export const OTHER_APPS = '@otherApps';
+/** Every network location that is neither a trusted named location nor one some policy names. */
+export const ELSEWHERE = '@elsewhere';
+
+const APP_SPECIAL = new Set(['All', 'None']);
+
+function list(value: readonly string[] | null | undefined): string[] {
+  return (value ?? []).filter((v) => typeof v === 'string' && v.length > 0);
+}
+
+function has(values: readonly string[], wanted: string): boolean {
+  return values.some((v) => v.toLowerCase() === wanted.toLowerCase());
+}
+
+function normList(values: readonly string[] | null | undefined): string[] {
+  return list(values).map(normId);
+}
+
+function filterKey(kind: 'device' | 'app', rule: string): string {
+  return `${kind}:${rule.replace(/\s+/g, ' ').trim()}`;
+}
+
+/** Maps a client app type value to its atom (easSupported is Exchange ActiveSync, R-CLIENT-1). */
+function clientAppAtom(value: string): string | undefined {
+  if (value === 'easSupported' || value === 'exchangeActiveSync') return 'exchangeActiveSync';
+  if (value === 'browser' || value === 'mobileAppsAndDesktopClients' || value === 'other') return value;
+  return undefined;
+}
+
+function guestTypes(value: { guestOrExternalUserTypes?: string | null } | null | undefined): Set<string> {
+  return new Set(flags(value?.guestOrExternalUserTypes));
+}
+
+function compileUsers(policy: ConditionalAccessPolicy): CompiledUserScope {
+  const users = policy.conditions.users ?? {};
+  const includeUsers = list(users.includeUsers);
+  const includeGuestTypes = guestTypes(users.includeGuestsOrExternalUsers);
+  // Legacy value: "GuestsOrExternalUsers" in includeUsers means every guest/external type.
+  if (has(includeUsers, 'GuestsOrExternalUsers')) {
+    for (const t of ['internalGuest', 'b2bCollaborationGuest', 'b2bCollaborationMember', 'b2bDirectConnectUser', 'otherExternalUser', 'serviceProvider']) includeGuestTypes.add(t);
+  }
+  const excludeUsers = list(users.excludeUsers);
+  const excludeGuestTypes = guestTypes(users.excludeGuestsOrExternalUsers);
+  if (has(excludeUsers, 'GuestsOrExternalUsers')) {
+    for (const t of ['internalGuest', 'b2bCollaborationGuest', 'b2bCollaborationMember', 'b2bDirectConnectUser', 'otherExternalUser', 'serviceProvider']) excludeGuestTypes.add(t);
+  }
+  return {
+    includeAll: has(includeUsers, 'All'),
+    includeNone: has(includeUsers, 'None'),
+    includeUsers: new Set(includeUsers.filter((u) => !['All', 'None', 'GuestsOrExternalUsers'].includes(u)).map(normId)),
+    includeGroups: normList(users.includeGroups),
+    includeRoles: normList(users.includeRoles),
+    includeGuestTypes,
+    includeGuestTenantsEnumerated: users.includeGuestsOrExternalUsers?.externalTenants?.membershipKind === 'enumerated',
+    excludeUsers: new Set(excludeUsers.filter((u) => u !== 'GuestsOrExternalUsers').map(normId)),
+    excludeGroups: normList(users.excludeGroups),
+    excludeRoles: normList(users.excludeRoles),
+    excludeGuestTypes,
+    excludeGuestTenantsEnumerated: users.excludeGuestsOrExternalUsers?.externalTenants?.membershipKind === 'enumerated',
+  };
+}
+
+function compileTarget(policy: ConditionalAccessPolicy): PolicyTarget {
+  const apps = policy.conditions.applications ?? {};
+  const include = list(apps.includeApplications);
+  const actions = list(apps.includeUserActions);
+  const contexts = list(apps.includeAuthenticationContextClassReferences);
+  // R-APP-3: a policy on user actions or authentication contexts applies only when that action/context is
+  // requested, never to ordinary resource access.
+  if (include.length === 0 || has(include, 'None')) {
+    if (actions.length > 0) return { kind: 'userActions', actions };
+    if (contexts.length > 0) return { kind: 'authenticationContext', references: contexts };
+    return { kind: 'nothing' };
+  }
+  return { kind: 'apps' };
+}
+
+function strengthIsMfa(strength: AuthenticationStrengthPolicy): { mfa: boolean; singleFactor: string[] } {
+  // R-GRANT-4: a strength counts as MFA when Entra says it satisfies MFA and no allowed combination is a
+  // single factor on its own.
+  const singleFactor = strength.allowedCombinations.filter((combination) => {
+    const modes = combination.split(',').map((m) => m.trim()).filter(Boolean);
+    return modes.length === 1 && SINGLE_FACTOR_MODES.has(modes[0] as string);
+  });
+  const declared = strength.requirementsSatisfied;
+  const mfa = (declared === undefined || declared === null || declared === 'mfa') && singleFactor.length === 0 && strength.allowedCombinations.length > 0;
+  return { mfa, singleFactor };
+}
+
+const CONTROL_NAMES: Record<string, string> = {
+  mfa: 'MFA',
+  compliantDevice: 'a compliant device',
+  domainJoinedDevice: 'a hybrid-joined device',
+  approvedApplication: 'an approved client app',
+  compliantApplication: 'an app protection policy',
+  passwordChange: 'a password change',
+  block: 'block',
+};
+
+export function resolveStrength(
+  id: string,
+  strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>,
+): AuthenticationStrengthPolicy | undefined {
+  return strengths.get(normId(id));
+}
+
+function compileGrant(
+  policy: ConditionalAccessPolicy,
+  strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>,
+): GrantEffect {
+  const grant = policy.grantControls;
+  const controls = list(grant?.builtInControls).filter((c) => c !== 'unknownFutureValue');
+  const custom = list(grant?.customAuthenticationFactors);
+  const terms = list(grant?.termsOfUse);
+  const strengthRef = grant?.authenticationStrength ?? null;
+  // R-GRANT-5: block covers every context the policy applies to.
+  if (has(controls, 'block')) return { kind: 'block', description: 'blocks access' };
+  let strengthMfa = false;
+  let strengthProblem: string | undefined;
+  let strengthName = '';
+  if (strengthRef) {
+    const strength = resolveStrength(strengthRef.id, strengths);
+    strengthName = quote(strength?.displayName ?? strengthRef.displayName, strengthRef.id);
+    if (!strength) strengthProblem = `authentication strength ${strengthName} could not be resolved`;
+    else {
+      const check = strengthIsMfa(strength);
+      strengthMfa = check.mfa;
+      if (!check.mfa) {
+        strengthProblem =
+          check.singleFactor.length > 0
+            ? `authentication strength ${strengthName} allows single-factor ${listPhrase(check.singleFactor, 'or')}`
+            : `authentication strength ${strengthName} does not satisfy MFA`;
+      }
+    }
+  }
+  const requiresMfaControl = has(controls, 'mfa');
+  const total = controls.length + custom.length + terms.length + (strengthRef ? 1 : 0);
+  if (total === 0) return { kind: 'none', description: 'has no grant control (session controls only)' };
+  const operator = (grant?.operator ?? 'AND').toUpperCase();
+  const mfaBy = requiresMfaControl ? 'MFA' : strengthMfa ? `authentication strength ${strengthName}` : undefined;
+  if (operator === 'AND' || total === 1) {
+    // R-GRANT-1: under AND every control is required, so MFA (or an MFA strength) anywhere in it enforces MFA.
+    if (mfaBy) return { kind: 'mfa', description: `requires ${mfaBy}` };
+    const required = [...controls.map((c) => CONTROL_NAMES[c] ?? c), ...custom.map((c) => `custom control '${c}'`), ...terms.map(() => 'terms of use')];
+    return {
+      kind: 'notMfa',
+      description: strengthProblem ? `grant uses ${strengthProblem}` : `requires ${listPhrase(required)} but not MFA`,
+      alternatives: strengthProblem ? [strengthProblem] : required,
+    };
+  }
+  // R-GRANT-2/3: under OR, MFA is guaranteed only if every alternative is MFA.
+  const alternatives: string[] = [];
+  for (const c of controls) if (c !== 'mfa') alternatives.push(CONTROL_NAMES[c] ?? c);
+  for (const c of custom) alternatives.push(`custom control '${c}'`);
+  if (terms.length > 0) alternatives.push('accepting terms of use');
+  if (strengthRef && !strengthMfa) alternatives.push(strengthProblem ?? `authentication strength ${strengthName}`);
+  if (alternatives.length === 0 && mfaBy) return { kind: 'mfa', description: `requires ${mfaBy}` };
+  return {
+    kind: 'notMfa',
+    description: `grant is ${mfaBy ?? 'MFA'} OR ${listPhrase(alternatives, 'OR')}: ${listPhrase(alternatives, 'or')} satisfies it without MFA`,
+    alternatives,
+  };
+}
+
+interface Mentions {
+  apps: Set<string>;
+  locations: Set<string>;
+  deviceFilters: Set<string>;
+  appFilters: Set<string>;
+}
+
+function collectMentions(policies: readonly ConditionalAccessPolicy[]): Mentions {
+  const mentions: Mentions = { apps: new Set(), locations: new Set(), deviceFilters: new Set(), appFilters: new Set() };
+  for (const policy of policies) {
+    const apps = policy.conditions.applications;
+    for (const app of [...list(apps?.includeApplications), ...list(apps?.excludeApplications)]) {
+      if (!APP_SPECIAL.has(app)) mentions.apps.add(app);
+    }
+    const rule = apps?.applicationFilter?.rule;
+    if (rule) mentions.appFilters.add(filterKey('app', rule));
+    const locations = policy.conditions.locations;
+    for (const location of [...list(locations?.includeLocations), ...list(locations?.excludeLocations)]) {
+      if (location !== 'All' && location !== 'AllTrusted') mentions.locations.add(normId(location));
+    }
+    const device = policy.conditions.devices?.deviceFilter?.rule;
+    if (device) mentions.deviceFilters.add(filterKey('device', device));
+  }
+  return mentions;
+}
+
+export const DIM = {
+  app: 0,
+  clientApp: 1,
+  platform: 2,
+  location: 3,
+  signInRisk: 4,
+  userRisk: 5,
+  insiderRisk: 6,
+  authFlow: 7,
+} as const;
+const FIXED_DIMENSIONS = 8;
+
+function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLocation>): Space {
+  // Every trusted named location is an atom of its own so "AllTrusted" gaps can name them.
+  const locationAtoms = new Set(mentions.locations);
+  for (const [id, location] of locations) if (location.isTrusted) locationAtoms.add(id);
+  const dims: Dimension[] = [
+    { key: 'app', atoms: [...[...mentions.apps].sort(), OTHER_APPS] },
+    { key: 'clientApp', atoms: CLIENT_APP_ATOMS },
+    { key: 'platform', atoms: PLATFORM_ATOMS },
+    { key: 'location', atoms: [...[...locationAtoms].sort(), ELSEWHERE] },
+    { key: 'signInRisk', atoms: RISK_ATOMS },
+    { key: 'userRisk', atoms: RISK_ATOMS },
+    { key: 'insiderRisk', atoms: INSIDER_RISK_ATOMS },
+    { key: 'authFlow', atoms: FLOW_ATOMS },
+  ];
+  for (const key of [...mentions.deviceFilters].sort()) dims.push({ key, atoms: ['match', 'noMatch'] });
+  for (const key of [...mentions.appFilters].sort()) dims.push({ key, atoms: ['match', 'noMatch'] });
+  return new Space(dims);
+}
+
+function appName(app: string): string {
+  return APPLICATION_NAMES[app] ? APPLICATION_NAMES[app] : `app ${app}`;
+}
+
+function locationName(id: string, locations: ReadonlyMap<string, NamedLocation>): string {
+  if (id === ELSEWHERE) return 'any location that is not a named location';
+  const location = locations.get(id);
+  if (!location) return `location ${id} (no longer exists)`;
+  return `${location.isTrusted ? 'trusted location' : 'location'} '${location.displayName}'`;
+}
+
+function compileBox(
+  policy: ConditionalAccessPolicy,
+  space: Space,
+  locations: ReadonlyMap<string, NamedLocation>,
+): { box: Box; phrases: Array<string | undefined> } {
+  const box = space.full.slice();
+  const phrases: Array<string | undefined> = new Array(space.dimensions.length).fill(undefined);
+  const c = policy.conditions;
+
+  // Applications (R-APP-1, R-APP-2).
+  const include = list(c.applications?.includeApplications);
+  const exclude = list(c.applications?.excludeApplications);
+  if (include.length > 0 && !has(include, 'All')) {
+    box[DIM.app] = space.mask(DIM.app, include.filter((a) => !APP_SPECIAL.has(a)));
+    phrases[DIM.app] = `applies only to ${listPhrase(include.map(appName))}`;
+  }
+  if (exclude.length > 0) {
+    box[DIM.app] = (box[DIM.app] as bigint) & ~space.mask(DIM.app, exclude);
+    const excluded = `excludes ${listPhrase(exclude.map(appName))}`;
+    phrases[DIM.app] = phrases[DIM.app] ? `${phrases[DIM.app]} and ${excluded}` : excluded;
+  }
+  const appRule = c.applications?.applicationFilter?.rule;
+  if (appRule) {
+    const dim = space.dimensionIndex(filterKey('app', appRule));
+    const mode = c.applications?.applicationFilter?.mode === 'exclude' ? 'noMatch' : 'match';
+    box[dim] = space.mask(dim, [mode]);
+    phrases[dim] = `${mode === 'match' ? 'applies only to' : 'excludes'} apps matching filter '${appRule}'`;
+  }
+
+  // Client app types (R-CLIENT-1): empty or "all" means every client.
+  const clientTypes = list(c.clientAppTypes);
+  if (clientTypes.length > 0 && !has(clientTypes, 'all')) {
+    const atoms = clientTypes.map(clientAppAtom).filter((a): a is string => a !== undefined);
+    box[DIM.clientApp] = space.mask(DIM.clientApp, atoms);
+    phrases[DIM.clientApp] = `applies only to ${listPhrase([...new Set(atoms)].map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a))}`;
+  }
+
+  // Platforms (R-PLATFORM-1): a list without "all" leaves unknown platforms out.
+  const includePlatforms = list(c.platforms?.includePlatforms);
+  const excludePlatforms = list(c.platforms?.excludePlatforms);
+  if (includePlatforms.length > 0 && !has(includePlatforms, 'all')) {
+    box[DIM.platform] = space.mask(DIM.platform, includePlatforms);
+    phrases[DIM.platform] = `applies only to ${listPhrase(includePlatforms.map((p) => PLATFORM_NAMES[p] ?? p))}`;
+  }
+  if (excludePlatforms.length > 0) {
+    box[DIM.platform] = (box[DIM.platform] as bigint) & ~space.mask(DIM.platform, excludePlatforms);
+    const excluded = `excludes ${listPhrase(excludePlatforms.map((p) => PLATFORM_NAMES[p] ?? p))}`;
+    phrases[DIM.platform] = phrases[DIM.platform] ? `${phrases[DIM.platform]} and ${excluded}` : excluded;
+  }
+
+  // Locations (R-LOCATION-1/2): AllTrusted = every trusted named location.
+  const locationAtoms = space.dimensions[DIM.location]?.atoms ?? [];
+  const trustedAtoms = locationAtoms.filter((a) => locations.get(a)?.isTrusted === true);
+  const expandLocations = (values: string[]): string[] =>
+    values.flatMap((v) => (v === 'All' ? [...locationAtoms] : v === 'AllTrusted' ? trustedAtoms : [normId(v)]));
+  const includeLocations = list(c.locations?.includeLocations);
+  const excludeLocations = list(c.locations?.excludeLocations);
+  const describeLocations = (values: string[]): string =>
+    listPhrase(values.map((v) => (v === 'AllTrusted' ? 'all trusted locations' : v === 'All' ? 'all locations' : locationName(normId(v), locations))));
+  if (includeLocations.length > 0 && !has(includeLocations, 'All')) {
+    box[DIM.location] = space.mask(DIM.location, expandLocations(includeLocations));
+    phrases[DIM.location] = `applies only from ${describeLocations(includeLocations)}`;
+  }
+  if (excludeLocations.length > 0) {
+    box[DIM.location] = (box[DIM.location] as bigint) & ~space.mask(DIM.location, expandLocations(excludeLocations));
+    const excluded = `excludes ${describeLocations(excludeLocations)}${has(excludeLocations, 'AllTrusted') ? ' (AllTrusted)' : ''}`;
+    phrases[DIM.location] = phrases[DIM.location] ? `${phrases[DIM.location]} and ${excluded}` : excluded;
+  }
+
+  // Risk levels (R-RISK-1): a list narrows the policy to those levels.
+  const risk = (dim: number, values: string[], label: string): void => {
+    const levels = values.filter((v) => RISK_ATOMS.includes(v) || INSIDER_RISK_ATOMS.includes(v));
+    if (levels.length === 0) return;
+    box[dim] = space.mask(dim, levels);
+    phrases[dim] = `applies only at ${label} ${listPhrase(levels, 'or')}`;
+  };
+  risk(DIM.signInRisk, list(c.signInRiskLevels), 'sign-in risk');
+  risk(DIM.userRisk, list(c.userRiskLevels), 'user risk');
+  risk(DIM.insiderRisk, flags(c.insiderRiskLevels), 'insider risk');
+
+  // Authentication flows (R-FLOW-1).
+  const transfer = flags(c.authenticationFlows?.transferMethods);
+  if (transfer.length > 0) {
+    box[DIM.authFlow] = space.mask(DIM.authFlow, transfer);
+    phrases[DIM.authFlow] = `applies only to the ${listPhrase(transfer, 'or')} authentication flow`;
+  }
+
+  // Device filter (R-DEVICE-1): each distinct rule splits devices into matching and not matching.
+  const deviceRule = c.devices?.deviceFilter?.rule;
+  if (deviceRule) {
+    const dim = space.dimensionIndex(filterKey('device', deviceRule));
+    const mode = c.devices?.deviceFilter?.mode === 'exclude' ? 'noMatch' : 'match';
+    box[dim] = space.mask(dim, [mode]);
+    phrases[dim] = `${mode === 'match' ? 'applies only to' : 'excludes'} devices matching filter '${deviceRule}'`;
+  }
+  return { box, phrases };
+}
+
+export function strengthIndex(custom: readonly AuthenticationStrengthPolicy[]): Map<string, AuthenticationStrengthPolicy> {
+  const index = new Map<string, AuthenticationStrengthPolicy>();
+  for (const s of BUILT_IN_AUTHENTICATION_STRENGTHS) {
+    index.set(s.id, { ...s, allowedCombinations: [...s.allowedCombinations] });
+  }
+  for (const s of custom) index.set(normId(s.id), s);
+  return index;
+}
+
+export function compilePolicies(
+  policies: readonly ConditionalAccessPolicy[],
+  namedLocations: readonly NamedLocation[],
+  strengths: readonly AuthenticationStrengthPolicy[],
+): PolicySet {
+  const locations = new Map(namedLocations.map((l) => [normId(l.id), l]));
+  const space = buildSpace(collectMentions(policies), locations);
+  const strengthById = strengthIndex(strengths);
+  const compiled = policies.map((policy): CompiledPolicy => {
+    const { box, phrases } = compileBox(policy, space, locations);
+    return {
+      policy,
+      id: normId(policy.id),
+      name: policy.displayName,
+      state: policyState(policy.state),
+      users: compileUsers(policy),
+      target: compileTarget(policy),
+      box,
+      grant: compileGrant(policy, strengthById),
+      conditionPhrases: phrases,
+    };
+  });
+  return { space, policies: compiled, namedLocations: locations };
+}
+
+/** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
+export function describeContexts(set: PolicySet, box: Box): string {
+  const { space } = set;
+  const parts: string[] = [];
+  space.dimensions.forEach((dim, i) => {
+    const mask = box[i] as bigint;
+    if (space.isFull(i, mask)) return;
+    const atoms = space.atomsOf(i, mask);
+    const missing = space.atomsOf(i, (space.full[i] as bigint) & ~mask);
+    switch (i) {
+      case DIM.app:
+        parts.push(
+          atoms.includes(OTHER_APPS)
+            ? `to any app other than ${listPhrase(missing.map(appName), 'or')}`
+            : `to ${listPhrase(atoms.map(appName))}`,
+        );
+        break;
+      case DIM.clientApp:
+        parts.push(`with ${listPhrase(atoms.map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a), 'or')}`);
+        break;
+      case DIM.platform:
+        parts.push(`on ${listPhrase(atoms.map((a) => PLATFORM_NAMES[a] ?? a), 'or')}`);
+        break;
+      case DIM.location:
+        parts.push(
+          atoms.includes(ELSEWHERE) && missing.length < atoms.length
+            ? `from anywhere except ${listPhrase(missing.map((a) => locationName(a, set.namedLocations)), 'or')}`
+            : `from ${listPhrase(atoms.map((a) => locationName(a, set.namedLocations)), 'or')}`,
+        );
+        break;
+      case DIM.signInRisk:
+        parts.push(`at sign-in risk ${listPhrase(atoms, 'or')}`);
+        break;
+      case DIM.userRisk:
+        parts.push(`at user risk ${listPhrase(atoms, 'or')}`);
+        break;
+      case DIM.insiderRisk:
+        parts.push(`at insider risk ${listPhrase(atoms, 'or')}`);
+        break;
+      case DIM.authFlow:
+        parts.push(`using ${listPhrase(atoms.map((a) => (a === 'none' ? 'an ordinary sign-in flow' : `the ${a} flow`)), 'or')}`);
+        break;
+      default: {
+        const key = dim.key;
+        const rule = key.slice(key.indexOf(':') + 1);
+        const what = key.startsWith('device:') ? 'devices' : 'apps';
+        parts.push(atoms[0] === 'match' ? `from ${what} matching filter '${rule}'` : `from ${what} not matching filter '${rule}'`);
+      }
+    }
+  });
+  return parts.join(' ');
+}
+
+export const FIXED_DIMENSION_COUNT = FIXED_DIMENSIONS;

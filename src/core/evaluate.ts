@@ -1,0 +1,406 @@
+// Evaluates one snapshot: every admin against every policy, with a verdict, the gaps in words, and the
+// findings. Pure: the same snapshot and options always give the same report.
+import { ROLE, builtInRole } from './catalog.js';
+import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
+import {
+  type AdminState,
+  CoverageMemo,
+  type Gap,
+  type StateCoverage,
+  type UserContext,
+  adminStates,
+  explainGap,
+  guestTypesOf,
+  stateCoverage,
+  userScope,
+} from './coverage.js';
+import { isGuid, listPhrase, normId } from './ids.js';
+import {
+  type AdminEntry,
+  type AdminRoleSelection,
+  type DirectoryIndex,
+  type Inventory,
+  type RolePath,
+  buildInventory,
+  indexSnapshot,
+  resolveRole,
+} from './inventory.js';
+import { pimSettingFindings } from './pim-settings.js';
+import type { AdminOut, Finding, Report, RoleOut, Severity, Summary, Verdict } from './report.js';
+import { SEVERITY_ORDER } from './report.js';
+import type { TenantSnapshot } from './snapshot.js';
+
+export interface EvaluationOptions {
+  adminRoles: AdminRoleSelection;
+  /** Object ids, UPNs or group ids of break-glass / service accounts (MONITOR_EXCLUDED_ACCOUNTS). */
+  excludedAccounts: readonly string[];
+  globalAdminMin: number;
+  globalAdminMax: number;
+  /** Evaluation time (ISO); defaults to the snapshot's capture time so results are reproducible. */
+  now?: string;
+}
+
+export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = {
+  adminRoles: { mode: 'core', roleIds: [] },
+  excludedAccounts: [],
+  globalAdminMin: 2,
+  globalAdminMax: 8,
+};
+
+interface ExcludedMatcher {
+  ids: Set<string>;
+  upns: Set<string>;
+}
+
+function excludedMatcher(entries: readonly string[]): ExcludedMatcher {
+  const ids = new Set<string>();
+  const upns = new Set<string>();
+  for (const raw of entries) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    if (isGuid(entry)) ids.add(normId(entry));
+    else upns.add(entry.toLowerCase());
+  }
+  return { ids, upns };
+}
+
+function excludedBy(admin: AdminEntry, groups: ReadonlySet<string>, matcher: ExcludedMatcher, index: DirectoryIndex): string | undefined {
+  if (matcher.ids.has(admin.id)) return `object id ${admin.id}`;
+  if (admin.userPrincipalName && matcher.upns.has(admin.userPrincipalName.toLowerCase())) return `UPN ${admin.userPrincipalName}`;
+  for (const g of groups) if (matcher.ids.has(g)) return `group '${index.groups.get(g)?.displayName ?? g}'`;
+  return undefined;
+}
+
+function roleOut(p: RolePath): RoleOut {
+  return {
+    roleTemplateId: p.roleTemplateId,
+    roleName: p.roleName,
+    roleDefinitionId: p.roleDefinitionId,
+    roleKind: p.roleKind,
+    assignment: p.assignment,
+    permanent: p.permanent,
+    activatedNow: p.activatedNow,
+    startDateTime: p.startDateTime,
+    endDateTime: p.endDateTime,
+    via: p.via,
+    directoryScopeId: p.directoryScopeId,
+    scope: p.scope,
+  };
+}
+
+interface AdminEvaluation {
+  out: AdminOut;
+  coverages: StateCoverage[];
+  states: AdminState[];
+  user: UserContext;
+  entry: AdminEntry;
+}
+
+/** Groups referenced by policies whose membership the snapshot does not hold (and are not known deleted). */
+function unknownMembershipGroups(snapshot: TenantSnapshot, set: PolicySet): Set<string> {
+  const known = new Set(snapshot.groups.map((g) => normId(g.id)));
+  for (const id of snapshot.unresolvedObjectIds) known.add(normId(id));
+  const unknown = new Set<string>();
+  for (const p of set.policies) {
+    for (const g of [...p.users.includeGroups, ...p.users.excludeGroups]) if (!known.has(g)) unknown.add(g);
+  }
+  return unknown;
+}
+
+function evaluateAdmin(
+  entry: AdminEntry,
+  snapshot: TenantSnapshot,
+  set: PolicySet,
+  memo: CoverageMemo,
+  index: DirectoryIndex,
+  matcher: ExcludedMatcher,
+  caAvailable: boolean,
+  unknownGroups: ReadonlySet<string>,
+  registration: Map<string, { registered: boolean | null; methods: string[] | null }>,
+  registrationAvailable: boolean,
+): AdminEvaluation {
+  const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
+  const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
+  const states = adminStates(entry.paths, baseGroups, index);
+  const sdEnabled = snapshot.securityDefaults?.isEnabled === true;
+  const coverages = states.map((state) => stateCoverage(set, memo, user, state, sdEnabled));
+
+  const gaps: Gap[] = [];
+  for (const coverage of coverages) for (const region of coverage.uncovered) gaps.push(explainGap(set, user, coverage, region, index));
+
+  // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
+  const doubtful = coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
+  let verdict: Verdict;
+  // Unprotected = in every role state, no context at all is covered.
+  const anyCovered = coverages.some((c) => !isFull(c, set));
+  if (!caAvailable && !coverages.some((c) => c.securityDefaults)) {
+    verdict = 'unknown';
+    gaps.unshift({ summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' });
+  } else if (doubtful.length > 0) {
+    verdict = 'unknown';
+    const names = [...new Set(doubtful.map((p) => `'${p.name}'`))];
+    gaps.unshift({
+      summary: `membership of a group excluded by ${listPhrase(names)} could not be read, so it is unknown whether ${names.length > 1 ? 'they apply' : 'it applies'} to this admin`,
+      policyIds: [...new Set(doubtful.map((p) => p.policy.id))],
+      state: null,
+      contexts: '',
+      kind: 'unknown',
+    });
+  } else if (gaps.length === 0) verdict = 'protected';
+  else if (!anyCovered) verdict = 'unprotected';
+  else verdict = 'partial';
+
+  const covering = new Set<string>();
+  for (const c of coverages) for (const p of c.covering) covering.add(p.policy.id);
+  const would = new Map<string, { policyId: string; displayName: string; state: string }>();
+  for (const p of set.policies) {
+    if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    if (states.some((s) => userScope(p.users, user, s) === 'in')) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
+  }
+  const reg = registration.get(entry.id);
+  const out: AdminOut = {
+    id: entry.id,
+    userPrincipalName: entry.userPrincipalName,
+    displayName: entry.displayName,
+    accountEnabled: entry.accountEnabled,
+    userType: entry.userType,
+    verdict,
+    mfaRegistered: registrationAvailable ? (reg?.registered ?? null) : null,
+    methodsRegistered: registrationAvailable ? (reg?.methods ?? null) : null,
+    roles: entry.paths.map(roleOut),
+    gaps: gaps.map((g) => ({ summary: g.summary, policyIds: g.policyIds.map((id) => set.policies.find((p) => p.id === id)?.policy.id ?? id), state: g.state, contexts: g.contexts })),
+    coveringPolicyIds: [...covering].sort(),
+    wouldCoverIfEnabled: [...would.values()],
+  };
+  const excluded = excludedBy(entry, baseGroups, matcher, index);
+  if (excluded) {
+    out.excludedBy = excluded;
+    out.coverageIfNotExcluded = verdict as Exclude<Verdict, 'excluded'>;
+    out.verdict = 'excluded';
+  }
+  return { out, coverages, states, user, entry };
+}
+
+/** True when nothing at all is covered in this state. */
+function isFull(c: StateCoverage, set: PolicySet): boolean {
+  const region = c.uncovered[0];
+  return c.uncovered.length === 1 && region !== undefined && region.every((mask, i) => mask === set.space.full[i]);
+}
+
+function registrationIndex(snapshot: TenantSnapshot): Map<string, { registered: boolean | null; methods: string[] | null }> {
+  const index = new Map<string, { registered: boolean | null; methods: string[] | null }>();
+  for (const r of snapshot.registrationDetails) index.set(normId(r.id), { registered: r.isMfaRegistered ?? null, methods: r.methodsRegistered ?? null });
+  return index;
+}
+
+function finding(type: string, severity: Severity, subjectId: string, message: string, extra: Partial<Finding> = {}, detail = ''): Finding {
+  return { type, severity, subjectId, message, fingerprint: [type, subjectId, detail].filter(Boolean).join(':'), ...extra };
+}
+
+function who(a: { userPrincipalName: string | null; displayName: string | null; id: string }): string {
+  return a.userPrincipalName ?? a.displayName ?? a.id;
+}
+
+export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = DEFAULT_EVALUATION_OPTIONS): Report {
+  const index = indexSnapshot(snapshot);
+  const inventory = buildInventory(snapshot, options.adminRoles, index);
+  const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies);
+  const memo = new CoverageMemo(set);
+  const matcher = excludedMatcher(options.excludedAccounts);
+  const caAvailable = snapshot.dataSources.conditionalAccess?.state !== 'unavailable';
+  const registrationAvailable = snapshot.dataSources.registration?.state !== 'unavailable';
+  const unknownGroups = snapshot.dataSources.groupMembers?.state === 'unavailable'
+    ? new Set(set.policies.flatMap((p) => [...p.users.includeGroups, ...p.users.excludeGroups]))
+    : unknownMembershipGroups(snapshot, set);
+  const registration = registrationIndex(snapshot);
+  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, caAvailable, unknownGroups, registration, registrationAvailable));
+
+  // Potential admins are evaluated as if they had added themselves to the groups they own.
+  const potential = inventory.potentialAdmins.map((p) => {
+    const paths: RolePath[] = p.ownerOf.flatMap((o) =>
+      o.roles.map((roleName) => ({
+        roleTemplateId: '',
+        roleDefinitionId: '',
+        roleName,
+        roleKind: 'builtIn' as const,
+        assignment: 'eligible' as const,
+        permanent: false,
+        activatedNow: false,
+        startDateTime: null,
+        endDateTime: null,
+        via: { kind: 'pimGroup' as const, groupId: o.groupId, groupName: o.groupName },
+        directoryScopeId: '/',
+        scope: 'tenant' as const,
+        source: 'pim' as const,
+        activationKey: `member:${o.groupId}`,
+      })),
+    );
+    // Role ids for the owned groups' roles, from the members' paths of the same groups.
+    for (const path of paths) {
+      const twin = inventory.admins.flatMap((a) => a.paths).find((q) => q.via.groupId === path.via.groupId && q.roleName === path.roleName);
+      if (twin) Object.assign(path, { roleTemplateId: twin.roleTemplateId, roleDefinitionId: twin.roleDefinitionId, roleKind: twin.roleKind, directoryScopeId: twin.directoryScopeId, scope: twin.scope });
+    }
+    const evaluation = evaluateAdmin({ ...p, paths }, snapshot, set, memo, index, matcher, caAvailable, unknownGroups, registration, registrationAvailable);
+    evaluation.out.ownerOf = p.ownerOf;
+    evaluation.out.roles = [];
+    return evaluation;
+  });
+
+  const admins = evaluations.map((e) => e.out);
+  const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index);
+  const summary = summarize(admins, inventory, potential.length);
+  const coversAdmins = new Map<string, number>();
+  for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
+  return {
+    generatedAt: options.now ?? snapshot.capturedAt,
+    tenantId: snapshot.tenantId,
+    tenantName: snapshot.tenantName ?? null,
+    snapshotCapturedAt: snapshot.capturedAt,
+    monitoredRoles: [...inventory.monitoredRoleIds].map((id) => ({ roleTemplateId: id, roleName: resolveRole(id, index).roleName })).sort((a, b) => a.roleName.localeCompare(b.roleName)),
+    dataSources: snapshot.dataSources,
+    summary,
+    admins,
+    potentialAdmins: potential.map((p) => p.out),
+    workloadAdmins: inventory.workloadAdmins.map((w) => ({ id: w.id, displayName: w.displayName, appId: w.appId, roles: w.paths.map(roleOut) })),
+    unresolvedPrincipals: inventory.unresolved,
+    policies: set.policies.map((p) => ({
+      id: p.policy.id,
+      displayName: p.name,
+      state: p.policy.state,
+      enforcesMfa: p.grant.kind === 'mfa' || p.grant.kind === 'block',
+      grant: p.grant.description,
+      coversAdmins: coversAdmins.get(p.policy.id) ?? 0,
+    })),
+    securityDefaultsEnabled: snapshot.securityDefaults ? snapshot.securityDefaults.isEnabled : null,
+    findings,
+  };
+}
+
+function summarize(admins: AdminOut[], inventory: Inventory, potentialAdmins: number): Summary {
+  const count = (v: Verdict): number => admins.filter((a) => a.verdict === v).length;
+  const protectedRegistered = admins.filter((a) => a.verdict === 'protected' && a.mfaRegistered === true).length;
+  const notes: string[] = [];
+  const excluded = count('excluded');
+  if (excluded > 0) notes.push(`${excluded} excluded (break-glass) account${excluded > 1 ? 's are' : ' is'} counted as not protected, as Microsoft does.`);
+  const eligibleOnly = admins.filter((a) => a.roles.every((r) => r.assignment === 'eligible')).length;
+  if (eligibleOnly > 0) notes.push(`${eligibleOnly} admin${eligibleOnly > 1 ? 's hold' : ' holds'} roles only as PIM-eligible; Microsoft may count them differently.`);
+  const pimGroup = admins.filter((a) => a.roles.some((r) => r.via.kind === 'pimGroup')).length;
+  if (pimGroup > 0) notes.push(`${pimGroup} admin${pimGroup > 1 ? 's get' : ' gets'} a role through PIM for Groups; Secure Score is known to miscount these.`);
+  const unregistered = admins.filter((a) => a.verdict === 'protected' && a.mfaRegistered !== true).length;
+  if (unregistered > 0) notes.push(`${unregistered} protected admin${unregistered > 1 ? 's are' : ' is'} not (known to be) registered for MFA; Microsoft counts only admins both registered and protected.`);
+  return {
+    admins: admins.length,
+    protected: count('protected'),
+    partial: count('partial'),
+    unprotected: count('unprotected'),
+    excluded,
+    unknown: count('unknown'),
+    registered: admins.filter((a) => a.mfaRegistered === true).length,
+    potentialAdmins,
+    workloadAdmins: inventory.workloadAdmins.length,
+    secureScoreEstimate: admins.length === 0 ? 10 : Math.round((1000 * protectedRegistered) / admins.length) / 100,
+    secureScoreNotes: notes,
+  };
+}
+
+function collectFindings(
+  snapshot: TenantSnapshot,
+  options: EvaluationOptions,
+  inventory: Inventory,
+  evaluations: AdminEvaluation[],
+  potential: AdminEvaluation[],
+  set: PolicySet,
+  index: DirectoryIndex,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const [dataset, status] of Object.entries(snapshot.dataSources)) {
+    if (status?.state !== 'unavailable') continue;
+    const grant = status.permission ? ` Grant the application permission ${status.permission}.` : '';
+    findings.push(finding('data-unavailable', 'high', dataset, `Dataset '${dataset}' could not be read: ${status.message ?? 'no data'}.${grant} Verdicts that depend on it are 'unknown'.`, {}, dataset));
+  }
+
+  for (const { out, coverages, states, user, entry } of evaluations) {
+    const name = who(out);
+    if (out.verdict === 'unprotected') {
+      findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${rolesPhrase(out)}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
+    } else if (out.verdict === 'partial') {
+      findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps.slice(0, 3).map((g) => g.summary).join('; ')}`, { subjectName: name, policyIds: [...new Set(out.gaps.flatMap((g) => g.policyIds))] }));
+    }
+    if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {
+      findings.push(finding('admin-not-registered', 'high', out.id, `${name} is covered by MFA policy but has no MFA method registered: whoever has the password can register one first.`, { subjectName: name }));
+    }
+    if (out.verdict === 'excluded') {
+      const excludedFrom = new Set<CompiledPolicy>();
+      const notExcludedFrom = new Set<CompiledPolicy>();
+      for (const p of set.policies) {
+        if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+        for (const s of states) {
+          const scope = userScope(p.users, user, s);
+          if (scope === 'excluded') excludedFrom.add(p);
+          else if (scope === 'in') notExcludedFrom.add(p);
+        }
+      }
+      if (excludedFrom.size > 0 && notExcludedFrom.size > 0) {
+        const list = (s: Set<CompiledPolicy>): string => listPhrase([...s].map((p) => `'${p.name}'`));
+        findings.push(finding('exclusion-inconsistent', 'medium', out.id, `Excluded account ${name} is excluded from ${list(excludedFrom)} but not from ${list(notExcludedFrom)}; break-glass exclusions should be the same in every policy.`, { subjectName: name, policyIds: [...excludedFrom, ...notExcludedFrom].map((p) => p.policy.id) }));
+      }
+    } else {
+      const permanent = entry.paths.filter((p) => p.assignment === 'active' && p.permanent);
+      const privileged = permanent.filter((p) => builtInRole(p.roleTemplateId)?.privileged);
+      for (const p of privileged) {
+        findings.push(finding('permanent-privileged-assignment', p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low', out.id, `${name} holds '${p.roleName}' permanently (active, no end date${p.via.kind === 'direct' ? '' : ` through group '${p.via.groupName ?? p.via.groupId}'`}); make it eligible in PIM or time-bound.`, { subjectName: name }, p.roleTemplateId));
+      }
+    }
+    if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0)) {
+      const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`))];
+      const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && (p.grant.kind === 'mfa' || p.grant.kind === 'block'));
+      if (roleTargeted.length > 0) {
+        findings.push(finding('role-scope-not-targetable', 'medium', out.id, `${name} is an admin through ${listPhrase(untargetable)}, which role-targeted policies (${listPhrase(roleTargeted.map((p) => `'${p.name}'`))}) cannot see; target the user or a group instead.`, { subjectName: name, policyIds: roleTargeted.map((p) => p.policy.id) }));
+      }
+    }
+  }
+
+  for (const { out } of potential) {
+    if (out.verdict === 'partial' || out.verdict === 'unprotected') {
+      const groups = listPhrase((out.ownerOf ?? []).map((o) => `'${o.groupName ?? o.groupId}'`));
+      findings.push(finding('potential-admin-unprotected', 'medium', out.id, `${who(out)} owns role-holding PIM group ${groups} and could add themselves; as a member they would be ${out.verdict}: ${out.gaps[0]?.summary ?? ''}`, { subjectName: who(out) }));
+    }
+  }
+
+  // Global Administrator count (R-GA-1).
+  const globalAdmins = inventory.admins.filter((a) => a.paths.some((p) => p.roleTemplateId === ROLE.globalAdministrator));
+  if (inventory.monitoredRoleIds.has(ROLE.globalAdministrator) && snapshot.dataSources.roleAssignments?.state !== 'unavailable') {
+    const n = globalAdmins.length;
+    if (n < options.globalAdminMin || n > options.globalAdminMax) {
+      findings.push(finding('global-admin-count', 'medium', ROLE.globalAdministrator, `The tenant has ${n} Global Administrator${n === 1 ? '' : 's'} (active or eligible); keep between ${options.globalAdminMin} and ${options.globalAdminMax}${n < options.globalAdminMin ? ' so one lost account does not lock the tenant out' : ' to limit the attack surface'}.`, { subjectName: 'Global Administrator' }));
+    }
+  }
+
+  // Report-only policies that would protect admins (R-STATE-2).
+  for (const p of set.policies) {
+    if (p.state !== 'reportOnly' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    const wouldCover = evaluations.filter((e) => e.out.wouldCoverIfEnabled.some((w) => w.policyId === p.policy.id)).length;
+    if (wouldCover > 0) {
+      findings.push(finding('policy-report-only', 'low', p.policy.id, `Policy '${p.name}' is report-only: it would require MFA for ${wouldCover} admin${wouldCover > 1 ? 's' : ''} but enforces nothing.`, { subjectName: p.name, policyIds: [p.policy.id] }));
+    }
+  }
+
+  findings.push(...pimSettingFindings(snapshot, inventory, index));
+
+  for (const u of inventory.unresolved) {
+    findings.push(finding('principal-unresolved', 'low', u.id, `Object ${u.id} ${u.roles.length ? `holds ${listPhrase(u.roles.map((r) => `'${r}'`))} but ` : ''}resolves to no user, group or service principal (deleted, or from another tenant).`));
+  }
+  for (const p of set.policies) {
+    const ids = [...p.users.includeUsers, ...p.users.excludeUsers, ...p.users.includeGroups, ...p.users.excludeGroups];
+    const stale = ids.filter((id) => snapshot.unresolvedObjectIds.some((u) => normId(u) === id));
+    if (stale.length > 0 && p.state !== 'disabled') {
+      findings.push(finding('policy-stale-reference', 'low', p.policy.id, `Policy '${p.name}' references ${stale.length} object${stale.length > 1 ? 's' : ''} that no longer exist${stale.length > 1 ? '' : 's'} (${stale.join(', ')}).`, { subjectName: p.name, policyIds: [p.policy.id] }));
+    }
+  }
+  return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || (a.subjectName ?? a.subjectId).localeCompare(b.subjectName ?? b.subjectId));
+}
+
+function rolesPhrase(a: AdminOut): string {
+  const names = [...new Set(a.roles.map((r) => `${r.roleName}${r.assignment === 'eligible' ? ' (eligible)' : ''}`))];
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+}

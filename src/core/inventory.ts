@@ -1,0 +1,515 @@
+// Who is an admin, and by which paths: direct, through role-assignable groups, through PIM for Groups
+// (including groups nested as members of a PIM group), active or eligible, at which scope. Service principals
+// are kept apart, owners of role-holding PIM groups are potential admins, and ids that resolve to nothing are
+// reported rather than dropped.
+import { BUILT_IN_ROLES, CORE_ADMIN_ROLE_IDS, ROLE, builtInRole } from './catalog.js';
+import type { GraphServicePrincipal, GraphUser, UnifiedRoleDefinition } from './graph-types.js';
+import { type ScopeKind, normId, sameEnum, scopeKind } from './ids.js';
+import type { SnapshotGroup, TenantSnapshot } from './snapshot.js';
+
+export type AdminRoleMode = 'core' | 'privileged' | 'list';
+
+export interface AdminRoleSelection {
+  mode: AdminRoleMode;
+  /** For `list`: role template ids (built-in) or role definition ids (custom). */
+  roleIds: string[];
+}
+
+export interface ResolvedRole {
+  roleDefinitionId: string;
+  roleTemplateId: string;
+  roleName: string;
+  roleKind: 'builtIn' | 'custom';
+}
+
+export type ViaKind = 'direct' | 'group' | 'pimGroup';
+
+export interface RolePath {
+  roleTemplateId: string;
+  roleDefinitionId: string;
+  roleName: string;
+  roleKind: 'builtIn' | 'custom';
+  assignment: 'active' | 'eligible';
+  /** Active with no end date. */
+  permanent: boolean;
+  /** An eligible path that is activated right now. */
+  activatedNow: boolean;
+  startDateTime: string | null;
+  endDateTime: string | null;
+  via: {
+    kind: ViaKind;
+    groupId?: string;
+    groupName?: string | null;
+    /** A group nested in `groupId` through which the user is a member. */
+    throughGroupId?: string;
+    throughGroupName?: string | null;
+  };
+  directoryScopeId: string;
+  scope: ScopeKind;
+  /** `pim`: from PIM schedule instances; `roleAssignments`: tenant without PIM. */
+  source: 'pim' | 'roleAssignments';
+  /** For eligible paths: what activating changes (a role, or a PIM group membership). */
+  activationKey?: string;
+}
+
+export interface AdminIdentity {
+  id: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  accountEnabled: boolean | null;
+  userType: string | null;
+  onPremisesSyncEnabled: boolean | null;
+}
+
+export interface AdminEntry extends AdminIdentity {
+  paths: RolePath[];
+}
+
+export interface PotentialAdmin extends AdminIdentity {
+  /** Owner of these role-holding PIM groups: can make themselves a member. */
+  ownerOf: Array<{ groupId: string; groupName: string | null; assignment: 'active' | 'eligible'; roles: string[] }>;
+}
+
+export interface WorkloadAdmin {
+  id: string;
+  displayName: string | null;
+  appId: string | null;
+  paths: RolePath[];
+}
+
+export interface UnresolvedPrincipal {
+  id: string;
+  reason: string;
+  roles: string[];
+}
+
+export interface Inventory {
+  monitoredRoleIds: Set<string>;
+  admins: AdminEntry[];
+  potentialAdmins: PotentialAdmin[];
+  workloadAdmins: WorkloadAdmin[];
+  unresolved: UnresolvedPrincipal[];
+}
+
+/** Index of everything in a snapshot, by lower-case id. */
+export interface DirectoryIndex {
+  users: Map<string, GraphUser>;
+  usersByUpn: Map<string, GraphUser>;
+  groups: Map<string, SnapshotGroup>;
+  servicePrincipals: Map<string, GraphServicePrincipal>;
+  roleDefinitions: Map<string, UnifiedRoleDefinition>;
+  /** user id -> groups they are a (transitive) member of, among the groups the snapshot holds. */
+  groupsOfUser: Map<string, Set<string>>;
+  /** group id -> groups it is nested in (transitively). */
+  groupsOfGroup: Map<string, Set<string>>;
+}
+
+export function indexSnapshot(snapshot: TenantSnapshot): DirectoryIndex {
+  const users = new Map(snapshot.users.map((u) => [normId(u.id), u]));
+  const usersByUpn = new Map<string, GraphUser>();
+  for (const u of snapshot.users) if (u.userPrincipalName) usersByUpn.set(u.userPrincipalName.toLowerCase(), u);
+  const groups = new Map(snapshot.groups.map((g) => [normId(g.id), g]));
+  const groupsOfUser = new Map<string, Set<string>>();
+  const groupsOfGroup = new Map<string, Set<string>>();
+  for (const group of snapshot.groups) {
+    const gid = normId(group.id);
+    for (const member of group.memberUserIds) {
+      const key = normId(member);
+      let set = groupsOfUser.get(key);
+      if (!set) groupsOfUser.set(key, (set = new Set()));
+      set.add(gid);
+    }
+    for (const member of group.memberGroupIds) {
+      const key = normId(member);
+      let set = groupsOfGroup.get(key);
+      if (!set) groupsOfGroup.set(key, (set = new Set()));
+      set.add(gid);
+    }
+  }
+  return {
+    users,
+    usersByUpn,
+    groups,
+    servicePrincipals: new Map(snapshot.servicePrincipals.map((s) => [normId(s.id), s])),
+    roleDefinitions: new Map(snapshot.roleDefinitions.map((r) => [normId(r.id), r])),
+    groupsOfUser,
+    groupsOfGroup,
+  };
+}
+
+/** The role (template) ids that make someone an admin under the chosen selection (R-ROLES-1..3). */
+export function monitoredRoles(selection: AdminRoleSelection, snapshot: TenantSnapshot): Set<string> {
+  if (selection.mode === 'list') return new Set(selection.roleIds.map(normId));
+  const ids = new Set(CORE_ADMIN_ROLE_IDS);
+  if (selection.mode === 'privileged') {
+    for (const role of BUILT_IN_ROLES) if (role.privileged) ids.add(role.templateId);
+    for (const definition of snapshot.roleDefinitions) {
+      if (definition.isPrivileged) ids.add(normId(definition.templateId ?? definition.id));
+    }
+    ids.add(ROLE.hybridIdentityAdministrator);
+  }
+  return ids;
+}
+
+export function resolveRole(roleDefinitionId: string, index: DirectoryIndex): ResolvedRole {
+  const id = normId(roleDefinitionId);
+  const definition = index.roleDefinitions.get(id);
+  const builtIn = builtInRole(id);
+  if (builtIn) return { roleDefinitionId: id, roleTemplateId: id, roleName: builtIn.displayName, roleKind: 'builtIn' };
+  if (definition) {
+    const isBuiltIn = definition.isBuiltIn !== false;
+    return {
+      roleDefinitionId: id,
+      roleTemplateId: normId(definition.templateId ?? id),
+      roleName: definition.displayName,
+      roleKind: isBuiltIn ? 'builtIn' : 'custom',
+    };
+  }
+  // Not in the catalog and not read from the tenant: built-in role ids equal their template ids, so treat it
+  // as built-in by id; its name is unknown.
+  return { roleDefinitionId: id, roleTemplateId: id, roleName: `role ${id}`, roleKind: 'builtIn' };
+}
+
+interface RoleGrant {
+  principalId: string;
+  role: ResolvedRole;
+  assignment: 'active' | 'eligible';
+  activatedNow: boolean;
+  startDateTime: string | null;
+  endDateTime: string | null;
+  directoryScopeId: string;
+  source: 'pim' | 'roleAssignments';
+}
+
+function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: Set<string>): RoleGrant[] {
+  const grants: RoleGrant[] = [];
+  const isMonitored = (role: ResolvedRole): boolean => monitored.has(role.roleTemplateId) || monitored.has(role.roleDefinitionId);
+  const key = (principal: string, roleId: string, scope: string): string => `${normId(principal)}|${normId(roleId)}|${scope}`;
+  if (!snapshot.pimAvailable) {
+    for (const a of snapshot.roleAssignments) {
+      const role = resolveRole(a.roleDefinitionId, index);
+      if (!isMonitored(role)) continue;
+      grants.push({
+        principalId: normId(a.principalId),
+        role,
+        assignment: 'active',
+        activatedNow: false,
+        startDateTime: null,
+        endDateTime: null,
+        directoryScopeId: a.directoryScopeId ?? '/',
+        source: 'roleAssignments',
+      });
+    }
+    return grants;
+  }
+  const eligibleByKey = new Map<string, RoleGrant>();
+  for (const e of snapshot.eligibleRoleInstances) {
+    const role = resolveRole(e.roleDefinitionId, index);
+    if (!isMonitored(role)) continue;
+    const grant: RoleGrant = {
+      principalId: normId(e.principalId),
+      role,
+      assignment: 'eligible',
+      activatedNow: false,
+      startDateTime: e.startDateTime ?? null,
+      endDateTime: e.endDateTime ?? null,
+      directoryScopeId: e.directoryScopeId ?? '/',
+      source: 'pim',
+    };
+    if (!isDerivedFromGroup(e.memberType, e.principalId, index)) {
+      eligibleByKey.set(key(e.principalId, role.roleDefinitionId, grant.directoryScopeId), grant);
+      grants.push(grant);
+    }
+  }
+  for (const a of snapshot.activeRoleInstances) {
+    const role = resolveRole(a.roleDefinitionId, index);
+    if (!isMonitored(role)) continue;
+    // Instances Graph derives for members of a role-assignable group duplicate the group's own instance,
+    // which is expanded below with the group named.
+    if (isDerivedFromGroup(a.memberType, a.principalId, index)) continue;
+    const scope = a.directoryScopeId ?? '/';
+    if (sameEnum(a.assignmentType, 'Activated')) {
+      // R-PIM-1: an activation is the eligible path in its activated state, never a new active path.
+      const eligible = eligibleByKey.get(key(a.principalId, role.roleDefinitionId, scope));
+      if (eligible) {
+        eligible.activatedNow = true;
+        continue;
+      }
+    }
+    grants.push({
+      principalId: normId(a.principalId),
+      role,
+      assignment: 'active',
+      activatedNow: false,
+      startDateTime: a.startDateTime ?? null,
+      endDateTime: a.endDateTime ?? null,
+      directoryScopeId: scope,
+      source: 'pim',
+    });
+  }
+  return grants;
+}
+
+function isDerivedFromGroup(memberType: string | null | undefined, principalId: string, index: DirectoryIndex): boolean {
+  return !sameEnum(memberType ?? 'Direct', 'Direct') && index.users.has(normId(principalId));
+}
+
+interface Membership {
+  userId: string;
+  assignment: 'active' | 'eligible';
+  activatedNow: boolean;
+  endDateTime: string | null;
+  kind: 'group' | 'pimGroup';
+  throughGroupId?: string;
+}
+
+/** Users who get what group `groupId` holds, and how (R-GROUP-1, R-PIMGROUP-1..3). */
+function groupMembers(
+  groupId: string,
+  snapshot: TenantSnapshot,
+  index: DirectoryIndex,
+  pimByGroup: Map<string, { assignments: typeof snapshot.pimGroupAssignments; eligibilities: typeof snapshot.pimGroupEligibilities }>,
+  unresolved: Set<string>,
+): { members: Membership[]; servicePrincipals: string[] } {
+  const members: Membership[] = [];
+  const servicePrincipals: string[] = [];
+  const group = index.groups.get(groupId);
+  const pim = pimByGroup.get(groupId);
+  const covered = new Set<string>();
+  const expandPrincipal = (principalId: string, base: Omit<Membership, 'userId' | 'throughGroupId'>): void => {
+    const id = normId(principalId);
+    if (index.users.has(id)) {
+      members.push({ ...base, userId: id });
+      covered.add(id);
+    } else if (index.groups.has(id)) {
+      // A (non-role-assignable) group that is itself a member: its members inherit (R-PIMGROUP-2).
+      const nested = index.groups.get(id) as SnapshotGroup;
+      for (const user of nested.memberUserIds) {
+        members.push({ ...base, userId: normId(user), throughGroupId: id });
+        covered.add(normId(user));
+      }
+      for (const sp of nested.memberServicePrincipalIds ?? []) servicePrincipals.push(normId(sp));
+    } else if (index.servicePrincipals.has(id)) servicePrincipals.push(id);
+    else unresolved.add(id);
+  };
+  if (pim) {
+    // Memberships produced by each eligible principal, so an activation can be matched to them.
+    const eligibleByPrincipal = new Map<string, Membership[]>();
+    for (const e of pim.eligibilities) {
+      if (!sameEnum(e.accessId, 'member')) continue;
+      const before = members.length;
+      expandPrincipal(e.principalId, { assignment: 'eligible', activatedNow: false, endDateTime: e.endDateTime ?? null, kind: 'pimGroup' });
+      eligibleByPrincipal.set(normId(e.principalId), members.slice(before));
+    }
+    for (const a of pim.assignments) {
+      if (!sameEnum(a.accessId, 'member')) continue;
+      const activated = sameEnum(a.assignmentType, 'activated') ? eligibleByPrincipal.get(normId(a.principalId)) : undefined;
+      if (activated) {
+        // An activated eligible membership: the eligible path in its activated state, not a new active path.
+        for (const m of activated) m.activatedNow = true;
+        continue;
+      }
+      expandPrincipal(a.principalId, { assignment: 'active', activatedNow: false, endDateTime: a.endDateTime ?? null, kind: 'pimGroup' });
+    }
+  }
+  if (group) {
+    // Members the group's membership list shows that PIM does not account for are plain members.
+    for (const user of group.memberUserIds) {
+      const id = normId(user);
+      if (!covered.has(id)) members.push({ userId: id, assignment: 'active', activatedNow: false, endDateTime: null, kind: 'group' });
+    }
+    for (const sp of group.memberServicePrincipalIds ?? []) servicePrincipals.push(normId(sp));
+  } else if (!pim) unresolved.add(groupId);
+  return { members, servicePrincipals };
+}
+
+function identity(user: GraphUser): AdminIdentity {
+  return {
+    id: normId(user.id),
+    userPrincipalName: user.userPrincipalName ?? null,
+    displayName: user.displayName ?? null,
+    accountEnabled: user.accountEnabled ?? null,
+    userType: user.userType ?? null,
+    onPremisesSyncEnabled: user.onPremisesSyncEnabled ?? null,
+  };
+}
+
+function pathKey(p: RolePath): string {
+  return [p.roleDefinitionId, p.assignment, p.directoryScopeId, p.via.kind, p.via.groupId ?? '', p.via.throughGroupId ?? ''].join('|');
+}
+
+export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSelection, index = indexSnapshot(snapshot)): Inventory {
+  const monitored = monitoredRoles(selection, snapshot);
+  const grants = roleGrants(snapshot, index, monitored);
+  const pimByGroup = new Map<string, { assignments: typeof snapshot.pimGroupAssignments; eligibilities: typeof snapshot.pimGroupEligibilities }>();
+  const pimEntry = (groupId: string) => {
+    const id = normId(groupId);
+    let entry = pimByGroup.get(id);
+    if (!entry) pimByGroup.set(id, (entry = { assignments: [], eligibilities: [] }));
+    return entry;
+  };
+  for (const a of snapshot.pimGroupAssignments) pimEntry(a.groupId).assignments.push(a);
+  for (const e of snapshot.pimGroupEligibilities) pimEntry(e.groupId).eligibilities.push(e);
+
+  const adminPaths = new Map<string, Map<string, RolePath>>();
+  const workloadPaths = new Map<string, Map<string, RolePath>>();
+  const unresolvedIds = new Set<string>();
+  const unresolvedRoles = new Map<string, Set<string>>();
+  const roleHoldingGroups = new Map<string, Set<string>>();
+  const add = (target: Map<string, Map<string, RolePath>>, id: string, path: RolePath): void => {
+    let paths = target.get(id);
+    if (!paths) target.set(id, (paths = new Map()));
+    const k = pathKey(path);
+    const existing = paths.get(k);
+    // Two instances for the same path (e.g. a time-bound one and a permanent one): keep the stronger.
+    if (!existing || (path.permanent && !existing.permanent) || (path.activatedNow && !existing.activatedNow)) paths.set(k, path);
+  };
+
+  for (const grant of grants) {
+    const base = {
+      roleTemplateId: grant.role.roleTemplateId,
+      roleDefinitionId: grant.role.roleDefinitionId,
+      roleName: grant.role.roleName,
+      roleKind: grant.role.roleKind,
+      directoryScopeId: grant.directoryScopeId,
+      scope: scopeKind(grant.directoryScopeId),
+      source: grant.source,
+    };
+    const principal = grant.principalId;
+    if (index.users.has(principal)) {
+      add(adminPaths, principal, {
+        ...base,
+        assignment: grant.assignment,
+        permanent: grant.assignment === 'active' && !grant.endDateTime,
+        activatedNow: grant.activatedNow,
+        startDateTime: grant.startDateTime,
+        endDateTime: grant.endDateTime,
+        via: { kind: 'direct' },
+        activationKey: grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined,
+      });
+    } else if (index.servicePrincipals.has(principal)) {
+      add(workloadPaths, principal, {
+        ...base,
+        assignment: grant.assignment,
+        permanent: grant.assignment === 'active' && !grant.endDateTime,
+        activatedNow: grant.activatedNow,
+        startDateTime: grant.startDateTime,
+        endDateTime: grant.endDateTime,
+        via: { kind: 'direct' },
+      });
+    } else if (index.groups.has(principal) || pimByGroup.has(principal)) {
+      let roles = roleHoldingGroups.get(principal);
+      if (!roles) roleHoldingGroups.set(principal, (roles = new Set()));
+      roles.add(grant.role.roleName);
+      const group = index.groups.get(principal);
+      const { members, servicePrincipals } = groupMembers(principal, snapshot, index, pimByGroup, unresolvedIds);
+      for (const m of members) {
+        if (!index.users.has(m.userId)) {
+          unresolvedIds.add(m.userId);
+          continue;
+        }
+        const eligible = grant.assignment === 'eligible' || m.assignment === 'eligible';
+        const end = [grant.endDateTime, m.endDateTime].filter((d): d is string => !!d).sort()[0] ?? null;
+        add(adminPaths, m.userId, {
+          ...base,
+          assignment: eligible ? 'eligible' : 'active',
+          permanent: !eligible && !end,
+          activatedNow: eligible && (grant.assignment === 'eligible' ? grant.activatedNow : true) && (m.assignment === 'eligible' ? m.activatedNow : true),
+          startDateTime: grant.startDateTime,
+          endDateTime: end,
+          via: {
+            kind: m.kind,
+            groupId: principal,
+            groupName: group?.displayName ?? null,
+            ...(m.throughGroupId ? { throughGroupId: m.throughGroupId, throughGroupName: index.groups.get(m.throughGroupId)?.displayName ?? null } : {}),
+          },
+          activationKey: eligible
+            ? m.assignment === 'eligible'
+              ? `member:${principal}`
+              : `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}|${principal}`
+            : undefined,
+        });
+      }
+      for (const sp of servicePrincipals) {
+        add(workloadPaths, sp, {
+          ...base,
+          assignment: grant.assignment,
+          permanent: grant.assignment === 'active' && !grant.endDateTime,
+          activatedNow: grant.activatedNow,
+          startDateTime: grant.startDateTime,
+          endDateTime: grant.endDateTime,
+          via: { kind: 'group', groupId: principal, groupName: group?.displayName ?? null },
+        });
+      }
+    } else {
+      unresolvedIds.add(principal);
+      let roles = unresolvedRoles.get(principal);
+      if (!roles) unresolvedRoles.set(principal, (roles = new Set()));
+      roles.add(grant.role.roleName);
+    }
+  }
+
+  const admins: AdminEntry[] = [];
+  for (const [id, paths] of adminPaths) {
+    const user = index.users.get(id) as GraphUser;
+    admins.push({ ...identity(user), paths: sortPaths([...paths.values()]) });
+  }
+  admins.sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+
+  // Owners of role-holding PIM groups can add themselves as members: potential admins (R-PIMGROUP-4).
+  const owners = new Map<string, PotentialAdmin>();
+  for (const [groupId, roles] of roleHoldingGroups) {
+    const pim = pimByGroup.get(groupId);
+    if (!pim) continue;
+    const ownerships = [
+      ...pim.assignments.filter((a) => sameEnum(a.accessId, 'owner')).map((a) => ({ principalId: a.principalId, assignment: 'active' as const })),
+      ...pim.eligibilities.filter((e) => sameEnum(e.accessId, 'owner')).map((e) => ({ principalId: e.principalId, assignment: 'eligible' as const })),
+    ];
+    for (const ownership of ownerships) {
+      const principal = normId(ownership.principalId);
+      const userIds = index.users.has(principal)
+        ? [principal]
+        : (index.groups.get(principal)?.memberUserIds.map(normId) ?? []);
+      if (userIds.length === 0 && !index.users.has(principal) && !index.groups.has(principal)) unresolvedIds.add(principal);
+      for (const userId of userIds) {
+        const user = index.users.get(userId);
+        if (!user || adminPaths.has(userId)) continue;
+        let entry = owners.get(userId);
+        if (!entry) owners.set(userId, (entry = { ...identity(user), ownerOf: [] }));
+        if (!entry.ownerOf.some((o) => o.groupId === groupId)) {
+          entry.ownerOf.push({ groupId, groupName: index.groups.get(groupId)?.displayName ?? null, assignment: ownership.assignment, roles: [...roles].sort() });
+        }
+      }
+    }
+  }
+
+  const workloadAdmins: WorkloadAdmin[] = [];
+  for (const [id, paths] of workloadPaths) {
+    const sp = index.servicePrincipals.get(id);
+    workloadAdmins.push({ id, displayName: sp?.displayName ?? null, appId: sp?.appId ?? null, paths: sortPaths([...paths.values()]) });
+  }
+  workloadAdmins.sort((a, b) => (a.displayName ?? a.id).localeCompare(b.displayName ?? b.id));
+
+  const unresolved: UnresolvedPrincipal[] = [...unresolvedIds].sort().map((id) => ({
+    id,
+    reason: 'object id resolves to no user, group or service principal (deleted, or from another tenant)',
+    roles: [...(unresolvedRoles.get(id) ?? [])].sort(),
+  }));
+  return {
+    monitoredRoleIds: monitored,
+    admins,
+    potentialAdmins: [...owners.values()].sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id)),
+    workloadAdmins,
+    unresolved,
+  };
+}
+
+function sortPaths(paths: RolePath[]): RolePath[] {
+  return paths.sort(
+    (a, b) =>
+      a.roleName.localeCompare(b.roleName) ||
+      a.assignment.localeCompare(b.assignment) ||
+      a.via.kind.localeCompare(b.via.kind) ||
+      (a.via.groupId ?? '').localeCompare(b.via.groupId ?? ''),
+  );
+}

@@ -1,0 +1,102 @@
+// The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
+// scripts and other tools: add fields freely, never rename.
+import type { DatasetName, DatasetStatus } from './snapshot.js';
+
+export type Verdict = 'protected' | 'partial' | 'unprotected' | 'excluded' | 'unknown';
+export type Severity = 'high' | 'medium' | 'low';
+
+export interface RoleOut {
+  roleTemplateId: string;
+  roleName: string;
+  roleDefinitionId: string;
+  roleKind: 'builtIn' | 'custom';
+  assignment: 'active' | 'eligible';
+  permanent: boolean;
+  activatedNow: boolean;
+  startDateTime: string | null;
+  endDateTime: string | null;
+  via: { kind: 'direct' | 'group' | 'pimGroup'; groupId?: string; groupName?: string | null; throughGroupId?: string; throughGroupName?: string | null };
+  directoryScopeId: string;
+  scope: 'tenant' | 'administrativeUnit' | 'object';
+}
+
+export interface GapOut {
+  summary: string;
+  policyIds: string[];
+  state: string | null;
+  contexts: string;
+}
+
+export interface AdminOut {
+  id: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  accountEnabled: boolean | null;
+  userType: string | null;
+  verdict: Verdict;
+  mfaRegistered: boolean | null;
+  methodsRegistered: string[] | null;
+  roles: RoleOut[];
+  gaps: GapOut[];
+  coveringPolicyIds: string[];
+  /** Report-only or disabled policies that would enforce MFA for this admin if enabled. */
+  wouldCoverIfEnabled: Array<{ policyId: string; displayName: string; state: string }>;
+  /** For `excluded`: how the account matched MONITOR_EXCLUDED_ACCOUNTS. */
+  excludedBy?: string;
+  /** For `excluded`: the verdict the account would get if it were not listed. */
+  coverageIfNotExcluded?: Exclude<Verdict, 'excluded'>;
+  /** For potential admins: the role-holding PIM groups they own. */
+  ownerOf?: Array<{ groupId: string; groupName: string | null; assignment: 'active' | 'eligible'; roles: string[] }>;
+}
+
+export interface WorkloadAdminOut {
+  id: string;
+  displayName: string | null;
+  appId: string | null;
+  roles: RoleOut[];
+}
+
+export interface Finding {
+  type: string;
+  severity: Severity;
+  subjectId: string;
+  message: string;
+  /** Stable identity of the finding across runs (type + subject + what it is about). */
+  fingerprint: string;
+  subjectName?: string | null;
+  policyIds?: string[];
+}
+
+export interface Summary {
+  admins: number;
+  protected: number;
+  partial: number;
+  unprotected: number;
+  excluded: number;
+  unknown: number;
+  registered: number;
+  potentialAdmins: number;
+  workloadAdmins: number;
+  /** 10 × (protected and registered) / admins: Secure Score's "Require MFA for administrative roles" style. */
+  secureScoreEstimate: number;
+  secureScoreNotes: string[];
+}
+
+export interface Report {
+  generatedAt: string;
+  tenantId: string;
+  tenantName: string | null;
+  snapshotCapturedAt: string;
+  monitoredRoles: Array<{ roleTemplateId: string; roleName: string }>;
+  dataSources: Partial<Record<DatasetName, DatasetStatus>>;
+  summary: Summary;
+  admins: AdminOut[];
+  potentialAdmins: AdminOut[];
+  workloadAdmins: WorkloadAdminOut[];
+  unresolvedPrincipals: Array<{ id: string; reason: string; roles: string[] }>;
+  policies: Array<{ id: string; displayName: string; state: string; enforcesMfa: boolean; grant: string; coversAdmins: number }>;
+  securityDefaultsEnabled: boolean | null;
+  findings: Finding[];
+}
+
+export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
