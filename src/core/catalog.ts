@@ -163,6 +163,29 @@ export const PLATFORM_NAMES: Record<string, string> = {
   unknown: 'unknown platforms',
 };
 
+/** App ids Conditional Access's app groupings contain (R-APP-1). */
+export const APP_ID = {
+  exchangeOnline: '00000002-0000-0ff1-ce00-000000000000',
+  sharePointOnline: '00000003-0000-0ff1-ce00-000000000000',
+  skypeForBusinessOnline: '00000004-0000-0ff1-ce00-000000000000',
+  vivaEngage: '00000005-0000-0ff1-ce00-000000000000',
+  teamsServices: 'cc15fd57-2c6c-4117-a88c-83b1d56b4bbe',
+  azurePortal: 'c44b4083-3bb0-49c1-b47d-974e53cbdf3c',
+  azureServiceManagement: '797f4846-ba00-4fd7-ba43-dac1f8f63013',
+} as const;
+
+/**
+ * App groupings Conditional Access treats as one target, with the member app ids the monitor knows (a subset:
+ * Learn lists the Office 365 suite by name only). A policy naming the group applies to these members too, so
+ * excluding the group excludes them (R-APP-1). Sources: Learn reference-office-365-application-contents,
+ * concept-conditional-access-cloud-apps (Microsoft Admin Portals, Windows Azure Service Management API).
+ */
+export const APP_GROUP_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  Office365: [APP_ID.exchangeOnline, APP_ID.sharePointOnline, APP_ID.skypeForBusinessOnline, APP_ID.vivaEngage, APP_ID.teamsServices],
+  MicrosoftAdminPortals: [APP_ID.azurePortal],
+  [APP_ID.azureServiceManagement]: [APP_ID.azurePortal],
+};
+
 export const APPLICATION_NAMES: Record<string, string> = {
   All: 'all cloud apps',
   Office365: 'Office 365',
@@ -171,5 +194,8 @@ export const APPLICATION_NAMES: Record<string, string> = {
   '00000003-0000-0000-c000-000000000000': 'Microsoft Graph',
   '00000002-0000-0ff1-ce00-000000000000': 'Office 365 Exchange Online',
   '00000003-0000-0ff1-ce00-000000000000': 'Office 365 SharePoint Online',
+  '00000004-0000-0ff1-ce00-000000000000': 'Skype for Business Online',
+  '00000005-0000-0ff1-ce00-000000000000': 'Viva Engage',
+  'cc15fd57-2c6c-4117-a88c-83b1d56b4bbe': 'Microsoft Teams Services',
   'c44b4083-3bb0-49c1-b47d-974e53cbdf3c': 'Azure portal',
 };

@@ -2,6 +2,7 @@
 // they apply to (a box in the context space) and whether their grant enforces MFA. Rules and sources are in
 // docs/evaluation.md; the rule ids (R-…) in comments refer to that page.
 import {
+  APP_GROUP_MEMBERS,
   APPLICATION_NAMES,
   BUILT_IN_AUTHENTICATION_STRENGTHS,
   CLIENT_APP_TYPE_NAMES,
@@ -14,6 +15,7 @@ import { flags, listPhrase, normId, quote } from './ids.js';
 
 export type PolicyState = 'enabled' | 'reportOnly' | 'disabled';
 
+/** R-STATE-1: only `enabled` enforces; report-only and disabled (and unknown values) enforce nothing. */
 export function policyState(state: string): PolicyState {
   if (state === 'enabled') return 'enabled';
   if (state === 'enabledForReportingButNotEnforced') return 'reportOnly';
@@ -23,8 +25,11 @@ export function policyState(state: string): PolicyState {
 export type GrantEffect =
   | { kind: 'mfa'; description: string }
   | { kind: 'block'; description: string }
-  /** The grant can be satisfied without MFA; `alternatives` names how. */
-  | { kind: 'notMfa'; description: string; alternatives: string[] }
+  /**
+   * The grant can be satisfied without MFA; `alternatives` names how. `unresolvedStrength`: the grant uses an
+   * authentication strength that is not in the snapshot, so whether it is MFA is not known (R-DATA-3).
+   */
+  | { kind: 'notMfa'; description: string; alternatives: string[]; unresolvedStrength?: boolean }
   /** No grant control at all (session controls only). */
   | { kind: 'none'; description: string };
 
@@ -146,6 +151,8 @@ function compileTarget(policy: ConditionalAccessPolicy): PolicyTarget {
   // R-APP-3: a policy on user actions or authentication contexts applies only when that action/context is
   // requested, never to ordinary resource access.
   if (include.length === 0 || has(include, 'None')) {
+    // R-APP-2: "Select resources" with only an include-mode filter: the apps matching the filter.
+    if (apps.applicationFilter?.rule && apps.applicationFilter.mode !== 'exclude') return { kind: 'apps' };
     if (actions.length > 0) return { kind: 'userActions', actions };
     if (contexts.length > 0) return { kind: 'authenticationContext', references: contexts };
     return { kind: 'nothing' };
@@ -196,10 +203,14 @@ function compileGrant(
   let strengthMfa = false;
   let strengthProblem: string | undefined;
   let strengthName = '';
+  let unresolvedStrength = false;
   if (strengthRef) {
     const strength = resolveStrength(strengthRef.id, strengths);
     strengthName = quote(strength?.displayName ?? strengthRef.displayName, strengthRef.id);
-    if (!strength) strengthProblem = `authentication strength ${strengthName} could not be resolved`;
+    if (!strength) {
+      unresolvedStrength = true;
+      strengthProblem = `authentication strength ${strengthName} could not be resolved`;
+    }
     else {
       const check = strengthIsMfa(strength);
       strengthMfa = check.mfa;
@@ -213,6 +224,7 @@ function compileGrant(
   }
   const requiresMfaControl = has(controls, 'mfa');
   const total = controls.length + custom.length + terms.length + (strengthRef ? 1 : 0);
+  // R-GRANT-6: a policy without grant controls (session controls only) enforces nothing.
   if (total === 0) return { kind: 'none', description: 'has no grant control (session controls only)' };
   const operator = (grant?.operator ?? 'AND').toUpperCase();
   const mfaBy = requiresMfaControl ? 'MFA' : strengthMfa ? `authentication strength ${strengthName}` : undefined;
@@ -224,6 +236,7 @@ function compileGrant(
       kind: 'notMfa',
       description: strengthProblem ? `grant uses ${strengthProblem}` : `requires ${listPhrase(required)} but not MFA`,
       alternatives: strengthProblem ? [strengthProblem] : required,
+      ...(unresolvedStrength ? { unresolvedStrength } : {}),
     };
   }
   // R-GRANT-2/3: under OR, MFA is guaranteed only if every alternative is MFA.
@@ -233,10 +246,15 @@ function compileGrant(
   if (terms.length > 0) alternatives.push('accepting terms of use');
   if (strengthRef && !strengthMfa) alternatives.push(strengthProblem ?? `authentication strength ${strengthName}`);
   if (alternatives.length === 0 && mfaBy) return { kind: 'mfa', description: `requires ${mfaBy}` };
+  if (!mfaBy) {
+    // No MFA among the alternatives at all: say so rather than "MFA OR …".
+    return { kind: 'notMfa', description: `requires ${listPhrase(alternatives, 'or')} but not MFA`, alternatives, ...(unresolvedStrength ? { unresolvedStrength } : {}) };
+  }
   return {
     kind: 'notMfa',
-    description: `grant is ${mfaBy ?? 'MFA'} OR ${listPhrase(alternatives, 'OR')}: ${listPhrase(alternatives, 'or')} satisfies it without MFA`,
+    description: `grant is ${mfaBy} OR ${listPhrase(alternatives, 'OR')}: ${listPhrase(alternatives, 'or')} satisfies it without MFA`,
     alternatives,
+    ...(unresolvedStrength ? { unresolvedStrength } : {}),
   };
 }
 
@@ -263,7 +281,20 @@ function collectMentions(policies: readonly ConditionalAccessPolicy[]): Mentions
     const device = policy.conditions.devices?.deviceFilter?.rule;
     if (device) mentions.deviceFilters.add(filterKey('device', device));
   }
+  // Apps shared by two app groups that are both mentioned get an atom of their own, so a policy excluding one
+  // group and another excluding the other are seen to leave the shared app uncovered (R-APP-1).
+  const seen = new Map<string, number>();
+  for (const [group, members] of Object.entries(APP_GROUP_MEMBERS)) {
+    if (!mentions.apps.has(group)) continue;
+    for (const m of members) seen.set(m, (seen.get(m) ?? 0) + 1);
+  }
+  for (const [app, count] of seen) if (count > 1) mentions.apps.add(app);
   return mentions;
+}
+
+/** An app list with each app group followed by its known members (which the space may or may not split out). */
+function expandAppGroups(apps: readonly string[]): string[] {
+  return apps.flatMap((a) => [a, ...(APP_GROUP_MEMBERS[a] ?? [])]);
 }
 
 export const DIM = {
@@ -320,12 +351,13 @@ function compileBox(
   // Applications (R-APP-1, R-APP-2).
   const include = list(c.applications?.includeApplications);
   const exclude = list(c.applications?.excludeApplications);
-  if (include.length > 0 && !has(include, 'All')) {
-    box[DIM.app] = space.mask(DIM.app, include.filter((a) => !APP_SPECIAL.has(a)));
+  const filterOnly = (include.length === 0 || has(include, 'None')) && !!c.applications?.applicationFilter?.rule && c.applications.applicationFilter.mode !== 'exclude';
+  if (include.length > 0 && !has(include, 'All') && !filterOnly) {
+    box[DIM.app] = space.mask(DIM.app, expandAppGroups(include.filter((a) => !APP_SPECIAL.has(a))));
     phrases[DIM.app] = `applies only to ${listPhrase(include.map(appName))}`;
   }
   if (exclude.length > 0) {
-    box[DIM.app] = (box[DIM.app] as bigint) & ~space.mask(DIM.app, exclude);
+    box[DIM.app] = (box[DIM.app] as bigint) & ~space.mask(DIM.app, expandAppGroups(exclude));
     const excluded = `excludes ${listPhrase(exclude.map(appName))}`;
     phrases[DIM.app] = phrases[DIM.app] ? `${phrases[DIM.app]} and ${excluded}` : excluded;
   }
@@ -377,9 +409,10 @@ function compileBox(
     phrases[DIM.location] = phrases[DIM.location] ? `${phrases[DIM.location]} and ${excluded}` : excluded;
   }
 
-  // Risk levels (R-RISK-1): a list narrows the policy to those levels.
+  // Risk levels (R-RISK-1): a list narrows the policy to those levels. Values the space has no atom for
+  // (`hidden`) narrow it to nothing rather than being ignored, so they can never make a policy look broader.
   const risk = (dim: number, values: string[], label: string): void => {
-    const levels = values.filter((v) => RISK_ATOMS.includes(v) || INSIDER_RISK_ATOMS.includes(v));
+    const levels = values.filter((v) => v !== 'unknownFutureValue');
     if (levels.length === 0) return;
     box[dim] = space.mask(dim, levels);
     phrases[dim] = `applies only at ${label} ${listPhrase(levels, 'or')}`;
@@ -419,9 +452,11 @@ export function compilePolicies(
   policies: readonly ConditionalAccessPolicy[],
   namedLocations: readonly NamedLocation[],
   strengths: readonly AuthenticationStrengthPolicy[],
+  /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
+  spacePolicies: readonly ConditionalAccessPolicy[] = [],
 ): PolicySet {
   const locations = new Map(namedLocations.map((l) => [normId(l.id), l]));
-  const space = buildSpace(collectMentions(policies), locations);
+  const space = buildSpace(collectMentions([...policies, ...spacePolicies]), locations);
   const strengthById = strengthIndex(strengths);
   const compiled = policies.map((policy): CompiledPolicy => {
     const { box, phrases } = compileBox(policy, space, locations);

@@ -5,7 +5,7 @@ import { type Box, contains, intersects, merge, uncovered } from './boxes.js';
 import { SECURITY_DEFAULTS_ROLE_IDS } from './catalog.js';
 import { type CompiledPolicy, type CompiledUserScope, type PolicySet, describeContexts } from './conditions.js';
 import { listPhrase, normId, quote } from './ids.js';
-import type { AdminIdentity, DirectoryIndex, RolePath } from './inventory.js';
+import { type AdminIdentity, type DirectoryIndex, type RolePath, resolveRole } from './inventory.js';
 
 export interface AdminState {
   /** null for the standing state; otherwise what is activated, e.g. "'Global Administrator' is activated". */
@@ -81,19 +81,20 @@ export function exclusionReason(policy: CompiledPolicy, user: UserContext, state
   const group = anyIn(scope.excludeGroups, state.groups);
   if (group) {
     const g = index.groups.get(group);
-    const direct = g?.memberUserIds.some((m) => normId(m) === user.id);
-    return `excludes this admin through group ${quote(g?.displayName, group)}${direct ? '' : ' (nested membership)'}`;
+    // memberUserIds is transitive, so look for a nested group that holds the admin to say how.
+    const nested = (g?.memberGroupIds ?? []).find((inner) => index.groups.get(normId(inner))?.memberUserIds.some((m) => normId(m) === user.id));
+    const how = nested ? ` (nested membership through group ${quote(index.groups.get(normId(nested))?.displayName, nested)})` : '';
+    return `excludes this admin through group ${quote(g?.displayName, group)}${how}`;
   }
   const role = anyIn(scope.excludeRoles, state.targetableRoles);
-  if (role) return `excludes role ${quote(roleNameOf(role, index), role)}, which this admin holds`;
+  if (role) return `excludes role ${quote(resolveRole(role, index).roleName, role)}, which this admin holds`;
   return 'excludes guests and external users of this kind';
 }
 
-function roleNameOf(roleId: string, index: DirectoryIndex): string {
-  return index.roleDefinitions.get(roleId)?.displayName ?? roleId;
-}
-
-/** The role states to evaluate: standing (if any monitored role is active) and each activation. */
+/**
+ * R-ROLESTATE-1: the role states to evaluate: standing (if any monitored role is active), each eligible
+ * assignment (role or PIM group membership) activated on its own, and all of them at once.
+ */
 export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<string>, index: DirectoryIndex): AdminState[] {
   const closure = (groups: Iterable<string>): Set<string> => {
     const out = new Set(baseGroups);
@@ -113,6 +114,9 @@ export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<
     return { label, key, targetableRoles: targetable, untargetablePaths: untargetable, groups: closure(extraGroups) };
   };
   const standing = paths.filter((p) => p.assignment === 'active');
+  // An active PIM group member is a member of the group (and of any group it is nested in), whether or not the
+  // membership list read from the directory shows it (R-PIMGROUP-1).
+  const activePimGroups = standing.filter((p) => p.via.kind === 'pimGroup' && p.via.groupId).map((p) => p.via.groupId as string);
   const units = new Map<string, RolePath[]>();
   for (const p of paths) {
     if (p.assignment !== 'eligible' || !p.activationKey) continue;
@@ -121,17 +125,17 @@ export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<
     list.push(p);
   }
   const states: AdminState[] = [];
-  if (standing.length > 0) states.push(make(null, 'standing', standing, []));
+  if (standing.length > 0) states.push(make(null, 'standing', standing, activePimGroups));
   const groupOf = (key: string): string[] => (key.startsWith('member:') ? [key.slice('member:'.length)] : []);
   for (const [key, activated] of units) {
     const names = [...new Set(activated.map((p) => `'${p.roleName}'`))];
     const via = activated[0]?.via;
     const how = key.startsWith('member:') ? ` (eligible membership of group ${quote(via?.groupName, via?.groupId ?? '')})` : '';
-    states.push(make(`while ${listPhrase(names)} ${names.length > 1 ? 'are' : 'is'} activated${how}`, key, [...standing, ...activated], groupOf(key)));
+    states.push(make(`while ${listPhrase(names)} ${names.length > 1 ? 'are' : 'is'} activated${how}`, key, [...standing, ...activated], [...activePimGroups, ...groupOf(key)]));
   }
   if (units.size > 1) {
     const all = [...units.values()].flat();
-    states.push(make('while all eligible roles are activated', 'all', [...standing, ...all], [...units.keys()].flatMap(groupOf)));
+    states.push(make('while all eligible roles are activated', 'all', [...standing, ...all], [...activePimGroups, ...[...units.keys()].flatMap(groupOf)]));
   }
   return states;
 }
@@ -140,12 +144,18 @@ export interface StateCoverage {
   state: AdminState;
   /** Enabled policies that apply and enforce MFA or block in some context. */
   covering: CompiledPolicy[];
+  /** Security defaults cover this state (R-SD-1). */
   securityDefaults: boolean;
+  /** Security defaults are on in the tenant (whether or not they cover this state). */
+  securityDefaultsEnabled?: boolean;
   /** Disjoint boxes no covering policy reaches. */
   uncovered: Box[];
 }
 
-/** Memo of uncovered regions by the set of covering boxes: admins with the same policies share the work. */
+/**
+ * R-COVER-1: the uncovered region is the full context space minus the union of the covering policies' boxes.
+ * Memoised by the set of covering policies: admins with the same policies share the work.
+ */
 export class CoverageMemo {
   private readonly memo = new Map<string, Box[]>();
   constructor(private readonly set: PolicySet) {}
@@ -185,7 +195,7 @@ export function stateCoverage(
   }
   // R-SD-1: security defaults require MFA on every sign-in for its 16 roles.
   const sd = securityDefaultsEnabled && SECURITY_DEFAULTS_ROLE_IDS.some((r) => state.targetableRoles.has(r));
-  return { state, covering, securityDefaults: sd, uncovered: memo.uncovered(covering, sd) };
+  return { state, covering, securityDefaults: sd, securityDefaultsEnabled, uncovered: memo.uncovered(covering, sd) };
 }
 
 /** Explains one uncovered region: which policies came close, and why each does not reach it. */
@@ -233,7 +243,12 @@ export function explainGap(
   const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';
   let summary: string;
   if (everywhere) {
-    summary = `${prefix}no enabled policy requires MFA for this admin${shown.length ? ` (${shown.join('; ')})` : set.policies.length === 0 ? ' (the tenant has no Conditional Access policies and security defaults are off)' : ''}`;
+    let why = '';
+    if (shown.length) why = ` (${shown.join('; ')})`;
+    else if (coverage.securityDefaultsEnabled) {
+      why = ' (security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them)';
+    } else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
+    summary = `${prefix}no enabled policy requires MFA for this admin${why}`;
   } else {
     summary = `${prefix}no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
   }

@@ -2,6 +2,7 @@
 // findings. Pure: the same snapshot and options always give the same report.
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
+import { intersects, isEmpty } from './boxes.js';
 import {
   type AdminState,
   CoverageMemo,
@@ -107,6 +108,44 @@ function unknownMembershipGroups(snapshot: TenantSnapshot, set: PolicySet): Set<
   return unknown;
 }
 
+/** What the snapshot could not read, and so what verdicts cannot rely on (R-DATA-*). */
+interface Unknowns {
+  /** Conditional Access policies were read (R-DATA-1). */
+  caAvailable: boolean;
+  /** Groups named in policies whose membership is unknown (R-DATA-2, R-DATA-3). */
+  groups: ReadonlySet<string>;
+  /** Custom authentication strengths could not be read (R-DATA-3). */
+  strengthsUnavailable: boolean;
+  /** Security defaults could not be read and nothing rules them out (R-DATA-4). */
+  securityDefaultsUnknown: boolean;
+}
+
+/**
+ * Enabled policies that do not cover this state, but would if the unreadable data turned out one way: the policy
+ * includes a group whose membership is unknown, or its grant names an authentication strength that could not be
+ * read. Only those that reach into an uncovered region matter (R-DATA-3).
+ */
+function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCoverage, unknowns: Unknowns): Array<{ policy: CompiledPolicy; why: 'group' | 'strength' }> {
+  const out: Array<{ policy: CompiledPolicy; why: 'group' | 'strength' }> = [];
+  if (coverage.uncovered.length === 0 || (unknowns.groups.size === 0 && !unknowns.strengthsUnavailable)) return out;
+  for (const p of set.policies) {
+    if (p.state !== 'enabled' || p.target.kind !== 'apps' || coverage.covering.includes(p)) continue;
+    const strengthUnknown = unknowns.strengthsUnavailable && p.grant.kind === 'notMfa' && p.grant.unresolvedStrength === true;
+    if (p.grant.kind !== 'mfa' && p.grant.kind !== 'block' && !strengthUnknown) continue;
+    let scope = userScope(p.users, user, coverage.state);
+    let groupUnknown = false;
+    if (scope === 'out' && !p.users.includeNone && p.users.includeGroups.some((g) => unknowns.groups.has(g))) {
+      // Assume the admin is in the unknown group; known exclusions still apply.
+      scope = userScope({ ...p.users, includeAll: true }, user, coverage.state);
+      groupUnknown = scope === 'in';
+    }
+    if (scope !== 'in') continue;
+    if (!coverage.uncovered.some((region) => intersects(p.box, region))) continue;
+    out.push({ policy: p, why: groupUnknown ? 'group' : 'strength' });
+  }
+  return out;
+}
+
 function evaluateAdmin(
   entry: AdminEntry,
   snapshot: TenantSnapshot,
@@ -114,11 +153,11 @@ function evaluateAdmin(
   memo: CoverageMemo,
   index: DirectoryIndex,
   matcher: ExcludedMatcher,
-  caAvailable: boolean,
-  unknownGroups: ReadonlySet<string>,
+  unknowns: Unknowns,
   registration: Map<string, { registered: boolean | null; methods: string[] | null }>,
   registrationAvailable: boolean,
 ): AdminEvaluation {
+  const { caAvailable, groups: unknownGroups } = unknowns;
   const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
   const states = adminStates(entry.paths, baseGroups, index);
@@ -130,13 +169,20 @@ function evaluateAdmin(
 
   // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
   const doubtful = coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
+  // R-VERDICT-1..5: protected (no gap), partial (some gap), unprotected (nothing covered in any state),
+  // excluded (listed account), unknown (the answer depends on data that could not be read).
   let verdict: Verdict;
   // Unprotected = in every role state, no context at all is covered.
   const anyCovered = coverages.some((c) => !isFull(c, set));
+  const maybe = coverages.flatMap((c) => dependsOnUnknown(set, user, c, unknowns));
+  const sdUnknown = unknowns.securityDefaultsUnknown && coverages.some((c) => c.uncovered.length > 0);
   if (!caAvailable && !coverages.some((c) => c.securityDefaults)) {
+    // R-DATA-1: without the policies every computed gap is an artefact of the missing data.
     verdict = 'unknown';
-    gaps.unshift({ summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' });
+    gaps.length = 0;
+    gaps.push({ summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' });
   } else if (doubtful.length > 0) {
+    // R-DATA-2: a covering policy excludes a group whose membership is unknown.
     verdict = 'unknown';
     const names = [...new Set(doubtful.map((p) => `'${p.name}'`))];
     gaps.unshift({
@@ -146,12 +192,32 @@ function evaluateAdmin(
       contexts: '',
       kind: 'unknown',
     });
+  } else if (maybe.length > 0) {
+    // R-DATA-3: a policy might close the gaps if the data it depends on could be read.
+    verdict = 'unknown';
+    const byGroup = [...new Set(maybe.filter((m) => m.why === 'group').map((m) => `'${m.policy.name}'`))];
+    const byStrength = [...new Set(maybe.filter((m) => m.why === 'strength').map((m) => `'${m.policy.name}'`))];
+    const parts: string[] = [];
+    if (byGroup.length) parts.push(`membership of a group included by ${listPhrase(byGroup)} could not be read`);
+    if (byStrength.length) parts.push(`the authentication strength required by ${listPhrase(byStrength)} could not be read`);
+    gaps.unshift({
+      summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`,
+      policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))],
+      state: null,
+      contexts: '',
+      kind: 'unknown',
+    });
+  } else if (sdUnknown) {
+    // R-DATA-4: security defaults could not be read and no enabled policy rules them out.
+    verdict = 'unknown';
+    gaps.unshift({ summary: 'security defaults could not be read and may be enabled, so it is unknown whether the gaps below are closed', policyIds: [], state: null, contexts: '', kind: 'unknown' });
   } else if (gaps.length === 0) verdict = 'protected';
   else if (!anyCovered) verdict = 'unprotected';
   else verdict = 'partial';
 
   const covering = new Set<string>();
-  for (const c of coverages) for (const p of c.covering) covering.add(p.policy.id);
+  // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
+  for (const c of coverages) for (const p of c.covering) if (!isEmpty(p.box)) covering.add(p.policy.id);
   const would = new Map<string, { policyId: string; displayName: string; state: string }>();
   for (const p of set.policies) {
     if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
@@ -172,6 +238,8 @@ function evaluateAdmin(
     coveringPolicyIds: [...covering].sort(),
     wouldCoverIfEnabled: [...would.values()],
   };
+  // R-EXCL-1: accounts in MONITOR_EXCLUDED_ACCOUNTS (object id, UPN, or a group they belong to) are reported
+  // apart with the verdict they would otherwise get.
   const excluded = excludedBy(entry, baseGroups, matcher, index);
   if (excluded) {
     out.excludedBy = excluded;
@@ -208,39 +276,27 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   const memo = new CoverageMemo(set);
   const matcher = excludedMatcher(options.excludedAccounts);
   const caAvailable = snapshot.dataSources.conditionalAccess?.state !== 'unavailable';
+  // Security defaults and enabled Conditional Access policies exclude each other (Learn: security-defaults), so an
+  // unreadable security-defaults setting matters only when no policy is enabled.
+  const securityDefaultsUnknown =
+    snapshot.dataSources.securityDefaults?.state === 'unavailable' && !set.policies.some((p) => p.state === 'enabled');
   const registrationAvailable = snapshot.dataSources.registration?.state !== 'unavailable';
   const unknownGroups = snapshot.dataSources.groupMembers?.state === 'unavailable'
     ? new Set(set.policies.flatMap((p) => [...p.users.includeGroups, ...p.users.excludeGroups]))
     : unknownMembershipGroups(snapshot, set);
   const registration = registrationIndex(snapshot);
-  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, caAvailable, unknownGroups, registration, registrationAvailable));
+  const unknowns: Unknowns = {
+    caAvailable,
+    groups: unknownGroups,
+    strengthsUnavailable: snapshot.dataSources.authenticationStrengths?.state === 'unavailable',
+    securityDefaultsUnknown,
+  };
+  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable));
 
-  // Potential admins are evaluated as if they had added themselves to the groups they own.
+  // Potential admins are evaluated as if they had added themselves to the groups they own (R-PIMGROUP-4).
   const potential = inventory.potentialAdmins.map((p) => {
-    const paths: RolePath[] = p.ownerOf.flatMap((o) =>
-      o.roles.map((roleName) => ({
-        roleTemplateId: '',
-        roleDefinitionId: '',
-        roleName,
-        roleKind: 'builtIn' as const,
-        assignment: 'eligible' as const,
-        permanent: false,
-        activatedNow: false,
-        startDateTime: null,
-        endDateTime: null,
-        via: { kind: 'pimGroup' as const, groupId: o.groupId, groupName: o.groupName },
-        directoryScopeId: '/',
-        scope: 'tenant' as const,
-        source: 'pim' as const,
-        activationKey: `member:${o.groupId}`,
-      })),
-    );
-    // Role ids for the owned groups' roles, from the members' paths of the same groups.
-    for (const path of paths) {
-      const twin = inventory.admins.flatMap((a) => a.paths).find((q) => q.via.groupId === path.via.groupId && q.roleName === path.roleName);
-      if (twin) Object.assign(path, { roleTemplateId: twin.roleTemplateId, roleDefinitionId: twin.roleDefinitionId, roleKind: twin.roleKind, directoryScopeId: twin.directoryScopeId, scope: twin.scope });
-    }
-    const evaluation = evaluateAdmin({ ...p, paths }, snapshot, set, memo, index, matcher, caAvailable, unknownGroups, registration, registrationAvailable);
+    const paths = sortPathsForOwner(p.paths);
+    const evaluation = evaluateAdmin({ ...p, paths }, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable);
     evaluation.out.ownerOf = p.ownerOf;
     evaluation.out.roles = [];
     return evaluation;
@@ -248,7 +304,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
 
   const admins = evaluations.map((e) => e.out);
   const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index);
-  const summary = summarize(admins, inventory, potential.length);
+  const summary = summarize(admins, inventory, potential.length, snapshot.securityDefaults?.isEnabled === true);
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
   return {
@@ -276,10 +332,18 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   };
 }
 
-function summarize(admins: AdminOut[], inventory: Inventory, potentialAdmins: number): Summary {
+function sortPathsForOwner(paths: RolePath[]): RolePath[] {
+  return [...paths].sort((a, b) => a.roleName.localeCompare(b.roleName) || (a.via.groupId ?? '').localeCompare(b.via.groupId ?? ''));
+}
+
+/** R-SCORE-1: counts per verdict and 10 × (protected and registered) / admins, with reasons it may differ. */
+function summarize(admins: AdminOut[], inventory: Inventory, potentialAdmins: number, securityDefaults: boolean): Summary {
   const count = (v: Verdict): number => admins.filter((a) => a.verdict === v).length;
   const protectedRegistered = admins.filter((a) => a.verdict === 'protected' && a.mfaRegistered === true).length;
   const notes: string[] = [];
+  if (securityDefaults) notes.push('Security defaults are enabled: Microsoft gives this control its full 10 points, whatever the registration state.');
+  const unknown = count('unknown');
+  if (unknown > 0) notes.push(`${unknown} admin${unknown > 1 ? 's' : ''} with an unknown verdict (data could not be read) ${unknown > 1 ? 'are' : 'is'} counted as not protected.`);
   const excluded = count('excluded');
   if (excluded > 0) notes.push(`${excluded} excluded (break-glass) account${excluded > 1 ? 's are' : ' is'} counted as not protected, as Microsoft does.`);
   const eligibleOnly = admins.filter((a) => a.roles.every((r) => r.assignment === 'eligible')).length;
@@ -294,7 +358,7 @@ function summarize(admins: AdminOut[], inventory: Inventory, potentialAdmins: nu
     partial: count('partial'),
     unprotected: count('unprotected'),
     excluded,
-    unknown: count('unknown'),
+    unknown,
     registered: admins.filter((a) => a.mfaRegistered === true).length,
     potentialAdmins,
     workloadAdmins: inventory.workloadAdmins.length,
@@ -326,6 +390,7 @@ function collectFindings(
     } else if (out.verdict === 'partial') {
       findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps.slice(0, 3).map((g) => g.summary).join('; ')}`, { subjectName: name, policyIds: [...new Set(out.gaps.flatMap((g) => g.policyIds))] }));
     }
+    // R-REG-1: covered but nothing registered: whoever has the password registers first.
     if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {
       findings.push(finding('admin-not-registered', 'high', out.id, `${name} is covered by MFA policy but has no MFA method registered: whoever has the password can register one first.`, { subjectName: name }));
     }
@@ -340,17 +405,20 @@ function collectFindings(
           else if (scope === 'in') notExcludedFrom.add(p);
         }
       }
+      // R-EXCL-2: a break-glass account should be excluded from every MFA policy alike.
       if (excludedFrom.size > 0 && notExcludedFrom.size > 0) {
         const list = (s: Set<CompiledPolicy>): string => listPhrase([...s].map((p) => `'${p.name}'`));
         findings.push(finding('exclusion-inconsistent', 'medium', out.id, `Excluded account ${name} is excluded from ${list(excludedFrom)} but not from ${list(notExcludedFrom)}; break-glass exclusions should be the same in every policy.`, { subjectName: name, policyIds: [...excludedFrom, ...notExcludedFrom].map((p) => p.policy.id) }));
       }
     } else {
+      // R-PERM-1: active privileged assignments with no end date (catalog copy of isPrivileged, or the tenant's flag).
       const permanent = entry.paths.filter((p) => p.assignment === 'active' && p.permanent);
-      const privileged = permanent.filter((p) => builtInRole(p.roleTemplateId)?.privileged);
+      const privileged = permanent.filter((p) => builtInRole(p.roleTemplateId)?.privileged || index.roleDefinitions.get(p.roleDefinitionId)?.isPrivileged === true);
       for (const p of privileged) {
         findings.push(finding('permanent-privileged-assignment', p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low', out.id, `${name} holds '${p.roleName}' permanently (active, no end date${p.via.kind === 'direct' ? '' : ` through group '${p.via.groupName ?? p.via.groupId}'`}); make it eligible in PIM or time-bound.`, { subjectName: name }, p.roleTemplateId));
       }
     }
+    // R-USERS-4: admins through AU-scoped or custom roles that role-targeted policies cannot see.
     if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0)) {
       const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`))];
       const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && (p.grant.kind === 'mfa' || p.grant.kind === 'block'));

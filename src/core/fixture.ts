@@ -29,8 +29,12 @@ export type FixtureGroup = z.infer<typeof fixtureGroupSchema>;
 
 export const tenantFixtureSchema = z.looseObject({
   version: z.literal(1).optional(),
+  /** Times in the fixture are relative to this moment (see fixture-time.ts). */
+  referenceTime: z.iso.datetime({ offset: true }).optional(),
   tenantId: z.string().min(1),
   displayName: z.string().nullish(),
+  /** Monitor settings to use with this fixture unless the environment sets them (e.g. the demo's break-glass group). */
+  settings: z.record(z.string(), z.string()).optional(),
   users: z.array(graphUserSchema).optional(),
   groups: z.array(fixtureGroupSchema).optional(),
   servicePrincipals: z.array(graphServicePrincipalSchema).optional(),

@@ -68,6 +68,11 @@ export interface AdminEntry extends AdminIdentity {
 export interface PotentialAdmin extends AdminIdentity {
   /** Owner of these role-holding PIM groups: can make themselves a member. */
   ownerOf: Array<{ groupId: string; groupName: string | null; assignment: 'active' | 'eligible'; roles: string[] }>;
+  /**
+   * The paths the owner would have after adding themselves as a member: one eligible path per role the owned
+   * group holds, activated by joining the group (R-PIMGROUP-4).
+   */
+  paths: RolePath[];
 }
 
 export interface WorkloadAdmin {
@@ -181,10 +186,21 @@ interface RoleGrant {
   source: 'pim' | 'roleAssignments';
 }
 
-function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: Set<string>): RoleGrant[] {
+interface RoleGrants {
+  grants: RoleGrant[];
+  /**
+   * `user|roleDefinitionId|scope` of activations by users whose eligibility comes through a role-assignable
+   * group: the group's eligible path is then activated for that user (R-PIM-1).
+   */
+  activatedThroughGroup: Set<string>;
+}
+
+function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: Set<string>): RoleGrants {
   const grants: RoleGrant[] = [];
+  const activatedThroughGroup = new Set<string>();
   const isMonitored = (role: ResolvedRole): boolean => monitored.has(role.roleTemplateId) || monitored.has(role.roleDefinitionId);
   const key = (principal: string, roleId: string, scope: string): string => `${normId(principal)}|${normId(roleId)}|${scope}`;
+  // R-PIM-3: a tenant without PIM has only active assignments, read from roleAssignments (no end dates).
   if (!snapshot.pimAvailable) {
     for (const a of snapshot.roleAssignments) {
       const role = resolveRole(a.roleDefinitionId, index);
@@ -200,9 +216,11 @@ function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: 
         source: 'roleAssignments',
       });
     }
-    return grants;
+    return { grants, activatedThroughGroup };
   }
   const eligibleByKey = new Map<string, RoleGrant>();
+  /** Eligibilities users hold through a role-assignable group (Graph lists them with memberType Group). */
+  const groupEligibleKeys = new Set<string>();
   for (const e of snapshot.eligibleRoleInstances) {
     const role = resolveRole(e.roleDefinitionId, index);
     if (!isMonitored(role)) continue;
@@ -219,23 +237,30 @@ function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: 
     if (!isDerivedFromGroup(e.memberType, e.principalId, index)) {
       eligibleByKey.set(key(e.principalId, role.roleDefinitionId, grant.directoryScopeId), grant);
       grants.push(grant);
-    }
+    } else groupEligibleKeys.add(key(e.principalId, role.roleDefinitionId, grant.directoryScopeId));
   }
   for (const a of snapshot.activeRoleInstances) {
     const role = resolveRole(a.roleDefinitionId, index);
     if (!isMonitored(role)) continue;
-    // Instances Graph derives for members of a role-assignable group duplicate the group's own instance,
-    // which is expanded below with the group named.
-    if (isDerivedFromGroup(a.memberType, a.principalId, index)) continue;
     const scope = a.directoryScopeId ?? '/';
+    const k = key(a.principalId, role.roleDefinitionId, scope);
     if (sameEnum(a.assignmentType, 'Activated')) {
       // R-PIM-1: an activation is the eligible path in its activated state, never a new active path.
-      const eligible = eligibleByKey.get(key(a.principalId, role.roleDefinitionId, scope));
+      const eligible = eligibleByKey.get(k);
       if (eligible) {
         eligible.activatedNow = true;
         continue;
       }
+      // A user activating an eligibility held through a role-assignable group: the group's eligible path,
+      // expanded below, is the one activated.
+      if (index.users.has(normId(a.principalId)) && (groupEligibleKeys.has(k) || isDerivedFromGroup(a.memberType, a.principalId, index))) {
+        activatedThroughGroup.add(k);
+        continue;
+      }
     }
+    // Instances Graph derives for members of a role-assignable group duplicate the group's own instance,
+    // which is expanded below with the group named.
+    if (isDerivedFromGroup(a.memberType, a.principalId, index)) continue;
     grants.push({
       principalId: normId(a.principalId),
       role,
@@ -247,7 +272,7 @@ function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: 
       source: 'pim',
     });
   }
-  return grants;
+  return { grants, activatedThroughGroup };
 }
 
 function isDerivedFromGroup(memberType: string | null | undefined, principalId: string, index: DirectoryIndex): boolean {
@@ -303,8 +328,15 @@ function groupMembers(
     }
     for (const a of pim.assignments) {
       if (!sameEnum(a.accessId, 'member')) continue;
-      const activated = sameEnum(a.assignmentType, 'activated') ? eligibleByPrincipal.get(normId(a.principalId)) : undefined;
-      if (activated) {
+      const principal = normId(a.principalId);
+      // A user's activation matches their own eligible memberships, including those held through a group that
+      // is an eligible member (the activation is for that user only: concept-pim-for-groups, group nesting).
+      const activated = !sameEnum(a.assignmentType, 'activated')
+        ? undefined
+        : index.users.has(principal)
+          ? members.filter((m) => m.assignment === 'eligible' && m.userId === principal)
+          : eligibleByPrincipal.get(principal);
+      if (activated && activated.length > 0) {
         // An activated eligible membership: the eligible path in its activated state, not a new active path.
         for (const m of activated) m.activatedNow = true;
         continue;
@@ -340,7 +372,7 @@ function pathKey(p: RolePath): string {
 
 export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSelection, index = indexSnapshot(snapshot)): Inventory {
   const monitored = monitoredRoles(selection, snapshot);
-  const grants = roleGrants(snapshot, index, monitored);
+  const { grants, activatedThroughGroup } = roleGrants(snapshot, index, monitored);
   const pimByGroup = new Map<string, { assignments: typeof snapshot.pimGroupAssignments; eligibilities: typeof snapshot.pimGroupEligibilities }>();
   const pimEntry = (groupId: string) => {
     const id = normId(groupId);
@@ -355,7 +387,8 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
   const workloadPaths = new Map<string, Map<string, RolePath>>();
   const unresolvedIds = new Set<string>();
   const unresolvedRoles = new Map<string, Set<string>>();
-  const roleHoldingGroups = new Map<string, Set<string>>();
+  /** Role-holding groups and the grants they hold (for owners, R-PIMGROUP-4). */
+  const roleHoldingGroups = new Map<string, RoleGrant[]>();
   const add = (target: Map<string, Map<string, RolePath>>, id: string, path: RolePath): void => {
     let paths = target.get(id);
     if (!paths) target.set(id, (paths = new Map()));
@@ -376,6 +409,7 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
       source: grant.source,
     };
     const principal = grant.principalId;
+    // R-PATH-1: a direct path records role, active/eligible, permanence, scope and role kind.
     if (index.users.has(principal)) {
       add(adminPaths, principal, {
         ...base,
@@ -388,6 +422,7 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
         activationKey: grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined,
       });
     } else if (index.servicePrincipals.has(principal)) {
+      // R-WORKLOAD-1: service principals are workload admins, never mixed with users.
       add(workloadPaths, principal, {
         ...base,
         assignment: grant.assignment,
@@ -398,9 +433,9 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
         via: { kind: 'direct' },
       });
     } else if (index.groups.has(principal) || pimByGroup.has(principal)) {
-      let roles = roleHoldingGroups.get(principal);
-      if (!roles) roleHoldingGroups.set(principal, (roles = new Set()));
-      roles.add(grant.role.roleName);
+      let held = roleHoldingGroups.get(principal);
+      if (!held) roleHoldingGroups.set(principal, (held = []));
+      held.push(grant);
       const group = index.groups.get(principal);
       const { members, servicePrincipals } = groupMembers(principal, snapshot, index, pimByGroup, unresolvedIds);
       for (const m of members) {
@@ -410,11 +445,12 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
         }
         const eligible = grant.assignment === 'eligible' || m.assignment === 'eligible';
         const end = [grant.endDateTime, m.endDateTime].filter((d): d is string => !!d).sort()[0] ?? null;
+        const roleActivated = grant.activatedNow || activatedThroughGroup.has(`${m.userId}|${grant.role.roleDefinitionId}|${grant.directoryScopeId}`);
         add(adminPaths, m.userId, {
           ...base,
           assignment: eligible ? 'eligible' : 'active',
           permanent: !eligible && !end,
-          activatedNow: eligible && (grant.assignment === 'eligible' ? grant.activatedNow : true) && (m.assignment === 'eligible' ? m.activatedNow : true),
+          activatedNow: eligible && (grant.assignment === 'eligible' ? roleActivated : true) && (m.assignment === 'eligible' ? m.activatedNow : true),
           startDateTime: grant.startDateTime,
           endDateTime: end,
           via: {
@@ -442,6 +478,7 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
         });
       }
     } else {
+      // R-UNRESOLVED-1: an id that resolves to nothing is reported, never dropped and never a crash.
       unresolvedIds.add(principal);
       let roles = unresolvedRoles.get(principal);
       if (!roles) unresolvedRoles.set(principal, (roles = new Set()));
@@ -458,9 +495,11 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
 
   // Owners of role-holding PIM groups can add themselves as members: potential admins (R-PIMGROUP-4).
   const owners = new Map<string, PotentialAdmin>();
-  for (const [groupId, roles] of roleHoldingGroups) {
+  for (const [groupId, held] of roleHoldingGroups) {
     const pim = pimByGroup.get(groupId);
     if (!pim) continue;
+    const roles = new Set(held.map((g) => g.role.roleName));
+    const groupName = index.groups.get(groupId)?.displayName ?? null;
     const ownerships = [
       ...pim.assignments.filter((a) => sameEnum(a.accessId, 'owner')).map((a) => ({ principalId: a.principalId, assignment: 'active' as const })),
       ...pim.eligibilities.filter((e) => sameEnum(e.accessId, 'owner')).map((e) => ({ principalId: e.principalId, assignment: 'eligible' as const })),
@@ -475,9 +514,27 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
         const user = index.users.get(userId);
         if (!user || adminPaths.has(userId)) continue;
         let entry = owners.get(userId);
-        if (!entry) owners.set(userId, (entry = { ...identity(user), ownerOf: [] }));
+        if (!entry) owners.set(userId, (entry = { ...identity(user), ownerOf: [], paths: [] }));
         if (!entry.ownerOf.some((o) => o.groupId === groupId)) {
-          entry.ownerOf.push({ groupId, groupName: index.groups.get(groupId)?.displayName ?? null, assignment: ownership.assignment, roles: [...roles].sort() });
+          entry.ownerOf.push({ groupId, groupName, assignment: ownership.assignment, roles: [...roles].sort() });
+          for (const grant of held) {
+            entry.paths.push({
+              roleTemplateId: grant.role.roleTemplateId,
+              roleDefinitionId: grant.role.roleDefinitionId,
+              roleName: grant.role.roleName,
+              roleKind: grant.role.roleKind,
+              assignment: 'eligible',
+              permanent: false,
+              activatedNow: false,
+              startDateTime: null,
+              endDateTime: null,
+              via: { kind: 'pimGroup', groupId, groupName },
+              directoryScopeId: grant.directoryScopeId,
+              scope: scopeKind(grant.directoryScopeId),
+              source: grant.source,
+              activationKey: `member:${groupId}`,
+            });
+          }
         }
       }
     }

@@ -1,0 +1,66 @@
+// One monitoring cycle and its steps. Timer functions run one step each; the HTTP check, the local host's
+// start-up run and `run --once` run them all in order.
+import { collectActivations, collectSignIns } from '../collect/activity.js';
+import { collectPolicies } from '../collect/policies.js';
+import { collectRoles } from '../collect/roles.js';
+import { type CollectorName, type RunRecord, latestRun, saveRun } from '../collect/runs.js';
+import { type AlertResult, processAlerts } from '../alerts/pipeline.js';
+import type { Report } from '../core/report.js';
+import { runEvaluation } from './evaluation.js';
+import type { Runtime } from './runtime.js';
+
+export type CollectorStep = Exclude<CollectorName, 'evaluate'>;
+
+export async function runCollector(rt: Runtime, step: CollectorStep, trigger: string): Promise<RunRecord> {
+  const deps = rt.deps();
+  switch (step) {
+    case 'roles':
+      return collectRoles(deps, trigger);
+    case 'policies':
+      return collectPolicies(deps, trigger);
+    case 'activations':
+      return collectActivations(deps, trigger);
+    case 'signins':
+      return collectSignIns(deps, trigger);
+  }
+}
+
+export interface EvaluateResult {
+  run: RunRecord;
+  report: Report;
+  alerts: AlertResult;
+}
+
+/** Evaluation, diff and alerts: the `evaluate` timer, and the end of every full cycle. */
+export async function runEvaluate(rt: Runtime, trigger: string): Promise<EvaluateResult> {
+  const previous = await latestRun(rt.store, 'evaluate');
+  const writesBefore = rt.store.writes;
+  const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger, previous);
+  const alerts = await processAlerts({ store: rt.store, settings: rt.settings, tenant: rt.source.tenant, mailer: rt.mailer, log: rt.log, now: rt.now }, evaluation, previous);
+  const run: RunRecord = {
+    ...evaluation.run,
+    endedAt: rt.now().toISOString(),
+    counts: { ...evaluation.run.counts, changeFindings: alerts.changeFindings.length, opened: alerts.opened.length, resolved: alerts.resolved.length, notified: alerts.notified.length, delivered: alerts.delivered, pendingAlerts: alerts.pending },
+  };
+  // The run record comes last: it is what the next evaluation diffs against.
+  run.writes = rt.store.writes - writesBefore + 1;
+  await saveRun(rt.store, run);
+  return { run, report: evaluation.report, alerts };
+}
+
+export interface CycleResult {
+  runs: RunRecord[];
+  report: Report;
+  ok: boolean;
+}
+
+/** Roles before policies: the policy collector reads the admins' membership of newly named groups. */
+export const CYCLE_ORDER: readonly CollectorStep[] = ['roles', 'policies', 'activations', 'signins'];
+
+export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
+  const runs: RunRecord[] = [];
+  for (const step of CYCLE_ORDER) runs.push(await runCollector(rt, step, trigger));
+  const evaluation = await runEvaluate(rt, trigger);
+  runs.push(evaluation.run);
+  return { runs, report: evaluation.report, ok: runs.every((r) => r.status !== 'failed') };
+}

@@ -1,0 +1,124 @@
+// Evaluation run: rebuild the snapshot from storage, evaluate it, and record what changed per admin.
+import type { Settings } from './settings.js';
+import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
+import type { AdminOut, Report, Verdict } from '../core/report.js';
+import type { TenantSnapshot } from '../core/snapshot.js';
+import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
+import { type RunRecord, newRunId } from '../collect/runs.js';
+import { PARTITIONS } from '../collect/specs.js';
+import { type DatasetSpec, type SyncContext, loadState, recordedSince, syncDataset } from '../storage/state.js';
+import type { TableStore } from '../storage/tables.js';
+
+export function evaluationOptions(settings: Settings): EvaluationOptions {
+  return {
+    adminRoles: settings.adminRoles,
+    excludedAccounts: settings.excludedAccounts,
+    globalAdminMin: settings.globalAdminMin,
+    globalAdminMax: settings.globalAdminMax,
+  };
+}
+
+/** What is kept per admin between runs: enough to tell what changed and to list history. */
+export interface AdminVerdictRecord {
+  id: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  verdict: Verdict;
+  mfaRegistered: boolean | null;
+  roles: Array<{ roleTemplateId: string; roleName: string; assignment: string; via: string; permanent: boolean; scope: string }>;
+  gaps: string[];
+  coveringPolicyIds: string[];
+  potential: boolean;
+}
+
+export function verdictRecord(admin: AdminOut, potential = false): AdminVerdictRecord {
+  return {
+    id: admin.id,
+    userPrincipalName: admin.userPrincipalName,
+    displayName: admin.displayName,
+    verdict: admin.verdict,
+    mfaRegistered: admin.mfaRegistered,
+    roles: admin.roles.map((r) => ({
+      roleTemplateId: r.roleTemplateId,
+      roleName: r.roleName,
+      assignment: r.assignment,
+      via: r.via.kind === 'direct' ? 'direct' : `${r.via.kind}:${r.via.groupId ?? ''}`,
+      permanent: r.permanent,
+      scope: r.directoryScopeId,
+    })),
+    gaps: admin.gaps.map((g) => g.summary),
+    coveringPolicyIds: admin.coveringPolicyIds,
+    potential,
+  };
+}
+
+export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
+  partition: PARTITIONS.adminVerdict,
+  id: (a) => a.id,
+  historyTable: 'admins',
+  index: (a) => ({ principalId: a.id }),
+  describe: (change, before, after) => {
+    const a = (after ?? before) as AdminVerdictRecord;
+    const who = a.userPrincipalName ?? a.id;
+    if (change === 'added') return `${who} became ${a.potential ? 'a potential admin' : 'an admin'}: ${a.verdict}`;
+    if (change === 'removed') return `${who} is no longer ${a.potential ? 'a potential admin' : 'an admin'}`;
+    return before?.verdict !== after?.verdict ? `${who}: ${before?.verdict} → ${after?.verdict}` : `${who}: roles or gaps changed (${after?.verdict})`;
+  },
+};
+
+export interface EvaluationRun {
+  run: RunRecord;
+  report: Report;
+  snapshot: TenantSnapshot;
+  options: EvaluationOptions;
+  /** Verdict records before this run (for the diff). */
+  previous: Map<string, AdminVerdictRecord>;
+}
+
+export async function runEvaluation(
+  store: TableStore,
+  settings: Settings,
+  tenant: TenantInfo | undefined,
+  now: () => Date,
+  trigger: string,
+  previousEvaluation: RunRecord | undefined,
+): Promise<EvaluationRun> {
+  const startedAt = now().toISOString();
+  const writesBefore = store.writes;
+  const runId = newRunId();
+  const snapshot = await loadSnapshot(store, tenant, startedAt);
+  const options = evaluationOptions(settings);
+  const report = evaluate(snapshot, { ...options, now: startedAt });
+  const previous = new Map([...(await loadState<AdminVerdictRecord>(store, PARTITIONS.adminVerdict))].map(([id, item]) => [id, item.value]));
+  const ctx: SyncContext = {
+    runId,
+    runStartedAt: startedAt,
+    alreadyRecorded: await recordedSince(store, 'admins', previousEvaluation?.startedAt ?? '1970-01-01T00:00:00.000Z'),
+  };
+  const records = [...report.admins.map((a) => verdictRecord(a)), ...report.potentialAdmins.map((a) => verdictRecord(a, true))];
+  const sync = await syncDataset(store, adminVerdictSpec, records, ctx, startedAt);
+  const run: RunRecord = {
+    runId,
+    collector: 'evaluate',
+    trigger,
+    startedAt,
+    endedAt: now().toISOString(),
+    status: report.summary.unknown > 0 ? 'partial' : 'succeeded',
+    datasets: {},
+    writes: 0,
+    graphRequests: 0,
+    httpRequests: 0,
+    counts: {
+      admins: report.summary.admins,
+      protected: report.summary.protected,
+      partial: report.summary.partial,
+      unprotected: report.summary.unprotected,
+      excluded: report.summary.excluded,
+      unknown: report.summary.unknown,
+      findings: report.findings.length,
+      verdictChanges: sync.added + sync.changed + sync.removed,
+    },
+  };
+  run.writes = store.writes - writesBefore + 1;
+  return { run, report, previous, snapshot, options };
+}

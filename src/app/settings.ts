@@ -1,0 +1,240 @@
+// Every setting the monitor reads (app settings in Azure, environment variables locally), validated in one
+// place with errors that name the setting and what was expected. docs and the Bicep app settings are checked
+// against SETTINGS by a test, so this list is the single source.
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { DEFAULT_INTERRUPT_ERROR_CODES } from '../core/catalog.js';
+import { isGuid } from '../core/ids.js';
+import type { AdminRoleSelection } from '../core/inventory.js';
+import type { Severity } from '../core/report.js';
+
+export interface SettingDoc {
+  name: string;
+  default: string;
+  description: string;
+  /** Where the setting matters: everywhere, or only on the local host / CLI. */
+  scope: 'app' | 'local' | 'storage';
+}
+
+/** The settings table (README, local.settings.example.json and infra are checked against it). */
+export const SETTINGS: readonly SettingDoc[] = [
+  { name: 'AzureWebJobsStorage', default: '(empty: embedded Azurite locally)', description: 'Storage connection string. In Azure use the identity-based form below instead.', scope: 'storage' },
+  { name: 'AzureWebJobsStorage__accountName', default: '', description: 'Storage account name for identity-based connections (managed identity, no keys).', scope: 'storage' },
+  { name: 'AzureWebJobsStorage__credential', default: '', description: '`managedidentity` to use the app\'s managed identity for storage.', scope: 'storage' },
+  { name: 'AzureWebJobsStorage__clientId', default: '', description: 'Client id of a user-assigned managed identity for storage.', scope: 'storage' },
+  { name: 'GRAPH_BASE_URL', default: 'https://graph.microsoft.com', description: 'Microsoft Graph endpoint (national clouds: their Graph host).', scope: 'app' },
+  { name: 'AZURE_CLIENT_ID', default: '', description: 'Client id of the identity that reads Graph (user-assigned managed identity or app registration).', scope: 'app' },
+  { name: 'MONITOR_ADMIN_ROLES', default: 'core', description: '`core` (the 14 roles of the "Require MFA for admins" template), `privileged` (core + roles Graph flags privileged + Hybrid Identity Administrator) or comma-separated role template ids.', scope: 'app' },
+  { name: 'MONITOR_EXCLUDED_ACCOUNTS', default: '', description: 'Break-glass / service accounts reported apart: object ids, UPNs or group ids, comma-separated.', scope: 'app' },
+  { name: 'MONITOR_GLOBAL_ADMIN_MIN', default: '2', description: 'Fewer Global Administrators than this raises `global-admin-count`.', scope: 'app' },
+  { name: 'MONITOR_GLOBAL_ADMIN_MAX', default: '8', description: 'More Global Administrators than this raises `global-admin-count`.', scope: 'app' },
+  { name: 'SCHEDULE_ROLES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the role collector.', scope: 'app' },
+  { name: 'SCHEDULE_POLICIES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the policy collector.', scope: 'app' },
+  { name: 'SCHEDULE_ACTIVATIONS', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the PIM activation collector.', scope: 'app' },
+  { name: 'SCHEDULE_SIGNINS', default: '0 */10 * * * *', description: 'NCRONTAB schedule of the interrupted sign-in collector.', scope: 'app' },
+  { name: 'SCHEDULE_EVALUATE', default: '0 5-59/15 * * * *', description: 'NCRONTAB schedule of evaluation, diff and alerts (after the collectors).', scope: 'app' },
+  { name: 'SIGNIN_INTERRUPT_CODES', default: DEFAULT_INTERRUPT_ERROR_CODES.join(','), description: 'Sign-in error codes collected as "interrupted".', scope: 'app' },
+  { name: 'SIGNIN_OVERLAP_MINUTES', default: '30', description: 'How far before the watermark each sign-in read starts (late-arriving logs).', scope: 'app' },
+  { name: 'SIGNIN_INITIAL_LOOKBACK_HOURS', default: '24', description: 'How far back the first sign-in read goes.', scope: 'app' },
+  { name: 'REGISTRATION_LOOKUPS_PER_RUN', default: '20', description: 'Per-user registration lookups per run for admins Microsoft does not flag isAdmin (reports budget: 5 requests / 10 s).', scope: 'app' },
+  { name: 'GRAPH_MAX_CONCURRENCY', default: '4', description: 'Graph requests in flight at once.', scope: 'app' },
+  { name: 'GRAPH_TIMEOUT_SECONDS', default: '60', description: 'A Graph request that takes longer is retried.', scope: 'app' },
+  { name: 'GRAPH_MAX_RETRIES', default: '6', description: 'Retries of one Graph request (429, 5xx, timeout).', scope: 'app' },
+  { name: 'ALERT_RECIPIENTS', default: '', description: 'Comma-separated e-mail addresses that receive the digest (none: alerts are only recorded).', scope: 'app' },
+  { name: 'ALERT_SENDER', default: '', description: 'Sender address of a verified Azure Communication Services e-mail domain.', scope: 'app' },
+  { name: 'ACS_ENDPOINT', default: '', description: 'Azure Communication Services endpoint (managed identity auth).', scope: 'app' },
+  { name: 'ACS_CONNECTION_STRING', default: '', description: 'ACS connection string (alternative to ACS_ENDPOINT + managed identity).', scope: 'app' },
+  { name: 'ALERT_MIN_SEVERITY', default: 'medium', description: 'Lowest severity that is mailed (`high`, `medium`, `low`).', scope: 'app' },
+  { name: 'ALERT_RENOTIFY_HOURS', default: '24', description: 'Unresolved high findings are mailed again after this many hours (0: never).', scope: 'app' },
+  { name: 'MONITOR_STALE_AFTER_MINUTES', default: '90', description: 'Data older than this raises `monitor-unhealthy`.', scope: 'app' },
+  { name: 'REPORT_URL', default: '', description: 'Public URL of the report page, linked from alert mails.', scope: 'app' },
+  { name: 'CHECK_MIN_INTERVAL_SECONDS', default: '60', description: 'POST /api/check runs at most once per this interval; later callers get the latest result.', scope: 'app' },
+  { name: 'MONITOR_TABLE_PREFIX', default: 'mfamon', description: 'Prefix of the Table Storage tables.', scope: 'app' },
+  { name: 'MONITOR_TENANT_FIXTURE', default: '', description: 'Run against a simulated tenant served from this fixture file instead of Graph (local/testing).', scope: 'local' },
+  { name: 'MONITOR_DATA_DIR', default: '.data', description: 'Local data directory: embedded Azurite storage, mail outbox, local function key.', scope: 'local' },
+];
+
+const durationInt = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name}: expected a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name}: expected a number from ${min} to ${max}`);
+
+const cronSetting = (name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((expr) => {
+      if (expr.split(/\s+/).length !== 6) return false;
+      try {
+        new Cron(expr, { paused: true });
+        return true;
+      } catch {
+        return false;
+      }
+    }, `${name}: expected an NCRONTAB expression with six fields (second minute hour day month day-of-week), e.g. "0 */15 * * * *"`);
+
+const EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+$/;
+
+export interface Settings {
+  graphBaseUrl: string;
+  adminRoles: AdminRoleSelection;
+  excludedAccounts: string[];
+  globalAdminMin: number;
+  globalAdminMax: number;
+  schedules: { roles: string; policies: string; activations: string; signins: string; evaluate: string };
+  interruptCodes: number[];
+  signInOverlapMinutes: number;
+  signInInitialLookbackHours: number;
+  registrationLookupsPerRun: number;
+  graphMaxConcurrency: number;
+  graphTimeoutSeconds: number;
+  graphMaxRetries: number;
+  alertRecipients: string[];
+  alertSender: string;
+  acsEndpoint: string;
+  acsConnectionString: string;
+  alertMinSeverity: Severity;
+  alertRenotifyHours: number;
+  staleAfterMinutes: number;
+  reportUrl: string;
+  checkMinIntervalSeconds: number;
+  tablePrefix: string;
+  tenantFixture: string;
+  dataDir: string;
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+function defaults(): Record<string, string> {
+  return Object.fromEntries(SETTINGS.map((s) => [s.name, s.default.startsWith('(') ? '' : s.default]));
+}
+
+function list(value: string): string[] {
+  return value
+    .split(/[,;\s]+/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** Reads and validates settings from an environment-like record; throws SettingsError listing every problem. */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const raw = { ...defaults() };
+  for (const s of SETTINGS) {
+    const value = env[s.name];
+    if (value !== undefined && value.trim() !== '') raw[s.name] = value;
+  }
+  const schema = z.object({
+    GRAPH_BASE_URL: z.string().trim().url('GRAPH_BASE_URL: expected an absolute URL such as https://graph.microsoft.com'),
+    MONITOR_ADMIN_ROLES: z.string().trim().transform((value, ctx): AdminRoleSelection => {
+      const v = value.toLowerCase();
+      if (v === 'core' || v === 'privileged') return { mode: v, roleIds: [] };
+      const ids = list(value);
+      const bad = ids.filter((id) => !isGuid(id));
+      if (ids.length === 0 || bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `MONITOR_ADMIN_ROLES: expected 'core', 'privileged' or comma-separated role template ids (GUIDs); not a GUID: ${bad.join(', ') || '(empty)'}` });
+        return z.NEVER;
+      }
+      return { mode: 'list', roleIds: ids.map((i) => i.toLowerCase()) };
+    }),
+    MONITOR_EXCLUDED_ACCOUNTS: z.string().transform((value, ctx) => {
+      const entries = list(value);
+      const bad = entries.filter((e) => !isGuid(e) && !EMAIL.test(e));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `MONITOR_EXCLUDED_ACCOUNTS: expected object ids, UPNs or group ids, comma-separated; not an id or UPN: ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return entries;
+    }),
+    MONITOR_GLOBAL_ADMIN_MIN: durationInt('MONITOR_GLOBAL_ADMIN_MIN', 0, 1000),
+    MONITOR_GLOBAL_ADMIN_MAX: durationInt('MONITOR_GLOBAL_ADMIN_MAX', 1, 1000),
+    SCHEDULE_ROLES: cronSetting('SCHEDULE_ROLES'),
+    SCHEDULE_POLICIES: cronSetting('SCHEDULE_POLICIES'),
+    SCHEDULE_ACTIVATIONS: cronSetting('SCHEDULE_ACTIVATIONS'),
+    SCHEDULE_SIGNINS: cronSetting('SCHEDULE_SIGNINS'),
+    SCHEDULE_EVALUATE: cronSetting('SCHEDULE_EVALUATE'),
+    SIGNIN_INTERRUPT_CODES: z.string().transform((value, ctx) => {
+      const codes = list(value);
+      const bad = codes.filter((c) => !/^\d+$/.test(c));
+      if (codes.length === 0 || bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `SIGNIN_INTERRUPT_CODES: expected comma-separated numeric sign-in error codes; not a number: ${bad.join(', ') || '(empty)'}` });
+        return z.NEVER;
+      }
+      return codes.map(Number);
+    }),
+    SIGNIN_OVERLAP_MINUTES: durationInt('SIGNIN_OVERLAP_MINUTES', 0, 1440),
+    SIGNIN_INITIAL_LOOKBACK_HOURS: durationInt('SIGNIN_INITIAL_LOOKBACK_HOURS', 1, 720),
+    REGISTRATION_LOOKUPS_PER_RUN: durationInt('REGISTRATION_LOOKUPS_PER_RUN', 0, 1000),
+    GRAPH_MAX_CONCURRENCY: durationInt('GRAPH_MAX_CONCURRENCY', 1, 64),
+    GRAPH_TIMEOUT_SECONDS: durationInt('GRAPH_TIMEOUT_SECONDS', 1, 600),
+    GRAPH_MAX_RETRIES: durationInt('GRAPH_MAX_RETRIES', 0, 10),
+    ALERT_RECIPIENTS: z.string().transform((value, ctx) => {
+      const addresses = list(value);
+      const bad = addresses.filter((a) => !EMAIL.test(a));
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `ALERT_RECIPIENTS: expected comma-separated e-mail addresses; not an address: ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      if (addresses.length > 50) {
+        ctx.addIssue({ code: 'custom', message: `ALERT_RECIPIENTS: at most 50 recipients per message (Azure Communication Services limit), got ${addresses.length}` });
+        return z.NEVER;
+      }
+      return addresses;
+    }),
+    ALERT_SENDER: z.string().trim().refine((v) => v === '' || EMAIL.test(v), 'ALERT_SENDER: expected an e-mail address such as DoNotReply@<your ACS domain>'),
+    ACS_ENDPOINT: z.string().trim().refine((v) => v === '' || /^https?:\/\/[^\s]+$/.test(v), 'ACS_ENDPOINT: expected a URL such as https://<name>.communication.azure.com'),
+    ACS_CONNECTION_STRING: z.string().trim().refine((v) => v === '' || (/endpoint=/i.test(v) && /accesskey=/i.test(v)), 'ACS_CONNECTION_STRING: expected "endpoint=https://...;accesskey=..."'),
+    ALERT_MIN_SEVERITY: z.string().trim().toLowerCase().pipe(z.enum(['high', 'medium', 'low'], { message: 'ALERT_MIN_SEVERITY: expected high, medium or low' })),
+    ALERT_RENOTIFY_HOURS: durationInt('ALERT_RENOTIFY_HOURS', 0, 24 * 90),
+    MONITOR_STALE_AFTER_MINUTES: durationInt('MONITOR_STALE_AFTER_MINUTES', 5, 7 * 24 * 60),
+    REPORT_URL: z.string().trim().refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'REPORT_URL: expected an http(s) URL'),
+    CHECK_MIN_INTERVAL_SECONDS: durationInt('CHECK_MIN_INTERVAL_SECONDS', 0, 86_400),
+    MONITOR_TABLE_PREFIX: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9]{0,29}$/, 'MONITOR_TABLE_PREFIX: expected 1-30 letters or digits, starting with a letter (Table name rules)'),
+    MONITOR_TENANT_FIXTURE: z.string().trim(),
+    MONITOR_DATA_DIR: z.string().trim().min(1, 'MONITOR_DATA_DIR: expected a directory path'),
+  });
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new SettingsError(parsed.error.issues.map((i) => (i.message.includes(':') ? i.message : `${String(i.path[0])}: ${i.message}`)));
+  }
+  const s = parsed.data;
+  const problems: string[] = [];
+  if (s.MONITOR_GLOBAL_ADMIN_MIN > s.MONITOR_GLOBAL_ADMIN_MAX) problems.push(`MONITOR_GLOBAL_ADMIN_MIN (${s.MONITOR_GLOBAL_ADMIN_MIN}) must not be above MONITOR_GLOBAL_ADMIN_MAX (${s.MONITOR_GLOBAL_ADMIN_MAX})`);
+  if (s.ALERT_RECIPIENTS.length > 0 && !s.ALERT_SENDER) problems.push('ALERT_SENDER: required when ALERT_RECIPIENTS is set');
+  if (s.ACS_ENDPOINT && s.ACS_CONNECTION_STRING) problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
+  if (problems.length > 0) throw new SettingsError(problems);
+  return {
+    graphBaseUrl: s.GRAPH_BASE_URL.replace(/\/$/, ''),
+    adminRoles: s.MONITOR_ADMIN_ROLES,
+    excludedAccounts: s.MONITOR_EXCLUDED_ACCOUNTS,
+    globalAdminMin: s.MONITOR_GLOBAL_ADMIN_MIN,
+    globalAdminMax: s.MONITOR_GLOBAL_ADMIN_MAX,
+    schedules: { roles: s.SCHEDULE_ROLES, policies: s.SCHEDULE_POLICIES, activations: s.SCHEDULE_ACTIVATIONS, signins: s.SCHEDULE_SIGNINS, evaluate: s.SCHEDULE_EVALUATE },
+    interruptCodes: s.SIGNIN_INTERRUPT_CODES,
+    signInOverlapMinutes: s.SIGNIN_OVERLAP_MINUTES,
+    signInInitialLookbackHours: s.SIGNIN_INITIAL_LOOKBACK_HOURS,
+    registrationLookupsPerRun: s.REGISTRATION_LOOKUPS_PER_RUN,
+    graphMaxConcurrency: s.GRAPH_MAX_CONCURRENCY,
+    graphTimeoutSeconds: s.GRAPH_TIMEOUT_SECONDS,
+    graphMaxRetries: s.GRAPH_MAX_RETRIES,
+    alertRecipients: s.ALERT_RECIPIENTS,
+    alertSender: s.ALERT_SENDER,
+    acsEndpoint: s.ACS_ENDPOINT,
+    acsConnectionString: s.ACS_CONNECTION_STRING,
+    alertMinSeverity: s.ALERT_MIN_SEVERITY,
+    alertRenotifyHours: s.ALERT_RENOTIFY_HOURS,
+    staleAfterMinutes: s.MONITOR_STALE_AFTER_MINUTES,
+    reportUrl: s.REPORT_URL,
+    checkMinIntervalSeconds: s.CHECK_MIN_INTERVAL_SECONDS,
+    tablePrefix: s.MONITOR_TABLE_PREFIX,
+    tenantFixture: s.MONITOR_TENANT_FIXTURE,
+    dataDir: s.MONITOR_DATA_DIR,
+  };
+}

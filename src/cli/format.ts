@@ -1,0 +1,73 @@
+// Plain-text rendering for the terminal: aligned tables and the run / check summaries.
+import type { RunRecord } from '../collect/runs.js';
+import type { Report } from '../core/report.js';
+
+export function formatTable(headers: string[], rows: string[][], maxWidth = Math.max(80, process.stdout.columns ?? 140)): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // Shrink the widest columns until the table fits the terminal.
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  while (total() > maxWidth) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if ((widths[widest] as number) <= 12) break;
+    widths[widest] = (widths[widest] as number) - 1;
+  }
+  const cell = (text: string, i: number) => {
+    const w = widths[i] as number;
+    return text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w);
+  };
+  const line = (cells: string[]) => cells.map((c, i) => cell(c, i)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const VERDICT_ORDER: Record<string, number> = { unprotected: 0, unknown: 1, partial: 2, excluded: 3, protected: 4 };
+
+export function reportText(report: Report, options: { maxAdmins?: number; maxFindings?: number } = {}): string {
+  const s = report.summary;
+  const lines: string[] = [];
+  lines.push(`Tenant ${report.tenantName ? `'${report.tenantName}' ` : ''}(${report.tenantId}), data as of ${report.snapshotCapturedAt}`);
+  const unavailable = Object.entries(report.dataSources).filter(([, d]) => d && d.state !== 'ok');
+  if (unavailable.length > 0) lines.push(`Data: ${unavailable.map(([n, d]) => `${n} ${d?.state}${d?.asOf ? ` (as of ${d.asOf})` : ''}${d?.permission ? ` — grant ${d.permission}` : ''}`).join('; ')}`);
+  lines.push(
+    `Admins: ${s.admins} — ${s.protected} protected, ${s.partial} partial, ${s.unprotected} unprotected, ${s.excluded} excluded${s.unknown ? `, ${s.unknown} unknown` : ''}; ${s.registered} registered for MFA. Secure Score estimate: ${s.secureScoreEstimate}/10`,
+  );
+  if (s.potentialAdmins || s.workloadAdmins) lines.push(`Also: ${s.potentialAdmins} potential admin(s) (owners of role-holding PIM groups), ${s.workloadAdmins} service principal(s) with admin roles`);
+  const admins = [...report.admins].sort((a, b) => (VERDICT_ORDER[a.verdict] ?? 9) - (VERDICT_ORDER[b.verdict] ?? 9) || (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+  const shown = admins.slice(0, options.maxAdmins ?? admins.length);
+  if (shown.length > 0) {
+    lines.push('');
+    lines.push(
+      formatTable(
+        ['VERDICT', 'ADMIN', 'MFA REG.', 'ROLES', 'WHY NOT PROTECTED'],
+        shown.map((a) => [
+          a.verdict,
+          a.userPrincipalName ?? a.displayName ?? a.id,
+          a.mfaRegistered === null ? '?' : a.mfaRegistered ? 'yes' : 'NO',
+          [...new Set(a.roles.map((r) => `${r.roleName}${r.assignment === 'eligible' ? '*' : ''}`))].join(', '),
+          a.verdict === 'excluded' ? `listed in MONITOR_EXCLUDED_ACCOUNTS (${a.excludedBy ?? ''})` : a.gaps.length ? `${a.gaps[0]?.summary ?? ''}${a.gaps.length > 1 ? ` (+${a.gaps.length - 1} more)` : ''}` : '',
+        ]),
+      ),
+    );
+    if (admins.length > shown.length) lines.push(`… ${admins.length - shown.length} more admins (use --json for all)`);
+    lines.push('* eligible (PIM)');
+  }
+  const findings = report.findings;
+  if (findings.length > 0) {
+    const by = (sev: string) => findings.filter((f) => f.severity === sev).length;
+    lines.push('');
+    lines.push(`Findings: ${by('high')} high, ${by('medium')} medium, ${by('low')} low`);
+    const top = findings.slice(0, options.maxFindings ?? findings.length);
+    lines.push(formatTable(['SEVERITY', 'TYPE', 'MESSAGE'], top.map((f) => [f.severity, f.type, f.message])));
+    if (findings.length > top.length) lines.push(`… ${findings.length - top.length} more findings`);
+  }
+  return lines.join('\n');
+}
+
+export function runsText(runs: RunRecord[]): string {
+  return runs
+    .map((r) => {
+      const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
+      const bad = Object.entries(r.datasets).filter(([, d]) => d && d.state !== 'ok');
+      return `  ${r.collector.padEnd(11)} ${r.status.padEnd(9)} ${String(ms).padStart(6)} ms  ${String(r.graphRequests).padStart(4)} Graph requests  ${String(r.writes).padStart(5)} writes${bad.length ? `  (${bad.map(([n, d]) => `${n}: ${d?.state}`).join(', ')})` : ''}${r.error ? `  error: ${r.error}` : ''}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// admin-mfa-monitor: the command line. `run` starts the local host (or runs one cycle with --once), `check`
+// and `history` call the same HTTP function handlers the deployed app serves, `simulate` serves a tenant
+// fixture as a Graph-compatible endpoint.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { evaluationOptions } from '../app/evaluation.js';
+import { consoleLogger } from '../app/logger.js';
+import { fixtureForServing } from '../app/runtime.js';
+import { SettingsError } from '../app/settings.js';
+import { loadSnapshot } from '../collect/snapshot.js';
+import { latestRuns } from '../collect/runs.js';
+import { evaluate } from '../core/evaluate.js';
+import { FixtureError } from '../core/fixture.js';
+import type { Report } from '../core/report.js';
+import { type Host, runStartupCycle, startHost } from '../local/host.js';
+import { reportText, runsText } from './format.js';
+
+interface CommonOptions {
+  tenant?: string;
+  dataDir?: string;
+  json?: boolean;
+  live?: boolean;
+  verbose?: boolean;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a TCP port number (0-65535)');
+  return n;
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('--tenant <file>', 'run against a simulated tenant served from this fixture file')
+    .option('--data-dir <dir>', 'local data directory (embedded storage, mail outbox, function key)', undefined)
+    .option('--json', 'print JSON instead of text')
+    .option('--live', 'read the real tenant through DefaultAzureCredential (e.g. after az login)')
+    .option('--verbose', 'log more');
+}
+
+async function host(options: CommonOptions, serve: boolean, portNumber?: number): Promise<Host> {
+  // In JSON mode logs go to stderr so stdout stays parseable.
+  const log = options.json ? { ...consoleLogger(options.verbose), info: (m: string) => console.error(m) } : consoleLogger(options.verbose);
+  return startHost({
+    env: process.env,
+    tenantFile: options.tenant,
+    dataDir: options.dataDir,
+    live: options.live,
+    serve,
+    port: portNumber,
+    log,
+  });
+}
+
+async function currentReport(h: Host): Promise<Report> {
+  const rt = h.runtime;
+  const snapshot = await loadSnapshot(rt.store, rt.source.tenant, rt.now().toISOString());
+  return evaluate(snapshot, evaluationOptions(rt.settings));
+}
+
+function fail(error: unknown): never {
+  if (error instanceof SettingsError || error instanceof FixtureError) console.error(error.message);
+  else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
+
+const program = new Command();
+program.name('admin-mfa-monitor').description('Per-admin MFA coverage monitor for Microsoft Entra ID (Conditional Access, PIM, security defaults).').showHelpAfterError();
+
+withCommon(
+  program
+    .command('run')
+    .description('start the local host: timers on their schedules, HTTP functions on 127.0.0.1, one full cycle at start-up')
+    .option('--once', 'run one full cycle and exit (0 on success)')
+    .addOption(new Option('--port <port>', 'HTTP port of the local host').argParser(port).default(7071)),
+).action(async (options: CommonOptions & { once?: boolean; port: number }) => {
+  let h: Host;
+  try {
+    h = await host(options, !options.once, options.port);
+  } catch (error) {
+    fail(error);
+  }
+  const out = (text: string) => (options.json ? console.error(text) : console.log(text));
+  out(`admin-mfa-monitor: reading ${h.sourceDescription}`);
+  const started = Date.now();
+  const ok = await runStartupCycle(h);
+  const runs = await latestRuns(h.runtime.store);
+  const report = await currentReport(h);
+  if (options.json) {
+    console.log(JSON.stringify({ source: h.sourceDescription, ok, runs, report }, null, 2));
+  } else {
+    console.log(`\nCycle ${ok ? 'completed' : 'FAILED'} in ${Date.now() - started} ms:`);
+    console.log(runsText(Object.values(runs).filter((r): r is NonNullable<typeof r> => !!r)));
+    console.log('');
+    console.log(reportText(report, { maxAdmins: 40, maxFindings: 12 }));
+  }
+  if (options.once) {
+    await h.stop();
+    process.exit(ok ? 0 : 1);
+  }
+  out('');
+  out(`Local host on ${h.url} (function key in ${h.settings.dataDir}/local-function-key):`);
+  for (const r of h.registrations) {
+    if (r.kind === 'http') out(`  ${(r.options.methods ?? ['GET']).join(',').padEnd(5)} ${h.url}/api/${r.options.route ?? r.name}?code=${h.functionKey}`);
+  }
+  for (const r of h.registrations) if (r.kind === 'timer') out(`  timer ${r.name.padEnd(20)} ${r.options.schedule}`);
+  out('Press Ctrl+C to stop.');
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    out('\nstopping…');
+    await h.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+});
+
+withCommon(program.command('check').description('collect and evaluate now (the same handler as POST /api/check) and print the result')).action(async (options: CommonOptions) => {
+  let h: Host;
+  try {
+    h = await host(options, false);
+  } catch (error) {
+    fail(error);
+  }
+  try {
+    const response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=3600' });
+    if (response.status !== 200) {
+      console.error(`check failed (${response.status}): ${response.body}`);
+      process.exitCode = 1;
+    } else if (options.json) console.log(response.body);
+    else {
+      if (!options.json) console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(reportText(JSON.parse(response.body) as Report));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+program
+  .command('simulate')
+  .description('serve a tenant fixture as a simulated Microsoft Graph endpoint on loopback')
+  .requiredOption('--tenant <file>', 'tenant fixture (format version 1, docs/tenant-fixture.md)')
+  .addOption(new Option('--port <port>', 'port (0 = any free port)').argParser(port).default(0))
+  .option('--throttle-scale <n>', "enforce Graph's throttling budgets, windows shortened n times", (v) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
+    return n;
+  })
+  .action(async (options: { tenant: string; port: number; throttleScale?: number }) => {
+    const { startGraphSimulator } = await import('../local/graph-simulator.js');
+    let fixture;
+    try {
+      fixture = fixtureForServing(options.tenant);
+    } catch (error) {
+      fail(error);
+    }
+    const sim = await startGraphSimulator({ fixture, port: options.port, ...(options.throttleScale ? { throttle: { timeScale: options.throttleScale } } : {}) });
+    console.log(JSON.stringify({ url: sim.url, token: sim.token }));
+    const stop = async () => {
+      await sim.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+  });
+
+program.parseAsync(process.argv).catch(fail);

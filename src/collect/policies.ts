@@ -1,0 +1,178 @@
+// The policies collector: Conditional Access policies, named locations, authentication strengths, security
+// defaults and PIM activation settings (for the monitored roles and for role-holding PIM groups). Every
+// version of each is kept whole in the `policies` history.
+import { normId, sameEnum } from '../core/ids.js';
+import { monitoredRoles } from '../core/inventory.js';
+import type {
+  AuthenticationStrengthPolicy,
+  ConditionalAccessPolicy,
+  GraphUser,
+  NamedLocation,
+  PrivilegedAccessGroupAssignmentScheduleInstance,
+  PrivilegedAccessGroupEligibilityScheduleInstance,
+  RoleManagementPolicyAssignment,
+  SecurityDefaultsPolicy,
+  UnifiedRoleDefinition,
+} from '../core/graph-types.js';
+import { describeFieldChange, diffFields } from '../core/policy-diff.js';
+import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
+import { GraphRequestError, toGraphError } from '../graph/gateway.js';
+import type { DatasetSpec } from '../storage/state.js';
+import { type SyncContext, loadValues, recordedSince, syncDataset } from '../storage/state.js';
+import { type CollectorDeps, recordFailure, transitiveMembersOf, groupsById } from './context.js';
+import { DatasetTracker, type RunRecord, latestRun, newRunId, saveRun } from './runs.js';
+import { PARTITIONS, groupSpec } from './specs.js';
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+interface Named {
+  id: string;
+  displayName?: string | null;
+}
+
+/** Versioned policy-like dataset: each change is a new version, the old one stays readable. */
+export function policySpec<T extends Named>(partition: string, label: string): DatasetSpec<T> {
+  return {
+    partition,
+    id: (p) => normId(p.id),
+    historyTable: 'policies',
+    versions: true,
+    describe: (change, before, after) => {
+      const p = (after ?? before) as T;
+      const name = `${label} '${p.displayName ?? p.id}'`;
+      if (change !== 'changed') return `${change}: ${name}`;
+      const fields = diffFields(before, after).map(describeFieldChange);
+      return `changed: ${name}: ${fields.slice(0, 6).join('; ')}${fields.length > 6 ? `; … ${fields.length - 6} more` : ''}`;
+    },
+  };
+}
+
+export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
+  const { graph, store, settings, log } = deps;
+  const startedAt = deps.now().toISOString();
+  const runId = newRunId();
+  const writesBefore = store.writes;
+  const requestsBefore = { graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
+  const previous = await latestRun(store, 'policies');
+  const tracker = new DatasetTracker(previous, startedAt);
+  const ctx: SyncContext = { runId, runStartedAt: startedAt, alreadyRecorded: await recordedSince(store, 'policies', previous?.startedAt ?? EPOCH) };
+  const counts: Record<string, number> = {};
+  const sync = <T>(spec: DatasetSpec<T>, items: T[]) => syncDataset(store, spec, items, ctx, startedAt);
+
+  // Conditional Access: policies and named locations (1 request / s per tenant; the gateway paces).
+  try {
+    const policies = await graph.all<ConditionalAccessPolicy>('/identity/conditionalAccess/policies');
+    const locations = await graph.all<NamedLocation>('/identity/conditionalAccess/namedLocations');
+    const r = await sync(policySpec<ConditionalAccessPolicy>(PARTITIONS.caPolicy, 'policy'), policies);
+    await sync(policySpec<NamedLocation>(PARTITIONS.namedLocation, 'named location'), locations);
+    counts.policies = policies.length;
+    counts.namedLocations = locations.length;
+    tracker.ok('conditionalAccess', { items: policies.length, added: r.added, changed: r.changed, removed: r.removed });
+    await watchNewGroups(deps, policies, ctx, startedAt);
+  } catch (e) {
+    recordFailure(tracker, 'conditionalAccess', e, log);
+  }
+
+  try {
+    const strengths = await graph.all<AuthenticationStrengthPolicy>('/policies/authenticationStrengthPolicies');
+    // Built-in strengths are in the catalog; only custom ones are tenant data.
+    const custom = strengths.filter((s) => !sameEnum(s.policyType, 'builtIn'));
+    await sync(policySpec<AuthenticationStrengthPolicy>(PARTITIONS.authStrength, 'authentication strength'), custom);
+    tracker.ok('authenticationStrengths', { items: custom.length });
+  } catch (e) {
+    recordFailure(tracker, 'authenticationStrengths', e, log);
+  }
+
+  try {
+    const sd = await graph.get<SecurityDefaultsPolicy & { displayName?: string }>('/policies/identitySecurityDefaultsEnforcementPolicy');
+    const value = { id: 'securityDefaults', displayName: 'Security defaults', isEnabled: sd.isEnabled === true };
+    await sync(policySpec<typeof value>(PARTITIONS.securityDefaults, 'setting'), [value]);
+    tracker.ok('securityDefaults', { items: 1 });
+  } catch (e) {
+    recordFailure(tracker, 'securityDefaults', e, log);
+  }
+
+  // PIM activation settings: monitored roles at tenant scope, and role-holding PIM groups.
+  try {
+    const definitions = await loadValues<UnifiedRoleDefinition>(store, PARTITIONS.roleDefinition);
+    const monitored = monitoredRoles(settings.adminRoles, { ...emptySnapshot('', startedAt), roleDefinitions: definitions });
+    const settingsList: RoleManagementPolicyAssignment[] = [];
+    try {
+      const roleSettings = await graph.all<RoleManagementPolicyAssignment>("/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)");
+      settingsList.push(...roleSettings.filter((a) => monitored.has(normId(a.roleDefinitionId ?? ''))));
+      const pimGroups = new Set<string>();
+      for (const i of [
+        ...(await loadValues<PrivilegedAccessGroupEligibilityScheduleInstance>(store, PARTITIONS.pimGroupEligibility)),
+        ...(await loadValues<PrivilegedAccessGroupAssignmentScheduleInstance>(store, PARTITIONS.pimGroupAssignment)),
+      ]) pimGroups.add(normId(i.groupId));
+      if (pimGroups.size > 0) {
+        const requests = [...pimGroups].map((g) => ({ id: g, url: `/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${g}' and scopeType eq 'Group'&$expand=policy($expand=rules)` }));
+        const responses = await graph.batch<{ value?: RoleManagementPolicyAssignment[]; error?: { code?: string; message?: string } }>(requests);
+        for (const request of requests) {
+          const response = responses.get(request.id);
+          if (!response || response.status >= 400) {
+            throw new GraphRequestError(response?.status ?? 0, response?.body?.error?.code ?? 'Error', response?.body?.error?.message ?? 'no response', request.url);
+          }
+          settingsList.push(...(response.body.value ?? []).filter((a) => sameEnum(a.roleDefinitionId, 'member')));
+        }
+      }
+      const named = settingsList.map((a) => ({ ...a, displayName: a.policy?.displayName ?? `${a.scopeType} ${a.roleDefinitionId ?? a.scopeId}` }));
+      await sync(policySpec<(typeof named)[number]>(PARTITIONS.pimSetting, 'PIM setting'), named);
+      tracker.ok('pimSettings', { items: named.length });
+    } catch (e) {
+      const err = toGraphError(e, 'pimSettings');
+      if (err.isLicenseError) tracker.notLicensed('pimSettings', err.message);
+      else throw err;
+    }
+  } catch (e) {
+    recordFailure(tracker, 'pimSettings', e, log);
+  }
+
+  const run: RunRecord = {
+    runId,
+    collector: 'policies',
+    trigger,
+    startedAt,
+    endedAt: deps.now().toISOString(),
+    status: tracker.status(),
+    datasets: tracker.datasets,
+    writes: 0,
+    graphRequests: graph.stats.graphRequests - requestsBefore.graph,
+    httpRequests: graph.stats.httpRequests - requestsBefore.http,
+    counts,
+  };
+  run.writes = store.writes - writesBefore + 1;
+  await saveRun(store, run);
+  return run;
+}
+
+/**
+ * A policy that starts to name a group the roles collector has not read yet: read the admins' membership of
+ * it now, so the next evaluation does not have to call the admins' coverage unknown.
+ */
+async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPolicy[], ctx: SyncContext, now: string): Promise<void> {
+  const { graph, store } = deps;
+  const known = new Map((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => [g.id, g]));
+  const unresolved = new Set((await loadValues<{ id: string }>(store, PARTITIONS.unresolved)).map((u) => u.id));
+  const referenced = new Set<string>();
+  for (const p of policies) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) referenced.add(normId(g));
+  const fresh = [...referenced].filter((g) => !known.has(g) && !unresolved.has(g));
+  if (fresh.length === 0) return;
+  const admins = new Set((await loadValues<GraphUser>(store, PARTITIONS.user)).map((u) => normId(u.id)));
+  if (admins.size === 0) return;
+  const read = await transitiveMembersOf(graph, fresh, 'id', (_g, userId) => admins.has(userId));
+  const details = new Map((await groupsById(graph, [...read.members.keys()])).map((g) => [normId(g.id), g]));
+  for (const [id, lists] of read.members) {
+    known.set(id, {
+      id,
+      displayName: details.get(id)?.displayName ?? null,
+      isAssignableToRole: details.get(id)?.isAssignableToRole ?? null,
+      memberUserIds: [...new Set(lists.users.map((u) => u.id))].sort(),
+      memberGroupIds: [...new Set(lists.groupIds)].sort(),
+      memberServicePrincipalIds: [],
+      coverage: 'admins',
+    });
+  }
+  await syncDataset(store, groupSpec(), [...known.values()], ctx, now);
+  deps.log.info(`read admins' membership of ${read.members.size} group(s) newly named by Conditional Access`);
+}

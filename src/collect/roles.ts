@@ -1,0 +1,331 @@
+// The roles collector: who holds a monitored role and how. Reads role definitions, active and eligible role
+// assignment instances (or plain role assignments in tenants without PIM), the members of every group that
+// holds a role (transitive members and PIM for Groups members/owners), the admins' membership of the groups
+// Conditional Access and MONITOR_EXCLUDED_ACCOUNTS name, the admin accounts and their MFA registration.
+import { isGuid, normId } from '../core/ids.js';
+import { monitoredRoles } from '../core/inventory.js';
+import type {
+  ConditionalAccessPolicy,
+  GraphServicePrincipal,
+  GraphUser,
+  PrivilegedAccessGroupAssignmentScheduleInstance,
+  PrivilegedAccessGroupEligibilityScheduleInstance,
+  RoleAssignmentScheduleInstance,
+  RoleEligibilityScheduleInstance,
+  UnifiedRoleAssignment,
+  UnifiedRoleDefinition,
+  UserRegistrationDetails,
+} from '../core/graph-types.js';
+import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
+import { GraphRequestError, toGraphError } from '../graph/gateway.js';
+import { type SyncContext, loadValues, recordedSince, syncDataset } from '../storage/state.js';
+import { type CollectorDeps, GROUP_SELECT, type MemberLists, USER_SELECT, groupsById, recordFailure, transitiveMembersOf, usersById } from './context.js';
+import { DatasetTracker, type RunRecord, latestRun, newRunId, saveRun } from './runs.js';
+import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
+
+type Expanded<T> = T & { principal?: ({ '@odata.type'?: string; id: string } & Record<string, unknown>) | null };
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+function strip<T extends object>(item: Expanded<T>): T {
+  const { principal: _principal, ...rest } = item as Expanded<T> & Record<string, unknown>;
+  return rest as T;
+}
+
+function principalKind(p: Expanded<object>['principal']): 'user' | 'group' | 'servicePrincipal' | 'unknown' | 'missing' {
+  if (!p) return 'missing';
+  const t = (p['@odata.type'] ?? '').toLowerCase();
+  if (t.endsWith('.user')) return 'user';
+  if (t.endsWith('.group')) return 'group';
+  if (t.endsWith('.serviceprincipal')) return 'servicePrincipal';
+  return 'unknown';
+}
+
+export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
+  const { graph, store, settings, log } = deps;
+  const startedAt = deps.now().toISOString();
+  const runId = newRunId();
+  const writesBefore = store.writes;
+  const requestsBefore = { graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
+  const previous = await latestRun(store, 'roles');
+  const tracker = new DatasetTracker(previous, startedAt);
+  const ctx: SyncContext = { runId, runStartedAt: startedAt, alreadyRecorded: await recordedSince(store, 'assignments', previous?.startedAt ?? EPOCH) };
+  const counts: Record<string, number> = {};
+  let error: string | undefined;
+
+  try {
+    // 1. Role definitions (built-ins are also in the catalog; custom roles only here).
+    let definitions: UnifiedRoleDefinition[];
+    try {
+      definitions = await graph.all<UnifiedRoleDefinition>('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled');
+      if (settings.adminRoles.mode === 'privileged') {
+        // isPrivileged is beta-only (preview); without it the catalog's copy of the flag is used.
+        try {
+          const flagged = await graph.all<UnifiedRoleDefinition>('/roleManagement/directory/roleDefinitions?$filter=isPrivileged eq true&$select=id,templateId,isPrivileged', 'beta');
+          const privileged = new Set(flagged.map((d) => normId(d.id)));
+          definitions = definitions.map((d) => ({ ...d, isPrivileged: privileged.has(normId(d.id)) }));
+        } catch (e) {
+          log.warn(`isPrivileged flags unavailable (beta), using the catalog: ${toGraphError(e, 'roleDefinitions').message}`);
+        }
+      }
+      const r = await syncDataset(store, stateOnlySpec<UnifiedRoleDefinition>(PARTITIONS.roleDefinition, (d) => normId(d.id)), definitions, ctx, startedAt);
+      tracker.ok('roleDefinitions', { items: definitions.length, added: r.added, changed: r.changed, removed: r.removed });
+    } catch (e) {
+      recordFailure(tracker, 'roleDefinitions', e, log);
+      definitions = await loadValues<UnifiedRoleDefinition>(store, PARTITIONS.roleDefinition);
+    }
+    const snapshotForRoles = { ...emptySnapshot('', startedAt), roleDefinitions: definitions };
+    const monitored = monitoredRoles(settings.adminRoles, snapshotForRoles);
+    const customTemplate = new Map(definitions.map((d) => [normId(d.id), normId(d.templateId ?? d.id)]));
+    const isMonitored = (roleDefinitionId: string): boolean => {
+      const id = normId(roleDefinitionId);
+      return monitored.has(id) || monitored.has(customTemplate.get(id) ?? id);
+    };
+
+    // 2. Active and eligible assignments, with the principal expanded to learn its type.
+    let pimAvailable = true;
+    let active: Array<Expanded<RoleAssignmentScheduleInstance>> = [];
+    let eligible: Array<Expanded<RoleEligibilityScheduleInstance>> = [];
+    let plain: Array<Expanded<UnifiedRoleAssignment>> = [];
+    try {
+      try {
+        active = (await graph.all<Expanded<RoleAssignmentScheduleInstance>>('/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId));
+        eligible = (await graph.all<Expanded<RoleEligibilityScheduleInstance>>('/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId));
+      } catch (e) {
+        const err = toGraphError(e, 'roleAssignmentScheduleInstances');
+        if (!err.isLicenseError) throw err;
+        // Tenants without Entra ID P2: PIM endpoints refuse; standing assignments are all there is.
+        pimAvailable = false;
+        log.info('PIM is not licensed in this tenant: reading role assignments instead');
+        const ids = [...monitored].map((id) => `'${id}'`).join(',');
+        plain = (await graph.all<Expanded<UnifiedRoleAssignment>>(`/roleManagement/directory/roleAssignments?$filter=roleDefinitionId in (${ids})&$expand=principal`)).filter((a) => isMonitored(a.roleDefinitionId));
+      }
+    } catch (e) {
+      // Without assignments nothing downstream can be trusted: keep every previous state.
+      for (const d of ['roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) recordFailure(tracker, d, e, log);
+      throw new CollectionAborted(toGraphError(e, 'roleAssignments').message);
+    }
+    counts.activeAssignments = active.length + plain.length;
+    counts.eligibleAssignments = eligible.length;
+
+    const users = new Map<string, GraphUser>();
+    const servicePrincipals = new Map<string, GraphServicePrincipal>();
+    const roleGroups = new Set<string>();
+    const unresolved = new Set<string>();
+    const notePrincipal = (item: Expanded<{ principalId: string }>): void => {
+      const id = normId(item.principalId);
+      switch (principalKind(item.principal)) {
+        case 'user':
+          users.set(id, { id } as GraphUser);
+          break;
+        case 'group':
+          roleGroups.add(id);
+          break;
+        case 'servicePrincipal': {
+          const p = item.principal as Record<string, unknown>;
+          servicePrincipals.set(id, { id, displayName: (p.displayName as string | undefined) ?? null, appId: (p.appId as string | undefined) ?? null });
+          break;
+        }
+        default:
+          unresolved.add(id);
+      }
+    };
+    for (const item of [...active, ...eligible, ...plain]) notePrincipal(item);
+
+    // 3. Role-holding groups: PIM for Groups members and owners, and transitive members.
+    const pimAssignments: PrivilegedAccessGroupAssignmentScheduleInstance[] = [];
+    const pimEligibilities: PrivilegedAccessGroupEligibilityScheduleInstance[] = [];
+    let pimGroupsOk = pimAvailable;
+    if (pimAvailable && roleGroups.size > 0) {
+      try {
+        const requests = [...roleGroups].flatMap((g) => [
+          { id: `e|${g}`, url: `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
+          { id: `a|${g}`, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
+        ]);
+        const responses = await graph.batch<{ value?: Array<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>; '@odata.nextLink'?: string; error?: { code?: string; message?: string } }>(requests);
+        for (const request of requests) {
+          const response = responses.get(request.id);
+          if (!response || response.status >= 400) {
+            throw new GraphRequestError(response?.status ?? 0, response?.body?.error?.code ?? 'Error', response?.body?.error?.message ?? 'no response', request.url);
+          }
+          const items = [...(response.body.value ?? [])];
+          const next = response.body['@odata.nextLink'];
+          if (next) for await (const page of graph.pages<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>(next)) items.push(...page);
+          for (const item of items) {
+            notePrincipal(item);
+            if (request.id.startsWith('e|')) pimEligibilities.push(strip(item));
+            else pimAssignments.push(strip(item));
+          }
+        }
+        tracker.ok('pimGroups', { items: pimAssignments.length + pimEligibilities.length });
+      } catch (e) {
+        const err = toGraphError(e, 'pimGroups');
+        pimGroupsOk = false;
+        if (err.isLicenseError) tracker.notLicensed('pimGroups', err.message);
+        else recordFailure(tracker, 'pimGroups', err, log);
+      }
+    } else if (!pimAvailable) tracker.notLicensed('pimGroups', 'the tenant has no PIM (Entra ID P2)');
+    else tracker.ok('pimGroups', { items: 0 });
+    // Groups that are PIM members/owners of a role-holding group (their members inherit) are read fully too.
+    const fullGroups = new Set(roleGroups);
+    const pimPrincipalGroups = [...pimAssignments, ...pimEligibilities].map((i) => normId(i.principalId)).filter((id) => !users.has(id) && !servicePrincipals.has(id));
+    for (const id of pimPrincipalGroups) {
+      fullGroups.add(id);
+      unresolved.delete(id);
+    }
+
+    const groups = new Map<string, SnapshotGroup>();
+    let groupsOk = true;
+    try {
+      const read = await transitiveMembersOf(graph, [...fullGroups], `${USER_SELECT},appId`, () => true);
+      for (const id of read.notFound) unresolved.add(id);
+      for (const [id, lists] of read.members) {
+        groups.set(id, toSnapshotGroup(id, lists, 'all'));
+        for (const u of lists.users) users.set(u.id, u);
+        for (const sp of lists.servicePrincipals) servicePrincipals.set(sp.id, sp);
+      }
+    } catch (e) {
+      groupsOk = false;
+      recordFailure(tracker, 'groupMembers', e, log);
+    }
+
+    // Admins and potential admins (owners of role-holding PIM groups) are the users evaluation asks about.
+    const adminIds = new Set(users.keys());
+
+    // 4. Watched groups: named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS; only admins' membership kept.
+    if (groupsOk) {
+      try {
+        const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
+        const watched = new Set<string>();
+        for (const p of policies) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(normId(g));
+        for (const entry of settings.excludedAccounts) if (isGuid(entry) && !adminIds.has(normId(entry))) watched.add(normId(entry));
+        for (const g of groups.keys()) watched.delete(g);
+        const read = await transitiveMembersOf(graph, [...watched], 'id', (_g, userId) => adminIds.has(userId));
+        for (const [id, lists] of read.members) groups.set(id, toSnapshotGroup(id, lists, 'admins'));
+        // A watched id that is no group: a user id in MONITOR_EXCLUDED_ACCOUNTS, or a deleted group in a policy.
+        for (const id of read.notFound) if (!settings.excludedAccounts.some((e) => normId(e) === id)) unresolved.add(id);
+        // Group names and flags for everything kept.
+        const details = await groupsById(graph, [...groups.keys()]);
+        for (const d of details) {
+          const g = groups.get(normId(d.id));
+          if (g) Object.assign(g, { displayName: d.displayName ?? null, isAssignableToRole: d.isAssignableToRole ?? null });
+        }
+        counts.groups = groups.size;
+        tracker.ok('groupMembers', { items: groups.size });
+      } catch (e) {
+        groupsOk = false;
+        recordFailure(tracker, 'groupMembers', e, log);
+      }
+    }
+
+    // 5. The admin accounts themselves (transitive member pages already carried most of them).
+    try {
+      const missing = [...users.values()].filter((u) => u.userPrincipalName === undefined).map((u) => u.id);
+      for (const u of await usersById(graph, missing)) users.set(normId(u.id), { ...u, id: normId(u.id) });
+      for (const u of users.values()) if (u.userPrincipalName === undefined) unresolved.add(u.id);
+    } catch (e) {
+      // Names are cosmetic: evaluation still works by id.
+      log.warn(`admin account details unavailable: ${toGraphError(e, 'users').message}`);
+    }
+    for (const id of unresolved) users.delete(id);
+    counts.admins = users.size;
+
+    // 6. MFA registration details.
+    let registrations: UserRegistrationDetails[] | undefined;
+    try {
+      registrations = await readRegistrations(deps, [...users.keys()]);
+      tracker.ok('registration', { items: registrations.length });
+    } catch (e) {
+      recordFailure(tracker, 'registration', e, log);
+    }
+
+    // 7. Store what changed. Only datasets read completely are synced; failed ones keep their state.
+    const sync = async <T>(spec: Parameters<typeof syncDataset<T>>[1], items: T[]) => syncDataset(store, spec, items, ctx, startedAt);
+    const r1 = await sync(assignmentSpec<RoleAssignmentScheduleInstance>(PARTITIONS.activeInstance, 'active'), active.map(strip));
+    const r2 = await sync(assignmentSpec<RoleEligibilityScheduleInstance>(PARTITIONS.eligibleInstance, 'eligible'), eligible.map(strip));
+    const r3 = await sync(assignmentSpec<UnifiedRoleAssignment>(PARTITIONS.roleAssignment, 'active'), plain.map(strip));
+    tracker.ok('roleAssignments', { items: active.length + eligible.length + plain.length, added: r1.added + r2.added + r3.added, changed: r1.changed + r2.changed + r3.changed, removed: r1.removed + r2.removed + r3.removed });
+    if (pimGroupsOk || !pimAvailable) {
+      await sync(assignmentSpec<PrivilegedAccessGroupAssignmentScheduleInstance>(PARTITIONS.pimGroupAssignment, 'active'), pimAssignments);
+      await sync(assignmentSpec<PrivilegedAccessGroupEligibilityScheduleInstance>(PARTITIONS.pimGroupEligibility, 'eligible'), pimEligibilities);
+    }
+    if (groupsOk) {
+      await sync(groupSpec(), [...groups.values()]);
+      await sync(stateOnlySpec<GraphUser>(PARTITIONS.user, (u) => normId(u.id)), [...users.values()]);
+      await sync(stateOnlySpec<GraphServicePrincipal>(PARTITIONS.servicePrincipal, (s) => normId(s.id)), [...servicePrincipals.values()]);
+      await sync(stateOnlySpec<{ id: string }>(PARTITIONS.unresolved, (u) => u.id), [...unresolved].map((id) => ({ id })));
+    }
+    counts.pimAvailable = pimAvailable ? 1 : 0;
+    if (registrations) await sync(stateOnlySpec<UserRegistrationDetails>(PARTITIONS.registration, (r) => normId(r.id)), registrations);
+  } catch (e) {
+    if (!(e instanceof CollectionAborted)) {
+      error = e instanceof Error ? e.message : String(e);
+      log.error(`roles collection failed: ${error}`);
+      for (const d of ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) if (!tracker.datasets[d]) recordFailure(tracker, d, e, log);
+    } else error = e.message;
+  }
+  const run: RunRecord = {
+    runId,
+    collector: 'roles',
+    trigger,
+    startedAt,
+    endedAt: deps.now().toISOString(),
+    status: error && Object.values(tracker.datasets).every((d) => d?.state !== 'ok') ? 'failed' : tracker.status(),
+    datasets: tracker.datasets,
+    writes: 0,
+    graphRequests: graph.stats.graphRequests - requestsBefore.graph,
+    httpRequests: graph.stats.httpRequests - requestsBefore.http,
+    counts,
+    ...(error ? { error } : {}),
+  };
+  run.writes = store.writes - writesBefore + 1;
+  await saveRun(store, run);
+  return run;
+}
+
+class CollectionAborted extends Error {}
+
+function toSnapshotGroup(id: string, lists: MemberLists, coverage: 'all' | 'admins'): SnapshotGroup {
+  return {
+    id,
+    displayName: null,
+    isAssignableToRole: null,
+    memberUserIds: [...new Set(lists.users.map((u) => u.id))].sort(),
+    memberGroupIds: [...new Set(lists.groupIds)].sort(),
+    memberServicePrincipalIds: [...new Set(lists.servicePrincipals.map((s) => s.id))].sort(),
+    coverage,
+  };
+}
+
+/**
+ * Registration details for the admins: one filtered listing of the users Microsoft flags as admins, then a
+ * bounded number of per-user lookups for admins it does not flag (eligible-only, PIM-group members): the
+ * reports budget is 5 requests / 10 s, so what is not looked up this run keeps its stored value.
+ */
+async function readRegistrations(deps: CollectorDeps, adminIds: string[]): Promise<UserRegistrationDetails[]> {
+  const { graph, store, settings } = deps;
+  const wanted = new Set(adminIds);
+  const found = new Map<string, UserRegistrationDetails>();
+  const keep = (page: UserRegistrationDetails[]): void => {
+    for (const r of page) if (wanted.has(normId(r.id))) found.set(normId(r.id), { ...r, id: normId(r.id) });
+  };
+  try {
+    for await (const page of graph.pages<UserRegistrationDetails>('/reports/authenticationMethods/userRegistrationDetails?$filter=isAdmin eq true&$top=1000')) keep(page);
+  } catch (e) {
+    const err = toGraphError(e, 'userRegistrationDetails');
+    if (err.status !== 400) throw err;
+    // The isAdmin filter is not documented as supported; if Graph refuses it, read everything (streamed).
+    for await (const page of graph.pages<UserRegistrationDetails>('/reports/authenticationMethods/userRegistrationDetails?$top=1000')) keep(page);
+  }
+  const stored = new Map((await loadValues<UserRegistrationDetails>(store, PARTITIONS.registration)).map((r) => [normId(r.id), r]));
+  const missing = adminIds.filter((id) => !found.has(id));
+  const lookups = missing.filter((id) => !stored.has(id)).slice(0, settings.registrationLookupsPerRun);
+  if (lookups.length > 0) {
+    const responses = await graph.batch<UserRegistrationDetails>(lookups.map((id) => ({ id, url: `/reports/authenticationMethods/userRegistrationDetails/${id}` })));
+    for (const [id, response] of responses) if (response.status === 200) found.set(id, { ...response.body, id });
+  }
+  for (const id of missing) if (!found.has(id) && stored.has(id)) found.set(id, stored.get(id) as UserRegistrationDetails);
+  return [...found.values()];
+}
+
+export const ROLE_SELECTS = { USER_SELECT, GROUP_SELECT };

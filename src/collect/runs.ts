@@ -1,0 +1,122 @@
+// Run records: one entity per collection or evaluation run, written once at the end, holding the status of
+// every dataset it touched. The latest record of a collector is the source of each dataset's status and of
+// the watermarks, so a steady run writes nothing but this record.
+import { randomUUID } from 'node:crypto';
+import type { DatasetName, DatasetState, DatasetStatus } from '../core/snapshot.js';
+import { decodeJson, encodeJson, newestFirstKey } from '../storage/codec.js';
+import type { StoredEntity, TableStore } from '../storage/tables.js';
+
+export type CollectorName = 'roles' | 'policies' | 'activations' | 'signins' | 'evaluate';
+
+export interface DatasetRun extends DatasetStatus {
+  added?: number;
+  changed?: number;
+  removed?: number;
+  items?: number;
+}
+
+export interface RunRecord {
+  runId: string;
+  collector: CollectorName;
+  trigger: string;
+  startedAt: string;
+  endedAt: string;
+  /** succeeded: every dataset ok; partial: some unavailable/failed; failed: nothing usable. */
+  status: 'succeeded' | 'partial' | 'failed';
+  datasets: Partial<Record<DatasetName, DatasetRun>>;
+  writes: number;
+  graphRequests: number;
+  httpRequests: number;
+  error?: string;
+  /** Collector-specific cursor (sign-ins, activations). */
+  watermark?: string;
+  /** Free-form counts for the summary line. */
+  counts?: Record<string, number>;
+}
+
+export const RUN_PARTITION = 'run';
+
+export function newRunId(): string {
+  return randomUUID();
+}
+
+export async function saveRun(store: TableStore, run: RunRecord): Promise<void> {
+  await store.write('runs', [
+    {
+      partitionKey: RUN_PARTITION,
+      rowKey: `${newestFirstKey(run.startedAt)}|${run.collector}|${run.runId}`,
+      collector: run.collector,
+      status: run.status,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+      trigger: run.trigger,
+      writes: run.writes,
+      graphRequests: run.graphRequests,
+      ...encodeJson(run),
+    },
+  ]);
+}
+
+export function runFromEntity(entity: StoredEntity): RunRecord | undefined {
+  return decodeJson<RunRecord>(entity);
+}
+
+/** The latest run of each collector (runs are newest first; stops once all are found or after `scan`). */
+export async function latestRuns(store: TableStore, scan = 500): Promise<Partial<Record<CollectorName, RunRecord>>> {
+  const out: Partial<Record<CollectorName, RunRecord>> = {};
+  const wanted: CollectorName[] = ['roles', 'policies', 'activations', 'signins', 'evaluate'];
+  let seen = 0;
+  for await (const entity of store.partition('runs', RUN_PARTITION)) {
+    const collector = entity.collector as CollectorName;
+    if (!out[collector]) {
+      const run = runFromEntity(entity);
+      if (run) out[collector] = run;
+    }
+    if (++seen >= scan || wanted.every((w) => out[w])) break;
+  }
+  return out;
+}
+
+export async function latestRun(store: TableStore, collector: CollectorName): Promise<RunRecord | undefined> {
+  return (await latestRuns(store))[collector];
+}
+
+/** Tracks dataset outcomes during a run and carries `asOf` forward from the previous run when a read fails. */
+export class DatasetTracker {
+  readonly datasets: Partial<Record<DatasetName, DatasetRun>> = {};
+  constructor(
+    private readonly previous: RunRecord | undefined,
+    private readonly now: string,
+  ) {}
+
+  ok(name: DatasetName, counts: Omit<DatasetRun, 'state'> = {}): void {
+    this.datasets[name] = { ...counts, state: 'ok', asOf: this.now };
+  }
+
+  notLicensed(name: DatasetName, message: string): void {
+    this.datasets[name] = { state: 'notLicensed', asOf: this.now, message };
+  }
+
+  /** 403: the state is kept but must not be trusted; names the permission to grant. */
+  unavailable(name: DatasetName, message: string, permission?: string): void {
+    this.datasets[name] = { state: 'unavailable', asOf: this.previousAsOf(name), message, permission: permission ?? null };
+  }
+
+  /** A transient failure: the previous state stays and is used, marked stale (or unavailable if there is none). */
+  failed(name: DatasetName, message: string): void {
+    const asOf = this.previousAsOf(name);
+    const state: DatasetState = asOf ? 'stale' : 'unavailable';
+    this.datasets[name] = { state, asOf, message };
+  }
+
+  private previousAsOf(name: DatasetName): string | null {
+    const previous = this.previous?.datasets[name];
+    return previous?.asOf ?? null;
+  }
+
+  status(): RunRecord['status'] {
+    const states = Object.values(this.datasets).map((d) => d?.state);
+    if (states.length > 0 && states.every((s) => s === 'unavailable' || s === 'stale')) return 'failed';
+    return states.some((s) => s === 'unavailable' || s === 'stale') ? 'partial' : 'succeeded';
+  }
+}

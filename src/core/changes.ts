@@ -1,0 +1,285 @@
+// Change findings: what got worse (or better) since the previous evaluation. Pure: the shell gathers the
+// previous verdicts, the history entries recorded since then and the what-if results, this decides what
+// they mean. Stable `type` ids are a contract (docs/alerts.md).
+import { CORE_ADMIN_ROLE_IDS, builtInRole } from './catalog.js';
+import type { RoleAssignmentScheduleInstance, RoleManagementPolicyAssignment, UnifiedRoleAssignment } from './graph-types.js';
+import { normId, sameEnum } from './ids.js';
+import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
+import { activationSettings, durationMinutes } from './pim-settings.js';
+import type { Finding, Report, Severity, Verdict } from './report.js';
+
+/** What the previous evaluation recorded per admin. */
+export interface PreviousAdmin {
+  id: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  verdict: Verdict;
+  potential: boolean;
+  gaps?: string[];
+}
+
+export interface HistoryChange<T = unknown> {
+  /** State partition the change belongs to (caPolicy, securityDefaults, pimSetting, activeInstance, group…). */
+  dataset: string;
+  itemId: string;
+  change: 'added' | 'changed' | 'removed';
+  before: T | null;
+  after: T | null;
+  observedAt: string;
+}
+
+export interface ActivationEventLike {
+  id: string;
+  kind: 'role' | 'pimGroup';
+  principalId: string;
+  roleDefinitionId: string | null;
+  groupId: string | null;
+  startDateTime: string | null;
+  endDateTime: string | null;
+}
+
+export interface BreakGlassSignIn {
+  id: string;
+  createdDateTime: string;
+  userId: string | null;
+  userPrincipalName: string | null;
+  appDisplayName: string | null;
+  ipAddress: string | null;
+  errorCode: number;
+  location: string | null;
+}
+
+export interface CollectorHealth {
+  collector: string;
+  /** Latest run, if any. */
+  lastRunAt: string | null;
+  status: 'succeeded' | 'partial' | 'failed' | 'never';
+  error?: string | null;
+  /** Datasets that are stale or unavailable, with their asOf. */
+  problems: Array<{ dataset: string; state: string; asOf: string | null; message: string | null }>;
+}
+
+export interface ChangeInputs {
+  now: string;
+  /** No previous evaluation: everything is new, so "new admin" findings would only be noise. */
+  firstEvaluation: boolean;
+  previousAdmins: ReadonlyMap<string, PreviousAdmin>;
+  report: Report;
+  /** Policy-like changes since the previous evaluation (caPolicy, securityDefaults, pimSetting…). */
+  policyChanges: ReadonlyArray<HistoryChange<Record<string, unknown>>>;
+  /** For each changed CA policy id: admins whose coverage it reduced (from the what-if evaluation). */
+  weakenedFor: ReadonlyMap<string, string[]>;
+  assignmentChanges: ReadonlyArray<HistoryChange<Record<string, unknown>>>;
+  activations: ReadonlyArray<ActivationEventLike>;
+  breakGlassSignIns: ReadonlyArray<BreakGlassSignIn>;
+  health: ReadonlyArray<CollectorHealth>;
+  staleAfterMinutes: number;
+  monitoredRoleIds: ReadonlySet<string>;
+}
+
+const VERDICT_RANK: Record<Verdict, number> = { protected: 0, partial: 1, unprotected: 2, excluded: -1, unknown: -1 };
+
+function who(a: { userPrincipalName: string | null; displayName: string | null; id: string }): string {
+  return a.userPrincipalName ?? a.displayName ?? a.id;
+}
+
+function finding(type: string, severity: Severity, subjectId: string, message: string, fingerprint: string, extra: Partial<Finding> = {}): Finding {
+  return { type, severity, subjectId, message, fingerprint, ...extra };
+}
+
+/** Human labels for the ways a CA policy change can weaken coverage (the alert names them). */
+export function weakeningLabels(before: Record<string, unknown> | null, after: Record<string, unknown> | null, fields: FieldChange[]): string[] {
+  if (!after) return ['deleted'];
+  if (!before) return [];
+  const labels = new Set<string>();
+  const state = (p: Record<string, unknown> | null) => String(p?.state ?? '');
+  if (state(before) === 'enabled' && state(after) === 'disabled') labels.add('disabled');
+  if (state(before) === 'enabled' && state(after) === 'enabledForReportingButNotEnforced') labels.add('set to report-only');
+  for (const f of fields) {
+    const p = f.path;
+    if (/^conditions\.users\.include(Users|Groups|Roles)$/.test(p) && f.removed?.length) labels.add(`${p.slice('conditions.users.include'.length).toLowerCase()} removed from include`);
+    if (/^conditions\.users\.exclude(Users|Groups|Roles)$/.test(p) && f.added?.length) labels.add('exclusions added');
+    if (p.startsWith('conditions.users.excludeGuestsOrExternalUsers') || p.startsWith('conditions.users.includeGuestsOrExternalUsers')) labels.add('guest / external scope changed');
+    if (p.startsWith('conditions.applications')) labels.add('applications narrowed');
+    if (p === 'conditions.clientAppTypes') labels.add('client apps narrowed');
+    if (p.startsWith('conditions.platforms')) labels.add('platforms narrowed');
+    if (p.startsWith('conditions.locations')) labels.add('locations narrowed');
+    if (p.startsWith('conditions.devices')) labels.add('device filter changed');
+    if (/RiskLevels$/.test(p) || p.startsWith('conditions.authenticationFlows')) labels.add('risk or flow condition added');
+    if (p === 'grantControls.builtInControls' && f.removed?.includes('mfa')) labels.add('MFA removed from grant');
+    if (p === 'grantControls.builtInControls' && f.added?.length && !f.added.includes('mfa')) labels.add('alternative grant control added');
+    if (p === 'grantControls.operator' && f.before === 'AND' && f.after === 'OR') labels.add('grant changed from AND to OR');
+    if (p.startsWith('grantControls.authenticationStrength')) labels.add('authentication strength changed');
+    if (p === 'grantControls' && f.after === null) labels.add('grant removed');
+  }
+  return [...labels];
+}
+
+export function changeFindings(inputs: ChangeInputs): Finding[] {
+  const out: Finding[] = [];
+  const { report } = inputs;
+  const current = new Map([...report.admins, ...report.potentialAdmins].map((a) => [a.id, a]));
+
+  // Policy changes: field-level diff for every change; alert only those that reduced coverage.
+  const weakenedPolicies = new Map<string, { name: string; labels: string[] }>();
+  for (const change of inputs.policyChanges) {
+    if (change.dataset === 'caPolicy') {
+      const affected = inputs.weakenedFor.get(normId(change.itemId)) ?? [];
+      if (affected.length === 0) continue;
+      const fields = diffFields(change.before, change.after);
+      const labels = weakeningLabels(change.before, change.after, fields);
+      const name = String((change.after ?? change.before)?.displayName ?? change.itemId);
+      weakenedPolicies.set(normId(change.itemId), { name, labels });
+      const names = affected.map((id) => (current.get(id) ? who(current.get(id) as { userPrincipalName: string | null; displayName: string | null; id: string }) : id));
+      const diff = fields.map(describeFieldChange);
+      out.push(
+        finding(
+          'policy-weakened',
+          'high',
+          change.itemId,
+          `Conditional Access policy '${name}' was ${change.change === 'removed' ? 'deleted' : 'changed'} (${labels.join(', ') || 'conditions changed'}) and now covers less for ${affected.length} admin${affected.length > 1 ? 's' : ''}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}.`,
+          `policy-weakened:${normId(change.itemId)}:${change.observedAt}`,
+          { subjectName: name, policyIds: [change.itemId], details: { fieldChanges: diff, affectedAdmins: affected } } as Partial<Finding>,
+        ),
+      );
+    } else if (change.dataset === 'securityDefaults') {
+      if (change.before?.isEnabled === true && change.after?.isEnabled !== true) {
+        out.push(finding('security-defaults-disabled', 'high', 'securityDefaults', 'Security defaults were turned off: admins are now protected only by Conditional Access policies.', `security-defaults-disabled:${change.observedAt}`));
+      }
+    } else if (change.dataset === 'pimSetting') {
+      const weakened = pimWeakening(change.before as RoleManagementPolicyAssignment | null, change.after as RoleManagementPolicyAssignment | null);
+      if (weakened.length > 0) {
+        const a = (change.after ?? change.before) as RoleManagementPolicyAssignment;
+        const subject = sameEnum(a.scopeType, 'Group') ? `PIM group ${a.scopeId}` : `role '${builtInRole(a.roleDefinitionId ?? '')?.displayName ?? a.roleDefinitionId}'`;
+        out.push(finding('pim-setting-weakened', 'high', a.roleDefinitionId && !sameEnum(a.scopeType, 'Group') ? normId(a.roleDefinitionId) : normId(a.scopeId), `PIM activation setting of ${subject} was weakened: ${weakened.join('; ')}.`, `pim-setting-weakened:${normId(change.itemId)}:${change.observedAt}`, { subjectName: subject }));
+      }
+    }
+  }
+
+  // Admins: new, lost protection, protected again.
+  if (!inputs.firstEvaluation) {
+    for (const admin of [...report.admins, ...report.potentialAdmins]) {
+      const before = inputs.previousAdmins.get(admin.id);
+      const potential = report.potentialAdmins.includes(admin);
+      if (!before) {
+        if (potential) continue;
+        if (admin.verdict === 'unprotected' || admin.verdict === 'partial') {
+          const paths = [...new Set(admin.roles.map((r) => `${r.roleName} (${r.assignment}${r.via.kind !== 'direct' ? ` via ${r.via.kind === 'pimGroup' ? 'PIM group' : 'group'} '${r.via.groupName ?? r.via.groupId}'` : ''})`))];
+          out.push(
+            finding(
+              admin.verdict === 'unprotected' ? 'new-admin-unprotected' : 'new-admin-partial',
+              admin.verdict === 'unprotected' ? 'high' : 'medium',
+              admin.id,
+              `${who(admin)} became an admin (${paths.join(', ')}) and is ${admin.verdict === 'unprotected' ? 'not protected by MFA' : 'only partly protected'}: ${admin.gaps[0]?.summary ?? ''}`,
+              `new-admin:${admin.id}:${inputs.now}`,
+              { subjectName: who(admin), policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))] },
+            ),
+          );
+        }
+        continue;
+      }
+      const was = VERDICT_RANK[before.verdict];
+      const now = VERDICT_RANK[admin.verdict];
+      if (was === 0 && now > 0) {
+        const causes = causesFor(admin.id, inputs, weakenedPolicies);
+        out.push(
+          finding(
+            'admin-lost-protection',
+            'high',
+            admin.id,
+            `${who(admin)} went from protected to ${admin.verdict}${causes.length ? ` after ${causes.join('; ')}` : ''}: ${admin.gaps[0]?.summary ?? ''}`,
+            `admin-lost-protection:${admin.id}:${inputs.now}`,
+            { subjectName: who(admin), policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))] },
+          ),
+        );
+      } else if (was > 0 && now === 0) {
+        out.push(finding('admin-protected-again', 'low', admin.id, `${who(admin)} is protected again (was ${before.verdict}).`, `admin-protected-again:${admin.id}:${inputs.now}`, { subjectName: who(admin) }));
+      }
+    }
+  }
+
+  // Permanent active assignments added outside PIM activation.
+  for (const change of inputs.assignmentChanges) {
+    if (change.change !== 'added' || !change.after) continue;
+    if (change.dataset !== 'activeInstance' && change.dataset !== 'roleAssignment') continue;
+    const a = change.after as unknown as RoleAssignmentScheduleInstance & UnifiedRoleAssignment;
+    if (change.dataset === 'activeInstance' && (!sameEnum(a.assignmentType ?? 'Assigned', 'Assigned') || a.endDateTime)) continue;
+    const role = normId(a.roleDefinitionId);
+    if (!inputs.monitoredRoleIds.has(role)) continue;
+    const principal = current.get(normId(a.principalId));
+    const name = principal ? who(principal) : `principal ${a.principalId}`;
+    const roleName = builtInRole(role)?.displayName ?? `role ${role}`;
+    out.push(
+      finding('permanent-assignment-added', CORE_ADMIN_ROLE_IDS.includes(role) ? 'high' : 'medium', normId(a.principalId), `${name} was given '${roleName}' permanently (active, no end date${a.directoryScopeId && a.directoryScopeId !== '/' ? `, scope ${a.directoryScopeId}` : ''}) outside PIM activation.`, `permanent-assignment-added:${normId(a.id)}`, { subjectName: name }),
+    );
+  }
+
+  // Break-glass sign-ins: always alerted, each once.
+  for (const s of inputs.breakGlassSignIns) {
+    const name = s.userPrincipalName ?? s.userId ?? 'an excluded account';
+    out.push(
+      finding(
+        'break-glass-sign-in',
+        'high',
+        s.userId ?? name,
+        `Excluded (break-glass) account ${name} signed in at ${s.createdDateTime} to ${s.appDisplayName ?? 'an app'} from ${s.ipAddress ?? 'an unknown address'}${s.location ? ` (${s.location})` : ''}${s.errorCode ? ` — error ${s.errorCode}` : ' — succeeded'}.`,
+        `break-glass-sign-in:${s.id}`,
+        { subjectName: name },
+      ),
+    );
+  }
+
+  // Monitor health: a silent monitor is the worst failure.
+  for (const h of inputs.health) {
+    const ageMinutes = h.lastRunAt ? (Date.parse(inputs.now) - Date.parse(h.lastRunAt)) / 60_000 : Infinity;
+    const reasons: string[] = [];
+    if (h.status === 'never') reasons.push('has never run');
+    else if (h.status === 'failed') reasons.push(`last run failed${h.error ? `: ${h.error}` : ''}`);
+    if (h.status !== 'never' && ageMinutes > inputs.staleAfterMinutes) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
+    for (const p of h.problems) {
+      const age = p.asOf ? (Date.parse(inputs.now) - Date.parse(p.asOf)) / 60_000 : Infinity;
+      if (p.state === 'unavailable' || age > inputs.staleAfterMinutes) reasons.push(`${p.dataset} is ${p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
+    }
+    if (reasons.length > 0) {
+      out.push(finding('monitor-unhealthy', 'high', h.collector, `The ${h.collector} collector ${reasons.join('; ')}.`, `monitor-unhealthy:${h.collector}`, { subjectName: h.collector }));
+    }
+  }
+  return out;
+}
+
+/** What changed for this admin since the previous evaluation, in words. */
+function causesFor(adminId: string, inputs: ChangeInputs, weakened: Map<string, { name: string; labels: string[] }>): string[] {
+  const causes: string[] = [];
+  for (const [policyId, w] of weakened) {
+    if ((inputs.weakenedFor.get(policyId) ?? []).includes(adminId)) causes.push(`policy '${w.name}' was changed (${w.labels.join(', ') || 'conditions changed'})`);
+  }
+  for (const c of inputs.assignmentChanges) {
+    const item = (c.after ?? c.before) as Record<string, unknown> | null;
+    if (!item) continue;
+    if (c.dataset === 'group') {
+      const before = new Set((c.before?.memberUserIds as string[] | undefined) ?? []);
+      const after = new Set((c.after?.memberUserIds as string[] | undefined) ?? []);
+      const name = String(item.displayName ?? c.itemId);
+      if (after.has(adminId) && !before.has(adminId)) causes.push(`they were added to group '${name}'`);
+      if (before.has(adminId) && !after.has(adminId)) causes.push(`they were removed from group '${name}'`);
+    } else if (normId(String(item.principalId ?? '')) === adminId) {
+      causes.push(`their role assignment changed (${c.change} ${c.dataset})`);
+    }
+  }
+  return causes;
+}
+
+/** How a PIM activation setting got weaker. */
+export function pimWeakening(before: RoleManagementPolicyAssignment | null, after: RoleManagementPolicyAssignment | null): string[] {
+  if (!before || !after) return [];
+  const b = activationSettings(before);
+  const a = activationSettings(after);
+  const out: string[] = [];
+  if (b.requiresMfa && !a.requiresMfa) out.push('MFA on activation removed');
+  if (b.authenticationContext && !a.authenticationContext) out.push(`authentication context ${b.authenticationContext} on activation removed`);
+  if (b.requiresApproval && !a.requiresApproval) out.push('approval on activation removed');
+  const bd = durationMinutes(b.maximumDuration);
+  const ad = durationMinutes(a.maximumDuration);
+  if (bd !== null && ad !== null && ad > bd) out.push(`maximum activation extended from ${b.maximumDuration} to ${a.maximumDuration}`);
+  return out;
+}

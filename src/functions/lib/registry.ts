@@ -1,0 +1,26 @@
+// Registration seam: in the Functions host each module registers with app.timer / app.http; the local host
+// captures the same registrations instead (the package is in "test mode" outside the host and would skip
+// them), so both run exactly the definitions in these files.
+import azureFunctions, { type HttpFunctionOptions, type TimerFunctionOptions } from '@azure/functions';
+
+export type Registration =
+  | { kind: 'timer'; name: string; options: TimerFunctionOptions }
+  | { kind: 'http'; name: string; options: HttpFunctionOptions };
+
+let captured: Registration[] | undefined;
+
+/** Called by the local host before it imports the function modules. */
+export function captureRegistrations(): Registration[] {
+  captured ??= [];
+  return captured;
+}
+
+export function registerTimer(name: string, options: TimerFunctionOptions): void {
+  if (captured) captured.push({ kind: 'timer', name, options });
+  else azureFunctions.app.timer(name, options);
+}
+
+export function registerHttp(name: string, options: HttpFunctionOptions): void {
+  if (captured) captured.push({ kind: 'http', name, options });
+  else azureFunctions.app.http(name, options);
+}

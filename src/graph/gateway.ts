@@ -1,0 +1,319 @@
+// The one way the monitor talks to Microsoft Graph: @microsoft/microsoft-graph-client with a middleware
+// chain of pacing (stay inside Graph's budgets instead of bouncing off 429s), the SDK's RetryHandler
+// (Retry-After, exponential backoff), a timeout/5xx normaliser so the RetryHandler also retries timeouts and
+// other 5xx on the failed request only, bearer tokens from an Azure credential, and request counting.
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { type Context, type Middleware, Client, GraphError, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { BUDGETS, type BudgetClass, WindowLimiter, budgetClass, graphPath, resourceUnits } from './budgets.js';
+
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+
+export interface GatewayOptions {
+  /** https://graph.microsoft.com, or the simulated tenant's loopback URL. */
+  baseUrl: string;
+  credential: TokenCredential;
+  /** Pace requests to Graph's budgets; `timeScale` > 1 shrinks every window (simulator benches). */
+  pacing: { timeScale: number } | false;
+  maxConcurrency: number;
+  timeoutMs: number;
+  maxRetries: number;
+  /** Base retry delay in seconds (RetryHandler's `delay`). */
+  retryDelaySeconds: number;
+}
+
+export interface GatewayStats {
+  /** HTTP requests sent, a $batch counting once. */
+  httpRequests: number;
+  /** Requests as Graph's throttling counts them: every $batch inner request counts. */
+  graphRequests: number;
+  retries: number;
+  byClass: Record<BudgetClass, number>;
+  byEndpoint: Record<string, number>;
+}
+
+export class GraphRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly path: string,
+  ) {
+    super(`Graph ${status} ${code} on ${path}: ${message}`);
+    this.name = 'GraphRequestError';
+  }
+
+  get isForbidden(): boolean {
+    return this.status === 403;
+  }
+
+  get isLicenseError(): boolean {
+    return /PremiumLicense|LicenseRequired|P2/i.test(`${this.code} ${this.message}`) && this.status >= 400 && this.status < 500 && this.status !== 404;
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+export function toGraphError(error: unknown, path: string): GraphRequestError {
+  if (error instanceof GraphRequestError) return error;
+  if (error instanceof GraphError) {
+    const original = error.headers?.get('x-original-status');
+    return new GraphRequestError(original ? Number(original) : error.statusCode, error.code ?? 'Unknown', error.message, path);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new GraphRequestError(0, 'NetworkError', message, path);
+}
+
+/** Short endpoint name for counting: the path with ids replaced. */
+export function endpointKey(path: string): string {
+  return path
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}')
+    .replace(/\?.*$/, '');
+}
+
+class TokenMiddleware implements Middleware {
+  private next?: Middleware;
+  private token?: AccessToken;
+  constructor(private readonly credential: TokenCredential) {}
+  async execute(context: Context): Promise<void> {
+    if (!this.token || this.token.expiresOnTimestamp - Date.now() < 120_000) {
+      const token = await this.credential.getToken(GRAPH_SCOPE);
+      if (!token) throw new Error('the credential returned no token for Microsoft Graph');
+      this.token = token;
+    }
+    const headers = new Headers((context.options?.headers as ConstructorParameters<typeof Headers>[0]) ?? {});
+    headers.set('Authorization', `Bearer ${this.token.token}`);
+    context.options = { ...(context.options ?? {}), headers };
+    await this.next?.execute(context);
+  }
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+/** Paces each request (and each $batch inner request) through the budget it belongs to. */
+class PacingMiddleware implements Middleware {
+  private next?: Middleware;
+  constructor(
+    private readonly limiters: Map<BudgetClass, WindowLimiter> | undefined,
+    private readonly stats: GatewayStats,
+    private readonly slots: Semaphore,
+  ) {}
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    const { path, query } = graphPath(url);
+    const inner = path === '/$batch' ? batchInnerUrls(context) : [url];
+    for (const innerUrl of inner) {
+      const p = graphPath(innerUrl);
+      const cls = budgetClass(p.path);
+      this.stats.graphRequests++;
+      this.stats.byClass[cls]++;
+      const key = endpointKey(p.path);
+      this.stats.byEndpoint[key] = (this.stats.byEndpoint[key] ?? 0) + 1;
+      const limiter = this.limiters?.get(cls);
+      if (limiter) await limiter.acquire(cls === 'directory' ? resourceUnits(p.path, p.query) : 1);
+    }
+    void query;
+    this.stats.httpRequests++;
+    await this.slots.run(() => this.next?.execute(context) ?? Promise.resolve());
+  }
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+function batchInnerUrls(context: Context): string[] {
+  const body = context.options?.body;
+  if (typeof body !== 'string') return [];
+  try {
+    const parsed = JSON.parse(body) as { requests?: Array<{ url: string }> };
+    return (parsed.requests ?? []).map((r) => r.url);
+  } catch {
+    return [];
+  }
+}
+
+/** Turns timeouts and 5xx other than 503/504 into a 504 the RetryHandler retries; the real status travels in a header. */
+class TransientMiddleware implements Middleware {
+  private next?: Middleware;
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly stats: GatewayStats,
+  ) {}
+  async execute(context: Context): Promise<void> {
+    if (context.options?.headers && new Headers(context.options.headers as ConstructorParameters<typeof Headers>[0]).has('Retry-Attempt')) this.stats.retries++;
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    context.options = { ...(context.options ?? {}), signal };
+    try {
+      await this.next?.execute(context);
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'TimeoutError' || name === 'AbortError' || (error as { code?: string }).code === 'ECONNRESET') {
+        context.response = synthetic(504, 'Timeout', `no answer within ${this.timeoutMs} ms`);
+        return;
+      }
+      throw error;
+    }
+    const status = context.response?.status ?? 0;
+    if (status >= 500 && status !== 503 && status !== 504) {
+      const text = await context.response?.text();
+      context.response = synthetic(504, 'ServerError', `HTTP ${status}: ${text?.slice(0, 500) ?? ''}`, status);
+    }
+  }
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+function synthetic(status: number, code: string, message: string, original?: number): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (original) headers['x-original-status'] = String(original);
+  return new Response(JSON.stringify({ error: { code, message } }), { status, headers });
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly max: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+export interface BatchResponse<T = unknown> {
+  id: string;
+  status: number;
+  body: T;
+  headers?: Record<string, string>;
+}
+
+export class GraphGateway {
+  readonly stats: GatewayStats = {
+    httpRequests: 0,
+    graphRequests: 0,
+    retries: 0,
+    byClass: { reports: 0, conditionalAccess: 0, directory: 0, unmetered: 0 },
+    byEndpoint: {},
+  };
+  private readonly client: Client;
+
+  constructor(readonly options: GatewayOptions) {
+    const scale = options.pacing ? options.pacing.timeScale : 1;
+    const limiters = options.pacing
+      ? new Map<BudgetClass, WindowLimiter>(
+          (Object.entries(BUDGETS) as Array<[Exclude<BudgetClass, 'unmetered'>, (typeof BUDGETS)['reports']]>).map(([cls, b]) => [cls, new WindowLimiter(b.limit, b.windowMs / scale)]),
+        )
+      : undefined;
+    const slots = new Semaphore(options.maxConcurrency);
+    const pacing = new PacingMiddleware(limiters, this.stats, slots);
+    const retry = new RetryHandler(new RetryHandlerOptions(options.retryDelaySeconds, options.maxRetries));
+    const transient = new TransientMiddleware(options.timeoutMs, this.stats);
+    const token = new TokenMiddleware(options.credential);
+    const http = new HTTPMessageHandler();
+    // Retry wraps pacing so every retry is paced again; the token is refreshed per attempt.
+    retry.setNext(pacing);
+    pacing.setNext(token);
+    token.setNext(transient);
+    transient.setNext(http);
+    this.client = Client.initWithMiddleware({ baseUrl: options.baseUrl.replace(/\/$/, ''), defaultVersion: 'v1.0', middleware: retry });
+  }
+
+  /**
+   * Splits an absolute URL (a nextLink) into version and path. The SDK only parses https:// URLs itself, and
+   * following a link to another host would hand it our token, so anything but our base origin is refused.
+   */
+  private resolve(path: string, version: 'v1.0' | 'beta'): { path: string; version: string } {
+    if (!/^https?:\/\//i.test(path)) return { path, version };
+    const url = new URL(path);
+    const base = new URL(this.options.baseUrl);
+    if (url.origin !== base.origin) throw new GraphRequestError(0, 'ForeignLink', `refusing to follow a link to ${url.origin}`, path);
+    const match = /^\/(v1\.0|beta)(\/.*)$/i.exec(url.pathname);
+    if (!match) throw new GraphRequestError(0, 'BadLink', 'link without a Graph version segment', path);
+    return { version: match[1] as string, path: `${match[2] as string}${url.search}` };
+  }
+
+  private request(path: string, version: 'v1.0' | 'beta') {
+    const target = this.resolve(path, version);
+    return this.client.api(target.path).version(target.version);
+  }
+
+  async get<T>(path: string, version: 'v1.0' | 'beta' = 'v1.0', headers?: Record<string, string>): Promise<T> {
+    try {
+      const request = this.request(path, version);
+      if (headers) request.headers(headers);
+      return (await request.get()) as T;
+    } catch (error) {
+      throw toGraphError(error, path);
+    }
+  }
+
+  /** Pages of a collection, following @odata.nextLink; a retry repeats only the failed page. */
+  async *pages<T>(path: string, version: 'v1.0' | 'beta' = 'v1.0'): AsyncIterable<T[]> {
+    let next: string | undefined = path;
+    while (next) {
+      const page: { value?: T[]; '@odata.nextLink'?: string } = await this.get(next, version);
+      yield page.value ?? [];
+      next = page['@odata.nextLink'];
+    }
+  }
+
+  async all<T>(path: string, version: 'v1.0' | 'beta' = 'v1.0'): Promise<T[]> {
+    const out: T[] = [];
+    for await (const page of this.pages<T>(path, version)) out.push(...page);
+    return out;
+  }
+
+  /**
+   * Sends GETs in JSON batches of 20. An inner 429/5xx is retried (in a later batch) after its Retry-After
+   * or a backoff, up to maxRetries; other inner errors are returned as they are.
+   */
+  async batch<T>(requests: ReadonlyArray<{ id: string; url: string }>): Promise<Map<string, BatchResponse<T>>> {
+    const results = new Map<string, BatchResponse<T>>();
+    let pending = [...requests];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const retry: Array<{ id: string; url: string }> = [];
+      let waitSeconds = 0;
+      const chunks: Array<typeof pending> = [];
+      for (let i = 0; i < pending.length; i += 20) chunks.push(pending.slice(i, i + 20));
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          const body = { requests: chunk.map((r) => ({ id: r.id, method: 'GET', url: r.url })) };
+          let answer: { responses?: Array<BatchResponse<T>> };
+          try {
+            answer = (await this.request('/$batch', 'v1.0').post(body)) as { responses?: Array<BatchResponse<T>> };
+          } catch (error) {
+            throw toGraphError(error, '/$batch');
+          }
+          for (const response of answer.responses ?? []) {
+            const request = chunk.find((r) => r.id === response.id);
+            const transient = response.status === 429 || response.status >= 500;
+            if (transient && request && attempt < this.options.maxRetries) {
+              retry.push(request);
+              const after = Number(response.headers?.['Retry-After'] ?? response.headers?.['retry-after']);
+              waitSeconds = Math.max(waitSeconds, Number.isFinite(after) && after > 0 ? after : Math.min(60, this.options.retryDelaySeconds * 2 ** attempt));
+              this.stats.retries++;
+            } else results.set(response.id, response);
+          }
+        }),
+      );
+      if (retry.length > 0) await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
+      pending = retry;
+    }
+    return results;
+  }
+}
+
+/** A credential that hands out a fixed token: the simulated tenant's. */
+export function staticTokenCredential(token: string): TokenCredential {
+  return {
+    getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+}

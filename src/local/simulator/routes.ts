@@ -1,0 +1,554 @@
+// The route table: every Graph path the collectors call, with the query options each one accepts, its
+// page sizes and how its data comes out of the fixture. Paths match case-insensitively, as Graph's do.
+import { normId } from '../../core/ids.js';
+import type { EndpointKey } from './endpoints.js';
+import { badRequest, notFound } from './errors.js';
+import type { FilterNode, FilterProperty, FilterSchema } from './filter.js';
+import { equalityTerm } from './filter.js';
+import type { ExpandName, PageSpec, QueryOptions } from './query.js';
+import type { DirectoryEntry, Item, TenantIndex } from './tenant.js';
+import { toDirectoryObject } from './tenant.js';
+
+export type ApiVersion = 'v1.0' | 'beta';
+export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
+
+export interface RouteContext {
+  version: ApiVersion;
+  params: Readonly<Record<string, string>>;
+  options: QueryOptions;
+  filter?: FilterNode;
+  tenant: TenantIndex;
+  now: Date;
+}
+
+interface RouteBase {
+  key: EndpointKey;
+  /** Lower-case literal segments; `{name}` captures a path parameter. */
+  segments: readonly string[];
+  versions: readonly ApiVersion[];
+  /** Graph's type name, used in error messages. */
+  resource: string;
+  /** The `@odata.context` fragment after `$metadata#`. */
+  context: string | ((ctx: RouteContext) => string);
+  /** `$select` names allowed; `true` = any property name. */
+  select: true | ReadonlySet<string>;
+  /** Throws before any data is read (missing required filter terms, unknown parent object). */
+  check?: (ctx: RouteContext) => void;
+}
+
+export interface CollectionRoute extends RouteBase {
+  kind: 'collection';
+  page: PageSpec;
+  filter?: FilterSchema;
+  expand: readonly ExpandName[];
+  /** The items before `$filter`. */
+  source: (ctx: RouteContext) => readonly unknown[];
+  /** Whether the filtered list may be memoised per fixture (false when the source depends on the clock). */
+  cacheable: boolean;
+  /** Per-request narrowing applied after the (memoised) filter, e.g. by the clock. */
+  narrow?: (items: readonly unknown[], ctx: RouteContext) => readonly unknown[];
+  /** The item as served (expansions added); default: the item itself. */
+  project?: (item: unknown, ctx: RouteContext) => Item;
+  /** Names of navigation properties `project` may add, kept by `$select`. */
+  navigation?: readonly string[];
+}
+
+export interface EntityRoute extends RouteBase {
+  kind: 'entity';
+  read: (ctx: RouteContext) => Item;
+}
+
+export type Route = CollectionRoute | EntityRoute;
+
+// ------------------------------------------------------------------------------------------- helpers
+
+const SMALL_PAGE: PageSpec = { defaultSize: 100 };
+const BOTH: readonly ApiVersion[] = API_VERSIONS;
+
+const str = (ops: FilterProperty['ops'] = ['eq']): FilterProperty => ({ type: 'string', ops });
+const bool: FilterProperty = { type: 'boolean', ops: ['eq', 'ne'] };
+const dateRange: FilterProperty = { type: 'datetime', ops: ['ge', 'le', 'gt', 'lt'] };
+
+function time(value: unknown): number | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** Schedule instances are the current state: started (or no start) and not yet ended at `now`. */
+function isCurrent(item: { startDateTime?: string | null; endDateTime?: string | null }, now: number): boolean {
+  const start = time(item.startDateTime);
+  const end = time(item.endDateTime);
+  return (start === null || start <= now) && (end === null || end > now);
+}
+
+function withPrincipal(item: unknown, ctx: RouteContext): Item {
+  const object = item as Item;
+  if (!ctx.options.expand.principal) return object;
+  return { ...object, principal: ctx.tenant.directoryObject(String(object.principalId ?? '')) };
+}
+
+function requireOneOf(ctx: RouteContext, paths: readonly string[], example: string): void {
+  if (paths.some((p) => equalityTerm(ctx.filter, p) !== undefined)) return;
+  throw badRequest(`A filter on ${paths.join(' or ')} is required for this resource, e.g. $filter=${example}.`);
+}
+
+const sameScopeType = (actual: string, literal: string): boolean => {
+  // Graph answers `scopeType eq 'DirectoryRole'` with assignments whose scopeType reads `Directory`.
+  const norm = (s: string): string => (s.toLowerCase() === 'directory' ? 'directoryrole' : s.toLowerCase());
+  return norm(actual) === norm(literal);
+};
+
+const ROLE_DEFINITION_PROPERTIES = [
+  'id',
+  'description',
+  'displayName',
+  'isBuiltIn',
+  'isEnabled',
+  'resourceScopes',
+  'templateId',
+  'version',
+  'rolePermissions',
+  'inheritsPermissionsFrom',
+];
+
+function withoutPrivilegedFlag(item: unknown): Item {
+  const { isPrivileged: _flag, ...rest } = item as Item;
+  return rest;
+}
+
+/** A sorted-newest-first list without the items created after `now` (a prefix). */
+function notAfter(items: readonly unknown[], now: number): readonly unknown[] {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const t = time((items[mid] as Item).createdDateTime);
+    if (t !== null && t > now) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? items : items.slice(lo);
+}
+
+function roleAssignmentsSource(ctx: RouteContext): readonly unknown[] {
+  const { fixture } = ctx.tenant;
+  if (fixture.roleAssignments) return fixture.roleAssignments;
+  if (!ctx.tenant.hasPim) return [];
+  // A PIM tenant without an explicit list: the current direct assignment instances, as Graph lists
+  // the active assignments (permanent and activated) behind them.
+  const now = ctx.now.getTime();
+  const seen = new Set<string>();
+  const out: Item[] = [];
+  for (const instance of fixture.roleAssignmentScheduleInstances ?? []) {
+    if (!isCurrent(instance, now)) continue;
+    if ((instance.memberType ?? 'Direct').toLowerCase() !== 'direct') continue;
+    const id = instance.roleAssignmentOriginId ?? instance.id;
+    if (seen.has(normId(id))) continue;
+    seen.add(normId(id));
+    out.push({
+      id,
+      principalId: instance.principalId,
+      roleDefinitionId: instance.roleDefinitionId,
+      directoryScopeId: instance.directoryScopeId ?? '/',
+      appScopeId: instance.appScopeId ?? null,
+    });
+  }
+  return out;
+}
+
+/** The ids of a filter that is exactly `id eq '…'` or `id in (…)`: such reads use the id index. */
+function idLookup(filter: FilterNode | undefined): string[] | undefined {
+  if (!filter) return undefined;
+  if (filter.type === 'compare' && filter.op === 'eq' && filter.path === 'id' && filter.value.kind === 'string') return [filter.value.value];
+  if (filter.type === 'in' && filter.path === 'id') return filter.values.flatMap((v) => (v.kind === 'string' ? [v.value] : []));
+  return undefined;
+}
+
+function directoryCollection(type: 'user' | 'group', all: (ctx: RouteContext) => readonly unknown[]): (ctx: RouteContext) => readonly unknown[] {
+  return (ctx) => {
+    const ids = idLookup(ctx.filter);
+    if (!ids) return all(ctx);
+    const seen = new Set<string>();
+    const out: unknown[] = [];
+    for (const id of ids) {
+      const entry = ctx.tenant.entry(type, id);
+      if (!entry || seen.has(normId(id))) continue;
+      seen.add(normId(id));
+      out.push(entry.object);
+    }
+    return out;
+  };
+}
+
+const idFilter = (resource: string): FilterSchema => ({ resource, properties: { id: { type: 'string', ops: ['eq', 'in'], maxValues: 15 } } });
+
+function policyAssignment(item: unknown, ctx: RouteContext): Item {
+  const { policy, ...rest } = item as Item;
+  const expand = ctx.options.expand.policy;
+  if (!expand) return rest;
+  const base = (policy as Item | null | undefined) ?? { id: rest.policyId, displayName: null, rules: [] };
+  if (expand.rules) return { ...rest, policy: { ...base, rules: base.rules ?? [] } };
+  const { rules: _rules, ...withoutRules } = base;
+  return { ...rest, policy: withoutRules };
+}
+
+// ------------------------------------------------------------------------------------------- table
+
+export const ROUTES: readonly Route[] = [
+  {
+    kind: 'collection',
+    key: 'roleDefinitions',
+    segments: ['rolemanagement', 'directory', 'roledefinitions'],
+    versions: ['v1.0'],
+    resource: 'microsoft.graph.unifiedRoleDefinition',
+    context: 'roleManagement/directory/roleDefinitions',
+    select: new Set(ROLE_DEFINITION_PROPERTIES),
+    page: SMALL_PAGE,
+    expand: [],
+    source: (ctx) => ctx.tenant.roleDefinitions(),
+    cacheable: true,
+    project: withoutPrivilegedFlag,
+  },
+  {
+    kind: 'collection',
+    key: 'roleDefinitionsBeta',
+    segments: ['rolemanagement', 'directory', 'roledefinitions'],
+    versions: ['beta'],
+    resource: 'microsoft.graph.unifiedRoleDefinition',
+    context: 'roleManagement/directory/roleDefinitions',
+    select: new Set([...ROLE_DEFINITION_PROPERTIES, 'isPrivileged', 'allowedPrincipalTypes']),
+    page: SMALL_PAGE,
+    filter: { resource: 'microsoft.graph.unifiedRoleDefinition', properties: { isPrivileged: bool } },
+    expand: [],
+    source: (ctx) => ctx.tenant.roleDefinitions(),
+    cacheable: true,
+  },
+  {
+    kind: 'collection',
+    key: 'roleAssignmentScheduleInstances',
+    segments: ['rolemanagement', 'directory', 'roleassignmentscheduleinstances'],
+    versions: BOTH,
+    resource: 'microsoft.graph.unifiedRoleAssignmentScheduleInstance',
+    context: 'roleManagement/directory/roleAssignmentScheduleInstances',
+    select: true,
+    page: SMALL_PAGE,
+    filter: { resource: 'microsoft.graph.unifiedRoleAssignmentScheduleInstance', properties: { assignmentType: str() } },
+    expand: ['principal'],
+    source: (ctx) => (ctx.tenant.fixture.roleAssignmentScheduleInstances ?? []).filter((i) => isCurrent(i, ctx.now.getTime())),
+    cacheable: false,
+    project: withPrincipal,
+    navigation: ['principal'],
+  },
+  {
+    kind: 'collection',
+    key: 'roleEligibilityScheduleInstances',
+    segments: ['rolemanagement', 'directory', 'roleeligibilityscheduleinstances'],
+    versions: BOTH,
+    resource: 'microsoft.graph.unifiedRoleEligibilityScheduleInstance',
+    context: 'roleManagement/directory/roleEligibilityScheduleInstances',
+    select: true,
+    page: SMALL_PAGE,
+    expand: ['principal'],
+    source: (ctx) => (ctx.tenant.fixture.roleEligibilityScheduleInstances ?? []).filter((i) => isCurrent(i, ctx.now.getTime())),
+    cacheable: false,
+    project: withPrincipal,
+    navigation: ['principal'],
+  },
+  {
+    kind: 'collection',
+    key: 'roleAssignments',
+    segments: ['rolemanagement', 'directory', 'roleassignments'],
+    versions: BOTH,
+    resource: 'microsoft.graph.unifiedRoleAssignment',
+    context: 'roleManagement/directory/roleAssignments',
+    select: true,
+    page: SMALL_PAGE,
+    filter: { resource: 'microsoft.graph.unifiedRoleAssignment', properties: { roleDefinitionId: str(['eq', 'in']) } },
+    expand: ['principal'],
+    source: roleAssignmentsSource,
+    cacheable: false,
+    project: withPrincipal,
+    navigation: ['principal'],
+  },
+  {
+    kind: 'collection',
+    key: 'transitiveMembers',
+    segments: ['groups', '{groupId}', 'transitivemembers'],
+    versions: BOTH,
+    resource: 'microsoft.graph.directoryObject',
+    context: 'directoryObjects',
+    select: true,
+    page: { defaultSize: 100, maxTop: 999 },
+    expand: [],
+    check: (ctx) => {
+      const id = ctx.params.groupId as string;
+      if (!ctx.tenant.hasGroup(id)) throw notFound(id);
+    },
+    source: (ctx) => ctx.tenant.transitiveMembersOf(ctx.params.groupId as string),
+    cacheable: false,
+    project: (entry) => toDirectoryObject(entry as DirectoryEntry),
+  },
+  {
+    kind: 'collection',
+    key: 'users',
+    segments: ['users'],
+    versions: BOTH,
+    resource: 'microsoft.graph.user',
+    context: 'users',
+    select: true,
+    page: { defaultSize: 100, maxTop: 999 },
+    filter: idFilter('microsoft.graph.user'),
+    expand: [],
+    source: directoryCollection('user', (ctx) => ctx.tenant.fixture.users ?? []),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'groups',
+    segments: ['groups'],
+    versions: BOTH,
+    resource: 'microsoft.graph.group',
+    context: 'groups',
+    select: true,
+    page: { defaultSize: 100, maxTop: 999 },
+    filter: idFilter('microsoft.graph.group'),
+    expand: [],
+    source: directoryCollection('group', (ctx) => ctx.tenant.fixture.groups ?? []),
+    cacheable: false,
+    project: (item) => {
+      const { members: _members, ...group } = item as Item;
+      return group;
+    },
+  },
+  {
+    kind: 'collection',
+    key: 'pimGroupEligibilityInstances',
+    segments: ['identitygovernance', 'privilegedaccess', 'group', 'eligibilityscheduleinstances'],
+    versions: BOTH,
+    resource: 'microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance',
+    context: 'identityGovernance/privilegedAccess/group/eligibilityScheduleInstances',
+    select: true,
+    page: SMALL_PAGE,
+    filter: {
+      resource: 'microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance',
+      properties: { groupId: str(), principalId: str(), accessId: str() },
+    },
+    expand: ['principal'],
+    check: (ctx) => requireOneOf(ctx, ['groupId', 'principalId'], "groupId eq '{groupId}'"),
+    source: (ctx) => (ctx.tenant.fixture.privilegedAccessGroupEligibilityScheduleInstances ?? []).filter((i) => isCurrent(i, ctx.now.getTime())),
+    cacheable: false,
+    project: withPrincipal,
+    navigation: ['principal'],
+  },
+  {
+    kind: 'collection',
+    key: 'pimGroupAssignmentInstances',
+    segments: ['identitygovernance', 'privilegedaccess', 'group', 'assignmentscheduleinstances'],
+    versions: BOTH,
+    resource: 'microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance',
+    context: 'identityGovernance/privilegedAccess/group/assignmentScheduleInstances',
+    select: true,
+    page: SMALL_PAGE,
+    filter: {
+      resource: 'microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance',
+      properties: { groupId: str(), principalId: str(), accessId: str(), assignmentType: str() },
+    },
+    expand: ['principal'],
+    check: (ctx) => requireOneOf(ctx, ['groupId', 'principalId'], "groupId eq '{groupId}'"),
+    source: (ctx) => (ctx.tenant.fixture.privilegedAccessGroupAssignmentScheduleInstances ?? []).filter((i) => isCurrent(i, ctx.now.getTime())),
+    cacheable: false,
+    project: withPrincipal,
+    navigation: ['principal'],
+  },
+  {
+    kind: 'collection',
+    key: 'userRegistrationDetails',
+    segments: ['reports', 'authenticationmethods', 'userregistrationdetails'],
+    versions: BOTH,
+    resource: 'microsoft.graph.userRegistrationDetails',
+    context: 'reports/authenticationMethods/userRegistrationDetails',
+    select: true,
+    page: { defaultSize: 1000, maxTop: 1000 },
+    filter: {
+      resource: 'microsoft.graph.userRegistrationDetails',
+      properties: { isAdmin: bool, isMfaRegistered: bool, isMfaCapable: bool },
+    },
+    expand: [],
+    source: (ctx) => ctx.tenant.fixture.userRegistrationDetails ?? [],
+    cacheable: true,
+  },
+  {
+    kind: 'entity',
+    key: 'userRegistrationDetail',
+    segments: ['reports', 'authenticationmethods', 'userregistrationdetails', '{userId}'],
+    versions: BOTH,
+    resource: 'microsoft.graph.userRegistrationDetails',
+    context: 'reports/authenticationMethods/userRegistrationDetails/$entity',
+    select: true,
+    read: (ctx) => {
+      const id = ctx.params.userId as string;
+      const detail = ctx.tenant.registrationDetail(id);
+      if (!detail) throw notFound(id);
+      return detail;
+    },
+  },
+  {
+    kind: 'collection',
+    key: 'conditionalAccessPolicies',
+    segments: ['identity', 'conditionalaccess', 'policies'],
+    versions: BOTH,
+    resource: 'microsoft.graph.conditionalAccessPolicy',
+    context: 'identity/conditionalAccess/policies',
+    select: true,
+    page: SMALL_PAGE,
+    expand: [],
+    source: (ctx) => ctx.tenant.fixture.conditionalAccessPolicies ?? [],
+    cacheable: true,
+  },
+  {
+    kind: 'collection',
+    key: 'namedLocations',
+    segments: ['identity', 'conditionalaccess', 'namedlocations'],
+    versions: BOTH,
+    resource: 'microsoft.graph.namedLocation',
+    context: 'identity/conditionalAccess/namedLocations',
+    select: true,
+    page: SMALL_PAGE,
+    expand: [],
+    source: (ctx) => ctx.tenant.fixture.namedLocations ?? [],
+    cacheable: true,
+  },
+  {
+    kind: 'collection',
+    key: 'authenticationStrengthPolicies',
+    segments: ['policies', 'authenticationstrengthpolicies'],
+    versions: BOTH,
+    resource: 'microsoft.graph.authenticationStrengthPolicy',
+    context: 'policies/authenticationStrengthPolicies',
+    select: true,
+    page: SMALL_PAGE,
+    filter: { resource: 'microsoft.graph.authenticationStrengthPolicy', properties: { policyType: str() } },
+    expand: [],
+    source: (ctx) => ctx.tenant.authenticationStrengths(),
+    cacheable: true,
+  },
+  {
+    kind: 'entity',
+    key: 'securityDefaults',
+    segments: ['policies', 'identitysecuritydefaultsenforcementpolicy'],
+    versions: BOTH,
+    resource: 'microsoft.graph.identitySecurityDefaultsEnforcementPolicy',
+    context: 'policies/identitySecurityDefaultsEnforcementPolicy/$entity',
+    select: true,
+    read: (ctx) => ({
+      id: '00000000-0000-0000-0000-000000000005',
+      displayName: 'Security Defaults',
+      description:
+        'Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When enabled, these recommendations will be automatically enforced in your organization.',
+      isEnabled: false,
+      ...(ctx.tenant.fixture.securityDefaults ?? {}),
+    }),
+  },
+  {
+    kind: 'collection',
+    key: 'roleManagementPolicyAssignments',
+    segments: ['policies', 'rolemanagementpolicyassignments'],
+    versions: BOTH,
+    resource: 'microsoft.graph.unifiedRoleManagementPolicyAssignment',
+    context: 'policies/roleManagementPolicyAssignments',
+    select: true,
+    page: SMALL_PAGE,
+    filter: {
+      resource: 'microsoft.graph.unifiedRoleManagementPolicyAssignment',
+      properties: { scopeId: str(), scopeType: { type: 'string', ops: ['eq'], equals: sameScopeType }, roleDefinitionId: str() },
+    },
+    expand: ['policy'],
+    check: (ctx) => {
+      if (equalityTerm(ctx.filter, 'scopeId') === undefined || equalityTerm(ctx.filter, 'scopeType') === undefined) {
+        throw badRequest(
+          "The filter must name both scopeId and scopeType, e.g. $filter=scopeId eq '/' and scopeType eq 'DirectoryRole'.",
+        );
+      }
+    },
+    source: (ctx) => ctx.tenant.fixture.roleManagementPolicyAssignments ?? [],
+    cacheable: true,
+    project: policyAssignment,
+    navigation: ['policy'],
+  },
+  {
+    kind: 'collection',
+    key: 'roleAssignmentScheduleRequests',
+    segments: ['rolemanagement', 'directory', 'roleassignmentschedulerequests'],
+    versions: BOTH,
+    resource: 'microsoft.graph.unifiedRoleAssignmentScheduleRequest',
+    context: 'roleManagement/directory/roleAssignmentScheduleRequests',
+    select: true,
+    page: SMALL_PAGE,
+    filter: {
+      resource: 'microsoft.graph.unifiedRoleAssignmentScheduleRequest',
+      properties: { action: str(), createdDateTime: dateRange },
+    },
+    expand: [],
+    source: (ctx) => {
+      const now = ctx.now.getTime();
+      return (ctx.tenant.fixture.roleAssignmentScheduleRequests ?? []).filter((r) => {
+        const t = time(r.createdDateTime);
+        return t === null || t <= now;
+      });
+    },
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'signIns',
+    segments: ['auditlogs', 'signins'],
+    versions: BOTH,
+    resource: 'microsoft.graph.signIn',
+    context: 'auditLogs/signIns',
+    select: true,
+    page: { defaultSize: 1000, maxTop: 1000 },
+    filter: {
+      resource: 'microsoft.graph.signIn',
+      allowOr: true,
+      properties: {
+        createdDateTime: dateRange,
+        'status/errorCode': { type: 'number', ops: ['eq', 'ne'] },
+        userId: str(),
+      },
+    },
+    expand: [],
+    source: (ctx) => ctx.tenant.signIns(),
+    cacheable: true,
+    narrow: (items, ctx) => notAfter(items, ctx.now.getTime()),
+  },
+];
+
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+}
+
+/** Finds the route for decoded path segments (after the version); Graph's segment names are case-insensitive. */
+export function matchRoute(version: ApiVersion, segments: readonly string[]): RouteMatch | undefined {
+  for (const route of ROUTES) {
+    if (!route.versions.includes(version) || route.segments.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < segments.length; i++) {
+      const pattern = route.segments[i] as string;
+      const actual = segments[i] as string;
+      if (pattern.startsWith('{')) {
+        if (actual === '') {
+          ok = false;
+          break;
+        }
+        params[pattern.slice(1, -1)] = actual;
+      } else if (pattern !== actual.toLowerCase()) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return { route, params };
+  }
+  return undefined;
+}

@@ -1,0 +1,170 @@
+// The fixture, indexed once per setFixture: directory objects by id, transitive members per group (on
+// first use), sign-ins newest first, merged built-in + custom catalogues, and a small cache of filtered
+// result lists so paging a 100k-item collection costs one filter pass, not one per page.
+import { BUILT_IN_AUTHENTICATION_STRENGTHS, BUILT_IN_ROLES, builtInRole } from '../../core/catalog.js';
+import type { DirectoryKinds } from '../../core/directory.js';
+import { directoryKinds, transitiveMembers } from '../../core/directory.js';
+import type { TenantFixture } from '../../core/fixture.js';
+import { fixtureHasPim } from '../../core/fixture.js';
+import type { SignIn, UserRegistrationDetails } from '../../core/graph-types.js';
+import { normId } from '../../core/ids.js';
+
+export type DirectoryType = 'user' | 'group' | 'servicePrincipal';
+
+export interface DirectoryEntry {
+  type: DirectoryType;
+  object: Record<string, unknown>;
+}
+
+export type Item = Record<string, unknown>;
+
+const ODATA_TYPE: Record<DirectoryType, string> = {
+  user: '#microsoft.graph.user',
+  group: '#microsoft.graph.group',
+  servicePrincipal: '#microsoft.graph.servicePrincipal',
+};
+
+/** A directory object as Graph returns it: `@odata.type` first, without the fixture-only `members`. */
+export function toDirectoryObject(entry: DirectoryEntry): Item {
+  const { ['@odata.type']: _type, ...rest } = entry.object;
+  if (entry.type === 'group') delete rest.members;
+  return { '@odata.type': ODATA_TYPE[entry.type], ...rest };
+}
+
+const QUERY_CACHE_LIMIT = 64;
+
+export class TenantIndex {
+  readonly hasPim: boolean;
+  readonly kinds: DirectoryKinds;
+  private readonly directory = new Map<string, DirectoryEntry>();
+  private readonly transitive = new Map<string, DirectoryEntry[]>();
+  private readonly queryCache = new Map<string, readonly unknown[]>();
+  private signInsNewestFirst?: SignIn[];
+  private registrationById?: Map<string, UserRegistrationDetails>;
+  private roleDefinitionList?: Item[];
+  private strengthList?: Item[];
+
+  constructor(readonly fixture: TenantFixture) {
+    this.hasPim = fixtureHasPim(fixture);
+    this.kinds = directoryKinds(fixture);
+    for (const user of fixture.users ?? []) this.directory.set(normId(user.id), { type: 'user', object: user });
+    for (const group of fixture.groups ?? []) this.directory.set(normId(group.id), { type: 'group', object: group });
+    for (const sp of fixture.servicePrincipals ?? []) this.directory.set(normId(sp.id), { type: 'servicePrincipal', object: sp });
+  }
+
+  /** A user, group or service principal with `@odata.type`, or null when the id resolves to nothing. */
+  directoryObject(id: string): Item | null {
+    const entry = this.directory.get(normId(id));
+    return entry ? toDirectoryObject(entry) : null;
+  }
+
+  /** The fixture object of this type with this id (as stored, no `@odata.type`), if any. */
+  entry(type: DirectoryType, id: string): DirectoryEntry | undefined {
+    const entry = this.directory.get(normId(id));
+    return entry?.type === type ? entry : undefined;
+  }
+
+  hasGroup(id: string): boolean {
+    return this.kinds.groups.has(normId(id));
+  }
+
+  /** Members at any depth (users, then groups, then service principals), through core/directory.ts. */
+  transitiveMembersOf(groupId: string): readonly DirectoryEntry[] {
+    const id = normId(groupId);
+    let list = this.transitive.get(id);
+    if (!list) {
+      const members = transitiveMembers(id, this.kinds);
+      list = [...members.users, ...members.groups, ...members.servicePrincipals].map((m) => this.directory.get(m) as DirectoryEntry);
+      this.transitive.set(id, list);
+    }
+    return list;
+  }
+
+  /** Built-in roles from the catalog, then custom ones; a fixture entry with a built-in id replaces it. */
+  roleDefinitions(): readonly Item[] {
+    if (!this.roleDefinitionList) {
+      const list: Item[] = BUILT_IN_ROLES.map((role) => ({
+        id: role.templateId,
+        description: `Built-in role: ${role.displayName}.`,
+        displayName: role.displayName,
+        isBuiltIn: true,
+        isEnabled: true,
+        isPrivileged: role.privileged,
+        resourceScopes: ['/'],
+        templateId: role.templateId,
+        version: '1',
+        rolePermissions: [],
+      }));
+      const position = new Map(list.map((r, i) => [normId(r.id as string), i]));
+      for (const def of this.fixture.roleDefinitions ?? []) {
+        const item: Item = {
+          isBuiltIn: false,
+          isEnabled: true,
+          templateId: def.id,
+          ...def,
+          isPrivileged: def.isPrivileged ?? builtInRole(def.id)?.privileged ?? false,
+        };
+        const at = position.get(normId(def.id));
+        if (at !== undefined) list[at] = item;
+        else list.push(item);
+      }
+      this.roleDefinitionList = list;
+    }
+    return this.roleDefinitionList;
+  }
+
+  /** Built-in strengths from the catalog plus the fixture's (a fixture entry with a built-in id replaces it). */
+  authenticationStrengths(): readonly Item[] {
+    if (!this.strengthList) {
+      const list: Item[] = BUILT_IN_AUTHENTICATION_STRENGTHS.map((s) => ({
+        ...s,
+        description: `Built-in authentication strength: ${s.displayName}.`,
+        allowedCombinations: [...s.allowedCombinations],
+      }));
+      const position = new Map(list.map((s, i) => [normId(s.id as string), i]));
+      for (const s of this.fixture.authenticationStrengthPolicies ?? []) {
+        const item: Item = { policyType: 'custom', ...s };
+        const at = position.get(normId(s.id));
+        if (at !== undefined) list[at] = item;
+        else list.push(item);
+      }
+      this.strengthList = list;
+    }
+    return this.strengthList;
+  }
+
+  /** Sign-ins newest first (Graph's order); entries with an unreadable date last. */
+  signIns(): readonly SignIn[] {
+    if (!this.signInsNewestFirst) {
+      const time = (s: SignIn): number => {
+        const t = Date.parse(s.createdDateTime);
+        return Number.isNaN(t) ? -Infinity : t;
+      };
+      this.signInsNewestFirst = (this.fixture.signIns ?? [])
+        .map((s) => ({ s, t: time(s) }))
+        .sort((a, b) => b.t - a.t)
+        .map((x) => x.s);
+    }
+    return this.signInsNewestFirst;
+  }
+
+  registrationDetail(userId: string): UserRegistrationDetails | undefined {
+    if (!this.registrationById) {
+      this.registrationById = new Map((this.fixture.userRegistrationDetails ?? []).map((r) => [normId(r.id), r]));
+    }
+    return this.registrationById.get(normId(userId));
+  }
+
+  /** Memoises a filtered list for this fixture (bounded; oldest entry evicted first). */
+  cached<T>(key: string, compute: () => readonly T[]): readonly T[] {
+    const hit = this.queryCache.get(key);
+    if (hit) return hit as readonly T[];
+    const value = compute();
+    if (this.queryCache.size >= QUERY_CACHE_LIMIT) {
+      const oldest = this.queryCache.keys().next().value as string;
+      this.queryCache.delete(oldest);
+    }
+    this.queryCache.set(key, value);
+    return value;
+  }
+}

@@ -1,0 +1,162 @@
+// Azure Table Storage access: one client per table, batched writes (≤ 100 entities of one partition per
+// transaction), paged reads, and a count of every entity written so tests and the bench can hold the
+// collectors to "writes grow with change, not with tenant size".
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { type TableEntity, type TableEntityResult, type TransactionAction, TableClient, TableServiceClient, odata } from '@azure/data-tables';
+
+export type Entity = TableEntity<Record<string, unknown>>;
+export type StoredEntity = TableEntityResult<Record<string, unknown>>;
+
+export const TABLES = ['state', 'runs', 'assignments', 'policies', 'activations', 'signins', 'admins', 'findings', 'outbox'] as const;
+export type TableName = (typeof TABLES)[number];
+
+/** Where tables live: a connection string (Azurite or a key) or an account endpoint with an Entra credential. */
+export type StorageTarget =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; tableEndpoint: string; credential: TokenCredential };
+
+export interface StorageSettingsInput {
+  AzureWebJobsStorage?: string;
+  AzureWebJobsStorage__accountName?: string;
+  AzureWebJobsStorage__tableServiceUri?: string;
+  AzureWebJobsStorage__clientId?: string;
+  AzureWebJobsStorage__credential?: string;
+}
+
+/** Mirrors the Functions host: a connection string, or the identity-based `__accountName` / `__tableServiceUri` form. */
+export function storageTargetFromSettings(settings: StorageSettingsInput): StorageTarget | undefined {
+  const cs = settings.AzureWebJobsStorage?.trim();
+  if (cs) return { kind: 'connectionString', connectionString: cs };
+  const endpoint =
+    settings.AzureWebJobsStorage__tableServiceUri?.trim() ||
+    (settings.AzureWebJobsStorage__accountName?.trim() ? `https://${settings.AzureWebJobsStorage__accountName.trim()}.table.core.windows.net` : undefined);
+  if (!endpoint) return undefined;
+  const clientId = settings.AzureWebJobsStorage__clientId?.trim();
+  const credential: TokenCredential =
+    settings.AzureWebJobsStorage__credential?.trim().toLowerCase() === 'managedidentity' || clientId
+      ? new ManagedIdentityCredential(clientId ? { clientId } : {})
+      : new DefaultAzureCredential();
+  return { kind: 'identity', tableEndpoint: endpoint, credential };
+}
+
+function isLoopback(connectionString: string): boolean {
+  return /UseDevelopmentStorage=true/i.test(connectionString) || /=(http:\/\/)(127\.0\.0\.1|localhost)/i.test(connectionString);
+}
+
+export class TableStore {
+  private readonly clients = new Map<string, TableClient>();
+  /** Entities written (upserted or deleted) since creation. */
+  writes = 0;
+  /** Per-table breakdown of `writes`. */
+  readonly writesByTable = new Map<string, number>();
+
+  constructor(
+    private readonly target: StorageTarget,
+    readonly prefix = 'mfamon',
+  ) {}
+
+  tableName(name: TableName): string {
+    return `${this.prefix}${name}`;
+  }
+
+  client(name: TableName): TableClient {
+    let client = this.clients.get(name);
+    if (!client) {
+      const table = this.tableName(name);
+      client =
+        this.target.kind === 'connectionString'
+          ? TableClient.fromConnectionString(this.target.connectionString, table, { allowInsecureConnection: isLoopback(this.target.connectionString) })
+          : new TableClient(this.target.tableEndpoint, table, this.target.credential);
+      this.clients.set(name, client);
+    }
+    return client;
+  }
+
+  serviceClient(): TableServiceClient {
+    return this.target.kind === 'connectionString'
+      ? TableServiceClient.fromConnectionString(this.target.connectionString, { allowInsecureConnection: isLoopback(this.target.connectionString) })
+      : new TableServiceClient(this.target.tableEndpoint, this.target.credential);
+  }
+
+  /** Creates the monitor's tables if missing (idempotent). */
+  async ensureTables(): Promise<void> {
+    await Promise.all(TABLES.map((t) => this.client(t).createTable()));
+  }
+
+  async get(table: TableName, partitionKey: string, rowKey: string): Promise<StoredEntity | undefined> {
+    try {
+      return await this.client(table).getEntity<Record<string, unknown>>(partitionKey, rowKey);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every entity of a partition, optionally only row keys in [fromRow, toRow). */
+  async *partition(table: TableName, partitionKey: string, range: { fromRow?: string; toRow?: string; select?: string[] } = {}): AsyncIterable<StoredEntity> {
+    let filter = odata`PartitionKey eq ${partitionKey}`;
+    if (range.fromRow !== undefined) filter += ` and ${odata`RowKey ge ${range.fromRow}`}`;
+    if (range.toRow !== undefined) filter += ` and ${odata`RowKey lt ${range.toRow}`}`;
+    yield* this.client(table).listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(range.select ? { select: range.select } : {}) } });
+  }
+
+  /** One page of a query and the token for the next (the history API's continuation). */
+  async page(table: TableName, filter: string, top: number, continuationToken?: string): Promise<{ items: StoredEntity[]; continuationToken?: string }> {
+    const iterator = this.client(table)
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: top, ...(continuationToken ? { continuationToken } : {}) });
+    const next = await iterator.next();
+    if (next.done) return { items: [] };
+    const page = next.value;
+    const token = (page as { continuationToken?: string }).continuationToken;
+    return { items: [...page], ...(token ? { continuationToken: token } : {}) };
+  }
+
+  /**
+   * Upserts (replace) and deletes in transactions of at most 100 entities of one partition. Each
+   * transaction is atomic; a failure throws after the transactions before it were committed, which callers
+   * design for (state before history, watermark last).
+   */
+  async write(table: TableName, upserts: readonly Entity[], deletes: ReadonlyArray<{ partitionKey: string; rowKey: string }> = []): Promise<number> {
+    const byPartition = new Map<string, TransactionAction[]>();
+    const push = (pk: string, action: TransactionAction): void => {
+      let list = byPartition.get(pk);
+      if (!list) byPartition.set(pk, (list = []));
+      list.push(action);
+    };
+    const seen = new Set<string>();
+    for (const entity of upserts) {
+      const key = `${entity.partitionKey}\u0000${entity.rowKey}`;
+      if (seen.has(key)) throw new Error(`duplicate entity ${entity.partitionKey}/${entity.rowKey} in one write to ${table}`);
+      seen.add(key);
+      push(entity.partitionKey, ['upsert', entity, 'Replace']);
+    }
+    for (const key of deletes) push(key.partitionKey, ['delete', { partitionKey: key.partitionKey, rowKey: key.rowKey }]);
+    let written = 0;
+    const client = this.client(table);
+    for (const actions of byPartition.values()) {
+      for (let i = 0; i < actions.length; i += 100) {
+        const chunk = actions.slice(i, i + 100);
+        if (chunk.length === 1) {
+          const [kind, entity] = chunk[0] as TransactionAction;
+          if (kind === 'delete') await this.deleteOne(client, entity.partitionKey, entity.rowKey);
+          else await client.upsertEntity(entity as Entity, 'Replace');
+        } else {
+          await client.submitTransaction(chunk);
+        }
+        written += chunk.length;
+      }
+    }
+    this.writes += written;
+    this.writesByTable.set(table, (this.writesByTable.get(table) ?? 0) + written);
+    return written;
+  }
+
+  private async deleteOne(client: TableClient, partitionKey: string, rowKey: string): Promise<void> {
+    try {
+      await client.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+}
