@@ -164,8 +164,22 @@ function evaluateAdmin(
   const sdEnabled = snapshot.securityDefaults?.isEnabled === true;
   const coverages = states.map((state) => stateCoverage(set, memo, user, state, sdEnabled));
 
+  // R-ROLESTATE-1: a gap already stated for the standing state is not repeated for each activation, and the
+  // "all activated" state only adds gaps no single activation has.
   const gaps: Gap[] = [];
-  for (const coverage of coverages) for (const region of coverage.uncovered) gaps.push(explainGap(set, user, coverage, region, index));
+  const standingGaps = new Set<string>();
+  const unitGaps = new Set<string>();
+  for (const coverage of coverages) {
+    const key = coverage.state.key;
+    for (const region of coverage.uncovered) {
+      const gap = explainGap(set, user, coverage, region, index);
+      const sentence = coverage.state.label ? gap.summary.slice(coverage.state.label.length + 2) : gap.summary;
+      if (key === 'standing') standingGaps.add(sentence);
+      else if (standingGaps.has(sentence) || (key === 'all' && unitGaps.has(sentence))) continue;
+      else if (key !== 'all') unitGaps.add(sentence);
+      gaps.push(gap);
+    }
+  }
 
   // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
   const doubtful = coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));

@@ -69,7 +69,7 @@ const verdictCases: Case[] = [
     notInGaps: ['security defaults are off'],
   },
   {
-    name: `R-EXCL-1 a listed break-glass account is 'excluded', and flagged when excluded from some MFA policies but not others (${EMERGENCY})`,
+    name: `R-EXCL-1 / R-VERDICT-4 a listed break-glass account is 'excluded', and flagged when excluded from some MFA policies but not others (${EMERGENCY})`,
     build: (t) => {
       const id = activeAdmin(t, 'breakglass1', ROLE.globalAdministrator);
       activeAdmin(t, 'bob', ROLE.globalAdministrator);
@@ -208,7 +208,7 @@ describe('Global Administrator count (R-GA-1)', () => {
 });
 
 describe('unreadable or missing data (R-DATA, R-UNRESOLVED)', () => {
-  it('R-DATA-1 Conditional Access unreadable: verdict unknown, never protected, and a data-unavailable finding (issue 3)', () => {
+  it('R-DATA-1 / R-VERDICT-5 Conditional Access unreadable: verdict unknown, never protected, and a data-unavailable finding (issue 3)', () => {
     const t = tenant();
     const alice = activeAdmin(t);
     const report = t.evaluate({}, (s) => {

@@ -54,6 +54,34 @@ const cases: Case[] = [
     gaps: ["while 'Global Administrator' is activated: no enabled policy requires MFA for this admin", "excludes role 'Global Administrator'"],
   },
   {
+    name: `R-ROLESTATE-1 a gap already present in the standing state is not repeated for each activation (${USERS})`,
+    build: (t) => {
+      const id = t.user('alice');
+      t.assign(id, ROLE.securityAdministrator);
+      t.makeEligible(id, ROLE.globalAdministrator);
+      t.makeEligible(id, ROLE.userAdministrator);
+      t.policy('iOS MFA', { platforms: { includePlatforms: ['iOS'] } });
+      return id;
+    },
+    verdict: 'partial',
+    gapCount: 1,
+    notInGaps: ['is activated'],
+  },
+  {
+    name: `R-ROLESTATE-1 gaps that differ per activation are each kept, the "all activated" repeat is not (${USERS})`,
+    build: (t) => {
+      const id = t.user('alice');
+      t.makeEligible(id, ROLE.globalAdministrator);
+      t.makeEligible(id, ROLE.userAdministrator);
+      t.policy('Admins MFA', { platforms: { includePlatforms: ['iOS'] }, users: { includeRoles: [ROLE.globalAdministrator, ROLE.userAdministrator] } });
+      return id;
+    },
+    verdict: 'partial',
+    gapCount: 2,
+    gaps: ["while 'Global Administrator' is activated", "while 'User Administrator' is activated"],
+    notInGaps: ['while all eligible roles are activated'],
+  },
+  {
     name: `R-PIM-1 an activation is the eligible path in its activated state, not a new active path (Graph: unifiedRoleAssignmentScheduleInstance assignmentType)`,
     build: (t) => {
       const id = t.user('alice');
