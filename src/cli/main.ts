@@ -125,7 +125,13 @@ withCommon(program.command('check').description('collect and evaluate now (the s
     fail(error);
   }
   try {
-    const response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=3600' });
+    let response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=230' });
+    // Longer than the HTTP wait: poll the status function like a client of the deployed app would.
+    while (response.status === 202) {
+      const { id } = JSON.parse(response.body) as { id: string };
+      await new Promise((r) => setTimeout(r, 2000));
+      response = await h.invokeHttp('checkStatus', { method: 'GET', url: `http://127.0.0.1/api/check/${id}`, params: { id } });
+    }
     if (response.status !== 200) {
       console.error(`check failed (${response.status}): ${response.body}`);
       process.exitCode = 1;

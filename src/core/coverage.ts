@@ -207,13 +207,14 @@ export function explainGap(
   index: DirectoryIndex,
 ): Gap {
   const contexts = describeContexts(set, region);
-  const reasons: Array<{ id: string; text: string }> = [];
+  // Lower rank = shown first: the reasons that explain most are exclusions and grants, not report-only.
+  const reasons: Array<{ id: string; text: string; rank: number }> = [];
   const everywhere = contexts === '';
   for (const policy of set.policies) {
     if (policy.target.kind !== 'apps') {
       if (everywhere && policy.state === 'enabled' && userScope(policy.users, user, coverage.state) === 'in' && (policy.grant.kind === 'mfa' || policy.grant.kind === 'block')) {
         const what = policy.target.kind === 'userActions' ? `user action ${listPhrase(policy.target.actions.map((a) => `'${a}'`))}` : policy.target.kind === 'authenticationContext' ? `authentication context ${listPhrase(policy.target.references)}` : 'no application';
-        reasons.push({ id: policy.id, text: `policy '${policy.name}' applies only to ${what}` });
+        reasons.push({ id: policy.id, text: `policy '${policy.name}' applies only to ${what}`, rank: 4 });
       }
       continue;
     }
@@ -221,23 +222,24 @@ export function explainGap(
       // Policies that apply to this admin and enforce MFA, but whose conditions leave this region out.
       if (policy.state === 'enabled' && (policy.grant.kind === 'mfa' || policy.grant.kind === 'block') && coverage.covering.includes(policy)) {
         const phrase = narrowingPhrase(policy, region);
-        reasons.push({ id: policy.id, text: `policy '${policy.name}' ${phrase}` });
+        reasons.push({ id: policy.id, text: `policy '${policy.name}' ${phrase}`, rank: 3 });
       }
       continue;
     }
     const scope = userScope(policy.users, user, coverage.state);
     const enforces = policy.grant.kind === 'mfa' || policy.grant.kind === 'block';
     if (policy.state === 'enabled') {
-      if (scope === 'in' && !enforces) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${policy.grant.description}` });
-      else if (scope === 'excluded' && enforces) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${exclusionReason(policy, user, coverage.state, index)}` });
+      if (scope === 'in' && !enforces) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${policy.grant.description}`, rank: 1 });
+      else if (scope === 'excluded' && enforces) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${exclusionReason(policy, user, coverage.state, index)}`, rank: 0 });
       else if (scope === 'out' && enforces) {
         const missed = roleTargetMiss(policy, coverage.state);
-        if (missed) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${missed}` });
+        if (missed) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${missed}`, rank: 2 });
       }
     } else if (scope === 'in' && enforces && contains(policy.box, region)) {
-      reasons.push({ id: policy.id, text: `policy '${policy.name}' would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : 'disabled'}` });
+      reasons.push({ id: policy.id, text: `policy '${policy.name}' would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : 'disabled'}`, rank: 5 });
     }
   }
+  reasons.sort((a, b) => a.rank - b.rank);
   const shown = reasons.slice(0, 4).map((r) => r.text);
   if (reasons.length > 4) shown.push(`${reasons.length - 4} more`);
   const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';

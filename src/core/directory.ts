@@ -74,10 +74,14 @@ export function snapshotFromFixture(fixture: TenantFixture, capturedAt: string):
   snapshot.pimAvailable = pim;
   snapshot.roleDefinitions = fixture.roleDefinitions ?? [];
   snapshot.roleAssignments = pim ? [] : (fixture.roleAssignments ?? []);
-  snapshot.activeRoleInstances = fixture.roleAssignmentScheduleInstances ?? [];
-  snapshot.eligibleRoleInstances = fixture.roleEligibilityScheduleInstances ?? [];
-  snapshot.pimGroupAssignments = fixture.privilegedAccessGroupAssignmentScheduleInstances ?? [];
-  snapshot.pimGroupEligibilities = fixture.privilegedAccessGroupEligibilityScheduleInstances ?? [];
+  // Graph lists schedule instances only while they are current; a fixture may hold expired or future ones.
+  const at = Date.parse(capturedAt);
+  const current = <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined): T[] =>
+    (items ?? []).filter((i) => (!i.startDateTime || Date.parse(i.startDateTime) <= at) && (!i.endDateTime || Date.parse(i.endDateTime) > at));
+  snapshot.activeRoleInstances = current(fixture.roleAssignmentScheduleInstances);
+  snapshot.eligibleRoleInstances = current(fixture.roleEligibilityScheduleInstances);
+  snapshot.pimGroupAssignments = current(fixture.privilegedAccessGroupAssignmentScheduleInstances);
+  snapshot.pimGroupEligibilities = current(fixture.privilegedAccessGroupEligibilityScheduleInstances);
   snapshot.conditionalAccessPolicies = fixture.conditionalAccessPolicies ?? [];
   snapshot.namedLocations = fixture.namedLocations ?? [];
   snapshot.authenticationStrengthPolicies = fixture.authenticationStrengthPolicies ?? [];

@@ -2,7 +2,7 @@
 // findings. Pure: the same snapshot and options always give the same report.
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
-import { intersects, isEmpty } from './boxes.js';
+import { intersects, isEmpty, uncovered } from './boxes.js';
 import {
   type AdminState,
   CoverageMemo,
@@ -235,7 +235,9 @@ function evaluateAdmin(
   const would = new Map<string, { policyId: string; displayName: string; state: string }>();
   for (const p of set.policies) {
     if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
-    if (states.some((s) => userScope(p.users, user, s) === 'in')) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
+    // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
+    const closes = coverages.some((c) => userScope(p.users, user, c.state) === 'in' && c.uncovered.some((region) => intersects(p.box, region)));
+    if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
   }
   const reg = registration.get(entry.id);
   const out: AdminOut = {
@@ -317,7 +319,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   });
 
   const admins = evaluations.map((e) => e.out);
-  const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index);
+  const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo);
   const summary = summarize(admins, inventory, potential.length, snapshot.securityDefaults?.isEnabled === true);
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
@@ -389,6 +391,7 @@ function collectFindings(
   potential: AdminEvaluation[],
   set: PolicySet,
   index: DirectoryIndex,
+  memo: CoverageMemo,
 ): Finding[] {
   const findings: Finding[] = [];
   for (const [dataset, status] of Object.entries(snapshot.dataSources)) {
@@ -429,11 +432,13 @@ function collectFindings(
       const permanent = entry.paths.filter((p) => p.assignment === 'active' && p.permanent);
       const privileged = permanent.filter((p) => builtInRole(p.roleTemplateId)?.privileged || index.roleDefinitions.get(p.roleDefinitionId)?.isPrivileged === true);
       for (const p of privileged) {
-        findings.push(finding('permanent-privileged-assignment', p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low', out.id, `${name} holds '${p.roleName}' permanently (active, no end date${p.via.kind === 'direct' ? '' : ` through group '${p.via.groupName ?? p.via.groupId}'`}); make it eligible in PIM or time-bound.`, { subjectName: name }, p.roleTemplateId));
+        const where = p.scope === 'tenant' ? '' : `, scoped to ${p.directoryScopeId}`;
+        findings.push(finding('permanent-privileged-assignment', p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low', out.id, `${name} holds '${p.roleName}' permanently (active, no end date${where}${p.via.kind === 'direct' ? '' : ` through group '${p.via.groupName ?? p.via.groupId}'`}); make it eligible in PIM or time-bound.`, { subjectName: name }, `${p.roleTemplateId}${p.scope === 'tenant' ? '' : `@${p.directoryScopeId}`}`));
       }
     }
     // R-USERS-4: admins through AU-scoped or custom roles that role-targeted policies cannot see.
-    if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0)) {
+    // Only when role targeting seeing those roles would actually close a gap (not for an unrelated gap).
+    if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true)) {
       const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`))];
       const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && (p.grant.kind === 'mfa' || p.grant.kind === 'block'));
       if (roleTargeted.length > 0) {
@@ -480,6 +485,21 @@ function collectFindings(
     }
   }
   return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || (a.subjectName ?? a.subjectId).localeCompare(b.subjectName ?? b.subjectId));
+}
+
+/** Would this admin be covered more if role targeting could see its AU-scoped / custom-role paths? */
+function targetingWouldHelp(set: PolicySet, memo: CoverageMemo, user: UserContext, coverages: StateCoverage[], sd: boolean): boolean {
+  return coverages.some((c) => {
+    if (c.state.untargetablePaths.length === 0) return false;
+    const roles = new Set(c.state.targetableRoles);
+    for (const p of c.state.untargetablePaths) {
+      roles.add(p.roleTemplateId);
+      // A custom role can never be listed in includeRoles: assume role-targeted admin policies were meant for it.
+      if (p.roleKind === 'custom') for (const policy of set.policies) for (const r of policy.users.includeRoles) roles.add(r);
+    }
+    const visible = stateCoverage(set, memo, user, { ...c.state, targetableRoles: roles, untargetablePaths: [] }, sd);
+    return uncovered(c.uncovered, visible.uncovered).length > 0;
+  });
 }
 
 function rolesPhrase(a: AdminOut): string {

@@ -118,6 +118,8 @@ export function parseTenantFixture(value: unknown, source = 'tenant fixture'): T
 /** Parses fixture JSON text; a syntax error names the line and column. */
 export function parseTenantFixtureText(text: string, source = 'tenant fixture'): TenantFixture {
   let value: unknown;
+  // Windows PowerShell 5.1 writes UTF-8 with a byte order mark; JSON.parse refuses it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     value = JSON.parse(text);
   } catch (error) {
