@@ -71,3 +71,25 @@ export function runsText(runs: RunRecord[]): string {
     })
     .join('\n');
 }
+
+function short(value: unknown, width = 60): string {
+  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+/** One row per history item, with the columns that matter for each dataset. */
+export function historyText(dataset: string, items: Array<Record<string, unknown>>): string {
+  if (items.length === 0) return `no ${dataset} entries`;
+  const pick: Record<string, Array<[string, (i: Record<string, unknown>) => unknown]>> = {
+    runs: [['STARTED', (i) => i.startedAt], ['COLLECTOR', (i) => i.collector], ['STATUS', (i) => i.status], ['WRITES', (i) => i.writes], ['GRAPH', (i) => i.graphRequests], ['ERROR', (i) => i.error]],
+    assignments: [['TIME', (i) => i.time], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
+    admins: [['TIME', (i) => i.time], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
+    policies: [['TIME', (i) => i.time], ['KIND', (i) => i.dataset], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
+    activations: [['START', (i) => i.startDateTime], ['KIND', (i) => i.kind], ['PRINCIPAL', (i) => i.principalId], ['ROLE/GROUP', (i) => i.roleDefinitionId ?? i.groupId], ['END', (i) => i.endDateTime]],
+    signins: [['TIME', (i) => i.createdDateTime], ['KIND', (i) => i.kind], ['USER', (i) => i.userPrincipalName], ['APP', (i) => i.appDisplayName], ['ERROR', (i) => (i.status as { errorCode?: number } | undefined)?.errorCode], ['IP', (i) => i.ipAddress]],
+    findings: [['TIME', (i) => i.time], ['EVENT', (i) => i.event], ['SEVERITY', (i) => i.severity], ['TYPE', (i) => i.type], ['MESSAGE', (i) => i.message]],
+    alerts: [['CREATED', (i) => i.createdAt], ['STATUS', (i) => i.status], ['ATTEMPTS', (i) => i.attempts], ['SUBJECT', (i) => i.subject], ['ERROR', (i) => i.lastError]],
+  };
+  const columns = pick[dataset] ?? [['ITEM', (i: Record<string, unknown>) => i]];
+  return formatTable(columns.map(([h]) => h), items.map((i) => columns.map(([, f]) => short(f(i), 120))));
+}

@@ -13,7 +13,7 @@ import { evaluate } from '../core/evaluate.js';
 import { FixtureError } from '../core/fixture.js';
 import type { Report } from '../core/report.js';
 import { type Host, runStartupCycle, startHost } from '../local/host.js';
-import { reportText, runsText } from './format.js';
+import { historyText, reportText, runsText } from './format.js';
 
 interface CommonOptions {
   tenant?: string;
@@ -139,6 +139,61 @@ withCommon(program.command('check').description('collect and evaluate now (the s
     else {
       if (!options.json) console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
       console.log(reportText(JSON.parse(response.body) as Report));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
+    .command('history')
+    .description('query the stored history (the same handler as GET /api/history/{dataset})')
+    .argument('<dataset>', 'admins | assignments | activations | signins | policies | findings | alerts | runs')
+    .option('--from <time>', 'ISO date-time: only entries at or after it')
+    .option('--to <time>', 'ISO date-time: only entries at or before it')
+    .option('--principal <id-or-upn>', 'an admin / user (object id or UPN)')
+    .option('--role <id-or-name>', 'a role (template id or name)')
+    .option('--policy <id>', 'a Conditional Access policy id (policies: its versions and diffs)')
+    .option('--type <type>', 'finding type, collector name, or policy dataset')
+    .option('--severity <severity>', 'high | medium | low')
+    .option('--top <n>', 'entries per page (max 500)')
+    .option('--continuation <token>', 'continue a previous listing')
+    .option('--all', 'follow continuation tokens to the end'),
+).action(async (dataset: string, options: CommonOptions & Record<string, string | boolean | undefined>) => {
+  let h: Host;
+  try {
+    // History only reads storage: no need to collect, and no Graph needed.
+    h = await host({ ...options, tenant: options.tenant }, false);
+  } catch (error) {
+    fail(error);
+  }
+  try {
+    const names = ['from', 'to', 'principal', 'role', 'policy', 'type', 'severity', 'top', 'continuation'] as const;
+    const items: unknown[] = [];
+    let continuation = typeof options.continuation === 'string' ? options.continuation : undefined;
+    for (;;) {
+      const url = new URL(`http://127.0.0.1/api/history/${encodeURIComponent(dataset)}`);
+      for (const n of names) {
+        const v = n === 'continuation' ? continuation : options[n];
+        if (typeof v === 'string') url.searchParams.set(n, v);
+      }
+      const response = await h.invokeHttp('history', { method: 'GET', url: url.toString(), params: { dataset } });
+      if (response.status !== 200) {
+        const body = JSON.parse(response.body) as { error?: { details?: string[]; message?: string } };
+        console.error(`history: ${(body.error?.details ?? [body.error?.message ?? response.body]).join('\n         ')}`);
+        process.exitCode = 2;
+        return;
+      }
+      const page = JSON.parse(response.body) as { items: unknown[]; continuation: string | null };
+      items.push(...page.items);
+      continuation = page.continuation ?? undefined;
+      if (!options.all || !continuation) break;
+    }
+    if (options.json) console.log(JSON.stringify({ dataset, items, continuation: continuation ?? null }, null, 2));
+    else {
+      console.log(historyText(dataset, items as Array<Record<string, unknown>>));
+      if (continuation) console.log(`\nmore: --continuation ${continuation}`);
     }
   } finally {
     await h.stop();

@@ -126,7 +126,7 @@ export function baseTenant(options: TenantOptions = {}): TenantFixture {
         id: T.policyLegacy,
         displayName: 'Block legacy authentication',
         state: 'enabled',
-        conditions: { users: { includeUsers: ['All'] }, applications: { includeApplications: ['All'] }, clientAppTypes: ['exchangeActiveSync', 'other'] },
+        conditions: { users: { includeUsers: ['All'], excludeGroups: [T.exclusions] }, applications: { includeApplications: ['All'] }, clientAppTypes: ['exchangeActiveSync', 'other'] },
         grantControls: { operator: 'OR', builtInControls: ['block'] },
       },
     ],
