@@ -43,7 +43,7 @@ const querySchema = z
       .refine((v) => isGuid(v) || /^[A-Za-z][A-Za-z0-9 ()\-]{1,100}$/.test(v), 'role: expected a role template id (GUID) or a role name')
       .optional(),
     policy: z.string().trim().refine(isGuid, 'policy: expected a policy id (GUID)').optional(),
-    type: z.string().trim().regex(/^[a-z][a-z-]{1,60}$/, 'type: expected a finding type or collector name such as admin-unprotected or roles').optional(),
+    type: z.string().trim().regex(/^[a-zA-Z][a-zA-Z-]{1,60}$/, 'type: expected a finding type or collector name such as admin-unprotected or roles').optional(),
     severity: z.enum(['high', 'medium', 'low'], { message: 'severity: expected high, medium or low' }).optional(),
     top: z
       .string()

@@ -1,0 +1,117 @@
+// The local host: the same function definitions as Azure (timers and HTTP through @azure/functions' own
+// HttpRequest / InvocationContext / Timer types), embedded Azurite, the simulated tenant, function keys.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import azureFunctions from '@azure/functions';
+import { latestRuns } from '../../src/collect/runs.js';
+import { type Host, matchRoute, resolveSchedule, runStartupCycle, startHost } from '../../src/local/host.js';
+import { silentLogger } from '../../src/app/logger.js';
+import { tempDir } from '../helpers/environment.js';
+import { baseTenant } from '../helpers/tenant.js';
+
+let host: Host;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = tempDir();
+  const fixture = path.join(dataDir, 'tenant.json');
+  writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 5 })));
+  host = await startHost({ env: { ALERT_RECIPIENTS: 'secops@contoso.test', ALERT_SENDER: 'DoNotReply@contoso.test' }, tenantFile: fixture, dataDir, serve: true, port: 0, log: silentLogger });
+});
+
+afterAll(async () => {
+  await host?.stop();
+});
+
+describe('local host', () => {
+  it('registers every function the way the Functions host would', () => {
+    const names = host.registrations.map((r) => `${r.kind}:${r.name}`).sort();
+    expect(names).toEqual(expect.arrayContaining(['timer:collectRoles', 'timer:collectPolicies', 'timer:collectActivations', 'timer:collectSignIns', 'timer:evaluate', 'http:check', 'http:checkStatus', 'http:history']));
+    for (const r of host.registrations) {
+      if (r.kind === 'timer') expect(r.options.schedule).toMatch(/^%SCHEDULE_[A-Z]+%$/);
+      else expect(r.options.authLevel).toBe('function');
+    }
+  });
+
+  it('invokes a timer function through the real InvocationContext and Timer types', async () => {
+    await host.invokeTimer('collectRoles');
+    const runs = await latestRuns(host.runtime.store);
+    expect(runs.roles?.status).toBe('succeeded');
+    expect(runs.roles?.trigger).toBe('timer');
+  });
+
+  it('runs a full cycle at start-up through the handlers and writes the mail to the data dir', async () => {
+    expect(await runStartupCycle(host)).toBe(true);
+    const runs = await latestRuns(host.runtime.store);
+    expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'signins']);
+    const mail = path.join(dataDir, 'mail');
+    expect(existsSync(mail)).toBe(true);
+    expect(readdirSync(mail).some((f) => f.endsWith('.eml'))).toBe(true);
+    expect(readdirSync(mail).some((f) => f.endsWith('.html'))).toBe(true);
+  });
+
+  it('invokes an HTTP function through the real HttpRequest type', async () => {
+    const response = await host.invokeHttp('history', { method: 'GET', url: 'http://127.0.0.1/api/history/runs?top=2', params: { dataset: 'runs' } });
+    expect(response.status).toBe(200);
+    const body = JSON.parse(response.body) as { items: unknown[]; continuation: string | null };
+    expect(body.items).toHaveLength(2);
+    expect(body.continuation).toBeTruthy();
+  });
+
+  it('serves HTTP functions on 127.0.0.1 and requires the function key', async () => {
+    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const denied = await fetch(`${host.url}/api/history/runs`);
+    expect(denied.status).toBe(401);
+    const wrong = await fetch(`${host.url}/api/history/runs?code=wrong`);
+    expect(wrong.status).toBe(401);
+    const ok = await fetch(`${host.url}/api/history/runs?code=${host.functionKey}`);
+    expect(ok.status).toBe(200);
+    const header = await fetch(`${host.url}/api/history/runs`, { headers: { 'x-functions-key': host.functionKey } });
+    expect(header.status).toBe(200);
+    const missing = await fetch(`${host.url}/api/nothing-here?code=${host.functionKey}`);
+    expect(missing.status).toBe(404);
+  });
+
+  it('POST /api/check answers 200 with the check contract', async () => {
+    const response = await fetch(`${host.url}/api/check?code=${host.functionKey}`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as Record<string, unknown>;
+    for (const key of ['generatedAt', 'tenantId', 'dataSources', 'summary', 'admins', 'workloadAdmins', 'findings']) expect(report).toHaveProperty(key);
+    expect(report.tenantId).toBe(baseTenant().tenantId);
+  });
+
+  it('GET /api/check is not a route (POST only)', async () => {
+    const response = await fetch(`${host.url}/api/check?code=${host.functionKey}`);
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('registration in Azure', () => {
+  it('calls app.timer / app.http with the same options when not captured', async () => {
+    vi.resetModules();
+    const timer = vi.spyOn(azureFunctions.app, 'timer').mockImplementation(() => undefined);
+    const http = vi.spyOn(azureFunctions.app, 'http').mockImplementation(() => undefined);
+    // A fresh module graph: nothing captures registrations here, as in the Functions host.
+    await import('../../src/functions/collectRoles.js');
+    await import('../../src/functions/history.js');
+    expect(timer).toHaveBeenCalledWith('collectRoles', expect.objectContaining({ schedule: '%SCHEDULE_ROLES%' }));
+    expect(http).toHaveBeenCalledWith('history', expect.objectContaining({ route: 'history/{dataset}', authLevel: 'function', methods: ['GET'] }));
+    timer.mockRestore();
+    http.mockRestore();
+  });
+});
+
+describe('host helpers', () => {
+  it('resolves %SETTING% schedules from settings, with the documented defaults', () => {
+    expect(resolveSchedule('%SCHEDULE_ROLES%', {})).toBe('0 */15 * * * *');
+    expect(resolveSchedule('%SCHEDULE_ROLES%', { SCHEDULE_ROLES: '0 0 * * * *' })).toBe('0 0 * * * *');
+  });
+
+  it('matches Functions route templates', () => {
+    expect(matchRoute('history/{dataset}', 'history/runs')).toEqual({ dataset: 'runs' });
+    expect(matchRoute('check/{id}', 'check')).toBeUndefined();
+    expect(matchRoute('check', 'check/x')).toBeUndefined();
+    expect(matchRoute('report/{page?}', 'report')).toEqual({});
+  });
+});
