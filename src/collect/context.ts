@@ -26,8 +26,8 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   conditionalAccess: 'Policy.Read.All',
   authenticationStrengths: 'Policy.Read.All',
   securityDefaults: 'Policy.Read.All',
-  pimSettings: 'RoleManagementPolicy.Read.AzureADGroup',
-  activations: 'RoleManagement.Read.Directory',
+  pimSettings: 'RoleManagement.Read.Directory, RoleManagementPolicy.Read.AzureADGroup',
+  activations: 'RoleManagement.Read.Directory, PrivilegedAssignmentSchedule.Read.AzureADGroup',
   signIns: 'AuditLog.Read.All',
 };
 

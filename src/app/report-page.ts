@@ -1,0 +1,124 @@
+// Data behind GET /api/report: the current evaluation (from stored state; no Graph calls), trends from the
+// run history, recent findings, policy changes and alerts. The HTML itself is rendered by src/report/.
+import { type CollectorName, type RunRecord, latestRuns } from '../collect/runs.js';
+import { loadSnapshot } from '../collect/snapshot.js';
+import type { TenantInfo } from '../collect/snapshot.js';
+import { evaluate } from '../core/evaluate.js';
+import { describeFieldChange, diffFields } from '../core/policy-diff.js';
+import type { Finding, Report, Severity } from '../core/report.js';
+import { decodeJson, newestFirstKey, timeFromNewestFirstKey } from '../storage/codec.js';
+import type { TableStore } from '../storage/tables.js';
+import { evaluationOptions } from './evaluation.js';
+import type { Settings } from './settings.js';
+
+export interface TrendPoint {
+  time: string;
+  admins: number;
+  protected: number;
+  partial: number;
+  unprotected: number;
+  excluded: number;
+  unknown: number;
+}
+
+export interface FindingsDay {
+  day: string;
+  high: number;
+  medium: number;
+  low: number;
+}
+
+export interface PolicyChangeRow {
+  time: string;
+  kind: string;
+  id: string;
+  name: string;
+  change: string;
+  summary: string;
+  diff: string[];
+}
+
+export interface ReportPageModel {
+  report: Report;
+  trend: TrendPoint[];
+  findingsPerDay: FindingsDay[];
+  recentFindings: Array<Finding & { time: string; event: string }>;
+  policyChanges: PolicyChangeRow[];
+  alerts: Array<{ createdAt: string; status: string; subject: string; lastError: string | null }>;
+  collectors: Array<{ collector: CollectorName; status: string; endedAt: string | null; error: string | null }>;
+  days: number;
+}
+
+export const REPORT_DAYS = 30;
+
+export async function buildReportModel(store: TableStore, settings: Settings, tenant: TenantInfo | undefined, now: Date, days = REPORT_DAYS): Promise<ReportPageModel> {
+  const since = new Date(now.getTime() - days * 86_400_000).toISOString();
+  const bound = `${newestFirstKey(since)}~`;
+  const snapshot = await loadSnapshot(store, tenant, now.toISOString());
+  const report = evaluate(snapshot, { ...evaluationOptions(settings), now: now.toISOString() });
+
+  const trend: TrendPoint[] = [];
+  for await (const e of store.partition('runs', 'run', { toRow: bound })) {
+    if (e.collector !== 'evaluate') continue;
+    const run = decodeJson<RunRecord>(e);
+    const c = run?.counts;
+    if (!run || !c) continue;
+    trend.push({ time: run.startedAt, admins: c.admins ?? 0, protected: c.protected ?? 0, partial: c.partial ?? 0, unprotected: c.unprotected ?? 0, excluded: c.excluded ?? 0, unknown: c.unknown ?? 0 });
+  }
+  trend.reverse();
+  // Many runs a day: keep the chart readable with at most ~500 evenly spaced points (always the newest).
+  const step = Math.ceil(trend.length / 500);
+  const sampled = step > 1 ? trend.filter((_, i) => (trend.length - 1 - i) % step === 0) : trend;
+
+  const perDay = new Map<string, FindingsDay>();
+  const recentFindings: ReportPageModel['recentFindings'] = [];
+  for await (const e of store.partition('findings', 'all', { toRow: bound })) {
+    const f = decodeJson<Finding>(e);
+    if (!f) continue;
+    const time = timeFromNewestFirstKey(e.rowKey ?? '');
+    if (e.event !== 'resolved') {
+      const day = time.slice(0, 10);
+      const row = perDay.get(day) ?? { day, high: 0, medium: 0, low: 0 };
+      row[f.severity as Severity]++;
+      perDay.set(day, row);
+    }
+    if (recentFindings.length < 100) recentFindings.push({ ...f, time, event: String(e.event) });
+  }
+  const findingsPerDay: FindingsDay[] = [];
+  for (let t = new Date(since).getTime(); t <= now.getTime(); t += 86_400_000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    findingsPerDay.push(perDay.get(day) ?? { day, high: 0, medium: 0, low: 0 });
+  }
+
+  const policyChanges: PolicyChangeRow[] = [];
+  for await (const e of store.partition('policies', 'all', { toRow: bound })) {
+    if (policyChanges.length >= 50) break;
+    const before = decodeJson<Record<string, unknown>>(e, 'b') ?? null;
+    const after = decodeJson<Record<string, unknown>>(e, 'a') ?? null;
+    policyChanges.push({
+      time: timeFromNewestFirstKey(e.rowKey ?? ''),
+      kind: String(e.dataset),
+      id: String(e.itemId),
+      name: String((after ?? before)?.displayName ?? e.itemId),
+      change: String(e.change),
+      summary: String(e.summary),
+      diff: e.change === 'changed' ? diffFields(before, after).map(describeFieldChange) : [],
+    });
+  }
+
+  const alerts: ReportPageModel['alerts'] = [];
+  for await (const e of store.partition('outbox', 'alert')) {
+    const m = decodeJson<{ createdAt: string; status: string; subject: string; lastError: string | null }>(e, 'm');
+    if (m && m.createdAt >= since) alerts.push({ createdAt: m.createdAt, status: m.status, subject: m.subject, lastError: m.lastError });
+  }
+  alerts.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+
+  const runs = await latestRuns(store);
+  const collectors = (['roles', 'policies', 'activations', 'signins', 'evaluate'] as const).map((collector) => ({
+    collector,
+    status: runs[collector]?.status ?? 'never',
+    endedAt: runs[collector]?.endedAt ?? null,
+    error: runs[collector]?.error ?? null,
+  }));
+  return { report, trend: sampled, findingsPerDay, recentFindings, policyChanges, alerts: alerts.slice(0, 10), collectors, days };
+}

@@ -1,0 +1,41 @@
+// HTTP: GET /api/report — the HTML report, rendered from stored state (no Graph calls), offline (Chart.js inlined).
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { getRuntime } from '../app/provider.js';
+import { buildReportModel } from '../app/report-page.js';
+import { renderReportPage } from '../report/render.js';
+import { registerHttp } from './lib/registry.js';
+
+let chartJs: string | undefined;
+
+/** Chart.js from the package, read once and inlined (no CDN: the report must work offline). */
+function chartBundle(): string {
+  chartJs ??= readFileSync(createRequire(import.meta.url).resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+  return chartJs;
+}
+
+export async function report(request: HttpRequest): Promise<HttpResponseInit> {
+  const daysParam = request.query.get('days');
+  const days = daysParam === null ? 30 : Number(daysParam);
+  if (!Number.isInteger(days) || days < 1 || days > 365) {
+    return { status: 400, jsonBody: { error: { code: 'BadRequest', message: 'days: expected a whole number from 1 to 365' } } };
+  }
+  const rt = await getRuntime();
+  const model = await buildReportModel(rt.store, rt.settings, rt.source.tenant, rt.now(), days);
+  const nonce = randomBytes(16).toString('base64');
+  return {
+    status: 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    },
+    body: renderReportPage(model, { nonce, chartJs: chartBundle() }),
+  };
+}
+
+registerHttp('report', { methods: ['GET'], route: 'report', authLevel: 'function', handler: report });

@@ -1,0 +1,59 @@
+// Tenant fixture validation: errors name the key, the index and what was expected.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FixtureError, parseTenantFixture, parseTenantFixtureText } from '../../src/core/fixture.js';
+import { fixtureAt } from '../../src/core/fixture-time.js';
+
+function problems(value: unknown): string[] {
+  try {
+    parseTenantFixture(value, 'test.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(FixtureError);
+    return (error as FixtureError).problems;
+  }
+  throw new Error('expected a FixtureError');
+}
+
+describe('tenant fixture validation', () => {
+  it.each([
+    ['a wrong type names key, index and expectation', { tenantId: 't', users: [{ id: 'a' }, { id: 3 }] }, 'users[1].id: expected string, received number'],
+    ['a missing required property', { tenantId: 't', conditionalAccessPolicies: [{ id: 'p', state: 'enabled', conditions: {} }] }, 'conditionalAccessPolicies[0].displayName: expected string, received undefined'],
+    ['a nested property', { tenantId: 't', groups: [{ id: 'g', members: ['a', 7] }] }, 'groups[0].members[1]: expected string, received number'],
+    ['no tenant id', { users: [] }, 'tenantId: expected string, received undefined'],
+    ['an unsupported version', { version: 2, tenantId: 't' }, 'version: expected 1'],
+    ['a duplicate id', { tenantId: 't', users: [{ id: 'a' }, { id: 'A' }] }, "users[1].id: duplicate id 'A' (also users[0])"],
+    ['an id shared by a user and a group', { tenantId: 't', users: [{ id: 'x' }], groups: [{ id: 'x' }] }, "groups[0].id: 'x' is also users[0]"],
+    ['a group that contains itself', { tenantId: 't', groups: [{ id: 'g', members: ['g'] }] }, "groups[0].members: group 'g' lists itself as a member"],
+    ['not an object', [1, 2], '(top level): expected a JSON object'],
+  ])('%s', (_name, value, message) => {
+    expect(problems(value).join('\n')).toContain(message);
+  });
+
+  it('reports a JSON syntax error with its line and column', () => {
+    expect(() => parseTenantFixtureText('{\n  "tenantId": "t",\n  "users": [,]\n}', 'bad.json')).toThrow(/bad\.json.*not valid JSON/s);
+  });
+
+  it('accepts a UTF-8 byte order mark (Windows PowerShell 5.1 writes one)', () => {
+    expect(parseTenantFixtureText('\ufeff{"tenantId":"t"}').tenantId).toBe('t');
+  });
+
+  it('accepts any key missing, and passes Graph properties it does not know through', () => {
+    const f = parseTenantFixture({ tenantId: 't', users: [{ id: 'a', jobTitle: 'CISO' }] });
+    expect((f.users?.[0] as Record<string, unknown>).jobTitle).toBe('CISO');
+  });
+
+  it('the bundled demo tenant is valid', () => {
+    const text = readFileSync(new URL('../../fixtures/demo-tenant.json', import.meta.url), 'utf8');
+    const demo = parseTenantFixtureText(text, 'demo-tenant.json');
+    expect(demo.users?.length).toBeGreaterThan(200);
+    expect(demo.referenceTime).toBeDefined();
+  });
+
+  it('moves relative times so referenceTime becomes now', () => {
+    const f = parseTenantFixture({ tenantId: 't', referenceTime: '2026-01-01T00:00:00Z', signIns: [{ id: 's', createdDateTime: '2025-12-31T23:00:00Z' }] });
+    const moved = fixtureAt(f, new Date('2026-06-01T00:00:00Z'));
+    expect(moved.signIns?.[0]?.createdDateTime).toBe('2026-05-31T23:00:00Z');
+    expect(moved.referenceTime).toBe('2026-06-01T00:00:00.000Z');
+    expect(fixtureAt(parseTenantFixture({ tenantId: 't' }), new Date())).toEqual({ tenantId: 't' });
+  });
+});
