@@ -1318,7 +1318,7 @@ class TenantModel {
     // Owners: half are members of the group's team, half hold no role at all (potential admins).
     pimGroups.forEach((g, i) => {
       let ownerIndex: number;
-      if (i % 2 === 0 && g.members.length > 0) {
+      if (i % 2 === 1 && g.members.length > 0) {
         ownerIndex = this.admins.find((a) => a.id === g.members[0])?.userIndex ?? 0;
       } else {
         ownerIndex = this.firstRegularUser + (hash(this.key, 0x0e, i) % (this.n - this.firstRegularUser));
@@ -1724,8 +1724,6 @@ class TenantModel {
     const count = (total: number, pct: number): number => (pct <= 0 ? 0 : Math.min(total, Math.max(1, Math.round((total * pct) / 100))));
     const candidates = this.admins.filter((a) => a.account !== 'breakGlass');
     const adminsChanged: string[] = [];
-    const churnIndexBase = (churn.seed % 2 ** 20) * 2 ** 20;
-    let churnIds = 0;
     const raActive = this.roleGroups.filter((g) => g.kind === 'ra' && g.roles.some((r) => r.state === 'active'));
     for (const admin of rng.sample(candidates, count(this.admins.length, churn.adminsPercent))) {
       const order = rng.sample(['remove', 'addEligible', 'membership'] as const, 3);
@@ -1762,13 +1760,10 @@ class TenantModel {
         }
         if (raActive.length === 0) continue;
         rng.pick(raActive).members.push(admin.id);
-        churnIds++;
         break;
       }
       adminsChanged.push(admin.id);
     }
-    void churnIndexBase;
-    void churnIds;
     const policiesChanged: string[] = [];
     for (const index of rng.sample(this.policies.map((_, i) => i), count(this.policies.length, churn.policiesPercent))) {
       const policy = at(this.policies, index);
@@ -1869,25 +1864,25 @@ class Output {
   }
 }
 
-/** Writes `"key":[` … `]` with one item per line; items may be written in several pieces. */
+/** Writes `,"key":[` … `]` with one item per line; an item may be continued with further `out.put` calls. */
 class ArrayWriter {
   private count = 0;
+  private readonly prefix: string;
   constructor(
     private readonly out: Output,
     key: string,
-    first = false,
   ) {
-    void this.out.put(`${first ? '' : ',\n'}${JSON.stringify(key)}:[`);
+    this.prefix = `,\n${JSON.stringify(key)}:[`;
   }
   /** Starts an item (writes the separator) and writes `text`. */
   item(text: string): Promise<void> | undefined {
-    return this.out.put(`${this.count++ === 0 ? '\n' : ',\n'}${text}`);
+    return this.out.put(`${this.count++ === 0 ? `${this.prefix}\n` : ',\n'}${text}`);
   }
   get length(): number {
     return this.count;
   }
   end(): Promise<void> | undefined {
-    return this.out.put(this.count === 0 ? ']' : '\n]');
+    return this.out.put(this.count === 0 ? `${this.prefix}]` : '\n]');
   }
 }
 

@@ -14,8 +14,8 @@ import { GraphRequestError } from '../graph/gateway.js';
 import { encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import { loadState, loadValues } from '../storage/state.js';
 import type { Entity } from '../storage/tables.js';
-import { type CollectorDeps, recordFailure } from './context.js';
-import { DatasetTracker, type RunRecord, latestRun, newRunId, saveRun } from './runs.js';
+import { type BatchBody, type CollectorDeps, batchValues, recordFailure } from './context.js';
+import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS } from './specs.js';
 
 export interface ActivationEvent {
@@ -39,24 +39,12 @@ function indexCopies(base: Entity, keys: Array<string | null | undefined>): Enti
   return keys.filter((k): k is string => !!k).map((partitionKey) => ({ ...base, partitionKey }));
 }
 
-function finish(deps: CollectorDeps, run: Omit<RunRecord, 'writes' | 'graphRequests' | 'httpRequests' | 'endedAt'>, before: { writes: number; graph: number; http: number }): RunRecord {
-  return {
-    ...run,
-    endedAt: deps.now().toISOString(),
-    writes: deps.store.writes - before.writes + 1,
-    graphRequests: deps.graph.stats.graphRequests - before.graph,
-    httpRequests: deps.graph.stats.httpRequests - before.http,
-  };
-}
-
 /** PIM activations: activated role assignment instances and activated PIM-for-Groups memberships. */
 export async function collectActivations(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const { graph, store, log } = deps;
-  const startedAt = deps.now().toISOString();
-  const before = { writes: store.writes, graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
-  const previous = await latestRun(store, 'activations');
-  const tracker = new DatasetTracker(previous, startedAt);
-  const counts: Record<string, number> = { new: 0, active: 0 };
+  const run = await beginRun(deps, 'activations', trigger);
+  const { startedAt, tracker, counts, previous } = run;
+  Object.assign(counts, { new: 0, active: 0 });
   let watermark = previous?.watermark;
   try {
     const events: ActivationEvent[] = [];
@@ -75,11 +63,9 @@ export async function collectActivations(deps: CollectorDeps, trigger = 'timer')
     ]) groups.add(normId(i.groupId));
     if (groups.size > 0) {
       const requests = [...groups].map((g) => ({ id: g, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}' and assignmentType eq 'activated'` }));
-      const responses = await graph.batch<{ value?: PrivilegedAccessGroupAssignmentScheduleInstance[]; error?: { code?: string; message?: string } }>(requests);
+      const responses = await graph.batch<BatchBody<PrivilegedAccessGroupAssignmentScheduleInstance>>(requests);
       for (const request of requests) {
-        const response = responses.get(request.id);
-        if (!response || response.status >= 400) throw new GraphRequestError(response?.status ?? 0, response?.body?.error?.code ?? 'Error', response?.body?.error?.message ?? 'no response', request.url);
-        for (const i of response.body.value ?? []) {
+        for (const i of await batchValues(graph, responses, request)) {
           if (!sameEnum(i.assignmentType, 'activated')) continue;
           events.push({ id: normId(i.id), kind: 'pimGroup', principalId: normId(i.principalId), roleDefinitionId: null, groupId: normId(i.groupId), directoryScopeId: null, startDateTime: i.startDateTime ?? null, endDateTime: i.endDateTime ?? null, observedAt: startedAt });
         }
@@ -118,9 +104,7 @@ export async function collectActivations(deps: CollectorDeps, trigger = 'timer')
   } catch (e) {
     recordFailure(tracker, 'activations', e, log);
   }
-  const run = finish(deps, { runId: newRunId(), collector: 'activations', trigger, startedAt, status: tracker.status(), datasets: tracker.datasets, counts, ...(watermark ? { watermark } : {}) }, before);
-  await saveRun(store, run);
-  return run;
+  return run.finish(watermark ? { watermark } : {});
 }
 
 export interface StoredSignIn {
@@ -132,12 +116,10 @@ export interface StoredSignIn {
 /** Interrupted sign-ins and every sign-in of an excluded (break-glass) account, since the watermark. */
 export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const { graph, store, settings, log } = deps;
-  const started = deps.now();
-  const startedAt = started.toISOString();
-  const before = { writes: store.writes, graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
-  const previous = await latestRun(store, 'signins');
-  const tracker = new DatasetTracker(previous, startedAt);
-  const counts: Record<string, number> = { read: 0, new: 0, breakGlass: 0 };
+  const run = await beginRun(deps, 'signins', trigger);
+  const { startedAt, tracker, counts, previous } = run;
+  const started = new Date(startedAt);
+  Object.assign(counts, { read: 0, new: 0, breakGlass: 0 });
   let watermark = previous?.watermark;
   try {
     const from = watermark
@@ -193,9 +175,7 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
     watermark = previous?.watermark;
     recordFailure(tracker, 'signIns', e, log);
   }
-  const run = finish(deps, { runId: newRunId(), collector: 'signins', trigger, startedAt, status: tracker.status(), datasets: tracker.datasets, counts, ...(watermark ? { watermark } : {}) }, before);
-  await saveRun(store, run);
-  return run;
+  return run.finish(watermark ? { watermark } : {});
 }
 
 /** Excluded accounts as user ids or UPNs: listed ids/UPNs, and admin members of listed groups. */

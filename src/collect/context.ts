@@ -3,7 +3,7 @@
 import type { Settings } from '../app/settings.js';
 import type { GraphGroup, GraphUser } from '../core/graph-types.js';
 import type { DatasetName } from '../core/snapshot.js';
-import { type GraphGateway, GraphRequestError, toGraphError } from '../graph/gateway.js';
+import { type BatchResponse, type GraphGateway, GraphRequestError, toGraphError } from '../graph/gateway.js';
 import type { Logger } from '../app/logger.js';
 import type { TableStore } from '../storage/tables.js';
 import type { DatasetTracker } from './runs.js';
@@ -58,6 +58,41 @@ export function recordFailure(tracker: DatasetTracker, dataset: DatasetName, err
   }
 }
 
+export interface BatchBody<T> {
+  value?: T[];
+  '@odata.nextLink'?: string;
+  error?: { code?: string; message?: string };
+}
+
+/**
+ * Streams the pages of one $batch response (its first page, then its nextLinks) to `onPage`; an error
+ * response throws like a direct request would. 404 is returned, not thrown: for some lookups it is an answer.
+ */
+export async function batchPages<T>(graph: GraphGateway, responses: Map<string, BatchResponse<BatchBody<T>>>, request: { id: string; url: string }, onPage: (items: T[]) => void): Promise<'ok' | 'notFound'> {
+  const response = responses.get(request.id);
+  if (response?.status === 404) return 'notFound';
+  if (!response || response.status >= 400) {
+    throw new GraphRequestError(response?.status ?? 0, response?.body?.error?.code ?? 'Error', response?.body?.error?.message ?? 'no response in $batch', request.url);
+  }
+  onPage(response.body.value ?? []);
+  const next = response.body['@odata.nextLink'];
+  if (next) for await (const page of graph.pages<T>(next)) onPage(page);
+  return 'ok';
+}
+
+export async function batchItems<T>(graph: GraphGateway, responses: Map<string, BatchResponse<BatchBody<T>>>, request: { id: string; url: string }): Promise<T[] | 'notFound'> {
+  const items: T[] = [];
+  const result = await batchPages<T>(graph, responses, request, (page) => items.push(...page));
+  return result === 'notFound' ? result : items;
+}
+
+/** Like batchItems, for requests where 404 is an error too. */
+export async function batchValues<T>(graph: GraphGateway, responses: Map<string, BatchResponse<BatchBody<T>>>, request: { id: string; url: string }): Promise<T[]> {
+  const items = await batchItems(graph, responses, request);
+  if (items === 'notFound') throw new GraphRequestError(404, 'NotFound', 'not found', request.url);
+  return items;
+}
+
 function quoteList(ids: readonly string[]): string {
   return ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(',');
 }
@@ -80,16 +115,8 @@ async function byIds<T>(graph: GraphGateway, collection: 'users' | 'groups', ids
     requests.push({ id: String(requests.length), url: `/${collection}?$filter=id in (${quoteList(chunk)})&$select=${select}` });
   }
   const out: T[] = [];
-  const responses = await graph.batch<{ value?: T[]; '@odata.nextLink'?: string; error?: { code?: string; message?: string } }>(requests);
-  for (const request of requests) {
-    const response = responses.get(request.id);
-    if (!response) throw new GraphRequestError(0, 'MissingBatchResponse', 'no response in $batch', request.url);
-    if (response.status >= 400) {
-      throw new GraphRequestError(response.status, response.body?.error?.code ?? 'Error', response.body?.error?.message ?? '', request.url);
-    }
-    out.push(...(response.body.value ?? []));
-    if (response.body['@odata.nextLink']) for await (const page of graph.pages<T>(response.body['@odata.nextLink'])) out.push(...page);
-  }
+  const responses = await graph.batch<BatchBody<T>>(requests);
+  for (const request of requests) out.push(...(await batchValues(graph, responses, request)));
   return out;
 }
 
@@ -123,21 +150,13 @@ export async function transitiveMembersOf(
   const members = new Map<string, MemberLists>();
   const notFound: string[] = [];
   const requests = groupIds.map((id) => ({ id, url: `/groups/${id}/transitiveMembers?$select=${select}&$top=999` }));
-  const responses = await graph.batch<{ value?: DirectoryObjectPage; '@odata.nextLink'?: string; error?: { code?: string; message?: string } }>(requests);
+  const responses = await graph.batch<BatchBody<DirectoryObjectPage[number]>>(requests);
   for (const request of requests) {
-    const response = responses.get(request.id);
-    if (!response) throw new GraphRequestError(0, 'MissingBatchResponse', 'no response in $batch', request.url);
-    if (response.status === 404) {
-      notFound.push(request.id);
-      continue;
-    }
-    if (response.status >= 400) throw new GraphRequestError(response.status, response.body?.error?.code ?? 'Error', response.body?.error?.message ?? '', request.url);
+    // Page by page: a 100k-member group never sits in memory, only the members kept.
     const lists: MemberLists = { users: [], groupIds: [], servicePrincipals: [] };
-    const keep = (userId: string) => keepUser(request.id, userId);
-    sortMembers(response.body.value ?? [], keep, lists);
-    const next = response.body['@odata.nextLink'];
-    if (next) for await (const page of graph.pages<DirectoryObjectPage[number]>(next)) sortMembers(page, keep, lists);
-    members.set(request.id, lists);
+    const result = await batchPages<DirectoryObjectPage[number]>(graph, responses, request, (page) => sortMembers(page, (userId) => keepUser(request.id, userId), lists));
+    if (result === 'notFound') notFound.push(request.id);
+    else members.set(request.id, lists);
   }
   return { members, notFound };
 }

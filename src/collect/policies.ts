@@ -16,14 +16,13 @@ import type {
 } from '../core/graph-types.js';
 import { describeFieldChange, diffFields } from '../core/policy-diff.js';
 import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
-import { GraphRequestError, toGraphError } from '../graph/gateway.js';
+import { toGraphError } from '../graph/gateway.js';
 import type { DatasetSpec } from '../storage/state.js';
-import { type SyncContext, loadValues, recordedSince, syncDataset } from '../storage/state.js';
-import { type CollectorDeps, recordFailure, transitiveMembersOf, groupsById } from './context.js';
-import { DatasetTracker, type RunRecord, latestRun, newRunId, saveRun } from './runs.js';
+import { type SyncContext, loadValues, syncDataset } from '../storage/state.js';
+import { type BatchBody, type CollectorDeps, batchValues, groupsById, recordFailure, transitiveMembersOf } from './context.js';
+import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, groupSpec } from './specs.js';
 
-const EPOCH = '1970-01-01T00:00:00.000Z';
 
 interface Named {
   id: string;
@@ -49,14 +48,8 @@ export function policySpec<T extends Named>(partition: string, label: string): D
 
 export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const { graph, store, settings, log } = deps;
-  const startedAt = deps.now().toISOString();
-  const runId = newRunId();
-  const writesBefore = store.writes;
-  const requestsBefore = { graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
-  const previous = await latestRun(store, 'policies');
-  const tracker = new DatasetTracker(previous, startedAt);
-  const ctx: SyncContext = { runId, runStartedAt: startedAt, alreadyRecorded: await recordedSince(store, 'policies', previous?.startedAt ?? EPOCH) };
-  const counts: Record<string, number> = {};
+  const run = await beginRun(deps, 'policies', trigger, 'policies');
+  const { startedAt, tracker, counts, sync: ctx } = run;
   const sync = <T>(spec: DatasetSpec<T>, items: T[]) => syncDataset(store, spec, items, ctx, startedAt);
 
   // Conditional Access: policies and named locations (1 request / s per tenant; the gateway paces).
@@ -107,14 +100,8 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
       ]) pimGroups.add(normId(i.groupId));
       if (pimGroups.size > 0) {
         const requests = [...pimGroups].map((g) => ({ id: g, url: `/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${g}' and scopeType eq 'Group'&$expand=policy($expand=rules)` }));
-        const responses = await graph.batch<{ value?: RoleManagementPolicyAssignment[]; error?: { code?: string; message?: string } }>(requests);
-        for (const request of requests) {
-          const response = responses.get(request.id);
-          if (!response || response.status >= 400) {
-            throw new GraphRequestError(response?.status ?? 0, response?.body?.error?.code ?? 'Error', response?.body?.error?.message ?? 'no response', request.url);
-          }
-          settingsList.push(...(response.body.value ?? []).filter((a) => sameEnum(a.roleDefinitionId, 'member')));
-        }
+        const responses = await graph.batch<BatchBody<RoleManagementPolicyAssignment>>(requests);
+        for (const request of requests) settingsList.push(...(await batchValues(graph, responses, request)).filter((a) => sameEnum(a.roleDefinitionId, 'member')));
       }
       const named = settingsList.map((a) => ({ ...a, displayName: a.policy?.displayName ?? `${a.scopeType} ${a.roleDefinitionId ?? a.scopeId}` }));
       await sync(policySpec<(typeof named)[number]>(PARTITIONS.pimSetting, 'PIM setting'), named);
@@ -128,22 +115,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
     recordFailure(tracker, 'pimSettings', e, log);
   }
 
-  const run: RunRecord = {
-    runId,
-    collector: 'policies',
-    trigger,
-    startedAt,
-    endedAt: deps.now().toISOString(),
-    status: tracker.status(),
-    datasets: tracker.datasets,
-    writes: 0,
-    graphRequests: graph.stats.graphRequests - requestsBefore.graph,
-    httpRequests: graph.stats.httpRequests - requestsBefore.http,
-    counts,
-  };
-  run.writes = store.writes - writesBefore + 1;
-  await saveRun(store, run);
-  return run;
+  return run.finish();
 }
 
 /**

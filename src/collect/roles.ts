@@ -17,15 +17,14 @@ import type {
   UserRegistrationDetails,
 } from '../core/graph-types.js';
 import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
-import { GraphRequestError, toGraphError } from '../graph/gateway.js';
-import { type SyncContext, loadValues, recordedSince, syncDataset } from '../storage/state.js';
-import { type CollectorDeps, GROUP_SELECT, type MemberLists, USER_SELECT, groupsById, recordFailure, transitiveMembersOf, usersById } from './context.js';
-import { DatasetTracker, type RunRecord, latestRun, newRunId, saveRun } from './runs.js';
+import { toGraphError } from '../graph/gateway.js';
+import { loadValues, syncDataset } from '../storage/state.js';
+import { type BatchBody, type CollectorDeps, GROUP_SELECT, type MemberLists, USER_SELECT, batchValues, groupsById, recordFailure, transitiveMembersOf, usersById } from './context.js';
+import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
 
 type Expanded<T> = T & { principal?: ({ '@odata.type'?: string; id: string } & Record<string, unknown>) | null };
 
-const EPOCH = '1970-01-01T00:00:00.000Z';
 
 function strip<T extends object>(item: Expanded<T>): T {
   const { principal: _principal, ...rest } = item as Expanded<T> & Record<string, unknown>;
@@ -43,14 +42,8 @@ function principalKind(p: Expanded<object>['principal']): 'user' | 'group' | 'se
 
 export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const { graph, store, settings, log } = deps;
-  const startedAt = deps.now().toISOString();
-  const runId = newRunId();
-  const writesBefore = store.writes;
-  const requestsBefore = { graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
-  const previous = await latestRun(store, 'roles');
-  const tracker = new DatasetTracker(previous, startedAt);
-  const ctx: SyncContext = { runId, runStartedAt: startedAt, alreadyRecorded: await recordedSince(store, 'assignments', previous?.startedAt ?? EPOCH) };
-  const counts: Record<string, number> = {};
+  const run = await beginRun(deps, 'roles', trigger, 'assignments');
+  const { startedAt, tracker, counts, sync: ctx } = run;
   let error: string | undefined;
 
   try {
@@ -142,16 +135,9 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
           { id: `e|${g}`, url: `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
           { id: `a|${g}`, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
         ]);
-        const responses = await graph.batch<{ value?: Array<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>; '@odata.nextLink'?: string; error?: { code?: string; message?: string } }>(requests);
+        const responses = await graph.batch<BatchBody<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>>(requests);
         for (const request of requests) {
-          const response = responses.get(request.id);
-          if (!response || response.status >= 400) {
-            throw new GraphRequestError(response?.status ?? 0, response?.body?.error?.code ?? 'Error', response?.body?.error?.message ?? 'no response', request.url);
-          }
-          const items = [...(response.body.value ?? [])];
-          const next = response.body['@odata.nextLink'];
-          if (next) for await (const page of graph.pages<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>(next)) items.push(...page);
-          for (const item of items) {
+          for (const item of await batchValues(graph, responses, request)) {
             notePrincipal(item);
             if (request.id.startsWith('e|')) pimEligibilities.push(strip(item));
             else pimAssignments.push(strip(item));
@@ -264,23 +250,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       for (const d of ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) if (!tracker.datasets[d]) recordFailure(tracker, d, e, log);
     } else error = e.message;
   }
-  const run: RunRecord = {
-    runId,
-    collector: 'roles',
-    trigger,
-    startedAt,
-    endedAt: deps.now().toISOString(),
-    status: error && Object.values(tracker.datasets).every((d) => d?.state !== 'ok') ? 'failed' : tracker.status(),
-    datasets: tracker.datasets,
-    writes: 0,
-    graphRequests: graph.stats.graphRequests - requestsBefore.graph,
-    httpRequests: graph.stats.httpRequests - requestsBefore.http,
-    counts,
-    ...(error ? { error } : {}),
-  };
-  run.writes = store.writes - writesBefore + 1;
-  await saveRun(store, run);
-  return run;
+  return run.finish({ ...(error && Object.values(tracker.datasets).every((d) => d?.state !== 'ok') ? { status: 'failed' as const } : {}), ...(error ? { error } : {}) });
 }
 
 class CollectionAborted extends Error {}

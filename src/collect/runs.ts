@@ -4,7 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DatasetName, DatasetState, DatasetStatus } from '../core/snapshot.js';
 import { decodeJson, encodeJson, newestFirstKey } from '../storage/codec.js';
-import type { StoredEntity, TableStore } from '../storage/tables.js';
+import { type SyncContext, recordedSince } from '../storage/state.js';
+import type { StoredEntity, TableName, TableStore } from '../storage/tables.js';
+import type { GraphGateway } from '../graph/gateway.js';
 
 export type CollectorName = 'roles' | 'policies' | 'activations' | 'signins' | 'evaluate';
 
@@ -119,4 +121,66 @@ export class DatasetTracker {
     if (states.length > 0 && states.every((s) => s === 'unavailable' || s === 'stale')) return 'failed';
     return states.some((s) => s === 'unavailable' || s === 'stale') ? 'partial' : 'succeeded';
   }
+}
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+/** The bookkeeping every run shares: ids, the previous run, dataset tracking, counters, the final record. */
+export interface RunScope {
+  runId: string;
+  startedAt: string;
+  previous: RunRecord | undefined;
+  tracker: DatasetTracker;
+  counts: Record<string, number>;
+  /** For runs that record history: what an interrupted earlier run already wrote. */
+  sync: SyncContext;
+  /** Writes the run record (last, so everything it describes is stored) and returns it. */
+  finish(extra?: { status?: RunRecord['status']; error?: string; watermark?: string }): Promise<RunRecord>;
+}
+
+export async function beginRun(
+  deps: { store: TableStore; graph: GraphGateway; now: () => Date },
+  collector: CollectorName,
+  trigger: string,
+  historyTable?: TableName,
+): Promise<RunScope> {
+  const { store, graph } = deps;
+  const startedAt = deps.now().toISOString();
+  const runId = newRunId();
+  const before = { writes: store.writes, graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
+  const previous = await latestRun(store, collector);
+  const tracker = new DatasetTracker(previous, startedAt);
+  const counts: Record<string, number> = {};
+  const sync: SyncContext = {
+    runId,
+    runStartedAt: startedAt,
+    ...(historyTable ? { alreadyRecorded: await recordedSince(store, historyTable, previous?.startedAt ?? EPOCH) } : {}),
+  };
+  return {
+    runId,
+    startedAt,
+    previous,
+    tracker,
+    counts,
+    sync,
+    async finish(extra = {}) {
+      const run: RunRecord = {
+        runId,
+        collector,
+        trigger,
+        startedAt,
+        endedAt: deps.now().toISOString(),
+        status: extra.status ?? tracker.status(),
+        datasets: tracker.datasets,
+        writes: store.writes - before.writes + 1,
+        graphRequests: graph.stats.graphRequests - before.graph,
+        httpRequests: graph.stats.httpRequests - before.http,
+        counts,
+        ...(extra.error ? { error: extra.error } : {}),
+        ...(extra.watermark ? { watermark: extra.watermark } : {}),
+      };
+      await saveRun(store, run);
+      return run;
+    },
+  };
 }
