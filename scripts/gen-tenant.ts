@@ -50,7 +50,7 @@ const program = new Command()
   .option('--churn-seed <n>', 'seed of the churn', integer(0))
   .addOption(new Option('--registration <which>', 'registration details for every user or only admins').choices(['all', 'admins']).default('all'))
   .option('--reference-time <iso>', 'the moment the fixture is captured at (default 2026-11-25T10:00:00Z)')
-  .showHelpAfterError();
+  .showHelpAfterError('(add --help for usage)');
 
 program.parse();
 const cli = program.opts<CliOptions>();
@@ -119,6 +119,7 @@ try {
   process.stdout.write(`${JSON.stringify({ out: cli.out, ...summary })}\n`);
 } catch (error) {
   stream.destroy();
-  process.stderr.write(`gen-tenant: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`gen-tenant: ${error === failure ? `cannot write --out ${cli.out}: ` : ''}${message}\n`);
   process.exitCode = 1;
 }

@@ -7,6 +7,24 @@
 // sequential stream, so the same options give byte-identical output and a churned tenant differs from the base
 // only where the churn says so. GUIDs are unique by construction: their last 48 bits are a keyed bijection
 // (Feistel network) of (kind, index).
+//
+// Shape (scales with the options):
+// - users 0-1 are the break-glass pair (permanent Global Administrator, excluded through CA-Exclude-BreakGlass,
+//   which `settings.MONITOR_EXCLUDED_ACCOUNTS` names); then service accounts (the first three hold roles and are
+//   excluded from every policy: the unprotected admins); then everyone else, with admins spread evenly.
+// - `admins` users hold at least one role path: Tier-0 admins (Global / Privileged Role / Privileged
+//   Authentication Administrator, in SG-Tier0-Admins, which a strength policy covers: the protected admins), then
+//   one of each path kind, then a weighted draw (direct permanent / time-bound, PIM eligible and activated,
+//   role-assignable groups active and eligible, PIM for Groups eligible / activated / active, a team group nested
+//   as an eligible member, AU-scoped). About 22 % get extra roles: ~1.37 paths per admin.
+// - Policies: 32 hand-written ones that use every condition kind (CORE_POLICY_COUNT), then fillers that vary them.
+//   No enabled filler that can reach an ordinary admin requires MFA for every app at the trusted HQ location,
+//   so most admins stay `partial` at any size and the verdict mix does not depend on the policy count.
+// - Registration `isAdmin` is true for users with an active (or activated) path, as Microsoft flags admins;
+//   eligible-only and PIM-group members are not flagged. The churn leaves registration details unchanged.
+// - Churn: per chosen admin one of: remove a direct assignment (an admin whose only path goes stops being one),
+//   add an eligible assignment, leave or join a role group; per chosen policy one of: add an exclusion, flip the
+//   state, change the grant. It never touches the break-glass accounts.
 import { APP_ID, BUILT_IN_AUTHENTICATION_STRENGTHS, CORE_ADMIN_ROLE_IDS, ROLE } from '../core/catalog.js';
 
 // ------------------------------------------------------------------------------------------- options
@@ -108,7 +126,12 @@ export function validateGenerateOptions(o: GenerateOptions): string[] {
   int('policies', o.policies, 1, 10_000);
   int('signInsPerDay', o.signInsPerDay, 0, 10_000_000);
   int('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
-  if (o.referenceTime !== undefined && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(o.referenceTime)) {
+  if (
+    o.referenceTime !== undefined &&
+    (typeof o.referenceTime !== 'string' ||
+      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(o.referenceTime) ||
+      Number.isNaN(Date.parse(o.referenceTime)))
+  ) {
     problems.push(`referenceTime must be an ISO 8601 date-time with a time zone (got ${JSON.stringify(o.referenceTime)})`);
   }
   if (o.registration !== undefined && o.registration !== 'all' && o.registration !== 'admins') {
@@ -234,7 +257,6 @@ const KIND = {
   roleManagementPolicy: 17,
   deleted: 18,
   activation: 19,
-  churn: 20,
 } as const;
 
 /** Deterministic, unique, version-4-shaped lower-case GUIDs. */
@@ -671,6 +693,8 @@ class TenantModel {
   readonly strengthIds: Record<'adminMfa' | 'contractor' | 'passwordless' | 'fido2', string>;
   readonly termsOfUseId: string;
   readonly deletedUserId: string;
+  /** Role ids each principal holds directly (any scope, active or eligible). */
+  private readonly rolesByPrincipal = new Map<string, Set<string>>();
   private groupCounter = 0;
   private auCounter = 0;
 
@@ -683,21 +707,21 @@ class TenantModel {
     this.n = options.users;
     this.serviceAccounts = Math.min(4 + Math.floor(this.n / 10_000), 40);
     this.firstRegularUser = 2 + this.serviceAccounts;
-    const g = (name: string): string => this.newGroupId(name);
+    const g = (): string => this.newGroupId();
     this.groupIds = {
-      breakGlass: g('breakGlass'),
-      serviceAccounts: g('serviceAccounts'),
-      migration: g('migration'),
-      temporary: g('temporary'),
-      tier0: g('tier0'),
-      contractors: g('contractors'),
-      pilot: g('pilot'),
-      executives: g('executives'),
-      allEmployees: g('allEmployees'),
+      breakGlass: g(),
+      serviceAccounts: g(),
+      migration: g(),
+      temporary: g(),
+      tier0: g(),
+      contractors: g(),
+      pilot: g(),
+      executives: g(),
+      allEmployees: g(),
     };
     for (let d = 0; d < DEPARTMENTS.length; d++) {
-      this.departmentGroupIds.push(g('dept'));
-      this.regionGroupIds.push(REGIONS.map(() => g('region')));
+      this.departmentGroupIds.push(g());
+      this.regionGroupIds.push(REGIONS.map(() => g()));
     }
     const loc = (i: number): string => this.ids.guid(KIND.location, i);
     this.locationIds = {
@@ -715,7 +739,7 @@ class TenantModel {
     this.deletedUserId = this.ids.guid(KIND.deleted, 0);
   }
 
-  newGroupId(_purpose: string): string {
+  newGroupId(): string {
     return this.ids.guid(KIND.group, this.groupCounter++);
   }
 
@@ -871,7 +895,8 @@ class TenantModel {
     this.buildLocationsAndStrengths();
     this.buildPolicies();
     this.buildRoleManagementPolicies();
-    for (const admin of this.admins) if (this.hasActivePath(admin.id)) this.activeAdminUsers.add(admin.userIndex);
+    const active = this.usersWithActivePath();
+    for (const admin of this.admins) if (active.has(admin.id)) this.activeAdminUsers.add(admin.userIndex);
   }
 
   private buildServicePrincipals(): void {
@@ -990,6 +1015,7 @@ class TenantModel {
       end: permanent ? null : endOfDay(this.ref + rng.range(20, 540) * DAY),
     };
     this.grants.push(grant);
+    this.directRoles(principalId).add(roleId);
     return grant;
   }
 
@@ -1026,8 +1052,13 @@ class TenantModel {
     });
   }
 
-  private directRoles(userId: string): Set<string> {
-    return new Set(this.grants.filter((g) => g.principalId === userId).map((g) => g.roleId));
+  private directRoles(principalId: string): Set<string> {
+    let roles = this.rolesByPrincipal.get(principalId);
+    if (!roles) {
+      roles = new Set();
+      this.rolesByPrincipal.set(principalId, roles);
+    }
+    return roles;
   }
 
   private pickRole(rng: Rng, weights: ReadonlyArray<readonly [string, number]>, exclude: ReadonlySet<string>): string | undefined {
@@ -1223,7 +1254,7 @@ class TenantModel {
         if (second) roles.push(second);
       }
       const g: Group = {
-        id: this.newGroupId(kind),
+        id: this.newGroupId(),
         displayName: name(kind === 'ra' ? 'RA' : 'PIM', first, suffix),
         description,
         isAssignableToRole: true,
@@ -1299,7 +1330,7 @@ class TenantModel {
       const teams = Array.from({ length: groupsFor(nested.length, 8) }, (_, t) => {
         const parent = at(pimGroups, t % pimGroups.length);
         const team: Group = {
-          id: this.newGroupId('team'),
+          id: this.newGroupId(),
           displayName: `SG-${ROLE_SHORT[at(parent.roles, 0).roleId] ?? 'Ops'}-Team${t >= pimGroups.length ? `-${Math.floor(t / pimGroups.length) + 1}` : ''}`,
           description: `Team group, eligible member of ${parent.displayName}`,
           isAssignableToRole: false,
@@ -1331,10 +1362,13 @@ class TenantModel {
     });
   }
 
-  private hasActivePath(userId: string): boolean {
-    if (this.grants.some((g) => g.principalId === userId && (g.state === 'active' || g.activation))) return true;
-    if (this.groupActivations.some((a) => a.principalId === userId)) return true;
-    return this.roleGroups.some((g) => g.kind !== 'team' && g.roles.some((r) => r.state === 'active') && g.members.includes(userId));
+  /** Principals with an active role path: an active or activated assignment, or membership of a group holding an active role. */
+  private usersWithActivePath(): Set<string> {
+    const out = new Set<string>();
+    for (const g of this.grants) if (g.state === 'active' || g.activation) out.add(g.principalId);
+    for (const a of this.groupActivations) out.add(a.principalId);
+    for (const g of this.roleGroups) if (g.kind !== 'team' && g.roles.some((r) => r.state === 'active')) for (const m of g.members) out.add(m);
+    return out;
   }
 
   /** Distinct role paths per user and per service principal (mirrors how the engine counts paths). */
@@ -1733,6 +1767,7 @@ class TenantModel {
           if (mine.length === 0) continue;
           const victim = rng.pick(mine);
           this.grants.splice(this.grants.indexOf(victim), 1);
+          this.directRoles(admin.id).delete(victim.roleId);
           break;
         }
         if (op === 'addEligible') {

@@ -3,22 +3,136 @@
 
 export type BudgetClass = 'reports' | 'conditionalAccess' | 'directory' | 'unmetered';
 
-export interface Budget {
-  /** Units allowed per window. */
-  limit: number;
-  windowMs: number;
-  /** Whether a 429 from this service carries Retry-After. */
-  retryAfter: boolean;
+/**
+ * Graph's budgets per app and tenant. Reports and Conditional Access are request counts in a sliding window;
+ * directory reads draw resource units from a token bucket refilled continuously (smallest tenant size: 3,500
+ * units per 10 s). The simulated tenant enforces exactly these and the gateway paces itself by them.
+ */
+export const THROTTLE_BUDGETS = {
+  // Identity and access reports (signIns, directoryAudits, authentication method reports): 5 requests / 10 s.
+  reports: { requests: 5, windowMs: 10_000, retryAfter: true },
+  // Conditional Access policies and named locations: 1 request / s per tenant, 429 without Retry-After.
+  conditionalAccess: { requests: 1, windowMs: 1_000, retryAfter: false },
+  directory: { capacity: 3_500, refillPerMs: 3_500 / 10_000, retryAfter: true },
+} as const;
+
+/**
+ * Resource units of a directory read (Learn, throttling-limits, identity and access): base cost
+ * (transitiveMembers 5, GET /users 2, others 1); `$select` -1; `$expand` +1; `$top` below 20 -1; at least 1.
+ */
+export function directoryCost(baseCost: number, hasSelect: boolean, hasExpand: boolean, top?: number): number {
+  const smallTop = top !== undefined && Number.isFinite(top) && top > 0 && top < 20;
+  return Math.max(1, baseCost - (hasSelect ? 1 : 0) + (hasExpand ? 1 : 0) - (smallTop ? 1 : 0));
 }
 
-export const BUDGETS: Record<Exclude<BudgetClass, 'unmetered'>, Budget> = {
-  // Identity and access reports (signIns, directoryAudits, authentication method reports): 5 requests / 10 s.
-  reports: { limit: 5, windowMs: 10_000, retryAfter: true },
-  // Conditional Access policies and named locations: 1 request / s per tenant, 429 without Retry-After.
-  conditionalAccess: { limit: 1, windowMs: 1_000, retryAfter: false },
-  // Directory reads: a bucket of resource units per 10 s (smallest tenant size: 3,500).
-  directory: { limit: 3_500, windowMs: 10_000, retryAfter: true },
-};
+/** At most `limit` admissions in any window of `windowMs`. */
+export class SlidingWindow {
+  private readonly admitted: number[] = [];
+  private head = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Admits the request (0), or returns the ms until the oldest admitted request leaves the window. */
+  take(now: number): number {
+    while (this.head < this.admitted.length && (this.admitted[this.head] as number) <= now - this.windowMs) this.head++;
+    if (this.head > 1024) {
+      this.admitted.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.admitted.length - this.head < this.limit) {
+      this.admitted.push(now);
+      return 0;
+    }
+    return (this.admitted[this.head] as number) + this.windowMs - now;
+  }
+}
+
+/** A bucket of `capacity` units, refilled continuously at `refillPerMs`. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private readonly capacity: number,
+    private readonly refillPerMs: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.last = now;
+  }
+
+  /** Spends `cost` units (0), or returns the ms until enough units have been refilled. */
+  take(cost: number, now: number): number {
+    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.refillPerMs);
+    this.last = now;
+    const wanted = Math.min(cost, this.capacity);
+    if (this.tokens >= wanted) {
+      this.tokens -= wanted;
+      return 0;
+    }
+    return (wanted - this.tokens) / this.refillPerMs;
+  }
+}
+
+/**
+ * The gateway's side of the budgets: waits until a request would be admitted, so Graph never has to say 429.
+ * A request counts in its window from the moment it was *answered*, the latest moment the service can have
+ * received it: requests reach the service later than they were admitted, by varying latencies, and counting
+ * from admission would let the next window's first request arrive while an earlier one still counts there.
+ */
+export class Pacer {
+  private readonly windows: Record<'reports' | 'conditionalAccess', { limit: number; windowMs: number; admitted: Array<{ at: number }> }>;
+  private readonly directory: TokenBucket;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    timeScale: number,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.windows = {
+      reports: { limit: THROTTLE_BUDGETS.reports.requests, windowMs: THROTTLE_BUDGETS.reports.windowMs / timeScale, admitted: [] },
+      conditionalAccess: { limit: THROTTLE_BUDGETS.conditionalAccess.requests, windowMs: THROTTLE_BUDGETS.conditionalAccess.windowMs / timeScale, admitted: [] },
+    };
+    // 2 % below the service's bucket: a margin for arrival order differing from admission order.
+    this.directory = new TokenBucket(THROTTLE_BUDGETS.directory.capacity * 0.98, THROTTLE_BUDGETS.directory.refillPerMs * 0.98 * timeScale, clock());
+  }
+
+  /** Resolves, when the request may go, with a callback to call once it has been answered. */
+  pace(cls: BudgetClass, cost: number): Promise<() => void> {
+    const done = () => undefined;
+    if (cls === 'unmetered') return Promise.resolve(done);
+    const next = this.queue.then(async (): Promise<() => void> => {
+      for (;;) {
+        const now = this.clock();
+        if (cls === 'directory') {
+          const wait = this.directory.take(cost, now);
+          if (wait <= 0) return done;
+          await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait) + 1));
+          continue;
+        }
+        const w = this.windows[cls];
+        // An entry still in flight (at = Infinity) counts until answered.
+        w.admitted = w.admitted.filter((e) => e.at > now - w.windowMs);
+        if (w.admitted.length < w.limit) {
+          const entry = { at: Number.POSITIVE_INFINITY };
+          w.admitted.push(entry);
+          return () => {
+            entry.at = this.clock();
+          };
+        }
+        const oldest = Math.min(...w.admitted.map((e) => e.at));
+        const wait = Number.isFinite(oldest) ? oldest + w.windowMs - now : 5;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(wait) + 1)));
+      }
+    });
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+}
 
 /** The budget class of a Graph request path (without the version prefix or query). */
 export function budgetClass(path: string): BudgetClass {
@@ -31,19 +145,12 @@ export function budgetClass(path: string): BudgetClass {
   return 'unmetered';
 }
 
-/** Resource units a directory read costs (Learn: throttling-limits, identity and access service). */
+/** Resource units a directory read costs (see directoryCost). */
 export function resourceUnits(path: string, query: URLSearchParams): number {
   const p = path.toLowerCase();
-  let cost = 1;
-  if (/\/transitivemembers/.test(p)) cost = 5;
-  else if (/^\/groups\/[^/]+\/members/.test(p)) cost = 3;
-  else if (p.startsWith('/directoryobjects/getbyids')) cost = 5;
-  else if (p === '/users' || p.startsWith('/users?')) cost = 2;
-  if (query.has('$select')) cost -= 1;
-  if (query.has('$expand')) cost += 1;
-  const top = Number(query.get('$top'));
-  if (Number.isFinite(top) && top > 0 && top < 20) cost -= 1;
-  return Math.max(1, cost);
+  const base = /\/transitivemembers/.test(p) ? 5 : p === '/users' ? 2 : 1;
+  const top = query.get('$top');
+  return directoryCost(base, query.has('$select'), query.has('$expand'), top === null ? undefined : Number(top));
 }
 
 /** Splits a Graph URL (absolute or relative) into the path after the version segment and its query. */
@@ -51,47 +158,4 @@ export function graphPath(url: string): { path: string; query: URLSearchParams }
   const parsed = new URL(url, 'http://graph.invalid');
   const path = parsed.pathname.replace(/^\/(v1\.0|beta)(?=\/)/i, '');
   return { path: decodeURIComponent(path), query: parsed.searchParams };
-}
-
-/** Sliding-window limiter: waits until `cost` more units fit in the last window. */
-export class WindowLimiter {
-  private readonly events: Array<{ at: number; cost: number }> = [];
-  private used = 0;
-  private queue: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly clock: () => number = () => performance.now(),
-  ) {}
-
-  acquire(cost: number): Promise<void> {
-    const wanted = Math.min(cost, this.limit);
-    const next = this.queue.then(() => this.take(wanted));
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async take(cost: number): Promise<void> {
-    for (;;) {
-      const now = this.clock();
-      while (this.events.length > 0 && (this.events[0] as { at: number }).at <= now - this.windowMs) {
-        this.used -= (this.events.shift() as { cost: number }).cost;
-      }
-      if (this.used + cost <= this.limit) {
-        this.events.push({ at: now, cost });
-        this.used += cost;
-        return;
-      }
-      // Wait until enough of the oldest events have left the window.
-      let free = this.limit - this.used;
-      let waitUntil = now;
-      for (const e of this.events) {
-        free += e.cost;
-        waitUntil = e.at + this.windowMs;
-        if (free >= cost) break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(waitUntil - now) + 1)));
-    }
-  }
 }

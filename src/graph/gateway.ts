@@ -4,7 +4,7 @@
 // other 5xx on the failed request only, bearer tokens from an Azure credential, and request counting.
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { type Context, type Middleware, Client, GraphError, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { BUDGETS, type BudgetClass, WindowLimiter, budgetClass, graphPath, resourceUnits } from './budgets.js';
+import { type BudgetClass, Pacer, budgetClass, graphPath, resourceUnits } from './budgets.js';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -96,27 +96,34 @@ class TokenMiddleware implements Middleware {
 class PacingMiddleware implements Middleware {
   private next?: Middleware;
   constructor(
-    private readonly limiters: Map<BudgetClass, WindowLimiter> | undefined,
+    private readonly pacer: Pacer | undefined,
     private readonly stats: GatewayStats,
     private readonly slots: Semaphore,
   ) {}
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === 'string' ? context.request : context.request.url;
-    const { path, query } = graphPath(url);
+    const { path } = graphPath(url);
     const inner = path === '/$batch' ? batchInnerUrls(context) : [url];
-    for (const innerUrl of inner) {
-      const p = graphPath(innerUrl);
-      const cls = budgetClass(p.path);
-      this.stats.graphRequests++;
-      this.stats.byClass[cls]++;
-      const key = endpointKey(p.path);
-      this.stats.byEndpoint[key] = (this.stats.byEndpoint[key] ?? 0) + 1;
-      const limiter = this.limiters?.get(cls);
-      if (limiter) await limiter.acquire(cls === 'directory' ? resourceUnits(p.path, p.query) : 1);
-    }
-    void query;
-    this.stats.httpRequests++;
-    await this.slots.run(() => this.next?.execute(context) ?? Promise.resolve());
+    // A slot first, then the budget: a request admitted by the pacer must not then wait in a queue, or it
+    // would reach Graph later than its admission and bunch up with the next window's requests.
+    await this.slots.run(async () => {
+      const answered: Array<() => void> = [];
+      for (const innerUrl of inner) {
+        const p = graphPath(innerUrl);
+        const cls = budgetClass(p.path);
+        this.stats.graphRequests++;
+        this.stats.byClass[cls]++;
+        const key = endpointKey(p.path);
+        this.stats.byEndpoint[key] = (this.stats.byEndpoint[key] ?? 0) + 1;
+        if (this.pacer) answered.push(await this.pacer.pace(cls, cls === 'directory' ? resourceUnits(p.path, p.query) : 1));
+      }
+      this.stats.httpRequests++;
+      try {
+        await this.next?.execute(context);
+      } finally {
+        for (const done of answered) done();
+      }
+    });
   }
   setNext(next: Middleware): void {
     this.next = next;
@@ -206,14 +213,8 @@ export class GraphGateway {
   private readonly client: Client;
 
   constructor(readonly options: GatewayOptions) {
-    const scale = options.pacing ? options.pacing.timeScale : 1;
-    const limiters = options.pacing
-      ? new Map<BudgetClass, WindowLimiter>(
-          (Object.entries(BUDGETS) as Array<[Exclude<BudgetClass, 'unmetered'>, (typeof BUDGETS)['reports']]>).map(([cls, b]) => [cls, new WindowLimiter(b.limit, b.windowMs / scale)]),
-        )
-      : undefined;
     const slots = new Semaphore(options.maxConcurrency);
-    const pacing = new PacingMiddleware(limiters, this.stats, slots);
+    const pacing = new PacingMiddleware(options.pacing ? new Pacer(options.pacing.timeScale) : undefined, this.stats, slots);
     const retry = new RetryHandler(new RetryHandlerOptions(options.retryDelaySeconds, options.maxRetries));
     const transient = new TransientMiddleware(options.timeoutMs, this.stats);
     const token = new TokenMiddleware(options.credential);
@@ -277,7 +278,23 @@ export class GraphGateway {
    */
   async batch<T>(requests: ReadonlyArray<{ id: string; url: string }>): Promise<Map<string, BatchResponse<T>>> {
     const results = new Map<string, BatchResponse<T>>();
-    let pending = [...requests];
+    // Reports and Conditional Access budgets count requests in short windows: a batch's inner requests all
+    // arrive at once, so batching them saves nothing and would burst the window. Those go one by one.
+    const windowed = requests.filter((r) => {
+      const cls = budgetClass(graphPath(r.url).path);
+      return cls === 'reports' || cls === 'conditionalAccess';
+    });
+    await Promise.all(
+      windowed.map(async (r) => {
+        try {
+          results.set(r.id, { id: r.id, status: 200, body: await this.get<T>(r.url) });
+        } catch (error) {
+          const e = toGraphError(error, r.url);
+          results.set(r.id, { id: r.id, status: e.status, body: { error: { code: e.code, message: e.message } } as T });
+        }
+      }),
+    );
+    let pending = requests.filter((r) => !windowed.includes(r));
     for (let attempt = 0; pending.length > 0; attempt++) {
       const retry: Array<{ id: string; url: string }> = [];
       let waitSeconds = 0;

@@ -12,72 +12,15 @@
 // Only admitted requests use budget; a 429 costs nothing. Retry-After (reports, directory) is the wait
 // until the request would be admitted, rounded up to whole unscaled seconds, then divided by timeScale.
 
+import { SlidingWindow, THROTTLE_BUDGETS, TokenBucket, directoryCost } from '../../graph/budgets.js';
+
 export const THROTTLE_CLASSES = ['reports', 'conditionalAccess', 'directory', 'none'] as const;
 export type ThrottleClass = (typeof THROTTLE_CLASSES)[number];
 
-export const THROTTLE_BUDGETS = {
-  reports: { requests: 5, windowMs: 10_000 },
-  conditionalAccess: { requests: 1, windowMs: 1_000 },
-  directory: { capacity: 3_500, refillPerMs: 3_500 / 10_000 },
-} as const;
-
-/**
- * Resource units of a directory read (Learn, throttling-limits, identity and access): base cost
- * (transitiveMembers 5, GET /users 2, others 1); `$select` -1; `$expand` +1; `$top` below 20 -1; at least 1.
- */
-export function directoryCost(baseCost: number, hasSelect: boolean, hasExpand: boolean, top?: number): number {
-  const smallTop = top !== undefined && Number.isFinite(top) && top > 0 && top < 20;
-  return Math.max(1, baseCost - (hasSelect ? 1 : 0) + (hasExpand ? 1 : 0) - (smallTop ? 1 : 0));
-}
+// The budgets, their cost rule and the window/bucket models are shared with the gateway's pacer.
+export { THROTTLE_BUDGETS, directoryCost };
 
 export type ThrottleDecision = { ok: true } | { ok: false; retryAfterSeconds: number | null };
-
-class SlidingWindow {
-  private readonly admitted: number[] = [];
-  private head = 0;
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Admits the request, or returns the ms until the oldest admitted request leaves the window. */
-  take(now: number): number {
-    while (this.head < this.admitted.length && (this.admitted[this.head] as number) <= now - this.windowMs) this.head++;
-    if (this.head > 1024) {
-      this.admitted.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.admitted.length - this.head < this.limit) {
-      this.admitted.push(now);
-      return 0;
-    }
-    return (this.admitted[this.head] as number) + this.windowMs - now;
-  }
-}
-
-class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(
-    private readonly capacity: number,
-    private readonly refillPerMs: number,
-    now: number,
-  ) {
-    this.tokens = capacity;
-    this.last = now;
-  }
-
-  /** Spends `cost` units, or returns the ms until enough units have been refilled. */
-  take(cost: number, now: number): number {
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.refillPerMs);
-    this.last = now;
-    if (this.tokens >= cost) {
-      this.tokens -= cost;
-      return 0;
-    }
-    return (cost - this.tokens) / this.refillPerMs;
-  }
-}
 
 export class Throttle {
   private readonly reports: SlidingWindow;
