@@ -291,14 +291,10 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: deploymentContainerName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    // The settings use outputs of the storage, monitoring and communication modules, so the app is created
+    // after them, and so after their role assignments: the host finds its roles in place when it starts.
     appSettings: appSettings
   }
-  // The host must find its storage, log and mail roles in place when it first starts.
-  dependsOn: [
-    storage
-    monitoring
-    communication
-  ]
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ async function buildFromEnvironment(): Promise<Runtime> {
     return createRuntime({ settings, store, source: simulatedSource(sim.url, sim.token, fixture, settings.tenantFixture), log });
   }
   const credential = liveCredential();
-  const tenant = await tenantFromCredential(credential);
+  const tenant = await tenantFromCredential(credential, settings.graphBaseUrl);
   return createRuntime({
     settings,
     store,

@@ -10,7 +10,7 @@ import type { CollectorDeps } from '../collect/context.js';
 import type { TenantInfo } from '../collect/snapshot.js';
 import { type TenantFixture, parseTenantFixtureText } from '../core/fixture.js';
 import { fixtureAt, fixtureShiftMs } from '../core/fixture-time.js';
-import { GRAPH_SCOPE, GraphGateway, staticTokenCredential } from '../graph/gateway.js';
+import { GraphGateway, graphScope, staticTokenCredential } from '../graph/gateway.js';
 import { type StorageTarget, TableStore, storageTargetFromSettings } from '../storage/tables.js';
 import type { Logger } from './logger.js';
 import type { Settings } from './settings.js';
@@ -92,8 +92,8 @@ export function readFixture(file: string): TenantFixture {
 }
 
 /** The tenant id a Graph token was issued for (the `tid` claim): no extra permission needed. */
-export async function tenantFromCredential(credential: TokenCredential): Promise<TenantInfo> {
-  const token = await credential.getToken(GRAPH_SCOPE);
+export async function tenantFromCredential(credential: TokenCredential, baseUrl = 'https://graph.microsoft.com'): Promise<TenantInfo> {
+  const token = await credential.getToken(graphScope(baseUrl));
   const payload = token?.token.split('.')[1];
   let tid = 'unknown';
   if (payload) {

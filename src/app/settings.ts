@@ -20,6 +20,7 @@ export interface SettingDoc {
 export const SETTINGS: readonly SettingDoc[] = [
   { name: 'AzureWebJobsStorage', default: '(empty: embedded Azurite locally)', description: 'Storage connection string. In Azure use the identity-based form below instead.', scope: 'storage' },
   { name: 'AzureWebJobsStorage__accountName', default: '', description: 'Storage account name for identity-based connections (managed identity, no keys).', scope: 'storage' },
+  { name: 'AzureWebJobsStorage__tableServiceUri', default: '', description: 'Table endpoint for identity-based connections where the account-name form does not fit (national clouds): https://<account>.table.<suffix>.', scope: 'storage' },
   { name: 'AzureWebJobsStorage__credential', default: '', description: '`managedidentity` to use the app\'s managed identity for storage.', scope: 'storage' },
   { name: 'AzureWebJobsStorage__clientId', default: '', description: 'Client id of a user-assigned managed identity for storage.', scope: 'storage' },
   { name: 'GRAPH_BASE_URL', default: 'https://graph.microsoft.com', description: 'Microsoft Graph endpoint (national clouds: their Graph host).', scope: 'app' },
@@ -47,7 +48,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'ALERT_MIN_SEVERITY', default: 'medium', description: 'Lowest severity that is mailed (`high`, `medium`, `low`).', scope: 'app' },
   { name: 'ALERT_RENOTIFY_HOURS', default: '24', description: 'Unresolved high findings are mailed again after this many hours (0: never).', scope: 'app' },
   { name: 'MONITOR_STALE_AFTER_MINUTES', default: '90', description: 'Data older than this raises `monitor-unhealthy`.', scope: 'app' },
-  { name: 'REPORT_URL', default: '', description: 'Public URL of the report page, linked from alert mails.', scope: 'app' },
+  { name: 'REPORT_URL', default: '', description: 'URL of the report page linked from alert mails. Mails never carry a function key: point it at a URL your readers can open (e.g. the app behind App Service authentication), or leave it empty.', scope: 'app' },
   { name: 'CHECK_MIN_INTERVAL_SECONDS', default: '60', description: 'POST /api/check runs at most once per this interval; later callers get the latest result.', scope: 'app' },
   { name: 'MONITOR_TABLE_PREFIX', default: 'mfamon', description: 'Prefix of the Table Storage tables.', scope: 'app' },
   { name: 'MONITOR_TENANT_FIXTURE', default: '', description: 'Run against a simulated tenant served from this fixture file instead of Graph (local/testing).', scope: 'local' },

@@ -57,6 +57,12 @@ export interface CompiledUserScope {
 
 export interface CompiledPolicy {
   policy: ConditionalAccessPolicy;
+  /** Position in the policy set (index into per-policy arrays). */
+  index: number;
+  /** Atoms the box spans: broad policies first keeps coverage subtraction small. */
+  weight: number;
+  /** Enabled, targets applications, and enforces MFA or block: it can cover contexts. */
+  enforcing: boolean;
   id: string;
   name: string;
   state: PolicyState;
@@ -73,6 +79,8 @@ export interface PolicySet {
   space: Space;
   policies: CompiledPolicy[];
   namedLocations: Map<string, NamedLocation>;
+  /** Users, groups and roles some policy names: only these can make two admins' scopes differ. */
+  referenced: { users: Set<string>; groups: Set<string>; roles: Set<string> };
 }
 
 export const CLIENT_APP_ATOMS = ['browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'];
@@ -458,21 +466,35 @@ export function compilePolicies(
   const locations = new Map(namedLocations.map((l) => [normId(l.id), l]));
   const space = buildSpace(collectMentions([...policies, ...spacePolicies]), locations);
   const strengthById = strengthIndex(strengths);
-  const compiled = policies.map((policy): CompiledPolicy => {
+  const compiled = policies.map((policy, index): CompiledPolicy => {
     const { box, phrases } = compileBox(policy, space, locations);
+    const grant = compileGrant(policy, strengthById);
+    const target = compileTarget(policy);
+    const state = policyState(policy.state);
+    let weight = 0;
+    for (const mask of box) for (let m = mask; m > 0n; m >>= 1n) if (m & 1n) weight++;
     return {
       policy,
+      index,
+      weight,
+      enforcing: state === 'enabled' && target.kind === 'apps' && (grant.kind === 'mfa' || grant.kind === 'block'),
       id: normId(policy.id),
       name: policy.displayName,
-      state: policyState(policy.state),
+      state,
       users: compileUsers(policy),
-      target: compileTarget(policy),
+      target,
       box,
-      grant: compileGrant(policy, strengthById),
+      grant,
       conditionPhrases: phrases,
     };
   });
-  return { space, policies: compiled, namedLocations: locations };
+  const referenced = { users: new Set<string>(), groups: new Set<string>(), roles: new Set<string>() };
+  for (const p of compiled) {
+    for (const u of [...p.users.includeUsers, ...p.users.excludeUsers]) referenced.users.add(u);
+    for (const g of [...p.users.includeGroups, ...p.users.excludeGroups]) referenced.groups.add(g);
+    for (const r of [...p.users.includeRoles, ...p.users.excludeRoles]) referenced.roles.add(r);
+  }
+  return { space, policies: compiled, namedLocations: locations, referenced };
 }
 
 /** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */

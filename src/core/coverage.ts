@@ -54,6 +54,28 @@ function guestMatch(types: ReadonlySet<string>, user: ReadonlySet<string>): bool
 
 export type ScopeResult = 'out' | 'in' | 'excluded';
 
+/** userScope results per policy of a set, for one admin in one state: computed once, read many times. */
+export const SCOPE = { out: 0, in: 1, excluded: 2 } as const;
+const SCOPE_NAMES: readonly ScopeResult[] = ['out', 'in', 'excluded'];
+
+export function scopeVector(set: PolicySet, user: UserContext, state: AdminState): Uint8Array {
+  const out = new Uint8Array(set.policies.length);
+  for (const p of set.policies) out[p.index] = SCOPE[userScope(p.users, user, state)];
+  return out;
+}
+
+/**
+ * What decides an admin's scope for every policy of the set: the user id only if a policy names it, the groups
+ * and roles policies name, the guest kind. Admins with the same signature get the same scope vector.
+ */
+export function scopeSignature(set: PolicySet, user: UserContext, state: AdminState): string {
+  const groups: string[] = [];
+  for (const g of state.groups) if (set.referenced.groups.has(g)) groups.push(g);
+  const roles: string[] = [];
+  for (const r of state.targetableRoles) if (set.referenced.roles.has(r)) roles.push(r);
+  return `${set.referenced.users.has(user.id) ? user.id : ''}|${groups.sort().join(',')}|${roles.sort().join(',')}|${[...user.guestTypes].sort().join(',')}`;
+}
+
 /** R-USERS-1..6: include by user, group (nested), active role, guest type or All; exclusion beats inclusion. */
 export function userScope(scope: CompiledUserScope, user: UserContext, state: AdminState): ScopeResult {
   if (scope.includeNone) return 'out';
@@ -96,7 +118,9 @@ export function exclusionReason(policy: CompiledPolicy, user: UserContext, state
  * assignment (role or PIM group membership) activated on its own, and all of them at once.
  */
 export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<string>, index: DirectoryIndex): AdminState[] {
-  const closure = (groups: Iterable<string>): Set<string> => {
+  const closure = (groups: readonly string[]): Set<string> => {
+    // States only read their group set: without extra groups they can share the admin's own.
+    if (groups.length === 0) return baseGroups as Set<string>;
     const out = new Set(baseGroups);
     for (const g of groups) {
       out.add(g);
@@ -142,8 +166,14 @@ export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<
 
 export interface StateCoverage {
   state: AdminState;
+  /** userScope of every policy for this admin in this state (SCOPE codes, by policy index). */
+  scopes: Uint8Array;
   /** Enabled policies that apply and enforce MFA or block in some context. */
   covering: CompiledPolicy[];
+  /** Identifies `covering` (for memoised facts about it). */
+  coveringKey: string;
+  /** The admin-state's scope signature: states with equal signatures (and security defaults) cover alike. */
+  signature: string;
   /** Security defaults cover this state (R-SD-1). */
   securityDefaults: boolean;
   /** Security defaults are on in the tenant (whether or not they cover this state). */
@@ -152,32 +182,112 @@ export interface StateCoverage {
   uncovered: Box[];
 }
 
+export function scopeOf(coverage: StateCoverage, policy: CompiledPolicy): ScopeResult {
+  return SCOPE_NAMES[coverage.scopes[policy.index] ?? 0] as ScopeResult;
+}
+
+/** What is known about one uncovered region, per policy; regions are shared by every admin with the same policies. */
+interface RegionFacts {
+  id: number;
+  contexts: string;
+  /** Per policy: 0 not computed, 1 the policy's box intersects the region, 2 it does not. */
+  intersects: Uint8Array;
+  /** Per policy: 0 not computed, 1 the box contains the region, 2 it does not. */
+  contains: Uint8Array;
+  narrowing: Map<number, string>;
+}
+
 /**
  * R-COVER-1: the uncovered region is the full context space minus the union of the covering policies' boxes.
- * Memoised by the set of covering policies: admins with the same policies share the work.
+ * Memoised by the set of covering policies: admins with the same policies share the work, and the regions
+ * they get back are the same objects, so facts about a region are computed once too.
  */
 export class CoverageMemo {
   private readonly memo = new Map<string, Box[]>();
+  private readonly regions = new WeakMap<Box, RegionFacts>();
+  private regionCount = 0;
+  private readonly scopes = new Map<string, { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string }>();
+  /** Per region id, per covering key: the covering policies that leave the region out. */
+  private readonly narrowed = new Map<number, Map<string, { policies: CompiledPolicy[]; ids: string[] }>>();
+  /** Anything else derived from a combination of states' signatures (see evaluate.ts). */
+  readonly derived = new Map<string, unknown>();
   constructor(private readonly set: PolicySet) {}
 
-  uncovered(covering: readonly CompiledPolicy[], securityDefaults: boolean): Box[] {
+  static key(covering: readonly CompiledPolicy[]): string {
+    let key = '';
+    for (const p of covering) key += `${p.index},`;
+    return key;
+  }
+
+  uncovered(covering: readonly CompiledPolicy[], securityDefaults: boolean, key = CoverageMemo.key(covering)): Box[] {
     if (securityDefaults) return [];
-    const key = covering.map((p) => p.id).join(',');
     let result = this.memo.get(key);
     if (!result) {
-      // Broad policies first keeps the subtraction small.
-      const boxes = covering.map((p) => p.box).sort((a, b) => weight(b) - weight(a));
+      const boxes = [...covering].sort((a, b) => b.weight - a.weight).map((p) => p.box);
       result = merge(uncovered([this.set.space.full], boxes));
       this.memo.set(key, result);
     }
     return result;
   }
-}
 
-function weight(box: Box): number {
-  let w = 0;
-  for (const mask of box) w += mask.toString(2).replace(/0/g, '').length;
-  return w;
+  /** Scope vector and covering policies for an admin state, shared by every admin with the same signature. */
+  scopesFor(user: UserContext, state: AdminState): { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string } {
+    const signature = scopeSignature(this.set, user, state);
+    let entry = this.scopes.get(signature);
+    if (!entry) {
+      const scopes = scopeVector(this.set, user, state);
+      const covering: CompiledPolicy[] = [];
+      for (const policy of this.set.policies) if (policy.enforcing && scopes[policy.index] === SCOPE.in) covering.push(policy);
+      entry = { scopes, covering, coveringKey: CoverageMemo.key(covering), signature };
+      this.scopes.set(signature, entry);
+    }
+    return entry;
+  }
+
+  /** The covering policies whose conditions leave `region` out (one shared list per covering set and region). */
+  narrowedOut(region: Box, covering: readonly CompiledPolicy[], coveringKey: string): { policies: CompiledPolicy[]; ids: string[] } {
+    const facts = this.facts(region);
+    let byCovering = this.narrowed.get(facts.id);
+    if (!byCovering) this.narrowed.set(facts.id, (byCovering = new Map()));
+    let entry = byCovering.get(coveringKey);
+    if (!entry) {
+      const policies = covering.filter((p) => !this.intersects(region, p));
+      entry = { policies, ids: policies.map((p) => p.policy.id) };
+      byCovering.set(coveringKey, entry);
+    }
+    return entry;
+  }
+
+  facts(region: Box): RegionFacts {
+    let facts = this.regions.get(region);
+    if (!facts) {
+      const n = this.set.policies.length;
+      facts = { id: this.regionCount++, contexts: describeContexts(this.set, region), intersects: new Uint8Array(n), contains: new Uint8Array(n), narrowing: new Map() };
+      this.regions.set(region, facts);
+    }
+    return facts;
+  }
+
+  intersects(region: Box, policy: CompiledPolicy): boolean {
+    const f = this.facts(region);
+    let v = f.intersects[policy.index];
+    if (!v) f.intersects[policy.index] = v = intersects(policy.box, region) ? 1 : 2;
+    return v === 1;
+  }
+
+  contains(region: Box, policy: CompiledPolicy): boolean {
+    const f = this.facts(region);
+    let v = f.contains[policy.index];
+    if (!v) f.contains[policy.index] = v = contains(policy.box, region) ? 1 : 2;
+    return v === 1;
+  }
+
+  narrowing(region: Box, policy: CompiledPolicy): string {
+    const f = this.facts(region);
+    let phrase = f.narrowing.get(policy.index);
+    if (phrase === undefined) f.narrowing.set(policy.index, (phrase = narrowingPhrase(policy, region)));
+    return phrase;
+  }
 }
 
 export function stateCoverage(
@@ -187,61 +297,84 @@ export function stateCoverage(
   state: AdminState,
   securityDefaultsEnabled: boolean,
 ): StateCoverage {
-  const covering: CompiledPolicy[] = [];
-  for (const policy of set.policies) {
-    if (policy.state !== 'enabled' || policy.target.kind !== 'apps') continue;
-    if (policy.grant.kind !== 'mfa' && policy.grant.kind !== 'block') continue;
-    if (userScope(policy.users, user, state) === 'in') covering.push(policy);
-  }
+  void set;
+  const { scopes, covering, coveringKey, signature } = memo.scopesFor(user, state);
   // R-SD-1: security defaults require MFA on every sign-in for its 16 roles.
   const sd = securityDefaultsEnabled && SECURITY_DEFAULTS_ROLE_IDS.some((r) => state.targetableRoles.has(r));
-  return { state, covering, securityDefaults: sd, securityDefaultsEnabled, uncovered: memo.uncovered(covering, sd) };
+  return { state, scopes, covering, coveringKey, signature: `${signature}|${sd ? 'sd' : ''}`, securityDefaults: sd, securityDefaultsEnabled, uncovered: memo.uncovered(covering, sd, coveringKey) };
 }
 
 /** Explains one uncovered region: which policies came close, and why each does not reach it. */
 export function explainGap(
   set: PolicySet,
+  memo: CoverageMemo,
   user: UserContext,
   coverage: StateCoverage,
   region: Box,
   index: DirectoryIndex,
 ): Gap {
-  const contexts = describeContexts(set, region);
-  // Lower rank = shown first: the reasons that explain most are exclusions and grants, not report-only.
-  const reasons: Array<{ id: string; text: string; rank: number }> = [];
+  // Admins alike (same scope signature, same role state, same untargetable roles) get the same explanation,
+  // unless it names how this particular admin is excluded (that text is about the admin).
+  const untargetable = coverage.state.untargetablePaths.map((p) => `${p.roleDefinitionId}@${p.directoryScopeId}`).join(',');
+  const key = `gap#${memo.facts(region).id}#${coverage.signature}#${coverage.state.label ?? ''}#${untargetable}`;
+  const cached = memo.derived.get(key) as Gap | undefined;
+  if (cached) return cached;
+  const gap = computeGap(set, memo, user, coverage, region, index);
+  if (!gap.personal) memo.derived.set(key, gap);
+  return gap;
+}
+
+function computeGap(set: PolicySet, memo: CoverageMemo, user: UserContext, coverage: StateCoverage, region: Box, index: DirectoryIndex): Gap & { personal: boolean } {
+  const contexts = memo.facts(region).contexts;
+  // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences, not a
+  // hundred. Rank = order shown: exclusions and grants explain most, report-only least. The narrowing
+  // policies (rank 3) are the same for every admin with these covering policies: one shared list.
   const everywhere = contexts === '';
+  const culprits: Array<Array<{ policy: CompiledPolicy; rank: number }>> = [[], [], [], [], [], []];
   for (const policy of set.policies) {
-    if (policy.target.kind !== 'apps') {
-      if (everywhere && policy.state === 'enabled' && userScope(policy.users, user, coverage.state) === 'in' && (policy.grant.kind === 'mfa' || policy.grant.kind === 'block')) {
-        const what = policy.target.kind === 'userActions' ? `user action ${listPhrase(policy.target.actions.map((a) => `'${a}'`))}` : policy.target.kind === 'authenticationContext' ? `authentication context ${listPhrase(policy.target.references)}` : 'no application';
-        reasons.push({ id: policy.id, text: `policy '${policy.name}' applies only to ${what}`, rank: 4 });
-      }
-      continue;
-    }
-    if (!intersects(policy.box, region)) {
-      // Policies that apply to this admin and enforce MFA, but whose conditions leave this region out.
-      if (policy.state === 'enabled' && (policy.grant.kind === 'mfa' || policy.grant.kind === 'block') && coverage.covering.includes(policy)) {
-        const phrase = narrowingPhrase(policy, region);
-        reasons.push({ id: policy.id, text: `policy '${policy.name}' ${phrase}`, rank: 3 });
-      }
-      continue;
-    }
-    const scope = userScope(policy.users, user, coverage.state);
+    const scope = coverage.scopes[policy.index];
+    if (policy.enforcing && scope === SCOPE.in) continue;
     const enforces = policy.grant.kind === 'mfa' || policy.grant.kind === 'block';
-    if (policy.state === 'enabled') {
-      if (scope === 'in' && !enforces) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${policy.grant.description}`, rank: 1 });
-      else if (scope === 'excluded' && enforces) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${exclusionReason(policy, user, coverage.state, index)}`, rank: 0 });
-      else if (scope === 'out' && enforces) {
-        const missed = roleTargetMiss(policy, coverage.state);
-        if (missed) reasons.push({ id: policy.id, text: `policy '${policy.name}' ${missed}`, rank: 2 });
-      }
-    } else if (scope === 'in' && enforces && contains(policy.box, region)) {
-      reasons.push({ id: policy.id, text: `policy '${policy.name}' would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : 'disabled'}`, rank: 5 });
+    if (policy.target.kind !== 'apps') {
+      if (everywhere && policy.state === 'enabled' && scope === SCOPE.in && enforces) culprits[4]?.push({ policy, rank: 4 });
+      continue;
     }
+    if (policy.state === 'enabled') {
+      if (scope === SCOPE.in) {
+        if (!enforces && memo.intersects(region, policy)) culprits[1]?.push({ policy, rank: 1 });
+      } else if (enforces && memo.intersects(region, policy)) {
+        if (scope === SCOPE.excluded) culprits[0]?.push({ policy, rank: 0 });
+        else if (roleTargetMiss(policy, coverage.state)) culprits[2]?.push({ policy, rank: 2 });
+      }
+    } else if (scope === SCOPE.in && enforces && memo.contains(region, policy)) culprits[5]?.push({ policy, rank: 5 });
   }
-  reasons.sort((a, b) => a.rank - b.rank);
-  const shown = reasons.slice(0, 4).map((r) => r.text);
-  if (reasons.length > 4) shown.push(`${reasons.length - 4} more`);
+  const narrowed = memo.narrowedOut(region, coverage.covering, coverage.coveringKey);
+  const first = [...(culprits[0] ?? []), ...(culprits[1] ?? []), ...(culprits[2] ?? [])];
+  const last = [...(culprits[4] ?? []), ...(culprits[5] ?? [])];
+  const total = first.length + narrowed.policies.length + last.length;
+  const candidates = [...first, ...narrowed.policies.slice(0, Math.max(0, 4 - first.length)).map((policy) => ({ policy, rank: 3 })), ...last].slice(0, 4);
+  const sentence = ({ policy, rank }: { policy: CompiledPolicy; rank: number }): string => {
+    const name = `policy '${policy.name}'`;
+    switch (rank) {
+      case 0:
+        return `${name} ${exclusionReason(policy, user, coverage.state, index)}`;
+      case 1:
+        return `${name} ${policy.grant.description}`;
+      case 2:
+        return `${name} ${roleTargetMiss(policy, coverage.state) ?? ''}`;
+      case 3:
+        return `${name} ${memo.narrowing(region, policy)}`;
+      case 4: {
+        const t = policy.target;
+        const what = t.kind === 'userActions' ? `user action ${listPhrase(t.actions.map((a) => `'${a}'`))}` : t.kind === 'authenticationContext' ? `authentication context ${listPhrase(t.references)}` : 'no application';
+        return `${name} applies only to ${what}`;
+      }
+      default:
+        return `${name} would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : 'disabled'}`;
+    }
+  };
+  const shown = candidates.map(sentence);
+  if (total > 4) shown.push(`${total - 4} more`);
   const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';
   let summary: string;
   if (everywhere) {
@@ -256,10 +389,11 @@ export function explainGap(
   }
   return {
     summary,
-    policyIds: [...new Set(reasons.map((r) => r.id))],
+    policyIds: first.length + last.length === 0 ? narrowed.ids : [...first.map((c) => c.policy.policy.id), ...narrowed.ids, ...last.map((c) => c.policy.policy.id)],
     state: coverage.state.label,
     contexts,
     kind: everywhere ? 'noPolicy' : 'conditions',
+    personal: candidates.some((c) => c.rank === 0),
   };
 }
 

@@ -9,9 +9,11 @@ import {
   type Gap,
   type StateCoverage,
   type UserContext,
+  SCOPE,
   adminStates,
   explainGap,
   guestTypesOf,
+  scopeOf,
   stateCoverage,
   userScope,
 } from './coverage.js';
@@ -129,10 +131,10 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
   const out: Array<{ policy: CompiledPolicy; why: 'group' | 'strength' }> = [];
   if (coverage.uncovered.length === 0 || (unknowns.groups.size === 0 && !unknowns.strengthsUnavailable)) return out;
   for (const p of set.policies) {
-    if (p.state !== 'enabled' || p.target.kind !== 'apps' || coverage.covering.includes(p)) continue;
+    if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.enforcing && coverage.scopes[p.index] === SCOPE.in)) continue;
     const strengthUnknown = unknowns.strengthsUnavailable && p.grant.kind === 'notMfa' && p.grant.unresolvedStrength === true;
     if (p.grant.kind !== 'mfa' && p.grant.kind !== 'block' && !strengthUnknown) continue;
-    let scope = userScope(p.users, user, coverage.state);
+    let scope = scopeOf(coverage, p);
     let groupUnknown = false;
     if (scope === 'out' && !p.users.includeNone && p.users.includeGroups.some((g) => unknowns.groups.has(g))) {
       // Assume the admin is in the unknown group; known exclusions still apply.
@@ -172,7 +174,7 @@ function evaluateAdmin(
   for (const coverage of coverages) {
     const key = coverage.state.key;
     for (const region of coverage.uncovered) {
-      const gap = explainGap(set, user, coverage, region, index);
+      const gap = explainGap(set, memo, user, coverage, region, index);
       const sentence = coverage.state.label ? gap.summary.slice(coverage.state.label.length + 2) : gap.summary;
       if (key === 'standing') standingGaps.add(sentence);
       else if (standingGaps.has(sentence) || (key === 'all' && unitGaps.has(sentence))) continue;
@@ -182,7 +184,7 @@ function evaluateAdmin(
   }
 
   // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
-  const doubtful = coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
+  const doubtful = unknownGroups.size === 0 ? [] : coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
   // R-VERDICT-1..5: protected (no gap), partial (some gap), unprotected (nothing covered in any state),
   // excluded (listed account), unknown (the answer depends on data that could not be read).
   let verdict: Verdict;
@@ -229,15 +231,24 @@ function evaluateAdmin(
   else if (!anyCovered) verdict = 'unprotected';
   else verdict = 'partial';
 
-  const covering = new Set<string>();
-  // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
-  for (const c of coverages) for (const p of c.covering) if (!isEmpty(p.box)) covering.add(p.policy.id);
-  const would = new Map<string, { policyId: string; displayName: string; state: string }>();
-  for (const p of set.policies) {
-    if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
-    // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
-    const closes = coverages.some((c) => userScope(p.users, user, c.state) === 'in' && c.uncovered.some((region) => intersects(p.box, region)));
-    if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
+  // Which policies cover, and which would if enabled, depend only on the states' signatures: shared.
+  const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
+  let derived = memo.derived.get(derivedKey) as { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } | undefined;
+  if (!derived) {
+    const covering = new Set<string>();
+    // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
+    for (const c of coverages) for (const p of c.covering) if (!isEmpty(p.box)) covering.add(p.policy.id);
+    const would = new Map<string, { policyId: string; displayName: string; state: string }>();
+    if (coverages.some((c) => c.uncovered.length > 0)) {
+      for (const p of set.policies) {
+        if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+        // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
+        const closes = coverages.some((c) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)));
+        if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
+      }
+    }
+    derived = { covering: [...covering].sort(), would: [...would.values()] };
+    memo.derived.set(derivedKey, derived);
   }
   const reg = registration.get(entry.id);
   const out: AdminOut = {
@@ -250,9 +261,9 @@ function evaluateAdmin(
     mfaRegistered: registrationAvailable ? (reg?.registered ?? null) : null,
     methodsRegistered: registrationAvailable ? (reg?.methods ?? null) : null,
     roles: entry.paths.map(roleOut),
-    gaps: gaps.map((g) => ({ summary: g.summary, policyIds: g.policyIds.map((id) => set.policies.find((p) => p.id === id)?.policy.id ?? id), state: g.state, contexts: g.contexts })),
-    coveringPolicyIds: [...covering].sort(),
-    wouldCoverIfEnabled: [...would.values()],
+    gaps: gaps.map((g) => ({ summary: g.summary, policyIds: g.policyIds, state: g.state, contexts: g.contexts })),
+    coveringPolicyIds: derived.covering,
+    wouldCoverIfEnabled: derived.would,
   };
   // R-EXCL-1: accounts in MONITOR_EXCLUDED_ACCOUNTS (object id, UPN, or a group they belong to) are reported
   // apart with the verdict they would otherwise get.
@@ -405,7 +416,7 @@ function collectFindings(
     if (out.verdict === 'unprotected') {
       findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${rolesPhrase(out)}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
     } else if (out.verdict === 'partial') {
-      findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps.slice(0, 3).map((g) => g.summary).join('; ')}`, { subjectName: name, policyIds: [...new Set(out.gaps.flatMap((g) => g.policyIds))] }));
+      findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps.slice(0, 3).map((g) => g.summary).join('; ')}`, { subjectName: name, policyIds: gapPolicyIds(out) }));
     }
     // R-REG-1: covered but nothing registered: whoever has the password registers first.
     if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {
@@ -463,10 +474,12 @@ function collectFindings(
     }
   }
 
+  const wouldCoverCounts = new Map<string, number>();
+  for (const e of evaluations) for (const w of e.out.wouldCoverIfEnabled) wouldCoverCounts.set(w.policyId, (wouldCoverCounts.get(w.policyId) ?? 0) + 1);
   // Report-only policies that would protect admins (R-STATE-2).
   for (const p of set.policies) {
     if (p.state !== 'reportOnly' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
-    const wouldCover = evaluations.filter((e) => e.out.wouldCoverIfEnabled.some((w) => w.policyId === p.policy.id)).length;
+    const wouldCover = wouldCoverCounts.get(p.policy.id) ?? 0;
     if (wouldCover > 0) {
       findings.push(finding('policy-report-only', 'low', p.policy.id, `Policy '${p.name}' is report-only: it would require MFA for ${wouldCover} admin${wouldCover > 1 ? 's' : ''} but enforces nothing.`, { subjectName: p.name, policyIds: [p.policy.id] }));
     }
@@ -500,6 +513,18 @@ function targetingWouldHelp(set: PolicySet, memo: CoverageMemo, user: UserContex
     const visible = stateCoverage(set, memo, user, { ...c.state, targetableRoles: roles, untargetablePaths: [] }, sd);
     return uncovered(c.uncovered, visible.uncovered).length > 0;
   });
+}
+
+/** The policies a finding about this admin's gaps names: the culprits first, at most 20 (the admin record has all). */
+function gapPolicyIds(out: AdminOut): string[] {
+  const ids = new Set<string>();
+  for (const g of out.gaps) {
+    for (const id of g.policyIds) {
+      ids.add(id);
+      if (ids.size >= 20) return [...ids];
+    }
+  }
+  return [...ids];
 }
 
 function rolesPhrase(a: AdminOut): string {

@@ -8,6 +8,12 @@ import { type BudgetClass, Pacer, budgetClass, graphPath, resourceUnits } from '
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
+/** The token scope for a Graph endpoint: national clouds have their own Graph host (graph.microsoft.us, …). */
+export function graphScope(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return url.protocol === 'https:' ? `${url.origin}/.default` : GRAPH_SCOPE;
+}
+
 export interface GatewayOptions {
   /** https://graph.microsoft.com, or the simulated tenant's loopback URL. */
   baseUrl: string;
@@ -75,10 +81,13 @@ export function endpointKey(path: string): string {
 class TokenMiddleware implements Middleware {
   private next?: Middleware;
   private token?: AccessToken;
-  constructor(private readonly credential: TokenCredential) {}
+  constructor(
+    private readonly credential: TokenCredential,
+    private readonly scope: string,
+  ) {}
   async execute(context: Context): Promise<void> {
     if (!this.token || this.token.expiresOnTimestamp - Date.now() < 120_000) {
-      const token = await this.credential.getToken(GRAPH_SCOPE);
+      const token = await this.credential.getToken(this.scope);
       if (!token) throw new Error('the credential returned no token for Microsoft Graph');
       this.token = token;
     }
@@ -217,7 +226,7 @@ export class GraphGateway {
     const pacing = new PacingMiddleware(options.pacing ? new Pacer(options.pacing.timeScale) : undefined, this.stats, slots);
     const retry = new RetryHandler(new RetryHandlerOptions(options.retryDelaySeconds, options.maxRetries));
     const transient = new TransientMiddleware(options.timeoutMs, this.stats);
-    const token = new TokenMiddleware(options.credential);
+    const token = new TokenMiddleware(options.credential, graphScope(options.baseUrl));
     const http = new HTTPMessageHandler();
     // Retry wraps pacing so every retry is paced again; the token is refreshed per attempt.
     retry.setNext(pacing);

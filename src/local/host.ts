@@ -217,7 +217,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       runtime = createRuntime({ settings, store, source: simulatedSource(sim.url, sim.token, fixture, demo ? 'demo' : fixtureFile), log });
     } else {
       const credential = liveCredential();
-      const tenant = await tenantFromCredential(credential);
+      const tenant = await tenantFromCredential(credential, settings.graphBaseUrl);
       sourceDescription = `Microsoft Graph (${settings.graphBaseUrl}), tenant ${tenant.tenantId}`;
       runtime = createRuntime({ settings, store, source: { kind: 'live', baseUrl: settings.graphBaseUrl, credential, tenant, pacing: { timeScale: 1 } }, log });
     }

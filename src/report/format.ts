@@ -221,6 +221,13 @@ export const CHANGE_KIND_LABEL: Record<string, string> = {
   pimSetting: 'PIM role setting',
 };
 
+/** "2 named locations", "1 Conditional Access policy", "1 security defaults". */
+export function changeKindCount(kind: string, n: number): string {
+  const one: Record<string, string> = { caPolicy: 'Conditional Access policy', namedLocation: 'named location', authStrength: 'authentication strength', securityDefaults: 'security defaults', pimSetting: 'PIM role setting' };
+  const many: Record<string, string> = { caPolicy: 'Conditional Access policies', namedLocation: 'named locations', authStrength: 'authentication strengths', securityDefaults: 'security defaults', pimSetting: 'PIM role settings' };
+  return `${n} ${(n === 1 ? one[kind] : many[kind]) ?? kind}`;
+}
+
 export const POLICY_STATE_LABEL: Record<string, string> = {
   enabled: 'On',
   enabledForReportingButNotEnforced: 'Report-only',

@@ -32,7 +32,7 @@ h1, h2, h3 { margin: 0; line-height: 1.25; }
 h2 { font-size: 20px; font-weight: 650; letter-spacing: -0.01em; }
 h3 { font-size: 15px; font-weight: 650; }
 p { margin: 0; }
-ul { margin: 0; padding: 0; }
+ul, ol { margin: 0; padding: 0; }
 code, .mono { font-family: var(--mono); font-size: 12px; }
 .wrap { max-width: 1360px; margin: 0 auto; padding: 0 32px; }
 .muted { color: var(--muted); }
@@ -69,7 +69,7 @@ code, .mono { font-family: var(--mono); font-size: 12px; }
 .toc .n { display: inline-block; min-width: 20px; margin-left: 4px; padding: 0 6px; border-radius: 10px; font-size: 11.5px; line-height: 18px; text-align: center; background: var(--off-bg); color: var(--muted); }
 .toc .n.bad { background: var(--bad-bg); color: var(--bad-fg); }
 
-main { padding: 24px 0 48px; }
+main.wrap { padding-top: 24px; padding-bottom: 48px; }
 section { margin-top: 36px; }
 section:first-child { margin-top: 0; }
 .section-head { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 6px 16px; margin-bottom: 14px; }
@@ -105,6 +105,7 @@ section:first-child { margin-top: 0; }
 .stackbar svg { display: block; width: 100%; height: 14px; border-radius: 7px; }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 18px; margin-top: 10px; font-size: 13px; color: var(--text-2); }
 .legend span { display: inline-flex; align-items: center; gap: 6px; }
+.sw-protected { background: #12b76a; } .sw-partial { background: #f79009; } .sw-unprotected { background: #d92d20; } .sw-unknown { background: #7a5af8; } .sw-excluded { background: #98a2b3; }
 .swatch { width: 10px; height: 10px; border-radius: 3px; display: inline-block; flex: none; }
 .kpis { display: grid; grid-template-columns: repeat(7, minmax(0, 1fr)); gap: 12px; margin-top: 14px; }
 .kpi { position: relative; padding: 14px 16px 14px 18px; overflow: hidden; }
@@ -133,6 +134,7 @@ section:first-child { margin-top: 0; }
 .toptypes { margin-top: 10px; list-style: none; font-size: 13px; }
 .toptypes li { display: flex; gap: 8px; align-items: baseline; padding: 3px 0; }
 .toptypes li .t { flex: 1; min-width: 0; }
+.events-note { margin-top: 12px; padding-top: 10px; border-top: 1px solid var(--border); }
 
 /* Badges */
 .badge { display: inline-flex; align-items: center; gap: 6px; padding: 1px 9px; border-radius: 999px; border: 1px solid; font-size: 12px; font-weight: 600; line-height: 20px; white-space: nowrap; }
@@ -163,12 +165,18 @@ section:first-child { margin-top: 0; }
 .attention > li { display: grid; grid-template-columns: 118px minmax(200px, 300px) minmax(0, 1fr); gap: 6px 20px; padding: 14px 20px; border-top: 1px solid var(--border); }
 .attention > li:first-child { border-top: 0; }
 .attention > li.unprotected { background: linear-gradient(90deg, var(--bad-bg), #fff 60%); }
-.who b { display: block; font-weight: 650; overflow-wrap: anywhere; }
-.who .upn { color: var(--muted); font-size: 12.5px; overflow-wrap: anywhere; }
+.who b { display: block; font-weight: 650; overflow-wrap: break-word; }
+.who .upn { display: block; color: var(--muted); font-size: 12.5px; overflow-wrap: anywhere; }
 .who .roles { margin-top: 4px; font-size: 12.5px; color: var(--text-2); }
 .gap-text { color: var(--text); }
 .gap-text .why { margin-top: 4px; color: var(--muted); font-size: 13px; }
 .gap-text .more-link { display: inline-block; margin-top: 4px; font-size: 12.5px; }
+.attention > li .wide { grid-column: 2 / -1; }
+.group-n { margin-top: 6px; padding-left: 2px; }
+.people { list-style: none; display: flex; flex-wrap: wrap; gap: 6px; margin-top: 10px; }
+.people li { display: inline-flex; align-items: center; gap: 4px; padding: 2px 10px; border: 1px solid var(--border); border-radius: 999px; background: #fff; font-size: 13px; }
+.people a { color: var(--text); font-weight: 550; }
+.people a:hover { color: var(--accent); }
 .all-good { display: flex; gap: 12px; align-items: center; padding: 18px 20px; color: var(--ok-fg); font-weight: 600; }
 
 /* Charts */
@@ -189,6 +197,13 @@ thead th:last-child { border-top-right-radius: var(--radius); }
 tbody tr:hover { background: #fcfcfd; }
 tbody tr:target { background: #eff8ff; box-shadow: inset 3px 0 0 var(--accent); }
 td.tight, th.tight { width: 1%; white-space: nowrap; }
+table.admins { table-layout: fixed; }
+col.c-verdict { width: 128px; }
+col.c-admin { width: 250px; }
+col.c-roles { width: 270px; }
+col.c-policies { width: 230px; }
+td.who { min-width: 180px; }
+.who .mfa { margin-top: 6px; font-size: 12.5px; }
 .rolelist { list-style: none; }
 .rolelist li + li { margin-top: 6px; }
 .rolelist .rn { font-weight: 550; }
@@ -197,9 +212,11 @@ td.tight, th.tight { width: 1%; white-space: nowrap; }
 .gaplist > li + li { margin-top: 10px; padding-top: 10px; border-top: 1px dashed var(--border); }
 .reasons { margin-top: 4px; padding-left: 16px; color: var(--muted); font-size: 12.5px; }
 .reasons li { margin-top: 2px; }
-details > summary { cursor: pointer; color: var(--accent); font-size: 12.5px; margin-top: 3px; list-style-position: outside; }
+details > summary { cursor: pointer; color: var(--accent); font-size: 12.5px; margin-top: 3px; }
 details > summary::marker { color: var(--faint); }
-details.msg > summary { color: var(--text); font-size: inherit; }
+details.msg > summary { color: inherit; font-size: inherit; margin-top: 0; list-style: none; display: block; }
+details.msg > summary::-webkit-details-marker { display: none; }
+details.msg .expand { color: var(--accent); font-weight: 600; white-space: nowrap; }
 details.msg[open] > summary .short { display: none; }
 details.msg:not([open]) > .full { display: none; }
 .policylist { list-style: none; font-size: 13px; }
@@ -209,6 +226,7 @@ details.msg:not([open]) > .full { display: none; }
 .diff { list-style: none; margin-top: 4px; }
 .diff li { font-family: var(--mono); font-size: 12px; color: var(--text-2); overflow-wrap: anywhere; }
 .diff li b { color: var(--text); font-weight: 600; }
+.excl { font-size: 12.5px; color: var(--muted); margin-bottom: 6px; }
 .covbar { display: flex; align-items: center; gap: 10px; min-width: 150px; }
 .covbar svg { width: 90px; height: 8px; flex: none; border-radius: 4px; }
 .row-off td { color: var(--faint); }
@@ -247,6 +265,8 @@ footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; g
   .kpis { grid-template-columns: repeat(4, minmax(0, 1fr)); }
   .attention > li { grid-template-columns: 118px minmax(0, 1fr); }
   .attention > li .gap-text { grid-column: 2; }
+  col.c-policies { width: 200px; }
+  col.c-roles { width: 230px; }
 }
 @media (max-width: 900px) {
   .grid-2, .split, .summary-row { grid-template-columns: minmax(0, 1fr); }
@@ -263,7 +283,8 @@ footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; g
   .kpis { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px; }
   .kpi .value { font-size: 26px; }
   .attention > li { grid-template-columns: minmax(0, 1fr); padding: 14px 16px; }
-  .attention > li .gap-text { grid-column: auto; }
+  .attention > li .gap-text, .attention > li .wide { grid-column: auto; }
+  table.admins { table-layout: auto; }
   .fgroups > li { grid-template-columns: minmax(0, 1fr); padding: 14px 16px; }
   .filter input { width: 100%; }
   .filter .status { margin-left: 0; }
@@ -273,8 +294,8 @@ footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; g
   table.rtable, table.rtable tbody, table.rtable tr, table.rtable td, table.rtable th { display: block; width: 100%; }
   table.rtable tr { padding: 12px 16px; border-top: 1px solid var(--border); }
   table.rtable tbody tr:first-child { border-top: 0; }
-  table.rtable td, table.rtable th { display: grid; grid-template-columns: 104px minmax(0, 1fr); gap: 10px; padding: 4px 0; border: 0; }
-  table.rtable td::before, table.rtable th::before { content: attr(data-label); color: var(--faint); font-size: 11.5px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; padding-top: 2px; }
+  table.rtable td, table.rtable th { position: relative; min-height: 26px; padding: 4px 0 4px 108px; border: 0; min-width: 0; }
+  table.rtable td::before, table.rtable th::before { content: attr(data-label); position: absolute; left: 0; top: 6px; width: 98px; color: var(--faint); font-size: 11px; font-weight: 600; line-height: 1.3; text-transform: uppercase; letter-spacing: 0.04em; }
   table.rtable td.tight, table.rtable th.tight { width: 100%; white-space: normal; }
 }
 @media print {

@@ -16,6 +16,8 @@ export const UNSET_IN_AZURE: Readonly<Record<string, string>> = {
     'a connection string carries an account key; in Azure the host and the monitor use the identity-based AzureWebJobsStorage__accountName/__credential/__clientId, and the account refuses shared keys',
   ACS_CONNECTION_STRING:
     'carries a Communication Services access key; in Azure the monitor sends through ACS_ENDPOINT with the managed identity (setting both is an error in src/app/settings.ts)',
+  AzureWebJobsStorage__tableServiceUri:
+    'only for clouds where the account-name form builds the wrong host; the public-cloud deployment uses AzureWebJobsStorage__accountName',
 };
 
 /** App settings the platform reads (not the monitor's code) that infra sets, each with the reason. */
@@ -242,15 +244,17 @@ export function checkAzureYaml(src: InfraSources): string[] {
   const problems: string[] = [];
   const service = /^services:\s*\n\s{2}([A-Za-z0-9-]+):\s*\n((?:\s{4}.*\n?)*)/m.exec(src.azureYaml);
   if (!service) return ['azure.yaml declares no service'];
-  const [, name, body] = service as unknown as [string, string, string];
+  const name = service[1] as string;
+  const body = service[2] as string;
   if (!new RegExp(`serviceName:\\s*'${name}'`).test(src.mainBicep)) problems.push(`azure.yaml service '${name}' is not the azd-service-name infra/main.bicep tags the Function App with`);
-  for (const [key, value] of [
+  const expected: Array<[string, string]> = [
     ['project', '.'],
     ['language', 'ts'],
     ['host', 'function'],
     ['dist', 'dist/azd-package'],
     ['remoteBuild', 'false'],
-  ]) {
+  ];
+  for (const [key, value] of expected) {
     if (!new RegExp(`^\\s{4}${key}:\\s*${value.replace(/[.]/g, '\\.')}\\s*$`, 'm').test(body)) problems.push(`azure.yaml service '${name}' must have ${key}: ${value}`);
   }
   if (!/prepackage:[\s\S]*npm ci[\s\S]*npm run build[\s\S]*stage-package\.mjs/.test(body)) problems.push('azure.yaml must build (npm ci && npm run build) and stage the package before packaging');
@@ -295,6 +299,9 @@ export function checkDocs(src: InfraSources, code: CodeFacts = CODE): string[] {
     else if (block.trim() !== table.trim()) problems.push(`docs/deploy.md table '${id}' is out of date; it should read:\n${table}`);
   }
   for (const name of Object.keys(UNSET_IN_AZURE)) if (!src.deployMd.includes(name)) problems.push(`docs/deploy.md does not explain why ${name} is not set in Azure`);
+  for (const variable of parameterEnv(src).values()) {
+    if (variable !== 'AZURE_ENV_NAME' && !src.deployMd.includes(`\`${variable}\``)) problems.push(`docs/deploy.md does not document the azd variable ${variable}`);
+  }
   return problems;
 }
 

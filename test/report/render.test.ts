@@ -1,0 +1,287 @@
+// The report page as HTML (no browser): content from the demo tenant, escaping of tenant strings, the CSP
+// contract (nonce on every script and style, no inline handlers or style attributes, nothing external)
+// and chart data that is safe inside <script>.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { FindingsDay, ReportPageModel, TrendPoint } from '../../src/app/report-page.js';
+import { snapshotFromFixture } from '../../src/core/directory.js';
+import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
+import { parseTenantFixtureText } from '../../src/core/fixture.js';
+import type { Report, Verdict } from '../../src/core/report.js';
+import { gapWords, jsonForScript, scriptText } from '../../src/report/format.js';
+import { type ChartData, chartData, renderReportPage } from '../../src/report/render.js';
+
+const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
+const XSS_NAME = '<img src=x onerror=alert(1)>';
+const XSS_POLICY = '<script>alert("policy")</script> CA001';
+const XSS_LABEL = '</script><script>alert(2)</script>\u2028<!--';
+const CHART_STUB = '/* chart.js stand-in */ window.Chart = undefined; var s = "</script><script>alert(3)</script>";';
+const NOW = '2026-11-25T10:05:00Z';
+
+type Json = Record<string, unknown>;
+
+/** The demo tenant, with one admin's display name and one policy's name turned into HTML. */
+function demoReport(): Report {
+  const text = readFileSync(fileURLToPath(new URL('../../fixtures/demo-tenant.json', import.meta.url)), 'utf8');
+  const json = JSON.parse(text) as Json & { users: Json[]; conditionalAccessPolicies: Json[]; settings: Record<string, string>; referenceTime: string };
+  const victim = json.users.find((u) => u.userPrincipalName === 'svc-exo-automation@contoso-demo.example');
+  if (!victim) throw new Error('demo fixture changed: svc-exo-automation is gone');
+  victim.displayName = XSS_NAME;
+  const policy = json.conditionalAccessPolicies.find((p) => String(p.displayName).startsWith('CA001'));
+  if (!policy) throw new Error('demo fixture changed: CA001 is gone');
+  policy.displayName = XSS_POLICY;
+  const fixture = parseTenantFixtureText(JSON.stringify(json), 'demo-tenant.json');
+  const snapshot = snapshotFromFixture(fixture, json.referenceTime);
+  const excludedAccounts = (json.settings.MONITOR_EXCLUDED_ACCOUNTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return evaluate(snapshot, { ...DEFAULT_EVALUATION_OPTIONS, adminRoles: { mode: 'core', roleIds: [] }, excludedAccounts, now: NOW });
+}
+
+function trend(n: number): TrendPoint[] {
+  return Array.from({ length: n }, (_, i) => ({
+    time: new Date(Date.parse(NOW) - (n - 1 - i) * 3_600_000).toISOString(),
+    admins: 23,
+    protected: 5 + (i % 2),
+    partial: 13,
+    unprotected: 3 - (i % 2),
+    excluded: 2,
+    unknown: 0,
+  }));
+}
+
+function days(n: number, labelOfLast?: string): FindingsDay[] {
+  return Array.from({ length: n }, (_, i) => ({
+    day: i === n - 1 && labelOfLast ? labelOfLast : new Date(Date.parse(NOW) - (n - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+    high: i % 3 === 0 ? 1 : 0,
+    medium: i % 2,
+    low: 2,
+  }));
+}
+
+function model(report: Report, overrides: Partial<ReportPageModel> = {}): ReportPageModel {
+  return {
+    report,
+    trend: trend(6),
+    findingsPerDay: days(7, XSS_LABEL),
+    recentFindings: report.findings.slice(0, 5).map((f, i) => ({ ...f, time: new Date(Date.parse(NOW) - i * 60_000).toISOString(), event: i === 4 ? 'resolved' : 'opened' })),
+    policyChanges: [
+      {
+        time: '2026-11-25T09:00:00Z',
+        kind: 'caPolicy',
+        id: 'p1',
+        name: XSS_POLICY,
+        change: 'changed',
+        summary: `policy '${XSS_POLICY}' changed`,
+        diff: ['conditions.users.excludeGroups: +<b>evil</b>', 'state: "enabled" → "disabled"'],
+      },
+    ],
+    alerts: [{ createdAt: '2026-11-25T09:01:00Z', status: 'sent', subject: `[admin-mfa-monitor] ${XSS_NAME}`, lastError: null }],
+    collectors: [
+      { collector: 'roles', status: 'succeeded', endedAt: '2026-11-25T10:00:00Z', error: null },
+      { collector: 'policies', status: 'succeeded', endedAt: '2026-11-25T10:00:00Z', error: null },
+      { collector: 'activations', status: 'succeeded', endedAt: '2026-11-25T10:00:00Z', error: null },
+      { collector: 'signins', status: 'failed', endedAt: '2026-11-25T10:00:00Z', error: `Graph 403 <i>${XSS_NAME}</i>` },
+      { collector: 'evaluate', status: 'succeeded', endedAt: '2026-11-25T10:01:00Z', error: null },
+    ],
+    days: 30,
+    ...overrides,
+  };
+}
+
+function escaped(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** The markup without the contents of <script> and <style> elements. */
+function markup(html: string): string {
+  return html.replace(/(<script\b[^>]*>)[\s\S]*?(<\/script>)/gi, '$1$2').replace(/(<style\b[^>]*>)[\s\S]*?(<\/style>)/gi, '$1$2');
+}
+
+interface Tag {
+  name: string;
+  attrs: Array<[string, string]>;
+}
+
+/** Every start tag with its attributes (the renderer always double-quotes attribute values). */
+function tags(html: string): Tag[] {
+  const out: Tag[] = [];
+  for (const m of markup(html).matchAll(/<([a-zA-Z][\w-]*)((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*\/?>/g)) {
+    const attrs: Array<[string, string]> = [];
+    for (const a of (m[2] ?? '').matchAll(/\s+([^\s=>/]+)(?:="([^"]*)")?/g)) attrs.push([(a[1] ?? '').toLowerCase(), a[2] ?? '']);
+    out.push({ name: (m[1] ?? '').toLowerCase(), attrs });
+  }
+  return out;
+}
+
+function chartJson(html: string): string {
+  const m = /<script type="application\/json" id="report-data" nonce="[^"]*">([\s\S]*?)<\/script>/.exec(html);
+  if (!m) throw new Error('no #report-data script');
+  return m[1] ?? '';
+}
+
+const report = demoReport();
+const html = renderReportPage(model(report), { nonce: NONCE, chartJs: CHART_STUB });
+
+describe('report page content (demo tenant)', () => {
+  it('is a complete document titled with the tenant', () => {
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain('<title>Admin MFA report — Contoso Demo</title>');
+    expect(html).toContain(report.tenantId);
+  });
+
+  it('lists every admin by UPN, once in the admins table, with its verdict', () => {
+    expect(report.admins.length).toBeGreaterThan(10);
+    for (const a of report.admins) {
+      expect(html).toContain(escaped(a.userPrincipalName ?? a.id));
+      const row = new RegExp(`<tr id="admin-${a.id}" data-verdict="${a.verdict}"`);
+      expect(html).toMatch(row);
+    }
+    for (const a of report.potentialAdmins) expect(html).toContain(escaped(a.userPrincipalName ?? a.id));
+    for (const w of report.workloadAdmins) expect(html).toContain(escaped(w.displayName ?? w.id));
+  });
+
+  it('shows the summary counts in the KPI cards and verdict chips', () => {
+    const s = report.summary;
+    expect(s.unprotected).toBeGreaterThan(0);
+    const kpi = (key: string) => new RegExp(`data-kpi="${key}"><div class="label">[^<]*</div><div class="value">(\\d+)`).exec(html)?.[1];
+    for (const key of ['admins', 'protected', 'partial', 'unprotected', 'excluded', 'unknown', 'registered'] as const) expect(kpi(key)).toBe(String(s[key]));
+    expect(html).toContain(`data-kpi="score"><div class="v num">${Math.round(s.secureScoreEstimate * 100) / 100}<small> / 10`);
+    for (const note of s.secureScoreNotes) expect(html).toContain(escaped(note));
+    for (const v of ['protected', 'partial', 'unprotected', 'excluded', 'unknown'] as Verdict[]) {
+      expect(html.match(new RegExp(`<tr id="admin-[^"]+" data-verdict="${v}"`, 'g'))?.length ?? 0).toBe(s[v]);
+      expect(html).toMatch(new RegExp(`data-verdict-chip="${v}"[^>]*>.*?<span class="c">${s[v]}</span>`));
+    }
+  });
+
+  it('puts unprotected and partial admins under "Needs attention" with their gaps in plain words', () => {
+    const section = /<section id="attention"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    for (const a of report.admins.filter((x) => x.verdict === 'unprotected' || x.verdict === 'partial')) {
+      expect(section).toContain(`data-admin="${a.id}"`);
+    }
+    for (const a of report.admins.filter((x) => x.verdict === 'unprotected')) {
+      const words = gapWords(a.gaps[0]?.summary ?? '');
+      expect(words.headline).toMatch(/^No enabled policy requires MFA/);
+      expect(section).toContain(escaped(words.headline));
+      expect(section).toContain(escaped(words.reasons[0] ?? '').replace(/^p/, 'P'));
+    }
+    expect(section).not.toContain('data-admin="' + report.admins.find((x) => x.verdict === 'protected')?.id);
+  });
+
+  it('shows every gap and its reasons in the admins table', () => {
+    for (const a of report.admins) {
+      for (const g of a.gaps) {
+        const w = gapWords(g.summary);
+        expect(html).toContain(escaped(w.headline));
+        for (const r of w.reasons) expect(html).toContain(escaped(r.charAt(0).toUpperCase() + r.slice(1)));
+      }
+    }
+  });
+
+  it('names covering and would-cover policies, lists policies, findings, changes, alerts and collectors', () => {
+    const covered = report.admins.find((a) => a.coveringPolicyIds.length > 0 && a.wouldCoverIfEnabled.length > 0);
+    expect(covered).toBeDefined();
+    const row = new RegExp(`<tr id="admin-${covered?.id}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+    for (const id of covered?.coveringPolicyIds ?? []) expect(row).toContain(escaped(report.policies.find((p) => p.id === id)?.displayName ?? id));
+    for (const p of covered?.wouldCoverIfEnabled ?? []) expect(row).toContain(escaped(p.displayName));
+    for (const p of report.policies) expect(html).toContain(escaped(p.displayName));
+    for (const type of new Set(report.findings.map((f) => f.type))) expect(html).toContain(`data-finding-type="${type}"`);
+    expect(html).toContain('<b>conditions.users.excludeGroups</b>: +&lt;b&gt;evil&lt;/b&gt;');
+    expect(html).toContain('id="alerts-table"');
+    expect(html).toMatch(/Sign-ins<\/b>[\s\S]*?class="badge failed">Failed/);
+    expect(html).toContain('Some data is missing or out of date');
+  });
+
+  it('has a labelled filter with one chip per verdict and accessible charts', () => {
+    expect(html).toMatch(/<label class="visually-hidden" for="admin-filter">/);
+    expect(html).toContain('<input id="admin-filter" type="search"');
+    expect(html.match(/data-verdict-chip="/g)).toHaveLength(6);
+    expect(html).toMatch(/<canvas id="chart-verdicts" role="img" aria-label="Admins by verdict over time\. 6 evaluation runs/);
+    expect(html).toMatch(/<canvas id="chart-findings" role="img" aria-label="Findings raised per day by severity\./);
+    expect(html).toMatch(/<th scope="col">Verdict<\/th>/);
+  });
+
+  it('falls back to text when there are fewer than two points', () => {
+    const sparse = renderReportPage(model(report, { trend: trend(1), findingsPerDay: days(1) }), { nonce: NONCE, chartJs: CHART_STUB });
+    expect(sparse).not.toContain('<canvas');
+    expect(sparse).toContain('One evaluation run so far');
+    expect(sparse).toContain('The trend appears after the second evaluation run.');
+    expect(sparse).toContain('The chart appears once there are two days of history.');
+    const empty = renderReportPage(model(report, { trend: [], findingsPerDay: [], recentFindings: [], policyChanges: [], alerts: [] }), { nonce: NONCE, chartJs: CHART_STUB });
+    expect(empty).toContain('No evaluation runs recorded yet.');
+    expect(empty).toContain('No policy changes in the last 30 days.');
+    expect(JSON.parse(chartJson(empty))).toEqual({ trend: null, findings: null });
+  });
+});
+
+describe('report page safety', () => {
+  it('never lets a tenant string become markup', () => {
+    expect(html).not.toContain(XSS_NAME);
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('alert("policy")</script>');
+    expect(html).toContain(escaped(XSS_NAME));
+    expect(html).toContain(escaped(XSS_POLICY));
+    expect(html).not.toContain('<b>evil</b>');
+    expect(html).not.toContain('<i><img');
+  });
+
+  it('puts the nonce on every <script> and <style>, and has exactly the three scripts and one style it means to', () => {
+    const t = tags(html);
+    const scripts = t.filter((x) => x.name === 'script');
+    const styles = t.filter((x) => x.name === 'style');
+    expect(scripts).toHaveLength(3);
+    expect(styles).toHaveLength(1);
+    for (const s of [...scripts, ...styles]) expect(s.attrs).toContainEqual(['nonce', NONCE]);
+    // The stand-in bundle says "</script>" in a string: it must not end its element early.
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+    expect(html).toContain('<\\/script><script>alert(3)<\\/script>');
+  });
+
+  it('has no inline event handlers, style attributes or external resources', () => {
+    const t = tags(html);
+    expect(t.length).toBeGreaterThan(500);
+    for (const tag of t) {
+      for (const [name, value] of tag.attrs) {
+        expect(name, `<${tag.name} ${name}>`).not.toMatch(/^on/);
+        expect(name, `<${tag.name} ${name}>`).not.toBe('style');
+        if (['src', 'href', 'action', 'srcset', 'poster', 'formaction', 'xlink:href', 'background'].includes(name)) {
+          expect(value, `<${tag.name} ${name}="${value}">`).not.toMatch(/^\s*(?:[a-z][\w+.-]*:|\/\/)/i);
+        }
+      }
+      expect(['link', 'img', 'iframe', 'object', 'embed', 'base', 'form']).not.toContain(tag.name);
+    }
+    const css = /<style[^>]*>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(css).not.toMatch(/url\(|@import|https?:/i);
+    expect(markup(html)).not.toMatch(/\b(?:src|href)="(?:https?:)?\/\//i);
+  });
+
+  it('embeds chart data as JSON that cannot close its <script> or break a parser', () => {
+    const raw = chartJson(html);
+    expect(raw).not.toMatch(/[<>&\u2028\u2029]/);
+    const data = JSON.parse(raw) as ChartData;
+    expect(data.findings?.labels.at(-1)).toBe(XSS_LABEL);
+    expect(data).toEqual(chartData(model(report)));
+    expect(data.trend?.labels).toHaveLength(6);
+    expect(data.trend?.series.map((s) => s.key)).toEqual(['protected', 'partial', 'unprotected', 'unknown', 'excluded']);
+    expect(data.trend?.series.find((s) => s.key === 'protected')?.values).toEqual([5, 6, 5, 6, 5, 6]);
+    expect(data.findings?.series.map((s) => s.key)).toEqual(['high', 'medium', 'low']);
+    expect(jsonForScript({ a: '</script>\u2028&' })).toBe('{"a":"\\u003c/script\\u003e\\u2028\\u0026"}');
+    expect(scriptText('x("</SCRIPT>"); y("<!--")')).toBe('x("<\\/SCRIPT>"); y("<\\!--")');
+  });
+});
+
+describe('gap wording', () => {
+  it('splits a gap into what is missing and why, keeping parentheses inside names', () => {
+    const w = gapWords(
+      "no enabled policy requires MFA for this admin (policy 'CA001' excludes this admin through group 'X' (nested membership through group 'Y'); policy 'CA007 Block (old)' is disabled; 2 more)",
+    );
+    expect(w.headline).toBe('No enabled policy requires MFA for this admin');
+    expect(w.reasons).toEqual(["policy 'CA001' excludes this admin through group 'X' (nested membership through group 'Y')", "policy 'CA007 Block (old)' is disabled"]);
+    expect(w.more).toBe(2);
+  });
+
+  it('keeps a summary without a reason list whole', () => {
+    expect(gapWords('no MFA when signing in to Office 365 (Exchange Online)')).toEqual({ headline: 'No MFA when signing in to Office 365 (Exchange Online)', reasons: [], more: 0 });
+    expect(gapWords('no MFA at sign-in risk low')).toEqual({ headline: 'No MFA at sign-in risk low', reasons: [], more: 0 });
+  });
+});
