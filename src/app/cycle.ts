@@ -13,16 +13,19 @@ export type CollectorStep = Exclude<CollectorName, 'evaluate'>;
 
 export async function runCollector(rt: Runtime, step: CollectorStep, trigger: string): Promise<RunRecord> {
   const deps = rt.deps();
-  switch (step) {
-    case 'roles':
-      return collectRoles(deps, trigger);
-    case 'policies':
-      return collectPolicies(deps, trigger);
-    case 'activations':
-      return collectActivations(deps, trigger);
-    case 'signins':
-      return collectSignIns(deps, trigger);
-  }
+  // Each run counts its own Graph requests and table writes, also when runs overlap in a cycle.
+  return rt.graph.tracked(() => {
+    switch (step) {
+      case 'roles':
+        return collectRoles(deps, trigger);
+      case 'policies':
+        return collectPolicies(deps, trigger);
+      case 'activations':
+        return collectActivations(deps, trigger);
+      case 'signins':
+        return collectSignIns(deps, trigger);
+    }
+  });
 }
 
 export interface EvaluateResult {
@@ -54,12 +57,19 @@ export interface CycleResult {
   ok: boolean;
 }
 
-/** Roles before policies: the policy collector reads the admins' membership of newly named groups. */
-export const CYCLE_ORDER: readonly CollectorStep[] = ['roles', 'policies', 'activations', 'signins'];
+/**
+ * A full cycle in two phases. Roles and sign-ins first, in parallel (they draw on different Graph budgets:
+ * directory reads and the reports budget); then policies and activations, which use what the roles collector
+ * found (admins' membership of newly named groups, the role-holding PIM groups); then evaluation.
+ */
+export const CYCLE_PHASES: ReadonlyArray<readonly CollectorStep[]> = [
+  ['roles', 'signins'],
+  ['policies', 'activations'],
+];
 
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
   const runs: RunRecord[] = [];
-  for (const step of CYCLE_ORDER) runs.push(await runCollector(rt, step, trigger));
+  for (const phase of CYCLE_PHASES) runs.push(...(await Promise.all(phase.map((step) => runCollector(rt, step, trigger)))));
   const evaluation = await runEvaluate(rt, trigger);
   runs.push(evaluation.run);
   return { runs, report: evaluation.report, ok: runs.every((r) => r.status !== 'failed') };

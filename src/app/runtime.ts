@@ -140,7 +140,8 @@ export function createRuntime(options: { settings: Settings; store: TableStore; 
     log,
     now,
     mailer: options.mailer ?? createMailer(settings),
-    deps: () => ({ graph, store, settings, now, log }),
+    // Each run gets its own write counter on the shared tables: runs in parallel report their own writes.
+    deps: () => ({ graph, store: store.scoped(), settings, now, log }),
   };
 }
 

@@ -37,7 +37,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'SIGNIN_INTERRUPT_CODES', default: DEFAULT_INTERRUPT_ERROR_CODES.join(','), description: 'Sign-in error codes collected as "interrupted".', scope: 'app' },
   { name: 'SIGNIN_OVERLAP_MINUTES', default: '30', description: 'How far before the watermark each sign-in read starts (late-arriving logs).', scope: 'app' },
   { name: 'SIGNIN_INITIAL_LOOKBACK_HOURS', default: '24', description: 'How far back the first sign-in read goes.', scope: 'app' },
-  { name: 'REGISTRATION_LOOKUPS_PER_RUN', default: '20', description: 'Per-user registration lookups per run for admins Microsoft does not flag isAdmin (reports budget: 5 requests / 10 s).', scope: 'app' },
+  { name: 'REGISTRATION_LOOKUPS_PER_RUN', default: '20', description: 'Admins Microsoft does not flag isAdmin whose MFA registration is read one by one; above this many the monitor reads whichever is cheaper, per-user lookups or one full listing (reports budget: 5 requests / 10 s).', scope: 'app' },
   { name: 'GRAPH_MAX_CONCURRENCY', default: '4', description: 'Graph requests in flight at once.', scope: 'app' },
   { name: 'GRAPH_TIMEOUT_SECONDS', default: '60', description: 'A Graph request that takes longer is retried.', scope: 'app' },
   { name: 'GRAPH_MAX_RETRIES', default: '6', description: 'Retries of one Graph request (429, 5xx, timeout).', scope: 'app' },

@@ -205,16 +205,19 @@ program
   .description('serve a tenant fixture as a simulated Microsoft Graph endpoint on loopback')
   .requiredOption('--tenant <file>', 'tenant fixture (format version 1, docs/tenant-fixture.md)')
   .addOption(new Option('--port <port>', 'port (0 = any free port)').argParser(port).default(0))
+  .option('--now <time>', "serve a fixture's relative times (referenceTime) as of this ISO time instead of now")
   .option('--throttle-scale <n>', "enforce Graph's throttling budgets, windows shortened n times", (v) => {
     const n = Number(v);
     if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
     return n;
   })
-  .action(async (options: { tenant: string; port: number; throttleScale?: number }) => {
+  .action(async (options: { tenant: string; port: number; throttleScale?: number; now?: string }) => {
     const { startGraphSimulator } = await import('../local/graph-simulator.js');
     let fixture;
     try {
-      fixture = fixtureForServing(options.tenant);
+      const at = options.now ? new Date(options.now) : new Date();
+      if (Number.isNaN(at.getTime())) throw new Error('--now: expected an ISO date-time');
+      fixture = fixtureForServing(options.tenant, at);
     } catch (error) {
       fail(error);
     }

@@ -268,9 +268,12 @@ function toSnapshotGroup(id: string, lists: MemberLists, coverage: 'all' | 'admi
 }
 
 /**
- * Registration details for the admins: one filtered listing of the users Microsoft flags as admins, then a
- * bounded number of per-user lookups for admins it does not flag (eligible-only, PIM-group members): the
- * reports budget is 5 requests / 10 s, so what is not looked up this run keeps its stored value.
+ * Registration details for the admins: one filtered listing of the users Microsoft flags as admins, then the
+ * admins it does not flag (eligible-only, PIM-group members) that no earlier run has read. Those cost a
+ * reports-budget request each (5 requests / 10 s), so when there are more than REGISTRATION_LOOKUPS_PER_RUN
+ * of them the cheaper of two reads is chosen: one lookup per admin, or one full listing of the tenant's
+ * registration details (pages of 1,000 users; the user count comes from one directory request). Stored
+ * details stay valid; a steady run reads only new admins.
  */
 async function readRegistrations(deps: CollectorDeps, adminIds: string[]): Promise<UserRegistrationDetails[]> {
   const { graph, store, settings } = deps;
@@ -279,19 +282,32 @@ async function readRegistrations(deps: CollectorDeps, adminIds: string[]): Promi
   const keep = (page: UserRegistrationDetails[]): void => {
     for (const r of page) if (wanted.has(normId(r.id))) found.set(normId(r.id), { ...r, id: normId(r.id) });
   };
+  const listAll = async (): Promise<void> => {
+    for await (const page of graph.pages<UserRegistrationDetails>('/reports/authenticationMethods/userRegistrationDetails?$top=1000')) keep(page);
+  };
+  let listedAll = false;
   try {
     for await (const page of graph.pages<UserRegistrationDetails>('/reports/authenticationMethods/userRegistrationDetails?$filter=isAdmin eq true&$top=1000')) keep(page);
   } catch (e) {
     const err = toGraphError(e, 'userRegistrationDetails');
     if (err.status !== 400) throw err;
     // The isAdmin filter is not documented as supported; if Graph refuses it, read everything (streamed).
-    for await (const page of graph.pages<UserRegistrationDetails>('/reports/authenticationMethods/userRegistrationDetails?$top=1000')) keep(page);
+    await listAll();
+    listedAll = true;
   }
   const stored = new Map((await loadValues<UserRegistrationDetails>(store, PARTITIONS.registration)).map((r) => [normId(r.id), r]));
   const missing = adminIds.filter((id) => !found.has(id));
-  const lookups = missing.filter((id) => !stored.has(id)).slice(0, settings.registrationLookupsPerRun);
-  if (lookups.length > 0) {
-    const responses = await graph.batch<UserRegistrationDetails>(lookups.map((id) => ({ id, url: `/reports/authenticationMethods/userRegistrationDetails/${id}` })));
+  const unknown = listedAll ? [] : missing.filter((id) => !stored.has(id));
+  if (unknown.length > settings.registrationLookupsPerRun) {
+    const count = await graph.get<{ '@odata.count'?: number }>('/users?$count=true&$top=1&$select=id', 'v1.0', { ConsistencyLevel: 'eventual' });
+    const pages = Math.ceil((count['@odata.count'] ?? Number.POSITIVE_INFINITY) / 1000);
+    if (pages < unknown.length) {
+      await listAll();
+      unknown.length = 0;
+    }
+  }
+  if (unknown.length > 0) {
+    const responses = await graph.batch<UserRegistrationDetails>(unknown.map((id) => ({ id, url: `/reports/authenticationMethods/userRegistrationDetails/${id}` })));
     for (const [id, response] of responses) if (response.status === 200) found.set(id, { ...response.body, id });
   }
   for (const id of missing) if (!found.has(id) && stored.has(id)) found.set(id, stored.get(id) as UserRegistrationDetails);

@@ -147,7 +147,7 @@ export async function beginRun(
   const { store, graph } = deps;
   const startedAt = deps.now().toISOString();
   const runId = newRunId();
-  const before = { writes: store.writes, graph: graph.stats.graphRequests, http: graph.stats.httpRequests };
+  const before = { writes: store.writes, ...graph.requestCounts() };
   const previous = await latestRun(store, collector);
   const tracker = new DatasetTracker(previous, startedAt);
   const counts: Record<string, number> = {};
@@ -173,8 +173,8 @@ export async function beginRun(
         status: extra.status ?? tracker.status(),
         datasets: tracker.datasets,
         writes: store.writes - before.writes + 1,
-        graphRequests: graph.stats.graphRequests - before.graph,
-        httpRequests: graph.stats.httpRequests - before.http,
+        graphRequests: graph.requestCounts().graphRequests - before.graphRequests,
+        httpRequests: graph.requestCounts().httpRequests - before.httpRequests,
         counts,
         ...(extra.error ? { error: extra.error } : {}),
         ...(extra.watermark ? { watermark: extra.watermark } : {}),

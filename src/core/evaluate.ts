@@ -442,9 +442,17 @@ function collectFindings(
       // R-PERM-1: active privileged assignments with no end date (catalog copy of isPrivileged, or the tenant's flag).
       const permanent = entry.paths.filter((p) => p.assignment === 'active' && p.permanent);
       const privileged = permanent.filter((p) => builtInRole(p.roleTemplateId)?.privileged || index.roleDefinitions.get(p.roleDefinitionId)?.isPrivileged === true);
+      // One finding per role and scope, naming every permanent path to it (direct, through groups).
+      const byRole = new Map<string, RolePath[]>();
       for (const p of privileged) {
+        const key = `${p.roleTemplateId}${p.scope === 'tenant' ? '' : `@${p.directoryScopeId}`}`;
+        byRole.set(key, [...(byRole.get(key) ?? []), p]);
+      }
+      for (const [key, paths] of byRole) {
+        const p = paths[0] as RolePath;
         const where = p.scope === 'tenant' ? '' : `, scoped to ${p.directoryScopeId}`;
-        findings.push(finding('permanent-privileged-assignment', p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low', out.id, `${name} holds '${p.roleName}' permanently (active, no end date${where}${p.via.kind === 'direct' ? '' : ` through group '${p.via.groupName ?? p.via.groupId}'`}); make it eligible in PIM or time-bound.`, { subjectName: name }, `${p.roleTemplateId}${p.scope === 'tenant' ? '' : `@${p.directoryScopeId}`}`));
+        const how = listPhrase(paths.map((q) => (q.via.kind === 'direct' ? 'directly' : `through group '${q.via.groupName ?? q.via.groupId}'`)));
+        findings.push(finding('permanent-privileged-assignment', p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low', out.id, `${name} holds '${p.roleName}' permanently (active, no end date${where}) ${how}; make it eligible in PIM or time-bound.`, { subjectName: name }, key));
       }
     }
     // R-USERS-4: admins through AU-scoped or custom roles that role-targeted policies cannot see.
@@ -497,7 +505,9 @@ function collectFindings(
       findings.push(finding('policy-stale-reference', 'low', p.policy.id, `Policy '${p.name}' references ${stale.length} object${stale.length > 1 ? 's' : ''} that no longer exist${stale.length > 1 ? '' : 's'} (${stale.join(', ')}).`, { subjectName: p.name, policyIds: [p.policy.id] }));
     }
   }
-  return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || (a.subjectName ?? a.subjectId).localeCompare(b.subjectName ?? b.subjectId));
+  // A fingerprint is the identity of a finding across runs: never two findings with the same one.
+  const unique = [...new Map(findings.map((f) => [f.fingerprint, f])).values()];
+  return unique.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || (a.subjectName ?? a.subjectId).localeCompare(b.subjectName ?? b.subjectId));
 }
 
 /** Would this admin be covered more if role targeting could see its AU-scoped / custom-role paths? */

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { getRuntime } from '../app/provider.js';
 import { buildReportModel } from '../app/report-page.js';
@@ -12,7 +13,8 @@ let chartJs: string | undefined;
 
 /** Chart.js from the package, read once and inlined (no CDN: the report must work offline). */
 function chartBundle(): string {
-  chartJs ??= readFileSync(createRequire(import.meta.url).resolve('chart.js/dist/chart.umd.min.js'), 'utf8');
+  // chart.js's exports map hides dist/ files from resolve(); its main entry sits in dist/ next to the UMD bundle.
+  chartJs ??= readFileSync(path.join(path.dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'), 'utf8');
   return chartJs;
 }
 

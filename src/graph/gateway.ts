@@ -2,6 +2,7 @@
 // chain of pacing (stay inside Graph's budgets instead of bouncing off 429s), the SDK's RetryHandler
 // (Retry-After, exponential backoff), a timeout/5xx normaliser so the RetryHandler also retries timeouts and
 // other 5xx on the failed request only, bearer tokens from an Azure credential, and request counting.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { type Context, type Middleware, Client, GraphError, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { type BudgetClass, Pacer, budgetClass, graphPath, resourceUnits } from './budgets.js';
@@ -36,6 +37,14 @@ export interface GatewayStats {
   byClass: Record<BudgetClass, number>;
   byEndpoint: Record<string, number>;
 }
+
+export interface RequestCounts {
+  graphRequests: number;
+  httpRequests: number;
+}
+
+/** Requests made inside one tracked scope (one collector run), even when runs share the gateway in parallel. */
+const tracking = new AsyncLocalStorage<RequestCounts>();
 
 export class GraphRequestError extends Error {
   constructor(
@@ -121,12 +130,16 @@ class PacingMiddleware implements Middleware {
         const p = graphPath(innerUrl);
         const cls = budgetClass(p.path);
         this.stats.graphRequests++;
+        const tracked = tracking.getStore();
+        if (tracked) tracked.graphRequests++;
         this.stats.byClass[cls]++;
         const key = endpointKey(p.path);
         this.stats.byEndpoint[key] = (this.stats.byEndpoint[key] ?? 0) + 1;
         if (this.pacer) answered.push(await this.pacer.pace(cls, cls === 'directory' ? resourceUnits(p.path, p.query) : 1));
       }
       this.stats.httpRequests++;
+      const tracked = tracking.getStore();
+      if (tracked) tracked.httpRequests++;
       try {
         await this.next?.execute(context);
       } finally {
@@ -263,6 +276,17 @@ export class GraphGateway {
     } catch (error) {
       throw toGraphError(error, path);
     }
+  }
+
+  /** Runs `fn` with its own request counter (see requestCounts). */
+  tracked<T>(fn: () => Promise<T>): Promise<T> {
+    return tracking.run({ graphRequests: 0, httpRequests: 0 }, fn);
+  }
+
+  /** Requests so far in the current tracked scope, or of the whole gateway outside one. */
+  requestCounts(): RequestCounts {
+    const t = tracking.getStore() ?? this.stats;
+    return { graphRequests: t.graphRequests, httpRequests: t.httpRequests };
   }
 
   /** Pages of a collection, following @odata.nextLink; a retry repeats only the failed page. */

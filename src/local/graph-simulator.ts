@@ -388,6 +388,7 @@ class SimulatorServer {
       filter: route.kind === 'collection' && route.filter !== undefined,
       select: route.select,
       expand: route.kind === 'collection' ? route.expand : [],
+      count: route.kind === 'collection' && route.count === true,
     });
     const schema = route.kind === 'collection' ? route.filter : undefined;
     const filter: FilterNode | undefined = options.filterText !== undefined ? compileFilter(options.filterText, schema, route.resource) : undefined;
@@ -411,6 +412,7 @@ class SimulatorServer {
       return applySelect(served, options.select, route.navigation ?? []);
     });
     const body: Record<string, unknown> = { '@odata.context': contextUrl };
+    if (options.count) body['@odata.count'] = items.length;
     if (offset + size < items.length) {
       body['@odata.nextLink'] = nextLinkFor(this.url, pathForLinks, raw, { offset: offset + size, page: options.skip.page + 1 });
     }

@@ -300,7 +300,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
             }
             res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NotFound', message: `no function at ${requestUrl.pathname}` } }));
           } catch (e) {
-            log.error(`HTTP ${req.method} ${req.url}: ${(e as Error).stack ?? (e as Error).message}`);
+            // The function key travels in the query string: never log it.
+            log.error(`HTTP ${req.method} ${(req.url ?? '').replace(/([?&]code=)[^&]*/i, '$1***')}: ${(e as Error).stack ?? (e as Error).message}`);
             if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ error: { code: 'InternalServerError', message: 'the function failed; see the host log' } }));
           }

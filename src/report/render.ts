@@ -279,7 +279,7 @@ ${verdictBar(report)}
 </div>
 <div class="kpis">${kpis}</div>
 <div class="summary-row">
-<div class="card pad"><h3>Secure Score estimate: ${e(formatScore(s.secureScoreEstimate))} / 10</h3><p class="note">“Require MFA for administrative roles”: 10 × admins that are protected and registered for MFA ÷ all admins (${s.admins}).</p>${notes}</div>
+<div class="card pad"><h3>Secure Score estimate: ${e(formatScore(s.secureScoreEstimate))} / 10</h3><p class="note">“Require MFA for administrative roles”: 10 × admins that are protected and registered for MFA ÷ all admins (${s.admins}).</p>${notes}${assignmentStats(report)}</div>
 <div class="card pad"><h3>Open findings</h3>
 <div class="sevcounts">${SEVERITIES.map((sv) => `<div class="sevcount ${sv}"><b>${counts[sv]}</b><span>${SEVERITY_LABEL[sv].toLowerCase()}</span></div>`).join('')}</div>
 ${byType.length ? `<ul class="toptypes">${byType.map((g) => `<li><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span><span class="t">${e(typeTitle(g.type))}</span><b class="num">${g.items.length}</b></li>`).join('')}</ul>` : '<p class="note">Nothing open.</p>'}
@@ -287,6 +287,20 @@ ${highEvents(ctx)}
 </div>
 </div>
 </section>`;
+}
+
+/** How admins hold their roles: standing access is what an attacker wants. */
+function assignmentStats(report: Report): string {
+  const roles = report.admins.flatMap((a) => a.roles);
+  if (!roles.length) return '';
+  const stats: Array<[string, number, string]> = [
+    ['Permanent active', roles.filter((r) => r.assignment === 'active' && r.permanent).length, 'active with no end date'],
+    ['Time-bound active', roles.filter((r) => r.assignment === 'active' && !r.permanent).length, 'active with an end date'],
+    ['PIM-eligible', roles.filter((r) => r.assignment === 'eligible').length, 'must be activated'],
+    ['Through groups', roles.filter((r) => r.via.kind !== 'direct').length, 'role-assignable or PIM groups'],
+    ['Scoped', roles.filter((r) => r.scope !== 'tenant').length, 'administrative unit or object'],
+  ];
+  return `<h3 class="stats-h">Role assignments of admins <span class="count">${roles.length}</span></h3><dl class="stats">${stats.map(([label, n, hint]) => `<div title="${e(hint)}"><dt>${e(label)}</dt><dd class="num">${n}</dd></div>`).join('')}</dl>`;
 }
 
 /** High-severity change events (break-glass sign-ins, weakened policies…) that are not open findings. */

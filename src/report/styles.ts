@@ -134,6 +134,11 @@ section:first-child { margin-top: 0; }
 .toptypes { margin-top: 10px; list-style: none; font-size: 13px; }
 .toptypes li { display: flex; gap: 8px; align-items: baseline; padding: 3px 0; }
 .toptypes li .t { flex: 1; min-width: 0; }
+.stats-h { margin-top: 16px; padding-top: 12px; border-top: 1px solid var(--border); }
+.stats { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 8px; margin: 0; }
+.stats div { padding: 8px 10px; border-radius: 8px; background: #f9fafb; border: 1px solid var(--border); }
+.stats dt { font-size: 11.5px; color: var(--muted); line-height: 1.3; }
+.stats dd { margin: 2px 0 0; font-size: 20px; font-weight: 700; }
 .events-note { margin-top: 12px; padding-top: 10px; border-top: 1px solid var(--border); }
 
 /* Badges */
@@ -152,7 +157,7 @@ section:first-child { margin-top: 0; }
 .sev.high { background: #b42318; color: #fff; }
 .sev.medium { background: #f5b83d; color: #1f1300; }
 .sev.low { background: #5b6b7f; color: #fff; }
-.tag { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 11.5px; line-height: 18px; background: var(--off-bg); color: var(--text-2); border: 1px solid var(--border); white-space: nowrap; }
+.tag { display: inline-block; max-width: 100%; padding: 0 6px; border-radius: 4px; font-size: 11.5px; line-height: 18px; background: var(--off-bg); color: var(--text-2); border: 1px solid var(--border); overflow-wrap: anywhere; }
 .tag.eligible { background: #eef4ff; color: #3538cd; border-color: #c7d7fe; }
 .tag.permanent { background: var(--warn-bg); color: var(--warn-fg); border-color: var(--warn-bd); }
 .tag.scope { background: #fdf2fa; color: #c11574; border-color: #fcceee; }
@@ -281,6 +286,7 @@ footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; g
   .headline .lead { font-size: 18px; }
   .score { text-align: left; }
   .kpis { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 10px; }
+  .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .kpi .value { font-size: 26px; }
   .attention > li { grid-template-columns: minmax(0, 1fr); padding: 14px 16px; }
   .attention > li .gap-text, .attention > li .wide { grid-column: auto; }
@@ -310,8 +316,8 @@ footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; g
   section { break-inside: auto; margin-top: 22px; }
   h2, h3 { break-after: avoid; }
   tr, .attention > li, .fgroups > li, .kpi, .chart-card { break-inside: avoid; }
-  .kpis { grid-template-columns: repeat(7, minmax(0, 1fr)); }
-  .grid-2 { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .kpis { grid-template-columns: repeat(4, minmax(0, 1fr)); }
+  .grid-2, .summary-row, .split { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .table-wrap { overflow: visible; }
   tbody tr[hidden] { display: table-row !important; }
   a { color: inherit; }

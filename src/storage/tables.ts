@@ -44,7 +44,8 @@ function isLoopback(connectionString: string): boolean {
 }
 
 export class TableStore {
-  private readonly clients = new Map<string, TableClient>();
+  private clients = new Map<string, TableClient>();
+  private parent?: TableStore;
   /** Entities written (upserted or deleted) since creation. */
   writes = 0;
   /** Per-table breakdown of `writes`. */
@@ -54,6 +55,20 @@ export class TableStore {
     private readonly target: StorageTarget,
     readonly prefix = 'mfamon',
   ) {}
+
+  /** The same tables with a write counter of their own (runs in parallel each count their own writes). */
+  scoped(): TableStore {
+    const child = new TableStore(this.target, this.prefix);
+    child.clients = this.clients;
+    child.parent = this;
+    return child;
+  }
+
+  private count(table: string, n: number): void {
+    this.writes += n;
+    this.writesByTable.set(table, (this.writesByTable.get(table) ?? 0) + n);
+    this.parent?.count(table, n);
+  }
 
   tableName(name: TableName): string {
     return `${this.prefix}${name}`;
@@ -147,8 +162,7 @@ export class TableStore {
         written += chunk.length;
       }
     }
-    this.writes += written;
-    this.writesByTable.set(table, (this.writesByTable.get(table) ?? 0) + written);
+    this.count(table, written);
     return written;
   }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { silentLogger } from '../../src/app/logger.js';
+import { type Logger, silentLogger } from '../../src/app/logger.js';
 import { type ReportPageModel, buildReportModel } from '../../src/app/report-page.js';
 import { demoFixturePath } from '../../src/app/runtime.js';
 import type { AdminOut } from '../../src/core/report.js';
@@ -61,10 +61,13 @@ describeWithChromium('report page in headless Chromium (local host, demo tenant)
   let session: ChromiumSession;
   let model: ReportPageModel;
   let reportUrl: string;
+  /** Errors the host logged (a failing function answers 500 and logs why): shown when a check fails. */
+  const hostErrors: string[] = [];
+  const log: Logger = { ...silentLogger, error: (m) => hostErrors.push(m) };
 
   beforeAll(async () => {
     dataDir = tempDir('amm-e2e-');
-    host = await startHost({ env: {}, tenantFile: demoFixturePath(), dataDir, serve: true, port: 0, log: silentLogger });
+    host = await startHost({ env: {}, tenantFile: demoFixturePath(), dataDir, serve: true, port: 0, log });
     expect(await runStartupCycle(host)).toBe(true);
     expect(await runStartupCycle(host)).toBe(true);
     reportUrl = `${host.url}/api/report?code=${encodeURIComponent(host.functionKey)}`;
@@ -89,7 +92,7 @@ describeWithChromium('report page in headless Chromium (local host, demo tenant)
     const page = await context.newPage();
     watchPage(page, watch);
     const response = await page.goto(reportUrl, { waitUntil: 'load' });
-    expect(response?.status()).toBe(200);
+    expect(response?.status(), `GET /api/report failed; host log: ${hostErrors.join('\n') || '(nothing)'}`).toBe(200);
     expect(response?.headers()['content-security-policy']).toMatch(/script-src 'nonce-[^']+'/);
     await page.waitForFunction('document.documentElement.getAttribute("data-charts") === "2"', undefined, { timeout: 20_000 });
 
@@ -152,6 +155,7 @@ describeWithChromium('report page in headless Chromium (local host, demo tenant)
     expect(await cspViolations(page)).toEqual([]);
     expect(watch.problems).toEqual([]);
     expect(watch.requests.every((u) => u.startsWith(`${host.url}/`))).toBe(true);
+    expect(hostErrors).toEqual([]);
 
     // From the top, so the sticky section bar sits where a reader first sees it.
     await page.evaluate('window.scrollTo(0, 0)');
@@ -163,7 +167,8 @@ describeWithChromium('report page in headless Chromium (local host, demo tenant)
     const { context, watch } = await guardedContext(session, 390, 844);
     const page = await context.newPage();
     watchPage(page, watch);
-    await page.goto(reportUrl, { waitUntil: 'load' });
+    const response = await page.goto(reportUrl, { waitUntil: 'load' });
+    expect(response?.status(), `GET /api/report failed; host log: ${hostErrors.join('\n') || '(nothing)'}`).toBe(200);
     await page.waitForFunction('document.documentElement.getAttribute("data-charts") === "2"', undefined, { timeout: 20_000 });
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     // The column headers are only for screen readers; each cell carries its label.

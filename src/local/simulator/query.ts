@@ -5,9 +5,8 @@ import { badRequest, unsupportedQuery } from './errors.js';
 /** Decoded query options in request order. Keys are lower-cased (Graph accepts `$Filter` too). */
 export type RawQuery = ReadonlyArray<readonly [string, string]>;
 
-const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['$filter', '$select', '$expand', '$top', '$skiptoken']);
+const SUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['$filter', '$select', '$expand', '$top', '$skiptoken', '$count']);
 const NOT_SUPPORTED_OPTIONS: ReadonlySet<string> = new Set([
-  '$count',
   '$search',
   '$orderby',
   '$skip',
@@ -80,6 +79,8 @@ export interface QueryOptions {
   expand: ExpandSpec;
   top?: number;
   skip: SkipToken;
+  /** `$count=true`: the answer carries `@odata.count` (Graph's advanced query; only some endpoints). */
+  count?: boolean;
 }
 
 export interface QueryRules {
@@ -89,6 +90,8 @@ export interface QueryRules {
   filter: boolean;
   /** `$select` property names allowed; `true` = any property name. */
   select: true | ReadonlySet<string>;
+  /** Whether `$count=true` is accepted (directory collections with ConsistencyLevel: eventual). */
+  count?: boolean;
   /** Type name for the "Could not find a property" message. */
   selectType?: string;
   expand: readonly ExpandName[];
@@ -222,6 +225,11 @@ export function parseQueryOptions(raw: RawQuery, rules: QueryRules): QueryOption
       case '$skiptoken':
         if (!rules.collection) throw badRequest(`The $skiptoken query option is not supported on resource '${rules.resource}'.`);
         options.skip = decodeSkipToken(value);
+        break;
+      case '$count':
+        if (!rules.count) throw unsupportedQuery(`The query option '$count' is not supported on resource '${rules.resource}'.`);
+        if (value !== 'true' && value !== 'false') throw badRequest(`Invalid value '${value}' for $count: expected true or false.`);
+        options.count = value === 'true';
         break;
     }
   }

@@ -45,6 +45,8 @@ export interface CollectionRoute extends RouteBase {
   source: (ctx: RouteContext) => readonly unknown[];
   /** Whether the filtered list may be memoised per fixture (false when the source depends on the clock). */
   cacheable: boolean;
+  /** Accepts `$count=true` (answers `@odata.count`). */
+  count?: boolean;
   /** Per-request narrowing applied after the (memoised) filter, e.g. by the clock. */
   narrow?: (items: readonly unknown[], ctx: RouteContext) => readonly unknown[];
   /** The item as served (expansions added); default: the item itself. */
@@ -301,6 +303,7 @@ export const ROUTES: readonly Route[] = [
     expand: [],
     source: directoryCollection('user', (ctx) => ctx.tenant.fixture.users ?? []),
     cacheable: false,
+    count: true,
   },
   {
     kind: 'collection',

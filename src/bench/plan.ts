@@ -1,0 +1,181 @@
+// The theoretical floor of one collection cycle (docs/performance.md): the fewest Graph requests that read the
+// same data — every endpoint paged at its maximum page size, plus the per-group and per-id-chunk calls Graph
+// makes unavoidable — and the least time those requests can take under Graph's budgets.
+import { BUILT_IN_ROLES, DEFAULT_INTERRUPT_ERROR_CODES } from '../core/catalog.js';
+import { directoryKinds, transitiveMembers } from '../core/directory.js';
+import type { TenantFixture } from '../core/fixture.js';
+import { isGuid, normId, sameEnum } from '../core/ids.js';
+import { monitoredRoles } from '../core/inventory.js';
+import { emptySnapshot } from '../core/snapshot.js';
+import { THROTTLE_BUDGETS, directoryCost } from '../graph/budgets.js';
+
+/** Maximum page sizes (entra-facts.md §4/§6; docs/simulator.md where Graph documents none). */
+export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15 } as const;
+
+export interface PlanInput {
+  fixture: TenantFixture;
+  excludedAccounts: string[];
+  interruptCodes?: readonly number[];
+  signInLookbackHours?: number;
+  registrationLookupsPerRun?: number;
+}
+
+export interface Plan {
+  minRequests: number;
+  reports: number;
+  conditionalAccess: number;
+  directoryUnits: number;
+  directoryRequests: number;
+  unmetered: number;
+  /** The longest chain of requests that must follow one another (nextLink pagination). */
+  longestChain: number;
+  byStep: Record<string, number>;
+}
+
+const pages = (n: number, size: number): number => Math.max(1, Math.ceil(n / size));
+
+export function minimalPlan(input: PlanInput): Plan {
+  const { fixture } = input;
+  const byStep: Record<string, number> = {};
+  let reports = 0;
+  let ca = 0;
+  let units = 0;
+  let directoryRequests = 0;
+  let unmetered = 0;
+  let chain = 0;
+  const add = (step: string, n: number, cls: 'reports' | 'ca' | 'dir' | 'none', unitsEach = 1): void => {
+    byStep[step] = (byStep[step] ?? 0) + n;
+    if (cls === 'reports') reports += n;
+    else if (cls === 'ca') ca += n;
+    else if (cls === 'dir') {
+      directoryRequests += n;
+      units += n * unitsEach;
+    } else unmetered += n;
+  };
+  const at = Date.parse(fixture.referenceTime ?? new Date().toISOString());
+  const current = <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined): T[] =>
+    (items ?? []).filter((i) => (!i.startDateTime || Date.parse(i.startDateTime) <= at) && (!i.endDateTime || Date.parse(i.endDateTime) > at));
+
+  // Roles: definitions, active and eligible instances (PIM endpoints are not metered), role-holding groups.
+  const definitions = BUILT_IN_ROLES.length + (fixture.roleDefinitions?.length ?? 0);
+  add('roleDefinitions', pages(definitions, PAGE.roleDefinitions), 'dir', directoryCost(1, true, false));
+  const monitored = monitoredRoles({ mode: 'core', roleIds: [] }, { ...emptySnapshot('', ''), roleDefinitions: fixture.roleDefinitions ?? [] });
+  const active = current(fixture.roleAssignmentScheduleInstances);
+  const eligible = current(fixture.roleEligibilityScheduleInstances);
+  add('roleAssignmentScheduleInstances', pages(active.length, PAGE.instances), 'none');
+  add('roleEligibilityScheduleInstances', pages(eligible.length, PAGE.instances), 'none');
+  chain = Math.max(chain, pages(active.length, PAGE.instances));
+  const kinds = directoryKinds(fixture);
+  const roleGroups = new Set<string>();
+  const directUsers = new Set<string>();
+  for (const i of [...active, ...eligible]) {
+    if (!monitored.has(normId(i.roleDefinitionId))) continue;
+    const id = normId(i.principalId);
+    if (kinds.groups.has(id)) roleGroups.add(id);
+    else if (kinds.users.has(id)) directUsers.add(id);
+  }
+  const pimA = current(fixture.privilegedAccessGroupAssignmentScheduleInstances);
+  const pimE = current(fixture.privilegedAccessGroupEligibilityScheduleInstances);
+  const fullGroups = new Set(roleGroups);
+  const pimGroups = new Set<string>();
+  for (const g of roleGroups) {
+    const e = pimE.filter((i) => normId(i.groupId) === g);
+    const a = pimA.filter((i) => normId(i.groupId) === g);
+    add('pimGroupInstances', pages(e.length, PAGE.instances) + pages(a.length, PAGE.instances), 'none');
+    if (e.length + a.length > 0) pimGroups.add(g);
+    for (const i of [...e, ...a]) {
+      const p = normId(i.principalId);
+      if (kinds.groups.has(p)) fullGroups.add(p);
+    }
+  }
+  const groupMemberUsers = new Set<string>();
+  for (const g of fullGroups) {
+    const m = transitiveMembers(g, kinds);
+    for (const u of m.users) groupMemberUsers.add(u);
+    const n = m.users.length + m.groups.length + m.servicePrincipals.length;
+    add('transitiveMembers (role groups)', pages(n, PAGE.transitiveMembers), 'dir', directoryCost(5, true, false));
+    chain = Math.max(chain, pages(n, PAGE.transitiveMembers));
+  }
+  // Groups named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS: one read each, whatever their size.
+  const watched = new Set<string>();
+  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(normId(g));
+  for (const e of input.excludedAccounts) if (isGuid(e)) watched.add(normId(e));
+  let kept = fullGroups.size;
+  for (const g of watched) {
+    if (fullGroups.has(g) || !kinds.groups.has(g)) continue;
+    const m = transitiveMembers(g, kinds);
+    const n = m.users.length + m.groups.length + m.servicePrincipals.length;
+    add('transitiveMembers (watched groups)', pages(n, PAGE.transitiveMembers), 'dir', directoryCost(5, true, false));
+    chain = Math.max(chain, pages(n, PAGE.transitiveMembers));
+    kept++;
+  }
+  add('groups by id', Math.ceil(kept / PAGE.inFilter), 'dir', directoryCost(1, true, false));
+  const lookups = [...directUsers].filter((u) => !groupMemberUsers.has(u)).length;
+  add('users by id', Math.ceil(lookups / PAGE.inFilter), 'dir', directoryCost(2, true, false));
+  // Registration: one listing of the users Graph flags as admins, and the bounded per-user lookups.
+  const admins = new Set([...directUsers, ...groupMemberUsers]);
+  const flagged = (fixture.userRegistrationDetails ?? []).filter((r) => r.isAdmin === true);
+  add('userRegistrationDetails', pages(flagged.length, PAGE.registration), 'reports');
+  const flaggedIds = new Set(flagged.map((r) => normId(r.id)));
+  const unflagged = [...admins].filter((a) => !flaggedIds.has(a)).length;
+  // Unflagged admins: one lookup each, or (when that is dearer) one full listing, after counting the users.
+  const fullListing = pages(fixture.userRegistrationDetails?.length ?? 0, PAGE.registration);
+  if (unflagged > (input.registrationLookupsPerRun ?? 20)) add('users $count', 1, 'dir', directoryCost(1, true, false, 1));
+  add('userRegistrationDetail lookups', unflagged > (input.registrationLookupsPerRun ?? 20) ? Math.min(unflagged, fullListing) : unflagged, 'reports');
+
+  // Policies.
+  add('conditionalAccessPolicies', pages(fixture.conditionalAccessPolicies?.length ?? 0, PAGE.caPolicies), 'ca');
+  add('namedLocations', pages(fixture.namedLocations?.length ?? 0, PAGE.namedLocations), 'ca');
+  add('authenticationStrengthPolicies', 1, 'none');
+  add('securityDefaults', 1, 'none');
+  const roleSettings = (fixture.roleManagementPolicyAssignments ?? []).filter((a) => !sameEnum(a.scopeType, 'Group') && a.scopeId === '/').length;
+  add('roleManagementPolicyAssignments', pages(roleSettings, PAGE.policyAssignments) + pimGroups.size, 'none');
+
+  // Activations: activated role instances, and each PIM group's activated memberships.
+  add('activations', 1 + pimGroups.size, 'none');
+
+  // Sign-ins in the first run's window: interrupts, and every sign-in of the break-glass accounts.
+  const codes = new Set(input.interruptCodes ?? DEFAULT_INTERRUPT_ERROR_CODES);
+  const since = at - (input.signInLookbackHours ?? 24) * 3_600_000;
+  const breakGlass = new Set<string>();
+  for (const e of input.excludedAccounts) {
+    const id = normId(e);
+    if (kinds.groups.has(id)) for (const u of transitiveMembers(id, kinds).users) breakGlass.add(u);
+    else breakGlass.add(id);
+  }
+  let interrupts = 0;
+  let bg = 0;
+  for (const s of fixture.signIns ?? []) {
+    if (Date.parse(s.createdDateTime) < since || Date.parse(s.createdDateTime) > at) continue;
+    if (codes.has(s.status?.errorCode ?? 0)) interrupts++;
+    if (breakGlass.has(normId(s.userId ?? ''))) bg++;
+  }
+  add('signIns (interrupted)', pages(interrupts, PAGE.signIns), 'reports');
+  if (breakGlass.size > 0) add('signIns (break-glass)', pages(bg, PAGE.signIns), 'reports');
+  chain = Math.max(chain, pages(interrupts, PAGE.signIns));
+
+  return {
+    minRequests: reports + ca + directoryRequests + unmetered,
+    reports,
+    conditionalAccess: ca,
+    directoryUnits: units,
+    directoryRequests,
+    unmetered,
+    longestChain: chain,
+    byStep,
+  };
+}
+
+/**
+ * The least time a plan's requests can take under the budgets (time-scaled), ms: the slowest budget class,
+ * with the requests of every class free to run in parallel, plus the longest unavoidable chain of requests
+ * at the measured round-trip time.
+ */
+export function floorMs(plan: Plan, timeScale: number, roundTripMs: number): { floorMs: number; budgetMs: number; chainMs: number } {
+  const reports = Math.max(0, Math.ceil(plan.reports / THROTTLE_BUDGETS.reports.requests) - 1) * THROTTLE_BUDGETS.reports.windowMs;
+  const ca = Math.max(0, plan.conditionalAccess - 1) * THROTTLE_BUDGETS.conditionalAccess.windowMs;
+  const directory = Math.max(0, plan.directoryUnits - THROTTLE_BUDGETS.directory.capacity) / THROTTLE_BUDGETS.directory.refillPerMs;
+  const budgetMs = Math.max(reports, ca, directory) / timeScale;
+  const chainMs = plan.longestChain * roundTripMs;
+  return { floorMs: budgetMs + chainMs, budgetMs, chainMs };
+}
