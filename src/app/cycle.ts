@@ -3,6 +3,7 @@
 import { collectActivations, collectSignIns } from '../collect/activity.js';
 import { collectPolicies } from '../collect/policies.js';
 import { collectRoles } from '../collect/roles.js';
+import { CollectionPipeline } from '../collect/context.js';
 import { type CollectorName, type RunRecord, latestRun, saveRun } from '../collect/runs.js';
 import { type AlertResult, processAlerts } from '../alerts/pipeline.js';
 import type { Report } from '../core/report.js';
@@ -11,8 +12,8 @@ import type { Runtime } from './runtime.js';
 
 export type CollectorStep = Exclude<CollectorName, 'evaluate'>;
 
-export async function runCollector(rt: Runtime, step: CollectorStep, trigger: string): Promise<RunRecord> {
-  const deps = rt.deps();
+export async function runCollector(rt: Runtime, step: CollectorStep, trigger: string, pipeline?: CollectionPipeline): Promise<RunRecord> {
+  const deps = { ...rt.deps(), ...(pipeline ? { pipeline } : {}) };
   // Each run counts its own Graph requests and table writes, also when runs overlap in a cycle.
   return rt.graph.tracked(() => {
     switch (step) {
@@ -58,18 +59,18 @@ export interface CycleResult {
 }
 
 /**
- * A full cycle in two phases. Roles and sign-ins first, in parallel (they draw on different Graph budgets:
- * directory reads and the reports budget); then policies and activations, which use what the roles collector
- * found (admins' membership of newly named groups, the role-holding PIM groups); then evaluation.
+ * A full cycle. Roles, policies and sign-ins run side by side — each draws on a different Graph budget
+ * (directory reads, Conditional Access, reports) — meeting only where one needs what the other stored (see
+ * CollectionPipeline). Activations follow the roles (they need the role-holding PIM groups), then evaluation.
  */
-export const CYCLE_PHASES: ReadonlyArray<readonly CollectorStep[]> = [
-  ['roles', 'signins'],
-  ['policies', 'activations'],
-];
-
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
-  const runs: RunRecord[] = [];
-  for (const phase of CYCLE_PHASES) runs.push(...(await Promise.all(phase.map((step) => runCollector(rt, step, trigger)))));
+  const pipeline = new CollectionPipeline();
+  // Whatever happens to a collector, the other one is never left waiting for it.
+  const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => pipeline.done('rolesStored'));
+  const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
+  const signins = runCollector(rt, 'signins', trigger);
+  const runs: RunRecord[] = await Promise.all([roles, policies, signins]);
+  runs.push(await runCollector(rt, 'activations', trigger));
   const evaluation = await runEvaluate(rt, trigger);
   runs.push(evaluation.run);
   return { runs, report: evaluation.report, ok: runs.every((r) => r.status !== 'failed') };

@@ -14,6 +14,37 @@ export interface CollectorDeps {
   settings: Settings;
   now: () => Date;
   log: Logger;
+  /** Set when the roles and policies collectors run side by side in one cycle (see app/cycle.ts). */
+  pipeline?: CollectionPipeline;
+}
+
+/**
+ * The two points where the roles and policies collectors depend on each other within one cycle: the roles
+ * collector reads the admins' membership of the groups Conditional Access names (so it waits for the policies
+ * to be stored), and the policies collector reads the PIM settings of the role-holding PIM groups (so it waits
+ * for the roles). Everything else runs in parallel, each on its own Graph budget.
+ */
+export class CollectionPipeline {
+  private readonly signals = new Map<'policiesStored' | 'rolesStored', { promise: Promise<void>; resolve: () => void }>();
+
+  private signal(name: 'policiesStored' | 'rolesStored') {
+    let s = this.signals.get(name);
+    if (!s) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.signals.set(name, (s = { promise, resolve }));
+    }
+    return s;
+  }
+
+  /** Resolved (success or not) by the collector that owns the step, so a failure never blocks the other. */
+  done(name: 'policiesStored' | 'rolesStored'): void {
+    this.signal(name).resolve();
+  }
+
+  wait(name: 'policiesStored' | 'rolesStored'): Promise<void> {
+    return this.signal(name).promise;
+  }
 }
 
 /** The least-privileged application permission each dataset needs (one list: infra grants exactly these). */

@@ -61,9 +61,13 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
     counts.policies = policies.length;
     counts.namedLocations = locations.length;
     tracker.ok('conditionalAccess', { items: policies.length, added: r.added, changed: r.changed, removed: r.removed });
-    await watchNewGroups(deps, policies, ctx, startedAt);
+    // Alone (a timer), read the admins' membership of newly named groups now; in a cycle the roles collector
+    // running alongside reads them once these policies are stored.
+    if (!deps.pipeline) await watchNewGroups(deps, policies, ctx, startedAt);
   } catch (e) {
     recordFailure(tracker, 'conditionalAccess', e, log);
+  } finally {
+    deps.pipeline?.done('policiesStored');
   }
 
   try {
@@ -86,6 +90,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
   }
 
   // PIM activation settings: monitored roles at tenant scope, and role-holding PIM groups.
+  await deps.pipeline?.wait('rolesStored');
   try {
     const definitions = await loadValues<UnifiedRoleDefinition>(store, PARTITIONS.roleDefinition);
     const monitored = monitoredRoles(settings.adminRoles, { ...emptySnapshot('', startedAt), roleDefinitions: definitions });

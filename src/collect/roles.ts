@@ -177,8 +177,14 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
 
     // Admins and potential admins (owners of role-holding PIM groups) are the users evaluation asks about.
     const adminIds = new Set(users.keys());
+    // Registration is read on the reports budget: start it now, alongside the directory reads that follow.
+    const registrationRead = readRegistrations(deps, [...adminIds]).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
 
     // 4. Watched groups: named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS; only admins' membership kept.
+    await deps.pipeline?.wait('policiesStored');
     if (groupsOk) {
       try {
         const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
@@ -218,12 +224,12 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
 
     // 6. MFA registration details.
     let registrations: UserRegistrationDetails[] | undefined;
-    try {
-      registrations = await readRegistrations(deps, [...users.keys()]);
+    const registration = await registrationRead;
+    if (registration.ok) {
+      // Accounts that turned out not to resolve are no admins.
+      registrations = registration.value.filter((r) => users.has(normId(r.id)));
       tracker.ok('registration', { items: registrations.length });
-    } catch (e) {
-      recordFailure(tracker, 'registration', e, log);
-    }
+    } else recordFailure(tracker, 'registration', registration.error, log);
 
     // 7. Store what changed. Only datasets read completely are synced; failed ones keep their state.
     const sync = async <T>(spec: Parameters<typeof syncDataset<T>>[1], items: T[]) => syncDataset(store, spec, items, ctx, startedAt);
@@ -250,6 +256,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       for (const d of ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) if (!tracker.datasets[d]) recordFailure(tracker, d, e, log);
     } else error = e.message;
   }
+  deps.pipeline?.done('rolesStored');
   return run.finish({ ...(error && Object.values(tracker.datasets).every((d) => d?.state !== 'ok') ? { status: 'failed' as const } : {}), ...(error ? { error } : {}) });
 }
 

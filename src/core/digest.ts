@@ -55,6 +55,15 @@ const TYPE_TITLES: Record<string, string> = {
   'policy-stale-reference': 'Policy references deleted object',
 };
 
+/** Mail is read on phones: long messages (an admin's every gap) are cut, the report has the rest. */
+const MAX_MESSAGE = 480;
+
+export function clip(message: string, max = MAX_MESSAGE): string {
+  if (message.length <= max) return message;
+  const cut = message.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 40))} … (full text in the report)`;
+}
+
 export function typeTitle(type: string): string {
   return TYPE_TITLES[type] ?? type;
 }
@@ -90,7 +99,7 @@ function text(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
   ];
   for (const f of findings) {
     lines.push(`[${f.severity.toUpperCase()}] ${typeTitle(f.type)}${input.renotified.has(f.fingerprint) ? ' (still unresolved)' : ''}`);
-    lines.push(`  ${f.message}`);
+    lines.push(`  ${clip(f.message)}`);
     const details = (f as { details?: { fieldChanges?: string[] } }).details;
     for (const change of details?.fieldChanges ?? []) lines.push(`    ${change}`);
     lines.push('');
@@ -115,7 +124,7 @@ function html(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
         : '';
       return `<tr>
 <td style="${cell}width:84px;"><span style="display:inline-block;padding:2px 8px;border-radius:3px;background:${color.bg};color:${color.fg};font-size:11px;font-weight:bold;letter-spacing:0.5px;">${color.label}</span></td>
-<td style="${cell}"><div style="font-weight:bold;">${e(typeTitle(f.type))}${input.renotified.has(f.fingerprint) ? ' <span style="font-weight:normal;color:#667085;">(still unresolved)</span>' : ''}</div><div>${e(f.message)}</div>${diff}<div style="color:#98a2b3;font-size:12px;">${e(f.type)}</div></td>
+<td style="${cell}"><div style="font-weight:bold;">${e(typeTitle(f.type))}${input.renotified.has(f.fingerprint) ? ' <span style="font-weight:normal;color:#667085;">(still unresolved)</span>' : ''}</div><div>${e(clip(f.message))}</div>${diff}<div style="color:#98a2b3;font-size:12px;">${e(f.type)}</div></td>
 </tr>`;
     })
     .join('\n');

@@ -84,7 +84,8 @@ export class TokenBucket {
 export class Pacer {
   private readonly windows: Record<'reports' | 'conditionalAccess', { limit: number; windowMs: number; admitted: Array<{ at: number }> }>;
   private readonly directory: TokenBucket;
-  private queue: Promise<void> = Promise.resolve();
+  /** One queue per budget: a request waiting for its window must not hold up requests of another budget. */
+  private readonly queues = new Map<BudgetClass, Promise<void>>();
 
   constructor(
     timeScale: number,
@@ -102,7 +103,7 @@ export class Pacer {
   pace(cls: BudgetClass, cost: number): Promise<() => void> {
     const done = () => undefined;
     if (cls === 'unmetered') return Promise.resolve(done);
-    const next = this.queue.then(async (): Promise<() => void> => {
+    const next = (this.queues.get(cls) ?? Promise.resolve()).then(async (): Promise<() => void> => {
       for (;;) {
         const now = this.clock();
         if (cls === 'directory') {
@@ -126,9 +127,12 @@ export class Pacer {
         await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(wait) + 1)));
       }
     });
-    this.queue = next.then(
-      () => undefined,
-      () => undefined,
+    this.queues.set(
+      cls,
+      next.then(
+        () => undefined,
+        () => undefined,
+      ),
     );
     return next;
   }
