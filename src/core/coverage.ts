@@ -313,18 +313,27 @@ export function explainGap(
   region: Box,
   index: DirectoryIndex,
 ): Gap {
-  // Admins alike (same scope signature, same role state, same untargetable roles) get the same explanation,
-  // unless it names how this particular admin is excluded (that text is about the admin).
+  // Admins alike (same scope signature, same role state, same untargetable roles) get the same explanation;
+  // only the sentence saying how an admin is excluded is about the admin, and is rendered per admin.
   const untargetable = coverage.state.untargetablePaths.map((p) => `${p.roleDefinitionId}@${p.directoryScopeId}`).join(',');
   const key = `gap#${memo.facts(region).id}#${coverage.signature}#${coverage.state.label ?? ''}#${untargetable}`;
-  const cached = memo.derived.get(key) as Gap | undefined;
-  if (cached) return cached;
-  const gap = computeGap(set, memo, user, coverage, region, index);
-  if (!gap.personal) memo.derived.set(key, gap);
-  return gap;
+  let shape = memo.derived.get(key) as GapShape | undefined;
+  if (!shape) memo.derived.set(key, (shape = gapShape(set, memo, coverage, region)));
+  if (!shape.personal) return shape.gap;
+  const sentences = shape.sentences.map((s, i) => s ?? `policy '${shape.shown[i]?.name}' ${exclusionReason(shape.shown[i] as CompiledPolicy, user, coverage.state, index)}`);
+  return { ...shape.gap, summary: shape.compose(sentences) };
 }
 
-function computeGap(set: PolicySet, memo: CoverageMemo, user: UserContext, coverage: StateCoverage, region: Box, index: DirectoryIndex): Gap & { personal: boolean } {
+interface GapShape {
+  gap: Gap;
+  /** The policies named in the summary, in order; their sentences, null where it is about the admin. */
+  shown: CompiledPolicy[];
+  sentences: Array<string | null>;
+  personal: boolean;
+  compose(sentences: string[]): string;
+}
+
+function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, region: Box): GapShape {
   const contexts = memo.facts(region).contexts;
   // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences, not a
   // hundred. Rank = order shown: exclusions and grants explain most, report-only least. The narrowing
@@ -353,11 +362,11 @@ function computeGap(set: PolicySet, memo: CoverageMemo, user: UserContext, cover
   const last = [...(culprits[4] ?? []), ...(culprits[5] ?? [])];
   const total = first.length + narrowed.policies.length + last.length;
   const candidates = [...first, ...narrowed.policies.slice(0, Math.max(0, 4 - first.length)).map((policy) => ({ policy, rank: 3 })), ...last].slice(0, 4);
-  const sentence = ({ policy, rank }: { policy: CompiledPolicy; rank: number }): string => {
+  const sentence = ({ policy, rank }: { policy: CompiledPolicy; rank: number }): string | null => {
     const name = `policy '${policy.name}'`;
     switch (rank) {
       case 0:
-        return `${name} ${exclusionReason(policy, user, coverage.state, index)}`;
+        return null;
       case 1:
         return `${name} ${policy.grant.description}`;
       case 2:
@@ -373,27 +382,33 @@ function computeGap(set: PolicySet, memo: CoverageMemo, user: UserContext, cover
         return `${name} would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : 'disabled'}`;
     }
   };
-  const shown = candidates.map(sentence);
-  if (total > 4) shown.push(`${total - 4} more`);
+  const sentences = candidates.map(sentence);
   const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';
-  let summary: string;
-  if (everywhere) {
-    let why = '';
-    if (shown.length) why = ` (${shown.join('; ')})`;
-    else if (coverage.securityDefaultsEnabled) {
-      why = ' (security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them)';
-    } else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
-    summary = `${prefix}no enabled policy requires MFA for this admin${why}`;
-  } else {
-    summary = `${prefix}no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
-  }
+  const compose = (rendered: string[]): string => {
+    const shown = total > 4 ? [...rendered, `${total - 4} more`] : rendered;
+    if (everywhere) {
+      let why = '';
+      if (shown.length) why = ` (${shown.join('; ')})`;
+      else if (coverage.securityDefaultsEnabled) {
+        why = ' (security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them)';
+      } else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
+      return `${prefix}no enabled policy requires MFA for this admin${why}`;
+    }
+    return `${prefix}no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
+  };
+  const personal = sentences.some((x) => x === null);
   return {
-    summary,
-    policyIds: first.length + last.length === 0 ? narrowed.ids : [...first.map((c) => c.policy.policy.id), ...narrowed.ids, ...last.map((c) => c.policy.policy.id)],
-    state: coverage.state.label,
-    contexts,
-    kind: everywhere ? 'noPolicy' : 'conditions',
-    personal: candidates.some((c) => c.rank === 0),
+    gap: {
+      summary: personal ? '' : compose(sentences as string[]),
+      policyIds: first.length + last.length === 0 ? narrowed.ids : [...first.map((c) => c.policy.policy.id), ...narrowed.ids, ...last.map((c) => c.policy.policy.id)],
+      state: coverage.state.label,
+      contexts,
+      kind: everywhere ? 'noPolicy' : 'conditions',
+    },
+    shown: candidates.map((c) => c.policy),
+    sentences,
+    personal,
+    compose,
   };
 }
 

@@ -260,8 +260,9 @@ function evaluateAdmin(
     verdict,
     mfaRegistered: registrationAvailable ? (reg?.registered ?? null) : null,
     methodsRegistered: registrationAvailable ? (reg?.methods ?? null) : null,
-    roles: entry.paths.map(roleOut),
-    gaps: gaps.map((g) => ({ summary: g.summary, policyIds: g.policyIds, state: g.state, contexts: g.contexts })),
+    // The paths and gaps are the output as they are (extra fields are allowed in the contract): no copies.
+    roles: entry.paths,
+    gaps,
     coveringPolicyIds: derived.covering,
     wouldCoverIfEnabled: derived.would,
   };
@@ -416,7 +417,7 @@ function collectFindings(
     if (out.verdict === 'unprotected') {
       findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${rolesPhrase(out)}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
     } else if (out.verdict === 'partial') {
-      findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps.slice(0, 3).map((g) => g.summary).join('; ')}`, { subjectName: name, policyIds: gapPolicyIds(out) }));
+      findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps[0]?.summary ?? ''}${out.gaps.length > 1 ? ` (and ${out.gaps.length - 1} more in the admin's record)` : ''}`, { subjectName: name, policyIds: gapPolicyIds(out) }));
     }
     // R-REG-1: covered but nothing registered: whoever has the password registers first.
     if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {

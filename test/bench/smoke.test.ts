@@ -1,0 +1,26 @@
+// The bench keeps working: one small run (1k users) through the compiled bench, checking the JSON contract
+// and the properties the bench exists to show. Speed targets are measured by `npm run bench`, not here.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BENCH = new URL('../../dist/src/bench/run.js', import.meta.url).pathname;
+const FIELDS = ['users', 'admins', 'policies', 'requests', 'minRequests', 'wallMs', 'floorMs', 'firstRunWrites', 'steadyRunWrites', 'churnRunWrites', 'peakRssMiB', 'evalMs10kAdmins500Policies'];
+
+describe.skipIf(!existsSync(BENCH))('bench smoke (needs `npm run build`; `npm test` builds first)', () => {
+  it('runs a 1k-user tenant and prints the JSON contract', async () => {
+    const { stdout } = await run(process.execPath, [BENCH, '--users', '1000', '--json', '--scale', '20'], { timeout: 240_000, maxBuffer: 10_000_000 });
+    const result = JSON.parse(stdout) as Record<string, number>;
+    for (const field of FIELDS) expect(typeof result[field], field).toBe('number');
+    expect(result.users).toBe(1000);
+    expect(result.admins).toBeGreaterThan(10);
+    // No request beyond the data: at most 10 % over the minimal plan.
+    expect(result.requests).toBeLessThanOrEqual(Math.ceil((result.minRequests as number) * 1.1));
+    // A second run over an unchanged tenant writes only the run records.
+    expect(result.steadyRunWrites).toBe(5);
+    expect(result.churnRunWrites).toBeGreaterThan(result.steadyRunWrites as number);
+    expect(result.churnRunWrites).toBeLessThan((result.firstRunWrites as number) / 10);
+  }, 300_000);
+});
