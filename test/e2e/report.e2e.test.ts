@@ -2,7 +2,8 @@
 // GET /api/report and checks what a reader sees — numbers, the unprotected admins and their gaps, live
 // charts, the admins filter — with no console errors, no CSP violations and no request leaving 127.0.0.1.
 // It saves docs/report.png (1440 px) and docs/alert-digest.png (the mail the first cycle wrote, 720 px).
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -16,7 +17,8 @@ import { gapWords } from '../../src/report/format.js';
 import { tempDir } from '../helpers/environment.js';
 import { type ChromiumSession, describeWithChromium, launchChromium } from './chromium.js';
 
-const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+// Screenshots go to docs/ only when asked (UPDATE_SCREENSHOTS=1): a test run must not rewrite tracked files.
+const DOCS = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/', import.meta.url)) : mkdtempSync(path.join(tmpdir(), 'amm-shots-'));
 
 interface Watch {
   problems: string[];
