@@ -17,7 +17,7 @@ beforeAll(async () => {
   dataDir = tempDir();
   const fixture = path.join(dataDir, 'tenant.json');
   writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 5 })));
-  host = await startHost({ env: { ALERT_RECIPIENTS: 'secops@contoso.test', ALERT_SENDER: 'DoNotReply@contoso.test' }, tenantFile: fixture, dataDir, serve: true, port: 0, log: silentLogger });
+  host = await startHost({ env: { ALERT_RECIPIENTS: 'secops@contoso.test', ALERT_SENDER: 'DoNotReply@contoso.test', CHECK_MIN_INTERVAL_SECONDS: '0' }, tenantFile: fixture, dataDir, serve: true, port: 0, log: silentLogger });
 });
 
 afterAll(async () => {
@@ -79,6 +79,29 @@ describe('local host', () => {
     const report = (await response.json()) as Record<string, unknown>;
     for (const key of ['generatedAt', 'tenantId', 'dataSources', 'summary', 'admins', 'workloadAdmins', 'findings']) expect(report).toHaveProperty(key);
     expect(report.tenantId).toBe(baseTenant().tenantId);
+  });
+
+  it('POST /api/check answers 202 with a status URL when the run takes longer than the wait, and the status URL then gives the report', async () => {
+    const started = await fetch(`${host.url}/api/check?wait=0&code=${host.functionKey}`, { method: 'POST' });
+    expect(started.status).toBe(202);
+    const location = started.headers.get('location') as string;
+    expect(location).toMatch(/\/api\/check\/[0-9a-f-]{36}$/);
+    const body = (await started.json()) as { statusUrl: string; status: string };
+    expect(body.status).toBe('running');
+    let status = 202;
+    let report: Record<string, unknown> = {};
+    for (let i = 0; i < 100 && status === 202; i++) {
+      const poll = await fetch(`${location}?code=${host.functionKey}`);
+      status = poll.status;
+      report = (await poll.json()) as Record<string, unknown>;
+      if (status === 202) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    expect(report).toHaveProperty('summary');
+    const unknown = await fetch(`${host.url}/api/check/00000000-0000-4000-8000-000000000000?code=${host.functionKey}`);
+    expect(unknown.status).toBe(404);
+    const badWait = await fetch(`${host.url}/api/check?wait=forever&code=${host.functionKey}`, { method: 'POST' });
+    expect(badWait.status).toBe(400);
   });
 
   it('GET /api/check is not a route (POST only)', async () => {

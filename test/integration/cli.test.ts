@@ -1,0 +1,78 @@
+// The CLI as a user runs it: the compiled bin, a fixture of one's own, a data dir; exit codes and messages.
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/environment.js';
+import { baseTenant } from '../helpers/tenant.js';
+
+const exec = promisify(execFile);
+const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 20_000_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let dir: string;
+let fixture: string;
+
+describe.skipIf(!existsSync(CLI))('admin-mfa-monitor CLI (needs `npm run build`; `npm test` builds first)', () => {
+  beforeAll(() => {
+    dir = tempDir();
+    fixture = path.join(dir, 'other.json');
+    writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 12 })));
+  });
+
+  it('run --once runs a full cycle on a fixture of one\'s own and exits 0', async () => {
+    const r = await cli(['run', '--once', '--tenant', fixture, '--data-dir', path.join(dir, 'data'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { ok: boolean; source: string; report: { tenantId: string; summary: { admins: number } } };
+    expect(out.ok).toBe(true);
+    expect(out.source).toContain(`simulated tenant 'Contoso Test' from ${fixture}`);
+    expect(out.report.summary.admins).toBe(6);
+  });
+
+  it.each(['runs', 'assignments', 'policies', 'activations', 'signins', 'admins', 'findings', 'alerts'])('history %s --json lists what was stored', async (dataset) => {
+    const r = await cli(['history', dataset, '--json', '--data-dir', path.join(dir, 'data'), '--tenant', fixture, '--all']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { items: unknown[] };
+    if (dataset === 'activations' || dataset === 'alerts') expect(Array.isArray(out.items)).toBe(true);
+    else expect(out.items.length, dataset).toBeGreaterThan(0);
+  });
+
+  it('history prints a readable table and refuses a bad filter with exit code 2', async () => {
+    const table = await cli(['history', 'runs', '--data-dir', path.join(dir, 'data'), '--tenant', fixture]);
+    expect(table.stdout).toMatch(/STARTED\s+COLLECTOR\s+STATUS/);
+    const bad = await cli(['history', 'assignments', '--from', 'last tuesday', '--data-dir', path.join(dir, 'data'), '--tenant', fixture]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('from: expected an ISO 8601 date-time');
+  });
+
+  it('check --json prints the check contract', async () => {
+    const r = await cli(['check', '--json', '--tenant', fixture, '--data-dir', path.join(dir, 'check')]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['generatedAt', 'tenantId', 'dataSources', 'summary', 'admins', 'workloadAdmins', 'findings']) expect(report).toHaveProperty(key);
+  });
+
+  it('a malformed fixture is refused with the key, the index and what was expected', async () => {
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ tenantId: 't', users: [{ id: 'a' }, { id: 42 }] }));
+    const r = await cli(['check', '--tenant', bad, '--data-dir', path.join(dir, 'bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('users[1].id: expected string, received number');
+  });
+
+  it('a bad setting is refused with a message naming it', async () => {
+    const r = await cli(['check', '--tenant', fixture, '--data-dir', path.join(dir, 'bad-setting')], { SCHEDULE_ROLES: 'every 15 minutes' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('SCHEDULE_ROLES: expected an NCRONTAB expression with six fields');
+  });
+});
