@@ -5,7 +5,6 @@ import { isGuid, normId, sameEnum } from '../core/ids.js';
 import type {
   GraphUser,
   PrivilegedAccessGroupAssignmentScheduleInstance,
-  PrivilegedAccessGroupEligibilityScheduleInstance,
   RoleAssignmentScheduleInstance,
   SignIn,
 } from '../core/graph-types.js';
@@ -14,7 +13,7 @@ import { GraphRequestError } from '../graph/gateway.js';
 import { encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import { loadState, loadValues } from '../storage/state.js';
 import type { Entity } from '../storage/tables.js';
-import { type BatchBody, type CollectorDeps, batchValues, recordFailure } from './context.js';
+import { type BatchBody, type CollectorDeps, batchValues, recordFailure, storedPimGroups } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS } from './specs.js';
 
@@ -56,11 +55,7 @@ export async function collectActivations(deps: CollectorDeps, trigger = 'timer')
       events.push({ id: normId(i.id), kind: 'role', principalId: normId(i.principalId), roleDefinitionId: normId(i.roleDefinitionId), groupId: null, directoryScopeId: i.directoryScopeId ?? '/', startDateTime: i.startDateTime ?? null, endDateTime: i.endDateTime ?? null, observedAt: startedAt });
     }
     // PIM groups known to hold roles (from the roles collector's state).
-    const groups = new Set<string>();
-    for (const i of [
-      ...(await loadValues<PrivilegedAccessGroupEligibilityScheduleInstance>(store, PARTITIONS.pimGroupEligibility)),
-      ...(await loadValues<PrivilegedAccessGroupAssignmentScheduleInstance>(store, PARTITIONS.pimGroupAssignment)),
-    ]) groups.add(normId(i.groupId));
+    const groups = await storedPimGroups(store);
     if (groups.size > 0) {
       const requests = [...groups].map((g) => ({ id: g, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}' and assignmentType eq 'activated'` }));
       const responses = await graph.batch<BatchBody<PrivilegedAccessGroupAssignmentScheduleInstance>>(requests);

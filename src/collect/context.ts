@@ -1,7 +1,11 @@
 // What every collector needs, and the shared steps: principal lookups in batches, group membership reads,
 // dataset error classification.
 import type { Settings } from '../app/settings.js';
-import type { GraphGroup, GraphUser } from '../core/graph-types.js';
+import type { GraphGroup, GraphUser, PrivilegedAccessGroupAssignmentScheduleInstance, PrivilegedAccessGroupEligibilityScheduleInstance } from '../core/graph-types.js';
+import { normId } from '../core/ids.js';
+import type { SnapshotGroup } from '../core/snapshot.js';
+import { loadValues } from '../storage/state.js';
+import { PARTITIONS } from './specs.js';
 import type { DatasetName } from '../core/snapshot.js';
 import { type BatchResponse, type GraphGateway, GraphRequestError, toGraphError } from '../graph/gateway.js';
 import type { Logger } from '../app/logger.js';
@@ -190,4 +194,27 @@ export async function transitiveMembersOf(
     else members.set(request.id, lists);
   }
   return { members, notFound };
+}
+
+/** A group as the snapshot keeps it: sorted, de-duplicated member lists, and whether non-admins were dropped. */
+export function toSnapshotGroup(id: string, lists: MemberLists, coverage: 'all' | 'admins', details?: { displayName?: string | null; isAssignableToRole?: boolean | null }): SnapshotGroup {
+  return {
+    id,
+    displayName: details?.displayName ?? null,
+    isAssignableToRole: details?.isAssignableToRole ?? null,
+    memberUserIds: [...new Set(lists.users.map((u) => u.id))].sort(),
+    memberGroupIds: [...new Set(lists.groupIds)].sort(),
+    memberServicePrincipalIds: [...new Set(lists.servicePrincipals.map((s) => s.id))].sort(),
+    coverage,
+  };
+}
+
+/** The role-holding PIM groups the roles collector found (its stored PIM-for-Groups instances). */
+export async function storedPimGroups(store: TableStore): Promise<Set<string>> {
+  const groups = new Set<string>();
+  for (const i of [
+    ...(await loadValues<PrivilegedAccessGroupEligibilityScheduleInstance>(store, PARTITIONS.pimGroupEligibility)),
+    ...(await loadValues<PrivilegedAccessGroupAssignmentScheduleInstance>(store, PARTITIONS.pimGroupAssignment)),
+  ]) groups.add(normId(i.groupId));
+  return groups;
 }

@@ -8,8 +8,6 @@ import type {
   ConditionalAccessPolicy,
   GraphUser,
   NamedLocation,
-  PrivilegedAccessGroupAssignmentScheduleInstance,
-  PrivilegedAccessGroupEligibilityScheduleInstance,
   RoleManagementPolicyAssignment,
   SecurityDefaultsPolicy,
   UnifiedRoleDefinition,
@@ -19,7 +17,7 @@ import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import type { DatasetSpec } from '../storage/state.js';
 import { type SyncContext, loadValues, syncDataset } from '../storage/state.js';
-import { type BatchBody, type CollectorDeps, batchValues, groupsById, recordFailure, transitiveMembersOf } from './context.js';
+import { type BatchBody, type CollectorDeps, batchValues, groupsById, recordFailure, storedPimGroups, toSnapshotGroup, transitiveMembersOf } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, groupSpec } from './specs.js';
 
@@ -98,11 +96,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
     try {
       const roleSettings = await graph.all<RoleManagementPolicyAssignment>("/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)");
       settingsList.push(...roleSettings.filter((a) => monitored.has(normId(a.roleDefinitionId ?? ''))));
-      const pimGroups = new Set<string>();
-      for (const i of [
-        ...(await loadValues<PrivilegedAccessGroupEligibilityScheduleInstance>(store, PARTITIONS.pimGroupEligibility)),
-        ...(await loadValues<PrivilegedAccessGroupAssignmentScheduleInstance>(store, PARTITIONS.pimGroupAssignment)),
-      ]) pimGroups.add(normId(i.groupId));
+      const pimGroups = await storedPimGroups(store);
       if (pimGroups.size > 0) {
         const requests = [...pimGroups].map((g) => ({ id: g, url: `/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${g}' and scopeType eq 'Group'&$expand=policy($expand=rules)` }));
         const responses = await graph.batch<BatchBody<RoleManagementPolicyAssignment>>(requests);
@@ -140,15 +134,7 @@ async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPo
   const read = await transitiveMembersOf(graph, fresh, 'id', (_g, userId) => admins.has(userId));
   const details = new Map((await groupsById(graph, [...read.members.keys()])).map((g) => [normId(g.id), g]));
   for (const [id, lists] of read.members) {
-    known.set(id, {
-      id,
-      displayName: details.get(id)?.displayName ?? null,
-      isAssignableToRole: details.get(id)?.isAssignableToRole ?? null,
-      memberUserIds: [...new Set(lists.users.map((u) => u.id))].sort(),
-      memberGroupIds: [...new Set(lists.groupIds)].sort(),
-      memberServicePrincipalIds: [],
-      coverage: 'admins',
-    });
+    known.set(id, toSnapshotGroup(id, lists, 'admins', details.get(id)));
   }
   await syncDataset(store, groupSpec(), [...known.values()], ctx, now);
   deps.log.info(`read admins' membership of ${read.members.size} group(s) newly named by Conditional Access`);

@@ -19,7 +19,7 @@ import type {
 import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import { loadValues, syncDataset } from '../storage/state.js';
-import { type BatchBody, type CollectorDeps, GROUP_SELECT, type MemberLists, USER_SELECT, batchValues, groupsById, recordFailure, transitiveMembersOf, usersById } from './context.js';
+import { type BatchBody, type CollectorDeps, GROUP_SELECT, USER_SELECT, batchValues, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
 
@@ -261,18 +261,6 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
 }
 
 class CollectionAborted extends Error {}
-
-function toSnapshotGroup(id: string, lists: MemberLists, coverage: 'all' | 'admins'): SnapshotGroup {
-  return {
-    id,
-    displayName: null,
-    isAssignableToRole: null,
-    memberUserIds: [...new Set(lists.users.map((u) => u.id))].sort(),
-    memberGroupIds: [...new Set(lists.groupIds)].sort(),
-    memberServicePrincipalIds: [...new Set(lists.servicePrincipals.map((s) => s.id))].sort(),
-    coverage,
-  };
-}
 
 /**
  * Registration details for the admins: one filtered listing of the users Microsoft flags as admins, then the
