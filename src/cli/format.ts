@@ -63,7 +63,8 @@ export function reportText(report: Report, options: { maxAdmins?: number; maxFin
 }
 
 export function runsText(runs: RunRecord[]): string {
-  return runs
+  return [...runs]
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .map((r) => {
       const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
       const bad = Object.entries(r.datasets).filter(([, d]) => d && d.state !== 'ok');

@@ -72,6 +72,53 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || a.fingerprint.localeCompare(b.fingerprint));
 }
 
+/** One row of the digest: a finding, or several findings of one kind folded together. */
+interface Entry {
+  severity: Severity;
+  type: string;
+  title: string;
+  message: string;
+  fieldChanges: string[];
+  renotified: boolean;
+}
+
+/** Above this many findings of one kind (below high severity), the digest lists them in one row. */
+const FOLD_AFTER = 3;
+
+function entries(findings: Finding[], renotified: ReadonlySet<string>): Entry[] {
+  const byType = new Map<string, Finding[]>();
+  for (const f of findings) byType.set(f.type, [...(byType.get(f.type) ?? []), f]);
+  const folded = new Set<string>();
+  const out: Entry[] = [];
+  for (const f of findings) {
+    const group = byType.get(f.type) ?? [f];
+    if (f.severity !== 'high' && group.length > FOLD_AFTER) {
+      if (folded.has(f.type)) continue;
+      folded.add(f.type);
+      const names = group.map((g) => g.subjectName ?? g.subjectId);
+      const shown = names.slice(0, 12).join(', ');
+      out.push({
+        severity: f.severity,
+        type: f.type,
+        title: `${typeTitle(f.type)} — ${group.length}`,
+        message: `${shown}${names.length > 12 ? ` and ${names.length - 12} more` : ''}. For example: ${clip(f.message, 300)}`,
+        fieldChanges: [],
+        renotified: group.every((g) => renotified.has(g.fingerprint)),
+      });
+      continue;
+    }
+    out.push({
+      severity: f.severity,
+      type: f.type,
+      title: typeTitle(f.type),
+      message: clip(f.message),
+      fieldChanges: (f as { details?: { fieldChanges?: string[] } }).details?.fieldChanges ?? [],
+      renotified: renotified.has(f.fingerprint),
+    });
+  }
+  return out;
+}
+
 function counts(findings: readonly Finding[]): Record<Severity, number> {
   const c: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
   for (const f of findings) c[f.severity]++;
@@ -97,11 +144,10 @@ function text(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
     `${findings.length} finding${findings.length === 1 ? '' : 's'}: ${c.high} high, ${c.medium} medium, ${c.low} low.`,
     '',
   ];
-  for (const f of findings) {
-    lines.push(`[${f.severity.toUpperCase()}] ${typeTitle(f.type)}${input.renotified.has(f.fingerprint) ? ' (still unresolved)' : ''}`);
-    lines.push(`  ${clip(f.message)}`);
-    const details = (f as { details?: { fieldChanges?: string[] } }).details;
-    for (const change of details?.fieldChanges ?? []) lines.push(`    ${change}`);
+  for (const entry of entries(findings, input.renotified)) {
+    lines.push(`[${entry.severity.toUpperCase()}] ${entry.title}${entry.renotified ? ' (still unresolved)' : ''}`);
+    lines.push(`  ${entry.message}`);
+    for (const change of entry.fieldChanges) lines.push(`    ${change}`);
     lines.push('');
   }
   if (input.reportUrl) lines.push(`Full report: ${input.reportUrl}`);
@@ -113,10 +159,10 @@ function html(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
   const e = escapeHtml;
   const s = input.summary;
   const cell = 'padding:10px 12px;border-bottom:1px solid #e4e7ec;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:20px;color:#101828;vertical-align:top;';
-  const rows = findings
+  const rows = entries(findings, input.renotified)
     .map((f) => {
       const color = COLORS[f.severity];
-      const details = (f as { details?: { fieldChanges?: string[] } }).details?.fieldChanges ?? [];
+      const details = f.fieldChanges;
       const diff = details.length
         ? `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin-top:6px;border-collapse:collapse;">${details
             .map((d) => `<tr><td style="font-family:Consolas,Menlo,monospace;font-size:12px;line-height:18px;color:#344054;padding:1px 0;">${e(d)}</td></tr>`)
@@ -124,7 +170,7 @@ function html(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
         : '';
       return `<tr>
 <td style="${cell}width:84px;"><span style="display:inline-block;padding:2px 8px;border-radius:3px;background:${color.bg};color:${color.fg};font-size:11px;font-weight:bold;letter-spacing:0.5px;">${color.label}</span></td>
-<td style="${cell}"><div style="font-weight:bold;">${e(typeTitle(f.type))}${input.renotified.has(f.fingerprint) ? ' <span style="font-weight:normal;color:#667085;">(still unresolved)</span>' : ''}</div><div>${e(clip(f.message))}</div>${diff}<div style="color:#98a2b3;font-size:12px;">${e(f.type)}</div></td>
+<td style="${cell}"><div style="font-weight:bold;">${e(f.title)}${f.renotified ? ' <span style="font-weight:normal;color:#667085;">(still unresolved)</span>' : ''}</div><div>${e(f.message)}</div>${diff}<div style="color:#98a2b3;font-size:12px;">${e(f.type)}</div></td>
 </tr>`;
     })
     .join('\n');

@@ -1,0 +1,49 @@
+// The alert digest: one mail, ordered by severity, mail-client-safe HTML, everything escaped, kinds folded.
+import { describe, expect, it } from 'vitest';
+import { composeDigest } from '../../src/core/digest.js';
+import type { Finding, Summary } from '../../src/core/report.js';
+
+const summary: Summary = { admins: 9, protected: 2, partial: 5, unprotected: 2, excluded: 0, unknown: 0, registered: 8, potentialAdmins: 0, workloadAdmins: 0, secureScoreEstimate: 2.2, secureScoreNotes: [] };
+
+function f(type: string, severity: Finding['severity'], subject: string, message = `${subject} has a gap`): Finding {
+  return { type, severity, subjectId: subject, subjectName: subject, message, fingerprint: `${type}:${subject}` };
+}
+
+describe('digest', () => {
+  const findings = [
+    f('admin-partially-protected', 'medium', 'p1@x'),
+    f('exclusion-inconsistent', 'medium', '<img src=x onerror=alert(1)>@x'),
+    f('admin-unprotected', 'high', '<img src=x onerror=alert(1)>@x', 'no MFA for <b>you</b>'),
+    f('admin-partially-protected', 'medium', 'p2@x'),
+    f('admin-partially-protected', 'medium', 'p3@x'),
+    f('admin-partially-protected', 'medium', '<script>p4</script>'),
+    f('admin-unprotected', 'high', 'u2@x'),
+    f('policy-report-only', 'low', 'CA005'),
+  ];
+  const digest = composeDigest({ tenantId: 't', tenantName: 'Contoso <Test>', generatedAt: '2026-11-25T10:00:00Z', summary, findings, renotified: new Set(), reportUrl: 'https://report.example/?a=1&b=<2>' });
+
+  it('orders by severity and names the counts and the worst finding in the subject', () => {
+    expect(digest.subject).toBe('[admin-mfa-monitor] Contoso <Test>: 2 high, 5 medium, 1 low — admin without mfa');
+    const text = digest.text;
+    expect(text.indexOf('[HIGH]')).toBeLessThan(text.indexOf('[MEDIUM]'));
+    expect(text.indexOf('[MEDIUM]')).toBeLessThan(text.indexOf('[LOW]'));
+  });
+
+  it('folds more than three findings of one kind into one row, never high ones', () => {
+    expect(digest.text.match(/\[HIGH\] Admin without MFA\n/g)).toHaveLength(2);
+    expect(digest.text).toContain('[MEDIUM] Admin partly protected — 4');
+    const folded = digest.text.split('\n').find((l) => l.includes('For example:')) ?? '';
+    for (const name of ['p1@x', 'p2@x', 'p3@x', '<script>p4</script>']) expect(folded).toContain(name);
+  });
+
+  it('escapes every tenant string in the HTML and uses no scripts, SVG or external images', () => {
+    expect(digest.html).toContain('no MFA for &lt;b&gt;you&lt;/b&gt;');
+    expect(digest.html).toContain('&lt;img src=x onerror=alert(1)&gt;@x has a gap');
+    expect(digest.html).toContain('&lt;script&gt;p4&lt;/script&gt;');
+    expect(digest.html).toContain('Contoso &lt;Test&gt;');
+    expect(digest.html).toContain('href="https://report.example/?a=1&amp;b=&lt;2&gt;"');
+    expect(digest.html).not.toMatch(/<script|<svg|<img|<style/i);
+    expect(digest.html).not.toMatch(/<[^>]*onerror/i);
+    expect(digest.html).toMatch(/<table role="presentation"/);
+  });
+});
