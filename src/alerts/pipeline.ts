@@ -16,6 +16,7 @@ import type { Finding, Report, Severity } from '../core/report.js';
 import { SEVERITY_ORDER } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { lossesFromChange } from '../core/what-if.js';
+import { odata } from '@azure/data-tables';
 import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import type { Entity, TableStore } from '../storage/tables.js';
 import type { Logger } from '../app/logger.js';
@@ -297,8 +298,8 @@ function outboxEntity(alert: OutboxAlert, html: string, text: string): Entity {
 export async function deliverPending(ctx: AlertContext): Promise<{ delivered: number; pending: number }> {
   const { store, settings, mailer, log } = ctx;
   const pending: Array<{ alert: OutboxAlert; content: { html: string; text: string } }> = [];
-  for await (const e of store.partition('outbox', 'alert')) {
-    if (e.status !== 'pending') continue;
+  // Only pending alerts, filtered by the service: the outbox keeps every alert ever sent.
+  for await (const e of store.client('outbox').listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'alert'} and status eq ${'pending'}` } })) {
     const alert = decodeJson<OutboxAlert>(e, 'm');
     const content = decodeJson<{ html: string; text: string }>(e, 'c');
     if (alert && content) pending.push({ alert, content });

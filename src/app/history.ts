@@ -101,6 +101,11 @@ export function parseHistoryQuery(dataset: string, params: Record<string, string
     if (!ALLOWED[d].includes(key)) problems.push(`${key}: not supported for ${d}; it accepts ${ALLOWED[d].join(', ')}`);
   }
   if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) problems.push('from: must not be after to');
+  // Time-ordered keys cover 1970 to 2286; outside that a query could only come back silently empty.
+  for (const key of ['from', 'to'] as const) {
+    const value = q[key];
+    if (value && (Date.parse(value) < 0 || Date.parse(value) > 9_999_999_999_999)) problems.push(`${key}: expected a date-time between 1970 and 2286`);
+  }
   if (problems.length > 0) throw new HistoryQueryError(problems);
   return { dataset: d, query: { ...q, top: q.top ?? DEFAULT_TOP } };
 }

@@ -6,6 +6,7 @@ import type { TenantInfo } from '../collect/snapshot.js';
 import { evaluate } from '../core/evaluate.js';
 import { describeFieldChange, diffFields } from '../core/policy-diff.js';
 import type { Finding, Report, Severity } from '../core/report.js';
+import { odata } from '@azure/data-tables';
 import { decodeJson, newestFirstKey, timeFromNewestFirstKey } from '../storage/codec.js';
 import type { TableStore } from '../storage/tables.js';
 import { evaluationOptions } from './evaluation.js';
@@ -107,7 +108,7 @@ export async function buildReportModel(store: TableStore, settings: Settings, te
   }
 
   const alerts: ReportPageModel['alerts'] = [];
-  for await (const e of store.partition('outbox', 'alert')) {
+  for await (const e of store.client('outbox').listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'alert'} and createdAt ge ${since}`, select: ['mjson', 'mzn', 'mz0', 'mz1'] } })) {
     const m = decodeJson<{ createdAt: string; status: string; subject: string; lastError: string | null }>(e, 'm');
     if (m && m.createdAt >= since) alerts.push({ createdAt: m.createdAt, status: m.status, subject: m.subject, lastError: m.lastError });
   }

@@ -81,6 +81,17 @@ withCommon(
     fail(error);
   }
   const out = (text: string) => (options.json ? console.error(text) : console.log(text));
+  // Stop cleanly on Ctrl+C or a kill at any point, start-up cycle included: embedded Azurite saves and exits too.
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    out('\nstopping…');
+    await h.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(130));
+  process.on('SIGTERM', () => void stop(143));
   out(`admin-mfa-monitor: reading ${h.sourceDescription}`);
   const started = Date.now();
   const ok = await runStartupCycle(h);
@@ -98,23 +109,15 @@ withCommon(
     await h.stop();
     process.exit(ok ? 0 : 1);
   }
+  h.startTimers();
   out('');
-  out(`Local host on ${h.url} (function key in ${h.settings.dataDir}/local-function-key):`);
+  // URLs without the key: the key stays in its file (pass it as ?code= or the x-functions-key header).
+  out(`Local host on ${h.url}; function key in ${h.settings.dataDir}/local-function-key:`);
   for (const r of h.registrations) {
-    if (r.kind === 'http') out(`  ${(r.options.methods ?? ['GET']).join(',').padEnd(5)} ${h.url}/api/${r.options.route ?? r.name}?code=${h.functionKey}`);
+    if (r.kind === 'http') out(`  ${(r.options.methods ?? ['GET']).join(',').padEnd(5)} ${h.url}/api/${r.options.route ?? r.name}`);
   }
   for (const r of h.registrations) if (r.kind === 'timer') out(`  timer ${r.name.padEnd(20)} ${r.options.schedule}`);
   out('Press Ctrl+C to stop.');
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    out('\nstopping…');
-    await h.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
 });
 
 withCommon(program.command('check').description('collect and evaluate now (the same handler as POST /api/check) and print the result')).action(async (options: CommonOptions) => {

@@ -63,19 +63,26 @@ export function runFromEntity(entity: StoredEntity): RunRecord | undefined {
   return decodeJson<RunRecord>(entity);
 }
 
-/** The latest run of each collector (runs are newest first; stops once all are found or after `scan`). */
-export async function latestRuns(store: TableStore, scan = 500): Promise<Partial<Record<CollectorName, RunRecord>>> {
-  const out: Partial<Record<CollectorName, RunRecord>> = {};
+/**
+ * The latest run of each collector. Runs are newest first: scan only the collector column until every
+ * collector is found (however long ago its last run was), then read those records.
+ */
+export async function latestRuns(store: TableStore): Promise<Partial<Record<CollectorName, RunRecord>>> {
   const wanted: CollectorName[] = ['roles', 'policies', 'activations', 'signins', 'evaluate'];
-  let seen = 0;
-  for await (const entity of store.partition('runs', RUN_PARTITION)) {
+  const keys = new Map<CollectorName, string>();
+  for await (const entity of store.partition('runs', RUN_PARTITION, { select: ['RowKey', 'collector'] })) {
     const collector = entity.collector as CollectorName;
-    if (!out[collector]) {
-      const run = runFromEntity(entity);
-      if (run) out[collector] = run;
-    }
-    if (++seen >= scan || wanted.every((w) => out[w])) break;
+    if (!keys.has(collector)) keys.set(collector, entity.rowKey ?? '');
+    if (wanted.every((w) => keys.has(w))) break;
   }
+  const out: Partial<Record<CollectorName, RunRecord>> = {};
+  await Promise.all(
+    [...keys].map(async ([collector, rowKey]) => {
+      const entity = await store.get('runs', RUN_PARTITION, rowKey);
+      const run = entity ? runFromEntity(entity) : undefined;
+      if (run) out[collector] = run;
+    }),
+  );
   return out;
 }
 

@@ -176,10 +176,17 @@ class TransientMiddleware implements Middleware {
     context.options = { ...(context.options ?? {}), signal };
     try {
       await this.next?.execute(context);
+      // Read the body here, under the same timeout: a connection that stalls or breaks mid-body is retried like
+      // one that never answered (the SDK would otherwise read it outside the retry chain).
+      const response = context.response;
+      if (response) {
+        const body = await response.arrayBuffer();
+        context.response = new Response(response.status === 204 || response.status === 304 ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
     } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name === 'TimeoutError' || name === 'AbortError' || (error as { code?: string }).code === 'ECONNRESET') {
-        context.response = synthetic(504, 'Timeout', `no answer within ${this.timeoutMs} ms`);
+      if (isTransientNetworkError(error)) {
+        const e = error as { name?: string; message?: string; cause?: { code?: string } };
+        context.response = synthetic(504, 'Timeout', e.name === 'TimeoutError' || e.name === 'AbortError' ? `no complete answer within ${this.timeoutMs} ms` : `network error: ${e.cause?.code ?? e.message ?? 'unknown'}`);
         return;
       }
       throw error;
@@ -193,6 +200,18 @@ class TransientMiddleware implements Middleware {
   setNext(next: Middleware): void {
     this.next = next;
   }
+}
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
+
+/** Timeouts and connection failures (undici reports them as TypeError('fetch failed', { cause: { code } })). */
+export function isTransientNetworkError(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } } | null;
+  if (!e) return false;
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
+  if (e.code && TRANSIENT_CODES.has(e.code)) return true;
+  if (e.cause?.code && TRANSIENT_CODES.has(e.cause.code)) return true;
+  return e.cause?.name === 'TimeoutError' || e.cause?.name === 'SocketError';
 }
 
 function synthetic(status: number, code: string, message: string, original?: number): Response {

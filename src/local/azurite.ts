@@ -1,9 +1,9 @@
 // Embedded storage for the local host and tests: Azurite's table service as a child process on loopback,
 // persisting under the data directory. Only used when no storage is configured.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
@@ -56,9 +56,32 @@ function azuriteEntry(): string {
  * Starts Azurite's table service. `dataDir` null keeps everything in memory (tests); otherwise data persists
  * under `<dataDir>/azurite`.
  */
+/** An Azurite another process of ours already runs on this data directory (two would overwrite each other's files). */
+async function running(location: string): Promise<{ port: number } | undefined> {
+  try {
+    const { port, pid } = JSON.parse(readFileSync(path.join(location, 'endpoint.json'), 'utf8')) as { port: number; pid: number };
+    process.kill(pid, 0);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    return { port };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startAzurite(options: { dataDir: string | null; port?: number }): Promise<EmbeddedAzurite> {
-  const port = await freePort(options.port ?? 0);
   const location = options.dataDir ? path.resolve(options.dataDir, 'azurite') : null;
+  if (location) {
+    // `npm start` running and `check` / `history` in another terminal share one Azurite, not one each.
+    const existing = await running(location);
+    if (existing) return { connectionString: azuriteConnectionString(existing.port), port: existing.port, location, stop: async () => undefined };
+  }
+  const port = await freePort(options.port ?? 0);
   const args = [azuriteEntry(), '--tableHost', '127.0.0.1', '--tablePort', String(port), '--disableTelemetry', '--silent', '--skipApiVersionCheck'];
   if (location) {
     mkdirSync(location, { recursive: true });
@@ -95,6 +118,8 @@ export async function startAzurite(options: { dataDir: string | null; port?: num
   // The monitor must not keep running with storage gone, nor leave Azurite behind when it exits.
   const killOnExit = () => child.kill();
   process.once('exit', killOnExit);
+  const endpointFile = location ? path.join(location, 'endpoint.json') : null;
+  if (endpointFile && child.pid) writeFileSync(endpointFile, JSON.stringify({ port, pid: child.pid }));
   return {
     connectionString: azuriteConnectionString(port),
     port,
@@ -102,6 +127,7 @@ export async function startAzurite(options: { dataDir: string | null; port?: num
     // SIGINT is Azurite's graceful stop: it saves its database (SIGTERM would lose the last seconds of writes).
     stop: async () => {
       process.removeListener('exit', killOnExit);
+      if (endpointFile) rmSync(endpointFile, { force: true });
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGINT');

@@ -43,6 +43,8 @@ export interface Host {
   url?: string;
   functionKey: string;
   invokeTimer(name: string): Promise<void>;
+  /** Starts the timers on their schedules (after the start-up cycle). */
+  startTimers(): void;
   invokeHttp(name: string, init: { method: string; url: string; headers?: Record<string, string>; params?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, string>; body: string }>;
   stop(): Promise<void>;
 }
@@ -261,7 +263,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       for (const t of timers) {
         const expression = resolveSchedule(String(t.options.schedule), env);
         crons.push(
-          new Cron(expression, { protect: true, catch: (e: unknown) => log.error(`${t.name}: ${(e as Error).message}`) }, async () => {
+          // Paused until startTimers(): the start-up cycle must not overlap a scheduled run.
+          new Cron(expression, { paused: true, protect: true, catch: (e: unknown) => log.error(`${t.name}: ${(e as Error).message}`) }, async () => {
             try {
               await invokeTimer(t.name);
             } catch (e) {
@@ -327,6 +330,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       functionKey,
       invokeTimer,
       invokeHttp,
+      startTimers: () => crons.forEach((c) => c.resume()),
       stop: async () => {
         server?.closeAllConnections();
         await cleanup();

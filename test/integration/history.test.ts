@@ -136,6 +136,7 @@ describe('validation', () => {
     ['severity', { severity: 'critical' }, 'severity: expected high, medium or low'],
     ['unknown parameter', { filter: "PartitionKey eq 'x'" }, 'unknown parameter(s): filter'],
     ['from after to', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, 'from: must not be after to'],
+    ['from before 1970', { from: '1960-01-01T00:00:00Z' }, 'from: expected a date-time between 1970 and 2286'],
     ['principal injection', { principal: "x' or PartitionKey ne '" }, 'principal: expected an object id (GUID) or a user principal name'],
     ['role injection', { role: "' or true or '" }, 'role: expected a role template id'],
     ['type injection', { type: "x' or 1 eq 1 or 'a" }, 'type: expected a finding type'],

@@ -93,7 +93,8 @@ describe('fault rules', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     started = Date.now();
     await client.api(CA).get();
-    expect(Date.now() - started).toBeLessThan(250);
+    // Other endpoints are not delayed (well under the 300 ms delay, even on a loaded machine).
+    expect(Date.now() - started).toBeLessThan(290);
   });
 
   it('answers 403 for one endpoint only, naming the missing permission', async () => {
