@@ -134,6 +134,10 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
       const who = breakGlass.map((a) => (a.includes('@') ? `userPrincipalName eq '${a.replace(/'/g, "''")}'` : `userId eq '${a}'`)).join(' or ');
       queries.push({ kind: 'breakGlass', url: `/auditLogs/signIns?$filter=createdDateTime ge ${since} and (${who})&$top=1000` });
     }
+    // A break-glass account's sign-in is a break-glass sign-in whichever query found it (an interrupted one too).
+    const breakGlassSet = new Set(breakGlass);
+    const kindOf = (s: SignIn, found: StoredSignIn['kind']): StoredSignIn['kind'] =>
+      breakGlassSet.has(normId(s.userId ?? '')) || breakGlassSet.has((s.userPrincipalName ?? '').toLowerCase()) ? 'breakGlass' : found;
     const seen = new Set<string>();
     for (const query of queries) {
       for await (const page of graph.pages<SignIn>(query.url)) {
@@ -144,21 +148,22 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
           const id = normId(s.id);
           if (seen.has(id) || known.has(id)) continue;
           seen.add(id);
+          const kind = kindOf(s, query.kind);
           const base: Entity = {
             partitionKey: 'all',
             rowKey: eventRowKey(s.createdDateTime, id, startedAt),
             itemId: id,
-            kind: query.kind,
+            kind,
             createdDateTime: s.createdDateTime,
             userId: normId(s.userId ?? ''),
             userPrincipalName: (s.userPrincipalName ?? '').toLowerCase(),
             errorCode: s.status?.errorCode ?? 0,
             appDisplayName: s.appDisplayName ?? '',
-            ...encodeJson({ id, kind: query.kind, signIn: s } satisfies StoredSignIn),
+            ...encodeJson({ id, kind, signIn: s } satisfies StoredSignIn),
           };
           rows.push(base, ...indexCopies(base, [s.userId ? `p|${normId(s.userId)}` : null, s.userPrincipalName ? `p|${escapeKey(s.userPrincipalName.toLowerCase())}` : null]));
           counts.new = (counts.new ?? 0) + 1;
-          if (query.kind === 'breakGlass') counts.breakGlass = (counts.breakGlass ?? 0) + 1;
+          if (kind === 'breakGlass') counts.breakGlass = (counts.breakGlass ?? 0) + 1;
         }
         // Stored page by page: memory stays flat however many sign-ins the window holds.
         await store.write('signins', rows);

@@ -227,6 +227,17 @@ describe('break-glass sign-ins', () => {
     const again = await step(() => {});
     expect(again.changes.filter((f) => f.type === 'break-glass-sign-in')).toEqual([]);
   });
+
+  it('an interrupted sign-in of an excluded account is still a break-glass sign-in', async () => {
+    // The interrupted query runs first and finds it; it must not be filed as an ordinary interruption.
+    const tenant = baseTenant({ signIns: 20 });
+    const glass = tenant.signIns?.find((s) => s.userId === T.breakGlass);
+    if (!glass?.status) throw new Error('fixture has no break-glass sign-in');
+    glass.status.errorCode = 500121;
+    await baseline(tenant);
+    const found = lastAlert.changeFindings.filter((f) => f.type === 'break-glass-sign-in');
+    expect(found).toHaveLength(2);
+  });
 });
 
 describe('delivery', () => {
