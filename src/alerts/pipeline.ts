@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { type Settings } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
-import { type CollectorName, type RunRecord, latestRuns } from '../collect/runs.js';
-import type { StoredSignIn, ActivationEvent } from '../collect/activity.js';
-import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings } from '../core/changes.js';
+import { type CollectorName, RUN_PARTITION, type RunRecord, latestRuns } from '../collect/runs.js';
+import type { StoredSignIn } from '../collect/activity.js';
+import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { composeDigest } from '../core/digest.js';
 import type { EvaluationOptions } from '../core/evaluate.js';
 import type { ConditionalAccessPolicy } from '../core/graph-types.js';
@@ -79,6 +79,27 @@ export async function changesSince<T = Record<string, unknown>>(store: TableStor
   return out.reverse();
 }
 
+/** A collector run may still have been writing when the previous evaluation began. */
+const LONGEST_COLLECTOR_RUN_MS = 2 * 3_600_000;
+
+/**
+ * Where the change window starts. History is stamped with the start of the run that recorded it, so a
+ * collector that began before the previous evaluation and finished after it recorded changes that
+ * evaluation may not have seen: the window reaches back to the start of such runs. What the previous
+ * evaluation already told is not told twice (change findings are deduplicated by fingerprint).
+ */
+export async function changeWindowStart(store: TableStore, previousStart: string): Promise<string> {
+  let start = previousStart;
+  const previousMs = Date.parse(previousStart);
+  const range = { fromRow: newestFirstKey(previousMs), toRow: `${newestFirstKey(previousMs - LONGEST_COLLECTOR_RUN_MS)}~`, select: ['startedAt', 'endedAt', 'collector'] };
+  for await (const e of store.partition('runs', RUN_PARTITION, range)) {
+    if (e.collector === 'evaluate') continue;
+    const startedAt = String(e.startedAt);
+    if (String(e.endedAt) > previousStart && startedAt < start) start = startedAt;
+  }
+  return start;
+}
+
 export function collectorHealth(runs: Partial<Record<CollectorName, RunRecord>>): CollectorHealth[] {
   return (['roles', 'policies', 'activations', 'signins'] as const).map((collector) => {
     const run = runs[collector];
@@ -147,28 +168,18 @@ export async function processAlerts(
 ): Promise<AlertResult> {
   const { store, settings, log } = ctx;
   const nowIso = ctx.now().toISOString();
-  const since = previousEvaluation?.startedAt ?? evaluation.run.startedAt;
   const firstEvaluation = !previousEvaluation;
   const report = evaluation.report;
 
   // 1. Gather what happened since the previous evaluation.
+  const since = previousEvaluation ? await changeWindowStart(store, previousEvaluation.startedAt) : evaluation.run.startedAt;
   const policyChanges = firstEvaluation ? [] : await changesSince(store, 'policies', since);
   const assignmentChanges = firstEvaluation ? [] : await changesSince(store, 'assignments', since);
+  // Each change judged on its own: who was covered by the version it replaced and is not covered now.
   const weakenedFor = new Map<string, string[]>();
   for (const change of policyChanges) {
     if (change.dataset !== 'caPolicy') continue;
-    // A policy changed twice since the last evaluation: compare the version before the first change with now.
-    const first = policyChanges.find((c) => c.dataset === 'caPolicy' && c.itemId === change.itemId);
-    if (first !== change) continue;
-    const losers = lossesFromChange(evaluation.snapshot, evaluation.options, change.itemId, (first.before as unknown as ConditionalAccessPolicy | null) ?? null);
-    weakenedFor.set(normId(change.itemId), losers);
-  }
-  const activations: ActivationEvent[] = [];
-  if (!firstEvaluation) {
-    for await (const e of store.partition('activations', 'all', { toRow: `${newestFirstKey(since)}~` })) {
-      const a = decodeJson<ActivationEvent>(e);
-      if (a) activations.push(a);
-    }
+    weakenedFor.set(changeKey(change), lossesFromChange(evaluation.snapshot, evaluation.options, change.itemId, (change.before as unknown as ConditionalAccessPolicy | null) ?? null));
   }
   const breakGlass: BreakGlassSignIn[] = [];
   const signInWindow = new Date(Date.parse(nowIso) - 7 * 24 * 3_600_000).toISOString();
@@ -191,12 +202,12 @@ export async function processAlerts(
   const inputs: ChangeInputs = {
     now: nowIso,
     firstEvaluation,
+    previousEvaluationId: previousEvaluation?.runId ?? 'first',
     previousAdmins: evaluation.previous,
     report,
     policyChanges,
     weakenedFor,
     assignmentChanges,
-    activations,
     breakGlassSignIns: breakGlass,
     health: collectorHealth(runs),
     staleAfterMinutes: settings.staleAfterMinutes,
@@ -224,11 +235,12 @@ export async function processAlerts(
   const renotified = new Set(renotify.map((f) => f.fingerprint));
   const toSend = [...notify, ...renotify.map((f) => current.get(f.fingerprint) as Finding)];
 
-  // 4. The outbox entry first, keyed by its content: a crash before the finding state is written makes
-  // the next run compute the same key and find the entry instead of creating a second mail.
+  // 4. The outbox entry first, keyed by its content and the evaluation it follows: a crash before the run
+  // record is written makes the retry compute the same key and find the entry instead of creating a second
+  // mail, while the same findings told again later (reopened, say) get a mail of their own.
   let alertId: string | null = null;
   if (toSend.length > 0) {
-    alertId = hashId([...notify.map((f) => f.fingerprint).sort(), ...renotify.map((f) => `renotify:${f.fingerprint}@${f.lastNotifiedAt}`).sort()]);
+    alertId = hashId([`after:${previousEvaluation?.runId ?? 'first'}`, ...notify.map((f) => f.fingerprint).sort(), ...renotify.map((f) => `renotify:${f.fingerprint}@${f.lastNotifiedAt}`).sort()]);
     const existing = await store.get('outbox', 'alert', alertId);
     if (!existing) {
       const digest = composeDigest({

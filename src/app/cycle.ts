@@ -7,7 +7,7 @@ import { CollectionPipeline } from '../collect/context.js';
 import { type CollectorName, type RunRecord, latestRun, saveRun } from '../collect/runs.js';
 import { type AlertResult, processAlerts } from '../alerts/pipeline.js';
 import type { Report } from '../core/report.js';
-import { runEvaluation } from './evaluation.js';
+import { recordVerdicts, runEvaluation } from './evaluation.js';
 import type { Runtime } from './runtime.js';
 
 export type CollectorStep = Exclude<CollectorName, 'evaluate'>;
@@ -39,12 +39,13 @@ export interface EvaluateResult {
 export async function runEvaluate(rt: Runtime, trigger: string): Promise<EvaluateResult> {
   const previous = await latestRun(rt.store, 'evaluate');
   const writesBefore = rt.store.writes;
-  const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger, previous);
+  const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger);
   const alerts = await processAlerts({ store: rt.store, settings: rt.settings, tenant: rt.source.tenant, mailer: rt.mailer, log: rt.log, now: rt.now }, evaluation, previous);
+  const verdictChanges = await recordVerdicts(rt.store, evaluation, previous);
   const run: RunRecord = {
     ...evaluation.run,
     endedAt: rt.now().toISOString(),
-    counts: { ...evaluation.run.counts, changeFindings: alerts.changeFindings.length, opened: alerts.opened.length, resolved: alerts.resolved.length, notified: alerts.notified.length, delivered: alerts.delivered, pendingAlerts: alerts.pending },
+    counts: { ...evaluation.run.counts, verdictChanges, changeFindings: alerts.changeFindings.length, opened: alerts.opened.length, resolved: alerts.resolved.length, notified: alerts.notified.length, delivered: alerts.delivered, pendingAlerts: alerts.pending },
   };
   // The run record comes last: it is what the next evaluation diffs against.
   run.writes = rt.store.writes - writesBefore + 1;

@@ -81,22 +81,13 @@ export async function runEvaluation(
   tenant: TenantInfo | undefined,
   now: () => Date,
   trigger: string,
-  previousEvaluation: RunRecord | undefined,
 ): Promise<EvaluationRun> {
   const startedAt = now().toISOString();
-  const writesBefore = store.writes;
   const runId = newRunId();
   const snapshot = await loadSnapshot(store, tenant, startedAt);
   const options = evaluationOptions(settings);
   const report = evaluate(snapshot, { ...options, now: startedAt });
   const previous = new Map([...(await loadState<AdminVerdictRecord>(store, PARTITIONS.adminVerdict))].map(([id, item]) => [id, item.value]));
-  const ctx: SyncContext = {
-    runId,
-    runStartedAt: startedAt,
-    alreadyRecorded: await recordedSince(store, 'admins', previousEvaluation?.startedAt ?? '1970-01-01T00:00:00.000Z'),
-  };
-  const records = [...report.admins.map((a) => verdictRecord(a)), ...report.potentialAdmins.map((a) => verdictRecord(a, true))];
-  const sync = await syncDataset(store, adminVerdictSpec, records, ctx, startedAt);
   const run: RunRecord = {
     runId,
     collector: 'evaluate',
@@ -116,9 +107,24 @@ export async function runEvaluation(
       excluded: report.summary.excluded,
       unknown: report.summary.unknown,
       findings: report.findings.length,
-      verdictChanges: sync.added + sync.changed + sync.removed,
     },
   };
-  run.writes = store.writes - writesBefore + 1;
   return { run, report, previous, snapshot, options };
+}
+
+/**
+ * Stores the verdicts as the state the next evaluation compares with. It runs after the alerts are
+ * recorded: a crash in between leaves the previous verdicts, so the retry finds the same changes (and the
+ * same fingerprints) instead of losing them.
+ */
+export async function recordVerdicts(store: TableStore, evaluation: EvaluationRun, previousEvaluation: RunRecord | undefined): Promise<number> {
+  const { report, run } = evaluation;
+  const ctx: SyncContext = {
+    runId: run.runId,
+    runStartedAt: run.startedAt,
+    alreadyRecorded: await recordedSince(store, 'admins', previousEvaluation?.startedAt ?? '1970-01-01T00:00:00.000Z'),
+  };
+  const records = [...report.admins.map((a) => verdictRecord(a)), ...report.potentialAdmins.map((a) => verdictRecord(a, true))];
+  const sync = await syncDataset(store, adminVerdictSpec, records, ctx, run.startedAt);
+  return sync.added + sync.changed + sync.removed;
 }

@@ -28,16 +28,6 @@ export interface HistoryChange<T = unknown> {
   observedAt: string;
 }
 
-export interface ActivationEventLike {
-  id: string;
-  kind: 'role' | 'pimGroup';
-  principalId: string;
-  roleDefinitionId: string | null;
-  groupId: string | null;
-  startDateTime: string | null;
-  endDateTime: string | null;
-}
-
 export interface BreakGlassSignIn {
   id: string;
   createdDateTime: string;
@@ -63,14 +53,18 @@ export interface ChangeInputs {
   now: string;
   /** No previous evaluation: everything is new, so "new admin" findings would only be noise. */
   firstEvaluation: boolean;
+  /**
+   * Run id of the previous evaluation ('first' when there is none). Admin findings are "since that
+   * evaluation": an evaluation retried after a crash produces the same fingerprints, so nothing is told twice.
+   */
+  previousEvaluationId: string;
   previousAdmins: ReadonlyMap<string, PreviousAdmin>;
   report: Report;
   /** Policy-like changes since the previous evaluation (caPolicy, securityDefaults, pimSetting…). */
   policyChanges: ReadonlyArray<HistoryChange<Record<string, unknown>>>;
-  /** For each changed CA policy id: admins whose coverage it reduced (from the what-if evaluation). */
+  /** For each CA policy change (key: changeKey): admins whose coverage it reduced (what-if evaluation). */
   weakenedFor: ReadonlyMap<string, string[]>;
   assignmentChanges: ReadonlyArray<HistoryChange<Record<string, unknown>>>;
-  activations: ReadonlyArray<ActivationEventLike>;
   breakGlassSignIns: ReadonlyArray<BreakGlassSignIn>;
   health: ReadonlyArray<CollectorHealth>;
   staleAfterMinutes: number;
@@ -81,6 +75,11 @@ const VERDICT_RANK: Record<Verdict, number> = { protected: 0, partial: 1, unprot
 
 function who(a: { userPrincipalName: string | null; displayName: string | null; id: string }): string {
   return a.userPrincipalName ?? a.displayName ?? a.id;
+}
+
+/** One history entry of one item: a policy changed twice in a window is two changes, judged one by one. */
+export function changeKey(change: Pick<HistoryChange, 'itemId' | 'observedAt'>): string {
+  return `${normId(change.itemId)}@${change.observedAt}`;
 }
 
 function finding(type: string, severity: Severity, subjectId: string, message: string, fingerprint: string, extra: Partial<Finding> = {}): Finding {
@@ -124,12 +123,12 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
   const weakenedPolicies = new Map<string, { name: string; labels: string[] }>();
   for (const change of inputs.policyChanges) {
     if (change.dataset === 'caPolicy') {
-      const affected = inputs.weakenedFor.get(normId(change.itemId)) ?? [];
+      const affected = inputs.weakenedFor.get(changeKey(change)) ?? [];
       if (affected.length === 0) continue;
       const fields = diffFields(change.before, change.after);
       const labels = weakeningLabels(change.before, change.after, fields);
       const name = String((change.after ?? change.before)?.displayName ?? change.itemId);
-      weakenedPolicies.set(normId(change.itemId), { name, labels });
+      weakenedPolicies.set(changeKey(change), { name, labels });
       const names = affected.map((id) => (current.get(id) ? who(current.get(id) as { userPrincipalName: string | null; displayName: string | null; id: string }) : id));
       const diff = fields.map(describeFieldChange);
       out.push(
@@ -171,7 +170,7 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
               admin.verdict === 'unprotected' ? 'high' : 'medium',
               admin.id,
               `${who(admin)} became an admin (${paths.join(', ')}) and is ${admin.verdict === 'unprotected' ? 'not protected by MFA' : 'only partly protected'}: ${admin.gaps[0]?.summary ?? ''}`,
-              `new-admin:${admin.id}:${inputs.now}`,
+              `new-admin:${admin.id}:${inputs.previousEvaluationId}`,
               { subjectName: who(admin), policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))] },
             ),
           );
@@ -188,12 +187,12 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
             'high',
             admin.id,
             `${who(admin)} went from protected to ${admin.verdict}${causes.length ? ` after ${causes.join('; ')}` : ''}: ${admin.gaps[0]?.summary ?? ''}`,
-            `admin-lost-protection:${admin.id}:${inputs.now}`,
+            `admin-lost-protection:${admin.id}:${inputs.previousEvaluationId}`,
             { subjectName: who(admin), policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))] },
           ),
         );
       } else if (was > 0 && now === 0) {
-        out.push(finding('admin-protected-again', 'low', admin.id, `${who(admin)} is protected again (was ${before.verdict}).`, `admin-protected-again:${admin.id}:${inputs.now}`, { subjectName: who(admin) }));
+        out.push(finding('admin-protected-again', 'low', admin.id, `${who(admin)} is protected again (was ${before.verdict}).`, `admin-protected-again:${admin.id}:${inputs.previousEvaluationId}`, { subjectName: who(admin) }));
       }
     }
   }
@@ -250,8 +249,8 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
 /** What changed for this admin since the previous evaluation, in words. */
 function causesFor(adminId: string, inputs: ChangeInputs, weakened: Map<string, { name: string; labels: string[] }>): string[] {
   const causes: string[] = [];
-  for (const [policyId, w] of weakened) {
-    if ((inputs.weakenedFor.get(policyId) ?? []).includes(adminId)) causes.push(`policy '${w.name}' was changed (${w.labels.join(', ') || 'conditions changed'})`);
+  for (const [key, w] of weakened) {
+    if ((inputs.weakenedFor.get(key) ?? []).includes(adminId)) causes.push(`policy '${w.name}' was changed (${w.labels.join(', ') || 'conditions changed'})`);
   }
   for (const c of inputs.assignmentChanges) {
     const item = (c.after ?? c.before) as Record<string, unknown> | null;

@@ -1,6 +1,9 @@
 // Diff and alerts (issue 5): before/after tenants through run → diff → outbox → the ACS-compatible endpoint.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCollector, runEvaluate } from '../../src/app/cycle.js';
+import { runEvaluation } from '../../src/app/evaluation.js';
+import { changeWindowStart, processAlerts } from '../../src/alerts/pipeline.js';
+import { type RunRecord, latestRun, saveRun } from '../../src/collect/runs.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { type Mailer, createMailer } from '../../src/alerts/mailer.js';
 import { ROLE } from '../../src/core/catalog.js';
@@ -243,6 +246,45 @@ describe('break-glass sign-ins', () => {
 describe('delivery', () => {
   beforeEach(() => setup());
 
+  const addFrank = (f: TenantFixture) => {
+    f.users?.push({ id: NEW.frank, userPrincipalName: 'frank@contoso.test', displayName: 'Frank', accountEnabled: true, userType: 'Member' });
+    f.groups?.find((g) => g.id === T.exclusions)?.members?.push(NEW.frank);
+    f.roleAssignmentScheduleInstances?.push({ id: 'rasi-frank-ga', principalId: NEW.frank, roleDefinitionId: ROLE.globalAdministrator, directoryScopeId: '/', assignmentType: 'Assigned', memberType: 'Direct', startDateTime: '2025-01-01T00:00:00Z', endDateTime: '2030-01-01T00:00:00Z' });
+  };
+
+  it('a crash after the alert is recorded, before the verdicts are: the retry neither loses nor repeats it', async () => {
+    await baseline();
+    const next = clone(currentTenant);
+    addFrank(next);
+    env.setTenant(next);
+    for (const c of ['roles', 'policies', 'activations', 'signins'] as const) await runCollector(env.rt, c, 'test');
+    // The evaluation up to its alerts, then the process dies (no verdicts, no run record).
+    const previous = await latestRun(env.store, 'evaluate');
+    const evaluation = await runEvaluation(env.store, env.settings, env.rt.source.tenant, env.rt.now, 'test');
+    const { settings, store, log, now, mailer, source } = env.rt;
+    const told = await processAlerts({ store, settings, tenant: source.tenant, mailer, log, now }, evaluation, previous);
+    expect(types(told.changeFindings)).toEqual(['new-admin-unprotected']);
+    const mails = acs.messages.length;
+    const retry = await evaluateOnly();
+    expect(retry.alerts.changeFindings).toEqual([]);
+    expect(acs.messages).toHaveLength(mails);
+    let events = 0;
+    for await (const e of env.store.partition('findings', 't|new-admin-unprotected')) if (e.event === 'event') events++;
+    expect(events).toBe(1);
+  });
+
+  it('a finding that resolves and comes back is mailed again', async () => {
+    await baseline();
+    const unprotect = (f: TenantFixture) => f.groups?.find((g) => g.id === T.exclusions)?.members?.push(T.alice);
+    const protect = (f: TenantFixture) => {
+      const group = f.groups?.find((g) => g.id === T.exclusions);
+      if (group) group.members = group.members?.filter((m) => m !== T.alice);
+    };
+    expect((await step(unprotect)).mails).toHaveLength(1);
+    await step(protect);
+    expect((await step(unprotect)).mails).toHaveLength(1);
+  });
+
   it('a crash between send and mark-sent does not send twice', async () => {
     // A mailer that delivers, then dies before the outbox is updated.
     const real = createMailer(env.settings) as Mailer;
@@ -301,3 +343,20 @@ describe('delivery', () => {
   });
 });
 
+describe('change window', () => {
+  beforeEach(() => setup());
+
+  it('reaches back to collector runs still writing when the previous evaluation began', async () => {
+    const run = (collector: RunRecord['collector'], startedAt: string, endedAt: string): RunRecord => ({ runId: `${collector}-${startedAt}`, collector, trigger: 'test', startedAt, endedAt, status: 'succeeded', datasets: {}, writes: 0, graphRequests: 0, httpRequests: 0 });
+    const evaluationStart = '2026-11-25T10:01:00.000Z';
+    for (const r of [
+      run('evaluate', evaluationStart, '2026-11-25T10:01:05.000Z'),
+      run('roles', '2026-11-25T10:00:00.000Z', '2026-11-25T10:02:00.000Z'), // overlaps: its changes count
+      run('policies', '2026-11-25T09:59:00.000Z', '2026-11-25T10:00:30.000Z'), // ended before: seen already
+      run('signins', '2026-11-25T10:03:00.000Z', '2026-11-25T10:04:00.000Z'), // after: inside the window anyway
+      run('evaluate', '2026-11-25T09:30:00.000Z', '2026-11-25T10:30:00.000Z'), // evaluations record no history
+    ]) await saveRun(env.store, r);
+    expect(await changeWindowStart(env.store, evaluationStart)).toBe('2026-11-25T10:00:00.000Z');
+    expect(await changeWindowStart(env.store, '2026-11-25T10:05:00.000Z')).toBe('2026-11-25T10:05:00.000Z');
+  });
+});
