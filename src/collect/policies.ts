@@ -61,7 +61,10 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
     tracker.ok('conditionalAccess', { items: policies.length, added: r.added, changed: r.changed, removed: r.removed });
     // Alone (a timer), read the admins' membership of newly named groups now; in a cycle the roles collector
     // running alongside reads them once these policies are stored.
-    if (!deps.pipeline) await watchNewGroups(deps, policies, ctx, startedAt);
+    if (!deps.pipeline) await watchNewGroups(deps, policies, ctx, startedAt).catch((e: unknown) => {
+      // The policies are stored; the roles collector reads these groups on its next run.
+      log.warn(`admins' membership of groups newly named by Conditional Access not read: ${toGraphError(e, 'groups').message}`);
+    });
   } catch (e) {
     recordFailure(tracker, 'conditionalAccess', e, log);
   } finally {
@@ -123,7 +126,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
  */
 async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPolicy[], ctx: SyncContext, now: string): Promise<void> {
   const { graph, store } = deps;
-  const known = new Map((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => [g.id, g]));
+  const known = new Set((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => g.id));
   const unresolved = new Set((await loadValues<{ id: string }>(store, PARTITIONS.unresolved)).map((u) => u.id));
   const referenced = new Set<string>();
   for (const p of policies) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) referenced.add(normId(g));
@@ -133,9 +136,8 @@ async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPo
   if (admins.size === 0) return;
   const read = await transitiveMembersOf(graph, fresh, 'id', (_g, userId) => admins.has(userId));
   const details = new Map((await groupsById(graph, [...read.members.keys()])).map((g) => [normId(g.id), g]));
-  for (const [id, lists] of read.members) {
-    known.set(id, toSnapshotGroup(id, lists, 'admins', details.get(id)));
-  }
-  await syncDataset(store, groupSpec(), [...known.values()], ctx, now);
+  const added = [...read.members].map(([id, lists]) => toSnapshotGroup(id, lists, 'admins', details.get(id)));
+  // Only the new groups: the roles collector owns the rest and may be writing it right now.
+  await syncDataset(store, groupSpec(), added, ctx, now, { keepUnseen: true });
   deps.log.info(`read admins' membership of ${read.members.size} group(s) newly named by Conditional Access`);
 }

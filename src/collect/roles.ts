@@ -129,6 +129,8 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     const pimAssignments: PrivilegedAccessGroupAssignmentScheduleInstance[] = [];
     const pimEligibilities: PrivilegedAccessGroupEligibilityScheduleInstance[] = [];
     let pimGroupsOk = pimAvailable;
+    // A failed read (not a missing licence): the users and groups below are then known to be incomplete.
+    let pimGroupsFailed = false;
     if (pimAvailable && roleGroups.size > 0) {
       try {
         const requests = [...roleGroups].flatMap((g) => [
@@ -148,7 +150,10 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
         const err = toGraphError(e, 'pimGroups');
         pimGroupsOk = false;
         if (err.isLicenseError) tracker.notLicensed('pimGroups', err.message);
-        else recordFailure(tracker, 'pimGroups', err, log);
+        else {
+          pimGroupsFailed = true;
+          recordFailure(tracker, 'pimGroups', err, log);
+        }
       }
     } else if (!pimAvailable) tracker.notLicensed('pimGroups', 'the tenant has no PIM (Entra ID P2)');
     else tracker.ok('pimGroups', { items: 0 });
@@ -211,13 +216,18 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     }
 
     // 5. The admin accounts themselves (transitive member pages already carried most of them).
+    const missing = [...users.values()].filter((u) => u.userPrincipalName === undefined).map((u) => u.id);
     try {
-      const missing = [...users.values()].filter((u) => u.userPrincipalName === undefined).map((u) => u.id);
       for (const u of await usersById(graph, missing)) users.set(normId(u.id), { ...u, id: normId(u.id) });
+      // Asked for and not returned: the id is no user (deleted, or another kind of object).
       for (const u of users.values()) if (u.userPrincipalName === undefined) unresolved.add(u.id);
     } catch (e) {
-      // Names are cosmetic: evaluation still works by id.
-      log.warn(`admin account details unavailable: ${toGraphError(e, 'users').message}`);
+      // What earlier runs stored stays; an account seen for the first time is kept by id only, and
+      // evaluation reads its unknown guest kind pessimistically (R-USERS-7).
+      const stored = new Map((await loadValues<GraphUser>(store, PARTITIONS.user)).map((u) => [normId(u.id), u]));
+      for (const id of missing) users.set(id, stored.get(id) ?? { id } as GraphUser);
+      counts.accountsUnread = missing.filter((id) => !stored.has(id)).length;
+      log.warn(`admin account details unavailable, kept from the previous run: ${toGraphError(e, 'users').message}`);
     }
     for (const id of unresolved) users.delete(id);
     counts.admins = users.size;
@@ -231,8 +241,12 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       tracker.ok('registration', { items: registrations.length });
     } else recordFailure(tracker, 'registration', registration.error, log);
 
-    // 7. Store what changed. Only datasets read completely are synced; failed ones keep their state.
-    const sync = async <T>(spec: Parameters<typeof syncDataset<T>>[1], items: T[]) => syncDataset(store, spec, items, ctx, startedAt);
+    // 7. Store what changed. Only datasets read completely are synced; failed ones keep their state. When
+    // the PIM-group or group reads failed, the account, group and registration lists are incomplete: what
+    // was read is stored, nothing is removed (an admin held through a group that could not be read is still
+    // an admin).
+    const complete = groupsOk && !pimGroupsFailed;
+    const sync = async <T>(spec: Parameters<typeof syncDataset<T>>[1], items: T[], keepUnseen = false) => syncDataset(store, spec, items, ctx, startedAt, { keepUnseen });
     const r1 = await sync(assignmentSpec<RoleAssignmentScheduleInstance>(PARTITIONS.activeInstance, 'active'), active.map(strip));
     const r2 = await sync(assignmentSpec<RoleEligibilityScheduleInstance>(PARTITIONS.eligibleInstance, 'eligible'), eligible.map(strip));
     const r3 = await sync(assignmentSpec<UnifiedRoleAssignment>(PARTITIONS.roleAssignment, 'active'), plain.map(strip));
@@ -241,14 +255,13 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       await sync(assignmentSpec<PrivilegedAccessGroupAssignmentScheduleInstance>(PARTITIONS.pimGroupAssignment, 'active'), pimAssignments);
       await sync(assignmentSpec<PrivilegedAccessGroupEligibilityScheduleInstance>(PARTITIONS.pimGroupEligibility, 'eligible'), pimEligibilities);
     }
-    if (groupsOk) {
-      await sync(groupSpec(), [...groups.values()]);
-      await sync(stateOnlySpec<GraphUser>(PARTITIONS.user, (u) => normId(u.id)), [...users.values()]);
-      await sync(stateOnlySpec<GraphServicePrincipal>(PARTITIONS.servicePrincipal, (s) => normId(s.id)), [...servicePrincipals.values()]);
-      await sync(stateOnlySpec<{ id: string }>(PARTITIONS.unresolved, (u) => u.id), [...unresolved].map((id) => ({ id })));
-    }
+    // A group whose names could not be read (step 4 failed) is not stored over the named one.
+    if (groupsOk) await sync(groupSpec(), [...groups.values()], !complete);
+    await sync(stateOnlySpec<GraphUser>(PARTITIONS.user, (u) => normId(u.id)), [...users.values()], !complete);
+    await sync(stateOnlySpec<GraphServicePrincipal>(PARTITIONS.servicePrincipal, (s) => normId(s.id)), [...servicePrincipals.values()], !complete);
+    if (complete) await sync(stateOnlySpec<{ id: string }>(PARTITIONS.unresolved, (u) => u.id), [...unresolved].map((id) => ({ id })));
     counts.pimAvailable = pimAvailable ? 1 : 0;
-    if (registrations) await sync(stateOnlySpec<UserRegistrationDetails>(PARTITIONS.registration, (r) => normId(r.id)), registrations);
+    if (registrations) await sync(stateOnlySpec<UserRegistrationDetails>(PARTITIONS.registration, (r) => normId(r.id)), registrations, !complete);
   } catch (e) {
     if (!(e instanceof CollectionAborted)) {
       error = e instanceof Error ? e.message : String(e);

@@ -33,8 +33,13 @@ export interface UserContext {
   guestTypes: Set<string>;
 }
 
+/** Stands in for the guest kind of an account whose details could not be read (R-USERS-7). */
+export const UNKNOWN_GUEST_TYPE = 'unknown';
+
 /** Guest / external user kind, approximated from userType and the #EXT# UPN marker (R-USERS-5). */
 export function guestTypesOf(user: AdminIdentity): Set<string> {
+  // Every account Graph returns has a UPN: none at all means only the id is known.
+  if (user.userPrincipalName === null && user.userType === null) return new Set([UNKNOWN_GUEST_TYPE]);
   const external = (user.userPrincipalName ?? '').toUpperCase().includes('#EXT#');
   const guest = (user.userType ?? 'Member').toLowerCase() === 'guest';
   if (guest) return new Set([external ? 'b2bCollaborationGuest' : 'internalGuest']);
@@ -91,8 +96,10 @@ export function userScope(scope: CompiledUserScope, user: UserContext, state: Ad
     scope.excludeUsers.has(user.id) ||
     anyIn(scope.excludeGroups, state.groups) !== undefined ||
     anyIn(scope.excludeRoles, state.targetableRoles) !== undefined ||
-    // For exclusions assume the worst: an enumerated-tenant exclusion may exclude this guest.
-    guestMatch(scope.excludeGuestTypes, user.guestTypes);
+    // For exclusions assume the worst: an enumerated-tenant exclusion may exclude this guest, and an
+    // account of unknown kind may be one of the guests excluded.
+    guestMatch(scope.excludeGuestTypes, user.guestTypes) ||
+    (scope.excludeGuestTypes.size > 0 && user.guestTypes.has(UNKNOWN_GUEST_TYPE));
   return excluded ? 'excluded' : 'in';
 }
 
@@ -110,6 +117,7 @@ export function exclusionReason(policy: CompiledPolicy, user: UserContext, state
   }
   const role = anyIn(scope.excludeRoles, state.targetableRoles);
   if (role) return `excludes role ${quote(resolveRole(role, index).roleName, role)}, which this admin holds`;
+  if (user.guestTypes.has(UNKNOWN_GUEST_TYPE)) return "excludes guests and external users, and this admin's account details (guest or member) could not be read";
   return 'excludes guests and external users of this kind';
 }
 

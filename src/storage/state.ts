@@ -82,9 +82,10 @@ function indexPartitions(keys: IndexKeys): string[] {
 /**
  * Brings the state partition to `items` and records each difference. Order: history first, then state, so
  * a crash can only leave a change recorded twice, never lost; `ctx.alreadyRecorded` (history written by
- * an interrupted earlier run) removes that duplicate too.
+ * an interrupted earlier run) removes that duplicate too. `keepUnseen` is for an incomplete read: what was
+ * read is stored, nothing is removed.
  */
-export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, items: Iterable<T>, ctx: SyncContext, now: string): Promise<SyncResult> {
+export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, items: Iterable<T>, ctx: SyncContext, now: string, options: { keepUnseen?: boolean } = {}): Promise<SyncResult> {
   const stored = await loadState<T>(store, spec.partition);
   const result: SyncResult = { added: 0, changed: 0, removed: 0, unchanged: 0, writes: 0 };
   const stateUpserts: Entity[] = [];
@@ -145,7 +146,7 @@ export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, it
     }
   }
   for (const [id, previous] of stored) {
-    if (seen.has(id)) continue;
+    if (seen.has(id) || options.keepUnseen) continue;
     result.removed++;
     stateDeletes.push({ partitionKey: spec.partition, rowKey: previous.entity.rowKey ?? escapeKey(id) });
     record('removed', id, previous.value, undefined, previous.hash, null);

@@ -154,6 +154,29 @@ const cases: Case[] = [
     verdict: 'unprotected',
   },
   {
+    name: 'R-USERS-7 an admin whose account details could not be read may be a guest a policy excludes (pessimistic)',
+    build: (t) => {
+      const id = activeAdmin(t, 'unread', ROLE.helpdeskAdministrator);
+      const user = t.users.find((u) => u.id === id);
+      if (user) for (const key of ['userPrincipalName', 'userType', 'displayName']) delete user[key];
+      t.policy('Members MFA', { users: { includeUsers: ['All'], excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'internalGuest,b2bCollaborationGuest' } } });
+      return id;
+    },
+    verdict: 'unprotected',
+    gaps: ["account details (guest or member) could not be read"],
+  },
+  {
+    name: 'R-USERS-7 unread account details do not matter to a policy without guest exclusions',
+    build: (t) => {
+      const id = activeAdmin(t, 'unread', ROLE.helpdeskAdministrator);
+      const user = t.users.find((u) => u.id === id);
+      if (user) for (const key of ['userPrincipalName', 'userType', 'displayName']) delete user[key];
+      t.policy('Everyone MFA', { users: { includeUsers: ['All'] } });
+      return id;
+    },
+    verdict: 'protected',
+  },
+  {
     name: `R-USERS-5 legacy includeUsers GuestsOrExternalUsers means every guest type (Graph: conditionalAccessUsers)`,
     build: (t) => {
       const id = activeAdmin(t, 'partner', ROLE.helpdeskAdministrator, { userType: 'Guest', upn: 'partner_fabrikam.test#EXT#@contoso.test' });

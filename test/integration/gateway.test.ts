@@ -1,6 +1,6 @@
 // The Graph gateway's retries on the failed request only: a connection reset, a body that stalls past the
 // timeout, a 500 — each retried, the page succeeding on the next attempt.
-import { type Server, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GraphGateway, staticTokenCredential } from '../../src/graph/gateway.js';
 
@@ -10,7 +10,7 @@ afterEach(() => {
   server?.close();
 });
 
-async function serve(handler: (n: number, res: import('node:http').ServerResponse, req: import('node:http').IncomingMessage) => void): Promise<{ url: string; count: () => number }> {
+async function serve(handler: (n: number, res: ServerResponse, req: IncomingMessage) => void): Promise<{ url: string; count: () => number }> {
   let n = 0;
   server = createServer((req, res) => handler(++n, res, req));
   await new Promise<void>((r) => (server as Server).listen(0, '127.0.0.1', () => r()));
