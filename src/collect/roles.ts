@@ -195,12 +195,15 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
         const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
         const watched = new Set<string>();
         for (const p of policies) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(normId(g));
-        for (const entry of settings.excludedAccounts) if (isGuid(entry) && !adminIds.has(normId(entry))) watched.add(normId(entry));
-        for (const g of groups.keys()) watched.delete(g);
+        // Groups in MONITOR_EXCLUDED_ACCOUNTS are kept whole: every member's sign-ins are watched, admin or not.
+        const excludedGroups = settings.excludedAccounts.filter((e) => isGuid(e) && !adminIds.has(normId(e)) && !groups.has(normId(e))).map(normId);
+        for (const g of [...groups.keys(), ...excludedGroups]) watched.delete(g);
+        const whole = await transitiveMembersOf(graph, excludedGroups, 'id', () => true);
+        for (const [id, lists] of whole.members) groups.set(id, toSnapshotGroup(id, lists, 'all'));
         const read = await transitiveMembersOf(graph, [...watched], 'id', (_g, userId) => adminIds.has(userId));
         for (const [id, lists] of read.members) groups.set(id, toSnapshotGroup(id, lists, 'admins'));
-        // A watched id that is no group: a user id in MONITOR_EXCLUDED_ACCOUNTS, or a deleted group in a policy.
-        for (const id of read.notFound) if (!settings.excludedAccounts.some((e) => normId(e) === id)) unresolved.add(id);
+        // A watched id that is no group: a deleted group in a policy (a user id in MONITOR_EXCLUDED_ACCOUNTS is expected).
+        for (const id of read.notFound) unresolved.add(id);
         // Group names and flags for everything kept.
         const details = await groupsById(graph, [...groups.keys()]);
         for (const d of details) {

@@ -243,6 +243,21 @@ describe('break-glass sign-ins', () => {
   });
 });
 
+describe('break-glass group', () => {
+  beforeEach(() => setup(baseTenant({ signIns: 0 }), { MONITOR_EXCLUDED_ACCOUNTS: T.exclusions }));
+
+  it('every member of an excluded group is watched, admin or not', async () => {
+    const tenant = baseTenant({ signIns: 0 });
+    const spare = '5a4e0000-0000-4000-8000-000000000010';
+    tenant.users?.push({ id: spare, userPrincipalName: 'spare-glass@contoso.test', displayName: 'Spare glass', accountEnabled: true, userType: 'Member' });
+    tenant.groups?.find((g) => g.id === T.exclusions)?.members?.push(spare);
+    tenant.signIns = [{ id: '5191e000-0000-4000-8000-00000000a001', createdDateTime: new Date(Date.now() - 60_000).toISOString(), userId: spare, userPrincipalName: 'spare-glass@contoso.test', appDisplayName: 'Azure Portal', ipAddress: '203.0.113.9', clientAppUsed: 'Browser', status: { errorCode: 0, failureReason: null }, location: { city: 'Berlin', countryOrRegion: 'DE' } }];
+    await baseline(tenant);
+    const found = lastAlert.changeFindings.filter((f) => f.type === 'break-glass-sign-in');
+    expect(found.map((f) => f.subjectId)).toEqual([spare]);
+  });
+});
+
 describe('delivery', () => {
   beforeEach(() => setup());
 
