@@ -2,7 +2,7 @@
 // assignment instances (or plain role assignments in tenants without PIM), the members of every group that
 // holds a role (transitive members and PIM for Groups members/owners), the admins' membership of the groups
 // Conditional Access and MONITOR_EXCLUDED_ACCOUNTS name, the admin accounts and their MFA registration.
-import { isGuid, normId } from '../core/ids.js';
+import { isGuid, normId, sameEnum } from '../core/ids.js';
 import { monitoredRoles } from '../core/inventory.js';
 import type {
   ConditionalAccessPolicy,
@@ -74,6 +74,13 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       const id = normId(roleDefinitionId);
       return monitored.has(id) || monitored.has(customTemplate.get(id) ?? id);
     };
+    // Roles CA policies include or exclude that are not monitored: their standing holders decide whether a
+    // policy applies to an admin (R-USERS-8). In a cycle, wait for this run's policies.
+    await deps.pipeline?.wait('policiesStored');
+    const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
+    const targeting = new Set<string>();
+    for (const p of policies) for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) if (!isMonitored(r)) targeting.add(normId(r));
+    const isTargetingOnly = (i: { roleDefinitionId: string; assignmentType?: string | null }): boolean => targeting.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned');
 
     // 2. Active and eligible assignments, with the principal expanded to learn its type.
     let pimAvailable = true;
@@ -82,7 +89,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     let plain: Array<Expanded<UnifiedRoleAssignment>> = [];
     try {
       try {
-        active = (await graph.all<Expanded<RoleAssignmentScheduleInstance>>('/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId));
+        active = (await graph.all<Expanded<RoleAssignmentScheduleInstance>>('/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId) || isTargetingOnly(i));
         eligible = (await graph.all<Expanded<RoleEligibilityScheduleInstance>>('/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId));
       } catch (e) {
         const err = toGraphError(e, 'roleAssignmentScheduleInstances');
@@ -90,8 +97,8 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
         // Tenants without Entra ID P2: PIM endpoints refuse; standing assignments are all there is.
         pimAvailable = false;
         log.info('PIM is not licensed in this tenant: reading role assignments instead');
-        const ids = [...monitored].map((id) => `'${id}'`).join(',');
-        plain = (await graph.all<Expanded<UnifiedRoleAssignment>>(`/roleManagement/directory/roleAssignments?$filter=roleDefinitionId in (${ids})&$expand=principal`)).filter((a) => isMonitored(a.roleDefinitionId));
+        const ids = [...monitored, ...targeting].map((id) => `'${id}'`).join(',');
+        plain = (await graph.all<Expanded<UnifiedRoleAssignment>>(`/roleManagement/directory/roleAssignments?$filter=roleDefinitionId in (${ids})&$expand=principal`)).filter((a) => isMonitored(a.roleDefinitionId) || isTargetingOnly(a));
       }
     } catch (e) {
       // Without assignments nothing downstream can be trusted: keep every previous state.
@@ -123,7 +130,12 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
           unresolved.add(id);
       }
     };
-    for (const item of [...active, ...eligible, ...plain]) notePrincipal(item);
+    // Holders of targeting-only roles are no admins: only the groups among them matter (admins' membership).
+    const targetingGroups = new Set<string>();
+    for (const item of [...active, ...eligible, ...plain]) {
+      if (isMonitored(item.roleDefinitionId)) notePrincipal(item);
+      else if (principalKind(item.principal) === 'group') targetingGroups.add(normId(item.principalId));
+    }
 
     // 3. Role-holding groups: PIM for Groups members and owners, and transitive members.
     const pimAssignments: PrivilegedAccessGroupAssignmentScheduleInstance[] = [];
@@ -188,12 +200,11 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       (error: unknown) => ({ ok: false as const, error }),
     );
 
-    // 4. Watched groups: named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS; only admins' membership kept.
-    await deps.pipeline?.wait('policiesStored');
+    // 4. Watched groups: named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS, or holding a targeting-only
+    // role; only admins' membership kept.
     if (groupsOk) {
       try {
-        const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
-        const watched = new Set<string>();
+        const watched = new Set(targetingGroups);
         for (const p of policies) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(normId(g));
         // Groups in MONITOR_EXCLUDED_ACCOUNTS are kept whole: every member's sign-ins are watched, admin or not.
         const excludedGroups = settings.excludedAccounts.filter((e) => isGuid(e) && !adminIds.has(normId(e)) && !groups.has(normId(e))).map(normId);

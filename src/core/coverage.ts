@@ -125,7 +125,7 @@ export function exclusionReason(policy: CompiledPolicy, user: UserContext, state
  * R-ROLESTATE-1: the role states to evaluate: standing (if any monitored role is active), each eligible
  * assignment (role or PIM group membership) activated on its own, and all of them at once.
  */
-export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<string>, index: DirectoryIndex): AdminState[] {
+export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<string>, index: DirectoryIndex, otherRoles: readonly string[] = []): AdminState[] {
   const closure = (groups: readonly string[]): Set<string> => {
     // States only read their group set: without extra groups they can share the admin's own.
     if (groups.length === 0) return baseGroups as Set<string>;
@@ -137,7 +137,8 @@ export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<
     return out;
   };
   const make = (label: string | null, key: string, active: RolePath[], extraGroups: string[]): AdminState => {
-    const targetable = new Set<string>();
+    // Roles held outside the monitored set count for targeting in every state (R-USERS-8).
+    const targetable = new Set<string>(otherRoles);
     const untargetable: RolePath[] = [];
     for (const p of active) {
       if (p.roleKind === 'builtIn' && p.scope === 'tenant') targetable.add(p.roleTemplateId);

@@ -162,7 +162,7 @@ function evaluateAdmin(
   const { caAvailable, groups: unknownGroups } = unknowns;
   const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
-  const states = adminStates(entry.paths, baseGroups, index);
+  const states = adminStates(entry.paths, baseGroups, index, entry.otherTargetableRoles);
   const sdEnabled = snapshot.securityDefaults?.isEnabled === true;
   const coverages = states.map((state) => stateCoverage(set, memo, user, state, sdEnabled));
 

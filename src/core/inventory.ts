@@ -63,6 +63,11 @@ export interface AdminIdentity {
 
 export interface AdminEntry extends AdminIdentity {
   paths: RolePath[];
+  /**
+   * Roles outside the monitored set that CA policies name and this admin holds standing (active, built-in,
+   * tenant-scoped; directly or through a group): they change which policies apply (R-USERS-8).
+   */
+  otherTargetableRoles?: string[];
 }
 
 export interface PotentialAdmin extends AdminIdentity {
@@ -273,6 +278,38 @@ function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: 
     });
   }
   return { grants, activatedThroughGroup };
+}
+
+/**
+ * R-USERS-8: standing holders of roles that are not monitored but that CA policies include or exclude. Such a
+ * role makes no one an admin, but it decides whether a policy applies to an admin who also holds it.
+ */
+function otherTargetableRoles(
+  snapshot: TenantSnapshot,
+  index: DirectoryIndex,
+  monitored: Set<string>,
+  pimByGroup: Map<string, { assignments: TenantSnapshot['pimGroupAssignments'] }>,
+): Map<string, Set<string>> {
+  const named = new Set<string>();
+  for (const p of snapshot.conditionalAccessPolicies) for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) named.add(normId(r));
+  for (const m of monitored) named.delete(m);
+  const out = new Map<string, Set<string>>();
+  if (named.size === 0) return out;
+  const add = (userId: string, role: string): void => {
+    let roles = out.get(userId);
+    if (!roles) out.set(userId, (roles = new Set()));
+    roles.add(role);
+  };
+  for (const grant of roleGrants(snapshot, index, named).grants) {
+    if (grant.assignment !== 'active' || grant.role.roleKind !== 'builtIn' || scopeKind(grant.directoryScopeId) !== 'tenant') continue;
+    const principal = grant.principalId;
+    const role = grant.role.roleTemplateId;
+    if (index.users.has(principal)) add(principal, role);
+    for (const m of index.groups.get(principal)?.memberUserIds ?? []) add(normId(m), role);
+    // Active PIM-for-Groups members are members (R-PIMGROUP-1), listed or not.
+    for (const a of pimByGroup.get(principal)?.assignments ?? []) if (sameEnum(a.accessId, 'member') && index.users.has(normId(a.principalId))) add(normId(a.principalId), role);
+  }
+  return out;
 }
 
 function isDerivedFromGroup(memberType: string | null | undefined, principalId: string, index: DirectoryIndex): boolean {
@@ -486,10 +523,12 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
     }
   }
 
+  const otherRoles = otherTargetableRoles(snapshot, index, monitored, pimByGroup);
   const admins: AdminEntry[] = [];
   for (const [id, paths] of adminPaths) {
     const user = index.users.get(id) as GraphUser;
-    admins.push({ ...identity(user), paths: sortPaths([...paths.values()]) });
+    const other = otherRoles.get(id);
+    admins.push({ ...identity(user), paths: sortPaths([...paths.values()]), ...(other ? { otherTargetableRoles: [...other].sort() } : {}) });
   }
   admins.sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
 

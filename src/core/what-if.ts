@@ -33,7 +33,7 @@ export function coverageLosses(snapshot: TenantSnapshot, options: EvaluationOpti
   const losers: string[] = [];
   for (const admin of inventory.admins) {
     const user = { id: admin.id, guestTypes: guestTypesOf(admin) };
-    const states = adminStates(admin.paths, index.groupsOfUser.get(admin.id) ?? new Set(), index);
+    const states = adminStates(admin.paths, index.groupsOfUser.get(admin.id) ?? new Set(), index, admin.otherTargetableRoles);
     const lost = states.some((state) => {
       const was = stateCoverage(oldSet, oldMemo, user, state, sd).uncovered;
       const now = stateCoverage(newSet, newMemo, user, state, sd).uncovered;

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Case, ROLE, activeAdmin, runCase } from './helpers.js';
 
+/** Directory Readers: a built-in role that is not an admin role (not monitored). */
+const DIRECTORY_READERS = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
 const USERS = 'Learn: concept-conditional-access-users-groups';
 const EXTERNAL = 'Learn: external-id/authentication-conditional-access';
 
@@ -67,6 +69,48 @@ const cases: Case[] = [
     },
     verdict: 'unprotected',
     gaps: ["policy 'Everyone but security admins' excludes role 'Security Administrator', which this admin holds"],
+  },
+  {
+    name: `R-USERS-8 excludeRoles naming a role that is not monitored still excludes an admin who holds it (${USERS})`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.assign(id, DIRECTORY_READERS);
+      t.policy('Everyone MFA', { users: { includeUsers: ['All'], excludeRoles: [DIRECTORY_READERS] } });
+      return id;
+    },
+    verdict: 'unprotected',
+    gaps: [`policy 'Everyone MFA' excludes role`, 'which this admin holds'],
+  },
+  {
+    name: `R-USERS-8 … through a role-assignable group holding that role (${USERS})`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      const group = t.group('Readers', [id], { roleAssignable: true });
+      t.assign(group, DIRECTORY_READERS);
+      t.policy('Everyone MFA', { users: { includeUsers: ['All'], excludeRoles: [DIRECTORY_READERS] } });
+      return id;
+    },
+    verdict: 'unprotected',
+  },
+  {
+    name: `R-USERS-8 includeRoles naming a role that is not monitored covers an admin who holds it (${USERS})`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.assign(id, DIRECTORY_READERS);
+      t.policy('Readers MFA', { users: { includeRoles: [DIRECTORY_READERS] } });
+      return id;
+    },
+    verdict: 'protected',
+  },
+  {
+    name: `R-USERS-8 an eligible (not activated) role that is not monitored does not exclude (R-USERS-4: active holders only)`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.makeEligible(id, DIRECTORY_READERS);
+      t.policy('Everyone MFA', { users: { includeUsers: ['All'], excludeRoles: [DIRECTORY_READERS] } });
+      return id;
+    },
+    verdict: 'protected',
   },
   {
     name: `R-USERS-3 All users minus a group, compensated by a second policy for that group, is protected (${USERS})`,

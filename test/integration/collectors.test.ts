@@ -107,6 +107,31 @@ describe('collection into Table Storage', () => {
   });
 });
 
+describe('roles that are not monitored', () => {
+  beforeEach(async () => {
+    await env?.close();
+    env = await testEnvironment(baseTenant());
+  });
+
+  it('a policy excluding one: its standing holders are read, excluded, and not counted as admins', async () => {
+    const readers = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+    const tenant = clone(baseTenant());
+    tenant.roleAssignmentScheduleInstances?.push(
+      { id: 'rasi-alice-readers', principalId: T.alice, roleDefinitionId: readers, directoryScopeId: '/', assignmentType: 'Assigned', memberType: 'Direct', startDateTime: null, endDateTime: null },
+      { id: 'rasi-filler-readers', principalId: 'f1110000-0000-4000-8000-000000000000', roleDefinitionId: readers, directoryScopeId: '/', assignmentType: 'Assigned', memberType: 'Direct', startDateTime: null, endDateTime: null },
+    );
+    const before = await runCycle(env.rt, 'test');
+    expect(before.report.admins.find((a) => a.id === T.alice)?.coveringPolicyIds).toContain(T.policyAdmins);
+    const policy = tenant.conditionalAccessPolicies?.find((p) => p.id === T.policyAdmins);
+    if (policy) policy.conditions.users = { ...policy.conditions.users, excludeRoles: [readers] };
+    env.setTenant(tenant);
+    const after = await runCycle(env.rt, 'test');
+    const alice = after.report.admins.find((a) => a.id === T.alice);
+    expect(alice?.coveringPolicyIds).not.toContain(T.policyAdmins);
+    expect(after.report.admins.map((a) => a.id).sort()).toEqual(before.report.admins.map((a) => a.id).sort());
+  });
+});
+
 describe('reliability', () => {
   beforeEach(async () => {
     await env?.close();
