@@ -92,6 +92,11 @@ const FLOW_ATOMS = ['none', 'deviceCodeFlow', 'authenticationTransfer'];
 export const OTHER_APPS = '@otherApps';
 /** Every network location that is neither a trusted named location nor one some policy names. */
 export const ELSEWHERE = '@elsewhere';
+/**
+ * The "MFA trusted IPs" of the legacy per-user MFA service settings: part of AllTrusted, not readable through
+ * Graph (R-LOCATION-3). Kept as an atom of its own so excluding AllTrusted is never read as excluding nothing.
+ */
+export const LEGACY_TRUSTED_IPS = '@mfaTrustedIps';
 
 const APP_SPECIAL = new Set(['All', 'None']);
 
@@ -325,7 +330,7 @@ function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLoca
     { key: 'app', atoms: [...[...mentions.apps].sort(), OTHER_APPS] },
     { key: 'clientApp', atoms: CLIENT_APP_ATOMS },
     { key: 'platform', atoms: PLATFORM_ATOMS },
-    { key: 'location', atoms: [...[...locationAtoms].sort(), ELSEWHERE] },
+    { key: 'location', atoms: [...[...locationAtoms].sort(), LEGACY_TRUSTED_IPS, ELSEWHERE] },
     { key: 'signInRisk', atoms: RISK_ATOMS },
     { key: 'userRisk', atoms: RISK_ATOMS },
     { key: 'insiderRisk', atoms: INSIDER_RISK_ATOMS },
@@ -342,6 +347,7 @@ function appName(app: string): string {
 
 function locationName(id: string, locations: ReadonlyMap<string, NamedLocation>): string {
   if (id === ELSEWHERE) return 'any location that is not a named location';
+  if (id === LEGACY_TRUSTED_IPS) return 'the legacy MFA trusted IPs (if any: Graph cannot read them)';
   const location = locations.get(id);
   if (!location) return `location ${id} (no longer exists)`;
   return `${location.isTrusted ? 'trusted location' : 'location'} '${location.displayName}'`;
@@ -400,7 +406,7 @@ function compileBox(
 
   // Locations (R-LOCATION-1/2): AllTrusted = every trusted named location.
   const locationAtoms = space.dimensions[DIM.location]?.atoms ?? [];
-  const trustedAtoms = locationAtoms.filter((a) => locations.get(a)?.isTrusted === true);
+  const trustedAtoms = locationAtoms.filter((a) => a === LEGACY_TRUSTED_IPS || locations.get(a)?.isTrusted === true);
   const expandLocations = (values: string[]): string[] =>
     values.flatMap((v) => (v === 'All' ? [...locationAtoms] : v === 'AllTrusted' ? trustedAtoms : [normId(v)]));
   const includeLocations = list(c.locations?.includeLocations);

@@ -259,7 +259,27 @@ const locationCases: Case[] = [
       return id;
     },
     verdict: 'partial',
-    gaps: ['no MFA when signing in from any location that is not a named location', "policy 'Only from risky countries' applies only from location 'Risky countries'"],
+    gaps: ["no MFA when signing in from anywhere except location 'Risky countries'", "policy 'Only from risky countries' applies only from location 'Risky countries'"],
+  },
+  {
+    name: `R-LOCATION-3 excluding AllTrusted is a gap even without trusted named locations: the legacy MFA trusted IPs are trusted too and Graph cannot read them (${NETWORK})`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.location('Partner network', false);
+      t.policy('Admins MFA', { locations: { includeLocations: ['All'], excludeLocations: ['AllTrusted'] } });
+      return id;
+    },
+    verdict: 'partial',
+    gaps: ["no MFA when signing in from the legacy MFA trusted IPs (if any: Graph cannot read them) (policy 'Admins MFA' excludes all trusted locations (AllTrusted))"],
+  },
+  {
+    name: `R-LOCATION-3 a policy for all locations covers the legacy MFA trusted IPs too (${NETWORK})`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Admins MFA', { locations: { includeLocations: ['All'] } });
+      return id;
+    },
+    verdict: 'protected',
   },
 ];
 

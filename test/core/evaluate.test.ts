@@ -40,7 +40,7 @@ const verdictCases: Case[] = [
     findings: ['admin-partially-protected'],
     check: (report, admin) => {
       expect(admin.gaps).toHaveLength(1);
-      expect(admin.gaps[0]?.summary).toBe("no MFA when signing in from trusted location 'HQ' (policy 'Admins MFA' excludes all trusted locations (AllTrusted))");
+      expect(admin.gaps[0]?.summary).toBe("no MFA when signing in from trusted location 'HQ' or the legacy MFA trusted IPs (if any: Graph cannot read them) (policy 'Admins MFA' excludes all trusted locations (AllTrusted))");
       expect(admin.gaps[0]?.policyIds).toEqual([report.policies[0]?.id]);
       expect(findingsOf(report, 'admin-partially-protected', admin.id)[0]?.severity).toBe('medium');
     },

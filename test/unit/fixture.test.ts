@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FixtureError, parseTenantFixture, parseTenantFixtureText } from '../../src/core/fixture.js';
 import { fixtureAt } from '../../src/core/fixture-time.js';
+import { snapshotFromFixture } from '../../src/core/directory.js';
+import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
 
 function problems(value: unknown): string[] {
   try {
@@ -47,6 +49,26 @@ describe('tenant fixture validation', () => {
     const demo = parseTenantFixtureText(text, 'demo-tenant.json');
     expect(demo.users?.length).toBeGreaterThan(200);
     expect(demo.referenceTime).toBeDefined();
+  });
+
+  it('the demo tenant evaluates as docs/tenant-fixture.md says', () => {
+    const demo = parseTenantFixtureText(readFileSync(new URL('../../fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo-tenant.json');
+    const now = new Date().toISOString();
+    const report = evaluate(snapshotFromFixture(fixtureAt(demo, new Date(now)), now), { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
+    const { protected: ok, partial, unprotected, excluded } = report.summary;
+    expect({ ok, partial, unprotected, excluded }).toEqual({ ok: 6, partial: 13, unprotected: 2, excluded: 2 });
+    expect([...new Set(report.findings.map((f) => f.type))].sort()).toEqual([
+      'admin-not-registered',
+      'admin-partially-protected',
+      'admin-unprotected',
+      'eligible-activation-without-mfa',
+      'exclusion-inconsistent',
+      'permanent-privileged-assignment',
+      'policy-stale-reference',
+      'potential-admin-unprotected',
+      'principal-unresolved',
+      'role-scope-not-targetable',
+    ]);
   });
 
   it('moves relative times so referenceTime becomes now', () => {
