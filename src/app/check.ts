@@ -1,10 +1,18 @@
 // On-demand check: a full collection + evaluation now. Concurrent callers share one run, and at most one
 // run starts per CHECK_MIN_INTERVAL_SECONDS (later callers get the running or latest result).
 import { randomUUID } from 'node:crypto';
+import { odata } from '@azure/data-tables';
 import type { Report } from '../core/report.js';
-import type { RunRecord } from '../collect/runs.js';
+import { RUN_PARTITION, type RunRecord, runFromEntity } from '../collect/runs.js';
+import { newestFirstKey } from '../storage/codec.js';
 import { runCycle } from './cycle.js';
+import { runEvaluation } from './evaluation.js';
 import type { Runtime } from './runtime.js';
+
+/** Run records of a check carry this trigger, so any instance can answer for it. */
+export const checkTrigger = (id: string): string => `check:${id}`;
+/** How far back a check id is looked up in the run records. */
+const CHECK_LOOKUP_HOURS = 24;
 
 export interface CheckState {
   id: string;
@@ -34,7 +42,7 @@ export class CheckCoordinator {
     const done = (async () => {
       try {
         const rt = await this.runtime();
-        const result = await runCycle(rt, 'check');
+        const result = await runCycle(rt, checkTrigger(state.id));
         Object.assign(state, { status: result.ok ? 'succeeded' : 'failed', report: result.report, runs: result.runs, finishedAt: new Date().toISOString() });
         if (!result.ok) state.error = result.runs.filter((r) => r.status === 'failed').map((r) => `${r.collector}: ${r.error ?? 'failed'}`).join('; ');
       } catch (error) {
@@ -67,4 +75,35 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A check another instance ran (Flex Consumption scales out; the status URL may reach any instance): its run
+ * records tell whether it is still running and how it ended; the report is the evaluation of what is stored
+ * now, which is what the check stored unless a later run changed it.
+ */
+export async function storedCheck(rt: Runtime, id: string): Promise<CheckState | undefined> {
+  const now = rt.now();
+  const filter = odata`PartitionKey eq ${RUN_PARTITION} and RowKey lt ${`${newestFirstKey(now.getTime() - CHECK_LOOKUP_HOURS * 3_600_000)}~`} and trigger eq ${checkTrigger(id)}`;
+  const runs: RunRecord[] = [];
+  for await (const entity of rt.store.client('runs').listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    const run = runFromEntity(entity);
+    if (run) runs.push(run);
+  }
+  if (runs.length === 0) return undefined;
+  runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const startedAt = runs[0]?.startedAt ?? now.toISOString();
+  const evaluation = runs.find((r) => r.collector === 'evaluate');
+  if (!evaluation) return { id, startedAt, status: 'running', runs };
+  const failed = runs.filter((r) => r.status === 'failed');
+  const { report } = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, 'status');
+  return {
+    id,
+    startedAt,
+    finishedAt: evaluation.endedAt,
+    status: failed.length === 0 ? 'succeeded' : 'failed',
+    report,
+    runs,
+    ...(failed.length > 0 ? { error: failed.map((r) => `${r.collector}: ${r.error ?? 'failed'}`).join('; ') } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 // HTTP: POST /api/check runs collection and evaluation now; GET /api/check/{id} reports on a running one.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { CheckCoordinator, type CheckState, within } from '../app/check.js';
+import { CheckCoordinator, type CheckState, storedCheck, within } from '../app/check.js';
 import { getRuntime } from '../app/provider.js';
 import { registerHttp } from './lib/registry.js';
 
@@ -38,10 +38,14 @@ export async function check(request: HttpRequest, context: InvocationContext): P
   return answer(finished ?? state, statusUrl(request, state.id));
 }
 
+const CHECK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function checkStatus(request: HttpRequest): Promise<HttpResponseInit> {
   const id = request.params.id ?? '';
-  const state = coordinator.get(id);
-  if (!state) return { status: 404, jsonBody: { error: { code: 'NotFound', message: `no check ${id} on this instance; POST /api/check to start one` } } };
+  if (!CHECK_ID.test(id)) return { status: 400, jsonBody: { error: { code: 'BadRequest', message: `id: expected the check id (a UUID) from POST /api/check, got '${id.slice(0, 64)}'` } } };
+  // Started on this instance, or by another one (its run records are in storage).
+  const state = coordinator.get(id) ?? (await storedCheck(await getRuntime(), id));
+  if (!state) return { status: 404, jsonBody: { error: { code: 'NotFound', message: `no check ${id} in the last 24 hours; POST /api/check to start one` } } };
   return answer(state, statusUrl(request, id));
 }
 

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import azureFunctions from '@azure/functions';
 import { latestRuns } from '../../src/collect/runs.js';
+import { checkTrigger } from '../../src/app/check.js';
+import { runCollector, runCycle } from '../../src/app/cycle.js';
 import { type Host, matchRoute, resolveSchedule, runStartupCycle, startHost } from '../../src/local/host.js';
 import { silentLogger } from '../../src/app/logger.js';
 import { tempDir } from '../helpers/environment.js';
@@ -102,6 +104,22 @@ describe('local host', () => {
     expect(unknown.status).toBe(404);
     const badWait = await fetch(`${host.url}/api/check?wait=forever&code=${host.functionKey}`, { method: 'POST' });
     expect(badWait.status).toBe(400);
+  });
+
+  it('GET /api/check/{id} answers for a check another instance ran, from its run records', async () => {
+    // Another instance: only the run records (trigger check:<id>) are shared, through storage.
+    const id = '5ca1ab1e-0000-4000-8000-000000000001';
+    await runCycle(host.runtime, checkTrigger(id));
+    const response = await fetch(`${host.url}/api/check/${id}?code=${host.functionKey}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-check-status')).toBe('succeeded');
+    expect((await response.json()) as Record<string, unknown>).toHaveProperty('summary');
+    // Collectors recorded, no evaluation yet: still running.
+    const running = '5ca1ab1e-0000-4000-8000-000000000002';
+    await runCollector(host.runtime, 'roles', checkTrigger(running));
+    expect((await fetch(`${host.url}/api/check/${running}?code=${host.functionKey}`)).status).toBe(202);
+    const bad = await fetch(`${host.url}/api/check/not-an-id?code=${host.functionKey}`);
+    expect(bad.status).toBe(400);
   });
 
   it('GET /api/check is not a route (POST only)', async () => {
