@@ -13,6 +13,8 @@ import type { Runtime } from './runtime.js';
 export const checkTrigger = (id: string): string => `check:${id}`;
 /** How far back a check id is looked up in the run records. */
 const CHECK_LOOKUP_HOURS = 24;
+/** A check whose last run ended this long ago without an evaluation is not coming back. */
+const CHECK_ABANDONED_MINUTES = 30;
 
 export interface CheckState {
   id: string;
@@ -94,7 +96,14 @@ export async function storedCheck(rt: Runtime, id: string): Promise<CheckState |
   runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const startedAt = runs[0]?.startedAt ?? now.toISOString();
   const evaluation = runs.find((r) => r.collector === 'evaluate');
-  if (!evaluation) return { id, startedAt, status: 'running', runs };
+  if (!evaluation) {
+    // Work after a 202 runs on borrowed time: an instance recycled mid-check leaves collectors and no evaluation.
+    const lastEnd = runs.map((r) => r.endedAt).sort().at(-1) ?? startedAt;
+    if (now.getTime() - Date.parse(lastEnd) > CHECK_ABANDONED_MINUTES * 60_000) {
+      return { id, startedAt, status: 'failed', runs, error: `the check stopped before its evaluation (no run for ${CHECK_ABANDONED_MINUTES} minutes; the instance was probably recycled); POST /api/check again` };
+    }
+    return { id, startedAt, status: 'running', runs };
+  }
   const failed = runs.filter((r) => r.status === 'failed');
   const { report } = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, 'status');
   return {

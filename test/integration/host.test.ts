@@ -4,7 +4,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import azureFunctions from '@azure/functions';
-import { latestRuns } from '../../src/collect/runs.js';
+import { latestRuns, saveRun } from '../../src/collect/runs.js';
 import { checkTrigger } from '../../src/app/check.js';
 import { runCollector, runCycle } from '../../src/app/cycle.js';
 import { type Host, matchRoute, resolveSchedule, runStartupCycle, startHost } from '../../src/local/host.js';
@@ -118,6 +118,13 @@ describe('local host', () => {
     const running = '5ca1ab1e-0000-4000-8000-000000000002';
     await runCollector(host.runtime, 'roles', checkTrigger(running));
     expect((await fetch(`${host.url}/api/check/${running}?code=${host.functionKey}`)).status).toBe(202);
+    // The instance was recycled after its collectors: nothing for 30 minutes means it is not coming back.
+    const abandoned = '5ca1ab1e-0000-4000-8000-000000000003';
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    await saveRun(host.runtime.store, { runId: 'r-abandoned', collector: 'roles', trigger: checkTrigger(abandoned), startedAt: at(90), endedAt: at(89), status: 'succeeded', datasets: {}, writes: 0, graphRequests: 0, httpRequests: 0 });
+    const gone = await fetch(`${host.url}/api/check/${abandoned}?code=${host.functionKey}`);
+    expect(gone.status).toBe(503);
+    expect(((await gone.json()) as { error: string }).error).toContain('stopped before its evaluation');
     const bad = await fetch(`${host.url}/api/check/not-an-id?code=${host.functionKey}`);
     expect(bad.status).toBe(400);
   });
