@@ -1,26 +1,18 @@
 // Data behind GET /api/report: the current evaluation (from stored state; no Graph calls), trends from the
 // run history, recent findings, policy changes and alerts. The HTML itself is rendered by src/report/.
 import { type CollectorName, type RunRecord, latestRuns } from '../collect/runs.js';
-import { loadSnapshot } from '../collect/snapshot.js';
-import type { TenantInfo } from '../collect/snapshot.js';
+import { type TenantInfo, loadSnapshot } from '../collect/snapshot.js';
 import { evaluate } from '../core/evaluate.js';
 import { describeFieldChange, diffFields } from '../core/policy-diff.js';
-import type { Finding, Report, Severity } from '../core/report.js';
+import type { Finding, Report, Severity, Summary } from '../core/report.js';
 import { odata } from '@azure/data-tables';
 import { decodeJson, newestFirstKey, timeFromNewestFirstKey } from '../storage/codec.js';
 import type { TableStore } from '../storage/tables.js';
 import { evaluationOptions } from './evaluation.js';
 import type { Settings } from './settings.js';
 
-export interface TrendPoint {
-  time: string;
-  admins: number;
-  protected: number;
-  partial: number;
-  unprotected: number;
-  excluded: number;
-  unknown: number;
-}
+/** One evaluation's verdict counts, for the trend chart. */
+export type TrendPoint = { time: string } & Pick<Summary, 'admins' | 'protected' | 'partial' | 'unprotected' | 'excluded' | 'unknown'>;
 
 export interface FindingsDay {
   day: string;
