@@ -74,22 +74,17 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       const id = normId(roleDefinitionId);
       return monitored.has(id) || monitored.has(customTemplate.get(id) ?? id);
     };
-    // Roles CA policies include or exclude that are not monitored: their standing holders decide whether a
-    // policy applies to an admin (R-USERS-8). In a cycle, wait for this run's policies.
-    await deps.pipeline?.wait('policiesStored');
-    const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
-    const targeting = new Set<string>();
-    for (const p of policies) for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) if (!isMonitored(r)) targeting.add(normId(r));
-    const isTargetingOnly = (i: { roleDefinitionId: string; assignmentType?: string | null }): boolean => targeting.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned');
-
-    // 2. Active and eligible assignments, with the principal expanded to learn its type.
+    // 2. Active and eligible assignments, with the principal expanded to learn its type. Active ones are kept
+    // for every role until the policies are known (below).
     let pimAvailable = true;
     let active: Array<Expanded<RoleAssignmentScheduleInstance>> = [];
     let eligible: Array<Expanded<RoleEligibilityScheduleInstance>> = [];
     let plain: Array<Expanded<UnifiedRoleAssignment>> = [];
+    const readAssignments = (ids: Iterable<string>) =>
+      graph.all<Expanded<UnifiedRoleAssignment>>(`/roleManagement/directory/roleAssignments?$filter=roleDefinitionId in (${[...ids].map((id) => `'${id}'`).join(',')})&$expand=principal`);
     try {
       try {
-        active = (await graph.all<Expanded<RoleAssignmentScheduleInstance>>('/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId) || isTargetingOnly(i));
+        active = await graph.all<Expanded<RoleAssignmentScheduleInstance>>('/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal');
         eligible = (await graph.all<Expanded<RoleEligibilityScheduleInstance>>('/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId));
       } catch (e) {
         const err = toGraphError(e, 'roleAssignmentScheduleInstances');
@@ -97,16 +92,13 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
         // Tenants without Entra ID P2: PIM endpoints refuse; standing assignments are all there is.
         pimAvailable = false;
         log.info('PIM is not licensed in this tenant: reading role assignments instead');
-        const ids = [...monitored, ...targeting].map((id) => `'${id}'`).join(',');
-        plain = (await graph.all<Expanded<UnifiedRoleAssignment>>(`/roleManagement/directory/roleAssignments?$filter=roleDefinitionId in (${ids})&$expand=principal`)).filter((a) => isMonitored(a.roleDefinitionId) || isTargetingOnly(a));
+        plain = (await readAssignments(monitored)).filter((a) => isMonitored(a.roleDefinitionId));
       }
     } catch (e) {
       // Without assignments nothing downstream can be trusted: keep every previous state.
       for (const d of ['roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) recordFailure(tracker, d, e, log);
       throw new CollectionAborted(toGraphError(e, 'roleAssignments').message);
     }
-    counts.activeAssignments = active.length + plain.length;
-    counts.eligibleAssignments = eligible.length;
 
     const users = new Map<string, GraphUser>();
     const servicePrincipals = new Map<string, GraphServicePrincipal>();
@@ -130,12 +122,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
           unresolved.add(id);
       }
     };
-    // Holders of targeting-only roles are no admins: only the groups among them matter (admins' membership).
-    const targetingGroups = new Set<string>();
-    for (const item of [...active, ...eligible, ...plain]) {
-      if (isMonitored(item.roleDefinitionId)) notePrincipal(item);
-      else if (principalKind(item.principal) === 'group') targetingGroups.add(normId(item.principalId));
-    }
+    for (const item of [...active, ...eligible, ...plain]) if (isMonitored(item.roleDefinitionId)) notePrincipal(item);
 
     // 3. Role-holding groups: PIM for Groups members and owners, and transitive members.
     const pimAssignments: PrivilegedAccessGroupAssignmentScheduleInstance[] = [];
@@ -200,7 +187,31 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       (error: unknown) => ({ ok: false as const, error }),
     );
 
-    // 4. Watched groups: named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS, or holding a targeting-only
+    // 4. Roles CA policies include or exclude that are not monitored: their standing holders decide whether a
+    // policy applies to an admin (R-USERS-8). In a cycle, this run's policies (read meanwhile).
+    await deps.pipeline?.wait('policiesStored');
+    const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
+    const targeting = new Set<string>();
+    for (const p of policies) for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) if (!isMonitored(r)) targeting.add(normId(r));
+    const isTargetingOnly = (i: { roleDefinitionId: string; assignmentType?: string | null }): boolean => targeting.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned');
+    active = active.filter((i) => isMonitored(i.roleDefinitionId) || isTargetingOnly(i));
+    let assignmentsOk = true;
+    if (!pimAvailable && targeting.size > 0) {
+      try {
+        plain.push(...(await readAssignments(targeting)).filter(isTargetingOnly));
+      } catch (e) {
+        // The monitored assignments were read; these keep their previous state.
+        assignmentsOk = false;
+        recordFailure(tracker, 'roleAssignments', e, log);
+      }
+    }
+    counts.activeAssignments = active.length + plain.length;
+    counts.eligibleAssignments = eligible.length;
+    // Holders of targeting-only roles are no admins: only the groups among them matter (admins' membership).
+    const targetingGroups = new Set<string>();
+    for (const item of [...active, ...plain]) if (!isMonitored(item.roleDefinitionId) && principalKind(item.principal) === 'group') targetingGroups.add(normId(item.principalId));
+
+    // 5. Watched groups: named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS, or holding a targeting-only
     // role; only admins' membership kept.
     if (groupsOk) {
       try {
@@ -229,7 +240,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       }
     }
 
-    // 5. The admin accounts themselves (transitive member pages already carried most of them).
+    // 6. The admin accounts themselves (transitive member pages already carried most of them).
     const missing = [...users.values()].filter((u) => u.userPrincipalName === undefined).map((u) => u.id);
     try {
       for (const u of await usersById(graph, missing)) users.set(normId(u.id), { ...u, id: normId(u.id) });
@@ -246,7 +257,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     for (const id of unresolved) users.delete(id);
     counts.admins = users.size;
 
-    // 6. MFA registration details.
+    // 7. MFA registration details.
     let registrations: UserRegistrationDetails[] | undefined;
     const registration = await registrationRead;
     if (registration.ok) {
@@ -255,7 +266,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       tracker.ok('registration', { items: registrations.length });
     } else recordFailure(tracker, 'registration', registration.error, log);
 
-    // 7. Store what changed. Only datasets read completely are synced; failed ones keep their state. When
+    // 8. Store what changed. Only datasets read completely are synced; failed ones keep their state. When
     // the PIM-group or group reads failed, the account, group and registration lists are incomplete: what
     // was read is stored, nothing is removed (an admin held through a group that could not be read is still
     // an admin).
@@ -263,8 +274,8 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     const sync = async <T>(spec: Parameters<typeof syncDataset<T>>[1], items: T[], keepUnseen = false) => syncDataset(store, spec, items, ctx, startedAt, { keepUnseen });
     const r1 = await sync(assignmentSpec<RoleAssignmentScheduleInstance>(PARTITIONS.activeInstance, 'active'), active.map(strip));
     const r2 = await sync(assignmentSpec<RoleEligibilityScheduleInstance>(PARTITIONS.eligibleInstance, 'eligible'), eligible.map(strip));
-    const r3 = await sync(assignmentSpec<UnifiedRoleAssignment>(PARTITIONS.roleAssignment, 'active'), plain.map(strip));
-    tracker.ok('roleAssignments', { items: active.length + eligible.length + plain.length, added: r1.added + r2.added + r3.added, changed: r1.changed + r2.changed + r3.changed, removed: r1.removed + r2.removed + r3.removed });
+    const r3 = assignmentsOk ? await sync(assignmentSpec<UnifiedRoleAssignment>(PARTITIONS.roleAssignment, 'active'), plain.map(strip)) : { added: 0, changed: 0, removed: 0 };
+    if (assignmentsOk) tracker.ok('roleAssignments', { items: active.length + eligible.length + plain.length, added: r1.added + r2.added + r3.added, changed: r1.changed + r2.changed + r3.changed, removed: r1.removed + r2.removed + r3.removed });
     if (pimGroupsOk || !pimAvailable) {
       await sync(assignmentSpec<PrivilegedAccessGroupAssignmentScheduleInstance>(PARTITIONS.pimGroupAssignment, 'active'), pimAssignments);
       await sync(assignmentSpec<PrivilegedAccessGroupEligibilityScheduleInstance>(PARTITIONS.pimGroupEligibility, 'eligible'), pimEligibilities);
