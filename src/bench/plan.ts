@@ -2,6 +2,7 @@
 // same data — every endpoint paged at its maximum page size, plus the per-group and per-id-chunk calls Graph
 // makes unavoidable — and the least time those requests can take under Graph's budgets.
 import { BUILT_IN_ROLES, DEFAULT_INTERRUPT_ERROR_CODES } from '../core/catalog.js';
+import { policyTargets } from '../core/conditions.js';
 import { directoryKinds, transitiveMembers } from '../core/directory.js';
 import type { TenantFixture } from '../core/fixture.js';
 import { isGuid, normId, sameEnum } from '../core/ids.js';
@@ -97,8 +98,7 @@ export function minimalPlan(input: PlanInput): Plan {
     chain = Math.max(chain, pages(n, PAGE.transitiveMembers));
   }
   // Groups named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS: one read each, whatever their size.
-  const watched = new Set<string>();
-  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(normId(g));
+  const watched = policyTargets(fixture.conditionalAccessPolicies ?? []).groups;
   for (const e of input.excludedAccounts) if (isGuid(e)) watched.add(normId(e));
   let kept = fullGroups.size;
   for (const g of watched) {

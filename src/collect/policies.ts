@@ -1,6 +1,7 @@
 // The policies collector: Conditional Access policies, named locations, authentication strengths, security
 // defaults and PIM activation settings (for the monitored roles and for role-holding PIM groups). Every
 // version of each is kept whole in the `policies` history.
+import { policyTargets } from '../core/conditions.js';
 import { normId, sameEnum } from '../core/ids.js';
 import { monitoredRoles } from '../core/inventory.js';
 import type {
@@ -128,9 +129,7 @@ async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPo
   const { graph, store } = deps;
   const known = new Set((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => g.id));
   const unresolved = new Set((await loadValues<{ id: string }>(store, PARTITIONS.unresolved)).map((u) => u.id));
-  const referenced = new Set<string>();
-  for (const p of policies) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) referenced.add(normId(g));
-  const fresh = [...referenced].filter((g) => !known.has(g) && !unresolved.has(g));
+  const fresh = [...policyTargets(policies).groups].filter((g) => !known.has(g) && !unresolved.has(g));
   if (fresh.length === 0) return;
   const admins = new Set((await loadValues<GraphUser>(store, PARTITIONS.user)).map((u) => normId(u.id)));
   if (admins.size === 0) return;

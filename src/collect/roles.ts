@@ -2,6 +2,7 @@
 // assignment instances (or plain role assignments in tenants without PIM), the members of every group that
 // holds a role (transitive members and PIM for Groups members/owners), the admins' membership of the groups
 // Conditional Access and MONITOR_EXCLUDED_ACCOUNTS name, the admin accounts and their MFA registration.
+import { policyTargets } from '../core/conditions.js';
 import { isGuid, normId, sameEnum } from '../core/ids.js';
 import { monitoredRoles } from '../core/inventory.js';
 import type {
@@ -191,8 +192,8 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     // policy applies to an admin (R-USERS-8). In a cycle, this run's policies (read meanwhile).
     await deps.pipeline?.wait('policiesStored');
     const policies = await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy);
-    const targeting = new Set<string>();
-    for (const p of policies) for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) if (!isMonitored(r)) targeting.add(normId(r));
+    const named = policyTargets(policies);
+    const targeting = new Set([...named.roles].filter((r) => !isMonitored(r)));
     const isTargetingOnly = (i: { roleDefinitionId: string; assignmentType?: string | null }): boolean => targeting.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned');
     active = active.filter((i) => isMonitored(i.roleDefinitionId) || isTargetingOnly(i));
     let assignmentsOk = true;
@@ -216,7 +217,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     if (groupsOk) {
       try {
         const watched = new Set(targetingGroups);
-        for (const p of policies) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(normId(g));
+        for (const g of named.groups) watched.add(g);
         // Groups in MONITOR_EXCLUDED_ACCOUNTS are kept whole: every member's sign-ins are watched, admin or not.
         const excludedGroups = settings.excludedAccounts.filter((e) => isGuid(e) && !adminIds.has(normId(e)) && !groups.has(normId(e))).map(normId);
         for (const g of [...groups.keys(), ...excludedGroups]) watched.delete(g);

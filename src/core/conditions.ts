@@ -462,6 +462,21 @@ export function strengthIndex(custom: readonly AuthenticationStrengthPolicy[]): 
   return index;
 }
 
+/**
+ * The groups and roles the policies include or exclude, from the policies as Graph returns them: what the
+ * collectors read memberships and role holders of (normalised ids).
+ */
+export function policyTargets(policies: readonly ConditionalAccessPolicy[]): { groups: Set<string>; roles: Set<string> } {
+  const groups = new Set<string>();
+  const roles = new Set<string>();
+  for (const p of policies) {
+    const u = p.conditions.users;
+    for (const g of [...(u?.includeGroups ?? []), ...(u?.excludeGroups ?? [])]) groups.add(normId(g));
+    for (const r of [...(u?.includeRoles ?? []), ...(u?.excludeRoles ?? [])]) roles.add(normId(r));
+  }
+  return { groups, roles };
+}
+
 export function compilePolicies(
   policies: readonly ConditionalAccessPolicy[],
   namedLocations: readonly NamedLocation[],

@@ -103,11 +103,7 @@ interface AdminEvaluation {
 function unknownMembershipGroups(snapshot: TenantSnapshot, set: PolicySet): Set<string> {
   const known = new Set(snapshot.groups.map((g) => normId(g.id)));
   for (const id of snapshot.unresolvedObjectIds) known.add(normId(id));
-  const unknown = new Set<string>();
-  for (const p of set.policies) {
-    for (const g of [...p.users.includeGroups, ...p.users.excludeGroups]) if (!known.has(g)) unknown.add(g);
-  }
-  return unknown;
+  return new Set([...set.referenced.groups].filter((g) => !known.has(g)));
 }
 
 /** What the snapshot could not read, and so what verdicts cannot rely on (R-DATA-*). */
@@ -310,7 +306,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     snapshot.dataSources.securityDefaults?.state === 'unavailable' && !set.policies.some((p) => p.state === 'enabled');
   const registrationAvailable = snapshot.dataSources.registration?.state !== 'unavailable';
   const unknownGroups = snapshot.dataSources.groupMembers?.state === 'unavailable'
-    ? new Set(set.policies.flatMap((p) => [...p.users.includeGroups, ...p.users.excludeGroups]))
+    ? new Set(set.referenced.groups)
     : unknownMembershipGroups(snapshot, set);
   const registration = registrationIndex(snapshot);
   const unknowns: Unknowns = {

@@ -3,6 +3,7 @@
 // are kept apart, owners of role-holding PIM groups are potential admins, and ids that resolve to nothing are
 // reported rather than dropped.
 import { BUILT_IN_ROLES, CORE_ADMIN_ROLE_IDS, ROLE, builtInRole } from './catalog.js';
+import { policyTargets } from './conditions.js';
 import type { GraphServicePrincipal, GraphUser, UnifiedRoleDefinition } from './graph-types.js';
 import { type ScopeKind, normId, sameEnum, scopeKind } from './ids.js';
 import type { SnapshotGroup, TenantSnapshot } from './snapshot.js';
@@ -290,8 +291,7 @@ function otherTargetableRoles(
   monitored: Set<string>,
   pimByGroup: Map<string, { assignments: TenantSnapshot['pimGroupAssignments'] }>,
 ): Map<string, Set<string>> {
-  const named = new Set<string>();
-  for (const p of snapshot.conditionalAccessPolicies) for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) named.add(normId(r));
+  const named = policyTargets(snapshot.conditionalAccessPolicies).roles;
   for (const m of monitored) named.delete(m);
   const out = new Map<string, Set<string>>();
   if (named.size === 0) return out;
