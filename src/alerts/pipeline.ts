@@ -15,7 +15,7 @@ import { monitoredRoles } from '../core/inventory.js';
 import type { Finding, Report, Severity } from '../core/report.js';
 import { SEVERITY_ORDER } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
-import { lossesFromChange } from '../core/what-if.js';
+import { WhatIf } from '../core/what-if.js';
 import { odata } from '@azure/data-tables';
 import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import type { Entity, TableStore } from '../storage/tables.js';
@@ -177,9 +177,11 @@ export async function processAlerts(
   const assignmentChanges = firstEvaluation ? [] : await changesSince(store, 'assignments', since);
   // Each change judged on its own: who was covered by the version it replaced and is not covered now.
   const weakenedFor = new Map<string, string[]>();
-  for (const change of policyChanges) {
-    if (change.dataset !== 'caPolicy') continue;
-    weakenedFor.set(changeKey(change), lossesFromChange(evaluation.snapshot, evaluation.options, change.itemId, (change.before as unknown as ConditionalAccessPolicy | null) ?? null));
+  const caChanges = policyChanges.filter((c) => c.dataset === 'caPolicy');
+  if (caChanges.length > 0) {
+    // The admins' role states are worked out once for all changes.
+    const whatIf = new WhatIf(evaluation.snapshot, evaluation.options);
+    for (const change of caChanges) weakenedFor.set(changeKey(change), whatIf.lossesFromChange(change.itemId, (change.before as unknown as ConditionalAccessPolicy | null) ?? null));
   }
   const breakGlass: BreakGlassSignIn[] = [];
   const signInWindow = new Date(Date.parse(nowIso) - 7 * 24 * 3_600_000).toISOString();

@@ -18,35 +18,54 @@ export function withPolicy(policies: readonly ConditionalAccessPolicy[], id: str
 }
 
 /**
- * Admins for whom `after` covers strictly less than `before` in some role state and
- * sign-in context. Contexts covered only by the new policy set do not offset a loss elsewhere.
+ * Compares policy sets against one snapshot's admins. The directory work (index, inventory, every admin's
+ * role states) is done once; each comparison only compiles its two policy sets.
  */
-export function coverageLosses(snapshot: TenantSnapshot, options: EvaluationOptions, before: readonly ConditionalAccessPolicy[], after: readonly ConditionalAccessPolicy[]): string[] {
-  const index = indexSnapshot(snapshot);
-  const inventory = buildInventory(snapshot, options.adminRoles, index);
-  const all = [...before, ...after];
-  const oldSet = compilePolicies(before, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, all);
-  const newSet = compilePolicies(after, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, all);
-  const oldMemo = new CoverageMemo(oldSet);
-  const newMemo = new CoverageMemo(newSet);
-  const sd = snapshot.securityDefaults?.isEnabled === true;
-  const losers: string[] = [];
-  for (const admin of inventory.admins) {
-    const user = { id: admin.id, guestTypes: guestTypesOf(admin) };
-    const states = adminStates(admin.paths, index.groupsOfUser.get(admin.id) ?? new Set(), index, admin.otherTargetableRoles);
-    const lost = states.some((state) => {
-      const was = stateCoverage(oldSet, oldMemo, user, state, sd).uncovered;
-      const now = stateCoverage(newSet, newMemo, user, state, sd).uncovered;
-      return uncovered(now, was).length > 0;
-    });
-    if (lost) losers.push(admin.id);
+export class WhatIf {
+  private readonly admins: Array<{ id: string; user: { id: string; guestTypes: Set<string> }; states: ReturnType<typeof adminStates> }>;
+
+  constructor(private readonly snapshot: TenantSnapshot, options: EvaluationOptions) {
+    const index = indexSnapshot(snapshot);
+    const inventory = buildInventory(snapshot, options.adminRoles, index);
+    this.admins = inventory.admins.map((admin) => ({
+      id: admin.id,
+      user: { id: admin.id, guestTypes: guestTypesOf(admin) },
+      states: adminStates(admin.paths, index.groupsOfUser.get(admin.id) ?? new Set(), index, admin.otherTargetableRoles),
+    }));
   }
-  return losers;
+
+  /**
+   * Admins for whom `after` covers strictly less than `before` in some role state and sign-in context.
+   * Contexts covered only by the new policy set do not offset a loss elsewhere.
+   */
+  losses(before: readonly ConditionalAccessPolicy[], after: readonly ConditionalAccessPolicy[]): string[] {
+    const { snapshot } = this;
+    const all = [...before, ...after];
+    const oldSet = compilePolicies(before, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, all);
+    const newSet = compilePolicies(after, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, all);
+    const oldMemo = new CoverageMemo(oldSet);
+    const newMemo = new CoverageMemo(newSet);
+    const sd = snapshot.securityDefaults?.isEnabled === true;
+    const losers: string[] = [];
+    for (const { id, user, states } of this.admins) {
+      const lost = states.some((state) => {
+        const was = stateCoverage(oldSet, oldMemo, user, state, sd).uncovered;
+        const now = stateCoverage(newSet, newMemo, user, state, sd).uncovered;
+        return uncovered(now, was).length > 0;
+      });
+      if (lost) losers.push(id);
+    }
+    return losers;
+  }
+
+  /** For one changed policy: who lost coverage because of this change alone. */
+  lossesFromChange(policyId: string, previousVersion: ConditionalAccessPolicy | null): string[] {
+    const current = this.snapshot.conditionalAccessPolicies;
+    return this.losses(withPolicy(current, policyId, previousVersion), current);
+  }
 }
 
 /** For one changed policy: who lost coverage because of this change alone. */
 export function lossesFromChange(snapshot: TenantSnapshot, options: EvaluationOptions, policyId: string, previousVersion: ConditionalAccessPolicy | null): string[] {
-  const current = snapshot.conditionalAccessPolicies;
-  const previous = withPolicy(current, policyId, previousVersion);
-  return coverageLosses(snapshot, options, previous, current);
+  return new WhatIf(snapshot, options).lossesFromChange(policyId, previousVersion);
 }
