@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { type Settings } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
-import { type CollectorName, RUN_PARTITION, type RunRecord, latestRuns } from '../collect/runs.js';
+import { type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
 import type { StoredSignIn } from '../collect/activity.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { composeDigest } from '../core/digest.js';
@@ -100,7 +100,7 @@ export async function changeWindowStart(store: TableStore, previousStart: string
   return start;
 }
 
-export function collectorHealth(runs: Partial<Record<CollectorName, RunRecord>>): CollectorHealth[] {
+export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
   return (['roles', 'policies', 'activations', 'signins'] as const).map((collector) => {
     const run = runs[collector];
     if (!run) return { collector, lastRunAt: null, status: 'never', problems: [] };
@@ -163,7 +163,7 @@ async function unseenEvents(store: TableStore, findings: Finding[]): Promise<Fin
 
 export async function processAlerts(
   ctx: AlertContext,
-  evaluation: { run: RunRecord; report: Report; snapshot: TenantSnapshot; previous: Map<string, PreviousAdmin>; options: EvaluationOptions },
+  evaluation: { run: RunRecord; report: Report; snapshot: TenantSnapshot; previous: Map<string, PreviousAdmin>; options: EvaluationOptions; runs: LatestRuns },
   previousEvaluation: RunRecord | undefined,
 ): Promise<AlertResult> {
   const { store, settings, log } = ctx;
@@ -200,7 +200,6 @@ export async function processAlerts(
       location: [s.location?.city, s.location?.countryOrRegion].filter(Boolean).join(', ') || null,
     });
   }
-  const runs = await latestRuns(store);
   const inputs: ChangeInputs = {
     now: nowIso,
     firstEvaluation,
@@ -211,7 +210,7 @@ export async function processAlerts(
     weakenedFor,
     assignmentChanges,
     breakGlassSignIns: breakGlass,
-    health: collectorHealth(runs),
+    health: collectorHealth(evaluation.runs),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
   };

@@ -6,7 +6,7 @@ import type { Report } from '../core/report.js';
 import { RUN_PARTITION, type RunRecord, runFromEntity } from '../collect/runs.js';
 import { newestFirstKey } from '../storage/codec.js';
 import { runCycle } from './cycle.js';
-import { runEvaluation } from './evaluation.js';
+import { evaluateStored } from './evaluation.js';
 import type { Runtime } from './runtime.js';
 
 /** Run records of a check carry this trigger, so any instance can answer for it. */
@@ -105,7 +105,7 @@ export async function storedCheck(rt: Runtime, id: string): Promise<CheckState |
     return { id, startedAt, status: 'running', runs };
   }
   const failed = runs.filter((r) => r.status === 'failed');
-  const { report } = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, 'status');
+  const { report } = await evaluateStored(rt.store, rt.settings, rt.source.tenant, now.toISOString());
   return {
     id,
     startedAt,

@@ -4,7 +4,7 @@ import { collectActivations, collectSignIns } from '../collect/activity.js';
 import { collectPolicies } from '../collect/policies.js';
 import { collectRoles } from '../collect/roles.js';
 import { CollectionPipeline } from '../collect/context.js';
-import { type CollectorName, type RunRecord, latestRun, saveRun } from '../collect/runs.js';
+import { type CollectorName, type RunRecord, latestRuns, saveRun } from '../collect/runs.js';
 import { type AlertResult, processAlerts } from '../alerts/pipeline.js';
 import type { Report } from '../core/report.js';
 import { recordVerdicts, runEvaluation } from './evaluation.js';
@@ -37,9 +37,11 @@ export interface EvaluateResult {
 
 /** Evaluation, diff and alerts: the `evaluate` timer, and the end of every full cycle. */
 export async function runEvaluate(rt: Runtime, trigger: string): Promise<EvaluateResult> {
-  const previous = await latestRun(rt.store, 'evaluate');
+  // One read of the latest runs: the previous evaluation, the datasets' status and the monitor's health.
+  const runs = await latestRuns(rt.store);
+  const previous = runs.evaluate;
   const writesBefore = rt.store.writes;
-  const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger);
+  const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger, runs);
   const alerts = await processAlerts({ store: rt.store, settings: rt.settings, tenant: rt.source.tenant, mailer: rt.mailer, log: rt.log, now: rt.now }, evaluation, previous);
   const verdictChanges = await recordVerdicts(rt.store, evaluation, previous);
   const run: RunRecord = {

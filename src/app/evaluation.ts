@@ -4,7 +4,7 @@ import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
 import type { AdminOut, Report, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
-import { type RunRecord, newRunId } from '../collect/runs.js';
+import { type LatestRuns, type RunRecord, newRunId } from '../collect/runs.js';
 import { PARTITIONS } from '../collect/specs.js';
 import { type DatasetSpec, type SyncContext, loadState, recordedSince, syncDataset } from '../storage/state.js';
 import type { TableStore } from '../storage/tables.js';
@@ -66,6 +66,19 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
   },
 };
 
+/** The evaluation of what storage holds now: no Graph reads, no writes. */
+export async function evaluateStored(
+  store: TableStore,
+  settings: Settings,
+  tenant: TenantInfo | undefined,
+  at: string,
+  runs?: LatestRuns,
+): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
+  const snapshot = await loadSnapshot(store, tenant, at, runs);
+  const options = evaluationOptions(settings);
+  return { snapshot, options, report: evaluate(snapshot, { ...options, now: at }) };
+}
+
 export interface EvaluationRun {
   run: RunRecord;
   report: Report;
@@ -73,6 +86,8 @@ export interface EvaluationRun {
   options: EvaluationOptions;
   /** Verdict records before this run (for the diff). */
   previous: Map<string, AdminVerdictRecord>;
+  /** The latest collector runs the snapshot was read with (their datasets' status; monitor health). */
+  runs: LatestRuns;
 }
 
 export async function runEvaluation(
@@ -81,12 +96,11 @@ export async function runEvaluation(
   tenant: TenantInfo | undefined,
   now: () => Date,
   trigger: string,
+  runs: LatestRuns,
 ): Promise<EvaluationRun> {
   const startedAt = now().toISOString();
   const runId = newRunId();
-  const snapshot = await loadSnapshot(store, tenant, startedAt);
-  const options = evaluationOptions(settings);
-  const report = evaluate(snapshot, { ...options, now: startedAt });
+  const { snapshot, options, report } = await evaluateStored(store, settings, tenant, startedAt, runs);
   const previous = new Map([...(await loadState<AdminVerdictRecord>(store, PARTITIONS.adminVerdict))].map(([id, item]) => [id, item.value]));
   const run: RunRecord = {
     runId,
@@ -109,7 +123,7 @@ export async function runEvaluation(
       findings: report.findings.length,
     },
   };
-  return { run, report, previous, snapshot, options };
+  return { run, report, previous, snapshot, options, runs };
 }
 
 /**

@@ -1,14 +1,13 @@
 // Data behind GET /api/report: the current evaluation (from stored state; no Graph calls), trends from the
 // run history, recent findings, policy changes and alerts. The HTML itself is rendered by src/report/.
-import { type CollectorName, type RunRecord, latestRuns } from '../collect/runs.js';
-import { type TenantInfo, loadSnapshot } from '../collect/snapshot.js';
-import { evaluate } from '../core/evaluate.js';
+import { type CollectorName, RUN_KINDS, type RunRecord, latestRuns } from '../collect/runs.js';
+import type { TenantInfo } from '../collect/snapshot.js';
 import { describeFieldChange, diffFields } from '../core/policy-diff.js';
 import type { Finding, Report, Severity, Summary } from '../core/report.js';
 import { odata } from '@azure/data-tables';
 import { decodeJson, newestFirstKey, timeFromNewestFirstKey } from '../storage/codec.js';
 import type { TableStore } from '../storage/tables.js';
-import { evaluationOptions } from './evaluation.js';
+import { evaluateStored } from './evaluation.js';
 import type { Settings } from './settings.js';
 
 /** One evaluation's verdict counts, for the trend chart. */
@@ -47,8 +46,8 @@ export const REPORT_DAYS = 30;
 export async function buildReportModel(store: TableStore, settings: Settings, tenant: TenantInfo | undefined, now: Date, days = REPORT_DAYS): Promise<ReportPageModel> {
   const since = new Date(now.getTime() - days * 86_400_000).toISOString();
   const bound = `${newestFirstKey(since)}~`;
-  const snapshot = await loadSnapshot(store, tenant, now.toISOString());
-  const report = evaluate(snapshot, { ...evaluationOptions(settings), now: now.toISOString() });
+  const runs = await latestRuns(store);
+  const { report } = await evaluateStored(store, settings, tenant, now.toISOString(), runs);
 
   const trend: TrendPoint[] = [];
   for await (const e of store.partition('runs', 'run', { toRow: bound })) {
@@ -106,8 +105,7 @@ export async function buildReportModel(store: TableStore, settings: Settings, te
   }
   alerts.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 
-  const runs = await latestRuns(store);
-  const collectors = (['roles', 'policies', 'activations', 'signins', 'evaluate'] as const).map((collector) => ({
+  const collectors = RUN_KINDS.map((collector) => ({
     collector,
     status: runs[collector]?.status ?? 'never',
     endedAt: runs[collector]?.endedAt ?? null,

@@ -3,13 +3,11 @@
 // and `history` call the same HTTP function handlers the deployed app serves, `simulate` serves a tenant
 // fixture as a Graph-compatible endpoint.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { evaluationOptions } from '../app/evaluation.js';
+import { evaluateStored } from '../app/evaluation.js';
 import { consoleLogger } from '../app/logger.js';
 import { fixtureForServing } from '../app/runtime.js';
 import { SettingsError } from '../app/settings.js';
-import { loadSnapshot } from '../collect/snapshot.js';
-import { latestRuns } from '../collect/runs.js';
-import { evaluate } from '../core/evaluate.js';
+import { type LatestRuns, latestRuns } from '../collect/runs.js';
 import { FixtureError } from '../core/fixture.js';
 import type { Report } from '../core/report.js';
 import { type Host, runStartupCycle, startHost } from '../local/host.js';
@@ -52,10 +50,9 @@ async function host(options: CommonOptions, serve: boolean, portNumber?: number)
   });
 }
 
-async function currentReport(h: Host): Promise<Report> {
+async function currentReport(h: Host, runs: LatestRuns): Promise<Report> {
   const rt = h.runtime;
-  const snapshot = await loadSnapshot(rt.store, rt.source.tenant, rt.now().toISOString());
-  return evaluate(snapshot, evaluationOptions(rt.settings));
+  return (await evaluateStored(rt.store, rt.settings, rt.source.tenant, rt.now().toISOString(), runs)).report;
 }
 
 function fail(error: unknown): never {
@@ -96,7 +93,7 @@ withCommon(
   const started = Date.now();
   const ok = await runStartupCycle(h);
   const runs = await latestRuns(h.runtime.store);
-  const report = await currentReport(h);
+  const report = await currentReport(h, runs);
   if (options.json) {
     console.log(JSON.stringify({ source: h.sourceDescription, ok, runs, report }, null, 2));
   } else {

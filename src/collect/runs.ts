@@ -37,6 +37,10 @@ export interface RunRecord {
 }
 
 export const RUN_PARTITION = 'run';
+export type LatestRuns = Partial<Record<CollectorName, RunRecord>>;
+
+/** Every kind of run, in the order they are shown. */
+export const RUN_KINDS: readonly CollectorName[] = ['roles', 'policies', 'activations', 'signins', 'evaluate'];
 
 export function newRunId(): string {
   return randomUUID();
@@ -64,18 +68,17 @@ export function runFromEntity(entity: StoredEntity): RunRecord | undefined {
 }
 
 /**
- * The latest run of each collector. Runs are newest first: scan only the collector column until every
- * collector is found (however long ago its last run was), then read those records.
+ * The latest run of each collector (of those wanted). Runs are newest first: scan only the collector column
+ * until every wanted collector is found (however long ago its last run was), then read those records.
  */
-export async function latestRuns(store: TableStore): Promise<Partial<Record<CollectorName, RunRecord>>> {
-  const wanted: CollectorName[] = ['roles', 'policies', 'activations', 'signins', 'evaluate'];
+export async function latestRuns(store: TableStore, wanted: readonly CollectorName[] = RUN_KINDS): Promise<LatestRuns> {
   const keys = new Map<CollectorName, string>();
   for await (const entity of store.partition('runs', RUN_PARTITION, { select: ['RowKey', 'collector'] })) {
     const collector = entity.collector as CollectorName;
-    if (!keys.has(collector)) keys.set(collector, entity.rowKey ?? '');
+    if (wanted.includes(collector) && !keys.has(collector)) keys.set(collector, entity.rowKey ?? '');
     if (wanted.every((w) => keys.has(w))) break;
   }
-  const out: Partial<Record<CollectorName, RunRecord>> = {};
+  const out: LatestRuns = {};
   await Promise.all(
     [...keys].map(async ([collector, rowKey]) => {
       const entity = await store.get('runs', RUN_PARTITION, rowKey);
@@ -87,7 +90,7 @@ export async function latestRuns(store: TableStore): Promise<Partial<Record<Coll
 }
 
 export async function latestRun(store: TableStore, collector: CollectorName): Promise<RunRecord | undefined> {
-  return (await latestRuns(store))[collector];
+  return (await latestRuns(store, [collector]))[collector];
 }
 
 /** Tracks dataset outcomes during a run and carries `asOf` forward from the previous run when a read fails. */

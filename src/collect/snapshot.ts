@@ -18,7 +18,7 @@ import type {
 import { type DatasetName, type DatasetStatus, type SnapshotGroup, type TenantSnapshot, emptySnapshot } from '../core/snapshot.js';
 import { loadValues } from '../storage/state.js';
 import type { TableStore } from '../storage/tables.js';
-import { type CollectorName, type RunRecord, latestRuns } from './runs.js';
+import { type CollectorName, type LatestRuns, type RunRecord, latestRuns } from './runs.js';
 import { PARTITIONS } from './specs.js';
 
 export interface TenantInfo {
@@ -56,8 +56,9 @@ export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>)
   return out;
 }
 
-export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undefined, capturedAt: string): Promise<TenantSnapshot> {
-  const runs = await latestRuns(store);
+/** `runs`: the latest runs, when the caller has read them already. */
+export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undefined, capturedAt: string, runs?: LatestRuns): Promise<TenantSnapshot> {
+  runs ??= await latestRuns(store);
   const snapshot = emptySnapshot(tenant?.tenantId ?? 'unknown', capturedAt);
   snapshot.tenantName = tenant?.displayName ?? null;
   const [users, groups, sps, definitions, plain, active, eligible, pimA, pimE, policies, locations, strengths, sd, registration, pimSettings, unresolved] = await Promise.all([

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCollector, runEvaluate } from '../../src/app/cycle.js';
 import { runEvaluation } from '../../src/app/evaluation.js';
 import { changeWindowStart, processAlerts } from '../../src/alerts/pipeline.js';
-import { type RunRecord, latestRun, saveRun } from '../../src/collect/runs.js';
+import { type RunRecord, latestRuns, saveRun } from '../../src/collect/runs.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { type Mailer, createMailer } from '../../src/alerts/mailer.js';
 import { ROLE } from '../../src/core/catalog.js';
@@ -274,8 +274,9 @@ describe('delivery', () => {
     env.setTenant(next);
     for (const c of ['roles', 'policies', 'activations', 'signins'] as const) await runCollector(env.rt, c, 'test');
     // The evaluation up to its alerts, then the process dies (no verdicts, no run record).
-    const previous = await latestRun(env.store, 'evaluate');
-    const evaluation = await runEvaluation(env.store, env.settings, env.rt.source.tenant, env.rt.now, 'test');
+    const runs = await latestRuns(env.store);
+    const previous = runs.evaluate;
+    const evaluation = await runEvaluation(env.store, env.settings, env.rt.source.tenant, env.rt.now, 'test', runs);
     const { settings, store, log, now, mailer, source } = env.rt;
     const told = await processAlerts({ store, settings, tenant: source.tenant, mailer, log, now }, evaluation, previous);
     expect(types(told.changeFindings)).toEqual(['new-admin-unprotected']);
