@@ -22,8 +22,13 @@ export interface CheckState {
   finishedAt?: string;
   status: 'running' | 'succeeded' | 'failed';
   report?: Report;
-  runs?: RunRecord[];
   error?: string;
+}
+
+/** The failed runs of a check, in words; undefined when none failed. */
+function failureSummary(runs: readonly RunRecord[]): string | undefined {
+  const failed = runs.filter((r) => r.status === 'failed');
+  return failed.length > 0 ? failed.map((r) => `${r.collector}: ${r.error ?? 'failed'}`).join('; ') : undefined;
 }
 
 export class CheckCoordinator {
@@ -45,8 +50,8 @@ export class CheckCoordinator {
       try {
         const rt = await this.runtime();
         const result = await runCycle(rt, checkTrigger(state.id));
-        Object.assign(state, { status: result.ok ? 'succeeded' : 'failed', report: result.report, runs: result.runs, finishedAt: new Date().toISOString() });
-        if (!result.ok) state.error = result.runs.filter((r) => r.status === 'failed').map((r) => `${r.collector}: ${r.error ?? 'failed'}`).join('; ');
+        Object.assign(state, { status: result.ok ? 'succeeded' : 'failed', report: result.report, finishedAt: new Date().toISOString() });
+        if (!result.ok) state.error = failureSummary(result.runs);
       } catch (error) {
         Object.assign(state, { status: 'failed', error: error instanceof Error ? error.message : String(error), finishedAt: new Date().toISOString() });
       } finally {
@@ -100,19 +105,11 @@ export async function storedCheck(rt: Runtime, id: string): Promise<CheckState |
     // Work after a 202 runs on borrowed time: an instance recycled mid-check leaves collectors and no evaluation.
     const lastEnd = runs.map((r) => r.endedAt).sort().at(-1) ?? startedAt;
     if (now.getTime() - Date.parse(lastEnd) > CHECK_ABANDONED_MINUTES * 60_000) {
-      return { id, startedAt, status: 'failed', runs, error: `the check stopped before its evaluation (no run for ${CHECK_ABANDONED_MINUTES} minutes; the instance was probably recycled); POST /api/check again` };
+      return { id, startedAt, status: 'failed', error: `the check stopped before its evaluation (no run for ${CHECK_ABANDONED_MINUTES} minutes; the instance was probably recycled); POST /api/check again` };
     }
-    return { id, startedAt, status: 'running', runs };
+    return { id, startedAt, status: 'running' };
   }
-  const failed = runs.filter((r) => r.status === 'failed');
+  const error = failureSummary(runs);
   const { report } = await evaluateStored(rt.store, rt.settings, rt.source.tenant, now.toISOString());
-  return {
-    id,
-    startedAt,
-    finishedAt: evaluation.endedAt,
-    status: failed.length === 0 ? 'succeeded' : 'failed',
-    report,
-    runs,
-    ...(failed.length > 0 ? { error: failed.map((r) => `${r.collector}: ${r.error ?? 'failed'}`).join('; ') } : {}),
-  };
+  return { id, startedAt, finishedAt: evaluation.endedAt, status: error ? 'failed' : 'succeeded', report, ...(error ? { error } : {}) };
 }

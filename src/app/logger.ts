@@ -21,13 +21,3 @@ export function consoleLogger(verbose = false, prefix = ''): Logger {
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
-
-/** Logs through an Azure Functions InvocationContext. */
-export function contextLogger(context: { log(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void; debug(...a: unknown[]): void }): Logger {
-  return {
-    info: (m) => context.log(m),
-    warn: (m) => context.warn(m),
-    error: (m) => context.error(m),
-    debug: (m) => context.debug(m),
-  };
-}

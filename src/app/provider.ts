@@ -5,7 +5,6 @@ import { type Runtime, configuredStorage, createRuntime, liveCredential, fixture
 import { loadSettings } from './settings.js';
 
 let current: Promise<Runtime> | undefined;
-const closers: Array<() => Promise<void>> = [];
 
 export function setRuntime(runtime: Runtime): void {
   current = Promise.resolve(runtime);
@@ -29,8 +28,8 @@ async function buildFromEnvironment(): Promise<Runtime> {
   if (settings.tenantFixture) {
     const { startGraphSimulator } = await import('../local/graph-simulator.js');
     const fixture = fixtureForServing(settings.tenantFixture);
+    // Lives as long as the worker process.
     const sim = await startGraphSimulator({ fixture });
-    closers.push(() => sim.close());
     return createRuntime({ settings, store, source: simulatedSource(sim.url, sim.token, fixture, settings.tenantFixture), log });
   }
   const credential = liveCredential();

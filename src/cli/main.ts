@@ -137,7 +137,7 @@ withCommon(program.command('check').description('collect and evaluate now (the s
       process.exitCode = 1;
     } else if (options.json) console.log(response.body);
     else {
-      if (!options.json) console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
       console.log(reportText(JSON.parse(response.body) as Report));
     }
   } finally {
@@ -164,7 +164,7 @@ withCommon(
   let h: Host;
   try {
     // History only reads storage: no need to collect, and no Graph needed.
-    h = await host({ ...options, tenant: options.tenant }, false);
+    h = await host(options, false);
   } catch (error) {
     fail(error);
   }

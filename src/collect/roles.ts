@@ -20,7 +20,7 @@ import type {
 import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import { loadValues, syncDataset } from '../storage/state.js';
-import { type BatchBody, type CollectorDeps, GROUP_SELECT, USER_SELECT, batchValues, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
+import { type BatchBody, type CollectorDeps, USER_SELECT, batchValues, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
 
@@ -348,4 +348,3 @@ async function readRegistrations(deps: CollectorDeps, adminIds: string[]): Promi
   return [...found.values()];
 }
 
-export const ROLE_SELECTS = { USER_SELECT, GROUP_SELECT };

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { getRuntime } from '../app/provider.js';
-import { buildReportModel } from '../app/report-page.js';
+import { REPORT_DAYS, buildReportModel } from '../app/report-page.js';
 import { renderReportPage } from '../report/render.js';
 import { registerHttp } from './lib/registry.js';
 
@@ -20,7 +20,7 @@ function chartBundle(): string {
 
 export async function report(request: HttpRequest): Promise<HttpResponseInit> {
   const daysParam = request.query.get('days');
-  const days = daysParam === null ? 30 : Number(daysParam);
+  const days = daysParam === null ? REPORT_DAYS : Number(daysParam);
   if (!Number.isInteger(days) || days < 1 || days > 365) {
     return { status: 400, jsonBody: { error: { code: 'BadRequest', message: 'days: expected a whole number from 1 to 365' } } };
   }

@@ -10,10 +10,10 @@ export type BudgetClass = 'reports' | 'conditionalAccess' | 'directory' | 'unmet
  */
 export const THROTTLE_BUDGETS = {
   // Identity and access reports (signIns, directoryAudits, authentication method reports): 5 requests / 10 s.
-  reports: { requests: 5, windowMs: 10_000, retryAfter: true },
+  reports: { requests: 5, windowMs: 10_000 },
   // Conditional Access policies and named locations: 1 request / s per tenant, 429 without Retry-After.
-  conditionalAccess: { requests: 1, windowMs: 1_000, retryAfter: false },
-  directory: { capacity: 3_500, refillPerMs: 3_500 / 10_000, retryAfter: true },
+  conditionalAccess: { requests: 1, windowMs: 1_000 },
+  directory: { capacity: 3_500, refillPerMs: 3_500 / 10_000 },
 } as const;
 
 /**

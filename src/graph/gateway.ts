@@ -64,10 +64,6 @@ export class GraphRequestError extends Error {
   get isLicenseError(): boolean {
     return /PremiumLicense|LicenseRequired|P2/i.test(`${this.code} ${this.message}`) && this.status >= 400 && this.status < 500 && this.status !== 404;
   }
-
-  get isNotFound(): boolean {
-    return this.status === 404;
-  }
 }
 
 export function toGraphError(error: unknown, path: string): GraphRequestError {

@@ -24,12 +24,6 @@ import { TenantIndex } from './simulator/tenant.js';
 import type { ThrottleClass } from './simulator/throttle.js';
 import { THROTTLE_CLASSES, Throttle, directoryCost } from './simulator/throttle.js';
 
-export { ENDPOINT_KEYS, ENDPOINTS } from './simulator/endpoints.js';
-export type { EndpointInfo, EndpointKey } from './simulator/endpoints.js';
-export type { SimulatorFaultRule } from './simulator/faults.js';
-export { THROTTLE_BUDGETS, THROTTLE_CLASSES, directoryCost } from './simulator/throttle.js';
-export type { ThrottleClass } from './simulator/throttle.js';
-
 export const DEFAULT_SIMULATOR_TOKEN = 'simulated-graph-token';
 export const MAX_BATCH_REQUESTS = 20;
 
@@ -394,8 +388,7 @@ class SimulatorServer {
     const filter: FilterNode | undefined = options.filterText !== undefined ? compileFilter(options.filterText, schema, route.resource) : undefined;
     const ctx: RouteContext = { version, params, options, filter, tenant, now: this.now() };
     route.check?.(ctx);
-    const fragment = typeof route.context === 'string' ? route.context : route.context(ctx);
-    const contextUrl = `${this.url}/${version}/$metadata#${fragment}${options.select ? `(${options.select.join(',')})` : ''}`;
+    const contextUrl = `${this.url}/${version}/$metadata#${route.context}${options.select ? `(${options.select.join(',')})` : ''}`;
     if (route.kind === 'entity') {
       return { '@odata.context': contextUrl, ...applySelect(route.read(ctx), options.select, []) };
     }

@@ -2,7 +2,7 @@
 // transaction), paged reads, and a count of every entity written so tests and the bench can hold the
 // collectors to "writes grow with change, not with tenant size".
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { type TableEntity, type TableEntityResult, type TransactionAction, TableClient, TableServiceClient, odata } from '@azure/data-tables';
+import { type TableEntity, type TableEntityResult, type TransactionAction, TableClient, odata } from '@azure/data-tables';
 
 export type Entity = TableEntity<Record<string, unknown>>;
 export type StoredEntity = TableEntityResult<Record<string, unknown>>;
@@ -85,12 +85,6 @@ export class TableStore {
       this.clients.set(name, client);
     }
     return client;
-  }
-
-  serviceClient(): TableServiceClient {
-    return this.target.kind === 'connectionString'
-      ? TableServiceClient.fromConnectionString(this.target.connectionString, { allowInsecureConnection: isLoopback(this.target.connectionString) })
-      : new TableServiceClient(this.target.tableEndpoint, this.target.credential);
   }
 
   /** Creates the monitor's tables if missing (idempotent). */

@@ -92,8 +92,6 @@ export interface QueryRules {
   select: true | ReadonlySet<string>;
   /** Whether `$count=true` is accepted (directory collections with ConsistencyLevel: eventual). */
   count?: boolean;
-  /** Type name for the "Could not find a property" message. */
-  selectType?: string;
   expand: readonly ExpandName[];
 }
 
@@ -104,7 +102,7 @@ function parseSelect(value: string, rules: QueryRules): string[] {
   for (const name of names) {
     if (!PROPERTY_NAME.test(name)) throw badRequest(`Invalid $select value '${value}': '${name}' is not a property name.`);
     if (rules.select !== true && !rules.select.has(name)) {
-      throw badRequest(`Could not find a property named '${name}' on type '${rules.selectType ?? rules.resource}'.`);
+      throw badRequest(`Could not find a property named '${name}' on type '${rules.resource}'.`);
     }
   }
   return names;

@@ -29,7 +29,7 @@ interface RouteBase {
   /** Graph's type name, used in error messages. */
   resource: string;
   /** The `@odata.context` fragment after `$metadata#`. */
-  context: string | ((ctx: RouteContext) => string);
+  context: string;
   /** `$select` names allowed; `true` = any property name. */
   select: true | ReadonlySet<string>;
   /** Throws before any data is read (missing required filter terms, unknown parent object). */
