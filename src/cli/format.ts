@@ -1,6 +1,6 @@
 // Plain-text rendering for the terminal: aligned tables and the run / check summaries.
 import type { RunRecord } from '../collect/runs.js';
-import type { Report } from '../core/report.js';
+import { type Report, VERDICT_ORDER } from '../core/report.js';
 
 export function formatTable(headers: string[], rows: string[][], maxWidth = Math.max(80, process.stdout.columns ?? 140)): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -18,8 +18,6 @@ export function formatTable(headers: string[], rows: string[][], maxWidth = Math
   const line = (cells: string[]) => cells.map((c, i) => cell(c, i)).join('  ').trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
-
-const VERDICT_ORDER: Record<string, number> = { unprotected: 0, unknown: 1, partial: 2, excluded: 3, protected: 4 };
 
 export function reportText(report: Report, options: { maxAdmins?: number; maxFindings?: number } = {}): string {
   const s = report.summary;

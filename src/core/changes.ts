@@ -6,7 +6,7 @@ import type { RoleAssignmentScheduleInstance, RoleManagementPolicyAssignment, Un
 import { normId, sameEnum } from './ids.js';
 import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
 import { activationSettings, durationMinutes } from './pim-settings.js';
-import type { Finding, Report, Severity, Verdict } from './report.js';
+import { type Finding, type Report, type Severity, type Verdict, who } from './report.js';
 
 /** What the previous evaluation recorded per admin. */
 export interface PreviousAdmin {
@@ -72,10 +72,6 @@ export interface ChangeInputs {
 }
 
 const VERDICT_RANK: Record<Verdict, number> = { protected: 0, partial: 1, unprotected: 2, excluded: -1, unknown: -1 };
-
-function who(a: { userPrincipalName: string | null; displayName: string | null; id: string }): string {
-  return a.userPrincipalName ?? a.displayName ?? a.id;
-}
 
 /** One history entry of one item: a policy changed twice in a window is two changes, judged one by one. */
 export function changeKey(change: Pick<HistoryChange, 'itemId' | 'observedAt'>): string {

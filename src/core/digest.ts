@@ -119,7 +119,7 @@ function entries(findings: Finding[], renotified: ReadonlySet<string>): Entry[] 
   return out;
 }
 
-function counts(findings: readonly Finding[]): Record<Severity, number> {
+export function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
   const c: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
   for (const f of findings) c[f.severity]++;
   return c;
@@ -127,7 +127,7 @@ function counts(findings: readonly Finding[]): Record<Severity, number> {
 
 export function composeDigest(input: DigestInput): Digest {
   const findings = sortFindings(input.findings);
-  const c = counts(findings);
+  const c = severityCounts(findings);
   const tenant = input.tenantName ?? input.tenantId;
   const headline = findings[0] ? typeTitle(findings[0].type).toLowerCase() : 'no findings';
   const parts = (['high', 'medium', 'low'] as Severity[]).filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);

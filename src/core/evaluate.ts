@@ -30,7 +30,7 @@ import {
 } from './inventory.js';
 import { pimSettingFindings } from './pim-settings.js';
 import type { AdminOut, Finding, Report, RoleOut, Severity, Summary, Verdict } from './report.js';
-import { SEVERITY_ORDER } from './report.js';
+import { SEVERITY_ORDER, who } from './report.js';
 import type { TenantSnapshot } from './snapshot.js';
 
 export interface EvaluationOptions {
@@ -287,10 +287,6 @@ function registrationIndex(snapshot: TenantSnapshot): Map<string, { registered: 
 
 function finding(type: string, severity: Severity, subjectId: string, message: string, extra: Partial<Finding> = {}, detail = ''): Finding {
   return { type, severity, subjectId, message, fingerprint: [type, subjectId, detail].filter(Boolean).join(':'), ...extra };
-}
-
-function who(a: { userPrincipalName: string | null; displayName: string | null; id: string }): string {
-  return a.userPrincipalName ?? a.displayName ?? a.id;
 }
 
 export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = DEFAULT_EVALUATION_OPTIONS): Report {

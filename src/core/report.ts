@@ -100,3 +100,10 @@ export interface Report {
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+/** Worst first: the order admins are listed in. */
+export const VERDICT_ORDER: Record<Verdict, number> = { unprotected: 0, unknown: 1, partial: 2, excluded: 3, protected: 4 };
+
+/** How an admin is named in messages: UPN, else display name, else id. */
+export function who(a: { userPrincipalName: string | null; displayName: string | null; id: string }): string {
+  return a.userPrincipalName ?? a.displayName ?? a.id;
+}

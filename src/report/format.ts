@@ -153,8 +153,6 @@ export function gapWords(summary: string): GapWords {
   return { headline: capitalize(headline), reasons, more };
 }
 
-export const VERDICT_ORDER: Record<Verdict, number> = { unprotected: 0, unknown: 1, partial: 2, excluded: 3, protected: 4 };
-
 export const VERDICT_LABEL: Record<Verdict, string> = {
   protected: 'Protected',
   partial: 'Partial',

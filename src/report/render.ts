@@ -4,9 +4,10 @@
 // needs attention and why, trends, then the detail (every admin, findings, policies, changes, health).
 // Every string that comes from the tenant or from storage is escaped; chart data is JSON made safe for <script>.
 import type { FindingsDay, PolicyChangeRow, ReportPageModel, TrendPoint } from '../app/report-page.js';
-import { typeTitle } from '../core/digest.js';
+import { severityCounts, typeTitle } from '../core/digest.js';
+import { listPhrase } from '../core/ids.js';
 import type { AdminOut, Finding, GapOut, Report, RoleOut, Severity, Verdict } from '../core/report.js';
-import { SEVERITY_ORDER } from '../core/report.js';
+import { SEVERITY_ORDER, VERDICT_ORDER } from '../core/report.js';
 import type { DatasetName, DatasetStatus } from '../core/snapshot.js';
 import { REPORT_JS } from './client.js';
 import {
@@ -20,7 +21,6 @@ import {
   VERDICT_COLOR,
   VERDICT_HELP,
   VERDICT_LABEL,
-  VERDICT_ORDER,
   ago,
   capitalize,
   changeKindCount,
@@ -211,11 +211,6 @@ function problemsBanner(ctx: Ctx): string {
 
 // ─── Summary ─────────────────────────────────────────────────────────────────────────────────────────
 
-function joinWords(parts: string[]): string {
-  if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-}
-
 function verdictBar(report: Report): string {
   const s = report.summary;
   const total = Math.max(1, VERDICT_SERIES.reduce((n, v) => n + s[v], 0));
@@ -249,7 +244,7 @@ function summarySection(ctx: Ctx): string {
       s.partial ? `<span class="warn">${s.partial} ${s.partial === 1 ? 'is' : 'are'} only partly protected</span>` : '',
       s.excluded ? `${s.excluded} ${s.excluded === 1 ? 'is an excluded break-glass account' : 'are excluded break-glass accounts'}` : '',
     ].filter(Boolean);
-    lead = `<span class="${s.protected === s.admins - s.excluded ? 'ok' : ''}">${s.protected} of ${plural(s.admins, 'admin')}</span> ${s.protected === 1 ? 'is' : 'are'} fully protected by MFA.${rest.length ? ` ${capitalize(joinWords(rest))}.` : ''}`;
+    lead = `<span class="${s.protected === s.admins - s.excluded ? 'ok' : ''}">${s.protected} of ${plural(s.admins, 'admin')}</span> ${s.protected === 1 ? 'is' : 'are'} fully protected by MFA.${rest.length ? ` ${capitalize(listPhrase(rest))}.` : ''}`;
   }
   const sub = [
     `${plural(report.monitoredRoles.length, 'monitored role')}`,
@@ -355,7 +350,7 @@ function shortRoles(roles: readonly RoleOut[]): string {
 
 function unknownReason(ctx: Ctx): string {
   const missing = datasetProblems(ctx.report).map((p) => DATASET_LABEL[p.name] ?? p.name);
-  return missing.length ? `Could not be evaluated: ${joinWords(missing)} ${missing.length === 1 ? 'is' : 'are'} missing.` : 'Could not be evaluated: data needed for the verdict is missing.';
+  return missing.length ? `Could not be evaluated: ${listPhrase(missing)} ${missing.length === 1 ? 'is' : 'are'} missing.` : 'Could not be evaluated: data needed for the verdict is missing.';
 }
 
 /** The gap text without its "while 'X' is activated" prefix, so admins with the same gap group together. */
@@ -650,12 +645,6 @@ ${unresolved}
 }
 
 // ─── Findings ────────────────────────────────────────────────────────────────────────────────────────
-
-function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
-  const c: Record<Severity, number> = { high: 0, medium: 0, low: 0 };
-  for (const f of findings) c[f.severity] = (c[f.severity] ?? 0) + 1;
-  return c;
-}
 
 interface FindingGroup {
   severity: Severity;
