@@ -153,9 +153,10 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
 
   // Admins: new, lost protection, protected again.
   if (!inputs.firstEvaluation) {
+    const potentialAdmins = new Set(report.potentialAdmins);
     for (const admin of [...report.admins, ...report.potentialAdmins]) {
       const before = inputs.previousAdmins.get(admin.id);
-      const potential = report.potentialAdmins.includes(admin);
+      const potential = potentialAdmins.has(admin);
       if (!before) {
         if (potential) continue;
         if (admin.verdict === 'unprotected' || admin.verdict === 'partial') {

@@ -299,14 +299,8 @@ export class CoverageMemo {
   }
 }
 
-export function stateCoverage(
-  set: PolicySet,
-  memo: CoverageMemo,
-  user: UserContext,
-  state: AdminState,
-  securityDefaultsEnabled: boolean,
-): StateCoverage {
-  void set;
+/** Coverage of one admin in one role state, under the policy set `memo` was built for. */
+export function stateCoverage(memo: CoverageMemo, user: UserContext, state: AdminState, securityDefaultsEnabled: boolean): StateCoverage {
   const { scopes, covering, coveringKey, signature } = memo.scopesFor(user, state);
   // R-SD-1: security defaults require MFA on every sign-in for its 16 roles.
   const sd = securityDefaultsEnabled && SECURITY_DEFAULTS_ROLE_IDS.some((r) => state.targetableRoles.has(r));

@@ -160,7 +160,7 @@ function evaluateAdmin(
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
   const states = adminStates(entry.paths, baseGroups, index, entry.otherTargetableRoles);
   const sdEnabled = snapshot.securityDefaults?.isEnabled === true;
-  const coverages = states.map((state) => stateCoverage(set, memo, user, state, sdEnabled));
+  const coverages = states.map((state) => stateCoverage(memo, user, state, sdEnabled));
 
   // R-ROLESTATE-1: a gap already stated for the standing state is not repeated for each activation, and the
   // "all activated" state only adds gaps no single activation has.
@@ -513,7 +513,7 @@ function targetingWouldHelp(set: PolicySet, memo: CoverageMemo, user: UserContex
       // A custom role can never be listed in includeRoles: assume role-targeted admin policies were meant for it.
       if (p.roleKind === 'custom') for (const policy of set.policies) for (const r of policy.users.includeRoles) roles.add(r);
     }
-    const visible = stateCoverage(set, memo, user, { ...c.state, targetableRoles: roles, untargetablePaths: [] }, sd);
+    const visible = stateCoverage(memo, user, { ...c.state, targetableRoles: roles, untargetablePaths: [] }, sd);
     return uncovered(c.uncovered, visible.uncovered).length > 0;
   });
 }

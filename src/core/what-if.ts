@@ -49,8 +49,8 @@ export class WhatIf {
     const losers: string[] = [];
     for (const { id, user, states } of this.admins) {
       const lost = states.some((state) => {
-        const was = stateCoverage(oldSet, oldMemo, user, state, sd).uncovered;
-        const now = stateCoverage(newSet, newMemo, user, state, sd).uncovered;
+        const was = stateCoverage(oldMemo, user, state, sd).uncovered;
+        const now = stateCoverage(newMemo, user, state, sd).uncovered;
         return uncovered(now, was).length > 0;
       });
       if (lost) losers.push(id);
