@@ -13,7 +13,7 @@ import { GraphRequestError } from '../graph/gateway.js';
 import { encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import { loadState, loadValues } from '../storage/state.js';
 import type { Entity } from '../storage/tables.js';
-import { type BatchBody, type CollectorDeps, batchValues, recordFailure, storedPimGroups } from './context.js';
+import { type CollectorDeps, batchEach, recordFailure, storedPimGroups } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS } from './specs.js';
 
@@ -58,9 +58,8 @@ export async function collectActivations(deps: CollectorDeps, trigger = 'timer')
     const groups = await storedPimGroups(store);
     if (groups.size > 0) {
       const requests = [...groups].map((g) => ({ id: g, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}' and assignmentType eq 'activated'` }));
-      const responses = await graph.batch<BatchBody<PrivilegedAccessGroupAssignmentScheduleInstance>>(requests);
-      for (const request of requests) {
-        for (const i of await batchValues(graph, responses, request)) {
+      for await (const [, items] of batchEach<PrivilegedAccessGroupAssignmentScheduleInstance>(graph, requests)) {
+        for (const i of items) {
           if (!sameEnum(i.assignmentType, 'activated')) continue;
           events.push({ id: normId(i.id), kind: 'pimGroup', principalId: normId(i.principalId), roleDefinitionId: null, groupId: normId(i.groupId), directoryScopeId: null, startDateTime: i.startDateTime ?? null, endDateTime: i.endDateTime ?? null, observedAt: startedAt });
         }

@@ -115,17 +115,17 @@ export async function batchPages<T>(graph: GraphGateway, responses: Map<string, 
   return 'ok';
 }
 
-export async function batchItems<T>(graph: GraphGateway, responses: Map<string, BatchResponse<BatchBody<T>>>, request: { id: string; url: string }): Promise<T[] | 'notFound'> {
-  const items: T[] = [];
-  const result = await batchPages<T>(graph, responses, request, (page) => items.push(...page));
-  return result === 'notFound' ? result : items;
-}
-
-/** Like batchItems, for requests where 404 is an error too. */
-export async function batchValues<T>(graph: GraphGateway, responses: Map<string, BatchResponse<BatchBody<T>>>, request: { id: string; url: string }): Promise<T[]> {
-  const items = await batchItems(graph, responses, request);
-  if (items === 'notFound') throw new GraphRequestError(404, 'NotFound', 'not found', request.url);
-  return items;
+/**
+ * Sends list requests as $batch and yields each request with all its items (further pages followed), in
+ * request order. A 404 is an error like any other.
+ */
+export async function* batchEach<T>(graph: GraphGateway, requests: ReadonlyArray<{ id: string; url: string }>): AsyncGenerator<[{ id: string; url: string }, T[]]> {
+  const responses = await graph.batch<BatchBody<T>>(requests);
+  for (const request of requests) {
+    const items: T[] = [];
+    if ((await batchPages<T>(graph, responses, request, (page) => items.push(...page))) === 'notFound') throw new GraphRequestError(404, 'NotFound', 'not found', request.url);
+    yield [request, items];
+  }
 }
 
 function quoteList(ids: readonly string[]): string {
@@ -150,8 +150,7 @@ async function byIds<T>(graph: GraphGateway, collection: 'users' | 'groups', ids
     requests.push({ id: String(requests.length), url: `/${collection}?$filter=id in (${quoteList(chunk)})&$select=${select}` });
   }
   const out: T[] = [];
-  const responses = await graph.batch<BatchBody<T>>(requests);
-  for (const request of requests) out.push(...(await batchValues(graph, responses, request)));
+  for await (const [, items] of batchEach<T>(graph, requests)) out.push(...items);
   return out;
 }
 

@@ -18,7 +18,7 @@ import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import type { DatasetSpec } from '../storage/state.js';
 import { type SyncContext, loadValues, syncDataset } from '../storage/state.js';
-import { type BatchBody, type CollectorDeps, batchValues, groupsById, recordFailure, storedPimGroups, toSnapshotGroup, transitiveMembersOf } from './context.js';
+import { type CollectorDeps, batchEach, groupsById, recordFailure, storedPimGroups, toSnapshotGroup, transitiveMembersOf } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, groupSpec } from './specs.js';
 
@@ -103,8 +103,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
       const pimGroups = await storedPimGroups(store);
       if (pimGroups.size > 0) {
         const requests = [...pimGroups].map((g) => ({ id: g, url: `/policies/roleManagementPolicyAssignments?$filter=scopeId eq '${g}' and scopeType eq 'Group'&$expand=policy($expand=rules)` }));
-        const responses = await graph.batch<BatchBody<RoleManagementPolicyAssignment>>(requests);
-        for (const request of requests) settingsList.push(...(await batchValues(graph, responses, request)).filter((a) => sameEnum(a.roleDefinitionId, 'member')));
+        for await (const [, items] of batchEach<RoleManagementPolicyAssignment>(graph, requests)) settingsList.push(...items.filter((a) => sameEnum(a.roleDefinitionId, 'member')));
       }
       const named = settingsList.map((a) => ({ ...a, displayName: a.policy?.displayName ?? `${a.scopeType} ${a.roleDefinitionId ?? a.scopeId}` }));
       await sync(policySpec<(typeof named)[number]>(PARTITIONS.pimSetting, 'PIM setting'), named);

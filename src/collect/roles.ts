@@ -20,7 +20,7 @@ import type {
 import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import { loadValues, syncDataset } from '../storage/state.js';
-import { type BatchBody, type CollectorDeps, USER_SELECT, batchValues, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
+import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
 
@@ -137,9 +137,8 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
           { id: `e|${g}`, url: `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
           { id: `a|${g}`, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
         ]);
-        const responses = await graph.batch<BatchBody<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>>(requests);
-        for (const request of requests) {
-          for (const item of await batchValues(graph, responses, request)) {
+        for await (const [request, items] of batchEach<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>(graph, requests)) {
+          for (const item of items) {
             notePrincipal(item);
             if (request.id.startsWith('e|')) pimEligibilities.push(strip(item));
             else pimAssignments.push(strip(item));
