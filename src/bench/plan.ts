@@ -7,7 +7,6 @@ import { directoryKinds, transitiveMembers } from '../core/directory.js';
 import type { TenantFixture } from '../core/fixture.js';
 import { isGuid, normId, sameEnum } from '../core/ids.js';
 import { monitoredRoles } from '../core/inventory.js';
-import { emptySnapshot } from '../core/snapshot.js';
 import { THROTTLE_BUDGETS, directoryCost } from '../graph/budgets.js';
 
 /** Maximum page sizes (entra-facts.md §4/§6; docs/simulator.md where Graph documents none). */
@@ -60,7 +59,7 @@ export function minimalPlan(input: PlanInput): Plan {
   // Roles: definitions, active and eligible instances (PIM endpoints are not metered), role-holding groups.
   const definitions = BUILT_IN_ROLES.length + (fixture.roleDefinitions?.length ?? 0);
   add('roleDefinitions', pages(definitions, PAGE.roleDefinitions), 'dir', directoryCost(1, true, false));
-  const monitored = monitoredRoles({ mode: 'core', roleIds: [] }, { ...emptySnapshot('', ''), roleDefinitions: fixture.roleDefinitions ?? [] });
+  const monitored = monitoredRoles({ mode: 'core', roleIds: [] }, { roleDefinitions: fixture.roleDefinitions ?? [] });
   const active = current(fixture.roleAssignmentScheduleInstances);
   const eligible = current(fixture.roleEligibilityScheduleInstances);
   add('roleAssignmentScheduleInstances', pages(active.length, PAGE.instances), 'none');

@@ -14,7 +14,7 @@ import type {
   UnifiedRoleDefinition,
 } from '../core/graph-types.js';
 import { describeFieldChange, diffFields } from '../core/policy-diff.js';
-import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
+import type { SnapshotGroup } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import type { DatasetSpec } from '../storage/state.js';
 import { type SyncContext, loadValues, syncDataset } from '../storage/state.js';
@@ -95,7 +95,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
   await deps.pipeline?.wait('rolesStored');
   try {
     const definitions = await loadValues<UnifiedRoleDefinition>(store, PARTITIONS.roleDefinition);
-    const monitored = monitoredRoles(settings.adminRoles, { ...emptySnapshot('', startedAt), roleDefinitions: definitions });
+    const monitored = monitoredRoles(settings.adminRoles, { roleDefinitions: definitions });
     const settingsList: RoleManagementPolicyAssignment[] = [];
     try {
       const roleSettings = await graph.all<RoleManagementPolicyAssignment>("/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)");

@@ -17,7 +17,7 @@ import type {
   UnifiedRoleDefinition,
   UserRegistrationDetails,
 } from '../core/graph-types.js';
-import { type SnapshotGroup, emptySnapshot } from '../core/snapshot.js';
+import type { SnapshotGroup } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import { loadValues, syncDataset } from '../storage/state.js';
 import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
@@ -68,8 +68,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
       recordFailure(tracker, 'roleDefinitions', e, log);
       definitions = await loadValues<UnifiedRoleDefinition>(store, PARTITIONS.roleDefinition);
     }
-    const snapshotForRoles = { ...emptySnapshot('', startedAt), roleDefinitions: definitions };
-    const monitored = monitoredRoles(settings.adminRoles, snapshotForRoles);
+    const monitored = monitoredRoles(settings.adminRoles, { roleDefinitions: definitions });
     const customTemplate = new Map(definitions.map((d) => [normId(d.id), normId(d.templateId ?? d.id)]));
     const isMonitored = (roleDefinitionId: string): boolean => {
       const id = normId(roleDefinitionId);

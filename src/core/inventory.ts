@@ -149,7 +149,7 @@ export function indexSnapshot(snapshot: TenantSnapshot): DirectoryIndex {
 }
 
 /** The role (template) ids that make someone an admin under the chosen selection (R-ROLES-1..3). */
-export function monitoredRoles(selection: AdminRoleSelection, snapshot: TenantSnapshot): Set<string> {
+export function monitoredRoles(selection: AdminRoleSelection, snapshot: Pick<TenantSnapshot, 'roleDefinitions'>): Set<string> {
   if (selection.mode === 'list') return new Set(selection.roleIds.map(normId));
   const ids = new Set(CORE_ADMIN_ROLE_IDS);
   if (selection.mode === 'privileged') {
