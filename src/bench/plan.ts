@@ -3,7 +3,7 @@
 // makes unavoidable — and the least time those requests can take under Graph's budgets.
 import { BUILT_IN_ROLES, DEFAULT_INTERRUPT_ERROR_CODES } from '../core/catalog.js';
 import { policyTargets } from '../core/conditions.js';
-import { directoryKinds, transitiveMembers } from '../core/directory.js';
+import { currentAt, directoryKinds, transitiveMembers } from '../core/directory.js';
 import type { TenantFixture } from '../core/fixture.js';
 import { isGuid, normId, sameEnum } from '../core/ids.js';
 import { monitoredRoles } from '../core/inventory.js';
@@ -53,8 +53,7 @@ export function minimalPlan(input: PlanInput): Plan {
     } else unmetered += n;
   };
   const at = Date.parse(fixture.referenceTime ?? new Date().toISOString());
-  const current = <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined): T[] =>
-    (items ?? []).filter((i) => (!i.startDateTime || Date.parse(i.startDateTime) <= at) && (!i.endDateTime || Date.parse(i.endDateTime) > at));
+  const current = currentAt(at);
 
   // Roles: definitions, active and eligible instances (PIM endpoints are not metered), role-holding groups.
   const definitions = BUILT_IN_ROLES.length + (fixture.roleDefinitions?.length ?? 0);

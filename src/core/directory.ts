@@ -50,6 +50,15 @@ export function transitiveMembers(groupId: string, kinds: DirectoryKinds): Trans
 }
 
 /** The snapshot a complete, successful collection of this fixture yields. */
+/**
+ * Graph lists schedule instances only while they are current (started, not ended); a fixture may hold expired
+ * or future ones. Returns the filter for time `at` (ms).
+ */
+export function currentAt(at: number) {
+  return <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined): T[] =>
+    (items ?? []).filter((i) => (!i.startDateTime || Date.parse(i.startDateTime) <= at) && (!i.endDateTime || Date.parse(i.endDateTime) > at));
+}
+
 export function snapshotFromFixture(fixture: TenantFixture, capturedAt: string): TenantSnapshot {
   const kinds = directoryKinds(fixture);
   const snapshot = emptySnapshot(fixture.tenantId, capturedAt);
@@ -74,10 +83,7 @@ export function snapshotFromFixture(fixture: TenantFixture, capturedAt: string):
   snapshot.pimAvailable = pim;
   snapshot.roleDefinitions = fixture.roleDefinitions ?? [];
   snapshot.roleAssignments = pim ? [] : (fixture.roleAssignments ?? []);
-  // Graph lists schedule instances only while they are current; a fixture may hold expired or future ones.
-  const at = Date.parse(capturedAt);
-  const current = <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined): T[] =>
-    (items ?? []).filter((i) => (!i.startDateTime || Date.parse(i.startDateTime) <= at) && (!i.endDateTime || Date.parse(i.endDateTime) > at));
+  const current = currentAt(Date.parse(capturedAt));
   snapshot.activeRoleInstances = current(fixture.roleAssignmentScheduleInstances);
   snapshot.eligibleRoleInstances = current(fixture.roleEligibilityScheduleInstances);
   snapshot.pimGroupAssignments = current(fixture.privilegedAccessGroupAssignmentScheduleInstances);
