@@ -205,14 +205,7 @@ class Rng {
     return at(items, this.int(items.length));
   }
   weighted<T>(items: ReadonlyArray<readonly [T, number]>): T {
-    let total = 0;
-    for (const [, w] of items) total += w;
-    let r = this.next() * total;
-    for (const [item, w] of items) {
-      r -= w;
-      if (r < 0) return item;
-    }
-    return at(items, items.length - 1)[0];
+    return at(items, weightedIndex(items, this.next()))[0];
   }
   /** `count` distinct items, in selection order (partial Fisher-Yates on a copy). */
   sample<T>(items: readonly T[], count: number): T[] {
