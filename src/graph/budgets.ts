@@ -143,7 +143,7 @@ export function budgetClass(path: string): BudgetClass {
   const p = path.toLowerCase();
   if (p.startsWith('/auditlogs/') || p.startsWith('/reports/')) return 'reports';
   if (p.startsWith('/identity/conditionalaccess/')) return 'conditionalAccess';
-  if (p.startsWith('/groups/') || p.startsWith('/users') || p.startsWith('/directoryobjects') || p.startsWith('/rolemanagement/directory/roledefinitions') || p.startsWith('/rolemanagement/directory/roleassignments?') || p === '/rolemanagement/directory/roleassignments') {
+  if (p === '/groups' || p.startsWith('/groups/') || p.startsWith('/users') || p.startsWith('/directoryobjects') || p.startsWith('/rolemanagement/directory/roledefinitions') || p.startsWith('/rolemanagement/directory/roleassignments?') || p === '/rolemanagement/directory/roleassignments') {
     return 'directory';
   }
   return 'unmetered';

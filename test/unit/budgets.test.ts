@@ -1,0 +1,36 @@
+// The gateway paces itself by the budget class of each path; the simulated tenant charges each endpoint to a
+// class. The two must agree, or the gateway under-paces a metered endpoint (Learn: throttling-limits).
+import { describe, expect, it } from 'vitest';
+import { budgetClass } from '../../src/graph/budgets.js';
+import { ENDPOINTS, type EndpointKey } from '../../src/local/simulator/endpoints.js';
+
+// A path per endpoint, as the collectors send it (version prefix and query stripped, as the gateway does).
+const PATHS: Record<EndpointKey, string> = {
+  roleDefinitions: '/roleManagement/directory/roleDefinitions',
+  roleDefinitionsBeta: '/roleManagement/directory/roleDefinitions',
+  roleAssignments: '/roleManagement/directory/roleAssignments',
+  transitiveMembers: '/groups/b0000000-0000-0000-0000-000000000001/transitiveMembers',
+  users: '/users',
+  groups: '/groups',
+  roleAssignmentScheduleInstances: '/roleManagement/directory/roleAssignmentScheduleInstances',
+  roleEligibilityScheduleInstances: '/roleManagement/directory/roleEligibilityScheduleInstances',
+  pimGroupEligibilityInstances: '/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances',
+  pimGroupAssignmentInstances: '/identityGovernance/privilegedAccess/group/assignmentScheduleInstances',
+  roleManagementPolicyAssignments: '/policies/roleManagementPolicyAssignments',
+  roleAssignmentScheduleRequests: '/roleManagement/directory/roleAssignmentScheduleRequests',
+  userRegistrationDetails: '/reports/authenticationMethods/userRegistrationDetails',
+  userRegistrationDetail: '/reports/authenticationMethods/userRegistrationDetails/a0000000-0000-0000-0000-000000000001',
+  signIns: '/auditLogs/signIns',
+  conditionalAccessPolicies: '/identity/conditionalAccess/policies',
+  namedLocations: '/identity/conditionalAccess/namedLocations',
+  authenticationStrengthPolicies: '/policies/authenticationStrengthPolicies',
+  securityDefaults: '/policies/identitySecurityDefaultsEnforcementPolicy',
+  batch: '/$batch',
+};
+
+describe('budget classes: gateway and simulated tenant agree', () => {
+  it.each(Object.entries(PATHS) as Array<[EndpointKey, string]>)('%s', (key, path) => {
+    const simulated = ENDPOINTS[key].throttleClass;
+    expect(budgetClass(path)).toBe(simulated === 'none' ? 'unmetered' : simulated);
+  });
+});
