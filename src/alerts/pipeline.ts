@@ -185,8 +185,7 @@ export async function processAlerts(
   }
   const breakGlass: BreakGlassSignIn[] = [];
   const signInWindow = new Date(Date.parse(nowIso) - 7 * 24 * 3_600_000).toISOString();
-  for await (const e of store.partition('signins', 'all', { toRow: `${newestFirstKey(signInWindow)}~` })) {
-    if (e.kind !== 'breakGlass') continue;
+  for await (const e of store.partition('signins', 'all', { toRow: `${newestFirstKey(signInWindow)}~`, where: odata`kind eq ${'breakGlass'}` })) {
     const s = decodeJson<StoredSignIn>(e)?.signIn;
     if (!s) continue;
     breakGlass.push({
@@ -312,7 +311,7 @@ export async function deliverPending(ctx: AlertContext): Promise<{ delivered: nu
   const { store, settings, mailer, log } = ctx;
   const pending: Array<{ alert: OutboxAlert; content: { html: string; text: string } }> = [];
   // Only pending alerts, filtered by the service: the outbox keeps every alert ever sent.
-  for await (const e of store.client('outbox').listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'alert'} and status eq ${'pending'}` } })) {
+  for await (const e of store.partition('outbox', 'alert', { where: odata`status eq ${'pending'}` })) {
     const alert = decodeJson<OutboxAlert>(e, 'm');
     const content = decodeJson<{ html: string; text: string }>(e, 'c');
     if (alert && content) pending.push({ alert, content });

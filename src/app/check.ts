@@ -91,9 +91,9 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
  */
 export async function storedCheck(rt: Runtime, id: string): Promise<CheckState | undefined> {
   const now = rt.now();
-  const filter = odata`PartitionKey eq ${RUN_PARTITION} and RowKey lt ${`${newestFirstKey(now.getTime() - CHECK_LOOKUP_HOURS * 3_600_000)}~`} and trigger eq ${checkTrigger(id)}`;
   const runs: RunRecord[] = [];
-  for await (const entity of rt.store.client('runs').listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+  const range = { toRow: `${newestFirstKey(now.getTime() - CHECK_LOOKUP_HOURS * 3_600_000)}~`, where: odata`trigger eq ${checkTrigger(id)}` };
+  for await (const entity of rt.store.partition('runs', RUN_PARTITION, range)) {
     const run = runFromEntity(entity);
     if (run) runs.push(run);
   }

@@ -1,6 +1,6 @@
 // Data behind GET /api/report: the current evaluation (from stored state; no Graph calls), trends from the
 // run history, recent findings, policy changes and alerts. The HTML itself is rendered by src/report/.
-import { type CollectorName, RUN_KINDS, type RunRecord, latestRuns } from '../collect/runs.js';
+import { type CollectorName, RUN_KINDS, RUN_PARTITION, type RunRecord, latestRuns } from '../collect/runs.js';
 import type { TenantInfo } from '../collect/snapshot.js';
 import { describeFieldChange, diffFields } from '../core/policy-diff.js';
 import type { Finding, Report, Severity, Summary } from '../core/report.js';
@@ -50,8 +50,7 @@ export async function buildReportModel(store: TableStore, settings: Settings, te
   const { report } = await evaluateStored(store, settings, tenant, now.toISOString(), runs);
 
   const trend: TrendPoint[] = [];
-  for await (const e of store.partition('runs', 'run', { toRow: bound })) {
-    if (e.collector !== 'evaluate') continue;
+  for await (const e of store.partition('runs', RUN_PARTITION, { toRow: bound, where: odata`collector eq ${'evaluate'}` })) {
     const run = decodeJson<RunRecord>(e);
     const c = run?.counts;
     if (!run || !c) continue;
@@ -99,7 +98,7 @@ export async function buildReportModel(store: TableStore, settings: Settings, te
   }
 
   const alerts: ReportPageModel['alerts'] = [];
-  for await (const e of store.client('outbox').listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'alert'} and createdAt ge ${since}`, select: ['mjson', 'mzn', 'mz0', 'mz1'] } })) {
+  for await (const e of store.partition('outbox', 'alert', { where: odata`createdAt ge ${since}`, select: ['mjson', 'mzn', 'mz0', 'mz1'] })) {
     const m = decodeJson<{ createdAt: string; status: string; subject: string; lastError: string | null }>(e, 'm');
     if (m && m.createdAt >= since) alerts.push({ createdAt: m.createdAt, status: m.status, subject: m.subject, lastError: m.lastError });
   }

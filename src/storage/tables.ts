@@ -101,11 +101,15 @@ export class TableStore {
     }
   }
 
-  /** Every entity of a partition, optionally only row keys in [fromRow, toRow). */
-  async *partition(table: TableName, partitionKey: string, range: { fromRow?: string; toRow?: string; select?: string[] } = {}): AsyncIterable<StoredEntity> {
+  /**
+   * Every entity of a partition, optionally only row keys in [fromRow, toRow) and only those matching `where`
+   * (an `odata`-tagged condition on other properties, applied by the service).
+   */
+  async *partition(table: TableName, partitionKey: string, range: { fromRow?: string; toRow?: string; select?: string[]; where?: string } = {}): AsyncIterable<StoredEntity> {
     let filter = odata`PartitionKey eq ${partitionKey}`;
     if (range.fromRow !== undefined) filter += ` and ${odata`RowKey ge ${range.fromRow}`}`;
     if (range.toRow !== undefined) filter += ` and ${odata`RowKey lt ${range.toRow}`}`;
+    if (range.where !== undefined) filter += ` and (${range.where})`;
     yield* this.client(table).listEntities<Record<string, unknown>>({ queryOptions: { filter, ...(range.select ? { select: range.select } : {}) } });
   }
 
