@@ -139,6 +139,6 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
     alreadyRecorded: await recordedSince(store, 'admins', previousEvaluation?.startedAt ?? '1970-01-01T00:00:00.000Z'),
   };
   const records = [...report.admins.map((a) => verdictRecord(a)), ...report.potentialAdmins.map((a) => verdictRecord(a, true))];
-  const sync = await syncDataset(store, adminVerdictSpec, records, ctx, run.startedAt);
+  const sync = await syncDataset(store, adminVerdictSpec, records, ctx);
   return sync.added + sync.changed + sync.removed;
 }

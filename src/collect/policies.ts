@@ -48,8 +48,8 @@ export function policySpec<T extends Named>(partition: string, label: string): D
 export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const { graph, store, settings, log } = deps;
   const run = await beginRun(deps, 'policies', trigger, 'policies');
-  const { startedAt, tracker, counts, sync: ctx } = run;
-  const sync = <T>(spec: DatasetSpec<T>, items: T[]) => syncDataset(store, spec, items, ctx, startedAt);
+  const { tracker, counts, sync: ctx } = run;
+  const sync = <T>(spec: DatasetSpec<T>, items: T[]) => syncDataset(store, spec, items, ctx);
 
   // Conditional Access: policies and named locations (1 request / s per tenant; the gateway paces).
   try {
@@ -62,7 +62,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
     tracker.ok('conditionalAccess', { items: policies.length, added: r.added, changed: r.changed, removed: r.removed });
     // Alone (a timer), read the admins' membership of newly named groups now; in a cycle the roles collector
     // running alongside reads them once these policies are stored.
-    if (!deps.pipeline) await watchNewGroups(deps, policies, ctx, startedAt).catch((e: unknown) => {
+    if (!deps.pipeline) await watchNewGroups(deps, policies, ctx).catch((e: unknown) => {
       // The policies are stored; the roles collector reads these groups on its next run.
       log.warn(`admins' membership of groups newly named by Conditional Access not read: ${toGraphError(e, 'groups').message}`);
     });
@@ -124,7 +124,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
  * A policy that starts to name a group the roles collector has not read yet: read the admins' membership of
  * it now, so the next evaluation does not have to call the admins' coverage unknown.
  */
-async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPolicy[], ctx: SyncContext, now: string): Promise<void> {
+async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPolicy[], ctx: SyncContext): Promise<void> {
   const { graph, store } = deps;
   const known = new Set((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => g.id));
   const unresolved = new Set((await loadValues<{ id: string }>(store, PARTITIONS.unresolved)).map((u) => u.id));
@@ -136,6 +136,6 @@ async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPo
   const details = new Map((await groupsById(graph, [...read.members.keys()])).map((g) => [normId(g.id), g]));
   const added = [...read.members].map(([id, lists]) => toSnapshotGroup(id, lists, 'admins', details.get(id)));
   // Only the new groups: the roles collector owns the rest and may be writing it right now.
-  await syncDataset(store, groupSpec(), added, ctx, now, { keepUnseen: true });
+  await syncDataset(store, groupSpec(), added, ctx, { keepUnseen: true });
   deps.log.info(`read admins' membership of ${read.members.size} group(s) newly named by Conditional Access`);
 }

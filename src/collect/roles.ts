@@ -44,7 +44,7 @@ function principalKind(p: Expanded<object>['principal']): 'user' | 'group' | 'se
 export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const { graph, store, settings, log } = deps;
   const run = await beginRun(deps, 'roles', trigger, 'assignments');
-  const { startedAt, tracker, counts, sync: ctx } = run;
+  const { tracker, counts, sync: ctx } = run;
   let error: string | undefined;
 
   try {
@@ -62,7 +62,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
           log.warn(`isPrivileged flags unavailable (beta), using the catalog: ${toGraphError(e, 'roleDefinitions').message}`);
         }
       }
-      const r = await syncDataset(store, stateOnlySpec<UnifiedRoleDefinition>(PARTITIONS.roleDefinition, (d) => normId(d.id)), definitions, ctx, startedAt);
+      const r = await syncDataset(store, stateOnlySpec<UnifiedRoleDefinition>(PARTITIONS.roleDefinition, (d) => normId(d.id)), definitions, ctx);
       tracker.ok('roleDefinitions', { items: definitions.length, added: r.added, changed: r.changed, removed: r.removed });
     } catch (e) {
       recordFailure(tracker, 'roleDefinitions', e, log);
@@ -270,7 +270,7 @@ export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Prom
     // was read is stored, nothing is removed (an admin held through a group that could not be read is still
     // an admin).
     const complete = groupsOk && !pimGroupsFailed;
-    const sync = async <T>(spec: Parameters<typeof syncDataset<T>>[1], items: T[], keepUnseen = false) => syncDataset(store, spec, items, ctx, startedAt, { keepUnseen });
+    const sync = async <T>(spec: Parameters<typeof syncDataset<T>>[1], items: T[], keepUnseen = false) => syncDataset(store, spec, items, ctx, { keepUnseen });
     const r1 = await sync(assignmentSpec<RoleAssignmentScheduleInstance>(PARTITIONS.activeInstance, 'active'), active.map(strip));
     const r2 = await sync(assignmentSpec<RoleEligibilityScheduleInstance>(PARTITIONS.eligibleInstance, 'eligible'), eligible.map(strip));
     const r3 = assignmentsOk ? await sync(assignmentSpec<UnifiedRoleAssignment>(PARTITIONS.roleAssignment, 'active'), plain.map(strip)) : { added: 0, changed: 0, removed: 0 };

@@ -85,7 +85,8 @@ function indexPartitions(keys: IndexKeys): string[] {
  * an interrupted earlier run) removes that duplicate too. `keepUnseen` is for an incomplete read: what was
  * read is stored, nothing is removed.
  */
-export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, items: Iterable<T>, ctx: SyncContext, now: string, options: { keepUnseen?: boolean } = {}): Promise<SyncResult> {
+export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, items: Iterable<T>, ctx: SyncContext, options: { keepUnseen?: boolean } = {}): Promise<SyncResult> {
+  const now = ctx.runStartedAt;
   const stored = await loadState<T>(store, spec.partition);
   const result: SyncResult = { added: 0, changed: 0, removed: 0, unchanged: 0, writes: 0 };
   const stateUpserts: Entity[] = [];
