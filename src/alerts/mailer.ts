@@ -32,19 +32,23 @@ export function createMailer(settings: Settings, credential?: TokenCredential): 
   });
   let client: EmailClient;
   let describe: string;
+  let endpoint: string;
   if (settings.acsConnectionString) {
-    const endpoint = /endpoint=([^;]+)/i.exec(settings.acsConnectionString)?.[1] ?? '';
+    endpoint = /endpoint=([^;]+)/i.exec(settings.acsConnectionString)?.[1] ?? '';
     client = new EmailClient(settings.acsConnectionString, options(endpoint));
     describe = `ACS ${endpoint.replace(/\/$/, '')} (connection string)`;
   } else if (settings.acsEndpoint) {
-    client = new EmailClient(settings.acsEndpoint, credential ?? liveCredential(), options(settings.acsEndpoint));
-    describe = `ACS ${settings.acsEndpoint} (managed identity)`;
+    endpoint = settings.acsEndpoint;
+    client = new EmailClient(endpoint, credential ?? liveCredential(), options(endpoint));
+    describe = `ACS ${endpoint} (managed identity)`;
   } else return undefined;
+  // The local endpoint answers at once: poll it quickly.
+  const updateIntervalInMs = isLoopback(endpoint) ? 50 : 2000;
   return {
     describe,
     async send(message, operationId) {
       try {
-        const poller = await client.beginSend(message, { operationId, updateIntervalInMs: isLoopback(describe.split(' ')[1] ?? '') ? 50 : 2000 });
+        const poller = await client.beginSend(message, { operationId, updateIntervalInMs });
         const result = await poller.pollUntilDone();
         if (result.status === 'Succeeded') return { status: 'sent' };
         return { status: 'failed', error: `${result.status}: ${result.error?.message ?? ''}` };
