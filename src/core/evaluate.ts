@@ -315,8 +315,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
 
   // Potential admins are evaluated as if they had added themselves to the groups they own (R-PIMGROUP-4).
   const potential = inventory.potentialAdmins.map((p) => {
-    const paths = sortPathsForOwner(p.paths);
-    const evaluation = evaluateAdmin({ ...p, paths }, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable);
+    const evaluation = evaluateAdmin(p, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable);
     evaluation.out.ownerOf = p.ownerOf;
     evaluation.out.roles = [];
     return evaluation;
@@ -350,10 +349,6 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     securityDefaultsEnabled: snapshot.securityDefaults ? snapshot.securityDefaults.isEnabled : null,
     findings,
   };
-}
-
-function sortPathsForOwner(paths: RolePath[]): RolePath[] {
-  return [...paths].sort((a, b) => a.roleName.localeCompare(b.roleName) || (a.via.groupId ?? '').localeCompare(b.via.groupId ?? ''));
 }
 
 /** R-SCORE-1: counts per verdict and 10 × (protected and registered) / admins, with reasons it may differ. */

@@ -594,7 +594,7 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
   return {
     monitoredRoleIds: monitored,
     admins,
-    potentialAdmins: [...owners.values()].sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id)),
+    potentialAdmins: [...owners.values()].map((o) => ({ ...o, paths: sortPaths(o.paths) })).sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id)),
     workloadAdmins,
     unresolved,
   };
