@@ -180,23 +180,19 @@ function changeItem(e: StoredEntity, withValues: boolean): Record<string, unknow
 export async function queryHistory(store: TableStore, dataset: HistoryDataset, query: HistoryQuery): Promise<HistoryPage> {
   switch (dataset) {
     case 'admins':
-    case 'assignments': {
-      const table: TableName = dataset;
-      let partition = 'all';
-      if (query.principal) partition = `p|${escapeKey(await resolvePrincipal(store, query.principal))}`;
-      else if (query.role) partition = `r|${escapeKey(await resolveRole(store, query.role))}`;
-      // Both given: range-scan the principal's partition and filter by role.
-      const extra = query.principal && query.role ? odata`roleId eq ${await resolveRole(store, query.role)}` : '';
-      const result = await page(store, table, partition, extra, query);
-      return { dataset, items: result.items.map((e) => changeItem(e, true)), continuation: result.continuation };
-    }
+    case 'assignments':
     case 'activations': {
+      // Indexed by principal and by role: range-scan one index partition; both given, filter by role.
       let partition = 'all';
       if (query.principal) partition = `p|${escapeKey(await resolvePrincipal(store, query.principal))}`;
       else if (query.role) partition = `r|${escapeKey(await resolveRole(store, query.role))}`;
       const extra = query.principal && query.role ? odata`roleId eq ${await resolveRole(store, query.role)}` : '';
-      const result = await page(store, 'activations', partition, extra, query);
-      return { dataset, items: result.items.map((e) => ({ time: timeFromNewestFirstKey(e.rowKey ?? ''), ...(decodeJson<Record<string, unknown>>(e) ?? {}) })), continuation: result.continuation };
+      const result = await page(store, dataset, partition, extra, query);
+      const items =
+        dataset === 'activations'
+          ? result.items.map((e) => ({ time: timeFromNewestFirstKey(e.rowKey ?? ''), ...(decodeJson<Record<string, unknown>>(e) ?? {}) }))
+          : result.items.map((e) => changeItem(e, true));
+      return { dataset, items, continuation: result.continuation };
     }
     case 'signins': {
       // Sign-ins are indexed by user id and by UPN, so either works without a lookup.
