@@ -36,6 +36,7 @@ function withCommon(command: Command): Command {
     .option('--verbose', 'log more');
 }
 
+/** Starts the local host; a bad setting or fixture ends the command with its message. */
 async function host(options: CommonOptions, serve: boolean, portNumber?: number): Promise<Host> {
   // In JSON mode logs go to stderr so stdout stays parseable.
   const log = options.json ? { ...consoleLogger(options.verbose), info: (m: string) => console.error(m) } : consoleLogger(options.verbose);
@@ -47,7 +48,7 @@ async function host(options: CommonOptions, serve: boolean, portNumber?: number)
     serve,
     port: portNumber,
     log,
-  });
+  }).catch(fail);
 }
 
 async function currentReport(h: Host, runs: LatestRuns): Promise<Report> {
@@ -71,12 +72,7 @@ withCommon(
     .option('--once', 'run one full cycle and exit (0 on success)')
     .addOption(new Option('--port <port>', 'HTTP port of the local host').argParser(port).default(7071)),
 ).action(async (options: CommonOptions & { once?: boolean; port: number }) => {
-  let h: Host;
-  try {
-    h = await host(options, !options.once, options.port);
-  } catch (error) {
-    fail(error);
-  }
+  const h = await host(options, !options.once, options.port);
   const out = (text: string) => (options.json ? console.error(text) : console.log(text));
   // Stop cleanly on Ctrl+C or a kill at any point, start-up cycle included: embedded Azurite saves and exits too.
   let stopping = false;
@@ -118,12 +114,7 @@ withCommon(
 });
 
 withCommon(program.command('check').description('collect and evaluate now (the same handler as POST /api/check) and print the result')).action(async (options: CommonOptions) => {
-  let h: Host;
-  try {
-    h = await host(options, false);
-  } catch (error) {
-    fail(error);
-  }
+  const h = await host(options, false);
   try {
     let response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=230' });
     // Longer than the HTTP wait: poll the status function like a client of the deployed app would.
@@ -161,13 +152,8 @@ withCommon(
     .option('--continuation <token>', 'continue a previous listing')
     .option('--all', 'follow continuation tokens to the end'),
 ).action(async (dataset: string, options: CommonOptions & Record<string, string | boolean | undefined>) => {
-  let h: Host;
-  try {
-    // History only reads storage: no need to collect, and no Graph needed.
-    h = await host(options, false);
-  } catch (error) {
-    fail(error);
-  }
+  // History only reads storage: no need to collect, and no Graph needed.
+  const h = await host(options, false);
   try {
     const names = ['from', 'to', 'principal', 'role', 'policy', 'type', 'severity', 'top', 'continuation'] as const;
     const items: unknown[] = [];
