@@ -73,9 +73,33 @@ process.exit(0);`;
   return files.length;
 }
 
+/**
+ * Compiled files in dist/src that no source in src/ produced: a stale build, or dev-kit code (the simulated
+ * tenant, emulators, bench and local host build to dist/devkit). Neither may ship.
+ */
+export function strayFiles(root) {
+  const compiled = path.join(root, 'dist', 'src');
+  if (!existsSync(compiled)) return [];
+  const stray = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else {
+        const rel = path.relative(compiled, file).replace(/(\.d\.ts|\.js)(\.map)?$/, '.ts');
+        if (!existsSync(path.join(root, 'src', rel))) stray.push(path.relative(root, file));
+      }
+    }
+  };
+  walk(compiled);
+  return stray.sort();
+}
+
 export function stage(root, out) {
   for (const file of PACKAGE_FILES) if (!existsSync(path.join(root, file))) fail(`${file} is missing in ${root}`);
   for (const dir of PACKAGE_DIRS) if (!existsSync(path.join(root, dir))) fail(`${dir} is missing in ${root}: run npm run build first`);
+  const stray = strayFiles(root);
+  if (stray.length > 0) fail(`dist/src holds files no source in src/ produced (a stale build, or dev-kit code); rebuild from clean (rm -rf dist && npm run build):\n  ${stray.slice(0, 20).join('\n  ')}`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   for (const item of [...PACKAGE_FILES, ...PACKAGE_DIRS]) cpSync(path.join(root, item), path.join(out, item), { recursive: true });

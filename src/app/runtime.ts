@@ -1,31 +1,26 @@
-// Wires the adapters together: settings, Table Storage, the Graph gateway (real Graph or the simulated
-// tenant) and the tenant identity. The Azure Functions handlers, the local host and the CLI all get their
-// dependencies here, so there is one way each behaviour is assembled.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Wires the adapters together: settings, Table Storage, the Graph gateway and the tenant identity. There is
+// one assembly (assembleRuntime): the Azure Functions handlers call it with the app settings; the local host
+// and the CLI call it with the same settings plus what they stand up locally (a Graph endpoint, storage).
 import type { TokenCredential } from '@azure/identity';
 import { liveCredential } from './credentials.js';
 import type { CollectorDeps } from '../collect/context.js';
 import type { TenantInfo } from '../collect/snapshot.js';
-import { type TenantFixture, parseTenantFixtureText } from '../core/fixture.js';
-import { fixtureAt, fixtureShiftMs } from '../core/fixture-time.js';
-import { GraphGateway, graphScope, staticTokenCredential } from '../graph/gateway.js';
+import { GraphGateway, graphScope } from '../graph/gateway.js';
 import { type StorageTarget, TableStore, storageTargetFromSettings } from '../storage/tables.js';
 import type { Logger } from './logger.js';
-import type { Settings } from './settings.js';
+import { type Settings, loadSettings } from './settings.js';
 import { type Mailer, createMailer } from '../alerts/mailer.js';
 export { liveCredential };
 
+/** Where Microsoft Graph is read: the real service, or any Graph-compatible endpoint handed in. */
 export interface GraphSource {
-  kind: 'live' | 'simulated';
-  /** For `simulated`: where the fixture came from (a path, or "demo"). */
-  fixtureSource?: string;
   baseUrl: string;
   credential: TokenCredential;
   tenant: TenantInfo;
-  /** Pace to Graph's budgets (live: yes; the simulator: only when it enforces them). */
+  /** Pace to Graph's budgets (a Graph-compatible endpoint may not enforce them: false). */
   pacing: { timeScale: number } | false;
+  /** First retry delay after a 5xx or a 429 without Retry-After (Graph: 3 s; a local endpoint: 0). */
+  retryDelaySeconds: number;
 }
 
 export interface Runtime {
@@ -38,57 +33,6 @@ export interface Runtime {
   /** Sends alert mail; undefined when e-mail is not configured (alerts are recorded, not sent). */
   mailer: Mailer | undefined;
   deps(): CollectorDeps;
-}
-
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'fixtures'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the package root (package.json with fixtures/)');
-    dir = parent;
-  }
-}
-
-export function demoFixturePath(): string {
-  return path.join(packageRoot(), 'fixtures', 'demo-tenant.json');
-}
-
-/**
- * A fixture ready to serve: validated, and with relative times (`referenceTime`) moved to now. With a
- * `clockFile` the shift chosen the first time is kept, so later runs see the same tenant (a steady state)
- * while real time moves on, as it does for a real tenant.
- */
-export function fixtureForServing(file: string, now = new Date(), clockFile?: string): TenantFixture {
-  const fixture = readFixture(file);
-  if (!fixture.referenceTime) return fixture;
-  let delta = fixtureShiftMs(fixture, now);
-  if (clockFile) {
-    const key = `${fixture.tenantId}|${fixture.referenceTime}`;
-    let clocks: Record<string, number> = {};
-    try {
-      clocks = JSON.parse(readFileSync(clockFile, 'utf8')) as Record<string, number>;
-    } catch {
-      // first use of this data directory
-    }
-    if (typeof clocks[key] === 'number') delta = clocks[key];
-    else {
-      clocks[key] = delta;
-      mkdirSync(path.dirname(clockFile), { recursive: true });
-      writeFileSync(clockFile, `${JSON.stringify(clocks, null, 2)}\n`);
-    }
-  }
-  return fixtureAt(fixture, now, delta);
-}
-
-export function readFixture(file: string): TenantFixture {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read tenant fixture ${file}: ${(error as Error).message}`);
-  }
-  return parseTenantFixtureText(text, file);
 }
 
 /** The tenant id a Graph token was issued for (the `tid` claim): no extra permission needed. */
@@ -106,8 +50,11 @@ export async function tenantFromCredential(credential: TokenCredential, baseUrl 
   return { id: tid, tenantId: tid, displayName: null };
 }
 
-export function storeFor(target: StorageTarget, settings: Settings): TableStore {
-  return new TableStore(target, settings.tablePrefix);
+/** Microsoft Graph itself, read with DefaultAzureCredential (managed identity in Azure). */
+export async function liveSource(settings: Settings): Promise<GraphSource> {
+  const credential = liveCredential();
+  const tenant = await tenantFromCredential(credential, settings.graphBaseUrl);
+  return { baseUrl: settings.graphBaseUrl, credential, tenant, pacing: { timeScale: 1 }, retryDelaySeconds: 3 };
 }
 
 export function configuredStorage(env: Record<string, string | undefined> = process.env): StorageTarget | undefined {
@@ -129,7 +76,7 @@ export function createRuntime(options: { settings: Settings; store: TableStore; 
     maxConcurrency: settings.graphMaxConcurrency,
     timeoutMs: settings.graphTimeoutSeconds * 1000,
     maxRetries: settings.graphMaxRetries,
-    retryDelaySeconds: source.kind === 'live' ? 3 : 0,
+    retryDelaySeconds: source.retryDelaySeconds,
   });
   const now = options.now ?? (() => new Date());
   return {
@@ -145,13 +92,25 @@ export function createRuntime(options: { settings: Settings; store: TableStore; 
   };
 }
 
-export function simulatedSource(url: string, token: string, fixture: TenantFixture, fixtureSource: string, pacing: { timeScale: number } | false = false): GraphSource {
-  return {
-    kind: 'simulated',
-    fixtureSource,
-    baseUrl: url,
-    credential: staticTokenCredential(token),
-    tenant: { id: fixture.tenantId, tenantId: fixture.tenantId, displayName: fixture.displayName ?? null },
-    pacing,
-  };
+export interface Assembly {
+  /** App settings (environment variables); validated here. */
+  env: Record<string, string | undefined>;
+  log: Logger;
+  /** Storage other than the configured AzureWebJobsStorage (the local host's embedded storage). */
+  storage?: StorageTarget;
+  /** A Graph source other than Microsoft Graph with DefaultAzureCredential (the local host's simulated tenant). */
+  source?: GraphSource;
+  now?: () => Date;
+  mailer?: Mailer;
+}
+
+/** The one assembly of the runtime: settings validated, storage ready (tables exist), Graph source chosen. */
+export async function assembleRuntime(a: Assembly): Promise<Runtime> {
+  const settings = loadSettings(a.env);
+  const target = a.storage ?? configuredStorage(a.env);
+  if (!target) throw new Error('AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is not set: the monitor needs Table Storage');
+  const store = new TableStore(target, settings.tablePrefix);
+  await store.ensureTables();
+  const source = a.source ?? (await liveSource(settings));
+  return createRuntime({ settings, store, source, log: a.log, ...(a.now ? { now: a.now } : {}), ...(a.mailer ? { mailer: a.mailer } : {}) });
 }

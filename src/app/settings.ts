@@ -12,7 +12,7 @@ export interface SettingDoc {
   name: string;
   default: string;
   description: string;
-  /** Where the setting matters: everywhere, or only on the local host / CLI. */
+  /** Where the setting matters: the app, its storage connection, or only the local host / CLI (devkit). */
   scope: 'app' | 'local' | 'storage';
 }
 
@@ -51,8 +51,6 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'REPORT_URL', default: '', description: 'URL of the report page linked from alert mails. Mails never carry a function key: point it at a URL your readers can open (e.g. the app behind App Service authentication), or leave it empty.', scope: 'app' },
   { name: 'CHECK_MIN_INTERVAL_SECONDS', default: '60', description: 'POST /api/check runs at most once per this interval; later callers get the latest result.', scope: 'app' },
   { name: 'MONITOR_TABLE_PREFIX', default: 'mfamon', description: 'Prefix of the Table Storage tables.', scope: 'app' },
-  { name: 'MONITOR_TENANT_FIXTURE', default: '', description: 'Run against a simulated tenant served from this fixture file instead of Graph (local/testing).', scope: 'local' },
-  { name: 'MONITOR_DATA_DIR', default: '.data', description: 'Local data directory: embedded Azurite storage, mail outbox, local function key.', scope: 'local' },
 ];
 
 const durationInt = (name: string, min: number, max: number) =>
@@ -103,8 +101,6 @@ export interface Settings {
   reportUrl: string;
   checkMinIntervalSeconds: number;
   tablePrefix: string;
-  tenantFixture: string;
-  dataDir: string;
 }
 
 export class SettingsError extends Error {
@@ -198,8 +194,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     REPORT_URL: z.string().trim().refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'REPORT_URL: expected an http(s) URL'),
     CHECK_MIN_INTERVAL_SECONDS: durationInt('CHECK_MIN_INTERVAL_SECONDS', 0, 86_400),
     MONITOR_TABLE_PREFIX: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9]{0,29}$/, 'MONITOR_TABLE_PREFIX: expected 1-30 letters or digits, starting with a letter (Table name rules)'),
-    MONITOR_TENANT_FIXTURE: z.string().trim(),
-    MONITOR_DATA_DIR: z.string().trim().min(1, 'MONITOR_DATA_DIR: expected a directory path'),
   });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -235,7 +229,5 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     reportUrl: s.REPORT_URL,
     checkMinIntervalSeconds: s.CHECK_MIN_INTERVAL_SECONDS,
     tablePrefix: s.MONITOR_TABLE_PREFIX,
-    tenantFixture: s.MONITOR_TENANT_FIXTURE,
-    dataDir: s.MONITOR_DATA_DIR,
   };
 }

@@ -1,5 +1,7 @@
 // Graph's documented throttling budgets (entra-facts.md §6), as one table the client paces itself by and
-// the simulated tenant enforces, so both and the bench's theoretical floor agree by construction.
+// the simulated tenant enforces, so both and the bench's theoretical floor agree by construction. Which
+// endpoint draws on which budget is endpoints.ts.
+import { endpointFor } from './endpoints.js';
 
 export type BudgetClass = 'reports' | 'conditionalAccess' | 'directory' | 'unmetered';
 
@@ -138,21 +140,9 @@ export class Pacer {
   }
 }
 
-/** The budget class of a Graph request path (without the version prefix or query). */
-export function budgetClass(path: string): BudgetClass {
-  const p = path.toLowerCase();
-  if (p.startsWith('/auditlogs/') || p.startsWith('/reports/')) return 'reports';
-  if (p.startsWith('/identity/conditionalaccess/')) return 'conditionalAccess';
-  if (p === '/groups' || p.startsWith('/groups/') || p.startsWith('/users') || p.startsWith('/directoryobjects') || p.startsWith('/rolemanagement/directory/roledefinitions') || p.startsWith('/rolemanagement/directory/roleassignments?') || p === '/rolemanagement/directory/roleassignments') {
-    return 'directory';
-  }
-  return 'unmetered';
-}
-
 /** Resource units a directory read costs (see directoryCost). */
 export function resourceUnits(path: string, query: URLSearchParams): number {
-  const p = path.toLowerCase();
-  const base = /\/transitivemembers/.test(p) ? 5 : p === '/users' ? 2 : 1;
+  const base = endpointFor(path)?.baseCost ?? 1;
   const top = query.get('$top');
   return directoryCost(base, query.has('$select'), query.has('$expand'), top === null ? undefined : Number(top));
 }

@@ -5,7 +5,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { type Context, type Middleware, Client, GraphError, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { type BudgetClass, Pacer, budgetClass, graphPath, resourceUnits } from './budgets.js';
+import { type BudgetClass, Pacer, graphPath, resourceUnits } from './budgets.js';
+import { budgetClass } from './endpoints.js';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 

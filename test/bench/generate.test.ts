@@ -2,11 +2,11 @@
 // changes only what it says, streamed output, and a tenant that exercises every verdict of the engine.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_SIZE, CORE_POLICY_COUNT, type GenerateOptions, type GenerateSummary, generateTenant } from '../../src/bench/generate.js';
+import { CHUNK_SIZE, CORE_POLICY_COUNT, type GenerateOptions, type GenerateSummary, generateTenant } from '../../devkit/generate/generate.js';
 import { DEFAULT_INTERRUPT_ERROR_CODES } from '../../src/core/catalog.js';
-import { snapshotFromFixture } from '../../src/core/directory.js';
+import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
-import { type TenantFixture, parseTenantFixture } from '../../src/core/fixture.js';
+import { type TenantFixture, parseTenantFixture } from '../../devkit/fixture/format.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const BASE: GenerateOptions = { users: 1000, admins: 40, policies: 60, signInsPerDay: 100, seed: 42 };

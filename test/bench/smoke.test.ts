@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
-const BENCH = new URL('../../dist/src/bench/run.js', import.meta.url).pathname;
+const BENCH = new URL('../../dist/devkit/bench/run.js', import.meta.url).pathname;
 const FIELDS = ['users', 'admins', 'policies', 'requests', 'minRequests', 'wallMs', 'floorMs', 'firstRunWrites', 'steadyRunWrites', 'churnRunWrites', 'peakRssMiB', 'evalMs10kAdmins500Policies'];
 
 describe.skipIf(!existsSync(BENCH))('bench smoke (needs `npm run build`; `npm test` builds first)', () => {

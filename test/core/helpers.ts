@@ -2,9 +2,9 @@
 // builder -> plain Graph-shaped JSON -> parseTenantFixture -> snapshotFromFixture -> evaluate.
 import { expect } from 'vitest';
 import { ROLE } from '../../src/core/catalog.js';
-import { snapshotFromFixture } from '../../src/core/directory.js';
+import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { DEFAULT_EVALUATION_OPTIONS, type EvaluationOptions, evaluate } from '../../src/core/evaluate.js';
-import { type TenantFixture, parseTenantFixture } from '../../src/core/fixture.js';
+import { type TenantFixture, parseTenantFixture } from '../../devkit/fixture/format.js';
 import type { AdminOut, Finding, Report } from '../../src/core/report.js';
 import type { TenantSnapshot } from '../../src/core/snapshot.js';
 

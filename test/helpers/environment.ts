@@ -5,11 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger, type Logger } from '../../src/app/logger.js';
-import { type Runtime, createRuntime, simulatedSource } from '../../src/app/runtime.js';
+import { type Runtime, createRuntime } from '../../src/app/runtime.js';
+import { simulatedSource } from '../../devkit/host/host.js';
 import { type Settings, loadSettings } from '../../src/app/settings.js';
-import type { TenantFixture } from '../../src/core/fixture.js';
-import { type EmbeddedAzurite, startAzurite } from '../../src/local/azurite.js';
-import { type GraphSimulator, startGraphSimulator } from '../../src/local/graph-simulator.js';
+import type { TenantFixture } from '../../devkit/fixture/format.js';
+import { type EmbeddedAzurite, startAzurite } from '../../devkit/emulators/azurite.js';
+import { type GraphSimulator, startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 import type { Mailer } from '../../src/alerts/mailer.js';
 import { TableStore } from '../../src/storage/tables.js';
 
@@ -58,7 +59,7 @@ export async function testEnvironment(
     const s = Object.keys(overrides).length ? loadSettings({ ...baseEnv, ...overrides }) : settings;
     // A restart gets its own store object (write counters start at zero), on the same tables.
     const st = fresh ? new TableStore({ kind: 'connectionString', connectionString: storage.connectionString }, prefix) : store;
-    return createRuntime({ settings: s, store: st, source: simulatedSource(sim.url, sim.token, current, 'test'), log: options.log ?? silentLogger, now: options.now, mailer: options.mailer });
+    return createRuntime({ settings: s, store: st, source: simulatedSource(sim.url, sim.token, current), log: options.log ?? silentLogger, now: options.now, mailer: options.mailer });
   };
   const rt = make();
   return {

@@ -1,6 +1,6 @@
 // A small tenant for integration tests: every path kind the collectors read, in Graph's shapes.
 import { ROLE } from '../../src/core/catalog.js';
-import { type TenantFixture, parseTenantFixture } from '../../src/core/fixture.js';
+import { type TenantFixture, parseTenantFixture } from '../../devkit/fixture/format.js';
 
 export const T = {
   tenant: '7e57e57e-0000-4000-8000-000000000001',

@@ -4,7 +4,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETTINGS, type SettingDoc } from '../../src/app/settings.js';
+import { SETTINGS as APP_SETTINGS, type SettingDoc } from '../../src/app/settings.js';
+import { LOCAL_SETTINGS } from '../../devkit/host/local-settings.js';
+
+const SETTINGS = [...APP_SETTINGS, ...LOCAL_SETTINGS];
 import { DATASET_PERMISSIONS, GRAPH_PERMISSIONS } from '../../src/collect/context.js';
 import { type Entry, type Param, arrayStrings, blockAfter, objectEntries, outputs, params } from './bicep.js';
 

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blockAfter, arrayStrings } from './bicep.js';
 import { ROOT, readSources } from './checks.js';
@@ -193,6 +194,7 @@ describe('infra/hooks/stage-package.mjs', () => {
   write('dist/src/lib/helper.js', 'export const helper = 1;\n');
   write('dist/src/functions/a.js', "import { helper } from '../lib/helper.js';\nexport const a = helper;\n");
   write('src/functions/a.ts', 'export const a = 1;\n');
+  write('src/lib/helper.ts', 'export const helper = 1;\n');
   write('test/a.test.ts', '');
   write('local.settings.json', '{}');
   // A dev-only package: present in the project's node_modules, absent from the package's.
@@ -217,10 +219,28 @@ describe('infra/hooks/stage-package.mjs', () => {
 
   it('fails when a function module imports a package the deployment would not contain', () => {
     write('dist/src/functions/b.js', "import devonly from 'devonly';\nexport const b = devonly;\n");
+    write('src/functions/b.ts', '');
     const result = stage();
     rmSync(path.join(project, 'dist', 'src', 'functions', 'b.js'));
+    rmSync(path.join(project, 'src', 'functions', 'b.ts'));
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('"devonly" resolves outside the deployment package');
+  });
+
+  it('fails when dist/src holds compiled code no source in src/ produced (a stale build or dev-kit code)', () => {
+    write('dist/src/local/graph-simulator.js', 'export const stale = 1;\n');
+    const result = stage();
+    rmSync(path.join(project, 'dist', 'src', 'local'), { recursive: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('dist/src/local/graph-simulator.js');
+  });
+
+  it('the project itself: its built dist/src holds only the app (no dev kit), and only dist/src is packaged', async () => {
+    const hook = (await import(pathToFileURL(path.join(ROOT, 'infra', 'hooks', 'stage-package.mjs')).href)) as { strayFiles(root: string): string[]; PACKAGE_DIRS: string[] };
+    expect(hook.PACKAGE_DIRS).toEqual(['dist/src']);
+    expect(existsSync(path.join(ROOT, 'dist', 'src', 'functions')), 'npm test builds first').toBe(true);
+    expect(hook.strayFiles(ROOT)).toEqual([]);
+    expect(existsSync(path.join(ROOT, 'dist', 'src', 'local'))).toBe(false);
   });
 
   it('fails without a build, and --clean removes the staging directory', () => {

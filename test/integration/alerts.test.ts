@@ -7,11 +7,11 @@ import { type RunRecord, latestRuns, saveRun } from '../../src/collect/runs.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { type Mailer, createMailer } from '../../src/alerts/mailer.js';
 import { ROLE } from '../../src/core/catalog.js';
-import type { TenantFixture } from '../../src/core/fixture.js';
+import type { TenantFixture } from '../../devkit/fixture/format.js';
 import type { ConditionalAccessPolicy } from '../../src/core/graph-types.js';
 import type { Finding } from '../../src/core/report.js';
 import { decodeJson } from '../../src/storage/codec.js';
-import { type AcsEmulator, startAcsEmulator } from '../../src/local/acs-emulator.js';
+import { type AcsEmulator, startAcsEmulator } from '../../devkit/emulators/acs.js';
 import { type TestEnvironment, stopAzurite, testEnvironment } from '../helpers/environment.js';
 import { T, baseTenant, clone } from '../helpers/tenant.js';
 

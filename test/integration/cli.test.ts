@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/environment.js';
 import { baseTenant } from '../helpers/tenant.js';
 
 const exec = promisify(execFile);
-const CLI = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
+const CLI = new URL('../../dist/devkit/cli/main.js', import.meta.url).pathname;
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -7,7 +7,7 @@ import azureFunctions from '@azure/functions';
 import { latestRuns, saveRun } from '../../src/collect/runs.js';
 import { checkTrigger } from '../../src/app/check.js';
 import { runCollector, runCycle } from '../../src/app/cycle.js';
-import { type Host, matchRoute, resolveSchedule, runStartupCycle, startHost } from '../../src/local/host.js';
+import { type Host, matchRoute, resolveSchedule, runStartupCycle, startHost } from '../../devkit/host/host.js';
 import { silentLogger } from '../../src/app/logger.js';
 import { tempDir } from '../helpers/environment.js';
 import { baseTenant } from '../helpers/tenant.js';

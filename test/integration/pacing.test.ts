@@ -2,7 +2,7 @@
 // and the time taken is close to the budget's floor.
 import { afterAll, describe, expect, it } from 'vitest';
 import { GraphGateway, staticTokenCredential } from '../../src/graph/gateway.js';
-import { type GraphSimulator, startGraphSimulator } from '../../src/local/graph-simulator.js';
+import { type GraphSimulator, startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 import { T, baseTenant } from '../helpers/tenant.js';
 
 let sim: GraphSimulator;

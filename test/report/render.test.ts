@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FindingsDay, ReportPageModel, TrendPoint } from '../../src/app/report-page.js';
-import { snapshotFromFixture } from '../../src/core/directory.js';
+import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
-import { parseTenantFixtureText } from '../../src/core/fixture.js';
+import { parseTenantFixtureText } from '../../devkit/fixture/format.js';
 import type { Report, Verdict } from '../../src/core/report.js';
 import { gapWords, jsonForScript, scriptText } from '../../src/report/format.js';
 import { type ChartData, chartData, renderReportPage } from '../../src/report/render.js';
@@ -23,7 +23,7 @@ type Json = Record<string, unknown>;
 
 /** The demo tenant, with one admin's display name and one policy's name turned into HTML. */
 function demoReport(): Report {
-  const text = readFileSync(fileURLToPath(new URL('../../fixtures/demo-tenant.json', import.meta.url)), 'utf8');
+  const text = readFileSync(fileURLToPath(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url)), 'utf8');
   const json = JSON.parse(text) as Json & { users: Json[]; conditionalAccessPolicies: Json[]; settings: Record<string, string>; referenceTime: string };
   const victim = json.users.find((u) => u.userPrincipalName === 'svc-exo-automation@contoso-demo.example');
   if (!victim) throw new Error('demo fixture changed: svc-exo-automation is gone');

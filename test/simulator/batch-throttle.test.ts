@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GraphSimulator, GraphSimulatorOptions } from '../../src/local/graph-simulator.js';
-import { startGraphSimulator } from '../../src/local/graph-simulator.js';
-import { Throttle, directoryCost } from '../../src/local/simulator/throttle.js';
+import type { GraphSimulator, GraphSimulatorOptions } from '../../devkit/simulator/graph-simulator.js';
+import { startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
+import { Throttle, directoryCost } from '../../devkit/simulator/throttle.js';
 import type { GraphPage } from './helpers.js';
 import { ID, NOW, graphClient, rawGet, richFixture } from './helpers.js';
 
@@ -230,6 +230,6 @@ describe('throttle model (fake clock)', () => {
     expect(throttle.check('conditionalAccess', 1)).toEqual({ ok: false, retryAfterSeconds: null });
     now += 1;
     expect(throttle.check('conditionalAccess', 1).ok).toBe(true);
-    expect(throttle.check('none', 1).ok).toBe(true);
+    expect(throttle.check('unmetered', 1).ok).toBe(true);
   });
 });

@@ -1,9 +1,9 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE } from '../../src/core/catalog.js';
-import { parseTenantFixture } from '../../src/core/fixture.js';
-import type { GraphSimulator } from '../../src/local/graph-simulator.js';
-import { startGraphSimulator } from '../../src/local/graph-simulator.js';
+import { parseTenantFixture } from '../../devkit/fixture/format.js';
+import type { GraphSimulator } from '../../devkit/simulator/graph-simulator.js';
+import { startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 import type { GraphPage } from './helpers.js';
 import { ID, NOW, errorOf, fixtureWithoutPim, followLink, graphClient, rawGet, readAllPages, richFixture } from './helpers.js';
 

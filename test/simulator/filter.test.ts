@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FilterSchema } from '../../src/local/simulator/filter.js';
-import { compileFilter, evaluateFilter, parseFilter } from '../../src/local/simulator/filter.js';
+import type { FilterSchema } from '../../devkit/simulator/filter.js';
+import { compileFilter, evaluateFilter, parseFilter } from '../../devkit/simulator/filter.js';
 
 const signIns: FilterSchema = {
   resource: 'microsoft.graph.signIn',

@@ -3,9 +3,9 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { ROLE } from '../../src/core/catalog.js';
-import type { TenantFixture } from '../../src/core/fixture.js';
-import { parseTenantFixture } from '../../src/core/fixture.js';
-import type { GraphSimulator } from '../../src/local/graph-simulator.js';
+import type { TenantFixture } from '../../devkit/fixture/format.js';
+import { parseTenantFixture } from '../../devkit/fixture/format.js';
+import type { GraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 

@@ -1,7 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GraphSimulator } from '../../src/local/graph-simulator.js';
-import { startGraphSimulator } from '../../src/local/graph-simulator.js';
+import type { GraphSimulator } from '../../devkit/simulator/graph-simulator.js';
+import { startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 import type { GraphPage } from './helpers.js';
 import { BIG_GROUP_EXTRA_USERS, ID, NOW, REGISTRATION_DETAILS, errorOf, followLink, graphClient, rawGet, readAllPages, richFixture } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE } from '../../src/core/catalog.js';
-import type { GraphSimulator } from '../../src/local/graph-simulator.js';
-import { startGraphSimulator } from '../../src/local/graph-simulator.js';
+import type { GraphSimulator } from '../../devkit/simulator/graph-simulator.js';
+import { startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 import type { GraphPage } from './helpers.js';
 import { ID, NOW, errorOf, graphClient, rawGet, readAllPages, richFixture } from './helpers.js';
 

@@ -1,9 +1,9 @@
 // A 100k-user tenant: every page is a slice of an index built once, so reading the whole group or the
 // whole registration report stays linear. Correctness only here; speed is measured by the bench.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTenantFixture } from '../../src/core/fixture.js';
-import type { GraphSimulator } from '../../src/local/graph-simulator.js';
-import { startGraphSimulator } from '../../src/local/graph-simulator.js';
+import { parseTenantFixture } from '../../devkit/fixture/format.js';
+import type { GraphSimulator } from '../../devkit/simulator/graph-simulator.js';
+import { startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 
 const USERS = 100_000;
 let sim: GraphSimulator;

@@ -1,9 +1,9 @@
 // Tenant fixture validation: errors name the key, the index and what was expected.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FixtureError, parseTenantFixture, parseTenantFixtureText } from '../../src/core/fixture.js';
-import { fixtureAt } from '../../src/core/fixture-time.js';
-import { snapshotFromFixture } from '../../src/core/directory.js';
+import { FixtureError, parseTenantFixture, parseTenantFixtureText } from '../../devkit/fixture/format.js';
+import { fixtureAt } from '../../devkit/fixture/time.js';
+import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
 
 function problems(value: unknown): string[] {
@@ -45,14 +45,14 @@ describe('tenant fixture validation', () => {
   });
 
   it('the bundled demo tenant is valid', () => {
-    const text = readFileSync(new URL('../../fixtures/demo-tenant.json', import.meta.url), 'utf8');
+    const text = readFileSync(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url), 'utf8');
     const demo = parseTenantFixtureText(text, 'demo-tenant.json');
     expect(demo.users?.length).toBeGreaterThan(200);
     expect(demo.referenceTime).toBeDefined();
   });
 
   it('the demo tenant evaluates as docs/tenant-fixture.md says', () => {
-    const demo = parseTenantFixtureText(readFileSync(new URL('../../fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo-tenant.json');
+    const demo = parseTenantFixtureText(readFileSync(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo-tenant.json');
     const now = new Date().toISOString();
     const report = evaluate(snapshotFromFixture(fixtureAt(demo, new Date(now)), now), { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
     const { protected: ok, partial, unprotected, excluded } = report.summary;

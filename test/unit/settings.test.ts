@@ -1,7 +1,11 @@
 // Settings: defaults, validation messages that name the setting, and the lists that must stay in sync.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SETTINGS, SettingsError, loadSettings } from '../../src/app/settings.js';
+import { SETTINGS as APP_SETTINGS, SettingsError, loadSettings } from '../../src/app/settings.js';
+import { LOCAL_SETTINGS } from '../../devkit/host/local-settings.js';
+
+/** The app's settings and the local host's: one configuration table documents both. */
+const SETTINGS = [...APP_SETTINGS, ...LOCAL_SETTINGS];
 
 function problems(env: Record<string, string>): string {
   try {

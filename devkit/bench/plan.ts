@@ -1,13 +1,16 @@
 // The theoretical floor of one collection cycle (docs/performance.md): the fewest Graph requests that read the
 // same data — every endpoint paged at its maximum page size, plus the per-group and per-id-chunk calls Graph
 // makes unavoidable — and the least time those requests can take under Graph's budgets.
-import { BUILT_IN_ROLES, DEFAULT_INTERRUPT_ERROR_CODES } from '../core/catalog.js';
-import { policyTargets } from '../core/conditions.js';
-import { currentAt, directoryKinds, transitiveMembers } from '../core/directory.js';
-import type { TenantFixture } from '../core/fixture.js';
-import { isGuid, normId, sameEnum } from '../core/ids.js';
-import { monitoredRoles } from '../core/inventory.js';
-import { THROTTLE_BUDGETS, directoryCost } from '../graph/budgets.js';
+// Computed from the fixture with the dev kit's own pieces (membership, built-in roles, what is current), never
+// with the app's: the plan is what the app is measured against.
+import type { TenantFixture } from '../fixture/format.js';
+import { ADMIN_TEMPLATE_ROLES, BUILT_IN_DIRECTORY_ROLES } from '../simulator/builtins.js';
+import { membership } from '../simulator/membership.js';
+import { isCurrent } from '../simulator/routes.js';
+import { THROTTLE_BUDGETS, directoryCost } from '../../src/graph/budgets.js';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const lower = (id: string): string => id.trim().toLowerCase();
 
 /** Maximum page sizes (entra-facts.md §4/§6; docs/simulator.md where Graph documents none). */
 export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15 } as const;
@@ -15,7 +18,8 @@ export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, nam
 export interface PlanInput {
   fixture: TenantFixture;
   excludedAccounts: string[];
-  interruptCodes?: readonly number[];
+  /** The sign-in error codes the app is set to read as interrupted (SIGNIN_INTERRUPT_CODES). */
+  interruptCodes: readonly number[];
   signInLookbackHours?: number;
   registrationLookupsPerRun?: number;
 }
@@ -53,56 +57,58 @@ export function minimalPlan(input: PlanInput): Plan {
     } else unmetered += n;
   };
   const at = Date.parse(fixture.referenceTime ?? new Date().toISOString());
-  const current = currentAt(at);
+  const current = <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined): T[] => (items ?? []).filter((i) => isCurrent(i, at));
 
   // Roles: definitions, active and eligible instances (PIM endpoints are not metered), role-holding groups.
-  const definitions = BUILT_IN_ROLES.length + (fixture.roleDefinitions?.length ?? 0);
+  const definitions = BUILT_IN_DIRECTORY_ROLES.length + (fixture.roleDefinitions?.length ?? 0);
   add('roleDefinitions', pages(definitions, PAGE.roleDefinitions), 'dir', directoryCost(1, true, false));
-  const monitored = monitoredRoles({ mode: 'core', roleIds: [] }, { roleDefinitions: fixture.roleDefinitions ?? [] });
+  const monitored = new Set(ADMIN_TEMPLATE_ROLES);
   const active = current(fixture.roleAssignmentScheduleInstances);
   const eligible = current(fixture.roleEligibilityScheduleInstances);
   add('roleAssignmentScheduleInstances', pages(active.length, PAGE.instances), 'none');
   add('roleEligibilityScheduleInstances', pages(eligible.length, PAGE.instances), 'none');
   chain = Math.max(chain, pages(active.length, PAGE.instances));
-  const kinds = directoryKinds(fixture);
+  const members = membership(fixture);
+  const isGroup = (id: string): boolean => members.kindOf(id) === 'group';
   const roleGroups = new Set<string>();
   const directUsers = new Set<string>();
   for (const i of [...active, ...eligible]) {
-    if (!monitored.has(normId(i.roleDefinitionId))) continue;
-    const id = normId(i.principalId);
-    if (kinds.groups.has(id)) roleGroups.add(id);
-    else if (kinds.users.has(id)) directUsers.add(id);
+    if (!monitored.has(lower(i.roleDefinitionId))) continue;
+    const id = lower(i.principalId);
+    if (isGroup(id)) roleGroups.add(id);
+    else if (members.kindOf(id) === 'user') directUsers.add(id);
   }
   const pimA = current(fixture.privilegedAccessGroupAssignmentScheduleInstances);
   const pimE = current(fixture.privilegedAccessGroupEligibilityScheduleInstances);
   const fullGroups = new Set(roleGroups);
   const pimGroups = new Set<string>();
   for (const g of roleGroups) {
-    const e = pimE.filter((i) => normId(i.groupId) === g);
-    const a = pimA.filter((i) => normId(i.groupId) === g);
+    const e = pimE.filter((i) => lower(i.groupId) === g);
+    const a = pimA.filter((i) => lower(i.groupId) === g);
     add('pimGroupInstances', pages(e.length, PAGE.instances) + pages(a.length, PAGE.instances), 'none');
     if (e.length + a.length > 0) pimGroups.add(g);
     for (const i of [...e, ...a]) {
-      const p = normId(i.principalId);
-      if (kinds.groups.has(p)) fullGroups.add(p);
+      const p = lower(i.principalId);
+      if (isGroup(p)) fullGroups.add(p);
     }
   }
   const groupMemberUsers = new Set<string>();
   for (const g of fullGroups) {
-    const m = transitiveMembers(g, kinds);
-    for (const u of m.users) groupMemberUsers.add(u);
-    const n = m.users.length + m.groups.length + m.servicePrincipals.length;
+    const m = members.transitive(g);
+    for (const u of m.user) groupMemberUsers.add(u);
+    const n = m.user.length + m.group.length + m.servicePrincipal.length;
     add('transitiveMembers (role groups)', pages(n, PAGE.transitiveMembers), 'dir', directoryCost(5, true, false));
     chain = Math.max(chain, pages(n, PAGE.transitiveMembers));
   }
   // Groups named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS: one read each, whatever their size.
-  const watched = policyTargets(fixture.conditionalAccessPolicies ?? []).groups;
-  for (const e of input.excludedAccounts) if (isGuid(e)) watched.add(normId(e));
+  const watched = new Set<string>();
+  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(lower(g));
+  for (const e of input.excludedAccounts) if (GUID.test(e.trim())) watched.add(lower(e));
   let kept = fullGroups.size;
   for (const g of watched) {
-    if (fullGroups.has(g) || !kinds.groups.has(g)) continue;
-    const m = transitiveMembers(g, kinds);
-    const n = m.users.length + m.groups.length + m.servicePrincipals.length;
+    if (fullGroups.has(g) || !isGroup(g)) continue;
+    const m = members.transitive(g);
+    const n = m.user.length + m.group.length + m.servicePrincipal.length;
     add('transitiveMembers (watched groups)', pages(n, PAGE.transitiveMembers), 'dir', directoryCost(5, true, false));
     chain = Math.max(chain, pages(n, PAGE.transitiveMembers));
     kept++;
@@ -114,7 +120,7 @@ export function minimalPlan(input: PlanInput): Plan {
   const admins = new Set([...directUsers, ...groupMemberUsers]);
   const flagged = (fixture.userRegistrationDetails ?? []).filter((r) => r.isAdmin === true);
   add('userRegistrationDetails', pages(flagged.length, PAGE.registration), 'reports');
-  const flaggedIds = new Set(flagged.map((r) => normId(r.id)));
+  const flaggedIds = new Set(flagged.map((r) => lower(r.id)));
   const unflagged = [...admins].filter((a) => !flaggedIds.has(a)).length;
   // Unflagged admins: one lookup each, or (when that is dearer) one full listing, after counting the users.
   const fullListing = pages(fixture.userRegistrationDetails?.length ?? 0, PAGE.registration);
@@ -126,19 +132,19 @@ export function minimalPlan(input: PlanInput): Plan {
   add('namedLocations', pages(fixture.namedLocations?.length ?? 0, PAGE.namedLocations), 'ca');
   add('authenticationStrengthPolicies', 1, 'none');
   add('securityDefaults', 1, 'none');
-  const roleSettings = (fixture.roleManagementPolicyAssignments ?? []).filter((a) => !sameEnum(a.scopeType, 'Group') && a.scopeId === '/').length;
+  const roleSettings = (fixture.roleManagementPolicyAssignments ?? []).filter((a) => a.scopeType.toLowerCase() !== 'group' && a.scopeId === '/').length;
   add('roleManagementPolicyAssignments', pages(roleSettings, PAGE.policyAssignments) + pimGroups.size, 'none');
 
   // Activations: activated role instances, and each PIM group's activated memberships.
   add('activations', 1 + pimGroups.size, 'none');
 
   // Sign-ins in the first run's window: interrupts, and every sign-in of the break-glass accounts.
-  const codes = new Set(input.interruptCodes ?? DEFAULT_INTERRUPT_ERROR_CODES);
+  const codes = new Set(input.interruptCodes);
   const since = at - (input.signInLookbackHours ?? 24) * 3_600_000;
   const breakGlass = new Set<string>();
   for (const e of input.excludedAccounts) {
-    const id = normId(e);
-    if (kinds.groups.has(id)) for (const u of transitiveMembers(id, kinds).users) breakGlass.add(u);
+    const id = lower(e);
+    if (isGroup(id)) for (const u of members.transitive(id).user) breakGlass.add(u);
     else breakGlass.add(id);
   }
   let interrupts = 0;
@@ -146,7 +152,7 @@ export function minimalPlan(input: PlanInput): Plan {
   for (const s of fixture.signIns ?? []) {
     if (Date.parse(s.createdDateTime) < since || Date.parse(s.createdDateTime) > at) continue;
     if (codes.has(s.status?.errorCode ?? 0)) interrupts++;
-    if (breakGlass.has(normId(s.userId ?? ''))) bg++;
+    if (breakGlass.has(lower(s.userId ?? ''))) bg++;
   }
   add('signIns (interrupted)', pages(interrupts, PAGE.signIns), 'reports');
   if (breakGlass.size > 0) add('signIns (break-glass)', pages(bg, PAGE.signIns), 'reports');

@@ -1,6 +1,6 @@
 // Plain-text rendering for the terminal: aligned tables and the run / check summaries.
-import type { RunRecord } from '../collect/runs.js';
-import { type Report, VERDICT_ORDER } from '../core/report.js';
+import type { RunRecord } from '../../src/collect/runs.js';
+import { type Report, VERDICT_ORDER } from '../../src/core/report.js';
 
 export function formatTable(headers: string[], rows: string[][], maxWidth = Math.max(80, process.stdout.columns ?? 140)): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

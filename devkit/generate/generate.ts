@@ -25,7 +25,7 @@
 // - Churn: per chosen admin one of: remove a direct assignment (an admin whose only path goes stops being one),
 //   add an eligible assignment, leave or join a role group; per chosen policy one of: add an exclusion, flip the
 //   state, change the grant. It never touches the break-glass accounts.
-import { APP_ID, BUILT_IN_AUTHENTICATION_STRENGTHS, CORE_ADMIN_ROLE_IDS, ROLE } from '../core/catalog.js';
+import { ADMIN_TEMPLATE_ROLES, APP_ID, BUILT_IN_STRENGTHS, ROLE } from '../simulator/builtins.js';
 
 // ------------------------------------------------------------------------------------------- options
 
@@ -1468,7 +1468,7 @@ class TenantModel {
   }
 
   private strengthRef(id: string): Json {
-    const builtIn = BUILT_IN_AUTHENTICATION_STRENGTHS.find((s) => s.id === id);
+    const builtIn = BUILT_IN_STRENGTHS.find((s) => s.id === id);
     if (builtIn) {
       return { id, displayName: builtIn.displayName, policyType: 'builtIn', requirementsSatisfied: 'mfa', allowedCombinations: [...builtIn.allowedCombinations] };
     }
@@ -1485,7 +1485,7 @@ class TenantModel {
     const S = this.strengthIds;
     const std = [G.breakGlass, G.serviceAccounts];
     const stdMfa = [G.breakGlass, G.serviceAccounts, G.temporary];
-    const all = CORE_ADMIN_ROLE_IDS as string[];
+    const all = [...ADMIN_TEMPLATE_ROLES];
     const mfa: Grant_ = { builtIn: ['mfa'] };
     const block: Grant_ = { builtIn: ['block'] };
     const strength = (id: string): Grant_ => ({ builtIn: [], strength: id });
@@ -1544,7 +1544,7 @@ class TenantModel {
     const region = rng.int(REGIONS.length);
     const regionGroup = at(at(this.regionGroupIds, dept), region);
     const apps = (): string[] => rng.sample([...POLICY_APP_IDS, ...this.appIds], rng.range(1, 3));
-    const someRoles = (): string[] => rng.sample(CORE_ADMIN_ROLE_IDS, rng.range(2, 6));
+    const someRoles = (): string[] => rng.sample(ADMIN_TEMPLATE_ROLES, rng.range(2, 6));
     const anyStrength = (): string => rng.pick(['00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000004', S.adminMfa, S.passwordless, S.fido2]);
     const trustedOrHq = (): string[] => [rng.chance(0.5) ? 'AllTrusted' : L.hq];
     const mfaOr = (): Grant_ => (rng.chance(0.7) ? { builtIn: ['mfa'] } : { builtIn: [], strength: anyStrength() });
@@ -1694,7 +1694,7 @@ class TenantModel {
       },
     ];
     const modified = iso(this.ref - 250 * DAY);
-    const roleIds = [...CORE_ADMIN_ROLE_IDS, ...Object.values(ROLE_EXTRA), ...this.customRoles.map((r) => String(r.id))];
+    const roleIds = [...ADMIN_TEMPLATE_ROLES, ...Object.values(ROLE_EXTRA), ...this.customRoles.map((r) => String(r.id))];
     roleIds.forEach((roleId, i) => {
       const policyId = `Directory_${this.tenantId}_${this.ids.guid(KIND.roleManagementPolicy, i)}`;
       const tier0 = roleId === ROLE.globalAdministrator || roleId === ROLE.privilegedRoleAdministrator;

@@ -1,13 +1,15 @@
 // The fixture, indexed once per setFixture: directory objects by id, transitive members per group (on
 // first use), sign-ins newest first, merged built-in + custom catalogues, and a small cache of filtered
 // result lists so paging a 100k-item collection costs one filter pass, not one per page.
-import { BUILT_IN_AUTHENTICATION_STRENGTHS, BUILT_IN_ROLES, builtInRole } from '../../core/catalog.js';
-import type { DirectoryKinds } from '../../core/directory.js';
-import { directoryKinds, transitiveMembers } from '../../core/directory.js';
-import type { TenantFixture } from '../../core/fixture.js';
-import { fixtureHasPim } from '../../core/fixture.js';
-import type { SignIn, UserRegistrationDetails } from '../../core/graph-types.js';
-import { normId } from '../../core/ids.js';
+import type { TenantFixture } from '../fixture/format.js';
+import { fixtureHasPim } from '../fixture/format.js';
+import type { FixtureRegistration, FixtureSignIn } from '../fixture/schema.js';
+import { BUILT_IN_DIRECTORY_ROLES, BUILT_IN_STRENGTHS, isPrivilegedBuiltIn } from './builtins.js';
+import { type Membership, membership } from './membership.js';
+
+type SignIn = FixtureSignIn;
+type UserRegistrationDetails = FixtureRegistration;
+const normId = (id: string): string => id.toLowerCase();
 
 export type DirectoryType = 'user' | 'group' | 'servicePrincipal';
 
@@ -35,7 +37,7 @@ const QUERY_CACHE_LIMIT = 64;
 
 export class TenantIndex {
   readonly hasPim: boolean;
-  readonly kinds: DirectoryKinds;
+  readonly members: Membership;
   private readonly directory = new Map<string, DirectoryEntry>();
   private readonly transitive = new Map<string, DirectoryEntry[]>();
   private readonly queryCache = new Map<string, readonly unknown[]>();
@@ -46,7 +48,7 @@ export class TenantIndex {
 
   constructor(readonly fixture: TenantFixture) {
     this.hasPim = fixtureHasPim(fixture);
-    this.kinds = directoryKinds(fixture);
+    this.members = membership(fixture);
     for (const user of fixture.users ?? []) this.directory.set(normId(user.id), { type: 'user', object: user });
     for (const group of fixture.groups ?? []) this.directory.set(normId(group.id), { type: 'group', object: group });
     for (const sp of fixture.servicePrincipals ?? []) this.directory.set(normId(sp.id), { type: 'servicePrincipal', object: sp });
@@ -65,33 +67,33 @@ export class TenantIndex {
   }
 
   hasGroup(id: string): boolean {
-    return this.kinds.groups.has(normId(id));
+    return this.members.kindOf(id) === 'group';
   }
 
-  /** Members at any depth (users, then groups, then service principals), through core/directory.ts. */
+  /** Members at any depth (users, then groups, then service principals), see membership.ts. */
   transitiveMembersOf(groupId: string): readonly DirectoryEntry[] {
     const id = normId(groupId);
     let list = this.transitive.get(id);
     if (!list) {
-      const members = transitiveMembers(id, this.kinds);
-      list = [...members.users, ...members.groups, ...members.servicePrincipals].map((m) => this.directory.get(m) as DirectoryEntry);
+      const members = this.members.transitive(id);
+      list = [...members.user, ...members.group, ...members.servicePrincipal].map((m) => this.directory.get(m) as DirectoryEntry);
       this.transitive.set(id, list);
     }
     return list;
   }
 
-  /** Built-in roles from the catalog, then custom ones; a fixture entry with a built-in id replaces it. */
+  /** Built-in roles (builtins.ts), then custom ones; a fixture entry with a built-in id replaces it. */
   roleDefinitions(): readonly Item[] {
     if (!this.roleDefinitionList) {
-      const list: Item[] = BUILT_IN_ROLES.map((role) => ({
-        id: role.templateId,
-        description: `Built-in role: ${role.displayName}.`,
-        displayName: role.displayName,
+      const list: Item[] = BUILT_IN_DIRECTORY_ROLES.map(([templateId, displayName, privileged]) => ({
+        id: templateId,
+        description: `Built-in role: ${displayName}.`,
+        displayName,
         isBuiltIn: true,
         isEnabled: true,
-        isPrivileged: role.privileged,
+        isPrivileged: privileged,
         resourceScopes: ['/'],
-        templateId: role.templateId,
+        templateId,
         version: '1',
         rolePermissions: [],
       }));
@@ -102,7 +104,7 @@ export class TenantIndex {
           isEnabled: true,
           templateId: def.id,
           ...def,
-          isPrivileged: def.isPrivileged ?? builtInRole(def.id)?.privileged ?? false,
+          isPrivileged: def.isPrivileged ?? isPrivilegedBuiltIn(def.id) ?? false,
         };
         const at = position.get(normId(def.id));
         if (at !== undefined) list[at] = item;
@@ -113,11 +115,14 @@ export class TenantIndex {
     return this.roleDefinitionList;
   }
 
-  /** Built-in strengths from the catalog plus the fixture's (a fixture entry with a built-in id replaces it). */
+  /** Built-in strengths (builtins.ts) plus the fixture's (a fixture entry with a built-in id replaces it). */
   authenticationStrengths(): readonly Item[] {
     if (!this.strengthList) {
-      const list: Item[] = BUILT_IN_AUTHENTICATION_STRENGTHS.map((s) => ({
-        ...s,
+      const list: Item[] = BUILT_IN_STRENGTHS.map((s) => ({
+        id: s.id,
+        displayName: s.displayName,
+        policyType: 'builtIn',
+        requirementsSatisfied: 'mfa',
         description: `Built-in authentication strength: ${s.displayName}.`,
         allowedCombinations: [...s.allowedCombinations],
       }));

@@ -3,14 +3,14 @@
 // and `history` call the same HTTP function handlers the deployed app serves, `simulate` serves a tenant
 // fixture as a Graph-compatible endpoint.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { evaluateStored } from '../app/evaluation.js';
-import { consoleLogger } from '../app/logger.js';
-import { fixtureForServing } from '../app/runtime.js';
-import { SettingsError } from '../app/settings.js';
-import { type LatestRuns, latestRuns } from '../collect/runs.js';
-import { FixtureError } from '../core/fixture.js';
-import type { Report } from '../core/report.js';
-import { type Host, runStartupCycle, startHost } from '../local/host.js';
+import { evaluateStored } from '../../src/app/evaluation.js';
+import { consoleLogger } from '../../src/app/logger.js';
+import { SettingsError } from '../../src/app/settings.js';
+import { type LatestRuns, latestRuns } from '../../src/collect/runs.js';
+import { FixtureError } from '../fixture/format.js';
+import { fixtureForServing } from '../fixture/load.js';
+import type { Report } from '../../src/core/report.js';
+import { type Host, runStartupCycle, startHost } from '../host/host.js';
 import { historyText, reportText, runsText } from './format.js';
 
 interface CommonOptions {
@@ -105,7 +105,7 @@ withCommon(
   h.startTimers();
   out('');
   // URLs without the key: the key stays in its file (pass it as ?code= or the x-functions-key header).
-  out(`Local host on ${h.url}; function key in ${h.settings.dataDir}/local-function-key:`);
+  out(`Local host on ${h.url}; function key in ${h.dataDir}/local-function-key:`);
   for (const r of h.registrations) {
     if (r.kind === 'http') out(`  ${(r.options.methods ?? ['GET']).join(',').padEnd(5)} ${h.url}/api/${r.options.route ?? r.name}`);
   }
@@ -198,7 +198,7 @@ program
     return n;
   })
   .action(async (options: { tenant: string; port: number; throttleScale?: number; now?: string }) => {
-    const { startGraphSimulator } = await import('../local/graph-simulator.js');
+    const { startGraphSimulator } = await import('../simulator/graph-simulator.js');
     let fixture;
     try {
       const at = options.now ? new Date(options.now) : new Date();

@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type GenerateOptions, MIN_ADMINS, MIN_USERS, generateTenant, validateGenerateOptions } from '../src/bench/generate.js';
+import { type GenerateOptions, MIN_ADMINS, MIN_USERS, generateTenant, validateGenerateOptions } from './generate.js';
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {

@@ -7,15 +7,15 @@
 //  conditionalAccess  CA policies, named locations (shared)       1 request per 1 s, 429 without Retry-After  sliding window (log)
 //  directory          roleDefinitions[Beta], roleAssignments,     token bucket, 3,500 resource units,        token bucket
 //                     transitiveMembers, users, groups            refilled continuously at 350 RU/s
-//  none               PIM endpoints, policies, $batch envelope    unthrottled
+//  unmetered          PIM endpoints, policies, $batch envelope    unthrottled
 //
 // Only admitted requests use budget; a 429 costs nothing. Retry-After (reports, directory) is the wait
 // until the request would be admitted, rounded up to whole unscaled seconds, then divided by timeScale.
 
-import { SlidingWindow, THROTTLE_BUDGETS, TokenBucket, directoryCost } from '../../graph/budgets.js';
+import { type BudgetClass, SlidingWindow, THROTTLE_BUDGETS, TokenBucket, directoryCost } from '../../src/graph/budgets.js';
 
-export const THROTTLE_CLASSES = ['reports', 'conditionalAccess', 'directory', 'none'] as const;
-export type ThrottleClass = (typeof THROTTLE_CLASSES)[number];
+export const THROTTLE_CLASSES: readonly BudgetClass[] = ['reports', 'conditionalAccess', 'directory', 'unmetered'];
+export type ThrottleClass = BudgetClass;
 
 // The budgets, their cost rule and the window/bucket models are shared with the gateway's pacer.
 export { THROTTLE_BUDGETS, directoryCost };
@@ -41,7 +41,7 @@ export class Throttle {
     const now = this.clock();
     let waitMs: number;
     switch (cls) {
-      case 'none':
+      case 'unmetered':
         return { ok: true };
       case 'reports':
         waitMs = this.reports.take(now);

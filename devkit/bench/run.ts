@@ -10,23 +10,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { runCycle } from '../app/cycle.js';
-import { silentLogger } from '../app/logger.js';
-import { createRuntime } from '../app/runtime.js';
-import { loadSettings } from '../app/settings.js';
-import { snapshotFromFixture } from '../core/directory.js';
-import { evaluate } from '../core/evaluate.js';
-import { parseTenantFixtureText } from '../core/fixture.js';
-import { staticTokenCredential } from '../graph/gateway.js';
-import { startAzurite } from '../local/azurite.js';
-import { TableStore } from '../storage/tables.js';
-import { generateTenant } from './generate.js';
+import { runCycle } from '../../src/app/cycle.js';
+import { silentLogger } from '../../src/app/logger.js';
+import { createRuntime } from '../../src/app/runtime.js';
+import { loadSettings } from '../../src/app/settings.js';
+import { snapshotFromFixture } from './snapshot.js';
+import { evaluate } from '../../src/core/evaluate.js';
+import { parseTenantFixtureText } from '../fixture/format.js';
+import { staticTokenCredential } from '../../src/graph/gateway.js';
+import { startAzurite } from '../emulators/azurite.js';
+import { TableStore } from '../../src/storage/tables.js';
+import { generateTenant } from '../generate/generate.js';
 import { type Plan, floorMs, minimalPlan } from './plan.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(here, '../../..');
-const CLI = path.join(ROOT, 'dist/src/cli/main.js');
-const GEN = path.join(ROOT, 'dist/scripts/gen-tenant.js');
+const CLI = path.resolve(here, '../cli/main.js');
+const GEN = path.resolve(here, '../generate/cli.js');
 const SELF = fileURLToPath(import.meta.url);
 
 /** Tenant shape per size: admin paths and policies grow with the tenant as they do in real ones. */
@@ -154,7 +153,8 @@ async function one(users: number, timeScale: number, keep: boolean): Promise<Ben
     await generate(churned, users, 2);
     const plan = JSON.parse(await run(SELF, ['--plan', base, '--excluded', summary.breakGlassGroupId])) as Plan;
     const s = shape(users);
-    const azurite = await startAzurite({ dataDir: null });
+    // In its own process: its memory is not the monitor's.
+    const azurite = await startAzurite({ dataDir: null, mode: 'child' });
     const now = new Date().toISOString();
     let sim = await simulator(base, timeScale, now);
     try {
@@ -164,7 +164,7 @@ async function one(users: number, timeScale: number, keep: boolean): Promise<Ben
       await store.ensureTables();
       const tenant = { id: 'bench', tenantId: 'bench', displayName: `bench ${users}` };
       const runtime = (url: string, token: string) =>
-        createRuntime({ settings, store, log: silentLogger, source: { kind: 'simulated', baseUrl: url, credential: staticTokenCredential(token), tenant, pacing: { timeScale } } });
+        createRuntime({ settings, store, log: silentLogger, source: { baseUrl: url, credential: staticTokenCredential(token), tenant, pacing: { timeScale }, retryDelaySeconds: 0 } });
       let rt = runtime(sim.url, sim.token);
       const t1 = performance.now();
       const first = await runCycle(rt, 'bench');
@@ -269,7 +269,8 @@ const program = new Command()
 program.action(async (o: { users?: number; json?: boolean; scale: number; keep?: boolean; plan?: string; excluded?: string; eval?: boolean }) => {
   if (o.plan) {
     const fixture = parseTenantFixtureText(readFileSync(o.plan, 'utf8'), o.plan);
-    process.stdout.write(JSON.stringify(minimalPlan({ fixture, excludedAccounts: (o.excluded ?? '').split(',').filter(Boolean) })));
+    // The app's own defaults decide what it reads (the interrupt codes among them).
+    process.stdout.write(JSON.stringify(minimalPlan({ fixture, excludedAccounts: (o.excluded ?? '').split(',').filter(Boolean), interruptCodes: loadSettings({}).interruptCodes })));
     return;
   }
   if (o.eval) {

@@ -1,6 +1,5 @@
 // The route table: every Graph path the collectors call, with the query options each one accepts, its
 // page sizes and how its data comes out of the fixture. Paths match case-insensitively, as Graph's do.
-import { normId } from '../../core/ids.js';
 import type { EndpointKey } from './endpoints.js';
 import { badRequest, notFound } from './errors.js';
 import type { FilterNode, FilterProperty, FilterSchema } from './filter.js';
@@ -8,6 +7,8 @@ import { equalityTerm } from './filter.js';
 import type { ExpandName, PageSpec, QueryOptions } from './query.js';
 import type { DirectoryEntry, Item, TenantIndex } from './tenant.js';
 import { toDirectoryObject } from './tenant.js';
+
+const normId = (id: string): string => id.toLowerCase();
 
 export type ApiVersion = 'v1.0' | 'beta';
 export const API_VERSIONS: readonly ApiVersion[] = ['v1.0', 'beta'];
@@ -78,7 +79,7 @@ function time(value: unknown): number | null {
 }
 
 /** Schedule instances are the current state: started (or no start) and not yet ended at `now`. */
-function isCurrent(item: { startDateTime?: string | null; endDateTime?: string | null }, now: number): boolean {
+export function isCurrent(item: { startDateTime?: string | null; endDateTime?: string | null }, now: number): boolean {
   const start = time(item.startDateTime);
   const end = time(item.endDateTime);
   return (start === null || start <= now) && (end === null || end > now);

@@ -1,0 +1,165 @@
+// Embedded storage for the local host, the CLI, tests and the bench: Azurite's table service on loopback,
+// persisting under the data directory (or in memory). The operating system picks the port when the server
+// binds it, so any number of runs on one machine never race for a port. Azurite runs in this process
+// (`inline`: no start-up cost, stopped with the process) or in a child process (`child`: the bench keeps it out
+// of the measured process). Runs on one data directory share one server (endpoint.json names it).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
+const DEV_ACCOUNT = 'devstoreaccount1';
+const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+/** The port `UseDevelopmentStorage=true` names. */
+export const DEVELOPMENT_STORAGE_PORT = 10002;
+
+export interface EmbeddedAzurite {
+  connectionString: string;
+  port: number;
+  location: string | null;
+  stop(): Promise<void>;
+}
+
+export function azuriteConnectionString(port: number): string {
+  return `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=http://127.0.0.1:${port}/${DEV_ACCOUNT};`;
+}
+
+interface TableServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  getHttpServerAddress(): string;
+}
+
+function azuriteModule<T>(file: string): T {
+  const require = createRequire(import.meta.url);
+  try {
+    return (require(`azurite/dist/src/table/${file}`) as { default: T }).default;
+  } catch {
+    throw new Error('No storage is configured and the optional dependency "azurite" is not installed: set AzureWebJobsStorage (or AzureWebJobsStorage__accountName) or run `npm install azurite@3.35.0`.');
+  }
+}
+
+/**
+ * Starts Azurite's table server in this process on `port` (0: one the OS picks). `location` null keeps
+ * everything in memory; otherwise the database is `<location>/__azurite_db_table__.json`.
+ */
+export async function startTableServer(location: string | null, port = 0): Promise<{ port: number; close(): Promise<void> }> {
+  type Configuration = new (...args: unknown[]) => object;
+  const TableConfiguration = azuriteModule<Configuration>('TableConfiguration.js');
+  const Server = azuriteModule<new (config: object) => TableServer>('TableServer.js');
+  if (location) mkdirSync(location, { recursive: true });
+  const db = path.join(location ?? '.', '__azurite_db_table__.json');
+  // host, port, keep-alive s, db path, debug log, access log, log stream, debug file, loose, skip API version
+  // check, cert, key, pwd, oauth, disable product-style URLs, in memory.
+  const config = new TableConfiguration('127.0.0.1', port, 5, db, false, false, undefined, undefined, false, true, '', '', '', undefined, false, location === null);
+  const server = new Server(config);
+  await server.start();
+  const bound = Number(/:(\d+)$/.exec(server.getHttpServerAddress())?.[1]);
+  if (!Number.isInteger(bound) || bound <= 0) throw new Error(`Azurite started without a port: ${server.getHttpServerAddress()}`);
+  return { port: bound, close: () => server.close() };
+}
+
+/** An Azurite another process of ours already runs on this data directory (two would overwrite each other's files). */
+async function running(location: string): Promise<{ port: number } | undefined> {
+  try {
+    const { port, pid } = JSON.parse(readFileSync(path.join(location, 'endpoint.json'), 'utf8')) as { port: number; pid: number };
+    process.kill(pid, 0);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+    return { port };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the table server in a child process (this file is its entry) and learns the port it bound. */
+async function startChild(location: string | null, port: number): Promise<{ port: number; pid: number; close(): Promise<void> }> {
+  const entry = fileURLToPath(import.meta.url);
+  const args = [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--serve', JSON.stringify({ location, port })];
+  // stdin stays open as a lifeline: when this process dies, the child sees it end and stops.
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  const bound = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Azurite did not start within 20 s:\n${output}`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /"port":(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Azurite exited with code ${code}:\n${output}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  // The monitor must not leave Azurite behind when it exits.
+  const killOnExit = () => child.kill();
+  process.once('exit', killOnExit);
+  return {
+    port: bound,
+    pid: child.pid ?? 0,
+    // SIGINT is the child's graceful stop: it saves the database, then exits.
+    close: async () => {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function startAzurite(options: { dataDir: string | null; mode?: 'inline' | 'child'; port?: number }): Promise<EmbeddedAzurite> {
+  const location = options.dataDir ? path.resolve(options.dataDir, 'azurite') : null;
+  if (location) {
+    // `npm start` running and `check` / `history` in another terminal share one Azurite, not one each.
+    const existing = await running(location);
+    if (existing) return { connectionString: azuriteConnectionString(existing.port), port: existing.port, location, stop: async () => undefined };
+  }
+  const server = options.mode === 'child' ? await startChild(location, options.port ?? 0) : { ...(await startTableServer(location, options.port ?? 0)), pid: process.pid };
+  const endpointFile = location ? path.join(location, 'endpoint.json') : null;
+  if (endpointFile) writeFileSync(endpointFile, JSON.stringify({ port: server.port, pid: server.pid }));
+  let stopped: Promise<void> | undefined;
+  return {
+    connectionString: azuriteConnectionString(server.port),
+    port: server.port,
+    location,
+    stop: () =>
+      (stopped ??= (async () => {
+        if (endpointFile) rmSync(endpointFile, { force: true });
+        await server.close();
+      })()),
+  };
+}
+
+// Child-process entry: `node azurite.js --serve '{"location":...,"port":0}'` prints {"port":N} once bound.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv[2] === '--serve') {
+  const { location, port } = JSON.parse(process.argv[3] ?? '{}') as { location: string | null; port: number };
+  const server = await startTableServer(location, port);
+  process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+  let closing = false;
+  const close = () => {
+    if (closing) return;
+    closing = true;
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', close);
+  process.on('SIGTERM', close);
+  // The parent went away without stopping us (its end of stdin closed): save and go.
+  process.stdin.on('end', close);
+  process.stdin.resume();
+}

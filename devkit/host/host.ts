@@ -1,0 +1,197 @@
+// The local host: runs the same function definitions as Azure Functions — timers on their NCRONTAB schedules,
+// HTTP functions at http://127.0.0.1:7071/api/... with function keys — on the runtime the app assembles
+// (assembleRuntime), handed what the dev kit stands up when nothing else is configured: a simulated tenant,
+// embedded Azurite and a local mail endpoint.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { runCycle } from '../../src/app/cycle.js';
+import type { Logger } from '../../src/app/logger.js';
+import { setRuntime } from '../../src/app/provider.js';
+import { type GraphSource, type Runtime, assembleRuntime, configuredStorage } from '../../src/app/runtime.js';
+import { type Settings, loadSettings } from '../../src/app/settings.js';
+import type { Registration } from '../../src/functions/lib/registry.js';
+import { runLine } from '../../src/functions/lib/timers.js';
+import { staticTokenCredential } from '../../src/graph/gateway.js';
+import type { StorageTarget } from '../../src/storage/tables.js';
+import { startAcsEmulator } from '../emulators/acs.js';
+import { DEVELOPMENT_STORAGE_PORT, startAzurite } from '../emulators/azurite.js';
+import type { TenantFixture } from '../fixture/format.js';
+import { demoFixturePath, fixtureForServing } from '../fixture/load.js';
+import { startGraphSimulator } from '../simulator/graph-simulator.js';
+import { FunctionApp, type HttpCall, type HttpResult } from './functions.js';
+import { serveFunctions } from './http.js';
+import { localSettingsValues } from './local-settings.js';
+import { chooseGraph, chooseStorage, needsMailEndpoint, withFixtureSettings } from './plan.js';
+import { scheduleTimers } from './timers.js';
+
+export { matchRoute } from './http.js';
+export { resolveSchedule } from './timers.js';
+
+export interface HostOptions {
+  env: Record<string, string | undefined>;
+  /** Simulated tenant fixture; none and no Graph credentials: the bundled demo tenant. */
+  tenantFile?: string;
+  /** Read the real tenant through DefaultAzureCredential even without credential variables (e.g. after `az login`). */
+  live?: boolean;
+  dataDir?: string;
+  port?: number;
+  /** Start the HTTP server and timers (false: just wire up, e.g. for `run --once` and `check`). */
+  serve: boolean;
+  /** Keep embedded storage in memory (one-shot commands that need nothing afterwards). */
+  ephemeral?: boolean;
+  log: Logger;
+}
+
+export interface Host {
+  runtime: Runtime;
+  settings: Settings;
+  registrations: Registration[];
+  /** Where the data came from, in words ("the bundled demo tenant (simulated)"). */
+  sourceDescription: string;
+  dataDir: string;
+  url?: string;
+  functionKey: string;
+  invokeTimer(name: string): Promise<void>;
+  /** Starts the timers on their schedules (after the start-up cycle). */
+  startTimers(): void;
+  invokeHttp(name: string, call: HttpCall): Promise<HttpResult>;
+  stop(): Promise<void>;
+}
+
+function functionKeyFor(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'local-function-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/** A Graph source for a Graph-compatible endpoint the dev kit runs (no pacing, no retry delay). */
+export function simulatedSource(url: string, token: string, fixture: TenantFixture, pacing: { timeScale: number } | false = false): GraphSource {
+  return {
+    baseUrl: url,
+    credential: staticTokenCredential(token),
+    tenant: { id: fixture.tenantId, tenantId: fixture.tenantId, displayName: fixture.displayName ?? null },
+    pacing,
+    retryDelaySeconds: 0,
+  };
+}
+
+/** Things the host started, stopped in reverse order. */
+class Resources {
+  private readonly stops: Array<() => Promise<void>> = [];
+  constructor(private readonly log: Logger) {}
+  add(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+  async stopAll(): Promise<void> {
+    for (const stop of this.stops.reverse()) await stop().catch((e: unknown) => this.log.warn(`shutdown: ${(e as Error).message}`));
+    this.stops.length = 0;
+  }
+}
+
+async function embeddedStorage(dataDir: string | null, port: number, resources: Resources): Promise<{ target: StorageTarget; description: string }> {
+  const azurite = await startAzurite({ dataDir, port });
+  resources.add(() => azurite.stop());
+  return { target: { kind: 'connectionString', connectionString: azurite.connectionString }, description: `; storage: embedded Azurite ${azurite.location ? `in ${azurite.location}` : 'in memory'}` };
+}
+
+/** Storage as configured, else embedded Azurite (on the port the OS gives it). */
+async function storageFor(env: Record<string, string | undefined>, dataDir: string | null, resources: Resources): Promise<{ target: StorageTarget; description: string }> {
+  const choice = chooseStorage(configuredStorage(env));
+  if (choice.kind === 'configured') return { target: choice.target, description: '; storage: configured AzureWebJobsStorage' };
+  if (choice.kind === 'embedded') return embeddedStorage(dataDir, 0, resources);
+  // UseDevelopmentStorage=true: serve that port ourselves unless an emulator already does.
+  try {
+    return await embeddedStorage(dataDir, DEVELOPMENT_STORAGE_PORT, resources);
+  } catch (error) {
+    if (!/EADDRINUSE/.test(String((error as Error).message ?? error))) throw error;
+    return { target: choice.target, description: `; storage: the emulator on port ${DEVELOPMENT_STORAGE_PORT} (UseDevelopmentStorage=true)` };
+  }
+}
+
+export async function startHost(options: HostOptions): Promise<Host> {
+  const log = options.log;
+  let env: Record<string, string | undefined> = { ...localSettingsValues(), ...options.env };
+  if (options.dataDir) env.MONITOR_DATA_DIR = options.dataDir;
+  if (options.tenantFile) env.MONITOR_TENANT_FIXTURE = options.tenantFile;
+  const dataDir = env.MONITOR_DATA_DIR?.trim() || '.data';
+  const resources = new Resources(log);
+  try {
+    const graph = chooseGraph(env, options.live === true, demoFixturePath());
+    const fixture = graph.fixtureFile ? fixtureForServing(graph.fixtureFile, new Date(), path.join(dataDir, 'fixture-clock.json')) : undefined;
+    env = withFixtureSettings(env, fixture?.settings);
+    // Settings are validated before anything starts, so a bad one costs nothing to report.
+    const settings = loadSettings(env);
+    const storage = await storageFor(env, options.ephemeral ? null : dataDir, resources);
+    let mail = '';
+    if (needsMailEndpoint(settings)) {
+      const emulator = await startAcsEmulator({ mailDir: path.join(dataDir, 'mail') });
+      resources.add(() => emulator.close());
+      env = { ...env, ACS_CONNECTION_STRING: emulator.connectionString };
+      mail = `; mail: local outbox in ${path.join(dataDir, 'mail')}`;
+    }
+    let source: GraphSource | undefined;
+    let description: string;
+    if (fixture) {
+      const sim = await startGraphSimulator({ fixture });
+      resources.add(() => sim.close());
+      source = simulatedSource(sim.url, sim.token, fixture);
+      const name = fixture.displayName ?? fixture.tenantId;
+      description = graph.demo ? `the bundled demo tenant '${name}' (simulated; pass --tenant FILE or Graph credentials to change)` : `simulated tenant '${name}' from ${graph.fixtureFile}`;
+    }
+    const runtime = await assembleRuntime({ env, log, storage: storage.target, ...(source ? { source } : {}) });
+    description ??= `Microsoft Graph (${runtime.settings.graphBaseUrl}), tenant ${runtime.source.tenant.tenantId}`;
+    setRuntime(runtime);
+
+    const app = await FunctionApp.load(log);
+    const functionKey = functionKeyFor(dataDir);
+    let server: Server | undefined;
+    let url: string | undefined;
+    const timers = options.serve ? scheduleTimers(app, env, log) : undefined;
+    if (timers) {
+      resources.add(async () => timers.stop());
+      ({ server, url } = await serveFunctions(app, functionKey, options.port ?? 7071, log));
+      const listening = server;
+      resources.add(() => new Promise<void>((resolve) => listening.close(() => resolve())));
+    }
+    return {
+      runtime,
+      settings: runtime.settings,
+      registrations: app.registrations,
+      sourceDescription: description + mail + storage.description,
+      dataDir,
+      url,
+      functionKey,
+      invokeTimer: (name) => app.invokeTimer(name),
+      invokeHttp: (name, call) => app.invokeHttp(name, call),
+      startTimers: () => timers?.start(),
+      stop: async () => {
+        server?.closeAllConnections();
+        await resources.stopAll();
+      },
+    };
+  } catch (error) {
+    await resources.stopAll();
+    throw error;
+  }
+}
+
+/** One full cycle (the app's cycle runner), each run logged as its timer would log it. False when a step failed. */
+export async function runStartupCycle(host: Host): Promise<boolean> {
+  const log = host.runtime.log;
+  try {
+    const result = await runCycle(host.runtime, 'startup');
+    for (const run of result.runs) {
+      if (run.status === 'failed') log.error(runLine(run));
+      else log.info(runLine(run));
+    }
+    return result.ok;
+  } catch (error) {
+    log.error(`cycle: ${(error as Error).message}`);
+    return false;
+  }
+}
