@@ -70,8 +70,8 @@ withCommon(
     .command('run')
     .description('start the local host: timers on their schedules, HTTP functions on 127.0.0.1, one full cycle at start-up')
     .option('--once', 'run one full cycle and exit (0 on success)')
-    .addOption(new Option('--port <port>', 'HTTP port of the local host').argParser(port).default(7071)),
-).action(async (options: CommonOptions & { once?: boolean; port: number }) => {
+    .addOption(new Option('--port <port>', 'HTTP port of the local host (default 7071, or a free port when 7071 is taken)').argParser(port)),
+).action(async (options: CommonOptions & { once?: boolean; port?: number }) => {
   const h = await host(options, !options.once, options.port);
   const out = (text: string) => (options.json ? console.error(text) : console.log(text));
   // Stop cleanly on Ctrl+C or a kill at any point, start-up cycle included: embedded Azurite saves and exits too.

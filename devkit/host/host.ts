@@ -29,6 +29,9 @@ import { scheduleTimers } from './timers.js';
 export { matchRoute } from './http.js';
 export { resolveSchedule } from './timers.js';
 
+/** The Functions host's local port. */
+const DEFAULT_PORT = 7071;
+
 export interface HostOptions {
   env: Record<string, string | undefined>;
   /** Simulated tenant fixture; none and no Graph credentials: the bundled demo tenant. */
@@ -36,6 +39,7 @@ export interface HostOptions {
   /** Read the real tenant through DefaultAzureCredential even without credential variables (e.g. after `az login`). */
   live?: boolean;
   dataDir?: string;
+  /** HTTP port; default 7071, or a free one when 7071 is taken. */
   port?: number;
   /** Start the HTTP server and timers (false: just wire up, e.g. for `run --once` and `check`). */
   serve: boolean;
@@ -154,7 +158,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const timers = options.serve ? scheduleTimers(app, env, log) : undefined;
     if (timers) {
       resources.add(async () => timers.stop());
-      ({ server, url } = await serveFunctions(app, functionKey, options.port ?? 7071, log));
+      ({ server, url } = await serveFunctions(app, functionKey, options.port ?? DEFAULT_PORT, log).catch((error: unknown) => {
+        // Another host has 7071: take any free port (the URL is printed), unless a port was asked for.
+        if (options.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        log.warn(`port ${DEFAULT_PORT} is taken (another host?): serving on a free port instead`);
+        return serveFunctions(app, functionKey, 0, log);
+      }));
       const listening = server;
       resources.add(() => new Promise<void>((resolve) => listening.close(() => resolve())));
     }

@@ -1,5 +1,5 @@
 // The CLI as a user runs it: the compiled bin, a fixture of one's own, a data dir; exit codes and messages.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,27 @@ describe.skipIf(!existsSync(CLI))('admin-mfa-monitor CLI (needs `npm run build`;
     const r = await cli(['check', '--tenant', bad, '--data-dir', path.join(dir, 'bad')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('users[1].id: expected string, received number');
+  });
+
+  it('runs side by side: a serving host, four checks and two history queries at once, each on its own data dir, none fails', async () => {
+    // The host keeps running (its own HTTP port, its own embedded storage) while the others start and stop.
+    const served = spawn(process.execPath, [CLI, 'run', '--tenant', fixture, '--data-dir', path.join(dir, 'side-host')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let hostOut = '';
+    served.stdout.on('data', (c: Buffer) => (hostOut += c.toString()));
+    served.stderr.on('data', (c: Buffer) => (hostOut += c.toString()));
+    try {
+      await expect.poll(() => hostOut, { timeout: 60_000, interval: 200 }).toContain('Press Ctrl+C to stop.');
+      const runs = await Promise.all([
+        ...[1, 2, 3, 4].map((i) => cli(['check', '--json', '--tenant', fixture, '--data-dir', path.join(dir, `side-check-${i}`)])),
+        ...[1, 2].map((i) => cli(['history', 'runs', '--json', '--tenant', fixture, '--data-dir', path.join(dir, `side-history-${i}`)])),
+      ]);
+      for (const r of runs) expect(r.code, r.stderr).toBe(0);
+      for (const r of runs.slice(0, 4)) expect((JSON.parse(r.stdout) as { summary: { admins: number } }).summary.admins).toBe(6);
+      expect(served.exitCode, hostOut).toBeNull();
+    } finally {
+      served.kill('SIGINT');
+      await new Promise((resolve) => served.once('exit', resolve));
+    }
   });
 
   it('a bad setting is refused with a message naming it', async () => {
