@@ -1,5 +1,6 @@
 // Plain-text rendering for the terminal: aligned tables and the run / check summaries.
 import type { RunRecord } from '../../src/collect/runs.js';
+import { findingTitle } from '../../src/core/finding-types.js';
 import { type Report, VERDICT_ORDER } from '../../src/core/report.js';
 
 export function formatTable(headers: string[], rows: string[][], maxWidth = Math.max(80, process.stdout.columns ?? 140)): string {
@@ -54,7 +55,7 @@ export function reportText(report: Report, options: { maxAdmins?: number; maxFin
     lines.push('');
     lines.push(`Findings: ${by('high')} high, ${by('medium')} medium, ${by('low')} low`);
     const top = findings.slice(0, options.maxFindings ?? findings.length);
-    lines.push(formatTable(['SEVERITY', 'TYPE', 'MESSAGE'], top.map((f) => [f.severity, f.type, f.message])));
+    lines.push(formatTable(['SEVERITY', 'FINDING', 'MESSAGE'], top.map((f) => [f.severity, findingTitle(f.type), f.message])));
     if (findings.length > top.length) lines.push(`… ${findings.length - top.length} more findings`);
   }
   return lines.join('\n');

@@ -1,12 +1,13 @@
 // Change findings: what got worse (or better) since the previous evaluation. Pure: the shell gathers the
 // previous verdicts, the history entries recorded since then and the what-if results, this decides what
 // they mean. Stable `type` ids are a contract (docs/alerts.md).
+import { makeFinding } from './finding-types.js';
 import { CORE_ADMIN_ROLE_IDS, builtInRole } from './catalog.js';
 import type { RoleAssignmentScheduleInstance, RoleManagementPolicyAssignment, UnifiedRoleAssignment } from './graph-types.js';
 import { normId, sameEnum } from './ids.js';
 import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
 import { activationSettings, durationMinutes } from './pim-settings.js';
-import { type Finding, type Report, type Severity, type Verdict, who } from './report.js';
+import { type Finding, type Report, type Verdict, who } from './report.js';
 
 /** What the previous evaluation recorded per admin. */
 export interface PreviousAdmin {
@@ -78,9 +79,7 @@ export function changeKey(change: Pick<HistoryChange, 'itemId' | 'observedAt'>):
   return `${normId(change.itemId)}@${change.observedAt}`;
 }
 
-function finding(type: string, severity: Severity, subjectId: string, message: string, fingerprint: string, extra: Partial<Finding> = {}): Finding {
-  return { type, severity, subjectId, message, fingerprint, ...extra };
-}
+const finding = makeFinding;
 
 /** Human labels for the ways a CA policy change can weaken coverage (the alert names them). */
 export function weakeningLabels(before: Record<string, unknown> | null, after: Record<string, unknown> | null, fields: FieldChange[]): string[] {

@@ -4,6 +4,7 @@
 import escapeHtml from 'escape-html';
 import type { Finding, Severity, Summary } from './report.js';
 import { SEVERITY_ORDER } from './report.js';
+import { findingTitle } from './finding-types.js';
 
 export interface DigestInput {
   tenantId: string;
@@ -29,32 +30,6 @@ const COLORS: Record<Severity, { fg: string; bg: string; label: string }> = {
   low: { fg: '#ffffff', bg: '#5b6b7f', label: 'LOW' },
 };
 
-const TYPE_TITLES: Record<string, string> = {
-  'new-admin-unprotected': 'New admin without MFA',
-  'new-admin-partial': 'New admin only partly protected',
-  'admin-lost-protection': 'Admin lost MFA protection',
-  'policy-weakened': 'Conditional Access policy weakened',
-  'security-defaults-disabled': 'Security defaults turned off',
-  'pim-setting-weakened': 'PIM activation setting weakened',
-  'permanent-assignment-added': 'Permanent admin assignment added',
-  'break-glass-sign-in': 'Break-glass account signed in',
-  'admin-protected-again': 'Admin protected again',
-  'monitor-unhealthy': 'Monitor unhealthy',
-  'admin-unprotected': 'Admin without MFA',
-  'admin-partially-protected': 'Admin partly protected',
-  'admin-not-registered': 'Admin not registered for MFA',
-  'exclusion-inconsistent': 'Inconsistent break-glass exclusion',
-  'eligible-activation-without-mfa': 'PIM activation without MFA',
-  'permanent-privileged-assignment': 'Permanent privileged assignment',
-  'global-admin-count': 'Global Administrator count',
-  'policy-report-only': 'Policy in report-only mode',
-  'role-scope-not-targetable': 'Admin role not targetable by policy',
-  'data-unavailable': 'Data unavailable',
-  'potential-admin-unprotected': 'Potential admin not protected',
-  'principal-unresolved': 'Unresolved principal',
-  'policy-stale-reference': 'Policy references deleted object',
-};
-
 /** Mail is read on phones: long messages (an admin's every gap) are cut, the report has the rest. */
 const MAX_MESSAGE = 480;
 
@@ -62,10 +37,6 @@ export function clip(message: string, max = MAX_MESSAGE): string {
   if (message.length <= max) return message;
   const cut = message.slice(0, max);
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max - 40))} … (full text in the report)`;
-}
-
-export function typeTitle(type: string): string {
-  return TYPE_TITLES[type] ?? type;
 }
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {
@@ -100,7 +71,7 @@ function entries(findings: Finding[], renotified: ReadonlySet<string>): Entry[] 
       out.push({
         severity: f.severity,
         type: f.type,
-        title: `${typeTitle(f.type)} — ${group.length}`,
+        title: `${findingTitle(f.type)} — ${group.length}`,
         message: `${shown}${names.length > 12 ? ` and ${names.length - 12} more` : ''}. For example: ${clip(f.message, 300)}`,
         fieldChanges: [],
         renotified: group.every((g) => renotified.has(g.fingerprint)),
@@ -110,7 +81,7 @@ function entries(findings: Finding[], renotified: ReadonlySet<string>): Entry[] 
     out.push({
       severity: f.severity,
       type: f.type,
-      title: typeTitle(f.type),
+      title: findingTitle(f.type),
       message: clip(f.message),
       fieldChanges: (f as { details?: { fieldChanges?: string[] } }).details?.fieldChanges ?? [],
       renotified: renotified.has(f.fingerprint),
@@ -129,7 +100,7 @@ export function composeDigest(input: DigestInput): Digest {
   const findings = sortFindings(input.findings);
   const c = severityCounts(findings);
   const tenant = input.tenantName ?? input.tenantId;
-  const headline = findings[0] ? typeTitle(findings[0].type).toLowerCase() : 'no findings';
+  const headline = findings[0] ? findingTitle(findings[0].type).toLowerCase() : 'no findings';
   const parts = (['high', 'medium', 'low'] as Severity[]).filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);
   // Subjects are plain text (no HTML), so only control characters need removing.
   const subject = `[admin-mfa-monitor] ${tenant}: ${parts.join(', ')}${findings.length ? ` — ${headline}` : ''}`.replace(/[\r\n\t]+/g, ' ');

@@ -1,5 +1,6 @@
 // Evaluates one snapshot: every admin against every policy, with a verdict, the gaps in words, and the
 // findings. Pure: the same snapshot and options always give the same report.
+import { type FindingType, makeFinding } from './finding-types.js';
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
 import { intersects, isEmpty, uncovered } from './boxes.js';
@@ -285,8 +286,8 @@ function registrationIndex(snapshot: TenantSnapshot): Map<string, { registered: 
   return index;
 }
 
-function finding(type: string, severity: Severity, subjectId: string, message: string, extra: Partial<Finding> = {}, detail = ''): Finding {
-  return { type, severity, subjectId, message, fingerprint: [type, subjectId, detail].filter(Boolean).join(':'), ...extra };
+function finding(type: FindingType, severity: Severity, subjectId: string, message: string, extra: Partial<Finding> = {}, detail = ''): Finding {
+  return makeFinding(type, severity, subjectId, message, [type, subjectId, detail].filter(Boolean).join(':'), extra);
 }
 
 export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = DEFAULT_EVALUATION_OPTIONS): Report {

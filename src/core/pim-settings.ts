@@ -1,5 +1,6 @@
 // PIM role settings: what activating an eligible role (or PIM group membership) requires. Read from
 // roleManagementPolicyAssignments with the policy's rules expanded (entra-facts.md §4).
+import { makeFinding } from './finding-types.js';
 import type { RoleManagementPolicyAssignment } from './graph-types.js';
 import { normId, sameEnum } from './ids.js';
 import type { DirectoryIndex, Inventory } from './inventory.js';
@@ -84,14 +85,9 @@ export function pimSettingFindings(snapshot: TenantSnapshot, inventory: Inventor
     // No setting read for it: nothing to judge (Graph has one per role and per PIM group).
     if (!s || s.requiresMfa || s.authenticationContext) return;
     const why = 'requires neither MFA nor an authentication context';
-    findings.push({
-      type: 'eligible-activation-without-mfa',
-      severity: 'medium',
-      subjectId,
-      subjectName: what,
-      message: `Activating ${what} ${why}; ${admins} eligible admin${admins > 1 ? 's' : ''} can activate it with whatever sign-in they already have.`,
-      fingerprint: `eligible-activation-without-mfa:${subjectId}`,
-    });
+    findings.push(
+      makeFinding('eligible-activation-without-mfa', 'medium', subjectId, `Activating ${what} ${why}; ${admins} eligible admin${admins > 1 ? 's' : ''} can activate it with whatever sign-in they already have.`, `eligible-activation-without-mfa:${subjectId}`, { subjectName: what }),
+    );
   };
   for (const [roleId, r] of roles) check(`DirectoryRole:${roleId}`, roleId, `role '${r.name}'`, r.admins.size);
   for (const [groupId, g] of groups) check(`Group:${groupId}`, groupId, `membership of PIM group '${index.groups.get(groupId)?.displayName ?? g.name}'`, g.admins.size);

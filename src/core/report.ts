@@ -1,5 +1,6 @@
 // The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
 // scripts and other tools: add fields freely, never rename.
+import type { FindingType } from './finding-types.js';
 import type { DatasetName, DatasetStatus } from './snapshot.js';
 
 export type Verdict = 'protected' | 'partial' | 'unprotected' | 'excluded' | 'unknown';
@@ -57,7 +58,10 @@ export interface WorkloadAdminOut {
 }
 
 export interface Finding {
-  type: string;
+  /** One of the catalogued types (finding-types.ts, docs/alerts.md). */
+  type: FindingType;
+  /** The type's title, from the catalog. */
+  title: string;
   severity: Severity;
   subjectId: string;
   message: string;

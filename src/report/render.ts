@@ -4,7 +4,8 @@
 // needs attention and why, trends, then the detail (every admin, findings, policies, changes, health).
 // Every string that comes from the tenant or from storage is escaped; chart data is JSON made safe for <script>.
 import type { FindingsDay, PolicyChangeRow, ReportPageModel, TrendPoint } from '../app/report-page.js';
-import { severityCounts, typeTitle } from '../core/digest.js';
+import { severityCounts } from '../core/digest.js';
+import { findingDoc, findingTitle, findingType, type FindingType } from '../core/finding-types.js';
 import { listPhrase } from '../core/ids.js';
 import type { AdminOut, Finding, GapOut, Report, RoleOut, Severity, Verdict } from '../core/report.js';
 import { SEVERITY_ORDER, VERDICT_ORDER } from '../core/report.js';
@@ -277,7 +278,7 @@ ${verdictBar(report)}
 <div class="card pad"><h3>Secure Score estimate: ${e(formatScore(s.secureScoreEstimate))} / 10</h3><p class="note">“Require MFA for administrative roles”: 10 × admins that are protected and registered for MFA ÷ all admins (${s.admins}).</p>${notes}${assignmentStats(report)}</div>
 <div class="card pad"><h3>Open findings</h3>
 <div class="sevcounts">${SEVERITIES.map((sv) => `<div class="sevcount ${sv}"><b>${counts[sv]}</b><span>${SEVERITY_LABEL[sv].toLowerCase()}</span></div>`).join('')}</div>
-${byType.length ? `<ul class="toptypes">${byType.map((g) => `<li><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span><span class="t">${e(typeTitle(g.type))}</span><b class="num">${g.items.length}</b></li>`).join('')}</ul>` : '<p class="note">Nothing open.</p>'}
+${byType.length ? `<ul class="toptypes">${byType.map((g) => `<li><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span><span class="t">${e(findingTitle(g.type))}</span><b class="num">${g.items.length}</b></li>`).join('')}</ul>` : '<p class="note">Nothing open.</p>'}
 ${highEvents(ctx)}
 </div>
 </div>
@@ -307,7 +308,7 @@ function highEvents(ctx: Ctx): string {
     counts.set(f.type, (counts.get(f.type) ?? 0) + 1);
   }
   if (!counts.size) return '';
-  const rows = [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `<li><span class="sev high">${SEVERITY_LABEL.high}</span><span class="t"><a href="#recent-h">${e(typeTitle(type))}</a></span><b class="num">${n}</b></li>`);
+  const rows = [...counts].sort((a, b) => b[1] - a[1]).map(([type, n]) => `<li><span class="sev high">${SEVERITY_LABEL.high}</span><span class="t"><a href="#recent-h">${e(findingTitle(type))}</a></span><b class="num">${n}</b></li>`);
   return `<p class="note events-note">High-severity events in the last ${plural(ctx.model.days, 'day')}:</p><ul class="toptypes">${rows.join('')}</ul>`;
 }
 
@@ -648,7 +649,7 @@ ${unresolved}
 
 interface FindingGroup {
   severity: Severity;
-  type: string;
+  type: FindingType;
   items: Finding[];
 }
 
@@ -693,7 +694,9 @@ function findingsSection(ctx: Ctx): string {
           const shown = g.items.slice(0, 4);
           const rest = g.items.slice(4);
           const item = (f: Finding) => `<li>${message(f.message)}${diffList(fieldChanges(f))}</li>`;
-          return `<li data-finding-type="${e(g.type)}"><div><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span></div><div><h3>${e(typeTitle(g.type))}<span class="count">${g.items.length}</span><span class="ftype">${e(g.type)}</span></h3><ul class="fitems">${shown.map(item).join('')}</ul>${rest.length ? `<details><summary>${rest.length} more</summary><ul class="fitems">${rest.map(item).join('')}</ul></details>` : ''}</div></li>`;
+          const info = findingType(g.type);
+          const fix = info ? `<p class="fix"><b>What to do:</b> ${e(info.remediation)} <span class="faint">(<span class="ftype">${e(findingDoc(g.type))}</span>)</span></p>` : '';
+          return `<li data-finding-type="${e(g.type)}"><div><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span></div><div><h3>${e(findingTitle(g.type))}<span class="count">${g.items.length}</span><span class="ftype">${e(g.type)}</span></h3>${fix}<ul class="fitems">${shown.map(item).join('')}</ul>${rest.length ? `<details><summary>${rest.length} more</summary><ul class="fitems">${rest.map(item).join('')}</ul></details>` : ''}</div></li>`;
         })
         .join('\n')}</ul>`
     : '<div class="card empty">No open findings.</div>';
@@ -706,7 +709,7 @@ function findingsSection(ctx: Ctx): string {
     .map((f) => {
       const ev = f.event === 'opened' ? 'opened' : f.event === 'resolved' ? 'resolved' : 'event';
       const evLabel = ev === 'opened' ? 'Opened' : ev === 'resolved' ? 'Resolved' : 'Change';
-      return `<tr><td data-label="When" class="tight">${timeHtml(f.time, ctx.now)}</td><td data-label="Event" class="tight"><span class="badge ${ev}">${evLabel}</span></td><td data-label="Severity" class="tight"><span class="sev ${f.severity}">${e(SEVERITY_LABEL[f.severity] ?? f.severity)}</span></td><td data-label="Finding"><b>${e(typeTitle(f.type))}</b><div class="small">${message(f.message, 160)}</div>${diffList(fieldChanges(f))}</td></tr>`;
+      return `<tr><td data-label="When" class="tight">${timeHtml(f.time, ctx.now)}</td><td data-label="Event" class="tight"><span class="badge ${ev}">${evLabel}</span></td><td data-label="Severity" class="tight"><span class="sev ${f.severity}">${e(SEVERITY_LABEL[f.severity] ?? f.severity)}</span></td><td data-label="Finding"><b>${e(findingTitle(f.type))}</b><div class="small">${message(f.message, 160)}</div>${diffList(fieldChanges(f))}</td></tr>`;
     })
     .join('\n');
   const recent = events.length

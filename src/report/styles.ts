@@ -262,6 +262,8 @@ details.msg:not([open]) > .full { display: none; }
 .fitems li { margin-top: 5px; font-size: 13px; color: var(--text-2); }
 .fitems li b { color: var(--text); font-weight: 600; }
 .ftype { font: 11.5px var(--mono); color: var(--faint); margin-left: 6px; }
+.fgroups .fix { margin: 2px 0 6px; font-size: 13px; color: var(--muted, #475467); }
+.fgroups .fix .ftype { margin-left: 0; }
 
 footer { padding: 24px 0 40px; color: var(--faint); font-size: 12.5px; border-top: 1px solid var(--border); }
 footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 8px 24px; }

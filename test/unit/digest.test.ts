@@ -1,12 +1,13 @@
 // The alert digest: one mail, ordered by severity, mail-client-safe HTML, everything escaped, kinds folded.
 import { describe, expect, it } from 'vitest';
 import { composeDigest } from '../../src/core/digest.js';
+import { type FindingType, makeFinding } from '../../src/core/finding-types.js';
 import type { Finding, Summary } from '../../src/core/report.js';
 
 const summary: Summary = { admins: 9, protected: 2, partial: 5, unprotected: 2, excluded: 0, unknown: 0, registered: 8, potentialAdmins: 0, workloadAdmins: 0, secureScoreEstimate: 2.2, secureScoreNotes: [] };
 
-function f(type: string, severity: Finding['severity'], subject: string, message = `${subject} has a gap`): Finding {
-  return { type, severity, subjectId: subject, subjectName: subject, message, fingerprint: `${type}:${subject}` };
+function f(type: FindingType, severity: Finding['severity'], subject: string, message = `${subject} has a gap`): Finding {
+  return makeFinding(type, severity, subject, message, `${type}:${subject}`, { subjectName: subject });
 }
 
 describe('digest', () => {

@@ -1,0 +1,249 @@
+// Every kind of finding the monitor raises, once: its id (a contract, like the check JSON), severity, title,
+// what it means, what to do, and where it is documented. The digest, the report, the CLI, the check contract
+// and docs/alerts.md (generated from this table; a test keeps them equal) all take their wording from here.
+import type { Finding, Severity } from './report.js';
+
+export interface FindingTypeInfo {
+  /** `state`: open while it holds, resolved when it stops; `event`: a one-off change, told once. */
+  kind: 'state' | 'event';
+  /** The severity it is raised with; a pair when it depends on the subject (the first is the higher). */
+  severity: Severity | readonly [Severity, Severity];
+  /** A heading of a few words. */
+  title: string;
+  /** What the subject id names. */
+  subject: string;
+  /** When it is raised, in one sentence. */
+  meaning: string;
+  /** What closes it. */
+  remediation: string;
+  /** The evaluation rule it comes from (docs/evaluation.md), if any. */
+  rule?: string;
+}
+
+export const FINDING_TYPES = {
+  // ---- state findings of one evaluation
+  'admin-unprotected': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Admin without MFA',
+    subject: 'admin',
+    meaning: 'An admin has no enforced MFA in any sign-in context: no enabled policy (or security defaults) requires it where they sign in.',
+    remediation: 'Include the admin (or their role) in an enabled Conditional Access policy that requires MFA for all cloud apps, or remove the exclusion that takes them out of it.',
+    rule: 'R-VERDICT-3',
+  },
+  'admin-partially-protected': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Admin partly protected',
+    subject: 'admin',
+    meaning: 'An admin is required to use MFA in some sign-in contexts but not in others (an app, a location, a platform, a client type or a role state is left out).',
+    remediation: 'Close each gap the finding names: widen the MFA policy to the uncovered apps, locations, platforms or clients, or add a policy that covers them.',
+    rule: 'R-VERDICT-2',
+  },
+  'admin-not-registered': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Admin not registered for MFA',
+    subject: 'admin',
+    meaning: 'An admin is covered by an MFA policy but has no MFA method registered: whoever has the password can register one first.',
+    remediation: 'Have the admin register a strong method now (or issue a Temporary Access Pass), and require registration from trusted locations only.',
+    rule: 'R-REG-1',
+  },
+  'exclusion-inconsistent': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Inconsistent break-glass exclusion',
+    subject: 'excluded account',
+    meaning: 'A break-glass account is excluded from some enabled MFA policies but not from others.',
+    remediation: 'Exclude emergency-access accounts from every policy the same way (one exclusion group), and monitor their sign-ins.',
+    rule: 'R-EXCL-2',
+  },
+  'eligible-activation-without-mfa': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'PIM activation without MFA',
+    subject: 'role template id or PIM group id',
+    meaning: 'Admins are eligible for a role or PIM group membership whose activation requires neither MFA nor an authentication context.',
+    remediation: 'In the PIM settings of the role or group, require Azure MFA (or an authentication context) on activation.',
+    rule: 'R-PIM-2',
+  },
+  'permanent-privileged-assignment': {
+    kind: 'state',
+    severity: ['medium', 'low'],
+    title: 'Permanent privileged assignment',
+    subject: 'admin',
+    meaning: 'An admin holds a privileged role permanently (active, no end date); medium for Global and Privileged Role Administrator.',
+    remediation: 'Make the assignment eligible in PIM, or give it an end date.',
+    rule: 'R-PERM-1',
+  },
+  'global-admin-count': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Global Administrator count',
+    subject: 'Global Administrator role template id',
+    meaning: 'Fewer Global Administrators than MONITOR_GLOBAL_ADMIN_MIN or more than MONITOR_GLOBAL_ADMIN_MAX (active or eligible).',
+    remediation: 'Keep at least two emergency-access Global Administrators and fewer than five in all; move the rest to least-privileged roles.',
+    rule: 'R-GA-1',
+  },
+  'policy-report-only': {
+    kind: 'state',
+    severity: 'low',
+    title: 'Policy in report-only mode',
+    subject: 'policy id',
+    meaning: 'A report-only policy would require MFA for at least one admin but enforces nothing.',
+    remediation: 'Check its sign-in results, then turn the policy on.',
+    rule: 'R-STATE-2',
+  },
+  'role-scope-not-targetable': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Admin role not targetable by policy',
+    subject: 'admin',
+    meaning: 'An admin holds a role through an administrative-unit or object scope, or a custom role, which role-targeted Conditional Access policies cannot see.',
+    remediation: 'Target the user or a group they are in, not the role; or assign the role at tenant scope.',
+    rule: 'R-USERS-4',
+  },
+  'data-unavailable': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Data unavailable',
+    subject: 'dataset name',
+    meaning: 'A dataset could not be read (a permission is missing or the API refused); verdicts that depend on it are unknown.',
+    remediation: 'Grant the permission the finding names (infra/hooks grant them), or fix what the error says.',
+    rule: 'R-DATA-1',
+  },
+  'potential-admin-unprotected': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Potential admin not protected',
+    subject: 'group owner',
+    meaning: 'An owner of a role-holding PIM group could add themselves and would then be partly or not protected.',
+    remediation: 'Cover the owner with the admins\u2019 MFA policy, or remove the ownership.',
+    rule: 'R-PIMGROUP-4',
+  },
+  'principal-unresolved': {
+    kind: 'state',
+    severity: 'low',
+    title: 'Unresolved principal',
+    subject: 'object id',
+    meaning: 'A role is held by an object id that resolves to no user, group or service principal (deleted, or from another tenant).',
+    remediation: 'Remove the assignment.',
+    rule: 'R-UNRESOLVED-1',
+  },
+  'policy-stale-reference': {
+    kind: 'state',
+    severity: 'low',
+    title: 'Policy references deleted object',
+    subject: 'policy id',
+    meaning: 'A policy includes or excludes user or group ids that no longer exist.',
+    remediation: 'Remove the stale ids from the policy (a re-created object gets a new id and is not covered).',
+    rule: 'R-UNRESOLVED-1',
+  },
+  // ---- change events, found by the diff after each evaluation
+  'new-admin-unprotected': {
+    kind: 'event',
+    severity: 'high',
+    title: 'New admin without MFA',
+    subject: 'admin',
+    meaning: 'A user became an admin (any path: direct, group, PIM group, nested group) and has no enforced MFA in any context.',
+    remediation: 'Bring the new admin under the admins\u2019 MFA policy, or remove the assignment if it was not intended.',
+  },
+  'new-admin-partial': {
+    kind: 'event',
+    severity: 'medium',
+    title: 'New admin only partly protected',
+    subject: 'admin',
+    meaning: 'A user became an admin and is only partly protected.',
+    remediation: 'Close the gaps the finding names, as for admin-partially-protected.',
+  },
+  'admin-lost-protection': {
+    kind: 'event',
+    severity: 'high',
+    title: 'Admin lost MFA protection',
+    subject: 'admin',
+    meaning: 'An admin went from protected to partly or not protected; the message names the cause (a policy change, a group membership, an assignment).',
+    remediation: 'Undo the change the finding names, or cover the admin another way.',
+  },
+  'policy-weakened': {
+    kind: 'event',
+    severity: 'high',
+    title: 'Conditional Access policy weakened',
+    subject: 'policy id',
+    meaning: 'A Conditional Access change reduced MFA coverage for at least one admin (disabled, report-only, deleted, exclusions added, conditions narrowed, grant loosened); it carries the field-level diff.',
+    remediation: 'Revert the change, or confirm it was intended and cover the affected admins another way.',
+  },
+  'security-defaults-disabled': {
+    kind: 'event',
+    severity: 'high',
+    title: 'Security defaults turned off',
+    subject: 'securityDefaults',
+    meaning: 'Security defaults were turned off: admins are now protected only by Conditional Access policies.',
+    remediation: 'Turn them back on, or make sure enabled Conditional Access policies require MFA for every admin.',
+  },
+  'pim-setting-weakened': {
+    kind: 'event',
+    severity: 'high',
+    title: 'PIM activation setting weakened',
+    subject: 'role template id or PIM group id',
+    meaning: 'A PIM activation setting lost MFA, its authentication context or approval, or got a longer maximum activation.',
+    remediation: 'Restore the activation requirements in the role\u2019s or group\u2019s PIM settings.',
+  },
+  'permanent-assignment-added': {
+    kind: 'event',
+    severity: ['high', 'medium'],
+    title: 'Permanent admin assignment added',
+    subject: 'principal',
+    meaning: 'An active assignment of a monitored role with no end date was created outside PIM activation; high for the 14 core admin roles.',
+    remediation: 'Confirm it was intended; make it eligible in PIM or time-bound.',
+  },
+  'break-glass-sign-in': {
+    kind: 'event',
+    severity: 'high',
+    title: 'Break-glass account signed in',
+    subject: 'excluded account',
+    meaning: 'An account in MONITOR_EXCLUDED_ACCOUNTS (or a member of a group it lists) signed in, successfully or not; always mailed.',
+    remediation: 'Confirm with the account\u2019s keepers that the sign-in was an emergency; otherwise treat it as a compromise.',
+  },
+  'admin-protected-again': {
+    kind: 'event',
+    severity: 'low',
+    title: 'Admin protected again',
+    subject: 'admin',
+    meaning: 'An admin went back to protected.',
+    remediation: 'Nothing to do.',
+  },
+  'monitor-unhealthy': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Monitor unhealthy',
+    subject: 'collector',
+    meaning: 'A collector failed, never ran, or its data is older than MONITOR_STALE_AFTER_MINUTES, or a dataset is unavailable: verdicts may be out of date.',
+    remediation: 'Read the collector\u2019s run record (history runs) and fix what it names: a permission, throttling, an outage.',
+  },
+} as const satisfies Record<string, FindingTypeInfo>;
+
+export type FindingType = keyof typeof FINDING_TYPES;
+export const FINDING_TYPE_IDS = Object.keys(FINDING_TYPES) as FindingType[];
+
+/** The catalog entry of a type; undefined for an id not in the catalog (read back from older history). */
+export function findingType(type: string): FindingTypeInfo | undefined {
+  return (FINDING_TYPES as Record<string, FindingTypeInfo>)[type];
+}
+
+/** The title of a finding type; an id not in the catalog (from older history) is shown as it is. */
+export function findingTitle(type: string): string {
+  return findingType(type)?.title ?? type;
+}
+
+/** Where the type is documented, relative to the repository (docs/alerts.md has a section per type). */
+export function findingDoc(type: string): string {
+  return `docs/alerts.md#${type}`;
+}
+
+/**
+ * A finding of a catalogued type. The fingerprint is its identity across runs: type, subject and, where one
+ * subject can have several, what it is about.
+ */
+export function makeFinding(type: FindingType, severity: Severity, subjectId: string, message: string, fingerprint: string, extra: Partial<Finding> = {}): Finding {
+  return { type, severity, subjectId, message, fingerprint, title: FINDING_TYPES[type].title, ...extra };
+}
