@@ -1,0 +1,128 @@
+// The roles collector's decisions, apart from its reads: who a role instance names, which groups are read
+// whole and which only for admins' membership, which roles matter although not monitored, and what may be
+// stored (and removed) after reads that may have failed. Pure functions over what was read.
+import { isGuid, normId, sameEnum } from '../core/ids.js';
+import type { GraphServicePrincipal, GraphUser } from '../core/graph-types.js';
+
+export type Expanded<T> = T & { principal?: ({ '@odata.type'?: string; id: string } & Record<string, unknown>) | null };
+
+/** A role or PIM-group instance without the expanded principal (which is stored apart, as the account). */
+export function strip<T extends object>(item: Expanded<T>): T {
+  const { principal: _principal, ...rest } = item as Expanded<T> & Record<string, unknown>;
+  return rest as T;
+}
+
+export function principalKind(p: Expanded<object>['principal']): 'user' | 'group' | 'servicePrincipal' | 'unknown' | 'missing' {
+  if (!p) return 'missing';
+  const t = (p['@odata.type'] ?? '').toLowerCase();
+  if (t.endsWith('.user')) return 'user';
+  if (t.endsWith('.group')) return 'group';
+  if (t.endsWith('.serviceprincipal')) return 'servicePrincipal';
+  return 'unknown';
+}
+
+/** The principals role and PIM-group instances name, sorted by kind as they are noted. */
+export class Principals {
+  readonly users = new Map<string, GraphUser>();
+  readonly servicePrincipals = new Map<string, GraphServicePrincipal>();
+  readonly roleGroups = new Set<string>();
+  readonly unresolved = new Set<string>();
+
+  note(item: Expanded<{ principalId: string }>): void {
+    const id = normId(item.principalId);
+    switch (principalKind(item.principal)) {
+      case 'user':
+        this.users.set(id, { id } as GraphUser);
+        break;
+      case 'group':
+        this.roleGroups.add(id);
+        break;
+      case 'servicePrincipal': {
+        const p = item.principal as Record<string, unknown>;
+        this.servicePrincipals.set(id, { id, displayName: (p.displayName as string | undefined) ?? null, appId: (p.appId as string | undefined) ?? null });
+        break;
+      }
+      default:
+        this.unresolved.add(id);
+    }
+  }
+
+  /** Groups that are PIM members or owners of a role-holding group: their members inherit, so they are read whole too. */
+  pimPrincipalGroups(instances: ReadonlyArray<{ principalId: string }>): string[] {
+    return instances.map((i) => normId(i.principalId)).filter((id) => !this.users.has(id) && !this.servicePrincipals.has(id));
+  }
+}
+
+/** Whether a role definition id is monitored, directly or as a custom copy of a monitored template. */
+export function roleMatcher(monitored: ReadonlySet<string>, definitions: ReadonlyArray<{ id: string; templateId?: string | null }>): (roleDefinitionId: string) => boolean {
+  const template = new Map(definitions.map((d) => [normId(d.id), normId(d.templateId ?? d.id)]));
+  return (roleDefinitionId) => {
+    const id = normId(roleDefinitionId);
+    return monitored.has(id) || monitored.has(template.get(id) ?? id);
+  };
+}
+
+/**
+ * Roles Conditional Access includes or excludes that are not monitored: their standing holders decide whether
+ * a policy applies to an admin (R-USERS-8). Returns the test for a standing instance of such a role.
+ */
+export function targetingOnly(policyRoles: ReadonlySet<string>, isMonitored: (roleId: string) => boolean): { roles: Set<string>; holds(i: { roleDefinitionId: string; assignmentType?: string | null }): boolean } {
+  const roles = new Set([...policyRoles].filter((r) => !isMonitored(r)));
+  return { roles, holds: (i) => roles.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned') };
+}
+
+/**
+ * The groups read for admins' membership only: named by Conditional Access or holding a targeting-only role,
+ * minus those already read whole. Groups in MONITOR_EXCLUDED_ACCOUNTS are read whole (every member's sign-ins
+ * are watched, admin or not) unless they are admins' own groups already.
+ */
+export function watchedGroups(input: { policyGroups: ReadonlySet<string>; targetingGroups: ReadonlySet<string>; excludedAccounts: readonly string[]; wholeGroups: ReadonlySet<string>; adminIds: ReadonlySet<string> }): { forAdmins: string[]; whole: string[] } {
+  const watched = new Set([...input.targetingGroups, ...input.policyGroups]);
+  const whole = input.excludedAccounts.filter((e) => isGuid(e) && !input.adminIds.has(normId(e)) && !input.wholeGroups.has(normId(e))).map(normId);
+  for (const g of [...input.wholeGroups, ...whole]) watched.delete(g);
+  return { forAdmins: [...watched], whole };
+}
+
+/** How the roles collector's reads went, as far as storing goes. */
+export interface RoleReadOutcome {
+  /** PIM endpoints answered (false: the tenant has no PIM licence; plain role assignments were read). */
+  pimAvailable: boolean;
+  /** Every role assignment was read (false: the targeting-only ones of a tenant without PIM failed). */
+  assignmentsComplete: boolean;
+  /** PIM for Groups instances: read, not licensed, or failed. */
+  pimGroups: 'ok' | 'notLicensed' | 'failed';
+  /** Transitive members of role-holding and watched groups (and their names) were read. */
+  groupsOk: boolean;
+  /** Registration details were read. */
+  registrationOk: boolean;
+}
+
+export type RolePartition = 'activeInstance' | 'eligibleInstance' | 'roleAssignment' | 'pimGroupAssignment' | 'pimGroupEligibility' | 'group' | 'user' | 'servicePrincipal' | 'unresolved' | 'registration';
+
+/** One dataset to sync: `keepUnseen` stores what was read and removes nothing (the read may have missed items). */
+export interface SyncStep {
+  partition: RolePartition;
+  keepUnseen: boolean;
+}
+
+/**
+ * What to store after a roles run. Only datasets read completely are synced; failed ones keep their state.
+ * When the PIM-group or group reads failed, the account, group and registration lists are incomplete: what was
+ * read is stored and nothing is removed (an admin held through a group that could not be read is still an
+ * admin), and unresolved ids are not replaced (a missing read is not a deleted object).
+ */
+export function roleStoragePlan(o: RoleReadOutcome): SyncStep[] {
+  const complete = o.groupsOk && o.pimGroups !== 'failed';
+  const steps: SyncStep[] = [
+    { partition: 'activeInstance', keepUnseen: false },
+    { partition: 'eligibleInstance', keepUnseen: false },
+  ];
+  if (o.assignmentsComplete) steps.push({ partition: 'roleAssignment', keepUnseen: false });
+  if (o.pimGroups === 'ok' || !o.pimAvailable) steps.push({ partition: 'pimGroupAssignment', keepUnseen: false }, { partition: 'pimGroupEligibility', keepUnseen: false });
+  // A group whose names could not be read is not stored over the named one.
+  if (o.groupsOk) steps.push({ partition: 'group', keepUnseen: !complete });
+  steps.push({ partition: 'user', keepUnseen: !complete }, { partition: 'servicePrincipal', keepUnseen: !complete });
+  if (complete) steps.push({ partition: 'unresolved', keepUnseen: false });
+  if (o.registrationOk) steps.push({ partition: 'registration', keepUnseen: !complete });
+  return steps;
+}

@@ -1,0 +1,68 @@
+// The roles collector's decisions: who an instance names, which groups are read how, what may be stored.
+import { describe, expect, it } from 'vitest';
+import { Principals, type RoleReadOutcome, roleMatcher, roleStoragePlan, targetingOnly, watchedGroups } from '../../src/collect/roles-plan.js';
+
+const OK: RoleReadOutcome = { pimAvailable: true, assignmentsComplete: true, pimGroups: 'ok', groupsOk: true, registrationOk: true };
+const plan = (o: Partial<RoleReadOutcome>) => Object.fromEntries(roleStoragePlan({ ...OK, ...o }).map((s) => [s.partition, s.keepUnseen ? 'keep' : 'sync']));
+
+describe('roleStoragePlan: only what was read completely replaces what is stored', () => {
+  it.each<[string, Partial<RoleReadOutcome>, Record<string, string>]>([
+    ['every read succeeded: everything synced, removals allowed', {}, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync', registration: 'sync' }],
+    ['no PIM licence: PIM-group datasets emptied, everything else synced', { pimAvailable: false, pimGroups: 'notLicensed' }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync', registration: 'sync' }],
+    ['PIM for Groups not licensed (roles are): its datasets keep their state', { pimGroups: 'notLicensed' }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync', registration: 'sync' }],
+    ['PIM-for-Groups read failed: accounts and groups stored without removals, unresolved kept', { pimGroups: 'failed' }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', group: 'keep', user: 'keep', servicePrincipal: 'keep', registration: 'keep' }],
+    ['group read failed: groups kept whole, accounts stored without removals', { groupsOk: false }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', user: 'keep', servicePrincipal: 'keep', registration: 'keep' }],
+    ['targeting-only assignments failed (no PIM): plain assignments keep their state', { pimAvailable: false, pimGroups: 'notLicensed', assignmentsComplete: false }, { activeInstance: 'sync', eligibleInstance: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync', registration: 'sync' }],
+    ['registration read failed: registrations keep their state', { registrationOk: false }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync' }],
+  ])('%s', (_name, outcome, expected) => {
+    expect(plan(outcome)).toEqual(expected);
+  });
+});
+
+describe('principals named by role and PIM-group instances', () => {
+  it('sorts users, groups, service principals and what resolves to nothing', () => {
+    const p = new Principals();
+    p.note({ principalId: 'U1', principal: { '@odata.type': '#microsoft.graph.user', id: 'U1' } });
+    p.note({ principalId: 'g1', principal: { '@odata.type': '#microsoft.graph.group', id: 'g1' } });
+    p.note({ principalId: 's1', principal: { '@odata.type': '#microsoft.graph.servicePrincipal', id: 's1', displayName: 'App', appId: 'a1' } });
+    p.note({ principalId: 'x1', principal: null });
+    p.note({ principalId: 'd1', principal: { '@odata.type': '#microsoft.graph.device', id: 'd1' } });
+    expect([...p.users.keys()]).toEqual(['u1']);
+    expect([...p.roleGroups]).toEqual(['g1']);
+    expect(p.servicePrincipals.get('s1')).toEqual({ id: 's1', displayName: 'App', appId: 'a1' });
+    expect([...p.unresolved].sort()).toEqual(['d1', 'x1']);
+    // PIM members and owners that are groups are read whole (their members inherit the role).
+    expect(p.pimPrincipalGroups([{ principalId: 'u1' }, { principalId: 'G2' }, { principalId: 's1' }])).toEqual(['g2']);
+  });
+});
+
+describe('roles: monitored, and targeting-only (R-USERS-8)', () => {
+  const isMonitored = roleMatcher(new Set(['62e90394-69f5-4237-9190-012177145e10']), [{ id: 'custom-1', templateId: '62e90394-69f5-4237-9190-012177145e10' }]);
+  it('a custom copy of a monitored template is monitored', () => {
+    expect(isMonitored('62E90394-69F5-4237-9190-012177145E10')).toBe(true);
+    expect(isMonitored('custom-1')).toBe(true);
+    expect(isMonitored('other')).toBe(false);
+  });
+  it('a role a policy names but nobody monitors matters through its standing (Assigned) holders only', () => {
+    const t = targetingOnly(new Set(['62e90394-69f5-4237-9190-012177145e10', 'r2']), isMonitored);
+    expect([...t.roles]).toEqual(['r2']);
+    expect(t.holds({ roleDefinitionId: 'R2', assignmentType: 'Assigned' })).toBe(true);
+    expect(t.holds({ roleDefinitionId: 'r2' })).toBe(true);
+    expect(t.holds({ roleDefinitionId: 'r2', assignmentType: 'Activated' })).toBe(false);
+  });
+});
+
+describe('watched groups', () => {
+  it('reads policy and targeting groups for admins only, excluded-account groups whole, never a group already read whole', () => {
+    const g = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+    const w = watchedGroups({
+      policyGroups: new Set([g(1), g(2)]),
+      targetingGroups: new Set([g(3)]),
+      excludedAccounts: [g(4), 'breakglass@contoso.test', g(2), g(5)],
+      wholeGroups: new Set([g(1), g(5)]),
+      adminIds: new Set(),
+    });
+    expect(w.whole).toEqual([g(4), g(2)]);
+    expect(w.forAdmins.sort()).toEqual([g(3)]);
+  });
+});
