@@ -21,6 +21,8 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/devkit/**'], message: 'The app never imports the dev kit (devkit/): it is not deployed.' }] }],
+      // Decisions apart from I/O, each readable at once: a longer function says why it must be (eslint-disable with a reason).
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
     },
   },
   {

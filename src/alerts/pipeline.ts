@@ -1,7 +1,6 @@
 // After each evaluation: work out change findings, open/resolve snapshot findings, put one digest in the
 // outbox when something new needs telling, and deliver everything pending. Order of writes makes it safe to
 // crash anywhere: outbox entry (keyed by its content) → finding state → send → mark sent.
-import { createHash } from 'node:crypto';
 import { type Settings } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
@@ -12,12 +11,12 @@ import type { EvaluationOptions } from '../core/evaluate.js';
 import type { ConditionalAccessPolicy } from '../core/graph-types.js';
 import { normId } from '../core/ids.js';
 import { monitoredRoles } from '../core/inventory.js';
-import type { Finding, Report, Severity } from '../core/report.js';
-import { SEVERITY_ORDER } from '../core/report.js';
+import type { Finding, Report } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { WhatIf } from '../core/what-if.js';
 import { odata } from '@azure/data-tables';
 import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
+import { type OpenFinding, decideAlerts, findingWrites } from './decide.js';
 import type { Entity, TableStore } from '../storage/tables.js';
 import type { Logger } from '../app/logger.js';
 import { type Mailer, operationIdFor } from './mailer.js';
@@ -31,10 +30,7 @@ export interface AlertContext {
   now: () => Date;
 }
 
-export interface OpenFinding extends Finding {
-  firstSeenAt: string;
-  lastNotifiedAt: string | null;
-}
+export type { OpenFinding };
 
 export interface OutboxAlert {
   alertId: string;
@@ -60,7 +56,6 @@ export interface AlertResult {
   pending: number;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = SEVERITY_ORDER;
 
 /** History entities (primary partition) recorded at or after `since`, decoded. */
 export async function changesSince<T = Record<string, unknown>>(store: TableStore, table: 'policies' | 'assignments', since: string): Promise<Array<HistoryChange<T>>> {
@@ -116,9 +111,6 @@ export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
   });
 }
 
-function hashId(parts: string[]): string {
-  return createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 24);
-}
 
 async function loadOpen(store: TableStore): Promise<Map<string, OpenFinding>> {
   const open = new Map<string, OpenFinding>();
@@ -129,24 +121,7 @@ async function loadOpen(store: TableStore): Promise<Map<string, OpenFinding>> {
   return open;
 }
 
-function openEntity(f: OpenFinding): Entity {
-  return { partitionKey: 'open', rowKey: escapeKey(f.fingerprint), type: f.type, severity: f.severity, subjectId: f.subjectId, ...encodeJson(f) };
-}
 
-function historyEntities(event: 'opened' | 'resolved' | 'event', f: Finding, at: string, runId: string): Entity[] {
-  const base: Entity = {
-    partitionKey: 'all',
-    rowKey: `${newestFirstKey(at)}|${escapeKey(f.fingerprint)}`,
-    event,
-    type: f.type,
-    severity: f.severity,
-    subjectId: f.subjectId,
-    observedAt: at,
-    runId,
-    ...encodeJson(f),
-  };
-  return [base, { ...base, partitionKey: `t|${escapeKey(f.type)}` }, { ...base, partitionKey: `p|${escapeKey(f.subjectId.toLowerCase())}` }];
-}
 
 /** Change findings are events: each fingerprint is recorded once, so a re-read window never re-alerts. */
 async function unseenEvents(store: TableStore, findings: Finding[]): Promise<Finding[]> {
@@ -168,10 +143,51 @@ export async function processAlerts(
 ): Promise<AlertResult> {
   const { store, settings, log } = ctx;
   const nowIso = ctx.now().toISOString();
-  const firstEvaluation = !previousEvaluation;
   const report = evaluation.report;
 
-  // 1. Gather what happened since the previous evaluation.
+  // 1. What happened since the previous evaluation: change findings not told before.
+  const events = await unseenEvents(store, changeFindings(await changeInputs(ctx, evaluation, previousEvaluation, nowIso)));
+
+  // 2-3. Which findings open, resolve, and are told (decideAlerts).
+  const decision = decideAlerts({
+    open: await loadOpen(store),
+    reportFindings: report.findings,
+    events,
+    minSeverity: settings.alertMinSeverity,
+    renotifyHours: settings.alertRenotifyHours,
+    now: nowIso,
+    previousEvaluationId: previousEvaluation?.runId ?? 'first',
+  });
+
+  // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash
+  // before the run record is written makes the retry find the entry instead of creating a second mail.
+  if (decision.alertId && !(await store.get('outbox', 'alert', decision.alertId))) {
+    const digest = composeDigest({ tenantId: report.tenantId, tenantName: report.tenantName, generatedAt: report.generatedAt, summary: report.summary, findings: decision.toSend, renotified: decision.renotified, reportUrl: settings.reportUrl || null });
+    const configured = !!ctx.mailer && settings.alertRecipients.length > 0 && !!settings.alertSender;
+    const alert = newOutboxAlert(decision.alertId, digest.subject, decision.toSend, settings.alertRecipients, configured, nowIso, evaluation.run.runId);
+    await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
+    if (!configured) log.warn(`alert ${decision.alertId} recorded but not sent: ${alert.lastError}`);
+  }
+
+  // 5. Finding state and history (history first: an interrupted run leaves the open findings as they were).
+  const writes = findingWrites(decision, nowIso, evaluation.run.runId);
+  await store.write('findings', writes.history);
+  await store.write('findings', writes.upserts, writes.deletes);
+
+  // 6. Deliver everything pending, oldest first.
+  const { delivered, pending } = await deliverPending(ctx);
+  return { changeFindings: events, opened: decision.opened, resolved: decision.resolved, notified: decision.toSend, alertId: decision.alertId, delivered, pending };
+}
+
+/** The change window's history, the what-if of every CA change, break-glass sign-ins and collector health. */
+async function changeInputs(
+  ctx: AlertContext,
+  evaluation: { report: Report; snapshot: TenantSnapshot; previous: Map<string, PreviousAdmin>; options: EvaluationOptions; runs: LatestRuns; run: RunRecord },
+  previousEvaluation: RunRecord | undefined,
+  nowIso: string,
+): Promise<ChangeInputs> {
+  const { store, settings } = ctx;
+  const firstEvaluation = !previousEvaluation;
   const since = previousEvaluation ? await changeWindowStart(store, previousEvaluation.startedAt) : evaluation.run.startedAt;
   const policyChanges = firstEvaluation ? [] : await changesSince(store, 'policies', since);
   const assignmentChanges = firstEvaluation ? [] : await changesSince(store, 'assignments', since);
@@ -183,12 +199,30 @@ export async function processAlerts(
     const whatIf = new WhatIf(evaluation.snapshot, evaluation.options);
     for (const change of caChanges) weakenedFor.set(changeKey(change), whatIf.lossesFromChange(change.itemId, (change.before as unknown as ConditionalAccessPolicy | null) ?? null));
   }
-  const breakGlass: BreakGlassSignIn[] = [];
-  const signInWindow = new Date(Date.parse(nowIso) - 7 * 24 * 3_600_000).toISOString();
-  for await (const e of store.partition('signins', 'all', { toRow: `${newestFirstKey(signInWindow)}~`, where: odata`kind eq ${'breakGlass'}` })) {
+  return {
+    now: nowIso,
+    firstEvaluation,
+    previousEvaluationId: previousEvaluation?.runId ?? 'first',
+    previousAdmins: evaluation.previous,
+    report: evaluation.report,
+    policyChanges,
+    weakenedFor,
+    assignmentChanges,
+    breakGlassSignIns: await breakGlassSignIns(store, nowIso),
+    health: collectorHealth(evaluation.runs),
+    staleAfterMinutes: settings.staleAfterMinutes,
+    monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
+  };
+}
+
+/** Break-glass sign-ins of the last 7 days (each is told once: its fingerprint is its sign-in id). */
+async function breakGlassSignIns(store: TableStore, nowIso: string): Promise<BreakGlassSignIn[]> {
+  const out: BreakGlassSignIn[] = [];
+  const window = new Date(Date.parse(nowIso) - 7 * 24 * 3_600_000).toISOString();
+  for await (const e of store.partition('signins', 'all', { toRow: `${newestFirstKey(window)}~`, where: odata`kind eq ${'breakGlass'}` })) {
     const s = decodeJson<StoredSignIn>(e)?.signIn;
     if (!s) continue;
-    breakGlass.push({
+    out.push({
       id: normId(s.id),
       createdDateTime: s.createdDateTime,
       userId: s.userId ?? null,
@@ -199,99 +233,23 @@ export async function processAlerts(
       location: [s.location?.city, s.location?.countryOrRegion].filter(Boolean).join(', ') || null,
     });
   }
-  const inputs: ChangeInputs = {
-    now: nowIso,
-    firstEvaluation,
-    previousEvaluationId: previousEvaluation?.runId ?? 'first',
-    previousAdmins: evaluation.previous,
-    report,
-    policyChanges,
-    weakenedFor,
-    assignmentChanges,
-    breakGlassSignIns: breakGlass,
-    health: collectorHealth(evaluation.runs),
-    staleAfterMinutes: settings.staleAfterMinutes,
-    monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
+  return out;
+}
+
+function newOutboxAlert(alertId: string, subject: string, findings: readonly Finding[], recipients: string[], configured: boolean, createdAt: string, evaluationRunId: string): OutboxAlert {
+  return {
+    alertId,
+    createdAt,
+    status: configured ? 'pending' : 'skipped',
+    operationId: operationIdFor(alertId),
+    subject,
+    recipients,
+    fingerprints: findings.map((f) => f.fingerprint),
+    attempts: 0,
+    lastError: configured ? null : 'e-mail is not configured (ALERT_RECIPIENTS, ALERT_SENDER and ACS_ENDPOINT or ACS_CONNECTION_STRING)',
+    sentAt: null,
+    evaluationRunId,
   };
-  const events = await unseenEvents(store, changeFindings(inputs));
-
-  // 2. Snapshot findings: open the new, resolve the gone. monitor-unhealthy is a state too.
-  const open = await loadOpen(store);
-  const stateFindings = [...report.findings, ...events.filter((f) => f.type === 'monitor-unhealthy')];
-  const current = new Map(stateFindings.map((f) => [f.fingerprint, f]));
-  const opened = stateFindings.filter((f) => !open.has(f.fingerprint));
-  const resolved = [...open.values()].filter((f) => !current.has(f.fingerprint));
-  const oneShot = events.filter((f) => f.type !== 'monitor-unhealthy');
-
-  // 3. What to tell: new findings at or above the threshold (break-glass sign-ins always), and unresolved
-  // high findings whose last mail is older than the re-notify interval.
-  const threshold = SEVERITY_RANK[settings.alertMinSeverity];
-  const worthTelling = (f: Finding) => f.type === 'break-glass-sign-in' || SEVERITY_RANK[f.severity] <= threshold;
-  const renotifyMs = settings.alertRenotifyHours * 3_600_000;
-  const renotify = renotifyMs > 0
-    ? [...open.values()].filter((f) => current.has(f.fingerprint) && f.severity === 'high' && f.lastNotifiedAt && Date.parse(nowIso) - Date.parse(f.lastNotifiedAt) >= renotifyMs)
-    : [];
-  const notify = [...oneShot.filter(worthTelling), ...opened.filter(worthTelling)];
-  const renotified = new Set(renotify.map((f) => f.fingerprint));
-  const toSend = [...notify, ...renotify.map((f) => current.get(f.fingerprint) as Finding)];
-
-  // 4. The outbox entry first, keyed by its content and the evaluation it follows: a crash before the run
-  // record is written makes the retry compute the same key and find the entry instead of creating a second
-  // mail, while the same findings told again later (reopened, say) get a mail of their own.
-  let alertId: string | null = null;
-  if (toSend.length > 0) {
-    alertId = hashId([`after:${previousEvaluation?.runId ?? 'first'}`, ...notify.map((f) => f.fingerprint).sort(), ...renotify.map((f) => `renotify:${f.fingerprint}@${f.lastNotifiedAt}`).sort()]);
-    const existing = await store.get('outbox', 'alert', alertId);
-    if (!existing) {
-      const digest = composeDigest({
-        tenantId: report.tenantId,
-        tenantName: report.tenantName,
-        generatedAt: report.generatedAt,
-        summary: report.summary,
-        findings: toSend,
-        renotified,
-        reportUrl: settings.reportUrl || null,
-      });
-      const configured = ctx.mailer && settings.alertRecipients.length > 0 && settings.alertSender;
-      const alert: OutboxAlert = {
-        alertId,
-        createdAt: nowIso,
-        status: configured ? 'pending' : 'skipped',
-        operationId: operationIdFor(alertId),
-        subject: digest.subject,
-        recipients: settings.alertRecipients,
-        fingerprints: toSend.map((f) => f.fingerprint),
-        attempts: 0,
-        lastError: configured ? null : 'e-mail is not configured (ALERT_RECIPIENTS, ALERT_SENDER and ACS_ENDPOINT or ACS_CONNECTION_STRING)',
-        sentAt: null,
-        evaluationRunId: evaluation.run.runId,
-      };
-      await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
-      if (!configured) log.warn(`alert ${alertId} recorded but not sent: ${alert.lastError}`);
-    }
-  }
-
-  // 5. Finding state and history.
-  const at = nowIso;
-  const toTell = new Set(toSend.map((f) => f.fingerprint));
-  const openUpserts: Entity[] = [];
-  for (const f of opened) openUpserts.push(openEntity({ ...f, firstSeenAt: at, lastNotifiedAt: toTell.has(f.fingerprint) ? at : null }));
-  for (const f of renotify) openUpserts.push(openEntity({ ...(current.get(f.fingerprint) as Finding), firstSeenAt: f.firstSeenAt, lastNotifiedAt: at }));
-  const history: Entity[] = [
-    ...opened.flatMap((f) => historyEntities('opened', f, at, evaluation.run.runId)),
-    ...resolved.flatMap((f) => historyEntities('resolved', f, at, evaluation.run.runId)),
-    ...oneShot.flatMap((f) => historyEntities('event', f, at, evaluation.run.runId)),
-  ];
-  await store.write('findings', history);
-  await store.write(
-    'findings',
-    [...openUpserts, ...oneShot.map((f) => ({ partitionKey: 'event', rowKey: escapeKey(f.fingerprint), type: f.type, observedAt: at }))],
-    resolved.map((f) => ({ partitionKey: 'open', rowKey: escapeKey(f.fingerprint) })),
-  );
-
-  // 6. Deliver everything pending, oldest first.
-  const { delivered, pending } = await deliverPending(ctx);
-  return { changeFindings: events, opened, resolved, notified: toSend, alertId, delivered, pending };
 }
 
 function outboxEntity(alert: OutboxAlert, html: string, text: string): Entity {

@@ -7,7 +7,7 @@ import type { RoleAssignmentScheduleInstance, RoleManagementPolicyAssignment, Un
 import { normId, sameEnum } from './ids.js';
 import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
 import { activationSettings, durationMinutes } from './pim-settings.js';
-import { type Finding, type Report, type Verdict, who } from './report.js';
+import { type AdminOut, type Finding, type Report, type Verdict, who } from './report.js';
 
 /** What the previous evaluation recorded per admin. */
 export interface PreviousAdmin {
@@ -109,13 +109,24 @@ export function weakeningLabels(before: Record<string, unknown> | null, after: R
   return [...labels];
 }
 
-export function changeFindings(inputs: ChangeInputs): Finding[] {
-  const out: Finding[] = [];
-  const { report } = inputs;
-  const current = new Map([...report.admins, ...report.potentialAdmins].map((a) => [a.id, a]));
+type AdminLike = { userPrincipalName: string | null; displayName: string | null; id: string };
 
-  // Policy changes: field-level diff for every change; alert only those that reduced coverage.
-  const weakenedPolicies = new Map<string, { name: string; labels: string[] }>();
+export function changeFindings(inputs: ChangeInputs): Finding[] {
+  const current = new Map<string, AdminOut>([...inputs.report.admins, ...inputs.report.potentialAdmins].map((a) => [a.id, a]));
+  const policies = policyChangeFindings(inputs, current);
+  return [
+    ...policies.findings,
+    ...(inputs.firstEvaluation ? [] : adminChangeFindings(inputs, policies.weakened)),
+    ...permanentAssignmentFindings(inputs, current),
+    ...inputs.breakGlassSignIns.map(breakGlassFinding),
+    ...healthFindings(inputs),
+  ];
+}
+
+/** Policy changes: the field-level diff of every change; alerted only when it reduced some admin's coverage. */
+function policyChangeFindings(inputs: ChangeInputs, current: ReadonlyMap<string, AdminLike>): { findings: Finding[]; weakened: Map<string, { name: string; labels: string[] }> } {
+  const out: Finding[] = [];
+  const weakened = new Map<string, { name: string; labels: string[] }>();
   for (const change of inputs.policyChanges) {
     if (change.dataset === 'caPolicy') {
       const affected = inputs.weakenedFor.get(changeKey(change)) ?? [];
@@ -123,9 +134,8 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
       const fields = diffFields(change.before, change.after);
       const labels = weakeningLabels(change.before, change.after, fields);
       const name = String((change.after ?? change.before)?.displayName ?? change.itemId);
-      weakenedPolicies.set(changeKey(change), { name, labels });
-      const names = affected.map((id) => (current.get(id) ? who(current.get(id) as { userPrincipalName: string | null; displayName: string | null; id: string }) : id));
-      const diff = fields.map(describeFieldChange);
+      weakened.set(changeKey(change), { name, labels });
+      const names = affected.map((id) => (current.get(id) ? who(current.get(id) as AdminLike) : id));
       out.push(
         finding(
           'policy-weakened',
@@ -133,7 +143,7 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
           change.itemId,
           `Conditional Access policy '${name}' was ${change.change === 'removed' ? 'deleted' : 'changed'} (${labels.join(', ') || 'conditions changed'}) and now covers less for ${affected.length} admin${affected.length > 1 ? 's' : ''}: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''}.`,
           `policy-weakened:${normId(change.itemId)}:${change.observedAt}`,
-          { subjectName: name, policyIds: [change.itemId], details: { fieldChanges: diff, affectedAdmins: affected } } as Partial<Finding>,
+          { subjectName: name, policyIds: [change.itemId], details: { fieldChanges: fields.map(describeFieldChange), affectedAdmins: affected } } as Partial<Finding>,
         ),
       );
     } else if (change.dataset === 'securityDefaults') {
@@ -141,59 +151,67 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
         out.push(finding('security-defaults-disabled', 'high', 'securityDefaults', 'Security defaults were turned off: admins are now protected only by Conditional Access policies.', `security-defaults-disabled:${change.observedAt}`));
       }
     } else if (change.dataset === 'pimSetting') {
-      const weakened = pimWeakening(change.before as RoleManagementPolicyAssignment | null, change.after as RoleManagementPolicyAssignment | null);
-      if (weakened.length > 0) {
-        const a = (change.after ?? change.before) as RoleManagementPolicyAssignment;
-        const subject = sameEnum(a.scopeType, 'Group') ? `PIM group ${a.scopeId}` : `role '${builtInRole(a.roleDefinitionId ?? '')?.displayName ?? a.roleDefinitionId}'`;
-        out.push(finding('pim-setting-weakened', 'high', a.roleDefinitionId && !sameEnum(a.scopeType, 'Group') ? normId(a.roleDefinitionId) : normId(a.scopeId), `PIM activation setting of ${subject} was weakened: ${weakened.join('; ')}.`, `pim-setting-weakened:${normId(change.itemId)}:${change.observedAt}`, { subjectName: subject }));
-      }
+      const f = pimSettingFinding(change);
+      if (f) out.push(f);
     }
   }
+  return { findings: out, weakened };
+}
 
-  // Admins: new, lost protection, protected again.
-  if (!inputs.firstEvaluation) {
-    const potentialAdmins = new Set(report.potentialAdmins);
-    for (const admin of [...report.admins, ...report.potentialAdmins]) {
-      const before = inputs.previousAdmins.get(admin.id);
-      const potential = potentialAdmins.has(admin);
-      if (!before) {
-        if (potential) continue;
-        if (admin.verdict === 'unprotected' || admin.verdict === 'partial') {
-          const paths = [...new Set(admin.roles.map((r) => `${r.roleName} (${r.assignment}${r.via.kind !== 'direct' ? ` via ${r.via.kind === 'pimGroup' ? 'PIM group' : 'group'} '${r.via.groupName ?? r.via.groupId}'` : ''})`))];
-          out.push(
-            finding(
-              admin.verdict === 'unprotected' ? 'new-admin-unprotected' : 'new-admin-partial',
-              admin.verdict === 'unprotected' ? 'high' : 'medium',
-              admin.id,
-              `${who(admin)} became an admin (${paths.join(', ')}) and is ${admin.verdict === 'unprotected' ? 'not protected by MFA' : 'only partly protected'}: ${admin.gaps[0]?.summary ?? ''}`,
-              `new-admin:${admin.id}:${inputs.previousEvaluationId}`,
-              { subjectName: who(admin), policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))] },
-            ),
-          );
-        }
-        continue;
-      }
-      const was = VERDICT_RANK[before.verdict];
-      const now = VERDICT_RANK[admin.verdict];
-      if (was === 0 && now > 0) {
-        const causes = causesFor(admin.id, inputs, weakenedPolicies);
-        out.push(
-          finding(
-            'admin-lost-protection',
-            'high',
-            admin.id,
-            `${who(admin)} went from protected to ${admin.verdict}${causes.length ? ` after ${causes.join('; ')}` : ''}: ${admin.gaps[0]?.summary ?? ''}`,
-            `admin-lost-protection:${admin.id}:${inputs.previousEvaluationId}`,
-            { subjectName: who(admin), policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))] },
-          ),
-        );
-      } else if (was > 0 && now === 0) {
-        out.push(finding('admin-protected-again', 'low', admin.id, `${who(admin)} is protected again (was ${before.verdict}).`, `admin-protected-again:${admin.id}:${inputs.previousEvaluationId}`, { subjectName: who(admin) }));
-      }
+function pimSettingFinding(change: HistoryChange<Record<string, unknown>>): Finding | undefined {
+  const weakened = pimWeakening(change.before as RoleManagementPolicyAssignment | null, change.after as RoleManagementPolicyAssignment | null);
+  if (weakened.length === 0) return undefined;
+  const a = (change.after ?? change.before) as RoleManagementPolicyAssignment;
+  const group = sameEnum(a.scopeType, 'Group');
+  const subject = group ? `PIM group ${a.scopeId}` : `role '${builtInRole(a.roleDefinitionId ?? '')?.displayName ?? a.roleDefinitionId}'`;
+  return finding('pim-setting-weakened', 'high', a.roleDefinitionId && !group ? normId(a.roleDefinitionId) : normId(a.scopeId), `PIM activation setting of ${subject} was weakened: ${weakened.join('; ')}.`, `pim-setting-weakened:${normId(change.itemId)}:${change.observedAt}`, { subjectName: subject });
+}
+
+/** Admins: new (and not fully protected), lost protection (with its cause), protected again. */
+function adminChangeFindings(inputs: ChangeInputs, weakenedPolicies: Map<string, { name: string; labels: string[] }>): Finding[] {
+  const out: Finding[] = [];
+  const { report } = inputs;
+  const potentialAdmins = new Set(report.potentialAdmins);
+  for (const admin of [...report.admins, ...report.potentialAdmins]) {
+    const before = inputs.previousAdmins.get(admin.id);
+    if (!before) {
+      // A potential admin is told about when they become an admin.
+      if (!potentialAdmins.has(admin) && (admin.verdict === 'unprotected' || admin.verdict === 'partial')) out.push(newAdminFinding(admin, inputs.previousEvaluationId));
+      continue;
+    }
+    const was = VERDICT_RANK[before.verdict];
+    const now = VERDICT_RANK[admin.verdict];
+    if (was === 0 && now > 0) {
+      const causes = causesFor(admin.id, inputs, weakenedPolicies);
+      out.push(
+        finding('admin-lost-protection', 'high', admin.id, `${who(admin)} went from protected to ${admin.verdict}${causes.length ? ` after ${causes.join('; ')}` : ''}: ${admin.gaps[0]?.summary ?? ''}`, `admin-lost-protection:${admin.id}:${inputs.previousEvaluationId}`, {
+          subjectName: who(admin),
+          policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))],
+        }),
+      );
+    } else if (was > 0 && now === 0) {
+      out.push(finding('admin-protected-again', 'low', admin.id, `${who(admin)} is protected again (was ${before.verdict}).`, `admin-protected-again:${admin.id}:${inputs.previousEvaluationId}`, { subjectName: who(admin) }));
     }
   }
+  return out;
+}
 
-  // Permanent active assignments added outside PIM activation.
+function newAdminFinding(admin: AdminOut, previousEvaluationId: string): Finding {
+  const paths = [...new Set(admin.roles.map((r) => `${r.roleName} (${r.assignment}${r.via.kind !== 'direct' ? ` via ${r.via.kind === 'pimGroup' ? 'PIM group' : 'group'} '${r.via.groupName ?? r.via.groupId}'` : ''})`))];
+  const unprotected = admin.verdict === 'unprotected';
+  return finding(
+    unprotected ? 'new-admin-unprotected' : 'new-admin-partial',
+    unprotected ? 'high' : 'medium',
+    admin.id,
+    `${who(admin)} became an admin (${paths.join(', ')}) and is ${unprotected ? 'not protected by MFA' : 'only partly protected'}: ${admin.gaps[0]?.summary ?? ''}`,
+    `new-admin:${admin.id}:${previousEvaluationId}`,
+    { subjectName: who(admin), policyIds: [...new Set(admin.gaps.flatMap((g) => g.policyIds))] },
+  );
+}
+
+/** Permanent active assignments of monitored roles added outside PIM activation. */
+function permanentAssignmentFindings(inputs: ChangeInputs, current: ReadonlyMap<string, AdminLike>): Finding[] {
+  const out: Finding[] = [];
   for (const change of inputs.assignmentChanges) {
     if (change.change !== 'added' || !change.after) continue;
     if (change.dataset !== 'activeInstance' && change.dataset !== 'roleAssignment') continue;
@@ -208,23 +226,25 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
       finding('permanent-assignment-added', CORE_ADMIN_ROLE_IDS.includes(role) ? 'high' : 'medium', normId(a.principalId), `${name} was given '${roleName}' permanently (active, no end date${a.directoryScopeId && a.directoryScopeId !== '/' ? `, scope ${a.directoryScopeId}` : ''}) outside PIM activation.`, `permanent-assignment-added:${normId(a.id)}`, { subjectName: name }),
     );
   }
+  return out;
+}
 
-  // Break-glass sign-ins: always alerted, each once.
-  for (const s of inputs.breakGlassSignIns) {
-    const name = s.userPrincipalName ?? s.userId ?? 'an excluded account';
-    out.push(
-      finding(
-        'break-glass-sign-in',
-        'high',
-        s.userId ?? name,
-        `Excluded (break-glass) account ${name} signed in at ${s.createdDateTime} to ${s.appDisplayName ?? 'an app'} from ${s.ipAddress ?? 'an unknown address'}${s.location ? ` (${s.location})` : ''}${s.errorCode ? ` — error ${s.errorCode}` : ' — succeeded'}.`,
-        `break-glass-sign-in:${s.id}`,
-        { subjectName: name },
-      ),
-    );
-  }
+/** Break-glass sign-ins: always alerted, each once. */
+function breakGlassFinding(s: BreakGlassSignIn): Finding {
+  const name = s.userPrincipalName ?? s.userId ?? 'an excluded account';
+  return finding(
+    'break-glass-sign-in',
+    'high',
+    s.userId ?? name,
+    `Excluded (break-glass) account ${name} signed in at ${s.createdDateTime} to ${s.appDisplayName ?? 'an app'} from ${s.ipAddress ?? 'an unknown address'}${s.location ? ` (${s.location})` : ''}${s.errorCode ? ` — error ${s.errorCode}` : ' — succeeded'}.`,
+    `break-glass-sign-in:${s.id}`,
+    { subjectName: name },
+  );
+}
 
-  // Monitor health: a silent monitor is the worst failure.
+/** Monitor health: a silent monitor is the worst failure. */
+function healthFindings(inputs: ChangeInputs): Finding[] {
+  const out: Finding[] = [];
   for (const h of inputs.health) {
     const ageMinutes = h.lastRunAt ? (Date.parse(inputs.now) - Date.parse(h.lastRunAt)) / 60_000 : Infinity;
     const reasons: string[] = [];
@@ -235,9 +255,7 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
       const age = p.asOf ? (Date.parse(inputs.now) - Date.parse(p.asOf)) / 60_000 : Infinity;
       if (p.state === 'unavailable' || age > inputs.staleAfterMinutes) reasons.push(`${p.dataset} is ${p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
     }
-    if (reasons.length > 0) {
-      out.push(finding('monitor-unhealthy', 'high', h.collector, `The ${h.collector} collector ${reasons.join('; ')}.`, `monitor-unhealthy:${h.collector}`, { subjectName: h.collector }));
-    }
+    if (reasons.length > 0) out.push(finding('monitor-unhealthy', 'high', h.collector, `The ${h.collector} collector ${reasons.join('; ')}.`, `monitor-unhealthy:${h.collector}`, { subjectName: h.collector }));
   }
   return out;
 }

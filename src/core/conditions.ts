@@ -353,16 +353,9 @@ function locationName(id: string, locations: ReadonlyMap<string, NamedLocation>)
   return `${location.isTrusted ? 'trusted location' : 'location'} '${location.displayName}'`;
 }
 
-function compileBox(
-  policy: ConditionalAccessPolicy,
-  space: Space,
-  locations: ReadonlyMap<string, NamedLocation>,
-): { box: Box; phrases: Array<string | undefined> } {
-  const box = space.full.slice();
-  const phrases: Array<string | undefined> = new Array(space.dimensions.length).fill(undefined);
+/** Applications (R-APP-1, R-APP-2): included apps, excluded apps, and an application filter. */
+function compileApplications(policy: ConditionalAccessPolicy, space: Space, box: Box, phrases: Array<string | undefined>): void {
   const c = policy.conditions;
-
-  // Applications (R-APP-1, R-APP-2).
   const include = list(c.applications?.includeApplications);
   const exclude = list(c.applications?.excludeApplications);
   const filterOnly = (include.length === 0 || has(include, 'None')) && !!c.applications?.applicationFilter?.rule && c.applications.applicationFilter.mode !== 'exclude';
@@ -382,6 +375,18 @@ function compileBox(
     box[dim] = space.mask(dim, [mode]);
     phrases[dim] = `${mode === 'match' ? 'applies only to' : 'excludes'} apps matching filter '${appRule}'`;
   }
+}
+
+function compileBox(
+  policy: ConditionalAccessPolicy,
+  space: Space,
+  locations: ReadonlyMap<string, NamedLocation>,
+): { box: Box; phrases: Array<string | undefined> } {
+  const box = space.full.slice();
+  const phrases: Array<string | undefined> = new Array(space.dimensions.length).fill(undefined);
+  const c = policy.conditions;
+
+  compileApplications(policy, space, box, phrases);
 
   // Client app types (R-CLIENT-1): empty or "all" means every client.
   const clientTypes = list(c.clientAppTypes);

@@ -145,6 +145,85 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
   return out;
 }
 
+/**
+ * R-VERDICT-1..5: protected (no gap), partial (some gap), unprotected (nothing covered in any state), unknown
+ * (the answer depends on data that could not be read: the reason goes first among the gaps). `excluded` is the
+ * caller's (a listed account).
+ */
+function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCoverage[], unknowns: Unknowns, gaps: Gap[]): Verdict {
+  const { caAvailable, groups: unknownGroups } = unknowns;
+  // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
+  const doubtful = unknownGroups.size === 0 ? [] : coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
+  // Unprotected = in every role state, no context at all is covered.
+  const anyCovered = coverages.some((c) => !isFull(c, set));
+  const maybe = coverages.flatMap((c) => dependsOnUnknown(set, user, c, unknowns));
+  const sdUnknown = unknowns.securityDefaultsUnknown && coverages.some((c) => c.uncovered.length > 0);
+  if (!caAvailable && !coverages.some((c) => c.securityDefaults)) {
+    // R-DATA-1: without the policies every computed gap is an artefact of the missing data.
+    gaps.length = 0;
+    gaps.push({ summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' });
+    return 'unknown';
+  }
+  if (doubtful.length > 0) {
+    // R-DATA-2: a covering policy excludes a group whose membership is unknown.
+    const names = [...new Set(doubtful.map((p) => `'${p.name}'`))];
+    gaps.unshift({
+      summary: `membership of a group excluded by ${listPhrase(names)} could not be read, so it is unknown whether ${names.length > 1 ? 'they apply' : 'it applies'} to this admin`,
+      policyIds: [...new Set(doubtful.map((p) => p.policy.id))],
+      state: null,
+      contexts: '',
+      kind: 'unknown',
+    });
+    return 'unknown';
+  }
+  if (maybe.length > 0) {
+    // R-DATA-3: a policy might close the gaps if the data it depends on could be read.
+    const byGroup = [...new Set(maybe.filter((m) => m.why === 'group').map((m) => `'${m.policy.name}'`))];
+    const byStrength = [...new Set(maybe.filter((m) => m.why === 'strength').map((m) => `'${m.policy.name}'`))];
+    const parts: string[] = [];
+    if (byGroup.length) parts.push(`membership of a group included by ${listPhrase(byGroup)} could not be read`);
+    if (byStrength.length) parts.push(`the authentication strength required by ${listPhrase(byStrength)} could not be read`);
+    gaps.unshift({
+      summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`,
+      policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))],
+      state: null,
+      contexts: '',
+      kind: 'unknown',
+    });
+    return 'unknown';
+  }
+  if (sdUnknown) {
+    // R-DATA-4: security defaults could not be read and no enabled policy rules them out.
+    gaps.unshift({ summary: 'security defaults could not be read and may be enabled, so it is unknown whether the gaps below are closed', policyIds: [], state: null, contexts: '', kind: 'unknown' });
+    return 'unknown';
+  }
+  if (gaps.length === 0) return 'protected';
+  return anyCovered ? 'partial' : 'unprotected';
+}
+
+/** Which policies cover, and which would if enabled: they depend only on the states' signatures, so shared. */
+function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCoverage[]): { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } {
+  const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
+  let derived = memo.derived.get(derivedKey) as { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } | undefined;
+  if (!derived) {
+    const covering = new Set<string>();
+    // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
+    for (const c of coverages) for (const p of c.covering) if (!isEmpty(p.box)) covering.add(p.policy.id);
+    const would = new Map<string, { policyId: string; displayName: string; state: string }>();
+    if (coverages.some((c) => c.uncovered.length > 0)) {
+      for (const p of set.policies) {
+        if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+        // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
+        const closes = coverages.some((c) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)));
+        if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
+      }
+    }
+    derived = { covering: [...covering].sort(), would: [...would.values()] };
+    memo.derived.set(derivedKey, derived);
+  }
+  return derived;
+}
+
 function evaluateAdmin(
   entry: AdminEntry,
   snapshot: TenantSnapshot,
@@ -156,7 +235,6 @@ function evaluateAdmin(
   registration: Map<string, { registered: boolean | null; methods: string[] | null }>,
   registrationAvailable: boolean,
 ): AdminEvaluation {
-  const { caAvailable, groups: unknownGroups } = unknowns;
   const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
   const states = adminStates(entry.paths, baseGroups, index, entry.otherTargetableRoles);
@@ -180,73 +258,8 @@ function evaluateAdmin(
     }
   }
 
-  // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
-  const doubtful = unknownGroups.size === 0 ? [] : coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
-  // R-VERDICT-1..5: protected (no gap), partial (some gap), unprotected (nothing covered in any state),
-  // excluded (listed account), unknown (the answer depends on data that could not be read).
-  let verdict: Verdict;
-  // Unprotected = in every role state, no context at all is covered.
-  const anyCovered = coverages.some((c) => !isFull(c, set));
-  const maybe = coverages.flatMap((c) => dependsOnUnknown(set, user, c, unknowns));
-  const sdUnknown = unknowns.securityDefaultsUnknown && coverages.some((c) => c.uncovered.length > 0);
-  if (!caAvailable && !coverages.some((c) => c.securityDefaults)) {
-    // R-DATA-1: without the policies every computed gap is an artefact of the missing data.
-    verdict = 'unknown';
-    gaps.length = 0;
-    gaps.push({ summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' });
-  } else if (doubtful.length > 0) {
-    // R-DATA-2: a covering policy excludes a group whose membership is unknown.
-    verdict = 'unknown';
-    const names = [...new Set(doubtful.map((p) => `'${p.name}'`))];
-    gaps.unshift({
-      summary: `membership of a group excluded by ${listPhrase(names)} could not be read, so it is unknown whether ${names.length > 1 ? 'they apply' : 'it applies'} to this admin`,
-      policyIds: [...new Set(doubtful.map((p) => p.policy.id))],
-      state: null,
-      contexts: '',
-      kind: 'unknown',
-    });
-  } else if (maybe.length > 0) {
-    // R-DATA-3: a policy might close the gaps if the data it depends on could be read.
-    verdict = 'unknown';
-    const byGroup = [...new Set(maybe.filter((m) => m.why === 'group').map((m) => `'${m.policy.name}'`))];
-    const byStrength = [...new Set(maybe.filter((m) => m.why === 'strength').map((m) => `'${m.policy.name}'`))];
-    const parts: string[] = [];
-    if (byGroup.length) parts.push(`membership of a group included by ${listPhrase(byGroup)} could not be read`);
-    if (byStrength.length) parts.push(`the authentication strength required by ${listPhrase(byStrength)} could not be read`);
-    gaps.unshift({
-      summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`,
-      policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))],
-      state: null,
-      contexts: '',
-      kind: 'unknown',
-    });
-  } else if (sdUnknown) {
-    // R-DATA-4: security defaults could not be read and no enabled policy rules them out.
-    verdict = 'unknown';
-    gaps.unshift({ summary: 'security defaults could not be read and may be enabled, so it is unknown whether the gaps below are closed', policyIds: [], state: null, contexts: '', kind: 'unknown' });
-  } else if (gaps.length === 0) verdict = 'protected';
-  else if (!anyCovered) verdict = 'unprotected';
-  else verdict = 'partial';
-
-  // Which policies cover, and which would if enabled, depend only on the states' signatures: shared.
-  const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
-  let derived = memo.derived.get(derivedKey) as { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } | undefined;
-  if (!derived) {
-    const covering = new Set<string>();
-    // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
-    for (const c of coverages) for (const p of c.covering) if (!isEmpty(p.box)) covering.add(p.policy.id);
-    const would = new Map<string, { policyId: string; displayName: string; state: string }>();
-    if (coverages.some((c) => c.uncovered.length > 0)) {
-      for (const p of set.policies) {
-        if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
-        // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
-        const closes = coverages.some((c) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)));
-        if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
-      }
-    }
-    derived = { covering: [...covering].sort(), would: [...would.values()] };
-    memo.derived.set(derivedKey, derived);
-  }
+  const verdict = decideVerdict(set, user, coverages, unknowns, gaps);
+  const derived = coveringAndWould(set, memo, coverages);
   const reg = registration.get(entry.id);
   const out: AdminOut = {
     id: entry.id,
@@ -383,86 +396,77 @@ function summarize(admins: AdminOut[], inventory: Inventory, potentialAdmins: nu
   };
 }
 
-function collectFindings(
-  snapshot: TenantSnapshot,
-  options: EvaluationOptions,
-  inventory: Inventory,
-  evaluations: AdminEvaluation[],
-  potential: AdminEvaluation[],
-  set: PolicySet,
-  index: DirectoryIndex,
-  memo: CoverageMemo,
-): Finding[] {
+/** R-EXCL-2: the enabled MFA policies a break-glass account is excluded from, and those it is not. */
+function exclusionFinding(e: AdminEvaluation, set: PolicySet): Finding | undefined {
+  const excludedFrom = new Set<CompiledPolicy>();
+  const notExcludedFrom = new Set<CompiledPolicy>();
+  for (const p of set.policies) {
+    if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    for (const s of e.states) {
+      const scope = userScope(p.users, e.user, s);
+      if (scope === 'excluded') excludedFrom.add(p);
+      else if (scope === 'in') notExcludedFrom.add(p);
+    }
+  }
+  if (excludedFrom.size === 0 || notExcludedFrom.size === 0) return undefined;
+  const name = who(e.out);
+  const list = (s: Set<CompiledPolicy>): string => listPhrase([...s].map((p) => `'${p.name}'`));
+  return finding('exclusion-inconsistent', 'medium', e.out.id, `Excluded account ${name} is excluded from ${list(excludedFrom)} but not from ${list(notExcludedFrom)}; break-glass exclusions should be the same in every policy.`, { subjectName: name, policyIds: [...excludedFrom, ...notExcludedFrom].map((p) => p.policy.id) });
+}
+
+/** R-PERM-1: active privileged assignments with no end date, one finding per role and scope naming every path. */
+function permanentFindings(e: AdminEvaluation, index: DirectoryIndex): Finding[] {
+  const name = who(e.out);
+  const permanent = e.entry.paths.filter((p) => p.assignment === 'active' && p.permanent);
+  // Privileged: the catalog's copy of isPrivileged, or the tenant's flag.
+  const privileged = permanent.filter((p) => builtInRole(p.roleTemplateId)?.privileged || index.roleDefinitions.get(p.roleDefinitionId)?.isPrivileged === true);
+  const byRole = new Map<string, RolePath[]>();
+  for (const p of privileged) {
+    const key = `${p.roleTemplateId}${p.scope === 'tenant' ? '' : `@${p.directoryScopeId}`}`;
+    byRole.set(key, [...(byRole.get(key) ?? []), p]);
+  }
+  return [...byRole].map(([key, paths]) => {
+    const p = paths[0] as RolePath;
+    const where = p.scope === 'tenant' ? '' : `, scoped to ${p.directoryScopeId}`;
+    const how = listPhrase(paths.map((q) => (q.via.kind === 'direct' ? 'directly' : `through group '${q.via.groupName ?? q.via.groupId}'`)));
+    const severity = p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low';
+    return finding('permanent-privileged-assignment', severity, e.out.id, `${name} holds '${p.roleName}' permanently (active, no end date${where}) ${how}; make it eligible in PIM or time-bound.`, { subjectName: name }, key);
+  });
+}
+
+/** The findings about one admin: verdict, registration, exclusion, permanence, untargetable roles. */
+function adminFindings(e: AdminEvaluation, snapshot: TenantSnapshot, set: PolicySet, index: DirectoryIndex, memo: CoverageMemo): Finding[] {
+  const { out, coverages, user } = e;
+  const name = who(out);
   const findings: Finding[] = [];
-  for (const [dataset, status] of Object.entries(snapshot.dataSources)) {
-    if (status?.state !== 'unavailable') continue;
-    const grant = status.permission ? ` Grant the application permission ${status.permission}.` : '';
-    findings.push(finding('data-unavailable', 'high', dataset, `Dataset '${dataset}' could not be read: ${status.message ?? 'no data'}.${grant} Verdicts that depend on it are 'unknown'.`, {}, dataset));
+  if (out.verdict === 'unprotected') {
+    findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${rolesPhrase(out)}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
+  } else if (out.verdict === 'partial') {
+    findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps[0]?.summary ?? ''}${out.gaps.length > 1 ? ` (and ${out.gaps.length - 1} more in the admin's record)` : ''}`, { subjectName: name, policyIds: gapPolicyIds(out) }));
   }
-
-  for (const { out, coverages, states, user, entry } of evaluations) {
-    const name = who(out);
-    if (out.verdict === 'unprotected') {
-      findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${rolesPhrase(out)}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
-    } else if (out.verdict === 'partial') {
-      findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps[0]?.summary ?? ''}${out.gaps.length > 1 ? ` (and ${out.gaps.length - 1} more in the admin's record)` : ''}`, { subjectName: name, policyIds: gapPolicyIds(out) }));
-    }
-    // R-REG-1: covered but nothing registered: whoever has the password registers first.
-    if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {
-      findings.push(finding('admin-not-registered', 'high', out.id, `${name} is covered by MFA policy but has no MFA method registered: whoever has the password can register one first.`, { subjectName: name }));
-    }
-    if (out.verdict === 'excluded') {
-      const excludedFrom = new Set<CompiledPolicy>();
-      const notExcludedFrom = new Set<CompiledPolicy>();
-      for (const p of set.policies) {
-        if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
-        for (const s of states) {
-          const scope = userScope(p.users, user, s);
-          if (scope === 'excluded') excludedFrom.add(p);
-          else if (scope === 'in') notExcludedFrom.add(p);
-        }
-      }
-      // R-EXCL-2: a break-glass account should be excluded from every MFA policy alike.
-      if (excludedFrom.size > 0 && notExcludedFrom.size > 0) {
-        const list = (s: Set<CompiledPolicy>): string => listPhrase([...s].map((p) => `'${p.name}'`));
-        findings.push(finding('exclusion-inconsistent', 'medium', out.id, `Excluded account ${name} is excluded from ${list(excludedFrom)} but not from ${list(notExcludedFrom)}; break-glass exclusions should be the same in every policy.`, { subjectName: name, policyIds: [...excludedFrom, ...notExcludedFrom].map((p) => p.policy.id) }));
-      }
-    } else {
-      // R-PERM-1: active privileged assignments with no end date (catalog copy of isPrivileged, or the tenant's flag).
-      const permanent = entry.paths.filter((p) => p.assignment === 'active' && p.permanent);
-      const privileged = permanent.filter((p) => builtInRole(p.roleTemplateId)?.privileged || index.roleDefinitions.get(p.roleDefinitionId)?.isPrivileged === true);
-      // One finding per role and scope, naming every permanent path to it (direct, through groups).
-      const byRole = new Map<string, RolePath[]>();
-      for (const p of privileged) {
-        const key = `${p.roleTemplateId}${p.scope === 'tenant' ? '' : `@${p.directoryScopeId}`}`;
-        byRole.set(key, [...(byRole.get(key) ?? []), p]);
-      }
-      for (const [key, paths] of byRole) {
-        const p = paths[0] as RolePath;
-        const where = p.scope === 'tenant' ? '' : `, scoped to ${p.directoryScopeId}`;
-        const how = listPhrase(paths.map((q) => (q.via.kind === 'direct' ? 'directly' : `through group '${q.via.groupName ?? q.via.groupId}'`)));
-        findings.push(finding('permanent-privileged-assignment', p.roleTemplateId === ROLE.globalAdministrator || p.roleTemplateId === ROLE.privilegedRoleAdministrator ? 'medium' : 'low', out.id, `${name} holds '${p.roleName}' permanently (active, no end date${where}) ${how}; make it eligible in PIM or time-bound.`, { subjectName: name }, key));
-      }
-    }
-    // R-USERS-4: admins through AU-scoped or custom roles that role-targeted policies cannot see.
-    // Only when role targeting seeing those roles would actually close a gap (not for an unrelated gap).
-    if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true)) {
-      const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`))];
-      const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && (p.grant.kind === 'mfa' || p.grant.kind === 'block'));
-      if (roleTargeted.length > 0) {
-        findings.push(finding('role-scope-not-targetable', 'medium', out.id, `${name} is an admin through ${listPhrase(untargetable)}, which role-targeted policies (${listPhrase(roleTargeted.map((p) => `'${p.name}'`))}) cannot see; target the user or a group instead.`, { subjectName: name, policyIds: roleTargeted.map((p) => p.policy.id) }));
-      }
+  // R-REG-1: covered but nothing registered: whoever has the password registers first.
+  if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {
+    findings.push(finding('admin-not-registered', 'high', out.id, `${name} is covered by MFA policy but has no MFA method registered: whoever has the password can register one first.`, { subjectName: name }));
+  }
+  if (out.verdict === 'excluded') {
+    const f = exclusionFinding(e, set);
+    if (f) findings.push(f);
+  } else findings.push(...permanentFindings(e, index));
+  // R-USERS-4: admins through AU-scoped or custom roles that role-targeted policies cannot see — only when
+  // role targeting seeing those roles would actually close a gap (not for an unrelated gap).
+  if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true)) {
+    const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => (p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`)))];
+    const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && (p.grant.kind === 'mfa' || p.grant.kind === 'block'));
+    if (roleTargeted.length > 0) {
+      findings.push(finding('role-scope-not-targetable', 'medium', out.id, `${name} is an admin through ${listPhrase(untargetable)}, which role-targeted policies (${listPhrase(roleTargeted.map((p) => `'${p.name}'`))}) cannot see; target the user or a group instead.`, { subjectName: name, policyIds: roleTargeted.map((p) => p.policy.id) }));
     }
   }
+  return findings;
+}
 
-  for (const { out } of potential) {
-    if (out.verdict === 'partial' || out.verdict === 'unprotected') {
-      const groups = listPhrase((out.ownerOf ?? []).map((o) => `'${o.groupName ?? o.groupId}'`));
-      findings.push(finding('potential-admin-unprotected', 'medium', out.id, `${who(out)} owns role-holding PIM group ${groups} and could add themselves; as a member they would be ${out.verdict}: ${out.gaps[0]?.summary ?? ''}`, { subjectName: who(out) }));
-    }
-  }
-
-  // Global Administrator count (R-GA-1).
+/** Tenant-wide findings: Global Administrator count (R-GA-1), report-only policies that would protect admins (R-STATE-2). */
+function tenantFindings(snapshot: TenantSnapshot, options: EvaluationOptions, inventory: Inventory, evaluations: AdminEvaluation[], set: PolicySet): Finding[] {
+  const findings: Finding[] = [];
   const globalAdmins = inventory.admins.filter((a) => a.paths.some((p) => p.roleTemplateId === ROLE.globalAdministrator));
   if (inventory.monitoredRoleIds.has(ROLE.globalAdministrator) && snapshot.dataSources.roleAssignments?.state !== 'unavailable') {
     const n = globalAdmins.length;
@@ -470,20 +474,24 @@ function collectFindings(
       findings.push(finding('global-admin-count', 'medium', ROLE.globalAdministrator, `The tenant has ${n} Global Administrator${n === 1 ? '' : 's'} (active or eligible); keep between ${options.globalAdminMin} and ${options.globalAdminMax}${n < options.globalAdminMin ? ' so one lost account does not lock the tenant out' : ' to limit the attack surface'}.`, { subjectName: 'Global Administrator' }));
     }
   }
-
   const wouldCoverCounts = new Map<string, number>();
   for (const e of evaluations) for (const w of e.out.wouldCoverIfEnabled) wouldCoverCounts.set(w.policyId, (wouldCoverCounts.get(w.policyId) ?? 0) + 1);
-  // Report-only policies that would protect admins (R-STATE-2).
   for (const p of set.policies) {
     if (p.state !== 'reportOnly' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
     const wouldCover = wouldCoverCounts.get(p.policy.id) ?? 0;
-    if (wouldCover > 0) {
-      findings.push(finding('policy-report-only', 'low', p.policy.id, `Policy '${p.name}' is report-only: it would require MFA for ${wouldCover} admin${wouldCover > 1 ? 's' : ''} but enforces nothing.`, { subjectName: p.name, policyIds: [p.policy.id] }));
-    }
+    if (wouldCover > 0) findings.push(finding('policy-report-only', 'low', p.policy.id, `Policy '${p.name}' is report-only: it would require MFA for ${wouldCover} admin${wouldCover > 1 ? 's' : ''} but enforces nothing.`, { subjectName: p.name, policyIds: [p.policy.id] }));
   }
+  return findings;
+}
 
-  findings.push(...pimSettingFindings(snapshot, inventory, index));
-
+/** Data that could not be read (R-DATA-*) and objects that resolve to nothing (R-UNRESOLVED-1). */
+function dataFindings(snapshot: TenantSnapshot, inventory: Inventory, set: PolicySet): Finding[] {
+  const findings: Finding[] = [];
+  for (const [dataset, status] of Object.entries(snapshot.dataSources)) {
+    if (status?.state !== 'unavailable') continue;
+    const grant = status.permission ? ` Grant the application permission ${status.permission}.` : '';
+    findings.push(finding('data-unavailable', 'high', dataset, `Dataset '${dataset}' could not be read: ${status.message ?? 'no data'}.${grant} Verdicts that depend on it are 'unknown'.`, {}, dataset));
+  }
   for (const u of inventory.unresolved) {
     findings.push(finding('principal-unresolved', 'low', u.id, `Object ${u.id} ${u.roles.length ? `holds ${listPhrase(u.roles.map((r) => `'${r}'`))} but ` : ''}resolves to no user, group or service principal (deleted, or from another tenant).`));
   }
@@ -494,6 +502,27 @@ function collectFindings(
       findings.push(finding('policy-stale-reference', 'low', p.policy.id, `Policy '${p.name}' references ${stale.length} object${stale.length > 1 ? 's' : ''} that no longer exist${stale.length > 1 ? '' : 's'} (${stale.join(', ')}).`, { subjectName: p.name, policyIds: [p.policy.id] }));
     }
   }
+  return findings;
+}
+
+function collectFindings(
+  snapshot: TenantSnapshot,
+  options: EvaluationOptions,
+  inventory: Inventory,
+  evaluations: AdminEvaluation[],
+  potential: AdminEvaluation[],
+  set: PolicySet,
+  index: DirectoryIndex,
+  memo: CoverageMemo,
+): Finding[] {
+  const findings: Finding[] = [...evaluations.flatMap((e) => adminFindings(e, snapshot, set, index, memo))];
+  for (const { out } of potential) {
+    if (out.verdict === 'partial' || out.verdict === 'unprotected') {
+      const groups = listPhrase((out.ownerOf ?? []).map((o) => `'${o.groupName ?? o.groupId}'`));
+      findings.push(finding('potential-admin-unprotected', 'medium', out.id, `${who(out)} owns role-holding PIM group ${groups} and could add themselves; as a member they would be ${out.verdict}: ${out.gaps[0]?.summary ?? ''}`, { subjectName: who(out) }));
+    }
+  }
+  findings.push(...tenantFindings(snapshot, options, inventory, evaluations, set), ...pimSettingFindings(snapshot, inventory, index), ...dataFindings(snapshot, inventory, set));
   // A fingerprint is the identity of a finding across runs: never two findings with the same one.
   const unique = [...new Map(findings.map((f) => [f.fingerprint, f])).values()];
   return unique.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || (a.subjectName ?? a.subjectId).localeCompare(b.subjectName ?? b.subjectId));

@@ -407,137 +407,132 @@ function pathKey(p: RolePath): string {
   return [p.roleDefinitionId, p.assignment, p.directoryScopeId, p.via.kind, p.via.groupId ?? '', p.via.throughGroupId ?? ''].join('|');
 }
 
-export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSelection, index = indexSnapshot(snapshot)): Inventory {
-  const monitored = monitoredRoles(selection, snapshot);
-  const { grants, activatedThroughGroup } = roleGrants(snapshot, index, monitored);
-  const pimByGroup = new Map<string, { assignments: typeof snapshot.pimGroupAssignments; eligibilities: typeof snapshot.pimGroupEligibilities }>();
-  const pimEntry = (groupId: string) => {
-    const id = normId(groupId);
-    let entry = pimByGroup.get(id);
-    if (!entry) pimByGroup.set(id, (entry = { assignments: [], eligibilities: [] }));
-    return entry;
-  };
-  for (const a of snapshot.pimGroupAssignments) pimEntry(a.groupId).assignments.push(a);
-  for (const e of snapshot.pimGroupEligibilities) pimEntry(e.groupId).eligibilities.push(e);
-
-  const adminPaths = new Map<string, Map<string, RolePath>>();
-  const workloadPaths = new Map<string, Map<string, RolePath>>();
-  const unresolvedIds = new Set<string>();
-  const unresolvedRoles = new Map<string, Set<string>>();
-  /** Role-holding groups and the grants they hold (for owners, R-PIMGROUP-4). */
-  const roleHoldingGroups = new Map<string, RoleGrant[]>();
-  const add = (target: Map<string, Map<string, RolePath>>, id: string, path: RolePath): void => {
-    let paths = target.get(id);
-    if (!paths) target.set(id, (paths = new Map()));
+/** Paths per principal, two instances for one path collapsed to the stronger. */
+class PathSet {
+  readonly byPrincipal = new Map<string, Map<string, RolePath>>();
+  add(id: string, path: RolePath): void {
+    let paths = this.byPrincipal.get(id);
+    if (!paths) this.byPrincipal.set(id, (paths = new Map()));
     const k = pathKey(path);
     const existing = paths.get(k);
     // Two instances for the same path (e.g. a time-bound one and a permanent one): keep the stronger.
     if (!existing || (path.permanent && !existing.permanent) || (path.activatedNow && !existing.activatedNow)) paths.set(k, path);
+  }
+}
+
+type PimByGroup = Map<string, { assignments: TenantSnapshot['pimGroupAssignments']; eligibilities: TenantSnapshot['pimGroupEligibilities'] }>;
+
+function pimGroupsOf(snapshot: TenantSnapshot): PimByGroup {
+  const pimByGroup: PimByGroup = new Map();
+  const entry = (groupId: string) => {
+    const id = normId(groupId);
+    let e = pimByGroup.get(id);
+    if (!e) pimByGroup.set(id, (e = { assignments: [], eligibilities: [] }));
+    return e;
   };
+  for (const a of snapshot.pimGroupAssignments) entry(a.groupId).assignments.push(a);
+  for (const e of snapshot.pimGroupEligibilities) entry(e.groupId).eligibilities.push(e);
+  return pimByGroup;
+}
 
-  for (const grant of grants) {
-    const base = {
-      roleTemplateId: grant.role.roleTemplateId,
-      roleDefinitionId: grant.role.roleDefinitionId,
-      roleName: grant.role.roleName,
-      roleKind: grant.role.roleKind,
-      directoryScopeId: grant.directoryScopeId,
-      scope: scopeKind(grant.directoryScopeId),
-      source: grant.source,
-    };
-    const principal = grant.principalId;
+/** What the inventory is assembled from while grants are walked. */
+interface InventoryParts {
+  snapshot: TenantSnapshot;
+  index: DirectoryIndex;
+  pimByGroup: PimByGroup;
+  activatedThroughGroup: ReadonlySet<string>;
+  admins: PathSet;
+  workloads: PathSet;
+  unresolvedIds: Set<string>;
+  unresolvedRoles: Map<string, Set<string>>;
+  /** Role-holding groups and the grants they hold (for owners, R-PIMGROUP-4). */
+  roleHoldingGroups: Map<string, RoleGrant[]>;
+}
+
+function grantBase(grant: RoleGrant) {
+  return {
+    roleTemplateId: grant.role.roleTemplateId,
+    roleDefinitionId: grant.role.roleDefinitionId,
+    roleName: grant.role.roleName,
+    roleKind: grant.role.roleKind,
+    directoryScopeId: grant.directoryScopeId,
+    scope: scopeKind(grant.directoryScopeId),
+    source: grant.source,
+  };
+}
+
+/** The grant's own timing, for a path that holds it directly (or a service principal through a group). */
+function grantTiming(grant: RoleGrant) {
+  return { assignment: grant.assignment, permanent: grant.assignment === 'active' && !grant.endDateTime, activatedNow: grant.activatedNow, startDateTime: grant.startDateTime, endDateTime: grant.endDateTime };
+}
+
+/** The paths one grant gives: to a user, a service principal, every member of a group, or an unresolved id. */
+function addGrant(parts: InventoryParts, grant: RoleGrant): void {
+  const { index } = parts;
+  const base = grantBase(grant);
+  const principal = grant.principalId;
+  if (index.users.has(principal)) {
     // R-PATH-1: a direct path records role, active/eligible, permanence, scope and role kind.
-    if (index.users.has(principal)) {
-      add(adminPaths, principal, {
-        ...base,
-        assignment: grant.assignment,
-        permanent: grant.assignment === 'active' && !grant.endDateTime,
-        activatedNow: grant.activatedNow,
-        startDateTime: grant.startDateTime,
-        endDateTime: grant.endDateTime,
-        via: { kind: 'direct' },
-        activationKey: grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined,
-      });
-    } else if (index.servicePrincipals.has(principal)) {
-      // R-WORKLOAD-1: service principals are workload admins, never mixed with users.
-      add(workloadPaths, principal, {
-        ...base,
-        assignment: grant.assignment,
-        permanent: grant.assignment === 'active' && !grant.endDateTime,
-        activatedNow: grant.activatedNow,
-        startDateTime: grant.startDateTime,
-        endDateTime: grant.endDateTime,
-        via: { kind: 'direct' },
-      });
-    } else if (index.groups.has(principal) || pimByGroup.has(principal)) {
-      let held = roleHoldingGroups.get(principal);
-      if (!held) roleHoldingGroups.set(principal, (held = []));
-      held.push(grant);
-      const group = index.groups.get(principal);
-      const { members, servicePrincipals } = groupMembers(principal, snapshot, index, pimByGroup, unresolvedIds);
-      for (const m of members) {
-        if (!index.users.has(m.userId)) {
-          unresolvedIds.add(m.userId);
-          continue;
-        }
-        const eligible = grant.assignment === 'eligible' || m.assignment === 'eligible';
-        const end = [grant.endDateTime, m.endDateTime].filter((d): d is string => !!d).sort()[0] ?? null;
-        const roleActivated = grant.activatedNow || activatedThroughGroup.has(`${m.userId}|${grant.role.roleDefinitionId}|${grant.directoryScopeId}`);
-        add(adminPaths, m.userId, {
-          ...base,
-          assignment: eligible ? 'eligible' : 'active',
-          permanent: !eligible && !end,
-          activatedNow: eligible && (grant.assignment === 'eligible' ? roleActivated : true) && (m.assignment === 'eligible' ? m.activatedNow : true),
-          startDateTime: grant.startDateTime,
-          endDateTime: end,
-          via: {
-            kind: m.kind,
-            groupId: principal,
-            groupName: group?.displayName ?? null,
-            ...(m.throughGroupId ? { throughGroupId: m.throughGroupId, throughGroupName: index.groups.get(m.throughGroupId)?.displayName ?? null } : {}),
-          },
-          activationKey: eligible
-            ? m.assignment === 'eligible'
-              ? `member:${principal}`
-              : `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}|${principal}`
-            : undefined,
-        });
-      }
-      for (const sp of servicePrincipals) {
-        add(workloadPaths, sp, {
-          ...base,
-          assignment: grant.assignment,
-          permanent: grant.assignment === 'active' && !grant.endDateTime,
-          activatedNow: grant.activatedNow,
-          startDateTime: grant.startDateTime,
-          endDateTime: grant.endDateTime,
-          via: { kind: 'group', groupId: principal, groupName: group?.displayName ?? null },
-        });
-      }
-    } else {
-      // R-UNRESOLVED-1: an id that resolves to nothing is reported, never dropped and never a crash.
-      unresolvedIds.add(principal);
-      let roles = unresolvedRoles.get(principal);
-      if (!roles) unresolvedRoles.set(principal, (roles = new Set()));
-      roles.add(grant.role.roleName);
+    parts.admins.add(principal, { ...base, ...grantTiming(grant), via: { kind: 'direct' }, activationKey: grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined });
+  } else if (index.servicePrincipals.has(principal)) {
+    // R-WORKLOAD-1: service principals are workload admins, never mixed with users.
+    parts.workloads.add(principal, { ...base, ...grantTiming(grant), via: { kind: 'direct' } });
+  } else if (index.groups.has(principal) || parts.pimByGroup.has(principal)) {
+    addGroupGrant(parts, grant);
+  } else {
+    // R-UNRESOLVED-1: an id that resolves to nothing is reported, never dropped and never a crash.
+    parts.unresolvedIds.add(principal);
+    let roles = parts.unresolvedRoles.get(principal);
+    if (!roles) parts.unresolvedRoles.set(principal, (roles = new Set()));
+    roles.add(grant.role.roleName);
+  }
+}
+
+/** A role held by a group: a path for each member (eligible when the grant or the membership is). */
+function addGroupGrant(parts: InventoryParts, grant: RoleGrant): void {
+  const { index } = parts;
+  const principal = grant.principalId;
+  const base = grantBase(grant);
+  let held = parts.roleHoldingGroups.get(principal);
+  if (!held) parts.roleHoldingGroups.set(principal, (held = []));
+  held.push(grant);
+  const group = index.groups.get(principal);
+  const { members, servicePrincipals } = groupMembers(principal, parts.snapshot, index, parts.pimByGroup, parts.unresolvedIds);
+  for (const m of members) {
+    if (!index.users.has(m.userId)) {
+      parts.unresolvedIds.add(m.userId);
+      continue;
     }
+    const eligible = grant.assignment === 'eligible' || m.assignment === 'eligible';
+    const end = [grant.endDateTime, m.endDateTime].filter((d): d is string => !!d).sort()[0] ?? null;
+    const roleActivated = grant.activatedNow || parts.activatedThroughGroup.has(`${m.userId}|${grant.role.roleDefinitionId}|${grant.directoryScopeId}`);
+    parts.admins.add(m.userId, {
+      ...base,
+      assignment: eligible ? 'eligible' : 'active',
+      permanent: !eligible && !end,
+      activatedNow: eligible && (grant.assignment === 'eligible' ? roleActivated : true) && (m.assignment === 'eligible' ? m.activatedNow : true),
+      startDateTime: grant.startDateTime,
+      endDateTime: end,
+      via: {
+        kind: m.kind,
+        groupId: principal,
+        groupName: group?.displayName ?? null,
+        ...(m.throughGroupId ? { throughGroupId: m.throughGroupId, throughGroupName: index.groups.get(m.throughGroupId)?.displayName ?? null } : {}),
+      },
+      activationKey: eligible ? (m.assignment === 'eligible' ? `member:${principal}` : `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}|${principal}`) : undefined,
+    });
   }
+  for (const sp of servicePrincipals) parts.workloads.add(sp, { ...base, ...grantTiming(grant), via: { kind: 'group', groupId: principal, groupName: group?.displayName ?? null } });
+}
 
-  const otherRoles = otherTargetableRoles(snapshot, index, monitored, pimByGroup);
-  const admins: AdminEntry[] = [];
-  for (const [id, paths] of adminPaths) {
-    const user = index.users.get(id) as GraphUser;
-    const other = otherRoles.get(id);
-    admins.push({ ...identity(user), paths: sortPaths([...paths.values()]), ...(other ? { otherTargetableRoles: [...other].sort() } : {}) });
-  }
-  admins.sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
-
-  // Owners of role-holding PIM groups can add themselves as members: potential admins (R-PIMGROUP-4).
+/** Owners of role-holding PIM groups can add themselves as members: potential admins (R-PIMGROUP-4). */
+function potentialAdmins(parts: InventoryParts): PotentialAdmin[] {
+  const { index } = parts;
   const owners = new Map<string, PotentialAdmin>();
-  for (const [groupId, held] of roleHoldingGroups) {
-    const pim = pimByGroup.get(groupId);
+  for (const [groupId, held] of parts.roleHoldingGroups) {
+    const pim = parts.pimByGroup.get(groupId);
     if (!pim) continue;
-    const roles = new Set(held.map((g) => g.role.roleName));
+    const roles = [...new Set(held.map((g) => g.role.roleName))].sort();
     const groupName = index.groups.get(groupId)?.displayName ?? null;
     const ownerships = [
       ...pim.assignments.filter((a) => sameEnum(a.accessId, 'owner')).map((a) => ({ principalId: a.principalId, assignment: 'active' as const })),
@@ -545,59 +540,54 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
     ];
     for (const ownership of ownerships) {
       const principal = normId(ownership.principalId);
-      const userIds = index.users.has(principal)
-        ? [principal]
-        : (index.groups.get(principal)?.memberUserIds.map(normId) ?? []);
-      if (userIds.length === 0 && !index.users.has(principal) && !index.groups.has(principal)) unresolvedIds.add(principal);
+      const userIds = index.users.has(principal) ? [principal] : (index.groups.get(principal)?.memberUserIds.map(normId) ?? []);
+      if (userIds.length === 0 && !index.users.has(principal) && !index.groups.has(principal)) parts.unresolvedIds.add(principal);
       for (const userId of userIds) {
         const user = index.users.get(userId);
-        if (!user || adminPaths.has(userId)) continue;
+        if (!user || parts.admins.byPrincipal.has(userId)) continue;
         let entry = owners.get(userId);
         if (!entry) owners.set(userId, (entry = { ...identity(user), ownerOf: [], paths: [] }));
-        if (!entry.ownerOf.some((o) => o.groupId === groupId)) {
-          entry.ownerOf.push({ groupId, groupName, assignment: ownership.assignment, roles: [...roles].sort() });
-          for (const grant of held) {
-            entry.paths.push({
-              roleTemplateId: grant.role.roleTemplateId,
-              roleDefinitionId: grant.role.roleDefinitionId,
-              roleName: grant.role.roleName,
-              roleKind: grant.role.roleKind,
-              assignment: 'eligible',
-              permanent: false,
-              activatedNow: false,
-              startDateTime: null,
-              endDateTime: null,
-              via: { kind: 'pimGroup', groupId, groupName },
-              directoryScopeId: grant.directoryScopeId,
-              scope: scopeKind(grant.directoryScopeId),
-              source: grant.source,
-              activationKey: `member:${groupId}`,
-            });
-          }
+        if (entry.ownerOf.some((o) => o.groupId === groupId)) continue;
+        entry.ownerOf.push({ groupId, groupName, assignment: ownership.assignment, roles });
+        for (const grant of held) {
+          entry.paths.push({ ...grantBase(grant), assignment: 'eligible', permanent: false, activatedNow: false, startDateTime: null, endDateTime: null, via: { kind: 'pimGroup', groupId, groupName }, activationKey: `member:${groupId}` });
         }
       }
     }
   }
+  return [...owners.values()].map((o) => ({ ...o, paths: sortPaths(o.paths) })).sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+}
+
+export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSelection, index = indexSnapshot(snapshot)): Inventory {
+  const monitored = monitoredRoles(selection, snapshot);
+  const { grants, activatedThroughGroup } = roleGrants(snapshot, index, monitored);
+  const pimByGroup = pimGroupsOf(snapshot);
+  const parts: InventoryParts = { snapshot, index, pimByGroup, activatedThroughGroup, admins: new PathSet(), workloads: new PathSet(), unresolvedIds: new Set(), unresolvedRoles: new Map(), roleHoldingGroups: new Map() };
+  for (const grant of grants) addGrant(parts, grant);
+
+  const otherRoles = otherTargetableRoles(snapshot, index, monitored, pimByGroup);
+  const admins: AdminEntry[] = [];
+  for (const [id, paths] of parts.admins.byPrincipal) {
+    const user = index.users.get(id) as GraphUser;
+    const other = otherRoles.get(id);
+    admins.push({ ...identity(user), paths: sortPaths([...paths.values()]), ...(other ? { otherTargetableRoles: [...other].sort() } : {}) });
+  }
+  admins.sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+  const potential = potentialAdmins(parts);
 
   const workloadAdmins: WorkloadAdmin[] = [];
-  for (const [id, paths] of workloadPaths) {
+  for (const [id, paths] of parts.workloads.byPrincipal) {
     const sp = index.servicePrincipals.get(id);
     workloadAdmins.push({ id, displayName: sp?.displayName ?? null, appId: sp?.appId ?? null, paths: sortPaths([...paths.values()]) });
   }
   workloadAdmins.sort((a, b) => (a.displayName ?? a.id).localeCompare(b.displayName ?? b.id));
 
-  const unresolved: UnresolvedPrincipal[] = [...unresolvedIds].sort().map((id) => ({
+  const unresolved: UnresolvedPrincipal[] = [...parts.unresolvedIds].sort().map((id) => ({
     id,
     reason: 'object id resolves to no user, group or service principal (deleted, or from another tenant)',
-    roles: [...(unresolvedRoles.get(id) ?? [])].sort(),
+    roles: [...(parts.unresolvedRoles.get(id) ?? [])].sort(),
   }));
-  return {
-    monitoredRoleIds: monitored,
-    admins,
-    potentialAdmins: [...owners.values()].map((o) => ({ ...o, paths: sortPaths(o.paths) })).sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id)),
-    workloadAdmins,
-    unresolved,
-  };
+  return { monitoredRoleIds: monitored, admins, potentialAdmins: potential, workloadAdmins, unresolved };
 }
 
 function sortPaths(paths: RolePath[]): RolePath[] {
