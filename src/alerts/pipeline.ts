@@ -157,6 +157,8 @@ export async function processAlerts(
     renotifyHours: settings.alertRenotifyHours,
     now: nowIso,
     previousEvaluationId: previousEvaluation?.runId ?? 'first',
+    unreadable: Object.entries(report.dataSources).filter(([, d]) => d?.state === 'unavailable').map(([name]) => name),
+    unknownSubjects: new Set([...report.admins, ...report.potentialAdmins].filter((a) => a.verdict === 'unknown').map((a) => a.id)),
   });
 
   // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash

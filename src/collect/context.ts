@@ -81,12 +81,20 @@ export const GRAPH_PERMISSIONS: ReadonlyArray<{ permission: string; datasets: st
 export const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled';
 export const GROUP_SELECT = 'id,displayName,isAssignableToRole,securityEnabled';
 
-/** Records a dataset failure as Graph reported it: 403 → unavailable with the permission, else failed (stale). */
+/**
+ * Records a dataset failure as Graph reported it: 403 → unavailable with the permission; a licence error or
+ * 404 (the API is not there for this tenant) → unavailable; anything else (5xx, throttling or a timeout beyond
+ * the retries, a page that failed part-way) → failed: the previous state is kept and marked stale. Either way
+ * nothing stored is replaced by what a failed read did not return.
+ */
 export function recordFailure(tracker: DatasetTracker, dataset: DatasetName, error: unknown, log: Logger): void {
   const e = toGraphError(error, dataset);
   if (e.isForbidden) {
     tracker.unavailable(dataset, `Graph answered 403 ${e.code}`, DATASET_PERMISSIONS[dataset]);
     log.warn(`${dataset}: permission missing (${DATASET_PERMISSIONS[dataset]}): ${e.message}`);
+  } else if (e.isLicenseError || e.status === 404) {
+    tracker.unavailable(dataset, `Graph answered ${e.status} ${e.code}: ${e.message}`);
+    log.warn(`${dataset}: unavailable (${e.status} ${e.code}), previous data kept: ${e.message}`);
   } else {
     tracker.failed(dataset, e.message);
     log.warn(`${dataset}: read failed, previous data kept: ${e.message}`);

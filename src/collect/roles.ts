@@ -22,11 +22,13 @@ import type { SnapshotGroup } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
 import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
-import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
+import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
 import { type RunRecord, type RunScope, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
 
 class CollectionAborted extends Error {}
+/** A licence error from PIM endpoints that answered before: a failure, not a tenant without PIM. */
+class GraphLicenceFailure extends Error {}
 
 export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const run = await beginRun(deps, 'roles', trigger, 'assignments');
@@ -118,7 +120,9 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   } else recordFailure(tracker, 'registration', registration.error, log);
 
   // 8. Store what the reads allow (roleStoragePlan).
-  const outcome: RoleReadOutcome = { pimAvailable: instances.pimAvailable, assignmentsComplete, pimGroups: pim.state, groupsOk, registrationOk: registration.ok };
+  const before = run.previous?.counts?.pimAvailable;
+  const modeSwitched = before !== undefined && before !== (instances.pimAvailable ? 1 : 0);
+  const outcome: RoleReadOutcome = { pimAvailable: instances.pimAvailable, modeSwitched, assignmentsComplete, pimGroups: pim.state, groupsOk, registrationOk: registration.ok };
   const reads: RoleReads = { active, eligible: instances.eligible, plain, pimAssignments: pim.assignments, pimEligibilities: pim.eligibilities, principals, groups, registrations };
   const results = await storeReads(deps, run, outcome, reads);
   if (assignmentsComplete) {
@@ -145,7 +149,8 @@ async function storeReads(deps: CollectorDeps, run: RunScope, outcome: RoleReadO
   const results = new Map<RolePartition, SyncResult>();
   for (const step of roleStoragePlan(outcome)) {
     const { spec, values } = items[step.partition];
-    results.set(step.partition, await syncDataset(deps.store, spec, values as never[], run.sync, { keepUnseen: step.keepUnseen }));
+    const stored = step.baseline ? { partition: spec.partition, id: spec.id } : spec;
+    results.set(step.partition, await syncDataset(deps.store, stored, values as never[], run.sync, { keepUnseen: step.keepUnseen }));
   }
   return results;
 }
@@ -193,13 +198,26 @@ async function readInstances(deps: CollectorDeps, run: RunScope, monitored: Read
     } catch (e) {
       const err = toGraphError(e, 'roleAssignmentScheduleInstances');
       if (!err.isLicenseError) throw err;
+      const decision = onPimLicenceError(run.previous, Date.parse(run.startedAt));
+      if (decision.use === 'previousState') {
+        run.counts.pimLicenceErrorSince = decision.since;
+        throw new GraphLicenceFailure(`PIM answered with a licence error although it answered before (since ${new Date(decision.since).toISOString()}): a transient licence-check failure or a lapsed Entra ID P2 licence; the stored assignments are kept (${err.message})`);
+      }
       log.info('PIM is not licensed in this tenant: reading role assignments instead');
       const plain = (await readAssignments(deps, monitored)).filter((a) => isMonitored(a.roleDefinitionId));
       return { pimAvailable: false, active: [] as Array<Expanded<RoleAssignmentScheduleInstance>>, eligible: [] as Array<Expanded<RoleEligibilityScheduleInstance>>, plain };
     }
   } catch (e) {
-    for (const d of ['roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) recordFailure(run.tracker, d, e, log);
-    throw new CollectionAborted(toGraphError(e, 'roleAssignments').message);
+    for (const d of ['roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) {
+      if (e instanceof GraphLicenceFailure) run.tracker.unavailable(d, e.message);
+      else recordFailure(run.tracker, d, e, log);
+    }
+    if (e instanceof GraphLicenceFailure) {
+      // Carried so the next run knows PIM answered before (and when the errors began).
+      run.counts.pimAvailable = 1;
+      log.warn(e.message);
+    }
+    throw new CollectionAborted(e instanceof GraphLicenceFailure ? e.message : toGraphError(e, 'roleAssignments').message);
   }
 }
 
@@ -231,6 +249,11 @@ async function readPimGroups(deps: CollectorDeps, run: RunScope, principals: Pri
     return { state: 'ok' as const, assignments, eligibilities };
   } catch (e) {
     const err = toGraphError(e, 'pimGroups');
+    // PIM for Groups that answered before: a licence error now is a failure, and what it leads to is incomplete.
+    if (err.isLicenseError && run.previous?.datasets.pimGroups?.state === 'ok') {
+      run.tracker.unavailable('pimGroups', `Graph answered ${err.status} ${err.code} although PIM for Groups answered before: ${err.message}`);
+      return { state: 'failed' as const, assignments, eligibilities };
+    }
     if (err.isLicenseError) {
       run.tracker.notLicensed('pimGroups', err.message);
       return { state: 'notLicensed' as const, assignments, eligibilities };

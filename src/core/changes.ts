@@ -251,10 +251,9 @@ function healthFindings(inputs: ChangeInputs): Finding[] {
     if (h.status === 'never') reasons.push('has never run');
     else if (h.status === 'failed') reasons.push(`last run failed${h.error ? `: ${h.error}` : ''}`);
     if (h.status !== 'never' && ageMinutes > inputs.staleAfterMinutes) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
-    for (const p of h.problems) {
-      const age = p.asOf ? (Date.parse(inputs.now) - Date.parse(p.asOf)) / 60_000 : Infinity;
-      if (p.state === 'unavailable' || age > inputs.staleAfterMinutes) reasons.push(`${p.dataset} is ${p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
-    }
+    // Every dataset the latest run could not read (stale or unavailable) makes the monitor unhealthy at once:
+    // the first failed run is told, and the first good run resolves it.
+    for (const p of h.problems) reasons.push(`${p.dataset} is ${p.state === 'stale' ? 'stale (its read failed; the previous data is used)' : p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
     if (reasons.length > 0) out.push(finding('monitor-unhealthy', 'high', h.collector, `The ${h.collector} collector ${reasons.join('; ')}.`, `monitor-unhealthy:${h.collector}`, { subjectName: h.collector }));
   }
   return out;

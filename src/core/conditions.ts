@@ -13,13 +13,19 @@ import { type Box, type Dimension, Space } from './boxes.js';
 import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy, NamedLocation } from './graph-types.js';
 import { flags, listPhrase, normId, quote } from './ids.js';
 
-export type PolicyState = 'enabled' | 'reportOnly' | 'disabled';
+export type PolicyState = 'enabled' | 'reportOnly' | 'disabled' | 'unknown';
 
-/** R-STATE-1: only `enabled` enforces; report-only and disabled (and unknown values) enforce nothing. */
+/**
+ * R-STATE-1: only `enabled` enforces; report-only and disabled enforce nothing. R-STATE-3: a value outside
+ * Graph's enum (conditionalAccessPolicyState: enabled, disabled, enabledForReportingButNotEnforced) is
+ * `unknown`: not counted as enforcing, and an admin whose gap it might close gets an unknown verdict (never a
+ * weakening alert).
+ */
 export function policyState(state: string): PolicyState {
   if (state === 'enabled') return 'enabled';
   if (state === 'enabledForReportingButNotEnforced') return 'reportOnly';
-  return 'disabled';
+  if (state === 'disabled') return 'disabled';
+  return 'unknown';
 }
 
 export type GrantEffect =

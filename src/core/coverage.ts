@@ -382,7 +382,7 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
         return `${name} applies only to ${what}`;
       }
       default:
-        return `${name} would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : 'disabled'}`;
+        return `${name} would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : policy.state === 'unknown' ? `in the undocumented state '${policy.policy.state}'` : 'disabled'}`;
     }
   };
   const sentences = candidates.map(sentence);

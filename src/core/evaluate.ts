@@ -124,9 +124,15 @@ interface Unknowns {
  * includes a group whose membership is unknown, or its grant names an authentication strength that could not be
  * read. Only those that reach into an uncovered region matter (R-DATA-3).
  */
-function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCoverage, unknowns: Unknowns): Array<{ policy: CompiledPolicy; why: 'group' | 'strength' }> {
-  const out: Array<{ policy: CompiledPolicy; why: 'group' | 'strength' }> = [];
-  if (coverage.uncovered.length === 0 || (unknowns.groups.size === 0 && !unknowns.strengthsUnavailable)) return out;
+function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCoverage, unknowns: Unknowns): Array<{ policy: CompiledPolicy; why: 'group' | 'strength' | 'state' }> {
+  const out: Array<{ policy: CompiledPolicy; why: 'group' | 'strength' | 'state' }> = [];
+  if (coverage.uncovered.length === 0) return out;
+  // R-STATE-3: a policy in a state Graph's enum does not have might be enforcing.
+  for (const p of set.policies) {
+    if (p.state !== 'unknown' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    if (scopeOf(coverage, p) === 'in' && coverage.uncovered.some((region) => intersects(p.box, region))) out.push({ policy: p, why: 'state' });
+  }
+  if (unknowns.groups.size === 0 && !unknowns.strengthsUnavailable) return out;
   for (const p of set.policies) {
     if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.enforcing && coverage.scopes[p.index] === SCOPE.in)) continue;
     const strengthUnknown = unknowns.strengthsUnavailable && p.grant.kind === 'notMfa' && p.grant.unresolvedStrength === true;
@@ -180,9 +186,11 @@ function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCovera
     // R-DATA-3: a policy might close the gaps if the data it depends on could be read.
     const byGroup = [...new Set(maybe.filter((m) => m.why === 'group').map((m) => `'${m.policy.name}'`))];
     const byStrength = [...new Set(maybe.filter((m) => m.why === 'strength').map((m) => `'${m.policy.name}'`))];
+    const byState = [...new Set(maybe.filter((m) => m.why === 'state').map((m) => `'${m.policy.name}' (state '${m.policy.policy.state}')`))];
     const parts: string[] = [];
     if (byGroup.length) parts.push(`membership of a group included by ${listPhrase(byGroup)} could not be read`);
     if (byStrength.length) parts.push(`the authentication strength required by ${listPhrase(byStrength)} could not be read`);
+    if (byState.length) parts.push(`${listPhrase(byState)} ${byState.length > 1 ? 'are' : 'is'} in a state Graph does not document`);
     gaps.unshift({
       summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`,
       policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))],

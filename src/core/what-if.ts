@@ -2,7 +2,7 @@
 // space, and say whose coverage shrank. Used to decide whether a policy change weakened anything (alerted)
 // or reduced nothing (kept in history only), and by users previewing a change on a fixture.
 import { uncovered } from './boxes.js';
-import { compilePolicies } from './conditions.js';
+import { compilePolicies, policyState } from './conditions.js';
 import { CoverageMemo, adminStates, guestTypesOf, stateCoverage } from './coverage.js';
 import type { EvaluationOptions } from './evaluate.js';
 import type { ConditionalAccessPolicy } from './graph-types.js';
@@ -58,9 +58,14 @@ export class WhatIf {
     return losers;
   }
 
-  /** For one changed policy: who lost coverage because of this change alone. */
+  /**
+   * For one changed policy: who lost coverage because of this change alone. A policy now in a state Graph's
+   * enum does not have is not known to cover less (R-STATE-3): no loss is attributed to it.
+   */
   lossesFromChange(policyId: string, previousVersion: ConditionalAccessPolicy | null): string[] {
     const current = this.snapshot.conditionalAccessPolicies;
+    const now = current.find((p) => normId(p.id) === normId(policyId));
+    if (now && policyState(now.state) === 'unknown') return [];
     return this.losses(withPolicy(current, policyId, previousVersion), current);
   }
 }
