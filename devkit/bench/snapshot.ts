@@ -63,6 +63,7 @@ export function snapshotFromFixture(fixture: TenantFixture, capturedAt: string):
     roleAssignments: { state: 'ok', asOf },
     pimGroups: pim ? { state: 'ok', asOf } : { state: 'notLicensed', asOf, message: 'the tenant has no PIM (Entra ID P2) data' },
     groupMembers: { state: 'ok', asOf },
+    accounts: { state: 'ok', asOf },
     registration: fixture.userRegistrationDetails ? { state: 'ok', asOf } : { state: 'unavailable', message: 'no registration details' },
     conditionalAccess: { state: 'ok', asOf },
     authenticationStrengths: { state: 'ok', asOf },

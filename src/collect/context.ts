@@ -57,6 +57,7 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   roleAssignments: 'RoleManagement.Read.Directory',
   pimGroups: 'PrivilegedEligibilitySchedule.Read.AzureADGroup, PrivilegedAssignmentSchedule.Read.AzureADGroup',
   groupMembers: 'GroupMember.Read.All',
+  accounts: 'User.Read.All',
   registration: 'AuditLog.Read.All',
   conditionalAccess: 'Policy.Read.All',
   authenticationStrengths: 'Policy.Read.All',
@@ -99,6 +100,15 @@ export function recordFailure(tracker: DatasetTracker, dataset: DatasetName, err
     tracker.failed(dataset, e.message);
     log.warn(`${dataset}: read failed, previous data kept: ${e.message}`);
   }
+}
+
+/**
+ * A licence error from an endpoint that answered in the collector's previous run is a failure (Graph's licence
+ * check fails transiently, or the licence lapsed): recorded as unavailable, the previous data kept. Only an
+ * endpoint that never answered means a tenant without the licence.
+ */
+export function licenceErrorIsFailure(previous: { datasets: Partial<Record<DatasetName, { state: string }>> } | undefined, dataset: DatasetName): boolean {
+  return previous?.datasets[dataset]?.state === 'ok';
 }
 
 export interface BatchBody<T> {

@@ -19,7 +19,7 @@ import type {
   UserRegistrationDetails,
 } from '../core/graph-types.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
-import { toGraphError } from '../graph/gateway.js';
+import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
 import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
 import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
@@ -264,11 +264,14 @@ async function readPimGroups(deps: CollectorDeps, run: RunScope, principals: Pri
   }
 }
 
-/** Transitive members of groups read whole; false when the read failed. */
+/**
+ * Transitive members of groups read whole; false when the read failed. These groups were just seen to exist
+ * (a role or PIM instance named them as groups): a 404 for their members is a failed read, not a deletion.
+ */
 async function readGroupsWhole(deps: CollectorDeps, run: RunScope, ids: string[], groups: Map<string, SnapshotGroup>, principals: Principals): Promise<boolean> {
   try {
     const read = await transitiveMembersOf(deps.graph, ids, `${USER_SELECT},appId`, () => true);
-    for (const id of read.notFound) principals.unresolved.add(id);
+    if (read.notFound.length > 0) throw new GraphRequestError(404, 'Request_ResourceNotFound', `members of ${read.notFound.length} role-holding group(s) answered 404, e.g. ${read.notFound[0]}`, '/groups/{id}/transitiveMembers');
     for (const [id, lists] of read.members) {
       groups.set(id, toSnapshotGroup(id, lists, 'all'));
       for (const u of lists.users) principals.users.set(u.id, u);
@@ -316,11 +319,12 @@ async function readAccounts(deps: CollectorDeps, run: RunScope, principals: Prin
   try {
     for (const u of await usersById(deps.graph, missing)) users.set(normId(u.id), { ...u, id: normId(u.id) });
     for (const u of users.values()) if (u.userPrincipalName === undefined) principals.unresolved.add(u.id);
+    run.tracker.ok('accounts', { items: users.size });
   } catch (e) {
     const stored = new Map((await loadValues<GraphUser>(deps.store, PARTITIONS.user)).map((u) => [normId(u.id), u]));
     for (const id of missing) users.set(id, stored.get(id) ?? ({ id } as GraphUser));
     run.counts.accountsUnread = missing.filter((id) => !stored.has(id)).length;
-    deps.log.warn(`admin account details unavailable, kept from the previous run: ${toGraphError(e, 'users').message}`);
+    recordFailure(run.tracker, 'accounts', e, deps.log);
   }
   for (const id of principals.unresolved) users.delete(id);
 }

@@ -32,6 +32,7 @@ const DATASET_COLLECTOR: Record<DatasetName, CollectorName> = {
   roleAssignments: 'roles',
   pimGroups: 'roles',
   groupMembers: 'roles',
+  accounts: 'roles',
   registration: 'roles',
   conditionalAccess: 'policies',
   authenticationStrengths: 'policies',

@@ -24,6 +24,8 @@ export const DATASETS = [
   'roleAssignments',
   'pimGroups',
   'groupMembers',
+  /** The admin accounts (UPN, enabled, user type). */
+  'accounts',
   'registration',
   'conditionalAccess',
   'authenticationStrengths',

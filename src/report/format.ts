@@ -187,6 +187,7 @@ export const DATASET_LABEL: Record<DatasetName, string> = {
   roleAssignments: 'Role assignments',
   pimGroups: 'PIM for Groups',
   groupMembers: 'Group members',
+  accounts: 'Admin accounts',
   registration: 'MFA registration',
   conditionalAccess: 'Conditional Access policies',
   authenticationStrengths: 'Authentication strengths',
