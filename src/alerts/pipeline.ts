@@ -161,24 +161,42 @@ export async function processAlerts(
     unknownSubjects: new Set([...report.admins, ...report.potentialAdmins].filter((a) => a.verdict === 'unknown').map((a) => a.id)),
   });
 
-  // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash
-  // before the run record is written makes the retry find the entry instead of creating a second mail.
-  if (decision.alertId && !(await store.get('outbox', 'alert', decision.alertId))) {
-    const digest = composeDigest({ tenantId: report.tenantId, tenantName: report.tenantName, generatedAt: report.generatedAt, summary: report.summary, findings: decision.toSend, renotified: decision.renotified, reportUrl: settings.reportUrl || null });
-    const configured = !!ctx.mailer && settings.alertRecipients.length > 0 && !!settings.alertSender;
-    const alert = newOutboxAlert(decision.alertId, digest.subject, decision.toSend, settings.alertRecipients, configured, nowIso, evaluation.run.runId);
-    await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
-    if (!configured) log.warn(`alert ${decision.alertId} recorded but not sent: ${alert.lastError}`);
-  }
-
-  // 5. Finding state and history (history first: an interrupted run leaves the open findings as they were).
   const writes = findingWrites(decision, nowIso, evaluation.run.runId);
-  await store.write('findings', writes.history);
-  await store.write('findings', writes.upserts, writes.deletes);
+  if (decision.alertId || writes.history.length > 0 || writes.deletes.length > 0) {
+    // Everything this evaluation records carries the time of its first attempt: a retry after a crash writes
+    // the same keys again (idempotent upserts) instead of a second copy of what was recorded.
+    const at = await attemptTime(store, previousEvaluation?.runId ?? 'first', nowIso);
+    const stable = at === nowIso ? writes : findingWrites(decision, at, evaluation.run.runId);
+
+    // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash
+    // before the run record is written makes the retry find the entry instead of creating a second mail.
+    if (decision.alertId && !(await store.get('outbox', 'alert', decision.alertId))) {
+      const digest = composeDigest({ tenantId: report.tenantId, tenantName: report.tenantName, generatedAt: report.generatedAt, summary: report.summary, findings: decision.toSend, renotified: decision.renotified, reportUrl: settings.reportUrl || null });
+      const configured = !!ctx.mailer && settings.alertRecipients.length > 0 && !!settings.alertSender;
+      const alert = newOutboxAlert(decision.alertId, digest.subject, decision.toSend, settings.alertRecipients, configured, at, evaluation.run.runId);
+      await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
+      if (!configured) log.warn(`alert ${decision.alertId} recorded but not sent: ${alert.lastError}`);
+    }
+
+    // 5. Finding history (primary entities first, then their index copies), then the open state.
+    await store.write('findings', stable.history);
+    await store.write('findings', stable.upserts, stable.deletes);
+  }
 
   // 6. Deliver everything pending, oldest first.
   const { delivered, pending } = await deliverPending(ctx);
   return { changeFindings: events, opened: decision.opened, resolved: decision.resolved, notified: decision.toSend, alertId: decision.alertId, delivered, pending };
+}
+
+/**
+ * The time an evaluation's records carry: that of its first attempt. An evaluation that crashed before saving
+ * its run record is retried against the same previous evaluation, so that is the key.
+ */
+async function attemptTime(store: TableStore, previousEvaluationId: string, nowIso: string): Promise<string> {
+  const marker = await store.get('findings', 'attempt', 'current');
+  if (marker?.previousEvaluationId === previousEvaluationId && typeof marker.at === 'string') return marker.at;
+  await store.write('findings', [{ partitionKey: 'attempt', rowKey: 'current', previousEvaluationId, at: nowIso }]);
+  return nowIso;
 }
 
 /** The change window's history, the what-if of every CA change, break-glass sign-ins and collector health. */

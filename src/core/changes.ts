@@ -209,7 +209,10 @@ function newAdminFinding(admin: AdminOut, previousEvaluationId: string): Finding
   );
 }
 
-/** Permanent active assignments of monitored roles added outside PIM activation. */
+/**
+ * Permanent active assignments of monitored roles added outside PIM activation. The event is the addition the
+ * history recorded (item and when it was seen): removed and added again is a new event, told again.
+ */
 function permanentAssignmentFindings(inputs: ChangeInputs, current: ReadonlyMap<string, AdminLike>): Finding[] {
   const out: Finding[] = [];
   for (const change of inputs.assignmentChanges) {
@@ -223,7 +226,7 @@ function permanentAssignmentFindings(inputs: ChangeInputs, current: ReadonlyMap<
     const name = principal ? who(principal) : `principal ${a.principalId}`;
     const roleName = builtInRole(role)?.displayName ?? `role ${role}`;
     out.push(
-      finding('permanent-assignment-added', CORE_ADMIN_ROLE_IDS.includes(role) ? 'high' : 'medium', normId(a.principalId), `${name} was given '${roleName}' permanently (active, no end date${a.directoryScopeId && a.directoryScopeId !== '/' ? `, scope ${a.directoryScopeId}` : ''}) outside PIM activation.`, `permanent-assignment-added:${normId(a.id)}`, { subjectName: name }),
+      finding('permanent-assignment-added', CORE_ADMIN_ROLE_IDS.includes(role) ? 'high' : 'medium', normId(a.principalId), `${name} was given '${roleName}' permanently (active, no end date${a.directoryScopeId && a.directoryScopeId !== '/' ? `, scope ${a.directoryScopeId}` : ''}) outside PIM activation.`, `permanent-assignment-added:${normId(a.id)}:${change.observedAt}`, { subjectName: name }),
     );
   }
   return out;
