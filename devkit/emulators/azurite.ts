@@ -31,7 +31,17 @@ interface TableServer {
   start(): Promise<void>;
   close(): Promise<void>;
   getHttpServerAddress(): string;
+  /** Azurite's LokiJS database (an implementation detail of 3.35, used only to shorten its save interval). */
+  metadataStore?: { db?: { autosaveInterval?: number; autosaveDisable?(): void; autosaveEnable?(): void } };
 }
+
+/**
+ * How often the embedded storage saves its database (Azurite's default is 5 s). Each save is a whole snapshot
+ * written to a temporary file and renamed over the old one, so a kill leaves the state as of the last save:
+ * the writes of at most this last second are lost, as if the monitor had stopped a second earlier — which the
+ * monitor's write order makes safe (docs/storage.md, "Crashes").
+ */
+export const AZURITE_SAVE_INTERVAL_MS = 1_000;
 
 function azuriteModule<T>(file: string): T {
   const require = createRequire(import.meta.url);
@@ -57,6 +67,12 @@ export async function startTableServer(location: string | null, port = 0): Promi
   const config = new TableConfiguration('127.0.0.1', port, 5, db, false, false, undefined, undefined, false, true, '', '', '', undefined, false, location === null);
   const server = new Server(config);
   await server.start();
+  const loki = server.metadataStore?.db;
+  if (location && loki?.autosaveDisable && loki.autosaveEnable) {
+    loki.autosaveDisable();
+    loki.autosaveInterval = AZURITE_SAVE_INTERVAL_MS;
+    loki.autosaveEnable();
+  }
   const bound = Number(/:(\d+)$/.exec(server.getHttpServerAddress())?.[1]);
   if (!Number.isInteger(bound) || bound <= 0) throw new Error(`Azurite started without a port: ${server.getHttpServerAddress()}`);
   return { port: bound, close: () => server.close() };

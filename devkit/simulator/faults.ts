@@ -134,6 +134,34 @@ function errorFor(rule: Exclude<SimulatorFaultRule, { kind: 'delayMs' }>, key: E
   }
 }
 
+/**
+ * Fault rules from JSON (a CLI flag, a file, or the control endpoint's body): an array of rules as
+ * docs/simulator.md describes them; `path` is a case-insensitive regular expression. Refused with the index
+ * and what was wrong.
+ */
+export function parseFaults(text: string): SimulatorFaultRule[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`faults: not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(value)) throw new Error('faults: expected a JSON array of fault rules');
+  return value.map((rule, i) => {
+    if (typeof rule !== 'object' || rule === null) throw new Error(`faults[${i}]: expected an object`);
+    const r = rule as SimulatorFaultRule & { endpoint?: unknown };
+    const endpoints = r.endpoint === undefined ? [] : Array.isArray(r.endpoint) ? r.endpoint : [r.endpoint];
+    const unknown = endpoints.filter((e) => typeof e !== 'string' || !(e in ENDPOINTS));
+    if (unknown.length > 0) throw new Error(`faults[${i}].endpoint: unknown endpoint ${unknown.map(String).join(', ')} (expected one of ${Object.keys(ENDPOINTS).join(', ')})`);
+    try {
+      validateRule(r);
+    } catch (error) {
+      throw new Error(`faults[${i}]: ${(error as Error).message}`);
+    }
+    return r;
+  });
+}
+
 function validateRule(rule: SimulatorFaultRule): void {
   const kinds = ['throttle429', 'status503', 'delayMs', 'forbidden403', 'licenseError', 'notFound404'];
   if (!kinds.includes(rule.kind)) throw new Error(`unknown fault kind '${String(rule.kind)}' (expected one of ${kinds.join(', ')})`);

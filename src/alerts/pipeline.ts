@@ -302,6 +302,26 @@ export async function deliverPending(ctx: AlertContext): Promise<{ delivered: nu
       stillPending++;
       continue;
     }
+    // An earlier attempt may have reached ACS (the process stopped before the outbox said so): ask first.
+    if (alert.attempts > 0) {
+      const known = await mailer.status(alert.operationId).catch((e: unknown) => {
+        log.warn(`alert ${alert.alertId}: could not ask ACS about operation ${alert.operationId} (will retry next run): ${(e as Error).message}`);
+        return 'ask-again' as const;
+      });
+      if (known !== 'unknown') {
+        if (known === 'Succeeded') {
+          await store.write('outbox', [outboxEntity({ ...alert, status: 'sent', sentAt: ctx.now().toISOString(), lastError: null }, content.html, content.text)]);
+          delivered++;
+          log.info(`alert ${alert.alertId} was sent by an earlier attempt (operation ${alert.operationId}): not sent again`);
+        } else if (known === 'Failed' || known === 'Canceled') {
+          await store.write('outbox', [outboxEntity({ ...alert, status: 'failed', lastError: `ACS operation ${alert.operationId} ${known}` }, content.html, content.text)]);
+          log.error(`alert ${alert.alertId}: ACS operation ${alert.operationId} ${known}`);
+        } else stillPending++;
+        continue;
+      }
+    }
+    // The intent first: once an attempt may reach ACS, the outbox says so (attempts > 0) before it does.
+    await store.write('outbox', [outboxEntity({ ...alert, attempts: alert.attempts + 1 }, content.html, content.text)]);
     const outcome = await mailer.send(
       {
         senderAddress: settings.alertSender,

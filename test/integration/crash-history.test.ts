@@ -23,7 +23,7 @@ function dieAt(store: TableStore, table: TableName, keep: (partitionKey: string)
     if (dead) throw new Error('simulated crash');
   };
   for (const name of TABLE_NAMES) {
-    const client = store['client'](name);
+    const client = store.client(name);
     const own = name === table;
     const submit = client.submitTransaction.bind(client);
     const upsert = client.upsertEntity.bind(client);

@@ -163,3 +163,44 @@ describe('host helpers', () => {
     expect(matchRoute('report/{page?}', 'report')).toEqual({});
   });
 });
+
+describe('graceful stop and fault controls (issue 16)', () => {
+  it('a stop during the start-up cycle lets it finish, refuses new work, and stops storage last (it saves)', async () => {
+    const data = tempDir();
+    const fixture = path.join(data, 'tenant.json');
+    writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 5 })));
+    // Conditional Access answers slowly: the cycle is still running when the stop comes.
+    const slow = await startHost({ env: {}, tenantFile: fixture, dataDir: data, serve: true, port: 0, log: silentLogger, faults: [{ kind: 'delayMs', endpoint: 'conditionalAccessPolicies', delayMs: 1_200 }] });
+    const cycle = runStartupCycle(slow);
+    await new Promise((r) => setTimeout(r, 300));
+    const stopping = slow.stop();
+    await expect(slow.invokeTimer('collectRoles')).rejects.toThrow('the host is stopping');
+    expect(await cycle).toBe(true);
+    await stopping;
+    // The storage saved everything the cycle wrote before it stopped: a new host on the same data sees it.
+    const again = await startHost({ env: {}, tenantFile: fixture, dataDir: data, serve: false, log: silentLogger });
+    try {
+      const runs = await latestRuns(again.runtime.store);
+      expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'signins']);
+      expect(runs.evaluate?.trigger).toBe('startup');
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('switches the simulated tenant\'s faults through the local admin endpoint (function key), with named errors', async () => {
+    const url = `${host.url}/admin/simulator/faults`;
+    expect((await fetch(url)).status).toBe(401);
+    const put = await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: JSON.stringify([{ kind: 'forbidden403', endpoint: 'conditionalAccessPolicies' }]) });
+    expect(put.status).toBe(200);
+    expect(((await (await fetch(`${url}?code=${host.functionKey}`)).json()) as { value: unknown[] }).value).toHaveLength(1);
+    await runCollector(host.runtime, 'policies', 'faults');
+    expect((await latestRuns(host.runtime.store)).policies?.datasets.conditionalAccess?.state).toBe('unavailable');
+    const bad = await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: JSON.stringify([{ kind: 'explode', endpoint: 'users' }]) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain("faults[0]: unknown fault kind 'explode'");
+    const unknownEndpoint = await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: JSON.stringify([{ kind: 'status503', endpoint: 'nope' }]) });
+    expect(((await unknownEndpoint.json()) as { error: { message: string } }).error.message).toContain('faults[0].endpoint: unknown endpoint nope');
+    await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: '[]' });
+  });
+});
