@@ -26,12 +26,19 @@ export function matchRoute(template: string, pathname: string): Record<string, s
   return params;
 }
 
+/** The largest request body the local host reads (the functions take small JSON bodies or none). */
+export const MAX_BODY_BYTES = 1_000_000;
+
+class BodyTooLarge extends Error {}
+
 async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 1_000_000) throw new Error('request body too large');
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -63,6 +70,11 @@ export type AdminRoute = (method: string, body: string) => { status: number; bod
 
 async function handle(app: FunctionApp, functionKey: string, req: IncomingMessage, res: ServerResponse, track: <T>(work: () => Promise<T>) => Promise<T>, admin?: AdminRoute): Promise<void> {
   const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+  try {
+    decodeURIComponent(requestUrl.pathname);
+  } catch {
+    return json(res, 400, 'BadRequest', 'the path has a malformed %-escape');
+  }
   if (requestUrl.pathname === '/admin/simulator/faults') {
     const given = requestUrl.searchParams.get('code') ?? (req.headers['x-functions-key'] as string | undefined);
     if (!keyMatches(given, functionKey)) return json(res, 401, 'Unauthorized', 'missing or wrong function key: pass ?code=<key> or the x-functions-key header');
@@ -90,6 +102,12 @@ async function handle(app: FunctionApp, functionKey: string, req: IncomingMessag
 export async function serveFunctions(app: FunctionApp, functionKey: string, port: number, log: Logger, track: <T>(work: () => Promise<T>) => Promise<T>, admin?: AdminRoute): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     handle(app, functionKey, req, res, track, admin).catch((e: unknown) => {
+      if (e instanceof BodyTooLarge) {
+        if (!res.headersSent) res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ error: { code: 'PayloadTooLarge', message: `the request body is over ${MAX_BODY_BYTES} bytes` } }));
+        req.resume();
+        return;
+      }
       if ((e as { code?: string }).code === 'HOST_STOPPING') {
         if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '10' });
         res.end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'the host is stopping' } }));

@@ -61,19 +61,34 @@ const durationInt = (name: string, min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `${name}: expected a number from ${min} to ${max}`);
 
+/**
+ * What a six-field NCRONTAB schedule is wrong with, if anything: not parseable, never firing (e.g. 31
+ * February), or firing more than once a minute (a collector or evaluation run takes longer than that).
+ */
+export function scheduleProblem(expr: string): string | undefined {
+  if (expr.split(/\s+/).length !== 6) return 'expected an NCRONTAB expression with six fields (second minute hour day month day-of-week), e.g. "0 */15 * * * *"';
+  let runs: Date[];
+  try {
+    // Every seconds value of a schedule falls in each minute it fires in: four runs show a second one.
+    runs = new Cron(expr, { paused: true }).nextRuns(4);
+  } catch {
+    return 'expected an NCRONTAB expression with six fields (second minute hour day month day-of-week), e.g. "0 */15 * * * *"';
+  }
+  if (runs.length === 0) return `"${expr}" never fires`;
+  for (let i = 1; i < runs.length; i++) {
+    if ((runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime() < 60_000) return `"${expr}" fires more than once a minute; at most once a minute (seconds field a single value, e.g. "0 */5 * * * *")`;
+  }
+  return undefined;
+}
+
 const cronSetting = (name: string) =>
   z
     .string()
     .trim()
-    .refine((expr) => {
-      if (expr.split(/\s+/).length !== 6) return false;
-      try {
-        new Cron(expr, { paused: true });
-        return true;
-      } catch {
-        return false;
-      }
-    }, `${name}: expected an NCRONTAB expression with six fields (second minute hour day month day-of-week), e.g. "0 */15 * * * *"`);
+    .superRefine((expr, ctx) => {
+      const problem = scheduleProblem(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${name}: ${problem}` });
+    });
 
 const EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+$/;
 

@@ -9,6 +9,7 @@ import { checkTrigger } from '../../src/app/check.js';
 import { runCollector, runCycle } from '../../src/app/cycle.js';
 import { type Host, matchRoute, resolveSchedule, runStartupCycle, startHost } from '../../devkit/host/host.js';
 import { silentLogger } from '../../src/app/logger.js';
+import { startAzurite } from '../../devkit/emulators/azurite.js';
 import { tempDir } from '../helpers/environment.js';
 import { baseTenant } from '../helpers/tenant.js';
 
@@ -202,5 +203,38 @@ describe('graceful stop and fault controls (issue 16)', () => {
     const unknownEndpoint = await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: JSON.stringify([{ kind: 'status503', endpoint: 'nope' }]) });
     expect(((await unknownEndpoint.json()) as { error: { message: string } }).error.message).toContain('faults[0].endpoint: unknown endpoint nope');
     await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: '[]' });
+  });
+});
+
+describe('every bad input a 4xx, storage down a 503 (issue 16)', () => {
+  it('a malformed %-escape is 400, a body over 1 MB is 413, a parameter given twice is 400', async () => {
+    const key = `code=${host.functionKey}`;
+    expect((await fetch(`${host.url}/api/history/%E0%A4%A?${key}`)).status).toBe(400);
+    const big = await fetch(`${host.url}/api/check?${key}`, { method: 'POST', body: 'x'.repeat(1_000_001) });
+    expect(big.status).toBe(413);
+    for (const url of [`${host.url}/api/report?days=1&days=2&${key}`, `${host.url}/api/history/runs?top=1&top=2&${key}`]) {
+      const twice = await fetch(url);
+      expect(twice.status, url).toBe(400);
+      expect(((await twice.json()) as { error: { message: string } }).error.message).toMatch(/(days|top): given more than once/);
+    }
+    expect((await fetch(`${host.url}/api/check?wait=0&wait=1&${key}`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('history and the report answer 503 with Retry-After while storage is down', async () => {
+    const data = tempDir();
+    const storage = await startAzurite({ dataDir: path.join(data, 'storage'), mode: 'child' });
+    const fixture = path.join(data, 'tenant.json');
+    writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 0 })));
+    const h = await startHost({ env: { AzureWebJobsStorage: storage.connectionString, GRAPH_MAX_RETRIES: '0' }, tenantFile: fixture, dataDir: data, serve: true, port: 0, log: silentLogger });
+    try {
+      await storage.stop();
+      for (const route of ['history/runs', 'report']) {
+        const response = await fetch(`${h.url}/api/${route}?code=${h.functionKey}`);
+        expect(response.status, route).toBe(503);
+        expect(response.headers.get('retry-after'), route).toBe('30');
+      }
+    } finally {
+      await h.stop();
+    }
   });
 });
