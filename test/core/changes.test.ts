@@ -219,6 +219,8 @@ describe('what-if: whose coverage a policy change reduced (docs/alerts.md "polic
     ['one role removed: only its holder', (p) => ({ ...p, conditions: { ...p.conditions, users: { ...p.conditions.users, includeRoles: [ROLE.globalAdministrator] } } }), ({ bob }) => [bob]],
     ['one admin excluded: only that admin', (p, { alice }) => ({ ...p, conditions: { ...p.conditions, users: { ...p.conditions.users, excludeUsers: [alice] } } }), ({ alice }) => [alice]],
     ['renamed: nobody', (p) => ({ ...p, displayName: 'Renamed' }), () => []],
+    // R-STATE-3 (issue 16): a state outside Graph's enum is unknown, never mailed as a weakening.
+    ['set to an undocumented state: nobody (unknown, not weaker)', (p) => ({ ...p, state: 'enabledForPilot' }), () => []],
   ];
   it.each(cases)('%s', (_name, mutate, expected) => {
     const { alice, bob, snapshot, policy } = build();

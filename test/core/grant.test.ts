@@ -215,6 +215,20 @@ const stateCases: Case[] = [
     verdict: 'protected',
     check: (_r, admin) => expect(admin.coveringPolicyIds).toEqual(['a3333333-0000-0000-0000-000000000001']),
   },
+  {
+    name: 'R-STATE-3 a state outside Graph\'s enum is unknown: not enforcing, the verdict unknown, never unprotected (Graph: conditionalAccessPolicyState)',
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Admins MFA', { state: 'enabledForPilot' as 'enabled' });
+      return id;
+    },
+    verdict: 'unknown',
+    check: (report, admin) => {
+      expect(admin.coveringPolicyIds).toEqual([]);
+      expect(admin.gaps[0]?.summary).toContain("'Admins MFA' (state 'enabledForPilot') is in a state Graph does not document");
+      expect(findingsOf(report, 'admin-unprotected')).toEqual([]);
+    },
+  },
 ];
 
 describe('grant controls (R-GRANT)', () => {
