@@ -12,7 +12,7 @@ import { fixtureForServing } from '../fixture/load.js';
 import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/core/report.js';
-import { type Host, runStartupCycle, startHost } from '../host/host.js';
+import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
 import { historyText, reportText, runsText } from './format.js';
 
 interface CommonOptions {
@@ -107,8 +107,16 @@ withCommon(
   out(`admin-mfa-monitor: reading ${h.sourceDescription}`);
   const started = Date.now();
   const ok = await runStartupCycle(h);
-  const runs = await latestRuns(h.runtime.store);
-  const report = await currentReport(h, runs);
+  // A stop that began meanwhile finishes on its own (and exits): storage is not read while it stops.
+  const summary = stopping ? undefined : await h.run(async () => {
+    const latest = await latestRuns(h.runtime.store);
+    return { runs: latest, report: await currentReport(h, latest) };
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code === HOST_STOPPING) return undefined;
+    throw error;
+  });
+  if (!summary) return;
+  const { runs, report } = summary;
   if (options.json) {
     console.log(JSON.stringify({ source: h.sourceDescription, ok, runs, report }, null, 2));
   } else {

@@ -4,6 +4,8 @@
 // (`inline`: no start-up cost, stopped with the process) or in a child process (`child`: the bench keeps it out
 // of the measured process). Runs on one data directory share one server (endpoint.json names it).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { TableServiceClient, odata } from '@azure/data-tables';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -78,10 +80,15 @@ export async function startTableServer(location: string | null, port = 0): Promi
   return { port: bound, close: () => server.close() };
 }
 
-/** An Azurite another process of ours already runs on this data directory (two would overwrite each other's files). */
+/**
+ * An Azurite another process of ours already runs on this data directory (two would overwrite each other's
+ * files). A process id and a port can both be reused once their owner has gone, so the server must also hold
+ * the owner's marker table, whose name only endpoint.json knows.
+ */
 async function running(location: string): Promise<{ port: number } | undefined> {
   try {
-    const { port, pid } = JSON.parse(readFileSync(path.join(location, 'endpoint.json'), 'utf8')) as { port: number; pid: number };
+    const { port, pid, marker } = JSON.parse(readFileSync(path.join(location, 'endpoint.json'), 'utf8')) as { port: number; pid: number; marker?: string };
+    if (!marker || pid === process.pid) return undefined;
     process.kill(pid, 0);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
@@ -90,11 +97,24 @@ async function running(location: string): Promise<{ port: number } | undefined> 
       });
       socket.once('error', reject);
     });
-    return { port };
+    const tables = TableServiceClient.fromConnectionString(azuriteConnectionString(port), { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    for await (const t of tables.listTables({ queryOptions: { filter: odata`TableName eq ${marker}` } })) if (t.name === marker) return { port };
+    return undefined;
   } catch {
     return undefined;
   }
 }
+
+/** Marks this server as the data directory's (see running): one table named by a random marker; stale ones go. */
+async function claim(port: number): Promise<{ marker: string; release(): Promise<void> }> {
+  const tables = TableServiceClient.fromConnectionString(azuriteConnectionString(port), { allowInsecureConnection: true });
+  for await (const t of tables.listTables()) if (t.name?.startsWith(MARKER_PREFIX)) await tables.deleteTable(t.name);
+  const marker = `${MARKER_PREFIX}${randomBytes(8).toString('hex')}`;
+  await tables.createTable(marker);
+  return { marker, release: () => tables.deleteTable(marker).catch(() => undefined) };
+}
+
+const MARKER_PREFIX = 'ammowner';
 
 /** Starts the table server in a child process (this file is its entry) and learns the port it bound. */
 async function startChild(location: string | null, port: number): Promise<{ port: number; pid: number; close(): Promise<void> }> {
@@ -148,7 +168,8 @@ export async function startAzurite(options: { dataDir: string | null; mode?: 'in
   }
   const server = options.mode === 'child' ? await startChild(location, options.port ?? 0) : { ...(await startTableServer(location, options.port ?? 0)), pid: process.pid };
   const endpointFile = location ? path.join(location, 'endpoint.json') : null;
-  if (endpointFile) writeFileSync(endpointFile, JSON.stringify({ port: server.port, pid: server.pid }));
+  const owner = endpointFile ? await claim(server.port) : undefined;
+  if (endpointFile && owner) writeFileSync(endpointFile, JSON.stringify({ port: server.port, pid: server.pid, marker: owner.marker }));
   let stopped: Promise<void> | undefined;
   return {
     connectionString: azuriteConnectionString(server.port),
@@ -157,6 +178,7 @@ export async function startAzurite(options: { dataDir: string | null; mode?: 'in
     stop: () =>
       (stopped ??= (async () => {
         if (endpointFile) rmSync(endpointFile, { force: true });
+        await owner?.release();
         await server.close();
       })()),
   };

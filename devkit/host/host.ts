@@ -53,8 +53,8 @@ export interface HostOptions {
 
 export interface Host {
   runtime: Runtime;
-  /** Runs work the host must let finish before it stops (the start-up cycle); refused once stopping. */
-  track<T>(work: Promise<T>): Promise<T>;
+  /** Starts work the host must let finish before it stops (the start-up cycle); refused (never started) once stopping. */
+  run<T>(work: () => Promise<T>): Promise<T>;
   settings: Settings;
   registrations: Registration[];
   /** Where the data came from, in words ("the bundled demo tenant (simulated)"). */
@@ -230,7 +230,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       url,
       functionKey,
       ...(sim ? { simulator: sim } : {}),
-      track: (work) => inFlight.track(work),
+      run: (work) => inFlight.run(work),
       invokeTimer: (name) => inFlight.run(() => app.invokeTimer(name)),
       invokeHttp: (name, call) => inFlight.run(() => app.invokeHttp(name, call)),
       startTimers: () => timers?.start(),
@@ -270,7 +270,7 @@ function faultControl(sim: GraphSimulator): (method: string, body: string) => { 
 export async function runStartupCycle(host: Host): Promise<boolean> {
   const log = host.runtime.log;
   try {
-    const result = await host.track(runCycle(host.runtime, 'startup'));
+    const result = await host.run(() => runCycle(host.runtime, 'startup'));
     for (const run of result.runs) {
       if (run.status === 'failed') log.error(runLine(run));
       else log.info(runLine(run));

@@ -120,7 +120,7 @@ async function chaos(fixture: string, dataDir: string, env: Record<string, strin
 }
 
 function compare(clean: EndState, after: EndState, schedule: string[]): void {
-  const why = `stop schedule (seed-replayable): ${schedule.join(', ')}`;
+  const why = `stop schedule (seed-replayable): ${schedule.join(', ')}; end state: ${after.alerts.length} alerts, ${after.open.length} open findings, ${after.findingEvents.length} finding events, ${Object.entries(after.history).map(([t, h]) => `${h.length} ${t}`).join(', ')}`;
   expect(after.unsent, why).toEqual([]);
   expect(after.alerts, why).toEqual(clean.alerts);
   expect(Object.values(after.deliveries).every((n) => n === 1), `${why}: every mail delivered once ${JSON.stringify(after.deliveries)}`).toBe(true);
