@@ -48,6 +48,8 @@ export interface CollectorHealth {
   error?: string | null;
   /** Datasets that are stale or unavailable, with their asOf. */
   problems: Array<{ dataset: string; state: string; asOf: string | null; message: string | null }>;
+  /** Freshness limit of this collector when it differs from MONITOR_STALE_AFTER_MINUTES (a daily collector). */
+  staleAfterMinutes?: number;
 }
 
 export interface ChangeInputs {
@@ -250,10 +252,11 @@ function healthFindings(inputs: ChangeInputs): Finding[] {
     const reasons: string[] = [];
     if (h.status === 'never') reasons.push('has never run');
     else if (h.status === 'failed') reasons.push(`last run failed${h.error ? `: ${h.error}` : ''}`);
-    if (h.status !== 'never' && ageMinutes > inputs.staleAfterMinutes) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
+    const limit = h.staleAfterMinutes ?? inputs.staleAfterMinutes;
+    if (h.status !== 'never' && ageMinutes > limit) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
     for (const p of h.problems) {
       const age = p.asOf ? (Date.parse(inputs.now) - Date.parse(p.asOf)) / 60_000 : Infinity;
-      if (p.state === 'unavailable' || age > inputs.staleAfterMinutes) reasons.push(`${p.dataset} is ${p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
+      if (p.state === 'unavailable' || age > limit) reasons.push(`${p.dataset} is ${p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
     }
     if (reasons.length > 0) out.push(finding('monitor-unhealthy', 'high', h.collector, `The ${h.collector} collector ${reasons.join('; ')}.`, `monitor-unhealthy:${h.collector}`, { subjectName: h.collector }));
   }
