@@ -46,7 +46,7 @@ describe('local host', () => {
   it('runs a full cycle at start-up through the handlers and writes the mail to the data dir', async () => {
     expect(await runStartupCycle(host)).toBe(true);
     const runs = await latestRuns(host.runtime.store);
-    expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'signins']);
+    expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'securescore', 'signins']);
     const mail = path.join(dataDir, 'mail');
     expect(existsSync(mail)).toBe(true);
     expect(readdirSync(mail).some((f) => f.endsWith('.eml'))).toBe(true);
