@@ -57,7 +57,7 @@ export type ReconReason =
   | 'gapMicrosoftMisses'
   | 'ourVerdictUnknown';
 
-/** The fixed list of reasons, in the order they are tried (docs/secure-score.md). */
+/** The fixed list of reasons (docs/secure-score.md gives the order they are tried in). */
 export const RECON_REASONS: Readonly<Record<ReconReason, { rule: string; title: string; sentence: string }>> = {
   staleMicrosoftData: { rule: 'R-RECON-8', title: "Microsoft's data is older than the change", sentence: "Microsoft's data is older than the change: Secure Score is computed once a day" },
   breakGlass: { rule: 'R-RECON-3', title: 'Excluded break-glass account', sentence: 'Excluded break-glass account: excluded from MFA on purpose (MONITOR_EXCLUDED_ACCOUNTS), which Microsoft counts as not protected' },
@@ -250,24 +250,28 @@ export function reconReason(a: AdminOut, microsoft: 'flagged' | 'notFlagged', in
   // Microsoft flags cannot be told apart from a real gap.
   if (flagged ? ours === 'gap' || ours === 'unknown' : ours === 'protected' || ours === 'excluded') return null;
   if (ours === 'excluded') return { reason: excludedKind(a), detail: a.excludedBy ? `listed by ${a.excludedBy}` : null };
-  const stale = changedSince(a, input.asOf, input.policies);
-  if (stale) return { reason: 'staleMicrosoftData', detail: stale };
-  if (ours === 'unknown') return { reason: 'ourVerdictUnknown', detail: null };
   if (flagged) {
-    // Microsoft says not protected; we say protected and registered.
+    // Microsoft says not protected; we say protected and registered. Known miscounts first: they outlast a refresh.
     if (a.roles.length > 0 && a.roles.every((r) => r.via.kind === 'pimGroup')) {
       return { reason: 'pimGroupOnly', detail: `through ${listPhrase([...new Set(a.roles.map((r) => `'${r.via.groupName ?? r.via.groupId ?? '?'}'`))])}` };
     }
     if (a.roles.length > 0 && a.roles.every((r) => r.assignment === 'eligible')) return { reason: 'eligibleOnly', detail: null };
+    const stale = changedSince(a, input.asOf, input.policies);
+    if (stale) return { reason: 'staleMicrosoftData', detail: stale };
     if ((a.enforcedBy ?? []).some((e) => e === 'securityDefaults' || e === 'perUserMfa')) return { reason: 'perUserOrSecurityDefaults', detail: `enforced by ${listPhrase((a.enforcedBy ?? []).map((e) => ENFORCED_BY[e]))}` };
     return { reason: 'investigate', detail: null };
   }
+  const stale = changedSince(a, input.asOf, input.policies);
+  if (stale) return { reason: 'staleMicrosoftData', detail: stale };
+  if (ours === 'unknown') return { reason: 'ourVerdictUnknown', detail: null };
   // Microsoft does not flag the admin; we see a gap.
   const perUser = a.perUserMfa?.state === 'enabled' || a.perUserMfa?.state === 'enforced';
   if (perUser || input.securityDefaultsEnabled) return { reason: 'perUserOrSecurityDefaults', detail: perUser ? `per-user MFA is ${a.perUserMfa?.state}` : 'security defaults are on' };
   const reportOnly = a.wouldCoverIfEnabled.find((w) => w.state === 'enabledForReportingButNotEnforced');
   if (reportOnly && a.coveringPolicyIds.length === 0) return { reason: 'reportOnlyOnly', detail: `policy '${reportOnly.displayName}' is report-only` };
-  return { reason: 'gapMicrosoftMisses', detail: a.gaps[0]?.summary ?? (a.mfaRegistered !== true ? 'no MFA method registered' : null) };
+  const gap = a.gaps[0];
+  const where = gap ? `${gap.state ? `${gap.state}: ` : ''}${gap.contexts ? `no MFA when signing in ${gap.contexts}` : 'no policy requires MFA in any context'}` : null;
+  return { reason: 'gapMicrosoftMisses', detail: where ?? (a.mfaRegistered !== true ? 'no MFA method is registered' : null) };
 }
 
 const ENFORCED_BY: Record<NonNullable<AdminOut['enforcedBy']>[number], string> = {
@@ -320,19 +324,22 @@ export function reconcile(input: ReconInputs): SecureScoreOut {
         rule: info.rule,
         sentence: `${info.sentence}${found.detail ? ` (${found.detail})` : ''}.`,
         basis: observed ? 'observed' : 'predicted',
-        points: round2(view === 'flagged' ? share : -share),
+        points: view === 'flagged' ? share : -share,
       });
     }
   }
   rows.sort((x, y) => y.points - x.points || x.reason.localeCompare(y.reason) || (x.userPrincipalName ?? x.adminId).localeCompare(y.userPrincipalName ?? y.adminId));
   const explainedPoints = round2(rows.reduce((n, r) => n + r.points, 0));
+  for (const r of rows) r.points = round2(r.points);
   let points: number | null = null;
   let unexplainedPoints: number | null = null;
   let unexplainedAdmins: number | null = null;
   if (microsoft.state === 'ok' && microsoft.score !== null) {
-    points = round2(ours.score - microsoft.score);
+    const oursRaw = total === 0 ? maxScore : (maxScore * (total - ourGaps)) / total;
+    points = round2(oursRaw - microsoft.score);
     unexplainedPoints = round2(points - explainedPoints);
-    if (Math.abs(unexplainedPoints) < 0.05) unexplainedPoints = 0;
+    // Microsoft rounds its score to two decimals: a difference below that is no difference.
+    if (Math.abs(unexplainedPoints) <= 0.02) unexplainedPoints = 0;
     if (microsoft.notProtected !== null) {
       const predictedNotProtected = ourGaps + rows.filter((r) => r.microsoft === 'flagged').length - rows.filter((r) => r.microsoft === 'notFlagged').length;
       unexplainedAdmins = microsoft.notProtected - predictedNotProtected;
