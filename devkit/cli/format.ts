@@ -100,10 +100,12 @@ export function historyText(dataset: string, items: Array<Record<string, unknown
 /** `admin-mfa-monitor score`: Microsoft's AdminMFAV2 number, ours, and every admin on which they differ. */
 export function scoreText(report: Report): string {
   const s = report.secureScore;
+  const enforcement = report.enforcement;
+  if (!s || !enforcement) return 'This report carries no Secure Score reconciliation.';
   const m = s.microsoft;
   const lines: string[] = [];
   lines.push(`Tenant ${report.tenantName ? `'${report.tenantName}' ` : ''}(${report.tenantId}): Require MFA for administrative roles (${s.control})`);
-  if (report.enforcement.banner) lines.push(`NOTE: ${report.enforcement.banner}`);
+  if (enforcement.banner) lines.push(`NOTE: ${enforcement.banner}`);
   lines.push(
     m.state === 'ok' && m.score !== null
       ? `Microsoft: ${m.score} / ${m.maxScore}${m.notProtected !== null ? ` — ${m.notProtected} of ${m.total} admins not registered and protected` : ''}${m.asOf ? ` (computed ${m.asOf})` : ''}`
@@ -127,7 +129,7 @@ export function scoreText(report: Report): string {
   const d = s.difference;
   if (d.points !== null) lines.push('', `Difference: ${d.points} points (ours − Microsoft's); explained by the rows: ${d.explainedPoints}${d.unexplainedPoints ? `; unexplained: ${d.unexplainedPoints}` : ' — every point'}.`);
   for (const n of s.notes) lines.push(`- ${n}`);
-  const e = report.enforcement;
+  const e = enforcement;
   lines.push('', `Licence: ${e.licences.tier === 'unknown' ? 'unknown' : e.licences.tier === 'free' ? 'Entra ID Free' : `Entra ID ${e.licences.tier.toUpperCase()}`} (${[...e.licences.evidence, e.licences.note ?? ''].filter(Boolean).join('; ')})`);
   lines.push(formatTable(['ROUTE', 'NEEDS', 'AVAILABLE', 'IN THIS TENANT'], e.routes.map((r) => [r.name, r.requires, r.available === null ? '?' : r.available ? 'yes' : 'no', r.state])));
   for (const p of e.managedPolicies) lines.push(`Microsoft-managed: '${p.displayName}' — ${p.note}`);

@@ -114,10 +114,10 @@ export interface Report {
   policies: Array<{ id: string; displayName: string; state: string; enforcesMfa: boolean; grant: string; coversAdmins: number }>;
   securityDefaultsEnabled: boolean | null;
   findings: Finding[];
-  /** Microsoft's AdminMFAV2 verdict set against ours, admin by admin (docs/secure-score.md). */
-  secureScore: SecureScoreOut;
-  /** Licences and every way MFA is or could be enforced in this tenant. */
-  enforcement: EnforcementOut;
+  /** Microsoft's AdminMFAV2 verdict set against ours, admin by admin (docs/secure-score.md). Always set by evaluate(). */
+  secureScore?: SecureScoreOut;
+  /** Licences and every way MFA is or could be enforced in this tenant. Always set by evaluate(). */
+  enforcement?: EnforcementOut;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };

@@ -1,15 +1,16 @@
 // The report's "Secure Score, explained" section and the licence banner: Microsoft's AdminMFAV2 number next
 // to ours, every admin on which they disagree with its reason, and every way MFA is or could be enforced in
 // the tenant. Everything from the tenant is escaped.
+import type { EnforcementOut } from '../core/enforcement.js';
 import type { Report } from '../core/report.js';
-import { RECON_REASONS, type ReconRow } from '../core/secure-score.js';
-import { e, formatTime, plural } from './format.js';
+import { RECON_REASONS, type ReconRow, type SecureScoreOut } from '../core/secure-score.js';
+import { e, formatTime } from './format.js';
 
 const WARN_ICON = `<svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M1 21h22L12 2 1 21Zm12-3h-2v-2h2v2Zm0-4h-2v-4h2v4Z"/></svg>`;
 
 /** R-LIC-4: one clear statement when the tenant cannot use Conditional Access. */
 export function licenceBanner(report: Report): string {
-  const banner = report.enforcement.banner;
+  const banner = report.enforcement?.banner;
   if (!banner) return '';
   return `<div class="banner warn" role="status" id="licence-banner">${WARN_ICON}<div><h2>No Conditional Access in this tenant</h2><ul><li>${e(banner)}</li></ul></div></div>`;
 }
@@ -18,8 +19,8 @@ function points(n: number): string {
   return `${n > 0 ? '+' : ''}${n.toFixed(2)}`;
 }
 
-function microsoftCell(report: Report): string {
-  const m = report.secureScore.microsoft;
+function microsoftCell(s: SecureScoreOut): string {
+  const m = s.microsoft;
   if (m.state !== 'ok' || m.score === null) return `<div class="v num">—</div><div class="l">Microsoft's score: ${e(m.state === 'notCollected' ? 'not read yet' : 'unavailable')}</div><p class="note">${e(m.reason ?? '')}</p>`;
   const count = m.notProtected !== null && m.total !== null ? `${m.notProtected} of ${m.total} admins not registered and protected` : 'no admin count given';
   return `<div class="v num">${e(m.score)}<small> / ${e(m.maxScore)}</small></div><div class="l">Microsoft (AdminMFAV2), ${e(count)}</div><p class="note">${e(m.implementationStatus ?? '')}${m.asOf ? ` Computed ${e(formatTime(m.asOf))}.` : ''}</p>`;
@@ -32,8 +33,8 @@ function rowHtml(r: ReconRow): string {
   return `<tr data-recon="${e(r.reason)}"><td data-label="Admin"><b class="break">${e(who)}</b>${r.basis === 'predicted' ? '<div class="small faint">predicted</div>' : ''}</td><td data-label="Microsoft" class="tight">${ms}</td><td data-label="Ours" class="tight">${ours}</td><td data-label="Why"><b>${e(RECON_REASONS[r.reason].title)}</b> <span class="faint">${e(r.rule)}</span><div class="small">${e(r.sentence)}</div></td><td data-label="Points" class="tight num">${e(points(r.points))}</td></tr>`;
 }
 
-function routesHtml(report: Report): string {
-  const { licences, routes, managedPolicies, mandatoryMfa } = report.enforcement;
+function routesHtml(enforcement: EnforcementOut): string {
+  const { licences, routes, managedPolicies, mandatoryMfa } = enforcement;
   const avail = (a: boolean | null) => (a === null ? '<span class="badge unknown">unknown</span>' : a ? '<span class="yes">yes</span>' : '<span class="no">no</span>');
   const rows = routes.map((r) => `<tr><td data-label="Route"><b>${e(r.name)}</b></td><td data-label="Needs">${e(r.requires)}</td><td data-label="Available" class="tight">${avail(r.available)}</td><td data-label="In this tenant">${e(r.state)}</td></tr>`).join('');
   const managed = managedPolicies.length
@@ -49,6 +50,7 @@ function routesHtml(report: Report): string {
 
 export function secureScoreSection(report: Report): string {
   const s = report.secureScore;
+  if (!s || !report.enforcement) return '';
   const d = s.difference;
   const rows = s.rows.map(rowHtml).join('\n');
   const basis = s.basis === 'observed' ? "admin by admin, from the Entra recommendation's list of impacted admins" : s.basis === 'predicted' ? "predicted from Microsoft's known counting (Microsoft's per-admin list is not available)" : 'not possible: Microsoft\u2019s score could not be read';
@@ -66,10 +68,10 @@ export function secureScoreSection(report: Report): string {
   return `<section id="secure-score" aria-labelledby="secure-score-h">
 <div class="section-head"><h2 id="secure-score-h">Secure Score, explained</h2><p>Microsoft's "Require MFA for administrative roles" next to ours, compared ${e(basis)}.</p></div>
 <div class="split">
-<div class="card pad"><div class="score" data-kpi="microsoft-score">${microsoftCell(report)}</div></div>
+<div class="card pad"><div class="score" data-kpi="microsoft-score">${microsoftCell(s)}</div></div>
 <div class="card pad"><div class="score" data-kpi="our-score"><div class="v num">${e(s.ours.score)}<small> / ${e(s.ours.maxScore)}</small></div><div class="l">Ours: ${e(s.ours.notProtected)} of ${e(s.ours.total)} admins with a real gap</div><p class="note">Break-glass and service accounts listed in MONITOR_EXCLUDED_ACCOUNTS are excluded by design, not gaps. By Microsoft's documented rule (${e(s.shouldShow.formula)}) our facts give ${e(s.shouldShow.score)}.</p></div></div>
 </div>
 <div class="card pad">${summary}${table}${notes}<p class="small faint">Reasons and their order: docs/secure-score.md.</p></div>
-${routesHtml(report)}
+${routesHtml(report.enforcement)}
 </section>`;
 }

@@ -79,6 +79,8 @@ describe('tenant fixture validation', () => {
     const now = new Date().toISOString();
     const report = evaluate(snapshotFromFixture(fixtureAt(demo, new Date(now)), now), { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
     const s = report.secureScore;
+    const enforcement = report.enforcement;
+    if (!s || !enforcement) throw new Error('evaluate() always sets secureScore and enforcement');
     // Microsoft: a low score, 11 of 23 admins not "registered and protected".
     expect({ score: s.microsoft.score, max: s.microsoft.maxScore, notProtected: s.microsoft.notProtected, total: s.microsoft.total }).toEqual({ score: 5.22, max: 10, notProtected: 11, total: 23 });
     expect(report.summary.microsoftSecureScore).toBe(5.22);
@@ -96,9 +98,9 @@ describe('tenant fixture validation', () => {
     // Every point is explained: the rows add up to the difference (within Microsoft's rounding).
     expect(s.difference).toEqual({ points: -1.31, explainedPoints: -1.3, unexplainedPoints: 0, unexplainedAdmins: 0 });
     expect(report.findings.filter((f) => f.type === 'secure-score-disagreement')).toEqual([]);
-    expect(report.enforcement.licences.tier).toBe('p2');
-    expect(report.enforcement.banner).toBeNull();
-    expect(report.enforcement.managedPolicies.map((p) => p.autoEnableNotBefore !== null)).toEqual([true]);
+    expect(enforcement.licences.tier).toBe('p2');
+    expect(enforcement.banner).toBeNull();
+    expect(enforcement.managedPolicies.map((p) => p.autoEnableNotBefore !== null)).toEqual([true]);
   });
 
   it('moves relative times so referenceTime becomes now', () => {
