@@ -14,13 +14,14 @@ import { type RunRecord, type RunScope, beginRun, latestRun } from './runs.js';
 import { adminMfaRecommendation, storedPerUser, storedRecommendation, storedSecureScore, storedSkus } from './secure-score-plan.js';
 import { PARTITIONS } from './specs.js';
 
-type Sync = <T extends { id: string; displayName?: string | null }>(partition: string, label: string, items: T[]) => Promise<void>;
+type Sync = <T extends { id: string; displayName?: string | null }>(partition: string, label: string, items: T[]) => Promise<{ added: number; changed: number; removed: number }>;
 
 export async function collectSecureScore(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const run = await beginRun(deps, 'securescore', trigger, 'policies');
   // Every item is kept whole per version in the `policies` history, so any day's verdict can be read back.
   const sync: Sync = async (partition, label, items) => {
-    await syncDataset(deps.store, policySpec(partition, label) as DatasetSpec<(typeof items)[number]>, items, run.sync);
+    const { added, changed, removed } = await syncDataset(deps.store, policySpec(partition, label) as DatasetSpec<(typeof items)[number]>, items, run.sync);
+    return { added, changed, removed };
   };
   await readSecureScore(deps, run, sync);
   await readRecommendation(deps, run, sync);
@@ -44,8 +45,7 @@ async function readSecureScore(deps: CollectorDeps, run: RunScope, sync: Sync): 
       problem = `Graph has no ${ADMIN_MFA_CONTROL} control profile (404): the maximum score is taken from the percentage or the default of 10`;
     }
     const item = storedSecureScore(latest, profile, problem);
-    await sync(PARTITIONS.secureScore, 'Secure Score', [item]);
-    run.tracker.ok('secureScore', { items: item.score?.adminMfa ? 1 : 0 });
+    run.tracker.ok('secureScore', { items: item.score?.adminMfa ? 1 : 0, ...(await sync(PARTITIONS.secureScore, 'Secure Score', [item])) });
   } catch (e) {
     recordFailure(run.tracker, 'secureScore', e, deps.log);
   }
@@ -65,8 +65,7 @@ async function readRecommendation(deps: CollectorDeps, run: RunScope, sync: Sync
     }
     const rec = adminMfaRecommendation(list);
     const impacted = rec ? await graph.all<ImpactedResource>(`/directory/recommendations/${encodeURIComponent(rec.id)}/impactedResources`, 'beta') : [];
-    await sync(PARTITIONS.mfaRecommendation, 'recommendation', [storedRecommendation(rec, impacted)]);
-    run.tracker.ok('mfaRecommendation', { items: impacted.length });
+    run.tracker.ok('mfaRecommendation', { items: impacted.length, ...(await sync(PARTITIONS.mfaRecommendation, 'recommendation', [storedRecommendation(rec, impacted)])) });
   } catch (e) {
     const err = toGraphError(e, 'recommendations');
     if (err.isLicenseError) run.tracker.notLicensed('mfaRecommendation', err.message);
@@ -78,8 +77,7 @@ async function readRecommendation(deps: CollectorDeps, run: RunScope, sync: Sync
 async function readLicences(deps: CollectorDeps, run: RunScope, sync: Sync): Promise<void> {
   try {
     const skus = await deps.graph.all<SubscribedSku>('/subscribedSkus?$select=skuId,skuPartNumber,appliesTo,capabilityStatus,servicePlans');
-    await sync(PARTITIONS.subscribedSkus, 'licences', [storedSkus(skus)]);
-    run.tracker.ok('licences', { items: skus.length });
+    run.tracker.ok('licences', { items: skus.length, ...(await sync(PARTITIONS.subscribedSkus, 'licences', [storedSkus(skus)])) });
   } catch (e) {
     recordFailure(run.tracker, 'licences', e, deps.log);
   }
@@ -102,8 +100,7 @@ async function readPerUserMfa(deps: CollectorDeps, run: RunScope, sync: Sync): P
       if (!r || r.status >= 400) throw new GraphRequestError(r?.status ?? 0, r?.body?.error?.code ?? 'Error', r?.body?.error?.message ?? 'no response in $batch', `/users/${user.id}/authentication/requirements`);
       records.push(storedPerUser(user, r.body));
     }
-    await sync(PARTITIONS.perUserMfa, 'per-user MFA', records);
-    run.tracker.ok('perUserMfa', { items: records.length });
+    run.tracker.ok('perUserMfa', { items: records.length, ...(await sync(PARTITIONS.perUserMfa, 'per-user MFA', records)) });
     run.counts.perUserMfaOn = records.filter((r) => /^(enabled|enforced)$/i.test(r.perUserMfaState ?? '')).length;
   } catch (e) {
     recordFailure(run.tracker, 'perUserMfa', e, deps.log);
