@@ -128,7 +128,7 @@ export function enforcementRoutes(input: RouteInputs): EnforcementOut {
   // R-LIC-4: without P1 the tenant cannot use Conditional Access at all: say so once instead of per admin.
   const banner =
     lic.p1 === false
-      ? `This tenant has no Microsoft Entra ID P1 (${lic.evidence[0] ?? 'no P1 plan found'}): Conditional Access is not available, so admins are evaluated through security defaults and per-user MFA. Turn on security defaults to require MFA of every admin at every sign-in; Azure's mandatory MFA protects the admin portals only.`
+      ? `This tenant has no Microsoft Entra ID P1 (${lic.evidence[0] ?? 'no P1 plan found'}): Conditional Access (and the sign-in logs with their policy details) is not available, so admins are evaluated through security defaults and per-user MFA. Turn on security defaults to require MFA of every admin at every sign-in; Azure's mandatory MFA protects the admin portals only.`
       : null;
   return { licences: lic, routes, banner, managedPolicies: managedPolicies(input.policies), mandatoryMfa: MANDATORY_MFA };
 }
