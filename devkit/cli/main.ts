@@ -13,7 +13,7 @@ import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/core/report.js';
 import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
-import { historyText, reportText, runsText } from './format.js';
+import { historyText, reportText, runsText, scoreText } from './format.js';
 
 interface CommonOptions {
   tenant?: string;
@@ -140,23 +140,51 @@ withCommon(
   out('Press Ctrl+C to stop.');
 });
 
+/** Runs the check handler (POST /api/check), polling its status URL past the HTTP wait; the report, or undefined. */
+async function checkNow(h: Host): Promise<{ report: Report; body: string } | undefined> {
+  let response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=230' });
+  // Longer than the HTTP wait: poll the status function like a client of the deployed app would.
+  while (response.status === 202) {
+    const { id } = JSON.parse(response.body) as { id: string };
+    await new Promise((r) => setTimeout(r, 2000));
+    response = await h.invokeHttp('checkStatus', { method: 'GET', url: `http://127.0.0.1/api/check/${id}`, params: { id } });
+  }
+  if (response.status !== 200) {
+    console.error(`check failed (${response.status}): ${response.body}`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  return { report: JSON.parse(response.body) as Report, body: response.body };
+}
+
 withCommon(program.command('check').description('collect and evaluate now (the same handler as POST /api/check) and print the result')).action(async (options: CommonOptions) => {
   const h = await host(options, false);
   try {
-    let response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=230' });
-    // Longer than the HTTP wait: poll the status function like a client of the deployed app would.
-    while (response.status === 202) {
-      const { id } = JSON.parse(response.body) as { id: string };
-      await new Promise((r) => setTimeout(r, 2000));
-      response = await h.invokeHttp('checkStatus', { method: 'GET', url: `http://127.0.0.1/api/check/${id}`, params: { id } });
-    }
-    if (response.status !== 200) {
-      console.error(`check failed (${response.status}): ${response.body}`);
-      process.exitCode = 1;
-    } else if (options.json) console.log(response.body);
+    const checked = await checkNow(h);
+    if (!checked) return;
+    if (options.json) console.log(checked.body);
     else {
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
-      console.log(reportText(JSON.parse(response.body) as Report));
+      console.log(reportText(checked.report));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
+    .command('score')
+    .description("Microsoft's Secure Score for admin MFA (AdminMFAV2) set against ours, admin by admin, with the reason for every difference (collects and evaluates first, like check)"),
+).action(async (options: CommonOptions) => {
+  const h = await host(options, false);
+  try {
+    const report = (await checkNow(h))?.report;
+    if (!report) return;
+    if (options.json) console.log(JSON.stringify({ secureScore: report.secureScore, enforcement: report.enforcement, summary: report.summary }, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(scoreText(report));
     }
   } finally {
     await h.stop();

@@ -95,8 +95,12 @@ export async function changeWindowStart(store: TableStore, previousStart: string
   return start;
 }
 
+/** The daily secure score collector is stale after a day and a bit; before its first run it is not missed. */
+const DAILY_STALE_MINUTES = 26 * 60;
+
 export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
-  return (['roles', 'policies', 'activations', 'signins'] as const).map((collector) => {
+  const daily = runs.securescore ? (['securescore'] as const) : [];
+  return ([...(['roles', 'policies', 'activations', 'signins'] as const), ...daily]).map((collector) => {
     const run = runs[collector];
     if (!run) return { collector, lastRunAt: null, status: 'never', problems: [] };
     return {
@@ -107,6 +111,7 @@ export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
       problems: Object.entries(run.datasets)
         .filter(([, d]) => d && d.state !== 'ok' && d.state !== 'notLicensed')
         .map(([dataset, d]) => ({ dataset, state: d?.state ?? 'unknown', asOf: d?.asOf ?? null, message: d?.message ?? null })),
+      ...(collector === 'securescore' ? { staleAfterMinutes: DAILY_STALE_MINUTES } : {}),
     };
   });
 }

@@ -3,8 +3,10 @@
 import { collectActivations, collectSignIns } from '../collect/activity.js';
 import { collectPolicies } from '../collect/policies.js';
 import { collectRoles } from '../collect/roles.js';
+import { collectSecureScore } from '../collect/secure-score.js';
+import { dailyDue } from '../collect/secure-score-plan.js';
 import { CollectionPipeline } from '../collect/context.js';
-import { type CollectorName, type RunRecord, latestRuns, saveRun } from '../collect/runs.js';
+import { type CollectorName, type RunRecord, latestRun, latestRuns, saveRun } from '../collect/runs.js';
 import { type AlertResult, processAlerts } from '../alerts/pipeline.js';
 import type { Report } from '../core/report.js';
 import { recordVerdicts, runEvaluation } from './evaluation.js';
@@ -25,6 +27,8 @@ export async function runCollector(rt: Runtime, step: CollectorStep, trigger: st
         return collectActivations(deps, trigger);
       case 'signins':
         return collectSignIns(deps, trigger);
+      case 'securescore':
+        return collectSecureScore(deps, trigger);
     }
   });
 }
@@ -64,7 +68,8 @@ export interface CycleResult {
 /**
  * A full cycle. Roles, policies and sign-ins run side by side — each draws on a different Graph budget
  * (directory reads, Conditional Access, reports) — meeting only where one needs what the other stored (see
- * CollectionPipeline). Activations follow the roles (they need the role-holding PIM groups), then evaluation.
+ * CollectionPipeline). Activations follow the roles (they need the role-holding PIM groups), and so does the
+ * daily secure score collector (it reads the admins' per-user MFA) when its data is a day old; then evaluation.
  */
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
   const pipeline = new CollectionPipeline();
@@ -73,7 +78,8 @@ export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResul
   const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
   const signins = runCollector(rt, 'signins', trigger);
   const runs: RunRecord[] = await Promise.all([roles, policies, signins]);
-  runs.push(await runCollector(rt, 'activations', trigger));
+  const daily = dailyDue(await latestRun(rt.store, 'securescore'), rt.now());
+  runs.push(...(await Promise.all([runCollector(rt, 'activations', trigger), ...(daily ? [runCollector(rt, 'securescore', trigger)] : [])])));
   const evaluation = await runEvaluate(rt, trigger);
   runs.push(evaluation.run);
   return { runs, report: evaluation.report, ok: runs.every((r) => r.status !== 'failed') };

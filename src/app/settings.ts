@@ -33,6 +33,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'SCHEDULE_POLICIES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the policy collector.', scope: 'app' },
   { name: 'SCHEDULE_ACTIVATIONS', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the PIM activation collector.', scope: 'app' },
   { name: 'SCHEDULE_SIGNINS', default: '0 */10 * * * *', description: 'NCRONTAB schedule of the interrupted sign-in collector.', scope: 'app' },
+  { name: 'SCHEDULE_SECURE_SCORE', default: '0 30 6 * * *', description: 'NCRONTAB schedule of the daily secure score collector: Microsoft\'s AdminMFAV2 score and recommendation, licences, per-user MFA states.', scope: 'app' },
   { name: 'SCHEDULE_EVALUATE', default: '0 5-59/15 * * * *', description: 'NCRONTAB schedule of evaluation, diff and alerts (after the collectors).', scope: 'app' },
   { name: 'SIGNIN_INTERRUPT_CODES', default: DEFAULT_INTERRUPT_ERROR_CODES.join(','), description: 'Sign-in error codes collected as "interrupted".', scope: 'app' },
   { name: 'SIGNIN_OVERLAP_MINUTES', default: '30', description: 'How far before the watermark each sign-in read starts (late-arriving logs).', scope: 'app' },
@@ -98,7 +99,7 @@ export interface Settings {
   excludedAccounts: string[];
   globalAdminMin: number;
   globalAdminMax: number;
-  schedules: { roles: string; policies: string; activations: string; signins: string; evaluate: string };
+  schedules: { roles: string; policies: string; activations: string; signins: string; secureScore: string; evaluate: string };
   interruptCodes: number[];
   signInOverlapMinutes: number;
   signInInitialLookbackHours: number;
@@ -172,6 +173,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     SCHEDULE_POLICIES: cronSetting('SCHEDULE_POLICIES'),
     SCHEDULE_ACTIVATIONS: cronSetting('SCHEDULE_ACTIVATIONS'),
     SCHEDULE_SIGNINS: cronSetting('SCHEDULE_SIGNINS'),
+    SCHEDULE_SECURE_SCORE: cronSetting('SCHEDULE_SECURE_SCORE'),
     SCHEDULE_EVALUATE: cronSetting('SCHEDULE_EVALUATE'),
     SIGNIN_INTERRUPT_CODES: z.string().transform((value, ctx) => {
       const codes = list(value);
@@ -227,7 +229,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     excludedAccounts: s.MONITOR_EXCLUDED_ACCOUNTS,
     globalAdminMin: s.MONITOR_GLOBAL_ADMIN_MIN,
     globalAdminMax: s.MONITOR_GLOBAL_ADMIN_MAX,
-    schedules: { roles: s.SCHEDULE_ROLES, policies: s.SCHEDULE_POLICIES, activations: s.SCHEDULE_ACTIVATIONS, signins: s.SCHEDULE_SIGNINS, evaluate: s.SCHEDULE_EVALUATE },
+    schedules: { roles: s.SCHEDULE_ROLES, policies: s.SCHEDULE_POLICIES, activations: s.SCHEDULE_ACTIVATIONS, signins: s.SCHEDULE_SIGNINS, secureScore: s.SCHEDULE_SECURE_SCORE, evaluate: s.SCHEDULE_EVALUATE },
     interruptCodes: s.SIGNIN_INTERRUPT_CODES,
     signInOverlapMinutes: s.SIGNIN_OVERLAP_MINUTES,
     signInInitialLookbackHours: s.SIGNIN_INITIAL_LOOKBACK_HOURS,

@@ -65,6 +65,10 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   pimSettings: 'RoleManagement.Read.Directory, RoleManagementPolicy.Read.AzureADGroup',
   activations: 'RoleManagement.Read.Directory, PrivilegedAssignmentSchedule.Read.AzureADGroup',
   signIns: 'AuditLog.Read.All',
+  secureScore: 'SecurityEvents.Read.All',
+  mfaRecommendation: 'DirectoryRecommendations.Read.All',
+  licences: 'LicenseAssignment.Read.All',
+  perUserMfa: 'Policy.Read.All',
 };
 
 /** Every Graph application permission the collectors need, with what each is for. */
@@ -75,8 +79,11 @@ export const GRAPH_PERMISSIONS: ReadonlyArray<{ permission: string; datasets: st
   { permission: 'RoleManagementPolicy.Read.AzureADGroup', datasets: 'PIM settings of role-holding PIM groups', withoutIt: 'no eligible-activation-without-mfa check for PIM groups' },
   { permission: 'GroupMember.Read.All', datasets: 'members of role-holding groups and of groups used in Conditional Access', withoutIt: 'group-based admins are missed and verdicts that depend on group exclusions are unknown' },
   { permission: 'User.Read.All', datasets: 'admin accounts (UPN, enabled, user type, synced)', withoutIt: 'admins are listed by object id only' },
-  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults', withoutIt: 'every verdict is unknown' },
+  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults, admins\' per-user MFA state', withoutIt: 'every verdict is unknown' },
   { permission: 'AuditLog.Read.All', datasets: 'MFA registration details, sign-in logs', withoutIt: 'mfaRegistered is null; no interrupted or break-glass sign-ins' },
+  { permission: 'SecurityEvents.Read.All', datasets: 'Microsoft Secure Score (AdminMFAV2 control score and profile)', withoutIt: 'Microsoft\'s score is unavailable: the Secure Score reconciliation cannot compare' },
+  { permission: 'DirectoryRecommendations.Read.All', datasets: 'the Entra recommendation for admin MFA and the admins it counts (beta)', withoutIt: 'the reconciliation compares counts only, not admin by admin' },
+  { permission: 'LicenseAssignment.Read.All', datasets: 'subscribed SKUs and their service plans (Entra ID P1 / P2)', withoutIt: 'the report cannot say which enforcement routes the licence allows' },
 ];
 
 export const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled';

@@ -26,6 +26,10 @@ export const PARTITIONS = {
   activation: 'activation',
   adminVerdict: 'adminVerdict',
   tenant: 'tenant',
+  secureScore: 'secureScore',
+  mfaRecommendation: 'mfaRecommendation',
+  subscribedSkus: 'subscribedSkus',
+  perUserMfa: 'perUserMfa',
 } as const;
 
 export function stateOnlySpec<T>(partition: string, id: (item: T) => string): DatasetSpec<T> {

@@ -48,6 +48,8 @@ export interface CollectorHealth {
   error?: string | null;
   /** Datasets that are stale or unavailable, with their asOf. */
   problems: Array<{ dataset: string; state: string; asOf: string | null; message: string | null }>;
+  /** Freshness limit of this collector when it differs from MONITOR_STALE_AFTER_MINUTES (a daily collector). */
+  staleAfterMinutes?: number;
 }
 
 export interface ChangeInputs {
@@ -253,7 +255,8 @@ function healthFindings(inputs: ChangeInputs): Finding[] {
     const reasons: string[] = [];
     if (h.status === 'never') reasons.push('has never run');
     else if (h.status === 'failed') reasons.push(`last run failed${h.error ? `: ${h.error}` : ''}`);
-    if (h.status !== 'never' && ageMinutes > inputs.staleAfterMinutes) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
+    const limit = h.staleAfterMinutes ?? inputs.staleAfterMinutes;
+    if (h.status !== 'never' && ageMinutes > limit) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
     // Every dataset the latest run could not read (stale or unavailable) makes the monitor unhealthy at once:
     // the first failed run is told, and the first good run resolves it.
     for (const p of h.problems) reasons.push(`${p.dataset} is ${p.state === 'stale' ? 'stale (its read failed; the previous data is used)' : p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);

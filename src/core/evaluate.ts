@@ -30,6 +30,9 @@ import {
   resolveRole,
 } from './inventory.js';
 import { pimSettingFindings } from './pim-settings.js';
+import { type PerUserMfaState, perUserGapReason, perUserIndex, withPerUserMfa, withReason } from './per-user-mfa.js';
+import { microsoftContext } from './microsoft-view.js';
+import { unavailableConsequence, unavailableSeverity } from './route-findings.js';
 import type { AdminOut, Finding, Report, RoleOut, Severity, Summary, Verdict } from './report.js';
 import { SEVERITY_ORDER, who } from './report.js';
 import type { TenantSnapshot } from './snapshot.js';
@@ -242,12 +245,16 @@ function evaluateAdmin(
   unknowns: Unknowns,
   registration: Map<string, { registered: boolean | null; methods: string[] | null }>,
   registrationAvailable: boolean,
+  perUser: PerUserContext,
 ): AdminEvaluation {
   const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
   const states = adminStates(entry.paths, baseGroups, index, entry.otherTargetableRoles);
   const sdEnabled = snapshot.securityDefaults?.isEnabled === true;
-  const coverages = states.map((state) => stateCoverage(memo, user, state, sdEnabled));
+  // R-PUMFA-3: legacy per-user MFA covers what Conditional Access and security defaults leave open.
+  const perUserState = perUser.states.get(entry.id) ?? 'unknown';
+  const withPerUser = withPerUserMfa(set, states.map((state) => stateCoverage(memo, user, state, sdEnabled)), perUserState, memo.derived);
+  const coverages = withPerUser.coverages;
 
   // R-ROLESTATE-1: a gap already stated for the standing state is not repeated for each activation, and the
   // "all activated" state only adds gaps no single activation has.
@@ -257,7 +264,9 @@ function evaluateAdmin(
   for (const coverage of coverages) {
     const key = coverage.state.key;
     for (const region of coverage.uncovered) {
-      const gap = explainGap(set, memo, user, coverage, region, index);
+      let gap = explainGap(set, memo, user, coverage, region, index);
+      const why = perUserState === 'enforced' || perUserState === 'enabled' ? perUserGapReason(set, region, perUserState) : undefined;
+      if (why) gap = { ...gap, summary: withReason(gap.summary, why) };
       const sentence = coverage.state.label ? gap.summary.slice(coverage.state.label.length + 2) : gap.summary;
       if (key === 'standing') standingGaps.add(sentence);
       else if (standingGaps.has(sentence) || (key === 'all' && unitGaps.has(sentence))) continue;
@@ -283,6 +292,12 @@ function evaluateAdmin(
     gaps,
     coveringPolicyIds: derived.covering,
     wouldCoverIfEnabled: derived.would,
+    perUserMfa: perUser.describe(perUserState, withPerUser.closesGaps),
+    enforcedBy: [
+      ...(derived.covering.length > 0 ? (['conditionalAccess'] as const) : []),
+      ...(coverages.some((c) => c.securityDefaults) ? (['securityDefaults'] as const) : []),
+      ...(withPerUser.closesGaps ? (['perUserMfa'] as const) : []),
+    ],
   };
   // R-EXCL-1: accounts in MONITOR_EXCLUDED_ACCOUNTS (object id, UPN, or a group they belong to) are reported
   // apart with the verdict they would otherwise get.
@@ -333,19 +348,23 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     strengthsUnavailable: snapshot.dataSources.authenticationStrengths?.state === 'unavailable',
     securityDefaultsUnknown,
   };
-  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable));
+  const perUser = perUserContext(snapshot);
+  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable, perUser));
 
   // Potential admins are evaluated as if they had added themselves to the groups they own (R-PIMGROUP-4).
   const potential = inventory.potentialAdmins.map((p) => {
-    const evaluation = evaluateAdmin(p, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable);
+    const evaluation = evaluateAdmin(p, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable, perUser);
     evaluation.out.ownerOf = p.ownerOf;
     evaluation.out.roles = [];
     return evaluation;
   });
 
   const admins = evaluations.map((e) => e.out);
-  const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo);
   const summary = summarize(admins, inventory, potential.length, snapshot.securityDefaults?.isEnabled === true);
+  // Microsoft's verdict set against ours, licences and enforcement routes (docs/secure-score.md).
+  const microsoft = microsoftContext(snapshot, admins, potential.map((p) => p.out), summary, options.now ?? snapshot.capturedAt);
+  summary.microsoftSecureScore = microsoft.secureScore.microsoft.score;
+  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, microsoft.findings));
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
   return {
@@ -370,6 +389,27 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     })),
     securityDefaultsEnabled: snapshot.securityDefaults ? snapshot.securityDefaults.isEnabled : null,
     findings,
+    secureScore: microsoft.secureScore,
+    enforcement: microsoft.enforcement,
+  };
+}
+
+/** Per-user MFA states and how an admin's is described (R-PUMFA-*). */
+interface PerUserContext {
+  states: ReadonlyMap<string, PerUserMfaState | 'unknown'>;
+  describe(state: PerUserMfaState | 'unknown', closesGaps: boolean): NonNullable<AdminOut['perUserMfa']>;
+}
+
+function perUserContext(snapshot: TenantSnapshot): PerUserContext {
+  const status = snapshot.dataSources.perUserMfa;
+  const unreadable = status?.state === 'unavailable' ? 'per-user MFA state could not be read; it may close the gaps below' : status ? 'per-user MFA state not read for this admin yet (it is read daily)' : null;
+  return {
+    states: perUserIndex(snapshot.perUserMfa),
+    describe: (state, closesGaps) => ({
+      state,
+      closesGaps,
+      note: closesGaps ? 'covers sign-ins nothing else covers, except legacy clients and the MFA trusted IPs' : state === 'unknown' ? unreadable : null,
+    }),
   };
 }
 
@@ -399,7 +439,8 @@ function summarize(admins: AdminOut[], inventory: Inventory, potentialAdmins: nu
     registered: admins.filter((a) => a.mfaRegistered === true).length,
     potentialAdmins,
     workloadAdmins: inventory.workloadAdmins.length,
-    secureScoreEstimate: admins.length === 0 ? 10 : Math.round((1000 * protectedRegistered) / admins.length) / 100,
+    // Learn (Microsoft Secure Score): partial credit = protected / total × max; security defaults give full points.
+    secureScoreEstimate: admins.length === 0 || securityDefaults ? 10 : Math.round((1000 * protectedRegistered) / admins.length) / 100,
     secureScoreNotes: notes,
   };
 }
@@ -498,7 +539,7 @@ function dataFindings(snapshot: TenantSnapshot, inventory: Inventory, set: Polic
   for (const [dataset, status] of Object.entries(snapshot.dataSources)) {
     if (status?.state !== 'unavailable') continue;
     const grant = status.permission ? ` Grant the application permission ${status.permission}.` : '';
-    findings.push(finding('data-unavailable', 'high', dataset, `Dataset '${dataset}' could not be read: ${status.message ?? 'no data'}.${grant} Verdicts that depend on it are 'unknown'.`, {}, dataset));
+    findings.push(finding('data-unavailable', unavailableSeverity(dataset), dataset, `Dataset '${dataset}' could not be read: ${status.message ?? 'no data'}.${grant} ${unavailableConsequence(dataset)}`, {}, dataset));
   }
   for (const u of inventory.unresolved) {
     findings.push(finding('principal-unresolved', 'low', u.id, `Object ${u.id} ${u.roles.length ? `holds ${listPhrase(u.roles.map((r) => `'${r}'`))} but ` : ''}resolves to no user, group or service principal (deleted, or from another tenant).`));
@@ -522,8 +563,9 @@ function collectFindings(
   set: PolicySet,
   index: DirectoryIndex,
   memo: CoverageMemo,
+  extra: readonly Finding[] = [],
 ): Finding[] {
-  const findings: Finding[] = [...evaluations.flatMap((e) => adminFindings(e, snapshot, set, index, memo))];
+  const findings: Finding[] = [...evaluations.flatMap((e) => adminFindings(e, snapshot, set, index, memo)), ...extra];
   for (const { out } of potential) {
     if (out.verdict === 'partial' || out.verdict === 'unprotected') {
       const groups = listPhrase((out.ownerOf ?? []).map((o) => `'${o.groupName ?? o.groupId}'`));

@@ -1,6 +1,9 @@
 // The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
 // scripts and other tools: add fields freely, never rename.
+import type { EnforcementOut } from './enforcement.js';
 import type { FindingType } from './finding-types.js';
+import type { PerUserMfaOut } from './per-user-mfa.js';
+import type { SecureScoreOut } from './secure-score.js';
 import type { DatasetName, DatasetStatus } from './snapshot.js';
 
 export type Verdict = 'protected' | 'partial' | 'unprotected' | 'excluded' | 'unknown';
@@ -48,6 +51,10 @@ export interface AdminOut {
   coverageIfNotExcluded?: Exclude<Verdict, 'excluded'>;
   /** For potential admins: the role-holding PIM groups they own. */
   ownerOf?: Array<{ groupId: string; groupName: string | null; assignment: 'active' | 'eligible'; roles: string[] }>;
+  /** Legacy per-user MFA (R-PUMFA-*): its state and whether it closes contexts nothing else covers. */
+  perUserMfa?: PerUserMfaOut;
+  /** The ways MFA is enforced for this admin in some context: Conditional Access, security defaults, per-user MFA. */
+  enforcedBy?: Array<'conditionalAccess' | 'securityDefaults' | 'perUserMfa'>;
 }
 
 export interface WorkloadAdminOut {
@@ -81,9 +88,15 @@ export interface Summary {
   registered: number;
   potentialAdmins: number;
   workloadAdmins: number;
-  /** 10 × (protected and registered) / admins: Secure Score's "Require MFA for administrative roles" style. */
+  /**
+   * What Microsoft should show for "Require MFA for administrative roles" by its documented rule (Learn:
+   * Microsoft Secure Score, partial credit = protected / total × max points) applied to our count: admins
+   * protected and registered, of all admins (R-SCORE-1). 10 with security defaults on.
+   */
   secureScoreEstimate: number;
   secureScoreNotes: string[];
+  /** Microsoft's own AdminMFAV2 score, when it could be read (null otherwise; never 0 for "unknown"). */
+  microsoftSecureScore?: number | null;
 }
 
 export interface Report {
@@ -101,6 +114,10 @@ export interface Report {
   policies: Array<{ id: string; displayName: string; state: string; enforcesMfa: boolean; grant: string; coversAdmins: number }>;
   securityDefaultsEnabled: boolean | null;
   findings: Finding[];
+  /** Microsoft's AdminMFAV2 verdict set against ours, admin by admin (docs/secure-score.md). Always set by evaluate(). */
+  secureScore?: SecureScoreOut;
+  /** Licences and every way MFA is or could be enforced in this tenant. Always set by evaluate(). */
+  enforcement?: EnforcementOut;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };

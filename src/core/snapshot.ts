@@ -14,6 +14,7 @@ import type {
   UnifiedRoleDefinition,
   UserRegistrationDetails,
 } from './graph-types.js';
+import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from './microsoft-types.js';
 
 /**
  * The datasets a collection reads. Each has its own status so one missing permission or one failed
@@ -33,6 +34,11 @@ export const DATASETS = [
   'pimSettings',
   'activations',
   'signIns',
+  // Read daily by the secure score collector (docs/secure-score.md).
+  'secureScore',
+  'mfaRecommendation',
+  'licences',
+  'perUserMfa',
 ] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
@@ -98,6 +104,14 @@ export interface TenantSnapshot {
   /** Object ids some resource points at that resolve to nothing (deleted objects, partner groups). */
   unresolvedObjectIds: string[];
   dataSources: Partial<Record<DatasetName, DatasetStatus>>;
+  /** Microsoft's AdminMFAV2 verdict (secure score collector); absent or null when not collected. */
+  secureScore?: StoredSecureScore | null;
+  /** The Entra recommendation for admin MFA with the admins it counts. */
+  mfaRecommendation?: StoredRecommendation | null;
+  /** The tenant's subscribed SKUs (licences decide which enforcement routes exist). */
+  subscribedSkus?: StoredSubscribedSkus | null;
+  /** Legacy per-user MFA states of admins and potential admins. */
+  perUserMfa?: StoredPerUserMfa[];
 }
 
 export function emptySnapshot(tenantId: string, capturedAt: string): TenantSnapshot {

@@ -332,13 +332,13 @@ describe('Secure Score estimate (R-SCORE-1)', () => {
     expect(notes).toContain('not (known to be) registered');
   });
 
-  it('R-SCORE-1 security defaults and unknown verdicts are named as reasons the figure may differ (Learn: concept-identity-secure-score)', () => {
+  it('R-SCORE-1 security defaults give the full points whatever the registration (Learn: concept-identity-secure-score), and unknown verdicts are named as reasons the figure may differ', () => {
     const t = tenant();
     activeAdmin(t, 'alice', ROLE.securityAdministrator, { registered: false });
     t.securityDefaults = true;
     const report = t.evaluate();
     expect(report.summary.protected).toBe(1);
-    expect(report.summary.secureScoreEstimate).toBe(0);
+    expect(report.summary.secureScoreEstimate).toBe(10);
     expect(report.summary.secureScoreNotes.join(' ')).toContain('Microsoft gives this control its full 10 points');
 
     const u = tenant();

@@ -32,7 +32,7 @@ describe('local host', () => {
     const names = host.registrations.map((r) => `${r.kind}:${r.name}`).sort();
     expect(names).toEqual(expect.arrayContaining(['timer:collectRoles', 'timer:collectPolicies', 'timer:collectActivations', 'timer:collectSignIns', 'timer:evaluate', 'http:check', 'http:checkStatus', 'http:history']));
     for (const r of host.registrations) {
-      if (r.kind === 'timer') expect(r.options.schedule).toMatch(/^%SCHEDULE_[A-Z]+%$/);
+      if (r.kind === 'timer') expect(r.options.schedule).toMatch(/^%SCHEDULE_[A-Z_]+%$/);
       else expect(r.options.authLevel).toBe('function');
     }
   });
@@ -47,7 +47,7 @@ describe('local host', () => {
   it('runs a full cycle at start-up through the handlers and writes the mail to the data dir', async () => {
     expect(await runStartupCycle(host)).toBe(true);
     const runs = await latestRuns(host.runtime.store);
-    expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'signins']);
+    expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'securescore', 'signins']);
     const mail = path.join(dataDir, 'mail');
     expect(existsSync(mail)).toBe(true);
     expect(readdirSync(mail).some((f) => f.endsWith('.eml'))).toBe(true);

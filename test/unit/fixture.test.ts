@@ -56,19 +56,51 @@ describe('tenant fixture validation', () => {
     const now = new Date().toISOString();
     const report = evaluate(snapshotFromFixture(fixtureAt(demo, new Date(now)), now), { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
     const { protected: ok, partial, unprotected, excluded } = report.summary;
-    expect({ ok, partial, unprotected, excluded }).toEqual({ ok: 6, partial: 13, unprotected: 2, excluded: 2 });
+    expect({ ok, partial, unprotected, excluded }).toEqual({ ok: 7, partial: 12, unprotected: 2, excluded: 2 });
     expect([...new Set(report.findings.map((f) => f.type))].sort()).toEqual([
       'admin-not-registered',
       'admin-partially-protected',
+      'admin-per-user-mfa-only',
       'admin-unprotected',
       'eligible-activation-without-mfa',
       'exclusion-inconsistent',
+      'managed-policy-pending',
       'permanent-privileged-assignment',
+      'policy-report-only',
       'policy-stale-reference',
       'potential-admin-unprotected',
       'principal-unresolved',
       'role-scope-not-targetable',
     ]);
+  });
+
+  it("the demo tenant reproduces the Secure Score situation and explains every point of the difference (docs/secure-score.md)", () => {
+    const demo = parseTenantFixtureText(readFileSync(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo-tenant.json');
+    const now = new Date().toISOString();
+    const report = evaluate(snapshotFromFixture(fixtureAt(demo, new Date(now)), now), { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
+    const s = report.secureScore;
+    const enforcement = report.enforcement;
+    if (!s || !enforcement) throw new Error('evaluate() always sets secureScore and enforcement');
+    // Microsoft: a low score, 11 of 23 admins not "registered and protected".
+    expect({ score: s.microsoft.score, max: s.microsoft.maxScore, notProtected: s.microsoft.notProtected, total: s.microsoft.total }).toEqual({ score: 5.22, max: 10, notProtected: 11, total: 23 });
+    expect(report.summary.microsoftSecureScore).toBe(5.22);
+    expect(s.basis).toBe('observed');
+    // Ours: 14 admins with a real gap; break-glass accounts are excluded by design, not gaps.
+    expect(s.ours).toEqual({ notProtected: 14, total: 23, score: 3.91, maxScore: 10 });
+    const by = (reason: string) => s.rows.filter((r) => r.reason === reason).map((r) => r.userPrincipalName?.split('@')[0]).sort();
+    expect(by('breakGlass')).toEqual(['breakglass-01', 'breakglass-02']);
+    expect(by('pimGroupOnly')).toEqual(['james.oconnor']);
+    expect(by('eligibleOnly')).toEqual(['adm-tomas.lindqvist']);
+    expect(by('staleMicrosoftData')).toEqual(['adm-priya.raman']);
+    expect(by('perUserOrSecurityDefaults')).toEqual(['sofia.marchetti']);
+    expect(by('gapMicrosoftMisses')).toEqual(['carlos.ruiz', 'ethan.walsh', 'ext-ravi.patel', 'grace.kim', 'lena.hoffmann_tailspin-audit.example#EXT#', 'noah.fischer', 'olivia.brandt']);
+    expect(s.rows.every((r) => r.basis === 'observed')).toBe(true);
+    // Every point is explained: the rows add up to the difference (within Microsoft's rounding).
+    expect(s.difference).toEqual({ points: -1.31, explainedPoints: -1.3, unexplainedPoints: 0, unexplainedAdmins: 0 });
+    expect(report.findings.filter((f) => f.type === 'secure-score-disagreement')).toEqual([]);
+    expect(enforcement.licences.tier).toBe('p2');
+    expect(enforcement.banner).toBeNull();
+    expect(enforcement.managedPolicies.map((p) => p.autoEnableNotBefore !== null)).toEqual([true]);
   });
 
   it('moves relative times so referenceTime becomes now', () => {
