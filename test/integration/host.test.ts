@@ -182,7 +182,7 @@ describe('graceful stop and fault controls (issue 16)', () => {
     const again = await startHost({ env: {}, tenantFile: fixture, dataDir: data, serve: false, log: silentLogger });
     try {
       const runs = await latestRuns(again.runtime.store);
-      expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'signins']);
+      expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'securescore', 'signins']);
       expect(runs.evaluate?.trigger).toBe('startup');
     } finally {
       await again.stop();
