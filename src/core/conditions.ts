@@ -3,13 +3,15 @@
 // docs/evaluation.md; the rule ids (R-…) in comments refer to that page.
 import {
   APP_GROUP_MEMBERS,
+  APP_ID,
   APPLICATION_NAMES,
   BUILT_IN_AUTHENTICATION_STRENGTHS,
   CLIENT_APP_TYPE_NAMES,
   PLATFORM_NAMES,
   SINGLE_FACTOR_MODES,
 } from './catalog.js';
-import { type Box, type Dimension, Space } from './boxes.js';
+import { type Box, type Dimension, Space, isEmpty, uncovered } from './boxes.js';
+import { type DeviceFact, type DeviceModel, buildDeviceModel, ruleText } from './devices.js';
 import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy, NamedLocation } from './graph-types.js';
 import { flags, listPhrase, normId, quote } from './ids.js';
 
@@ -30,8 +32,17 @@ export type GrantEffect =
    * authentication strength that is not in the snapshot, so whether it is MFA is not known (R-DATA-3).
    */
   | { kind: 'notMfa'; description: string; alternatives: string[]; unresolvedStrength?: boolean }
+  /**
+   * MFA OR alternatives that depend on the device or client app (compliant device, hybrid-joined device, approved
+   * client app, app protection policy): MFA is enforced wherever none of them is satisfied (R-GRANT-7).
+   */
+  | { kind: 'mfaUnless'; description: string; alternatives: string[]; unless: ContextAlternative[] }
   /** No grant control at all (session controls only). */
   | { kind: 'none'; description: string };
+
+/** Grant controls that are facts about the sign-in's device or client app: each is a context dimension. */
+export type ContextAlternative = 'compliantDevice' | 'domainJoinedDevice' | 'approvedApplication' | 'compliantApplication';
+const CONTEXT_ALTERNATIVES: readonly string[] = ['compliantDevice', 'domainJoinedDevice', 'approvedApplication', 'compliantApplication'];
 
 /** What the policy's application condition targets (R-APP-*). */
 export type PolicyTarget =
@@ -61,8 +72,10 @@ export interface CompiledPolicy {
   index: number;
   /** Atoms the box spans: broad policies first keeps coverage subtraction small. */
   weight: number;
-  /** Enabled, targets applications, and enforces MFA or block: it can cover contexts. */
+  /** Enabled, targets applications, and its grant requires MFA (or blocks) in some context: it can cover contexts. */
   enforcing: boolean;
+  /** The grant requires MFA or blocks, in every context or where no device alternative is met (mfa, block, mfaUnless). */
+  mfaGrant: boolean;
   id: string;
   name: string;
   state: PolicyState;
@@ -70,6 +83,11 @@ export interface CompiledPolicy {
   target: PolicyTarget;
   /** Contexts the policy applies to. */
   box: Box;
+  /**
+   * Contexts where it requires MFA or blocks: the box for MFA and block, the box minus the contexts that satisfy a
+   * device or app alternative for mfaUnless, nothing otherwise (disjoint boxes).
+   */
+  cover: Box[];
   grant: GrantEffect;
   /** Per dimension, a phrase for the condition ("excludes trusted locations"); undefined = not narrowed. */
   conditionPhrases: Array<string | undefined>;
@@ -79,6 +97,13 @@ export interface PolicySet {
   space: Space;
   policies: CompiledPolicy[];
   namedLocations: Map<string, NamedLocation>;
+  /** Device filter and device-fact dimensions (R-DEVICE-*), with their phrases. */
+  devices: DeviceModel;
+  /**
+   * Security defaults, when enabled: what they cover for every user (Azure management, legacy authentication
+   * blocked; R-SD-2). Holders of their 16 roles are covered everywhere (R-SD-1). Null when off.
+   */
+  securityDefaults: { allUsers: Box[] } | null;
   /** Users, groups and roles some policy names: only these can make two admins' scopes differ. */
   referenced: { users: Set<string>; groups: Set<string>; roles: Set<string> };
 }
@@ -254,7 +279,9 @@ function compileGrant(
   }
   // R-GRANT-2/3: under OR, MFA is guaranteed only if every alternative is MFA.
   const alternatives: string[] = [];
+  const unless: ContextAlternative[] = [];
   for (const c of controls) if (c !== 'mfa') alternatives.push(CONTROL_NAMES[c] ?? c);
+  for (const c of controls) if (CONTEXT_ALTERNATIVES.includes(c)) unless.push(c as ContextAlternative);
   for (const c of custom) alternatives.push(`custom control '${c}'`);
   if (terms.length > 0) alternatives.push('accepting terms of use');
   if (strengthRef && !strengthMfa) alternatives.push(strengthProblem ?? `authentication strength ${strengthName}`);
@@ -262,6 +289,15 @@ function compileGrant(
   if (!mfaBy) {
     // No MFA among the alternatives at all: say so rather than "MFA OR …".
     return { kind: 'notMfa', description: `requires ${listPhrase(alternatives, 'or')} but not MFA`, alternatives, ...(unresolvedStrength ? { unresolvedStrength } : {}) };
+  }
+  if (unless.length === alternatives.length) {
+    // R-GRANT-7: every alternative is a fact about the device or client app: MFA where none of them holds.
+    return {
+      kind: 'mfaUnless',
+      description: `grant is ${mfaBy} OR ${listPhrase(alternatives, 'OR')}: ${listPhrase(alternatives, 'or')} satisfies it without MFA`,
+      alternatives,
+      unless,
+    };
   }
   return {
     kind: 'notMfa',
@@ -276,11 +312,26 @@ interface Mentions {
   locations: Set<string>;
   deviceFilters: Set<string>;
   appFilters: Set<string>;
+  /** Device facts OR grants name (compliant, hybrid-joined). */
+  deviceFacts: Set<DeviceFact>;
+  /** Client app controls OR grants name (approved client app, app protection policy). */
+  appControls: Set<string>;
 }
 
-function collectMentions(policies: readonly ConditionalAccessPolicy[]): Mentions {
-  const mentions: Mentions = { apps: new Set(), locations: new Set(), deviceFilters: new Set(), appFilters: new Set() };
+const FACT_OF: Partial<Record<ContextAlternative, DeviceFact>> = { compliantDevice: 'compliant', domainJoinedDevice: 'hybridJoined' };
+
+function collectMentions(policies: readonly ConditionalAccessPolicy[], securityDefaults: boolean): Mentions {
+  const mentions: Mentions = { apps: new Set(), locations: new Set(), deviceFilters: new Set(), appFilters: new Set(), deviceFacts: new Set(), appControls: new Set() };
+  // R-SD-2: security defaults cover Azure management for every user: its app group needs an atom.
+  if (securityDefaults) mentions.apps.add(APP_ID.azureServiceManagement);
   for (const policy of policies) {
+    if ((policy.grantControls?.operator ?? 'AND').toUpperCase() === 'OR') {
+      for (const c of list(policy.grantControls?.builtInControls)) {
+        const fact = FACT_OF[c as ContextAlternative];
+        if (fact) mentions.deviceFacts.add(fact);
+        else if (c === 'approvedApplication' || c === 'compliantApplication') mentions.appControls.add(c);
+      }
+    }
     const apps = policy.conditions.applications;
     for (const app of [...list(apps?.includeApplications), ...list(apps?.excludeApplications)]) {
       if (!APP_SPECIAL.has(app)) mentions.apps.add(app);
@@ -292,7 +343,7 @@ function collectMentions(policies: readonly ConditionalAccessPolicy[]): Mentions
       if (location !== 'All' && location !== 'AllTrusted') mentions.locations.add(normId(location));
     }
     const device = policy.conditions.devices?.deviceFilter?.rule;
-    if (device) mentions.deviceFilters.add(filterKey('device', device));
+    if (device) mentions.deviceFilters.add(ruleText(device));
   }
   // Apps shared by two app groups that are both mentioned get an atom of their own, so a policy excluding one
   // group and another excluding the other are seen to leave the shared app uncovered (R-APP-1).
@@ -322,7 +373,13 @@ export const DIM = {
 } as const;
 const FIXED_DIMENSIONS = 8;
 
-function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLocation>): Space {
+/** Client app controls as context dimensions (R-GRANT-7): the key, and the phrases for yes / no. */
+export const APP_CONTROL_DIMENSIONS: Record<string, { key: string; yes: string; no: string }> = {
+  approvedApplication: { key: 'appControl:approvedApplication', yes: 'with an approved client app', no: 'with a client app that is not an approved client app' },
+  compliantApplication: { key: 'appControl:compliantApplication', yes: 'with a client app under an app protection policy', no: 'with a client app under no app protection policy' },
+};
+
+function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLocation>, devices: DeviceModel): Space {
   // Every trusted named location is an atom of its own so "AllTrusted" gaps can name them.
   const locationAtoms = new Set(mentions.locations);
   for (const [id, location] of locations) if (location.isTrusted) locationAtoms.add(id);
@@ -336,7 +393,8 @@ function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLoca
     { key: 'insiderRisk', atoms: INSIDER_RISK_ATOMS },
     { key: 'authFlow', atoms: FLOW_ATOMS },
   ];
-  for (const key of [...mentions.deviceFilters].sort()) dims.push({ key, atoms: ['match', 'noMatch'] });
+  for (const d of devices.dimensions) dims.push({ key: d.key, atoms: d.atoms });
+  for (const control of [...mentions.appControls].sort()) dims.push({ key: APP_CONTROL_DIMENSIONS[control]?.key ?? control, atoms: ['yes', 'no'] });
   for (const key of [...mentions.appFilters].sort()) dims.push({ key, atoms: ['match', 'noMatch'] });
   return new Space(dims);
 }
@@ -381,6 +439,7 @@ function compileBox(
   policy: ConditionalAccessPolicy,
   space: Space,
   locations: ReadonlyMap<string, NamedLocation>,
+  devices: DeviceModel,
 ): { box: Box; phrases: Array<string | undefined> } {
   const box = space.full.slice();
   const phrases: Array<string | undefined> = new Array(space.dimensions.length).fill(undefined);
@@ -447,13 +506,14 @@ function compileBox(
     phrases[DIM.authFlow] = `applies only to the ${listPhrase(transfer, 'or')} authentication flow`;
   }
 
-  // Device filter (R-DEVICE-1): each distinct rule splits devices into matching and not matching.
+  // Device filter (R-DEVICE-1/3): the device classes the rule matches (include) or does not match (exclude).
   const deviceRule = c.devices?.deviceFilter?.rule;
-  if (deviceRule) {
-    const dim = space.dimensionIndex(filterKey('device', deviceRule));
-    const mode = c.devices?.deviceFilter?.mode === 'exclude' ? 'noMatch' : 'match';
-    box[dim] = space.mask(dim, [mode]);
-    phrases[dim] = `${mode === 'match' ? 'applies only to' : 'excludes'} devices matching filter '${deviceRule}'`;
+  const device = deviceRule ? devices.rule(deviceRule) : undefined;
+  if (deviceRule && device) {
+    const dim = space.dimensionIndex(device.key);
+    const exclude = c.devices?.deviceFilter?.mode === 'exclude';
+    box[dim] = exclude ? (space.full[dim] as bigint) & ~device.mask : device.mask;
+    phrases[dim] = `${exclude ? 'excludes' : 'applies only to'} devices matching filter '${ruleText(deviceRule)}'`;
   }
   return { box, phrases };
 }
@@ -482,34 +542,77 @@ export function policyTargets(policies: readonly ConditionalAccessPolicy[]): { g
   return { groups, roles };
 }
 
+/** The contexts where a device or app alternative of a grant can be satisfied (R-GRANT-7). */
+function alternativeBox(alternative: ContextAlternative, space: Space, devices: DeviceModel): Box | undefined {
+  const box = space.full.slice();
+  const fact = FACT_OF[alternative];
+  if (fact) {
+    const f = devices.fact(fact);
+    if (!f) return undefined;
+    const dim = space.dimensionIndex(f.key);
+    box[dim] = f.mask;
+    return box;
+  }
+  const control = APP_CONTROL_DIMENSIONS[alternative];
+  if (!control) return undefined;
+  const dim = space.dimensionIndex(control.key);
+  box[dim] = space.mask(dim, ['yes']);
+  return box;
+}
+
+/** R-SD-2: what security defaults require MFA for (or block) for every user: Azure management, legacy clients. */
+function securityDefaultsBoxes(space: Space): Box[] {
+  const management = space.full.slice();
+  management[DIM.app] = space.mask(DIM.app, expandAppGroups([APP_ID.azureServiceManagement]));
+  const legacy = space.full.slice();
+  legacy[DIM.clientApp] = space.mask(DIM.clientApp, ['exchangeActiveSync', 'other']);
+  return [management, legacy];
+}
+
+export interface CompileOptions {
+  /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
+  spacePolicies?: readonly ConditionalAccessPolicy[];
+  /** Security defaults are enabled (R-SD-1/2). */
+  securityDefaults?: boolean;
+}
+
 export function compilePolicies(
   policies: readonly ConditionalAccessPolicy[],
   namedLocations: readonly NamedLocation[],
   strengths: readonly AuthenticationStrengthPolicy[],
-  /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
-  spacePolicies: readonly ConditionalAccessPolicy[] = [],
+  options: CompileOptions = {},
 ): PolicySet {
   const locations = new Map(namedLocations.map((l) => [normId(l.id), l]));
-  const space = buildSpace(collectMentions([...policies, ...spacePolicies]), locations);
+  const mentions = collectMentions([...policies, ...(options.spacePolicies ?? [])], options.securityDefaults === true);
+  const devices = buildDeviceModel(mentions.deviceFilters, mentions.deviceFacts);
+  const space = buildSpace(mentions, locations, devices);
   const strengthById = strengthIndex(strengths);
   const compiled = policies.map((policy, index): CompiledPolicy => {
-    const { box, phrases } = compileBox(policy, space, locations);
+    const { box, phrases } = compileBox(policy, space, locations, devices);
     const grant = compileGrant(policy, strengthById);
     const target = compileTarget(policy);
     const state = policyState(policy.state);
     let weight = 0;
     for (const mask of box) for (let m = mask; m > 0n; m >>= 1n) if (m & 1n) weight++;
+    const mfaGrant = grant.kind === 'mfa' || grant.kind === 'block' || grant.kind === 'mfaUnless';
+    let cover: Box[] = [];
+    if (mfaGrant && !isEmpty(box)) {
+      const alternatives = grant.kind === 'mfaUnless' ? grant.unless.map((a) => alternativeBox(a, space, devices)).filter((b): b is Box => b !== undefined) : [];
+      cover = uncovered([box], alternatives).filter((b) => !isEmpty(b));
+    }
     return {
       policy,
       index,
       weight,
-      enforcing: state === 'enabled' && target.kind === 'apps' && (grant.kind === 'mfa' || grant.kind === 'block'),
+      enforcing: state === 'enabled' && target.kind === 'apps' && mfaGrant,
+      mfaGrant,
       id: normId(policy.id),
       name: policy.displayName,
       state,
       users: compileUsers(policy),
       target,
       box,
+      cover,
       grant,
       conditionPhrases: phrases,
     };
@@ -520,7 +623,7 @@ export function compilePolicies(
     for (const g of [...p.users.includeGroups, ...p.users.excludeGroups]) referenced.groups.add(g);
     for (const r of [...p.users.includeRoles, ...p.users.excludeRoles]) referenced.roles.add(r);
   }
-  return { space, policies: compiled, namedLocations: locations, referenced };
+  return { space, policies: compiled, namedLocations: locations, devices, securityDefaults: options.securityDefaults ? { allUsers: securityDefaultsBoxes(space) } : null, referenced };
 }
 
 /** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
@@ -567,9 +670,14 @@ export function describeContexts(set: PolicySet, box: Box): string {
         break;
       default: {
         const key = dim.key;
-        const rule = key.slice(key.indexOf(':') + 1);
-        const what = key.startsWith('device:') ? 'devices' : 'apps';
-        parts.push(atoms[0] === 'match' ? `from ${what} matching filter '${rule}'` : `from ${what} not matching filter '${rule}'`);
+        const device = set.devices.dimensions.find((d) => d.key === key);
+        const control = Object.values(APP_CONTROL_DIMENSIONS).find((c) => c.key === key);
+        if (device) parts.push(device.describe(mask));
+        else if (control) parts.push(atoms[0] === 'yes' ? control.yes : control.no);
+        else {
+          const rule = key.slice(key.indexOf(':') + 1);
+          parts.push(atoms[0] === 'match' ? `from apps matching filter '${rule}'` : `from apps not matching filter '${rule}'`);
+        }
       }
     }
   });

@@ -3,7 +3,7 @@
 import { type FindingType, makeFinding } from './finding-types.js';
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
-import { intersects, isEmpty, uncovered } from './boxes.js';
+import { intersects, uncovered } from './boxes.js';
 import {
   type AdminState,
   CoverageMemo,
@@ -11,9 +11,10 @@ import {
   type StateCoverage,
   type UserContext,
   SCOPE,
-  adminStates,
+  activationUnits,
   explainGap,
   guestTypesOf,
+  roleStates,
   scopeOf,
   stateCoverage,
   userScope,
@@ -130,7 +131,7 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
   for (const p of set.policies) {
     if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.enforcing && coverage.scopes[p.index] === SCOPE.in)) continue;
     const strengthUnknown = unknowns.strengthsUnavailable && p.grant.kind === 'notMfa' && p.grant.unresolvedStrength === true;
-    if (p.grant.kind !== 'mfa' && p.grant.kind !== 'block' && !strengthUnknown) continue;
+    if (!p.mfaGrant && !strengthUnknown) continue;
     let scope = scopeOf(coverage, p);
     let groupUnknown = false;
     if (scope === 'out' && !p.users.includeNone && p.users.includeGroups.some((g) => unknowns.groups.has(g))) {
@@ -139,7 +140,9 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
       groupUnknown = scope === 'in';
     }
     if (scope !== 'in') continue;
-    if (!coverage.uncovered.some((region) => intersects(p.box, region))) continue;
+    // Where it would require MFA: its cover, or (an unreadable strength) wherever it applies.
+    const reach = p.mfaGrant ? p.cover : [p.box];
+    if (!coverage.uncovered.some((region) => reach.some((b) => intersects(b, region)))) continue;
     out.push({ policy: p, why: groupUnknown ? 'group' : 'strength' });
   }
   return out;
@@ -208,11 +211,11 @@ function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCo
   if (!derived) {
     const covering = new Set<string>();
     // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
-    for (const c of coverages) for (const p of c.covering) if (!isEmpty(p.box)) covering.add(p.policy.id);
+    for (const c of coverages) for (const p of c.covering) if (p.cover.length > 0) covering.add(p.policy.id);
     const would = new Map<string, { policyId: string; displayName: string; state: string }>();
     if (coverages.some((c) => c.uncovered.length > 0)) {
       for (const p of set.policies) {
-        if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+        if (p.state === 'enabled' || p.target.kind !== 'apps' || !p.mfaGrant) continue;
         // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
         const closes = coverages.some((c) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)));
         if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
@@ -237,23 +240,23 @@ function evaluateAdmin(
 ): AdminEvaluation {
   const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
-  const states = adminStates(entry.paths, baseGroups, index, entry.otherTargetableRoles);
-  const sdEnabled = snapshot.securityDefaults?.isEnabled === true;
+  const sdEnabled = set.securityDefaults !== null;
+  const states = roleStates(memo, user, activationUnits(entry.paths, baseGroups, index, entry.otherTargetableRoles, { units: entry.extraUnits, pimMemberOf: entry.pimMemberOf }), sdEnabled);
   const coverages = states.map((state) => stateCoverage(memo, user, state, sdEnabled));
 
-  // R-ROLESTATE-1: a gap already stated for the standing state is not repeated for each activation, and the
-  // "all activated" state only adds gaps no single activation has.
+  // R-ROLESTATE-1/2: a gap already stated for the standing state is not repeated for each activation, and a
+  // combination of activations only adds gaps no smaller state has.
   const gaps: Gap[] = [];
   const standingGaps = new Set<string>();
-  const unitGaps = new Set<string>();
+  const earlierGaps = new Set<string>();
   for (const coverage of coverages) {
-    const key = coverage.state.key;
+    const { key, units } = coverage.state;
     for (const region of coverage.uncovered) {
       const gap = explainGap(set, memo, user, coverage, region, index);
       const sentence = coverage.state.label ? gap.summary.slice(coverage.state.label.length + 2) : gap.summary;
       if (key === 'standing') standingGaps.add(sentence);
-      else if (standingGaps.has(sentence) || (key === 'all' && unitGaps.has(sentence))) continue;
-      else if (key !== 'all') unitGaps.add(sentence);
+      else if (standingGaps.has(sentence) || (units.length > 1 && earlierGaps.has(sentence))) continue;
+      earlierGaps.add(sentence);
       gaps.push(gap);
     }
   }
@@ -306,7 +309,7 @@ function finding(type: FindingType, severity: Severity, subjectId: string, messa
 export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = DEFAULT_EVALUATION_OPTIONS): Report {
   const index = indexSnapshot(snapshot);
   const inventory = buildInventory(snapshot, options.adminRoles, index);
-  const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies);
+  const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, { securityDefaults: snapshot.securityDefaults?.isEnabled === true });
   const memo = new CoverageMemo(set);
   const matcher = excludedMatcher(options.excludedAccounts);
   const caAvailable = snapshot.dataSources.conditionalAccess?.state !== 'unavailable';
@@ -401,7 +404,7 @@ function exclusionFinding(e: AdminEvaluation, set: PolicySet): Finding | undefin
   const excludedFrom = new Set<CompiledPolicy>();
   const notExcludedFrom = new Set<CompiledPolicy>();
   for (const p of set.policies) {
-    if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    if (p.state !== 'enabled' || p.target.kind !== 'apps' || !p.mfaGrant) continue;
     for (const s of e.states) {
       const scope = userScope(p.users, e.user, s);
       if (scope === 'excluded') excludedFrom.add(p);
@@ -456,7 +459,7 @@ function adminFindings(e: AdminEvaluation, snapshot: TenantSnapshot, set: Policy
   // role targeting seeing those roles would actually close a gap (not for an unrelated gap).
   if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true)) {
     const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => (p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`)))];
-    const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && (p.grant.kind === 'mfa' || p.grant.kind === 'block'));
+    const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && p.mfaGrant);
     if (roleTargeted.length > 0) {
       findings.push(finding('role-scope-not-targetable', 'medium', out.id, `${name} is an admin through ${listPhrase(untargetable)}, which role-targeted policies (${listPhrase(roleTargeted.map((p) => `'${p.name}'`))}) cannot see; target the user or a group instead.`, { subjectName: name, policyIds: roleTargeted.map((p) => p.policy.id) }));
     }
@@ -477,7 +480,7 @@ function tenantFindings(snapshot: TenantSnapshot, options: EvaluationOptions, in
   const wouldCoverCounts = new Map<string, number>();
   for (const e of evaluations) for (const w of e.out.wouldCoverIfEnabled) wouldCoverCounts.set(w.policyId, (wouldCoverCounts.get(w.policyId) ?? 0) + 1);
   for (const p of set.policies) {
-    if (p.state !== 'reportOnly' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    if (p.state !== 'reportOnly' || p.target.kind !== 'apps' || !p.mfaGrant) continue;
     const wouldCover = wouldCoverCounts.get(p.policy.id) ?? 0;
     if (wouldCover > 0) findings.push(finding('policy-report-only', 'low', p.policy.id, `Policy '${p.name}' is report-only: it would require MFA for ${wouldCover} admin${wouldCover > 1 ? 's' : ''} but enforces nothing.`, { subjectName: p.name, policyIds: [p.policy.id] }));
   }
