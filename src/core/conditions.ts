@@ -11,7 +11,7 @@ import {
   SINGLE_FACTOR_MODES,
 } from './catalog.js';
 import { type Box, type Dimension, Space, isEmpty, uncovered } from './boxes.js';
-import { type DeviceFact, type DeviceModel, buildDeviceModel, ruleText } from './devices.js';
+import { type DeviceFact, type DeviceModel, type DeviceTerm, buildDeviceModel, ruleText, termPhrase } from './devices.js';
 import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy, NamedLocation } from './graph-types.js';
 import { flags, listPhrase, normId, quote } from './ids.js';
 
@@ -630,6 +630,20 @@ export function compilePolicies(
 export function describeContexts(set: PolicySet, box: Box): string {
   const { space } = set;
   const parts: string[] = [];
+  // Device dimensions that each name one conjunction are said as one: "from compliant, hybrid-joined devices …".
+  const deviceTerms: DeviceTerm[] = [];
+  let deviceAt = -1;
+  const devicePhrases: string[] = [];
+  let merged = true;
+  space.dimensions.forEach((dim, i) => {
+    const device = set.devices.dimensions.find((d) => d.key === dim.key);
+    if (!device || space.isFull(i, box[i] as bigint)) return;
+    if (deviceAt < 0) deviceAt = i;
+    const term = device.term(box[i] as bigint);
+    if (term) deviceTerms.push(term);
+    else merged = false;
+    devicePhrases.push(device.describe(box[i] as bigint));
+  });
   space.dimensions.forEach((dim, i) => {
     const mask = box[i] as bigint;
     if (space.isFull(i, mask)) return;
@@ -672,8 +686,9 @@ export function describeContexts(set: PolicySet, box: Box): string {
         const key = dim.key;
         const device = set.devices.dimensions.find((d) => d.key === key);
         const control = Object.values(APP_CONTROL_DIMENSIONS).find((c) => c.key === key);
-        if (device) parts.push(device.describe(mask));
-        else if (control) parts.push(atoms[0] === 'yes' ? control.yes : control.no);
+        if (device) {
+          if (i === deviceAt) parts.push(merged ? termPhrase(deviceTerms) : devicePhrases.join(' and '));
+        } else if (control) parts.push(atoms[0] === 'yes' ? control.yes : control.no);
         else {
           const rule = key.slice(key.indexOf(':') + 1);
           parts.push(atoms[0] === 'match' ? `from apps matching filter '${rule}'` : `from apps not matching filter '${rule}'`);

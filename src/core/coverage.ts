@@ -2,7 +2,7 @@
 // MFA (or block)? Evaluated in every role state the admin can be in (standing, each eligible unit activated, and
 // every combination of activations that exposes something no smaller one does), because role-targeted policies
 // only see active roles. Rule ids refer to docs/evaluation.md.
-import { type Box, intersects, isEmpty, merge, uncovered } from './boxes.js';
+import { type Box, intersects, merge, uncovered } from './boxes.js';
 import { SECURITY_DEFAULTS_ROLE_IDS } from './catalog.js';
 import { type CompiledPolicy, type CompiledUserScope, type PolicySet, describeContexts } from './conditions.js';
 import { listPhrase, normId, quote } from './ids.js';
@@ -199,7 +199,7 @@ export function activationUnits(
     const names = [...new Set(u.paths.map((p) => `'${p.roleName}'`))];
     const via = u.paths[0]?.via;
     const member = key.startsWith('member:');
-    const how = u.how ?? (member ? ` (eligible membership of group ${quote(via?.groupName, via?.groupId ?? '')})` : '');
+    const how = u.how ?? (member && via ? ` (eligible membership of group ${quote(via.groupName, via.groupId ?? '')})` : '');
     const subject = names.length > 0 ? listPhrase(names) : (u.name ?? key);
     units.push({
       key,
@@ -594,7 +594,6 @@ interface GapShape {
 export const SECURITY_DEFAULTS_SCOPE =
   'security defaults require MFA of every user only on Azure management (Azure portal, Microsoft Entra admin center, Azure PowerShell, Azure CLI) and block legacy authentication; they require it on every sign-in only of holders of their 16 administrator roles, none of which is active in this state';
 
-// eslint-disable-next-line max-lines-per-function -- ranks candidates, then renders at most four sentences; one shape
 function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, region: Box): GapShape {
   const contexts = memo.facts(region).contexts;
   // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences, not a

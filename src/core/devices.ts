@@ -88,6 +88,7 @@ function tokenize(rule: string): Token[] {
 }
 
 /** Parses a device filter rule; an error names what could not be read. */
+// eslint-disable-next-line max-lines-per-function -- one recursive-descent parser: its rules read best together
 export function parseDeviceRule(rule: string): { expr: DeviceExpr } | { error: string } {
   let tokens: Token[];
   try {
@@ -337,11 +338,27 @@ export const FACT_CONDITIONS: Record<DeviceFact, Extract<DeviceExpr, { kind: 'pr
 
 const FACT_WORDS: Record<DeviceFact, [string, string]> = { compliant: ['compliant', 'non-compliant'], hybridJoined: ['hybrid-joined', 'not hybrid-joined'] };
 
+/** One conjunction naming device kinds: "compliant" + "matching filter 'X'", and what to add after it. */
+export interface DeviceTerm {
+  adjectives: string[];
+  clauses: string[];
+  suffix: string;
+}
+
 export interface DeviceDimension {
   key: string;
   atoms: string[];
   /** Phrase for a set of this dimension's atoms ("from compliant devices matching filter '…'"). */
   describe(mask: bigint): string;
+  /** The set as one conjunction, when it is one (phrases of several dimensions then merge into one). */
+  term(mask: bigint): DeviceTerm | undefined;
+}
+
+/** "from compliant, hybrid-joined devices matching filter 'X' and not matching filter 'Y'". */
+export function termPhrase(terms: readonly DeviceTerm[]): string {
+  const adjectives = terms.flatMap((t) => t.adjectives);
+  const clauses = terms.flatMap((t) => t.clauses);
+  return `from ${adjectives.length ? `${adjectives.join(', ')} ` : ''}devices${clauses.length ? ` ${clauses.join(' and ')}` : ''}${terms.map((t) => t.suffix).join('')}`;
 }
 
 export interface DeviceModel {
@@ -425,7 +442,8 @@ export function buildDeviceModel(rules: Iterable<string>, facts: Iterable<Device
   const opaqueDimension = (text: string, why: string): void => {
     const key = `device:${text}`;
     const note = undecidedNote(text, why);
-    dimensions.push({ key, atoms: ['match', 'noMatch'], describe: (mask) => (mask === 1n ? `from devices matching filter '${text}'${note}` : `from devices not matching filter '${text}'${note}`) });
+    const term = (mask: bigint): DeviceTerm => ({ adjectives: [], clauses: [`${mask === 1n ? '' : 'not '}matching filter '${text}'`], suffix: note });
+    dimensions.push({ key, atoms: ['match', 'noMatch'], describe: (mask) => termPhrase([term(mask)]), term });
     ruleMasks.set(text, { key, mask: 1n });
   };
   for (const [text, why] of opaque) opaqueDimension(text, `it could not be read (${why})`);
@@ -460,13 +478,13 @@ export function buildDeviceModel(rules: Iterable<string>, facts: Iterable<Device
       for (const f of group.facts) {
         const key = `deviceFact:${f}`;
         const [yes, no] = FACT_WORDS[f];
-        dimensions.push({ key, atoms: [f, `not-${f}`], describe: (mask) => `from ${mask === 1n ? yes : no} devices` });
+        const term = (mask: bigint): DeviceTerm => ({ adjectives: [mask === 1n ? yes : no], clauses: [], suffix: '' });
+        dimensions.push({ key, atoms: [f, `not-${f}`], describe: (mask) => termPhrase([term(mask)]), term });
         factMasks.set(f, { key, mask: 1n });
       }
       continue;
     }
     // Every combination of property classes is a kind of device; kinds every rule and fact treats alike are one atom.
-    const named = exprs.length;
     const atoms = new Map<string, { vector: boolean[]; unregistered: boolean; undecided: boolean }>();
     const choice = new Array<number>(perProperty.length).fill(0);
     for (let k = 0; k < size; k++) {
@@ -510,19 +528,27 @@ export function buildDeviceModel(rules: Iterable<string>, facts: Iterable<Device
       if (name.kind === 'fact') return { adjective: FACT_WORDS[name.fact][l.positive ? 0 : 1] };
       return { clause: `${l.positive ? '' : 'not '}matching filter '${name.text}'` };
     };
+    const terms = (mask: bigint): DeviceTerm[] => {
+      const found = minimalTerms(atomList.map((a) => a.vector), mask);
+      const unregistered = atomList.some((a, i) => a.unregistered && ((mask >> BigInt(i)) & 1n) === 1n) && found.some((t) => t.some((l) => !l.positive && names[l.index]?.kind === 'rule'));
+      return found.map((term, i) => {
+        // "matching X and not matching Y": positive conditions first.
+        const parts = [...term].sort((a, b) => Number(b.positive) - Number(a.positive) || a.index - b.index).map(literalPhrase);
+        const last = i === found.length - 1;
+        return {
+          adjectives: parts.flatMap((p) => (p.adjective ? [p.adjective] : [])),
+          clauses: parts.flatMap((p) => (p.clause ? [p.clause] : [])),
+          suffix: last ? `${unregistered ? ' (unregistered devices among them: every property of an unregistered device is null)' : ''}${note}` : '',
+        };
+      });
+    };
     dimensions.push({
       key,
       atoms: atomList.map((a) => a.vector.map((b) => (b ? '1' : '0')).join('')),
-      describe: (mask) => {
-        const terms = minimalTerms(atomList.map((a) => a.vector), mask, named);
-        const phrases = terms.map((term) => {
-          const parts = term.map(literalPhrase);
-          const adjectives = parts.map((p) => p.adjective).filter(Boolean);
-          const clauses = parts.map((p) => p.clause).filter(Boolean);
-          return `${adjectives.length ? `${adjectives.join(', ')} ` : ''}devices${clauses.length ? ` ${clauses.join(' and ')}` : ''}`;
-        });
-        const unregistered = atomList.some((a, i) => a.unregistered && ((mask >> BigInt(i)) & 1n) === 1n) && terms.some((t) => t.some((l) => !l.positive && names[l.index]?.kind === 'rule'));
-        return `from ${phrases.join(' or ')}${unregistered ? ' (unregistered devices among them: every property of an unregistered device is null)' : ''}${note}`;
+      describe: (mask) => `from ${terms(mask).map((t) => termPhrase([t]).slice('from '.length)).join(' or ')}`,
+      term: (mask) => {
+        const t = terms(mask);
+        return t.length === 1 ? t[0] : undefined;
       },
     });
   }
@@ -537,7 +563,7 @@ export function buildDeviceModel(rules: Iterable<string>, facts: Iterable<Device
  * A short sum of products over the named things (rules and facts) that selects exactly the atoms in `mask`,
  * treating combinations no atom has (impossible devices) as free: a Quine–McCluskey merge of the atoms' vectors.
  */
-export function minimalTerms(vectors: boolean[][], mask: bigint, width: number): Literal[][] {
+export function minimalTerms(vectors: boolean[][], mask: bigint): Literal[][] {
   const on = vectors.filter((_, i) => ((mask >> BigInt(i)) & 1n) === 1n).map((v) => v.map((b) => (b ? 1 : 0)));
   const off = new Set(vectors.filter((_, i) => ((mask >> BigInt(i)) & 1n) === 0n).map((v) => v.map((b) => (b ? '1' : '0')).join('')));
   // A term is a string over 0/1/- ; it may not cover any atom outside the mask.
