@@ -125,9 +125,18 @@ export function uncovered(region: Box[], covering: readonly Box[]): Box[] {
   let rest = region;
   for (const cover of covering) {
     if (rest.length === 0) break;
-    const next: Box[] = [];
-    for (const box of rest) for (const piece of subtract(box, cover)) next.push(piece);
-    rest = next;
+    // Boxes the cover misses stay as they are; a new list is made only once one is cut.
+    let next: Box[] | undefined;
+    for (let i = 0; i < rest.length; i++) {
+      const box = rest[i] as Box;
+      if (!intersects(box, cover)) {
+        next?.push(box);
+        continue;
+      }
+      next ??= rest.slice(0, i);
+      for (const piece of subtract(box, cover)) next.push(piece);
+    }
+    if (next) rest = next;
   }
   return rest;
 }

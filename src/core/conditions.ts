@@ -106,7 +106,56 @@ export interface PolicySet {
   securityDefaults: { allUsers: Box[] } | null;
   /** Users, groups and roles some policy names: only these can make two admins' scopes differ. */
   referenced: { users: Set<string>; groups: Set<string>; roles: Set<string> };
+  /** Groups and roles some enabled MFA (or block) policy excludes: only these can take coverage away. */
+  excluded: { groups: Set<string>; roles: Set<string> };
+  /** Which policies each user, group, role and guest kind brings in or excludes (R-USERS-1..7), for scope vectors. */
+  scopeIndex: ScopeIndex;
 }
+
+/** Policy indexes per thing a user scope names: a scope vector is then the union of a few lists. */
+export interface ScopeIndex {
+  /** includeUsers All, and not None. */
+  everyone: number[];
+  includeNone: Set<number>;
+  includeUser: Map<string, number[]>;
+  includeGroup: Map<string, number[]>;
+  includeRole: Map<string, number[]>;
+  /** Per guest kind, where external tenants are not enumerated (R-USERS-6). */
+  includeGuest: Map<string, number[]>;
+  excludeUser: Map<string, number[]>;
+  excludeGroup: Map<string, number[]>;
+  excludeRole: Map<string, number[]>;
+  /** Per guest kind; the unknown kind (R-USERS-7) is excluded by every policy with a guest exclusion. */
+  excludeGuest: Map<string, number[]>;
+}
+
+function scopeIndex(policies: readonly CompiledPolicy[], unknownGuestType: string): ScopeIndex {
+  const index: ScopeIndex = { everyone: [], includeNone: new Set(), includeUser: new Map(), includeGroup: new Map(), includeRole: new Map(), includeGuest: new Map(), excludeUser: new Map(), excludeGroup: new Map(), excludeRole: new Map(), excludeGuest: new Map() };
+  const add = (map: Map<string, number[]>, key: string, i: number): void => {
+    const list = map.get(key);
+    if (!list) map.set(key, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  for (const p of policies) {
+    const u = p.users;
+    const i = p.index;
+    if (u.includeNone) index.includeNone.add(i);
+    if (u.includeAll) index.everyone.push(i);
+    for (const x of u.includeUsers) add(index.includeUser, x, i);
+    for (const x of u.includeGroups) add(index.includeGroup, x, i);
+    for (const x of u.includeRoles) add(index.includeRole, x, i);
+    if (!u.includeGuestTenantsEnumerated) for (const x of u.includeGuestTypes) add(index.includeGuest, x, i);
+    for (const x of u.excludeUsers) add(index.excludeUser, x, i);
+    for (const x of u.excludeGroups) add(index.excludeGroup, x, i);
+    for (const x of u.excludeRoles) add(index.excludeRole, x, i);
+    for (const x of u.excludeGuestTypes) add(index.excludeGuest, x, i);
+    if (u.excludeGuestTypes.size > 0) add(index.excludeGuest, unknownGuestType, i);
+  }
+  return index;
+}
+
+/** Stands in for the guest kind of an account whose details could not be read (R-USERS-7). */
+export const UNKNOWN_GUEST_KIND = 'unknown';
 
 export const CLIENT_APP_ATOMS = ['browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'];
 export const PLATFORM_ATOMS = ['android', 'iOS', 'windows', 'windowsPhone', 'macOS', 'linux', 'unknown'];
@@ -618,12 +667,26 @@ export function compilePolicies(
     };
   });
   const referenced = { users: new Set<string>(), groups: new Set<string>(), roles: new Set<string>() };
+  const excluded = { groups: new Set<string>(), roles: new Set<string>() };
   for (const p of compiled) {
     for (const u of [...p.users.includeUsers, ...p.users.excludeUsers]) referenced.users.add(u);
     for (const g of [...p.users.includeGroups, ...p.users.excludeGroups]) referenced.groups.add(g);
     for (const r of [...p.users.includeRoles, ...p.users.excludeRoles]) referenced.roles.add(r);
+    if (p.enforcing) {
+      for (const g of p.users.excludeGroups) excluded.groups.add(g);
+      for (const r of p.users.excludeRoles) excluded.roles.add(r);
+    }
   }
-  return { space, policies: compiled, namedLocations: locations, devices, securityDefaults: options.securityDefaults ? { allUsers: securityDefaultsBoxes(space) } : null, referenced };
+  return {
+    space,
+    policies: compiled,
+    namedLocations: locations,
+    devices,
+    securityDefaults: options.securityDefaults ? { allUsers: securityDefaultsBoxes(space) } : null,
+    referenced,
+    excluded,
+    scopeIndex: scopeIndex(compiled, UNKNOWN_GUEST_KIND),
+  };
 }
 
 /** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */

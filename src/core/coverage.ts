@@ -4,7 +4,7 @@
 // only see active roles. Rule ids refer to docs/evaluation.md.
 import { type Box, intersects, merge, uncovered } from './boxes.js';
 import { SECURITY_DEFAULTS_ROLE_IDS } from './catalog.js';
-import { type CompiledPolicy, type CompiledUserScope, type PolicySet, describeContexts } from './conditions.js';
+import { type CompiledPolicy, type CompiledUserScope, type PolicySet, UNKNOWN_GUEST_KIND, describeContexts } from './conditions.js';
 import { listPhrase, normId, quote } from './ids.js';
 import { type AdminIdentity, type DirectoryIndex, type RolePath, resolveRole } from './inventory.js';
 
@@ -39,7 +39,7 @@ export interface UserContext {
 }
 
 /** Stands in for the guest kind of an account whose details could not be read (R-USERS-7). */
-export const UNKNOWN_GUEST_TYPE = 'unknown';
+export const UNKNOWN_GUEST_TYPE = UNKNOWN_GUEST_KIND;
 
 /** Guest / external user kind, approximated from userType and the #EXT# UPN marker (R-USERS-5). */
 export function guestTypesOf(user: AdminIdentity): Set<string> {
@@ -71,9 +71,29 @@ const SCOPE_NAMES: readonly ScopeResult[] = ['out', 'in', 'excluded'];
 /** What decides which policies apply in a state: its groups and the roles role targeting sees. */
 export type ScopeState = Pick<AdminState, 'groups' | 'targetableRoles'>;
 
+/**
+ * userScope for every policy at once, from the set's index: included by whatever the state holds that a policy
+ * includes, then excluded likewise (R-USERS-1..7; the same answer as userScope, policy by policy).
+ */
 export function scopeVector(set: PolicySet, user: UserContext, state: ScopeState): Uint8Array {
+  const ix = set.scopeIndex;
   const out = new Uint8Array(set.policies.length);
-  for (const p of set.policies) out[p.index] = SCOPE[userScope(p.users, user, state)];
+  const mark = (list: readonly number[] | undefined, value: number): void => {
+    if (list) for (const i of list) out[i] = value;
+  };
+  mark(ix.everyone, SCOPE.in);
+  mark(ix.includeUser.get(user.id), SCOPE.in);
+  for (const g of state.groups) mark(ix.includeGroup.get(g), SCOPE.in);
+  for (const r of state.targetableRoles) mark(ix.includeRole.get(r), SCOPE.in);
+  for (const t of user.guestTypes) mark(ix.includeGuest.get(t), SCOPE.in);
+  for (const i of ix.includeNone) out[i] = SCOPE.out;
+  const exclude = (list: readonly number[] | undefined): void => {
+    if (list) for (const i of list) if (out[i] === SCOPE.in) out[i] = SCOPE.excluded;
+  };
+  exclude(ix.excludeUser.get(user.id));
+  for (const g of state.groups) exclude(ix.excludeGroup.get(g));
+  for (const r of state.targetableRoles) exclude(ix.excludeRole.get(r));
+  for (const t of user.guestTypes) exclude(ix.excludeGuest.get(t));
   return out;
 }
 
@@ -89,17 +109,22 @@ export function scopeSignature(set: PolicySet, user: UserContext, state: ScopeSt
   return `${set.referenced.users.has(user.id) ? user.id : ''}|${groups.sort().join(',')}|${roles.sort().join(',')}|${[...user.guestTypes].sort().join(',')}`;
 }
 
-/** R-USERS-1..6: include by user, group (nested), active role, guest type or All; exclusion beats inclusion. */
-export function userScope(scope: CompiledUserScope, user: UserContext, state: ScopeState): ScopeResult {
-  if (scope.includeNone) return 'out';
-  const included =
+/** The include half of userScope: the scope includes this user in this state (exclusions aside). */
+function userIncluded(scope: CompiledUserScope, user: UserContext, state: ScopeState): boolean {
+  if (scope.includeNone) return false;
+  return (
     scope.includeAll ||
     scope.includeUsers.has(user.id) ||
     anyIn(scope.includeGroups, state.groups) !== undefined ||
     anyIn(scope.includeRoles, state.targetableRoles) !== undefined ||
     // Enumerated external tenants cannot be matched to a user's home tenant: assume it does not apply.
-    (!scope.includeGuestTenantsEnumerated && guestMatch(scope.includeGuestTypes, user.guestTypes));
-  if (!included) return 'out';
+    (!scope.includeGuestTenantsEnumerated && guestMatch(scope.includeGuestTypes, user.guestTypes))
+  );
+}
+
+/** R-USERS-1..6: include by user, group (nested), active role, guest type or All; exclusion beats inclusion. */
+export function userScope(scope: CompiledUserScope, user: UserContext, state: ScopeState): ScopeResult {
+  if (!userIncluded(scope, user, state)) return 'out';
   const excluded =
     scope.excludeUsers.has(user.id) ||
     anyIn(scope.excludeGroups, state.groups) !== undefined ||
@@ -332,12 +357,14 @@ function anyIntersects(boxes: readonly Box[], other: readonly Box[]): boolean {
  */
 export class CoverageMemo {
   private readonly memo = new Map<string, Box[]>();
+  private readonly interned = new Map<string, Box>();
   private readonly regions = new WeakMap<Box, RegionFacts>();
   private regionCount = 0;
   private readonly scopes = new Map<string, { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string }>();
   /** Per region id, per covering key: the covering policies that leave the region out. */
   private readonly narrowed = new Map<number, Map<string, { policies: CompiledPolicy[]; ids: string[] }>>();
   private readonly combos = new Map<string, number[][]>();
+  private readonly candidateLists = new WeakMap<Uint8Array, { excluded: CompiledPolicy[]; nonMfa: CompiledPolicy[]; roleTargeted: CompiledPolicy[]; otherTargets: CompiledPolicy[]; notEnabled: CompiledPolicy[] }>();
   /** Anything else derived from a combination of states' signatures (see evaluate.ts). */
   readonly derived = new Map<string, unknown>();
   constructor(readonly set: PolicySet) {}
@@ -356,7 +383,14 @@ export class CoverageMemo {
       const boxes = [...covering].sort((a, b) => b.weight - a.weight).flatMap((p) => p.cover);
       // R-SD-2: with security defaults on, every user is covered on Azure management and legacy clients are blocked.
       if (this.set.securityDefaults) boxes.unshift(...this.set.securityDefaults.allUsers);
-      result = merge(uncovered([this.set.space.full], boxes));
+      // Equal regions are one object, so what is learnt about a region (its phrase, which policies reach it) is
+      // learnt once for every covering set that leaves it.
+      result = merge(uncovered([this.set.space.full], boxes)).map((box) => {
+        const k = box.join(',');
+        let shared = this.interned.get(k);
+        if (!shared) this.interned.set(k, (shared = box));
+        return shared;
+      });
       this.memo.set(key, result);
     }
     return result;
@@ -370,7 +404,8 @@ export class CoverageMemo {
       const scopes = scopeVector(this.set, user, state);
       const covering: CompiledPolicy[] = [];
       for (const policy of this.set.policies) if (policy.enforcing && scopes[policy.index] === SCOPE.in) covering.push(policy);
-      entry = { scopes, covering, coveringKey: CoverageMemo.key(covering), signature };
+      // A short name for the signature: keys built from it stay short.
+      entry = { scopes, covering, coveringKey: CoverageMemo.key(covering), signature: `#${this.scopes.size}` };
       this.scopes.set(signature, entry);
     }
     return entry;
@@ -402,6 +437,12 @@ export class CoverageMemo {
     const list = [...classes.values()].sort((a, b) => a.key.localeCompare(b.key));
     if (list.length < 2) return [];
     const hasStanding = admin.standingPaths.length > 0;
+    // A class whose groups and roles no enabled MFA policy excludes only ever adds coverage, so a minimal exposing
+    // combination never holds it, unless as the one monitored role an admin state needs (R-ROLESTATE-2). With at
+    // most one class that can take coverage away, and no need for such a companion, there is no combination.
+    const excluded = this.set.excluded;
+    const takers = list.filter((c) => c.groups.some((g) => excluded.groups.has(g)) || c.roles.some((r) => excluded.roles.has(r)));
+    if (takers.length === 0 || (takers.length === 1 && (hasStanding || (takers[0] as UnitClass).hasPaths))) return [];
     const memoKey = `${scopeSignature(this.set, user, standing)}|${standingSd ? 'sd' : ''}|${hasStanding ? 's' : ''}#${list.map((c) => `${c.key}${c.hasPaths ? '+' : ''}`).join('#')}`;
     let found = this.combos.get(memoKey);
     if (!found) {
@@ -409,6 +450,34 @@ export class CoverageMemo {
       this.combos.set(memoKey, found);
     }
     return found.map((combo) => combo.map((c) => (list[c] as UnitClass).unit));
+  }
+
+  /**
+   * The policies that may explain a gap, per scope vector (in policy order): enabled MFA policies that exclude the
+   * admin, enabled policies that apply but do not require MFA, enabled MFA policies targeting roles the admin
+   * does not hold, enabled MFA policies on user actions or contexts, and report-only or disabled MFA policies.
+   */
+  candidates(scopes: Uint8Array): { excluded: CompiledPolicy[]; nonMfa: CompiledPolicy[]; roleTargeted: CompiledPolicy[]; otherTargets: CompiledPolicy[]; notEnabled: CompiledPolicy[] } {
+    let c = this.candidateLists.get(scopes);
+    if (!c) {
+      c = { excluded: [], nonMfa: [], roleTargeted: [], otherTargets: [], notEnabled: [] };
+      for (const policy of this.set.policies) {
+        const scope = scopes[policy.index];
+        if (policy.enforcing && scope === SCOPE.in) continue;
+        if (policy.target.kind !== 'apps') {
+          if (policy.state === 'enabled' && scope === SCOPE.in && policy.mfaGrant) c.otherTargets.push(policy);
+        } else if (policy.state === 'enabled') {
+          if (scope === SCOPE.in) {
+            if (!policy.mfaGrant) c.nonMfa.push(policy);
+          } else if (policy.mfaGrant) {
+            if (scope === SCOPE.excluded) c.excluded.push(policy);
+            else if (policy.users.includeRoles.length > 0 && !policy.users.includeAll) c.roleTargeted.push(policy);
+          }
+        } else if (scope === SCOPE.in && policy.mfaGrant) c.notEnabled.push(policy);
+      }
+      this.candidateLists.set(scopes, c);
+    }
+    return c;
   }
 
   /** The covering policies whose conditions leave `region` out (one shared list per covering set and region). */
@@ -491,7 +560,7 @@ function exposingCombinations(memo: CoverageMemo, user: UserContext, standing: A
     return { groups, targetableRoles: roles, sd };
   };
   const includedBy = (policy: CompiledPolicy, c: UnitClass): boolean => c.groups.some((g) => policy.users.includeGroups.includes(g)) || c.roles.some((r) => policy.users.includeRoles.includes(r));
-  const standingIncludes = (policy: CompiledPolicy): boolean => userScope({ ...policy.users, excludeUsers: new Set(), excludeGroups: [], excludeRoles: [], excludeGuestTypes: new Set() }, user, standing) === 'in';
+  const standingIncludes = (policy: CompiledPolicy): boolean => userIncluded(policy.users, user, standing);
   const allUsers = set.securityDefaults?.allUsers ?? [];
   // An admin state holds a monitored role: a standing one, or one an activated unit brings. Its subsets without
   // one are not admin states, and neither are their subsets, so pieces that can only go there are dropped.
@@ -522,7 +591,7 @@ function exposingCombinations(memo: CoverageMemo, user: UserContext, standing: A
     }
     if (allUsers.length > 0) rest = uncovered(rest, allUsers);
     const { covering } = memo.scopesFor(user, state);
-    for (const policy of [...covering].sort((a, b) => b.weight - a.weight)) {
+    for (const policy of covering) {
       if (rest.length === 0) break;
       if (policy.cover.length === 0 || !anyIntersects(rest, policy.cover)) continue;
       const includers = standingIncludes(policy) ? [] : members.filter((m) => includedBy(policy, classes[m] as UnitClass));
@@ -569,22 +638,32 @@ export function explainGap(
   coverage: StateCoverage,
   region: Box,
   index: DirectoryIndex,
-): Gap {
-  // Admins alike (same scope signature, same role state, same untargetable roles) get the same explanation;
-  // only the sentence saying how an admin is excluded is about the admin, and is rendered per admin.
-  const untargetable = coverage.state.untargetablePaths.map((p) => `${p.roleDefinitionId}@${p.directoryScopeId}`).join(',');
-  const key = `gap#${memo.facts(region).id}#${coverage.signature}#${coverage.state.label ?? ''}#${untargetable}`;
+): { gap: Gap; sentence: string; personal: boolean } {
+  // Admins alike (same scope signature, same kind of state, same untargetable and held roles) get the same
+  // explanation; the state's label and the sentence saying how an admin is excluded are about the admin.
+  const { state } = coverage;
+  let untargetable = '';
+  for (const p of state.untargetablePaths) untargetable += `${p.roleDefinitionId}@${p.directoryScopeId},`;
+  const key = `gap#${memo.facts(region).id}#${coverage.signature}#${state.label === null ? 's' : 'a'}#${untargetable}#${state.activePaths.length > state.untargetablePaths.length ? 't' : ''}`;
   let shape = memo.derived.get(key) as GapShape | undefined;
   if (!shape) memo.derived.set(key, (shape = gapShape(set, memo, coverage, region)));
-  if (!shape.personal) return shape.gap;
-  const sentences = shape.sentences.map((s, i) => s ?? `policy '${shape.shown[i]?.name}' ${exclusionReason(shape.shown[i] as CompiledPolicy, user, coverage.state, index)}`);
-  return { ...shape.gap, summary: shape.compose(sentences) };
+  const personal = (i: number): string => {
+    const policy = shape.shown[i] as CompiledPolicy;
+    return `policy '${policy.name}' ${shape.ranks[i] === 2 ? (roleTargetMiss(policy, state) ?? '') : exclusionReason(policy, user, state, index)}`;
+  };
+  const sentence = shape.personal ? shape.compose(shape.sentences.map((s, i) => s ?? personal(i))) : shape.sentence;
+  return { gap: { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label }, sentence, personal: shape.personal };
 }
 
 interface GapShape {
-  gap: Gap;
+  /** The gap without its state (summary and state are set per admin). */
+  gap: Omit<Gap, 'summary' | 'state'>;
+  /** The summary without the state's label, when it is the same for every admin alike. */
+  sentence: string;
   /** The policies named in the summary, in order; their sentences, null where it is about the admin. */
   shown: CompiledPolicy[];
+  /** Each shown policy's rank (0 excluded, 2 role targeting: rendered per admin). */
+  ranks: number[];
   sentences: Array<string | null>;
   personal: boolean;
   compose(sentences: string[]): string;
@@ -601,23 +680,13 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   // policies (rank 3) are the same for every admin with these covering policies: one shared list.
   const everywhere = contexts === '';
   const culprits: Array<Array<{ policy: CompiledPolicy; rank: number }>> = [[], [], [], [], [], []];
-  for (const policy of set.policies) {
-    const scope = coverage.scopes[policy.index];
-    if (policy.enforcing && scope === SCOPE.in) continue;
-    if (policy.target.kind !== 'apps') {
-      if (everywhere && policy.state === 'enabled' && scope === SCOPE.in && policy.mfaGrant) culprits[4]?.push({ policy, rank: 4 });
-      continue;
-    }
-    if (policy.state === 'enabled') {
-      if (scope === SCOPE.in) {
-        if (!policy.mfaGrant && memo.applies(region, policy)) culprits[1]?.push({ policy, rank: 1 });
-      } else if (policy.mfaGrant && memo.intersects(region, policy)) {
-        if (scope === SCOPE.excluded) culprits[0]?.push({ policy, rank: 0 });
-        // R-USERS-4 / R-USERS-9: a role-targeted policy that leaves this admin's roles out.
-        else if (roleTargetMiss(policy, coverage.state)) culprits[2]?.push({ policy, rank: 2 });
-      }
-    } else if (scope === SCOPE.in && policy.mfaGrant && memo.contains(region, policy)) culprits[5]?.push({ policy, rank: 5 });
-  }
+  const lists = memo.candidates(coverage.scopes);
+  for (const policy of lists.excluded) if (memo.intersects(region, policy)) culprits[0]?.push({ policy, rank: 0 });
+  for (const policy of lists.nonMfa) if (memo.applies(region, policy)) culprits[1]?.push({ policy, rank: 1 });
+  // R-USERS-4 / R-USERS-9: a role-targeted policy that leaves this admin's roles out.
+  for (const policy of lists.roleTargeted) if (memo.intersects(region, policy) && roleTargetMiss(policy, coverage.state)) culprits[2]?.push({ policy, rank: 2 });
+  if (everywhere) for (const policy of lists.otherTargets) culprits[4]?.push({ policy, rank: 4 });
+  for (const policy of lists.notEnabled) if (memo.contains(region, policy)) culprits[5]?.push({ policy, rank: 5 });
   const narrowed = memo.narrowedOut(region, coverage.covering, coverage.coveringKey);
   const first = [...(culprits[0] ?? []), ...(culprits[1] ?? []), ...(culprits[2] ?? [])];
   const last = [...(culprits[4] ?? []), ...(culprits[5] ?? [])];
@@ -631,7 +700,8 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
       case 1:
         return `${name} ${policy.grant.description}`;
       case 2:
-        return `${name} ${roleTargetMiss(policy, coverage.state) ?? ''}`;
+        // Names the roles the admin holds: rendered per admin.
+        return null;
       case 3:
         return `${name} ${memo.narrowing(region, policy)}`;
       case 4: {
@@ -644,7 +714,6 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
     }
   };
   const sentences = candidates.map(sentence);
-  const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';
   // R-SD-2: with security defaults on, an admin outside their roles is told what they do and do not cover.
   const sdScope = coverage.securityDefaultsEnabled && !coverage.securityDefaults ? [SECURITY_DEFAULTS_SCOPE] : [];
   const compose = (rendered: string[]): string => {
@@ -653,20 +722,20 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
       let why = '';
       if (shown.length) why = ` (${shown.join('; ')})`;
       else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
-      return `${prefix}no enabled policy requires MFA for this admin${why}`;
+      return `no enabled policy requires MFA for this admin${why}`;
     }
-    return `${prefix}no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
+    return `no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
   };
   const personal = sentences.some((x) => x === null);
   return {
     gap: {
-      summary: personal ? '' : compose(sentences as string[]),
       policyIds: first.length + last.length === 0 ? narrowed.ids : [...first.map((c) => c.policy.policy.id), ...narrowed.ids, ...last.map((c) => c.policy.policy.id)],
-      state: coverage.state.label,
       contexts,
       kind: everywhere ? 'noPolicy' : 'conditions',
     },
+    sentence: personal ? '' : compose(sentences as string[]),
     shown: candidates.map((c) => c.policy),
+    ranks: candidates.map((c) => c.rank),
     sentences,
     personal,
     compose,

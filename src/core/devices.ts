@@ -528,10 +528,13 @@ export function buildDeviceModel(rules: Iterable<string>, facts: Iterable<Device
       if (name.kind === 'fact') return { adjective: FACT_WORDS[name.fact][l.positive ? 0 : 1] };
       return { clause: `${l.positive ? '' : 'not '}matching filter '${name.text}'` };
     };
+    const cache = new Map<bigint, DeviceTerm[]>();
     const terms = (mask: bigint): DeviceTerm[] => {
+      const cached = cache.get(mask);
+      if (cached) return cached;
       const found = minimalTerms(atomList.map((a) => a.vector), mask);
       const unregistered = atomList.some((a, i) => a.unregistered && ((mask >> BigInt(i)) & 1n) === 1n) && found.some((t) => t.some((l) => !l.positive && names[l.index]?.kind === 'rule'));
-      return found.map((term, i) => {
+      const result = found.map((term, i) => {
         // "matching X and not matching Y": positive conditions first.
         const parts = [...term].sort((a, b) => Number(b.positive) - Number(a.positive) || a.index - b.index).map(literalPhrase);
         const last = i === found.length - 1;
@@ -541,6 +544,8 @@ export function buildDeviceModel(rules: Iterable<string>, facts: Iterable<Device
           suffix: last ? `${unregistered ? ' (unregistered devices among them: every property of an unregistered device is null)' : ''}${note}` : '',
         };
       });
+      cache.set(mask, result);
+      return result;
     };
     dimensions.push({
       key,

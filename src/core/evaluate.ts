@@ -3,7 +3,7 @@
 import { type FindingType, makeFinding } from './finding-types.js';
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
-import { intersects, uncovered } from './boxes.js';
+import { type Box, intersects, uncovered } from './boxes.js';
 import {
   type AdminState,
   CoverageMemo,
@@ -240,29 +240,25 @@ function evaluateAdmin(
 ): AdminEvaluation {
   const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
-  const sdEnabled = set.securityDefaults !== null;
-  const states = roleStates(memo, user, activationUnits(entry.paths, baseGroups, index, entry.otherTargetableRoles, { units: entry.extraUnits, pimMemberOf: entry.pimMemberOf }), sdEnabled);
-  const coverages = states.map((state) => stateCoverage(memo, user, state, sdEnabled));
+  const shape = adminShape(entry, baseGroups, user, set, memo, index);
+  const { states, coverages } = shape;
 
   // R-ROLESTATE-1/2: a gap already stated for the standing state is not repeated for each activation, and a
   // combination of activations only adds gaps no smaller state has.
   const gaps: Gap[] = [];
   const standingGaps = new Set<string>();
   const earlierGaps = new Set<string>();
-  for (const coverage of coverages) {
-    const { key, units } = coverage.state;
-    for (const region of coverage.uncovered) {
-      const gap = explainGap(set, memo, user, coverage, region, index);
-      const sentence = coverage.state.label ? gap.summary.slice(coverage.state.label.length + 2) : gap.summary;
-      if (key === 'standing') standingGaps.add(sentence);
-      else if (standingGaps.has(sentence) || (units.length > 1 && earlierGaps.has(sentence))) continue;
-      earlierGaps.add(sentence);
-      gaps.push(gap);
-    }
+  for (const item of shape.items) {
+    const { gap, sentence } = item.shared ?? explainGap(set, memo, user, item.coverage, item.region, index);
+    const { key, units } = item.coverage.state;
+    if (key === 'standing') standingGaps.add(sentence);
+    else if (standingGaps.has(sentence) || (units.length > 1 && earlierGaps.has(sentence))) continue;
+    earlierGaps.add(sentence);
+    gaps.push(gap);
   }
 
   const verdict = decideVerdict(set, user, coverages, unknowns, gaps);
-  const derived = coveringAndWould(set, memo, coverages);
+  const derived = shape.derived;
   const reg = registration.get(entry.id);
   const out: AdminOut = {
     id: entry.id,
@@ -288,6 +284,45 @@ function evaluateAdmin(
     out.verdict = 'excluded';
   }
   return { out, coverages, states, user, entry };
+}
+
+/** An admin's role states and their coverage, with the gaps that read the same for every admin of this shape. */
+interface AdminShape {
+  states: AdminState[];
+  coverages: StateCoverage[];
+  items: Array<{ coverage: StateCoverage; region: Box; shared?: { gap: Gap; sentence: string } }>;
+  derived: { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] };
+}
+
+/**
+ * Everything about an admin that decides their states, coverage and gap sentences: what policies name of them
+ * (their id if named, their guest kind, the named groups they are in), their paths by role, scope and how held,
+ * and what they can activate besides. Admins alike share one evaluation; only sentences about how a policy
+ * excludes the admin (or which roles they hold) are rendered per admin.
+ */
+function adminShape(entry: AdminEntry, baseGroups: ReadonlySet<string>, user: UserContext, set: PolicySet, memo: CoverageMemo, index: DirectoryIndex): AdminShape {
+  let key = `admin#${set.referenced.users.has(entry.id) ? entry.id : ''}|${[...user.guestTypes].join(',')}|`;
+  const named: string[] = [];
+  for (const g of baseGroups) if (set.referenced.groups.has(g)) named.push(g);
+  key += `${named.sort().join(',')}|`;
+  for (const p of entry.paths) key += `${p.roleDefinitionId}:${p.roleKind}:${p.assignment}:${p.directoryScopeId}:${p.via.kind}:${p.via.groupId ?? ''}:${p.activationKey ?? ''};`;
+  key += `|${(entry.otherTargetableRoles ?? []).join(',')}|${(entry.pimMemberOf ?? []).join(',')}|`;
+  for (const u of entry.extraUnits ?? []) key += `${u.key}:${u.name}:${u.how}:${u.roles.join(',')}:${u.groups.join(',')};`;
+  const cached = memo.derived.get(key) as AdminShape | undefined;
+  if (cached) return cached;
+  const sdEnabled = set.securityDefaults !== null;
+  const states = roleStates(memo, user, activationUnits(entry.paths, baseGroups, index, entry.otherTargetableRoles, { units: entry.extraUnits, pimMemberOf: entry.pimMemberOf }), sdEnabled);
+  const coverages = states.map((state) => stateCoverage(memo, user, state, sdEnabled));
+  const items: AdminShape['items'] = [];
+  for (const coverage of coverages) {
+    for (const region of coverage.uncovered) {
+      const explained = explainGap(set, memo, user, coverage, region, index);
+      items.push({ coverage, region, ...(explained.personal ? {} : { shared: explained }) });
+    }
+  }
+  const shape = { states, coverages, items, derived: coveringAndWould(set, memo, coverages) };
+  memo.derived.set(key, shape);
+  return shape;
 }
 
 /** True when nothing at all is covered in this state. */

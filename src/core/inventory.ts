@@ -543,15 +543,23 @@ interface InventoryParts {
   roleHoldingGroups: Map<string, RoleGrant[]>;
 }
 
-function grantBase(grant: RoleGrant) {
+/** A path of one grant: its role and scope, with the given timing and way it is held (one object shape for all paths). */
+function pathOf(grant: RoleGrant, timing: Pick<RolePath, 'assignment' | 'permanent' | 'activatedNow' | 'startDateTime' | 'endDateTime'>, via: RolePath['via'], activationKey?: string): RolePath {
   return {
     roleTemplateId: grant.role.roleTemplateId,
     roleDefinitionId: grant.role.roleDefinitionId,
     roleName: grant.role.roleName,
     roleKind: grant.role.roleKind,
+    assignment: timing.assignment,
+    permanent: timing.permanent,
+    activatedNow: timing.activatedNow,
+    startDateTime: timing.startDateTime,
+    endDateTime: timing.endDateTime,
+    via,
     directoryScopeId: grant.directoryScopeId,
     scope: scopeKind(grant.directoryScopeId),
     source: grant.source,
+    activationKey,
   };
 }
 
@@ -563,14 +571,13 @@ function grantTiming(grant: RoleGrant) {
 /** The paths one grant gives: to a user, a service principal, every member of a group, or an unresolved id. */
 function addGrant(parts: InventoryParts, grant: RoleGrant): void {
   const { index } = parts;
-  const base = grantBase(grant);
   const principal = grant.principalId;
   if (index.users.has(principal)) {
     // R-PATH-1: a direct path records role, active/eligible, permanence, scope and role kind.
-    parts.admins.add(principal, { ...base, ...grantTiming(grant), via: { kind: 'direct' }, activationKey: grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined });
+    parts.admins.add(principal, pathOf(grant, grantTiming(grant), { kind: 'direct' }, grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined));
   } else if (index.servicePrincipals.has(principal)) {
     // R-WORKLOAD-1: service principals are workload admins, never mixed with users.
-    parts.workloads.add(principal, { ...base, ...grantTiming(grant), via: { kind: 'direct' } });
+    parts.workloads.add(principal, pathOf(grant, grantTiming(grant), { kind: 'direct' }));
   } else if (index.groups.has(principal) || parts.pimByGroup.has(principal)) {
     addGroupGrant(parts, grant);
   } else {
@@ -586,7 +593,6 @@ function addGrant(parts: InventoryParts, grant: RoleGrant): void {
 function addGroupGrant(parts: InventoryParts, grant: RoleGrant): void {
   const { index } = parts;
   const principal = grant.principalId;
-  const base = grantBase(grant);
   let held = parts.roleHoldingGroups.get(principal);
   if (!held) parts.roleHoldingGroups.set(principal, (held = []));
   held.push(grant);
@@ -600,23 +606,19 @@ function addGroupGrant(parts: InventoryParts, grant: RoleGrant): void {
     const eligible = grant.assignment === 'eligible' || m.assignment === 'eligible';
     const end = [grant.endDateTime, m.endDateTime].filter((d): d is string => !!d).sort()[0] ?? null;
     const roleActivated = grant.activatedNow || parts.activatedThroughGroup.has(`${m.userId}|${grant.role.roleDefinitionId}|${grant.directoryScopeId}`);
-    parts.admins.add(m.userId, {
-      ...base,
-      assignment: eligible ? 'eligible' : 'active',
+    const timing = {
+      assignment: eligible ? ('eligible' as const) : ('active' as const),
       permanent: !eligible && !end,
       activatedNow: eligible && (grant.assignment === 'eligible' ? roleActivated : true) && (m.assignment === 'eligible' ? m.activatedNow : true),
       startDateTime: grant.startDateTime,
       endDateTime: end,
-      via: {
-        kind: m.kind,
-        groupId: principal,
-        groupName: group?.displayName ?? null,
-        ...(m.throughGroupId ? { throughGroupId: m.throughGroupId, throughGroupName: index.groups.get(m.throughGroupId)?.displayName ?? null } : {}),
-      },
-      activationKey: eligible ? (m.assignment === 'eligible' ? `member:${principal}` : `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}|${principal}`) : undefined,
-    });
+    };
+    const via: RolePath['via'] = m.throughGroupId
+      ? { kind: m.kind, groupId: principal, groupName: group?.displayName ?? null, throughGroupId: m.throughGroupId, throughGroupName: index.groups.get(m.throughGroupId)?.displayName ?? null }
+      : { kind: m.kind, groupId: principal, groupName: group?.displayName ?? null };
+    parts.admins.add(m.userId, pathOf(grant, timing, via, eligible ? (m.assignment === 'eligible' ? `member:${principal}` : `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}|${principal}`) : undefined));
   }
-  for (const sp of servicePrincipals) parts.workloads.add(sp, { ...base, ...grantTiming(grant), via: { kind: 'group', groupId: principal, groupName: group?.displayName ?? null } });
+  for (const sp of servicePrincipals) parts.workloads.add(sp, pathOf(grant, grantTiming(grant), { kind: 'group', groupId: principal, groupName: group?.displayName ?? null }));
 }
 
 /** Owners of role-holding PIM groups can add themselves as members: potential admins (R-PIMGROUP-4). */
@@ -644,7 +646,7 @@ function potentialAdmins(parts: InventoryParts): PotentialAdmin[] {
         if (entry.ownerOf.some((o) => o.groupId === groupId)) continue;
         entry.ownerOf.push({ groupId, groupName, assignment: ownership.assignment, roles });
         for (const grant of held) {
-          entry.paths.push({ ...grantBase(grant), assignment: 'eligible', permanent: false, activatedNow: false, startDateTime: null, endDateTime: null, via: { kind: 'pimGroup', groupId, groupName }, activationKey: `member:${groupId}` });
+          entry.paths.push(pathOf(grant, { assignment: 'eligible', permanent: false, activatedNow: false, startDateTime: null, endDateTime: null }, { kind: 'pimGroup', groupId, groupName }, `member:${groupId}`));
         }
       }
     }
