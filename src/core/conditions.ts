@@ -10,7 +10,7 @@ import {
   PLATFORM_NAMES,
   SINGLE_FACTOR_MODES,
 } from './catalog.js';
-import { type Box, type Dimension, Space, isEmpty, uncovered } from './boxes.js';
+import { type Box, type Dimension, Space } from './boxes.js';
 import { type DeviceFact, type DeviceModel, type DeviceTerm, buildDeviceModel, ruleText, termPhrase } from './devices.js';
 import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy, NamedLocation } from './graph-types.js';
 import { flags, listPhrase, normId, quote } from './ids.js';
@@ -467,11 +467,11 @@ function compileApplications(policy: ConditionalAccessPolicy, space: Space, box:
   const exclude = list(c.applications?.excludeApplications);
   const filterOnly = (include.length === 0 || has(include, 'None')) && !!c.applications?.applicationFilter?.rule && c.applications.applicationFilter.mode !== 'exclude';
   if (include.length > 0 && !has(include, 'All') && !filterOnly) {
-    box[DIM.app] = space.mask(DIM.app, expandAppGroups(include.filter((a) => !APP_SPECIAL.has(a))));
+    space.set(box, DIM.app, space.mask(DIM.app, expandAppGroups(include.filter((a) => !APP_SPECIAL.has(a)))));
     phrases[DIM.app] = `applies only to ${listPhrase(include.map(appName))}`;
   }
   if (exclude.length > 0) {
-    box[DIM.app] = (box[DIM.app] as bigint) & ~space.mask(DIM.app, expandAppGroups(exclude));
+    space.set(box, DIM.app, space.get(box, DIM.app) & ~space.mask(DIM.app, expandAppGroups(exclude)));
     const excluded = `excludes ${listPhrase(exclude.map(appName))}`;
     phrases[DIM.app] = phrases[DIM.app] ? `${phrases[DIM.app]} and ${excluded}` : excluded;
   }
@@ -479,7 +479,7 @@ function compileApplications(policy: ConditionalAccessPolicy, space: Space, box:
   if (appRule) {
     const dim = space.dimensionIndex(filterKey('app', appRule));
     const mode = c.applications?.applicationFilter?.mode === 'exclude' ? 'noMatch' : 'match';
-    box[dim] = space.mask(dim, [mode]);
+    space.set(box, dim, space.mask(dim, [mode]));
     phrases[dim] = `${mode === 'match' ? 'applies only to' : 'excludes'} apps matching filter '${appRule}'`;
   }
 }
@@ -500,7 +500,7 @@ function compileBox(
   const clientTypes = list(c.clientAppTypes);
   if (clientTypes.length > 0 && !has(clientTypes, 'all')) {
     const atoms = clientTypes.map(clientAppAtom).filter((a): a is string => a !== undefined);
-    box[DIM.clientApp] = space.mask(DIM.clientApp, atoms);
+    space.set(box, DIM.clientApp, space.mask(DIM.clientApp, atoms));
     phrases[DIM.clientApp] = `applies only to ${listPhrase([...new Set(atoms)].map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a))}`;
   }
 
@@ -508,11 +508,11 @@ function compileBox(
   const includePlatforms = list(c.platforms?.includePlatforms);
   const excludePlatforms = list(c.platforms?.excludePlatforms);
   if (includePlatforms.length > 0 && !has(includePlatforms, 'all')) {
-    box[DIM.platform] = space.mask(DIM.platform, includePlatforms);
+    space.set(box, DIM.platform, space.mask(DIM.platform, includePlatforms));
     phrases[DIM.platform] = `applies only to ${listPhrase(includePlatforms.map((p) => PLATFORM_NAMES[p] ?? p))}`;
   }
   if (excludePlatforms.length > 0) {
-    box[DIM.platform] = (box[DIM.platform] as bigint) & ~space.mask(DIM.platform, excludePlatforms);
+    space.set(box, DIM.platform, space.get(box, DIM.platform) & ~space.mask(DIM.platform, excludePlatforms));
     const excluded = `excludes ${listPhrase(excludePlatforms.map((p) => PLATFORM_NAMES[p] ?? p))}`;
     phrases[DIM.platform] = phrases[DIM.platform] ? `${phrases[DIM.platform]} and ${excluded}` : excluded;
   }
@@ -527,11 +527,11 @@ function compileBox(
   const describeLocations = (values: string[]): string =>
     listPhrase(values.map((v) => (v === 'AllTrusted' ? 'all trusted locations' : v === 'All' ? 'all locations' : locationName(normId(v), locations))));
   if (includeLocations.length > 0 && !has(includeLocations, 'All')) {
-    box[DIM.location] = space.mask(DIM.location, expandLocations(includeLocations));
+    space.set(box, DIM.location, space.mask(DIM.location, expandLocations(includeLocations)));
     phrases[DIM.location] = `applies only from ${describeLocations(includeLocations)}`;
   }
   if (excludeLocations.length > 0) {
-    box[DIM.location] = (box[DIM.location] as bigint) & ~space.mask(DIM.location, expandLocations(excludeLocations));
+    space.set(box, DIM.location, space.get(box, DIM.location) & ~space.mask(DIM.location, expandLocations(excludeLocations)));
     const excluded = `excludes ${describeLocations(excludeLocations)}${has(excludeLocations, 'AllTrusted') ? ' (AllTrusted)' : ''}`;
     phrases[DIM.location] = phrases[DIM.location] ? `${phrases[DIM.location]} and ${excluded}` : excluded;
   }
@@ -541,7 +541,7 @@ function compileBox(
   const risk = (dim: number, values: string[], label: string): void => {
     const levels = values.filter((v) => v !== 'unknownFutureValue');
     if (levels.length === 0) return;
-    box[dim] = space.mask(dim, levels);
+    space.set(box, dim, space.mask(dim, levels));
     phrases[dim] = `applies only at ${label} ${listPhrase(levels, 'or')}`;
   };
   risk(DIM.signInRisk, list(c.signInRiskLevels), 'sign-in risk');
@@ -551,7 +551,7 @@ function compileBox(
   // Authentication flows (R-FLOW-1).
   const transfer = flags(c.authenticationFlows?.transferMethods);
   if (transfer.length > 0) {
-    box[DIM.authFlow] = space.mask(DIM.authFlow, transfer);
+    space.set(box, DIM.authFlow, space.mask(DIM.authFlow, transfer));
     phrases[DIM.authFlow] = `applies only to the ${listPhrase(transfer, 'or')} authentication flow`;
   }
 
@@ -561,7 +561,7 @@ function compileBox(
   if (deviceRule && device) {
     const dim = space.dimensionIndex(device.key);
     const exclude = c.devices?.deviceFilter?.mode === 'exclude';
-    box[dim] = exclude ? (space.full[dim] as bigint) & ~device.mask : device.mask;
+    space.set(box, dim, exclude ? space.fullMask(dim) & ~device.mask : device.mask);
     phrases[dim] = `${exclude ? 'excludes' : 'applies only to'} devices matching filter '${ruleText(deviceRule)}'`;
   }
   return { box, phrases };
@@ -598,23 +598,22 @@ function alternativeBox(alternative: ContextAlternative, space: Space, devices: 
   if (fact) {
     const f = devices.fact(fact);
     if (!f) return undefined;
-    const dim = space.dimensionIndex(f.key);
-    box[dim] = f.mask;
+    space.set(box, space.dimensionIndex(f.key), f.mask);
     return box;
   }
   const control = APP_CONTROL_DIMENSIONS[alternative];
   if (!control) return undefined;
   const dim = space.dimensionIndex(control.key);
-  box[dim] = space.mask(dim, ['yes']);
+  space.set(box, dim, space.mask(dim, ['yes']));
   return box;
 }
 
 /** R-SD-2: what security defaults require MFA for (or block) for every user: Azure management, legacy clients. */
 function securityDefaultsBoxes(space: Space): Box[] {
   const management = space.full.slice();
-  management[DIM.app] = space.mask(DIM.app, expandAppGroups([APP_ID.azureServiceManagement]));
+  space.set(management, DIM.app, space.mask(DIM.app, expandAppGroups([APP_ID.azureServiceManagement])));
   const legacy = space.full.slice();
-  legacy[DIM.clientApp] = space.mask(DIM.clientApp, ['exchangeActiveSync', 'other']);
+  space.set(legacy, DIM.clientApp, space.mask(DIM.clientApp, ['exchangeActiveSync', 'other']));
   return [management, legacy];
 }
 
@@ -641,13 +640,12 @@ export function compilePolicies(
     const grant = compileGrant(policy, strengthById);
     const target = compileTarget(policy);
     const state = policyState(policy.state);
-    let weight = 0;
-    for (const mask of box) for (let m = mask; m > 0n; m >>= 1n) if (m & 1n) weight++;
+    const weight = space.weight(box);
     const mfaGrant = grant.kind === 'mfa' || grant.kind === 'block' || grant.kind === 'mfaUnless';
     let cover: Box[] = [];
-    if (mfaGrant && !isEmpty(box)) {
+    if (mfaGrant && !space.isEmpty(box)) {
       const alternatives = grant.kind === 'mfaUnless' ? grant.unless.map((a) => alternativeBox(a, space, devices)).filter((b): b is Box => b !== undefined) : [];
-      cover = uncovered([box], alternatives).filter((b) => !isEmpty(b));
+      cover = space.uncovered([box], alternatives).filter((b) => !space.isEmpty(b));
     }
     return {
       policy,
@@ -700,18 +698,19 @@ export function describeContexts(set: PolicySet, box: Box): string {
   let merged = true;
   space.dimensions.forEach((dim, i) => {
     const device = set.devices.dimensions.find((d) => d.key === dim.key);
-    if (!device || space.isFull(i, box[i] as bigint)) return;
+    if (!device || space.isFull(box, i)) return;
     if (deviceAt < 0) deviceAt = i;
-    const term = device.term(box[i] as bigint);
+    const mask = space.get(box, i);
+    const term = device.term(mask);
     if (term) deviceTerms.push(term);
     else merged = false;
-    devicePhrases.push(device.describe(box[i] as bigint));
+    devicePhrases.push(device.describe(mask));
   });
   space.dimensions.forEach((dim, i) => {
-    const mask = box[i] as bigint;
-    if (space.isFull(i, mask)) return;
+    if (space.isFull(box, i)) return;
+    const mask = space.get(box, i);
     const atoms = space.atomsOf(i, mask);
-    const missing = space.atomsOf(i, (space.full[i] as bigint) & ~mask);
+    const missing = space.atomsOf(i, space.fullMask(i) & ~mask);
     switch (i) {
       case DIM.app:
         parts.push(

@@ -2,7 +2,7 @@
 // MFA (or block)? Evaluated in every role state the admin can be in (standing, each eligible unit activated, and
 // every combination of activations that exposes something no smaller one does), because role-targeted policies
 // only see active roles. Rule ids refer to docs/evaluation.md.
-import { type Box, intersects, merge, uncovered } from './boxes.js';
+import type { Box, Space } from './boxes.js';
 import { SECURITY_DEFAULTS_ROLE_IDS } from './catalog.js';
 import { type CompiledPolicy, type CompiledUserScope, type PolicySet, UNKNOWN_GUEST_KIND, describeContexts } from './conditions.js';
 import { listPhrase, normId, quote } from './ids.js';
@@ -334,19 +334,14 @@ interface RegionFacts {
 }
 
 /** The parts of `boxes` (disjoint) that lie inside `cover` (disjoint): disjoint boxes. */
-function intersection(boxes: readonly Box[], cover: readonly Box[]): Box[] {
+function intersection(space: Space, boxes: readonly Box[], cover: readonly Box[]): Box[] {
   const out: Box[] = [];
-  for (const a of boxes) {
-    for (const b of cover) {
-      if (!intersects(a, b)) continue;
-      out.push(a.map((m, i) => m & (b[i] as bigint)));
-    }
-  }
+  for (const a of boxes) for (const b of cover) if (space.intersects(a, b)) out.push(space.intersection(a, b));
   return out;
 }
 
-function anyIntersects(boxes: readonly Box[], other: readonly Box[]): boolean {
-  for (const a of boxes) for (const b of other) if (intersects(a, b)) return true;
+function anyIntersects(space: Space, boxes: readonly Box[], other: readonly Box[]): boolean {
+  for (const a of boxes) for (const b of other) if (space.intersects(a, b)) return true;
   return false;
 }
 
@@ -385,7 +380,8 @@ export class CoverageMemo {
       if (this.set.securityDefaults) boxes.unshift(...this.set.securityDefaults.allUsers);
       // Equal regions are one object, so what is learnt about a region (its phrase, which policies reach it) is
       // learnt once for every covering set that leaves it.
-      result = merge(uncovered([this.set.space.full], boxes)).map((box) => {
+      const { space } = this.set;
+      result = space.merge(space.uncovered([space.full], boxes)).map((box) => {
         const k = box.join(',');
         let shared = this.interned.get(k);
         if (!shared) this.interned.set(k, (shared = box));
@@ -508,7 +504,7 @@ export class CoverageMemo {
   intersects(region: Box, policy: CompiledPolicy): boolean {
     const f = this.facts(region);
     let v = f.intersects[policy.index];
-    if (!v) f.intersects[policy.index] = v = policy.cover.some((b) => intersects(b, region)) ? 1 : 2;
+    if (!v) f.intersects[policy.index] = v = policy.cover.some((b) => this.set.space.intersects(b, region)) ? 1 : 2;
     return v === 1;
   }
 
@@ -516,7 +512,7 @@ export class CoverageMemo {
   applies(region: Box, policy: CompiledPolicy): boolean {
     const f = this.facts(region);
     let v = f.applies[policy.index];
-    if (!v) f.applies[policy.index] = v = intersects(policy.box, region) ? 1 : 2;
+    if (!v) f.applies[policy.index] = v = this.set.space.intersects(policy.box, region) ? 1 : 2;
     return v === 1;
   }
 
@@ -524,14 +520,14 @@ export class CoverageMemo {
   contains(region: Box, policy: CompiledPolicy): boolean {
     const f = this.facts(region);
     let v = f.contains[policy.index];
-    if (!v) f.contains[policy.index] = v = policy.cover.length > 0 && uncovered([region], policy.cover).length === 0 ? 1 : 2;
+    if (!v) f.contains[policy.index] = v = policy.cover.length > 0 && this.set.space.uncovered([region], policy.cover).length === 0 ? 1 : 2;
     return v === 1;
   }
 
   narrowing(region: Box, policy: CompiledPolicy): string {
     const f = this.facts(region);
     let phrase = f.narrowing.get(policy.index);
-    if (phrase === undefined) f.narrowing.set(policy.index, (phrase = narrowingPhrase(policy, region)));
+    if (phrase === undefined) f.narrowing.set(policy.index, (phrase = narrowingPhrase(this.set.space, policy, region)));
     return phrase;
   }
 }
@@ -546,6 +542,7 @@ export class CoverageMemo {
  */
 function exposingCombinations(memo: CoverageMemo, user: UserContext, standing: AdminState, classes: UnitClass[], hasStanding: boolean, standingSd: boolean): number[][] {
   const set = memo.set;
+  const { space } = set;
   const stateOf = (members: readonly number[]): ScopeState & { sd: boolean } => {
     if (members.length === 0) return { groups: standing.groups, targetableRoles: standing.targetableRoles, sd: standingSd };
     const groups = new Set(standing.groups);
@@ -589,14 +586,14 @@ function exposingCombinations(memo: CoverageMemo, user: UserContext, standing: A
       moveTo(members.filter((m) => !(classes[m] as UnitClass).sd), rest);
       continue;
     }
-    if (allUsers.length > 0) rest = uncovered(rest, allUsers);
+    if (allUsers.length > 0) rest = space.uncovered(rest, allUsers);
     const { covering } = memo.scopesFor(user, state);
     for (const policy of covering) {
       if (rest.length === 0) break;
-      if (policy.cover.length === 0 || !anyIntersects(rest, policy.cover)) continue;
+      if (policy.cover.length === 0 || !anyIntersects(space, rest, policy.cover)) continue;
       const includers = standingIncludes(policy) ? [] : members.filter((m) => includedBy(policy, classes[m] as UnitClass));
-      if (includers.length > 0) moveTo(members.filter((m) => !includers.includes(m)), intersection(rest, policy.cover));
-      rest = uncovered(rest, policy.cover);
+      if (includers.length > 0) moveTo(members.filter((m) => !includers.includes(m)), intersection(space, rest, policy.cover));
+      rest = space.uncovered(rest, policy.cover);
     }
     if (rest.length > 0 && admissible(members)) exposed.push({ members, pieces: rest });
   }
@@ -605,12 +602,12 @@ function exposingCombinations(memo: CoverageMemo, user: UserContext, standing: A
     if (!admissible(members)) return false;
     const state = stateOf(members);
     if (state.sd) return false;
-    if (anyIntersects(pieces, allUsers)) return false;
-    return !memo.scopesFor(user, state).covering.some((p) => anyIntersects(pieces, p.cover));
+    if (anyIntersects(space, pieces, allUsers)) return false;
+    return !memo.scopesFor(user, state).covering.some((p) => anyIntersects(space, pieces, p.cover));
   };
   const combos = new Map<string, number[]>();
   for (const { members, pieces } of exposed) {
-    for (const piece of merge(pieces)) {
+    for (const piece of space.merge(pieces)) {
       let label = members;
       for (const m of members) {
         const smaller = label.filter((x) => x !== m);
@@ -746,12 +743,12 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
  * Why a covering policy does not reach `region`: its conditions leave the region out, or (R-GRANT-7) the region
  * is where a device or app alternative of its grant is met.
  */
-function narrowingPhrase(policy: CompiledPolicy, region: Box): string {
+function narrowingPhrase(space: Space, policy: CompiledPolicy, region: Box): string {
   const phrases: string[] = [];
-  policy.box.forEach((mask, i) => {
-    if (((mask as bigint) & (region[i] as bigint)) === 0n && policy.conditionPhrases[i]) phrases.push(policy.conditionPhrases[i] as string);
+  policy.conditionPhrases.forEach((phrase, i) => {
+    if (phrase && !space.meets(policy.box, region, i)) phrases.push(phrase);
   });
-  if (policy.grant.kind === 'mfaUnless' && intersects(policy.box, region)) phrases.unshift(policy.grant.description);
+  if (policy.grant.kind === 'mfaUnless' && space.intersects(policy.box, region)) phrases.unshift(policy.grant.description);
   return phrases.length ? listPhrase(phrases) : 'does not apply to these sign-ins';
 }
 

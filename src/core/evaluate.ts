@@ -3,7 +3,7 @@
 import { type FindingType, makeFinding } from './finding-types.js';
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
-import { type Box, intersects, uncovered } from './boxes.js';
+import type { Box } from './boxes.js';
 import {
   type AdminState,
   CoverageMemo,
@@ -142,7 +142,7 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
     if (scope !== 'in') continue;
     // Where it would require MFA: its cover, or (an unreadable strength) wherever it applies.
     const reach = p.mfaGrant ? p.cover : [p.box];
-    if (!coverage.uncovered.some((region) => reach.some((b) => intersects(b, region)))) continue;
+    if (!coverage.uncovered.some((region) => reach.some((b) => set.space.intersects(b, region)))) continue;
     out.push({ policy: p, why: groupUnknown ? 'group' : 'strength' });
   }
   return out;
@@ -577,7 +577,7 @@ function targetingWouldHelp(set: PolicySet, memo: CoverageMemo, user: UserContex
       if (p.roleKind === 'custom') for (const policy of set.policies) for (const r of policy.users.includeRoles) roles.add(r);
     }
     const visible = stateCoverage(memo, user, { ...c.state, targetableRoles: roles, untargetablePaths: [] }, sd);
-    return uncovered(c.uncovered, visible.uncovered).length > 0;
+    return set.space.uncovered(c.uncovered, visible.uncovered).length > 0;
   });
 }
 

@@ -1,7 +1,6 @@
 // What-if coverage: evaluate the same admins under two versions of the policy set, in one shared context
 // space, and say whose coverage shrank. Used to decide whether a policy change weakened anything (alerted)
 // or reduced nothing (kept in history only), and by users previewing a change on a fixture.
-import { uncovered } from './boxes.js';
 import { compilePolicies } from './conditions.js';
 import { type AdminUnits, CoverageMemo, activationUnits, guestTypesOf, roleStates, stateCoverage } from './coverage.js';
 import type { EvaluationOptions } from './evaluate.js';
@@ -53,7 +52,7 @@ export class WhatIf {
       const lost = [...states.values()].some((state) => {
         const was = stateCoverage(oldMemo, user, state, sd).uncovered;
         const now = stateCoverage(newMemo, user, state, sd).uncovered;
-        return uncovered(now, was).length > 0;
+        return newSet.space.uncovered(now, was).length > 0;
       });
       if (lost) losers.push(id);
     }
