@@ -362,7 +362,14 @@ export class CoverageMemo {
   private readonly candidateLists = new WeakMap<Uint8Array, { excluded: CompiledPolicy[]; nonMfa: CompiledPolicy[]; roleTargeted: CompiledPolicy[]; otherTargets: CompiledPolicy[]; notEnabled: CompiledPolicy[] }>();
   /** Anything else derived from a combination of states' signatures (see evaluate.ts). */
   readonly derived = new Map<string, unknown>();
-  constructor(readonly set: PolicySet) {}
+  /** The policies ordered by id as Graph spells it (lists of ids come out sorted without sorting). */
+  readonly byId: CompiledPolicy[];
+  /** Report-only and disabled policies that target apps and would require MFA: what could close a gap if enabled. */
+  readonly notEnabledMfa: CompiledPolicy[];
+  constructor(readonly set: PolicySet) {
+    this.byId = [...set.policies].sort((a, b) => (a.policy.id < b.policy.id ? -1 : a.policy.id > b.policy.id ? 1 : 0));
+    this.notEnabledMfa = set.policies.filter((p) => p.state !== 'enabled' && p.target.kind === 'apps' && p.mfaGrant);
+  }
 
   static key(covering: readonly CompiledPolicy[]): string {
     let key = '';
@@ -636,6 +643,7 @@ export function explainGap(
   region: Box,
   index: DirectoryIndex,
 ): { gap: Gap; sentence: string; personal: boolean } {
+  // `personal`: the sentence says how a policy excludes this admin (to be rendered per admin, not per shape).
   // Admins alike (same scope signature, same kind of state, same untargetable and held roles) get the same
   // explanation; the state's label and the sentence saying how an admin is excluded are about the admin.
   const { state } = coverage;
@@ -649,7 +657,9 @@ export function explainGap(
     return `policy '${policy.name}' ${shape.ranks[i] === 2 ? (roleTargetMiss(policy, state) ?? '') : exclusionReason(policy, user, state, index)}`;
   };
   const sentence = shape.personal ? shape.compose(shape.sentences.map((s, i) => s ?? personal(i))) : shape.sentence;
-  return { gap: { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label }, sentence, personal: shape.personal };
+  // Only how a policy excludes the admin is about the admin; which roles it leaves out (rank 2) is about the
+  // admin's roles, which every admin evaluated alike holds too.
+  return { gap: { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label }, sentence, personal: shape.ranks.includes(0) };
 }
 
 interface GapShape {

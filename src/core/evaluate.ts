@@ -35,6 +35,9 @@ import type { AdminOut, Finding, Report, RoleOut, Severity, Summary, Verdict } f
 import { SEVERITY_ORDER, who } from './report.js';
 import type { TenantSnapshot } from './snapshot.js';
 
+/** localeCompare's order (the default locale's collation), with one collator instead of one per comparison. */
+const collator = new Intl.Collator();
+
 export interface EvaluationOptions {
   adminRoles: AdminRoleSelection;
   /** Object ids, UPNs or group ids of break-glass / service accounts (MONITOR_EXCLUDED_ACCOUNTS). */
@@ -99,6 +102,7 @@ interface AdminEvaluation {
   states: AdminState[];
   user: UserContext;
   entry: AdminEntry;
+  shape: AdminShape;
 }
 
 /** Groups referenced by policies whose membership the snapshot does not hold (and are not known deleted). */
@@ -153,32 +157,29 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
  * (the answer depends on data that could not be read: the reason goes first among the gaps). `excluded` is the
  * caller's (a listed account).
  */
-function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCoverage[], unknowns: Unknowns, gaps: Gap[]): Verdict {
+function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCoverage[], unknowns: Unknowns, hasGaps: boolean): { verdict: Verdict; lead?: Gap; replace?: boolean } {
   const { caAvailable, groups: unknownGroups } = unknowns;
-  // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
-  const doubtful = unknownGroups.size === 0 ? [] : coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
-  // Unprotected = in every role state, no context at all is covered.
-  const anyCovered = coverages.some((c) => !isFull(c, set));
-  const maybe = coverages.flatMap((c) => dependsOnUnknown(set, user, c, unknowns));
-  const sdUnknown = unknowns.securityDefaultsUnknown && coverages.some((c) => c.uncovered.length > 0);
   if (!caAvailable && !coverages.some((c) => c.securityDefaults)) {
     // R-DATA-1: without the policies every computed gap is an artefact of the missing data.
-    gaps.length = 0;
-    gaps.push({ summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' });
-    return 'unknown';
+    return { verdict: 'unknown', replace: true, lead: { summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' } };
   }
+  // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
+  const doubtful = unknownGroups.size === 0 ? [] : coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
   if (doubtful.length > 0) {
     // R-DATA-2: a covering policy excludes a group whose membership is unknown.
     const names = [...new Set(doubtful.map((p) => `'${p.name}'`))];
-    gaps.unshift({
-      summary: `membership of a group excluded by ${listPhrase(names)} could not be read, so it is unknown whether ${names.length > 1 ? 'they apply' : 'it applies'} to this admin`,
-      policyIds: [...new Set(doubtful.map((p) => p.policy.id))],
-      state: null,
-      contexts: '',
-      kind: 'unknown',
-    });
-    return 'unknown';
+    return {
+      verdict: 'unknown',
+      lead: {
+        summary: `membership of a group excluded by ${listPhrase(names)} could not be read, so it is unknown whether ${names.length > 1 ? 'they apply' : 'it applies'} to this admin`,
+        policyIds: [...new Set(doubtful.map((p) => p.policy.id))],
+        state: null,
+        contexts: '',
+        kind: 'unknown',
+      },
+    };
   }
+  const maybe = coverages.flatMap((c) => dependsOnUnknown(set, user, c, unknowns));
   if (maybe.length > 0) {
     // R-DATA-3: a policy might close the gaps if the data it depends on could be read.
     const byGroup = [...new Set(maybe.filter((m) => m.why === 'group').map((m) => `'${m.policy.name}'`))];
@@ -186,22 +187,18 @@ function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCovera
     const parts: string[] = [];
     if (byGroup.length) parts.push(`membership of a group included by ${listPhrase(byGroup)} could not be read`);
     if (byStrength.length) parts.push(`the authentication strength required by ${listPhrase(byStrength)} could not be read`);
-    gaps.unshift({
-      summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`,
-      policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))],
-      state: null,
-      contexts: '',
-      kind: 'unknown',
-    });
-    return 'unknown';
+    return {
+      verdict: 'unknown',
+      lead: { summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`, policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))], state: null, contexts: '', kind: 'unknown' },
+    };
   }
-  if (sdUnknown) {
+  if (unknowns.securityDefaultsUnknown && coverages.some((c) => c.uncovered.length > 0)) {
     // R-DATA-4: security defaults could not be read and no enabled policy rules them out.
-    gaps.unshift({ summary: 'security defaults could not be read and may be enabled, so it is unknown whether the gaps below are closed', policyIds: [], state: null, contexts: '', kind: 'unknown' });
-    return 'unknown';
+    return { verdict: 'unknown', lead: { summary: 'security defaults could not be read and may be enabled, so it is unknown whether the gaps below are closed', policyIds: [], state: null, contexts: '', kind: 'unknown' } };
   }
-  if (gaps.length === 0) return 'protected';
-  return anyCovered ? 'partial' : 'unprotected';
+  if (!hasGaps) return { verdict: 'protected' };
+  // Unprotected = in every role state, no context at all is covered.
+  return { verdict: coverages.some((c) => !isFull(c, set)) ? 'partial' : 'unprotected' };
 }
 
 /** Which policies cover, and which would if enabled: they depend only on the states' signatures, so shared. */
@@ -209,19 +206,18 @@ function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCo
   const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
   let derived = memo.derived.get(derivedKey) as { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } | undefined;
   if (!derived) {
-    const covering = new Set<string>();
+    const covering = new Set<CompiledPolicy>();
     // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
-    for (const c of coverages) for (const p of c.covering) if (p.cover.length > 0) covering.add(p.policy.id);
+    for (const c of coverages) for (const p of c.covering) if (p.cover.length > 0) covering.add(p);
     const would = new Map<string, { policyId: string; displayName: string; state: string }>();
     if (coverages.some((c) => c.uncovered.length > 0)) {
-      for (const p of set.policies) {
-        if (p.state === 'enabled' || p.target.kind !== 'apps' || !p.mfaGrant) continue;
+      for (const p of memo.notEnabledMfa) {
         // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
         const closes = coverages.some((c) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)));
         if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
       }
     }
-    derived = { covering: [...covering].sort(), would: [...would.values()] };
+    derived = { covering: memo.byId.filter((p) => covering.has(p)).map((p) => p.policy.id), would: [...would.values()] };
     memo.derived.set(derivedKey, derived);
   }
   return derived;
@@ -243,21 +239,18 @@ function evaluateAdmin(
   const shape = adminShape(entry, baseGroups, user, set, memo, index);
   const { states, coverages } = shape;
 
-  // R-ROLESTATE-1/2: a gap already stated for the standing state is not repeated for each activation, and a
-  // combination of activations only adds gaps no smaller state has.
-  const gaps: Gap[] = [];
-  const standingGaps = new Set<string>();
-  const earlierGaps = new Set<string>();
-  for (const item of shape.items) {
-    const { gap, sentence } = item.shared ?? explainGap(set, memo, user, item.coverage, item.region, index);
-    const { key, units } = item.coverage.state;
-    if (key === 'standing') standingGaps.add(sentence);
-    else if (standingGaps.has(sentence) || (units.length > 1 && earlierGaps.has(sentence))) continue;
-    earlierGaps.add(sentence);
-    gaps.push(gap);
-  }
+  // Gaps in the order of the states, deduplicated (dedupeGaps); without sentences about the admin they are the
+  // shape's, worked out once.
+  const personal = shape.items.some((item) => !item.shared);
+  let gaps: Gap[];
+  if (personal) gaps = dedupeGaps(shape.items.map((item) => ({ item, ...(item.shared ?? explainGap(set, memo, user, item.coverage, item.region, index)) })));
+  else gaps = (shape.gaps ??= dedupeGaps(shape.items.map((item) => ({ item, ...(item.shared as { gap: Gap; sentence: string }) })))).slice();
 
-  const verdict = decideVerdict(set, user, coverages, unknowns, gaps);
+  // The verdict depends only on the shape (R-VERDICT-*, R-DATA-*): decided once per shape.
+  shape.verdict ??= decideVerdict(set, user, coverages, unknowns, shape.items.length > 0);
+  const { verdict, lead, replace } = shape.verdict;
+  if (replace) gaps.length = 0;
+  if (lead) gaps.unshift(lead);
   const derived = shape.derived;
   const reg = registration.get(entry.id);
   const out: AdminOut = {
@@ -283,7 +276,7 @@ function evaluateAdmin(
     out.coverageIfNotExcluded = verdict as Exclude<Verdict, 'excluded'>;
     out.verdict = 'excluded';
   }
-  return { out, coverages, states, user, entry };
+  return { out, coverages, states, user, entry, shape };
 }
 
 /** An admin's role states and their coverage, with the gaps that read the same for every admin of this shape. */
@@ -292,6 +285,11 @@ interface AdminShape {
   coverages: StateCoverage[];
   items: Array<{ coverage: StateCoverage; region: Box; shared?: { gap: Gap; sentence: string } }>;
   derived: { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] };
+  verdict?: { verdict: Verdict; lead?: Gap; replace?: boolean };
+  /** The gaps, when none is about the admin (so every admin of the shape has these). */
+  gaps?: Gap[];
+  /** Role targeting that could see the AU-scoped and custom-role paths would close a gap (R-USERS-4). */
+  targetingWouldHelp?: boolean;
 }
 
 /**
@@ -323,6 +321,24 @@ function adminShape(entry: AdminEntry, baseGroups: ReadonlySet<string>, user: Us
   const shape = { states, coverages, items, derived: coveringAndWould(set, memo, coverages) };
   memo.derived.set(key, shape);
   return shape;
+}
+
+/**
+ * R-ROLESTATE-1/2: a gap already stated for the standing state is not repeated for each activation, and a
+ * combination of activations only adds gaps no smaller state has.
+ */
+function dedupeGaps(explained: ReadonlyArray<{ item: AdminShape['items'][number]; gap: Gap; sentence: string }>): Gap[] {
+  const gaps: Gap[] = [];
+  const standingGaps = new Set<string>();
+  const earlierGaps = new Set<string>();
+  for (const { item, gap, sentence } of explained) {
+    const { key, units } = item.coverage.state;
+    if (key === 'standing') standingGaps.add(sentence);
+    else if (standingGaps.has(sentence) || (units.length > 1 && earlierGaps.has(sentence))) continue;
+    earlierGaps.add(sentence);
+    gaps.push(gap);
+  }
+  return gaps;
 }
 
 /** True when nothing at all is covered in this state. */
@@ -383,7 +399,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     tenantId: snapshot.tenantId,
     tenantName: snapshot.tenantName ?? null,
     snapshotCapturedAt: snapshot.capturedAt,
-    monitoredRoles: [...inventory.monitoredRoleIds].map((id) => ({ roleTemplateId: id, roleName: resolveRole(id, index).roleName })).sort((a, b) => a.roleName.localeCompare(b.roleName)),
+    monitoredRoles: [...inventory.monitoredRoleIds].map((id) => ({ roleTemplateId: id, roleName: resolveRole(id, index).roleName })).sort((a, b) => collator.compare(a.roleName, b.roleName)),
     dataSources: snapshot.dataSources,
     summary,
     admins,
@@ -492,7 +508,7 @@ function adminFindings(e: AdminEvaluation, snapshot: TenantSnapshot, set: Policy
   } else findings.push(...permanentFindings(e, index));
   // R-USERS-4: admins through AU-scoped or custom roles that role-targeted policies cannot see — only when
   // role targeting seeing those roles would actually close a gap (not for an unrelated gap).
-  if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true)) {
+  if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && (e.shape.targetingWouldHelp ??= targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true))) {
     const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => (p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`)))];
     const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && p.mfaGrant);
     if (roleTargeted.length > 0) {
@@ -563,7 +579,7 @@ function collectFindings(
   findings.push(...tenantFindings(snapshot, options, inventory, evaluations, set), ...pimSettingFindings(snapshot, inventory, index), ...dataFindings(snapshot, inventory, set));
   // A fingerprint is the identity of a finding across runs: never two findings with the same one.
   const unique = [...new Map(findings.map((f) => [f.fingerprint, f])).values()];
-  return unique.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || (a.subjectName ?? a.subjectId).localeCompare(b.subjectName ?? b.subjectId));
+  return unique.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || collator.compare(a.type, b.type) || collator.compare(a.subjectName ?? a.subjectId, b.subjectName ?? b.subjectId));
 }
 
 /** Would this admin be covered more if role targeting could see its AU-scoped / custom-role paths? */
