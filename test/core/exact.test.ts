@@ -434,3 +434,31 @@ describe('combinations stay cheap', () => {
     expect(admin?.gaps[0]?.summary).toContain('are all activated');
   });
 });
+
+describe('scope vectors (R-USERS-1..7)', () => {
+  it('R-USERS-1..7 the indexed scope vector equals userScope policy by policy, for admins in every state of the demo tenant', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parseTenantFixtureText } = await import('../../devkit/fixture/format.js');
+    const { snapshotFromFixture } = await import('../../devkit/bench/snapshot.js');
+    const { compilePolicies } = await import('../../src/core/conditions.js');
+    const { SCOPE, activationUnits, guestTypesOf, makeState, scopeVector, userScope } = await import('../../src/core/coverage.js');
+    const { buildInventory, indexSnapshot } = await import('../../src/core/inventory.js');
+    const demo = parseTenantFixtureText(readFileSync(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo');
+    const snapshot = snapshotFromFixture(demo, demo.referenceTime as string);
+    const index = indexSnapshot(snapshot);
+    const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies);
+    let compared = 0;
+    for (const admin of buildInventory(snapshot, { mode: 'privileged', roleIds: [] }, index).admins) {
+      for (const guestTypes of [guestTypesOf(admin), new Set(['unknown']), new Set(['b2bCollaborationGuest'])]) {
+        const user = { id: admin.id, guestTypes };
+        const units = activationUnits(admin.paths, index.groupsOfUser.get(admin.id) ?? new Set(), index, admin.otherTargetableRoles, { units: admin.extraUnits, pimMemberOf: admin.pimMemberOf });
+        for (const state of [makeState(units, [], null, 'standing'), ...units.units.map((u) => makeState(units, [u], u.label, u.key)), makeState(units, units.units, 'all', 'all')]) {
+          const vector = scopeVector(set, user, state);
+          for (const p of set.policies) expect(vector[p.index], `${p.name} for ${admin.userPrincipalName}`).toBe(SCOPE[userScope(p.users, user, state)]);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(50);
+  });
+});
