@@ -169,6 +169,20 @@ const exemptionCases: Case[] = [
     gaps: ["while 'Global Administrator' and the membership of group 'CA-Exclude-Temporary' are both activated"],
   },
   {
+    name: `R-ROLESTATE-2 / R-PIMGROUP-5 an eligible-only admin: the exclusion membership alone makes no admin, so the gap names it with the role (${PIM_GROUPS}; ${USERS})`,
+    build: (t) => {
+      const id = t.user('alice');
+      t.makeEligible(id, ROLE.globalAdministrator);
+      const exclusions = t.group('CA-Exclude-Temporary');
+      t.pimGroupMember(exclusions, id, 'eligible');
+      t.policy('Admins MFA', { users: { includeRoles: [ROLE.globalAdministrator], excludeGroups: [exclusions] } });
+      return id;
+    },
+    verdict: 'partial',
+    gapCount: 1,
+    gaps: ["while 'Global Administrator' and the membership of group 'CA-Exclude-Temporary' are both activated: no enabled policy requires MFA"],
+  },
+  {
     name: `R-USERS-8 an eligible role outside the monitored set held through a role-assignable group excludes once activated (${USERS})`,
     build: (t) => {
       const id = activeAdmin(t);
@@ -460,5 +474,68 @@ describe('scope vectors (R-USERS-1..7)', () => {
       }
     }
     expect(compared).toBeGreaterThan(50);
+  });
+});
+
+describe('R-ROLESTATE-2 exactness against brute force', () => {
+  // Small random tenants: an admin with up to five eligible units (roles and PIM group memberships) and policies
+  // that include or exclude those roles and groups on parts of the context space. The union of what the
+  // evaluated states leave uncovered must equal the union over every subset of activations.
+  it('R-ROLESTATE-2 the states evaluated expose exactly what all 2^n subsets of activations expose (docs/evaluation.md, proof)', async () => {
+    const { compilePolicies } = await import('../../src/core/conditions.js');
+    const { CoverageMemo, activationUnits, guestTypesOf, makeState, roleStates, stateCoverage } = await import('../../src/core/coverage.js');
+    const { buildInventory, indexSnapshot } = await import('../../src/core/inventory.js');
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const roles = [ROLE.globalAdministrator, ROLE.privilegedRoleAdministrator, ROLE.userAdministrator, ROLE.exchangeAdministrator];
+    let checked = 0;
+    let combinations = 0;
+    for (let round = 0; round < 400; round++) {
+      const t = tenant();
+      const id = t.user('alice');
+      const standing = rand(2) === 0;
+      if (standing) t.assign(id, ROLE.helpdeskAdministrator);
+      const groups = [t.group('G1'), t.group('G2')];
+      for (const role of roles) if (rand(2) === 0) t.makeEligible(id, role);
+      for (const g of groups) if (rand(2) === 0) t.pimGroupMember(g, id, 'eligible');
+      if (!standing && t.eligible.length === 0) t.makeEligible(id, ROLE.globalAdministrator);
+      const platforms = [['iOS'], ['android'], ['all'], ['all']];
+      for (let p = 0; p < 2 + rand(4); p++) {
+        const users: Record<string, string[]> = { includeUsers: rand(2) === 0 ? ['All'] : [] };
+        if (users.includeUsers?.length === 0) {
+          users.includeRoles = [roles[rand(4)] as string];
+          if (rand(2) === 0) users.includeGroups = [groups[rand(2)] as string];
+        }
+        if (rand(3) !== 0) users.excludeRoles = [roles[rand(4)] as string];
+        if (rand(2) === 0) users.excludeGroups = [groups[rand(2)] as string];
+        t.policy(`P${p}`, { users, platforms: { includePlatforms: platforms[rand(4)] as string[] } });
+      }
+      const snapshot = t.snapshot();
+      const index = indexSnapshot(snapshot);
+      const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies);
+      const memo = new CoverageMemo(set);
+      const admin = buildInventory(snapshot, { mode: 'core', roleIds: [] }, index).admins.find((a) => a.id === id);
+      if (!admin) continue;
+      const user = { id, guestTypes: guestTypesOf(admin) };
+      const units = activationUnits(admin.paths, index.groupsOfUser.get(id) ?? new Set(), index, admin.otherTargetableRoles, { units: admin.extraUnits, pimMemberOf: admin.pimMemberOf });
+      const brute: typeof set.space.full[] = [];
+      for (let mask = 0; mask < 1 << units.units.length; mask++) {
+        const active = units.units.filter((_, i) => (mask >> i) & 1);
+        if (!standing && !active.some((u) => u.paths.length > 0)) continue;
+        brute.push(...stateCoverage(memo, user, makeState(units, active, null, `s${mask}`), false).uncovered);
+      }
+      const states = roleStates(memo, user, units, false);
+      combinations += states.filter((s) => s.units.length > 1).length;
+      const engine = states.flatMap((s) => stateCoverage(memo, user, s, false).uncovered);
+      expect(set.space.uncovered(brute, engine), `round ${round}: exposed in some subset but in no evaluated state`).toEqual([]);
+      expect(set.space.uncovered(engine, brute), `round ${round}: reported but exposed in no subset`).toEqual([]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(350);
+    // The cases include exposures that only combinations of activations reach.
+    expect(combinations).toBeGreaterThan(2);
   });
 });
