@@ -155,22 +155,17 @@ export function parseDeviceRule(rule: string): { expr: DeviceExpr } | { error: s
     }
     return comparison();
   };
-  const and = (): DeviceExpr => {
-    const items = [unary()];
-    while (peek()?.t === 'op' && peek()?.v === '-and') {
+  // `-or` binds looser than `-and`: a chain of `next` joined by one operator.
+  const chain = (kind: 'and' | 'or', next: () => DeviceExpr) => (): DeviceExpr => {
+    const items = [next()];
+    while (peek()?.t === 'op' && peek()?.v === `-${kind}`) {
       pos++;
-      items.push(unary());
+      items.push(next());
     }
-    return items.length === 1 ? (items[0] as DeviceExpr) : { kind: 'and', items };
+    return items.length === 1 ? (items[0] as DeviceExpr) : { kind, items };
   };
-  const or = (): DeviceExpr => {
-    const items = [and()];
-    while (peek()?.t === 'op' && peek()?.v === '-or') {
-      pos++;
-      items.push(and());
-    }
-    return items.length === 1 ? (items[0] as DeviceExpr) : { kind: 'or', items };
-  };
+  const and = chain('and', unary);
+  const or: () => DeviceExpr = chain('or', and);
   try {
     const expr = or();
     if (pos < tokens.length) fail(`unexpected '${tokens[pos]?.v ?? ''}'`);
