@@ -99,6 +99,8 @@ export interface PolicySet {
   namedLocations: Map<string, NamedLocation>;
   /** Device filter and device-fact dimensions (R-DEVICE-*), with their phrases. */
   devices: DeviceModel;
+  /** Phrases of dimension sets already put in words (describeContexts). */
+  phrases: Map<string, string>;
   /**
    * Security defaults, when enabled: what they cover for every user (Azure management, legacy authentication
    * blocked; R-SD-2). Holders of their 16 roles are covered everywhere (R-SD-1). Null when off.
@@ -680,6 +682,7 @@ export function compilePolicies(
     policies: compiled,
     namedLocations: locations,
     devices,
+    phrases: new Map(),
     securityDefaults: options.securityDefaults ? { allUsers: securityDefaultsBoxes(space) } : null,
     referenced,
     excluded,
@@ -688,76 +691,71 @@ export function compilePolicies(
 }
 
 /** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
+/** The phrase for one (non-device) dimension's set of atoms, e.g. "on iOS or Android". */
+function dimensionPhrase(set: PolicySet, i: number, mask: bigint): string {
+  const { space } = set;
+  const atoms = space.atomsOf(i, mask);
+  const missing = space.atomsOf(i, space.fullMask(i) & ~mask);
+  switch (i) {
+    case DIM.app:
+      return atoms.includes(OTHER_APPS) ? `to any app other than ${listPhrase(missing.map(appName), 'or')}` : `to ${listPhrase(atoms.map(appName))}`;
+    case DIM.clientApp:
+      return `with ${listPhrase(atoms.map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a), 'or')}`;
+    case DIM.platform:
+      return `on ${listPhrase(atoms.map((a) => PLATFORM_NAMES[a] ?? a), 'or')}`;
+    case DIM.location:
+      return atoms.includes(ELSEWHERE) && missing.length < atoms.length
+        ? `from anywhere except ${listPhrase(missing.map((a) => locationName(a, set.namedLocations)), 'or')}`
+        : `from ${listPhrase(atoms.map((a) => locationName(a, set.namedLocations)), 'or')}`;
+    case DIM.signInRisk:
+      return `at sign-in risk ${listPhrase(atoms, 'or')}`;
+    case DIM.userRisk:
+      return `at user risk ${listPhrase(atoms, 'or')}`;
+    case DIM.insiderRisk:
+      return `at insider risk ${listPhrase(atoms, 'or')}`;
+    case DIM.authFlow:
+      return `using ${listPhrase(atoms.map((a) => (a === 'none' ? 'an ordinary sign-in flow' : `the ${a} flow`)), 'or')}`;
+    default: {
+      const key = space.dimensions[i]?.key ?? '';
+      const control = Object.values(APP_CONTROL_DIMENSIONS).find((c) => c.key === key);
+      if (control) return atoms[0] === 'yes' ? control.yes : control.no;
+      const rule = key.slice(key.indexOf(':') + 1);
+      return atoms[0] === 'match' ? `from apps matching filter '${rule}'` : `from apps not matching filter '${rule}'`;
+    }
+  }
+}
+
+/** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
 export function describeContexts(set: PolicySet, box: Box): string {
   const { space } = set;
   const parts: string[] = [];
   // Device dimensions that each name one conjunction are said as one: "from compliant, hybrid-joined devices …".
   const deviceTerms: DeviceTerm[] = [];
-  let deviceAt = -1;
   const devicePhrases: string[] = [];
   let merged = true;
-  space.dimensions.forEach((dim, i) => {
-    const device = set.devices.dimensions.find((d) => d.key === dim.key);
-    if (!device || space.isFull(box, i)) return;
-    if (deviceAt < 0) deviceAt = i;
-    const mask = space.get(box, i);
-    const term = device.term(mask);
-    if (term) deviceTerms.push(term);
-    else merged = false;
-    devicePhrases.push(device.describe(mask));
-  });
+  let deviceAt = -1;
   space.dimensions.forEach((dim, i) => {
     if (space.isFull(box, i)) return;
-    const mask = space.get(box, i);
-    const atoms = space.atomsOf(i, mask);
-    const missing = space.atomsOf(i, space.fullMask(i) & ~mask);
-    switch (i) {
-      case DIM.app:
-        parts.push(
-          atoms.includes(OTHER_APPS)
-            ? `to any app other than ${listPhrase(missing.map(appName), 'or')}`
-            : `to ${listPhrase(atoms.map(appName))}`,
-        );
-        break;
-      case DIM.clientApp:
-        parts.push(`with ${listPhrase(atoms.map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a), 'or')}`);
-        break;
-      case DIM.platform:
-        parts.push(`on ${listPhrase(atoms.map((a) => PLATFORM_NAMES[a] ?? a), 'or')}`);
-        break;
-      case DIM.location:
-        parts.push(
-          atoms.includes(ELSEWHERE) && missing.length < atoms.length
-            ? `from anywhere except ${listPhrase(missing.map((a) => locationName(a, set.namedLocations)), 'or')}`
-            : `from ${listPhrase(atoms.map((a) => locationName(a, set.namedLocations)), 'or')}`,
-        );
-        break;
-      case DIM.signInRisk:
-        parts.push(`at sign-in risk ${listPhrase(atoms, 'or')}`);
-        break;
-      case DIM.userRisk:
-        parts.push(`at user risk ${listPhrase(atoms, 'or')}`);
-        break;
-      case DIM.insiderRisk:
-        parts.push(`at insider risk ${listPhrase(atoms, 'or')}`);
-        break;
-      case DIM.authFlow:
-        parts.push(`using ${listPhrase(atoms.map((a) => (a === 'none' ? 'an ordinary sign-in flow' : `the ${a} flow`)), 'or')}`);
-        break;
-      default: {
-        const key = dim.key;
-        const device = set.devices.dimensions.find((d) => d.key === key);
-        const control = Object.values(APP_CONTROL_DIMENSIONS).find((c) => c.key === key);
-        if (device) {
-          if (i === deviceAt) parts.push(merged ? termPhrase(deviceTerms) : devicePhrases.join(' and '));
-        } else if (control) parts.push(atoms[0] === 'yes' ? control.yes : control.no);
-        else {
-          const rule = key.slice(key.indexOf(':') + 1);
-          parts.push(atoms[0] === 'match' ? `from apps matching filter '${rule}'` : `from apps not matching filter '${rule}'`);
-        }
+    const device = set.devices.byKey.get(dim.key);
+    if (device) {
+      const mask = space.get(box, i);
+      const term = device.term(mask);
+      if (term) deviceTerms.push(term);
+      else merged = false;
+      devicePhrases.push(device.describe(mask));
+      if (deviceAt < 0) {
+        deviceAt = parts.length;
+        parts.push('');
       }
+      return;
     }
+    // Regions share their dimensions' sets: each set is put in words once.
+    const key = `${i}:${box.slice(space.starts[i], space.starts[i + 1]).join(',')}`;
+    let phrase = set.phrases.get(key);
+    if (phrase === undefined) set.phrases.set(key, (phrase = dimensionPhrase(set, i, space.get(box, i))));
+    parts.push(phrase);
   });
+  if (deviceAt >= 0) parts[deviceAt] = merged ? termPhrase(deviceTerms) : devicePhrases.join(' and ');
   return parts.join(' ');
 }
 

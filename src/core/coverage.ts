@@ -359,9 +359,12 @@ export class CoverageMemo {
   /** Per region id, per covering key: the covering policies that leave the region out. */
   private readonly narrowed = new Map<number, Map<string, { policies: CompiledPolicy[]; ids: string[] }>>();
   private readonly combos = new Map<string, number[][]>();
+  private readonly idLists = new Map<string, string[]>();
   private readonly candidateLists = new WeakMap<Uint8Array, { excluded: CompiledPolicy[]; nonMfa: CompiledPolicy[]; roleTargeted: CompiledPolicy[]; otherTargets: CompiledPolicy[]; notEnabled: CompiledPolicy[] }>();
-  /** Anything else derived from a combination of states' signatures (see evaluate.ts). */
+  /** Anything else derived from a combination of states' signatures (see evaluate.ts), one map per kind. */
   readonly derived = new Map<string, unknown>();
+  readonly gapShapes = new Map<string, unknown>();
+  readonly adminShapes = new Map<string, unknown>();
   /** The policies ordered by id as Graph spells it (lists of ids come out sorted without sorting). */
   readonly byId: CompiledPolicy[];
   /** Report-only and disabled policies that target apps and would require MFA: what could close a gap if enabled. */
@@ -481,6 +484,16 @@ export class CoverageMemo {
       this.candidateLists.set(scopes, c);
     }
     return c;
+  }
+
+  /** The ids of the covering policies that cover something, in id order (one list per covering set). */
+  coveringIds(covering: readonly CompiledPolicy[], coveringKey: string): string[] {
+    let ids = this.idLists.get(coveringKey);
+    if (!ids) {
+      const set = new Set(covering);
+      this.idLists.set(coveringKey, (ids = this.byId.filter((p) => set.has(p) && p.cover.length > 0).map((p) => p.policy.id)));
+    }
+    return ids;
   }
 
   /** The covering policies whose conditions leave `region` out (one shared list per covering set and region). */
@@ -649,9 +662,9 @@ export function explainGap(
   const { state } = coverage;
   let untargetable = '';
   for (const p of state.untargetablePaths) untargetable += `${p.roleDefinitionId}@${p.directoryScopeId},`;
-  const key = `gap#${memo.facts(region).id}#${coverage.signature}#${state.label === null ? 's' : 'a'}#${untargetable}#${state.activePaths.length > state.untargetablePaths.length ? 't' : ''}`;
-  let shape = memo.derived.get(key) as GapShape | undefined;
-  if (!shape) memo.derived.set(key, (shape = gapShape(set, memo, coverage, region)));
+  const key = `${memo.facts(region).id}#${coverage.signature}#${state.label === null ? 's' : 'a'}#${untargetable}#${state.activePaths.length > state.untargetablePaths.length ? 't' : ''}`;
+  let shape = memo.gapShapes.get(key) as GapShape | undefined;
+  if (!shape) memo.gapShapes.set(key, (shape = gapShape(set, memo, coverage, region)));
   const personal = (i: number): string => {
     const policy = shape.shown[i] as CompiledPolicy;
     return `policy '${policy.name}' ${shape.ranks[i] === 2 ? (roleTargetMiss(policy, state) ?? '') : exclusionReason(policy, user, state, index)}`;

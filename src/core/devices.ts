@@ -358,6 +358,7 @@ export function termPhrase(terms: readonly DeviceTerm[]): string {
 
 export interface DeviceModel {
   dimensions: DeviceDimension[];
+  byKey: Map<string, DeviceDimension>;
   /** The dimension and atoms where a rule (as written in a policy) matches. */
   rule(rule: string): { key: string; mask: bigint } | undefined;
   fact(fact: DeviceFact): { key: string; mask: bigint } | undefined;
@@ -554,6 +555,7 @@ export function buildDeviceModel(rules: Iterable<string>, facts: Iterable<Device
   }
   return {
     dimensions,
+    byKey: new Map(dimensions.map((d) => [d.key, d])),
     rule: (rule) => ruleMasks.get(ruleText(rule)),
     fact: (fact) => factMasks.get(fact),
   };

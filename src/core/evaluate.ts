@@ -206,9 +206,9 @@ function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCo
   const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
   let derived = memo.derived.get(derivedKey) as { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } | undefined;
   if (!derived) {
-    const covering = new Set<CompiledPolicy>();
     // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
-    for (const c of coverages) for (const p of c.covering) if (p.cover.length > 0) covering.add(p);
+    const lists = coverages.map((c) => memo.coveringIds(c.covering, c.coveringKey));
+    const covering = lists.length === 1 ? (lists[0] as string[]) : [...new Set(lists.flat())].sort();
     const would = new Map<string, { policyId: string; displayName: string; state: string }>();
     if (coverages.some((c) => c.uncovered.length > 0)) {
       for (const p of memo.notEnabledMfa) {
@@ -217,7 +217,7 @@ function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCo
         if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
       }
     }
-    derived = { covering: memo.byId.filter((p) => covering.has(p)).map((p) => p.policy.id), would: [...would.values()] };
+    derived = { covering, would: [...would.values()] };
     memo.derived.set(derivedKey, derived);
   }
   return derived;
@@ -299,14 +299,16 @@ interface AdminShape {
  * excludes the admin (or which roles they hold) are rendered per admin.
  */
 function adminShape(entry: AdminEntry, baseGroups: ReadonlySet<string>, user: UserContext, set: PolicySet, memo: CoverageMemo, index: DirectoryIndex): AdminShape {
-  let key = `admin#${set.referenced.users.has(entry.id) ? entry.id : ''}|${[...user.guestTypes].join(',')}|`;
+  let key = `${set.referenced.users.has(entry.id) ? entry.id : ''}|${[...user.guestTypes].join(',')}|`;
   const named: string[] = [];
   for (const g of baseGroups) if (set.referenced.groups.has(g)) named.push(g);
   key += `${named.sort().join(',')}|`;
-  for (const p of entry.paths) key += `${p.roleDefinitionId}:${p.roleKind}:${p.assignment}:${p.directoryScopeId}:${p.via.kind}:${p.via.groupId ?? ''}:${p.activationKey ?? ''};`;
+  // A path counts by its role and scope, and how it is activated (an eligible one) or which PIM group makes its
+  // holder a member (an active one); the role kind, names and labels follow from those ids.
+  for (const p of entry.paths) key += p.activationKey ? `${p.roleDefinitionId}@${p.directoryScopeId}>${p.activationKey};` : `${p.roleDefinitionId}@${p.directoryScopeId}${p.via.kind === 'pimGroup' ? `<${p.via.groupId ?? ''}` : ''};`;
   key += `|${(entry.otherTargetableRoles ?? []).join(',')}|${(entry.pimMemberOf ?? []).join(',')}|`;
   for (const u of entry.extraUnits ?? []) key += `${u.key}:${u.name}:${u.how}:${u.roles.join(',')}:${u.groups.join(',')};`;
-  const cached = memo.derived.get(key) as AdminShape | undefined;
+  const cached = memo.adminShapes.get(key) as AdminShape | undefined;
   if (cached) return cached;
   const sdEnabled = set.securityDefaults !== null;
   const states = roleStates(memo, user, activationUnits(entry.paths, baseGroups, index, entry.otherTargetableRoles, { units: entry.extraUnits, pimMemberOf: entry.pimMemberOf }), sdEnabled);
@@ -319,7 +321,7 @@ function adminShape(entry: AdminEntry, baseGroups: ReadonlySet<string>, user: Us
     }
   }
   const shape = { states, coverages, items, derived: coveringAndWould(set, memo, coverages) };
-  memo.derived.set(key, shape);
+  memo.adminShapes.set(key, shape);
   return shape;
 }
 

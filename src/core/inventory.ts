@@ -680,8 +680,9 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
   };
   const admins: AdminEntry[] = [];
   for (const [id, paths] of parts.admins.byPrincipal) {
-    const user = index.users.get(id) as GraphUser;
-    admins.push({ ...identity(user), paths: sortPaths([...paths.values()]), ...extras(id) });
+    const entry: AdminEntry = identity(index.users.get(id) as GraphUser) as AdminEntry;
+    entry.paths = sortPaths([...paths.values()]);
+    admins.push(Object.assign(entry, extras(id)));
   }
   admins.sort((a, b) => collator.compare(a.userPrincipalName ?? a.id, b.userPrincipalName ?? b.id));
   for (const p of potential) Object.assign(p, extras(p.id));
