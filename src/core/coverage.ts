@@ -353,11 +353,13 @@ function anyIntersects(space: Space, boxes: readonly Box[], other: readonly Box[
 export class CoverageMemo {
   private readonly memo = new Map<string, Box[]>();
   private readonly interned = new Map<string, Box>();
+  /** What is left after the first policies of a covering set, by their indexes (see uncovered). */
+  private readonly prefixes = new Map<string, Box[]>();
   private readonly regions = new WeakMap<Box, RegionFacts>();
   private regionCount = 0;
   private readonly scopes = new Map<string, { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string }>();
-  /** Per region id, per covering key: the covering policies that leave the region out. */
-  private readonly narrowed = new Map<number, Map<string, { policies: CompiledPolicy[]; ids: string[] }>>();
+  /** Per covering key: the covering policies (which leave every uncovered region out) and their ids. */
+  private readonly narrowed = new Map<string, { policies: readonly CompiledPolicy[]; ids: string[] }>();
   private readonly combos = new Map<string, number[][]>();
   private readonly idLists = new Map<string, string[]>();
   private readonly candidateLists = new WeakMap<Uint8Array, { excluded: CompiledPolicy[]; nonMfa: CompiledPolicy[]; roleTargeted: CompiledPolicy[]; otherTargets: CompiledPolicy[]; notEnabled: CompiledPolicy[] }>();
@@ -385,13 +387,36 @@ export class CoverageMemo {
     if (securityDefaultsAdmin) return [];
     let result = this.memo.get(key);
     if (!result) {
-      const boxes = [...covering].sort((a, b) => b.weight - a.weight).flatMap((p) => p.cover);
+      const { space } = this.set;
+      const sorted = [...covering].sort((a, b) => b.weight - a.weight || a.index - b.index);
+      // Broadest first. Covering sets share their first (broadest) policies, so what is left after the first 12 and
+      // 36 is kept and picked up by the next set that starts alike.
+      let prefix = '';
+      const checkpoints: string[] = [];
+      for (let i = 0; i < sorted.length && i < 36; i++) {
+        prefix += `${(sorted[i] as CompiledPolicy).index},`;
+        if (i === 11 || i === 35) checkpoints.push(prefix);
+      }
+      let rest: Box[] = [space.full];
       // R-SD-2: with security defaults on, every user is covered on Azure management and legacy clients are blocked.
-      if (this.set.securityDefaults) boxes.unshift(...this.set.securityDefaults.allUsers);
+      if (this.set.securityDefaults) rest = space.uncovered(rest, this.set.securityDefaults.allUsers);
+      let start = 0;
+      for (let c = checkpoints.length - 1; c >= 0; c--) {
+        const hit = this.prefixes.get(checkpoints[c] as string);
+        if (hit) {
+          rest = hit;
+          start = c === 0 ? 12 : 36;
+          break;
+        }
+      }
+      for (let i = start; i < sorted.length; i++) {
+        if (rest.length === 0) break;
+        rest = space.uncovered(rest, (sorted[i] as CompiledPolicy).cover);
+        if ((i === 11 || i === 35) && rest.length <= 64) this.prefixes.set(checkpoints[i === 11 ? 0 : 1] as string, rest);
+      }
       // Equal regions are one object, so what is learnt about a region (its phrase, which policies reach it) is
       // learnt once for every covering set that leaves it.
-      const { space } = this.set;
-      result = space.merge(space.uncovered([space.full], boxes)).map((box) => {
+      result = space.merge(rest).map((box) => {
         const k = box.join(',');
         let shared = this.interned.get(k);
         if (!shared) this.interned.set(k, (shared = box));
@@ -496,17 +521,13 @@ export class CoverageMemo {
     return ids;
   }
 
-  /** The covering policies whose conditions leave `region` out (one shared list per covering set and region). */
-  narrowedOut(region: Box, covering: readonly CompiledPolicy[], coveringKey: string): { policies: CompiledPolicy[]; ids: string[] } {
-    const facts = this.facts(region);
-    let byCovering = this.narrowed.get(facts.id);
-    if (!byCovering) this.narrowed.set(facts.id, (byCovering = new Map()));
-    let entry = byCovering.get(coveringKey);
-    if (!entry) {
-      const policies = covering.filter((p) => !this.intersects(region, p));
-      entry = { policies, ids: policies.map((p) => p.policy.id) };
-      byCovering.set(coveringKey, entry);
-    }
+  /**
+   * The covering policies that leave `region` out: all of them, since an uncovered region is what every covering
+   * policy's cover leaves (R-COVER-1). One shared list (with ids) per covering set.
+   */
+  narrowedOut(covering: readonly CompiledPolicy[], coveringKey: string): { policies: readonly CompiledPolicy[]; ids: string[] } {
+    let entry = this.narrowed.get(coveringKey);
+    if (!entry) this.narrowed.set(coveringKey, (entry = { policies: covering, ids: covering.map((p) => p.policy.id) }));
     return entry;
   }
 
@@ -540,7 +561,12 @@ export class CoverageMemo {
   contains(region: Box, policy: CompiledPolicy): boolean {
     const f = this.facts(region);
     let v = f.contains[policy.index];
-    if (!v) f.contains[policy.index] = v = policy.cover.length > 0 && this.set.space.uncovered([region], policy.cover).length === 0 ? 1 : 2;
+    if (!v) {
+      const { space } = this.set;
+      const { cover } = policy;
+      const inside = cover.length === 1 ? space.contains(cover[0] as Box, region) : cover.length > 0 && space.uncovered([region], cover).length === 0;
+      f.contains[policy.index] = v = inside ? 1 : 2;
+    }
     return v === 1;
   }
 
@@ -704,10 +730,12 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   for (const policy of lists.excluded) if (memo.intersects(region, policy)) culprits[0]?.push({ policy, rank: 0 });
   for (const policy of lists.nonMfa) if (memo.applies(region, policy)) culprits[1]?.push({ policy, rank: 1 });
   // R-USERS-4 / R-USERS-9: a role-targeted policy that leaves this admin's roles out.
-  for (const policy of lists.roleTargeted) if (memo.intersects(region, policy) && roleTargetMiss(policy, coverage.state)) culprits[2]?.push({ policy, rank: 2 });
+  // (roleTargetMiss names a reason exactly when the state holds a role: untargetable, or targetable and not listed.)
+  const holdsRoles = coverage.state.activePaths.length > 0;
+  if (holdsRoles) for (const policy of lists.roleTargeted) if (memo.intersects(region, policy)) culprits[2]?.push({ policy, rank: 2 });
   if (everywhere) for (const policy of lists.otherTargets) culprits[4]?.push({ policy, rank: 4 });
   for (const policy of lists.notEnabled) if (memo.contains(region, policy)) culprits[5]?.push({ policy, rank: 5 });
-  const narrowed = memo.narrowedOut(region, coverage.covering, coverage.coveringKey);
+  const narrowed = memo.narrowedOut(coverage.covering, coverage.coveringKey);
   const first = [...(culprits[0] ?? []), ...(culprits[1] ?? []), ...(culprits[2] ?? [])];
   const last = [...(culprits[4] ?? []), ...(culprits[5] ?? [])];
   const total = first.length + narrowed.policies.length + last.length;

@@ -201,6 +201,31 @@ function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCovera
   return { verdict: coverages.some((c) => !isFull(c, set)) ? 'partial' : 'unprotected' };
 }
 
+/** The union of two lists sorted in code-unit order, without repeats (a merge, not a sort). */
+function unionSorted(a: string[], b: string[]): string[] {
+  if (a === b || b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as string);
+      i++;
+    } else if (x === undefined || y < x) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(x);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
 /** Which policies cover, and which would if enabled: they depend only on the states' signatures, so shared. */
 function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCoverage[]): { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } {
   const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
@@ -208,7 +233,7 @@ function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCo
   if (!derived) {
     // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
     const lists = coverages.map((c) => memo.coveringIds(c.covering, c.coveringKey));
-    const covering = lists.length === 1 ? (lists[0] as string[]) : [...new Set(lists.flat())].sort();
+    const covering = lists.reduce(unionSorted);
     const would = new Map<string, { policyId: string; displayName: string; state: string }>();
     if (coverages.some((c) => c.uncovered.length > 0)) {
       for (const p of memo.notEnabledMfa) {
