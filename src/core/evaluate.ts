@@ -315,6 +315,9 @@ interface AdminShape {
   gaps?: Gap[];
   /** Role targeting that could see the AU-scoped and custom-role paths would close a gap (R-USERS-4). */
   targetingWouldHelp?: boolean;
+  /** For the admin findings: the roles held, in words, and the policies the gaps name. */
+  rolesPhrase?: string;
+  gapPolicyIds?: string[];
 }
 
 /**
@@ -521,9 +524,10 @@ function adminFindings(e: AdminEvaluation, snapshot: TenantSnapshot, set: Policy
   const name = who(out);
   const findings: Finding[] = [];
   if (out.verdict === 'unprotected') {
-    findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${rolesPhrase(out)}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
+    findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${(e.shape.rolesPhrase ??= rolesPhrase(out))}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
   } else if (out.verdict === 'partial') {
-    findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps[0]?.summary ?? ''}${out.gaps.length > 1 ? ` (and ${out.gaps.length - 1} more in the admin's record)` : ''}`, { subjectName: name, policyIds: gapPolicyIds(out) }));
+    // The roles and the policies the gaps name are the shape's (their ids do not depend on the admin).
+    findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${(e.shape.rolesPhrase ??= rolesPhrase(out))}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps[0]?.summary ?? ''}${out.gaps.length > 1 ? ` (and ${out.gaps.length - 1} more in the admin's record)` : ''}`, { subjectName: name, policyIds: (e.shape.gapPolicyIds ??= gapPolicyIds(out)) }));
   }
   // R-REG-1: covered but nothing registered: whoever has the password registers first.
   if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {
