@@ -136,6 +136,16 @@ export function userScope(scope: CompiledUserScope, user: UserContext, state: Sc
   return excluded ? 'excluded' : 'in';
 }
 
+const memberSets = new WeakMap<object, Set<string>>();
+
+/** A group's (transitive) user members as a set, built once per group object. */
+function memberSet(group: { memberUserIds: readonly string[] } | undefined): ReadonlySet<string> {
+  if (!group) return new Set();
+  let set = memberSets.get(group);
+  if (!set) memberSets.set(group, (set = new Set(group.memberUserIds.map(normId))));
+  return set;
+}
+
 /** Why a policy excludes this admin, for gap sentences. */
 export function exclusionReason(policy: CompiledPolicy, user: UserContext, state: AdminState, index: DirectoryIndex): string {
   const scope = policy.users;
@@ -144,7 +154,7 @@ export function exclusionReason(policy: CompiledPolicy, user: UserContext, state
   if (group) {
     const g = index.groups.get(group);
     // memberUserIds is transitive, so look for a nested group that holds the admin to say how.
-    const nested = (g?.memberGroupIds ?? []).find((inner) => index.groups.get(normId(inner))?.memberUserIds.some((m) => normId(m) === user.id));
+    const nested = (g?.memberGroupIds ?? []).find((inner) => memberSet(index.groups.get(normId(inner))).has(user.id));
     const how = nested ? ` (nested membership through group ${quote(index.groups.get(normId(nested))?.displayName, nested)})` : '';
     return `excludes this admin through group ${quote(g?.displayName, group)}${how}`;
   }

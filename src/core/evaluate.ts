@@ -358,6 +358,8 @@ function adminShape(entry: AdminEntry, baseGroups: ReadonlySet<string>, user: Us
  * combination of activations only adds gaps no smaller state has.
  */
 function dedupeGaps(explained: ReadonlyArray<{ item: AdminShape['items'][number]; gap: Gap; sentence: string }>): Gap[] {
+  // One state (the usual case): nothing to compare.
+  if (explained.every((e) => e.item.coverage === explained[0]?.item.coverage)) return explained.map((e) => e.gap);
   const gaps: Gap[] = [];
   const standingGaps = new Set<string>();
   const earlierGaps = new Set<string>();
