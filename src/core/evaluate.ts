@@ -226,6 +226,15 @@ function unionSorted(a: string[], b: string[]): string[] {
   return out;
 }
 
+/** Report-only and disabled MFA policies that include the admin in this state and reach one of its gaps. */
+function wouldClose(memo: CoverageMemo, c: StateCoverage): CompiledPolicy[] {
+  if (c.uncovered.length === 0) return [];
+  const key = `would#${c.signature}`;
+  let list = memo.derived.get(key) as CompiledPolicy[] | undefined;
+  if (!list) memo.derived.set(key, (list = memo.notEnabledMfa.filter((p) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)))));
+  return list;
+}
+
 /** Which policies cover, and which would if enabled: they depend only on the states' signatures, so shared. */
 function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCoverage[]): { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } {
   const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
@@ -234,15 +243,12 @@ function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCo
     // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
     const lists = coverages.map((c) => memo.coveringIds(c.covering, c.coveringKey));
     const covering = lists.reduce(unionSorted);
-    const would = new Map<string, { policyId: string; displayName: string; state: string }>();
-    if (coverages.some((c) => c.uncovered.length > 0)) {
-      for (const p of memo.notEnabledMfa) {
-        // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
-        const closes = coverages.some((c) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)));
-        if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
-      }
-    }
-    derived = { covering, would: [...would.values()] };
+    // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
+    // Per state (its signature decides scopes and gaps), then in policy order across the states.
+    const closing = new Set<CompiledPolicy>();
+    for (const c of coverages) for (const p of wouldClose(memo, c)) closing.add(p);
+    const would = memo.notEnabledMfa.filter((p) => closing.has(p)).map((p) => ({ policyId: p.policy.id, displayName: p.name, state: p.policy.state }));
+    derived = { covering, would };
     memo.derived.set(derivedKey, derived);
   }
   return derived;
@@ -327,7 +333,7 @@ interface AdminShape {
  * excludes the admin (or which roles they hold) are rendered per admin.
  */
 function adminShape(entry: AdminEntry, baseGroups: ReadonlySet<string>, user: UserContext, set: PolicySet, memo: CoverageMemo, index: DirectoryIndex): AdminShape {
-  let key = `${set.referenced.users.has(entry.id) ? entry.id : ''}|${[...user.guestTypes].join(',')}|`;
+  let key = `${set.referenced.users.has(entry.id) ? entry.id : ''}|${user.guestTypes.size ? [...user.guestTypes].join(',') : ''}|`;
   const named: string[] = [];
   for (const g of baseGroups) if (set.referenced.groups.has(g)) named.push(g);
   key += `${named.sort().join(',')}|`;
