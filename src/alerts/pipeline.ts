@@ -1,9 +1,9 @@
 // After each evaluation: work out change findings, open/resolve snapshot findings, put one digest in the
 // outbox when something new needs telling, and deliver everything pending. Order of writes makes it safe to
 // crash anywhere: outbox entry (keyed by its content) → finding state → send → mark sent.
-import { type Settings } from '../app/settings.js';
+import { type Settings, scheduleIntervalMinutes } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
-import { type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
+import { type CollectorName, type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
 import type { StoredSignIn } from '../collect/activity.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { composeDigest } from '../core/digest.js';
@@ -98,11 +98,27 @@ export async function changeWindowStart(store: TableStore, previousStart: string
 /** The daily secure score collector is stale after a day and a bit; before its first run it is not missed. */
 const DAILY_STALE_MINUTES = 26 * 60;
 
-export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
-  const daily = runs.securescore ? (['securescore'] as const) : [];
-  return ([...(['roles', 'policies', 'activations', 'signins'] as const), ...daily]).map((collector) => {
+/**
+ * How old each collector's latest run may be before the monitor is unhealthy. The full collections run every
+ * few hours (the change feed keeps their data current in between): their limit is their schedule's longest
+ * gap plus MONITOR_STALE_AFTER_MINUTES. The others use MONITOR_STALE_AFTER_MINUTES (the daily one a day).
+ */
+export function staleLimits(settings: Pick<Settings, 'schedules' | 'staleAfterMinutes'>): Partial<Record<CollectorName, number>> {
+  const s = settings.staleAfterMinutes;
+  const full = (expr: string) => Math.max(s, scheduleIntervalMinutes(expr) + s);
+  return { roles: full(settings.schedules.roles), policies: full(settings.schedules.policies), activations: full(settings.schedules.activations), securescore: DAILY_STALE_MINUTES };
+}
+
+/**
+ * Health of every collector. The daily secure score collector and the change feed are not missed before their
+ * first run (a fresh store, or a host that runs full cycles only); from then on they are watched like the rest.
+ */
+export function collectorHealth(runs: LatestRuns, limits: Partial<Record<CollectorName, number>> = { securescore: DAILY_STALE_MINUTES }): CollectorHealth[] {
+  const optional = (['changefeed', 'securescore'] as const).filter((c) => runs[c]);
+  return ([...(['roles', 'policies', 'activations', 'signins'] as const), ...optional]).map((collector) => {
     const run = runs[collector];
     if (!run) return { collector, lastRunAt: null, status: 'never', problems: [] };
+    const limit = limits[collector];
     return {
       collector,
       lastRunAt: run.endedAt,
@@ -111,7 +127,7 @@ export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
       problems: Object.entries(run.datasets)
         .filter(([, d]) => d && d.state !== 'ok' && d.state !== 'notLicensed')
         .map(([dataset, d]) => ({ dataset, state: d?.state ?? 'unknown', asOf: d?.asOf ?? null, message: d?.message ?? null })),
-      ...(collector === 'securescore' ? { staleAfterMinutes: DAILY_STALE_MINUTES } : {}),
+      ...(limit !== undefined ? { staleAfterMinutes: limit } : {}),
     };
   });
 }
@@ -234,7 +250,7 @@ async function changeInputs(
     weakenedFor,
     assignmentChanges,
     breakGlassSignIns: await breakGlassSignIns(store, nowIso),
-    health: collectorHealth(evaluation.runs),
+    health: collectorHealth(evaluation.runs, staleLimits(settings)),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
   };

@@ -12,7 +12,7 @@ import type { Report } from '../core/report.js';
 import { recordVerdicts, runEvaluation } from './evaluation.js';
 import type { Runtime } from './runtime.js';
 
-export type CollectorStep = Exclude<CollectorName, 'evaluate'>;
+export type CollectorStep = Exclude<CollectorName, 'evaluate' | 'changefeed'>;
 
 export async function runCollector(rt: Runtime, step: CollectorStep, trigger: string, pipeline?: CollectionPipeline): Promise<RunRecord> {
   const deps = { ...rt.deps(), ...(pipeline ? { pipeline } : {}) };

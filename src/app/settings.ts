@@ -29,9 +29,11 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'MONITOR_EXCLUDED_ACCOUNTS', default: '', description: 'Break-glass / service accounts reported apart: object ids, UPNs or group ids, comma-separated.', scope: 'app' },
   { name: 'MONITOR_GLOBAL_ADMIN_MIN', default: '2', description: 'Fewer Global Administrators than this raises `global-admin-count`.', scope: 'app' },
   { name: 'MONITOR_GLOBAL_ADMIN_MAX', default: '8', description: 'More Global Administrators than this raises `global-admin-count`.', scope: 'app' },
-  { name: 'SCHEDULE_ROLES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the role collector.', scope: 'app' },
-  { name: 'SCHEDULE_POLICIES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the policy collector.', scope: 'app' },
-  { name: 'SCHEDULE_ACTIVATIONS', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the PIM activation collector.', scope: 'app' },
+  { name: 'SCHEDULE_CHANGEFEED', default: '0 */2 * * * *', description: 'NCRONTAB schedule of the change feed: the directory audit log and delta queries since the last run, read whenever something changed, then the affected admins evaluated and alerted.', scope: 'app' },
+  { name: 'CHANGEFEED_OVERLAP_MINUTES', default: '15', description: 'How far before its watermark each change-feed read of the audit log starts (late audit events: 99 % appear within 5 minutes); events already handled are skipped by id.', scope: 'app' },
+  { name: 'SCHEDULE_ROLES', default: '0 0 */6 * * *', description: 'NCRONTAB schedule of the full role collection (reconciliation: what the change feed missed is reported as `change-feed-missed`).', scope: 'app' },
+  { name: 'SCHEDULE_POLICIES', default: '0 0 */6 * * *', description: 'NCRONTAB schedule of the full policy collection (reconciliation, like SCHEDULE_ROLES).', scope: 'app' },
+  { name: 'SCHEDULE_ACTIVATIONS', default: '0 0 */6 * * *', description: 'NCRONTAB schedule of the full PIM activation collection (the change feed reads activations as they are audited).', scope: 'app' },
   { name: 'SCHEDULE_SIGNINS', default: '0 */10 * * * *', description: 'NCRONTAB schedule of the interrupted sign-in collector.', scope: 'app' },
   { name: 'SCHEDULE_SECURE_SCORE', default: '0 30 6 * * *', description: 'NCRONTAB schedule of the daily secure score collector: Microsoft\'s AdminMFAV2 score and recommendation, licences, per-user MFA states.', scope: 'app' },
   { name: 'SCHEDULE_EVALUATE', default: '0 5-59/15 * * * *', description: 'NCRONTAB schedule of evaluation, diff and alerts (after the collectors).', scope: 'app' },
@@ -82,6 +84,24 @@ export function scheduleProblem(expr: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The longest gap between two runs of a valid schedule over the next week, in minutes: how old a collector's
+ * data may be before a missed run shows (monitor health).
+ */
+export function scheduleIntervalMinutes(expr: string, from = new Date()): number {
+  const cron = new Cron(expr, { paused: true, timezone: 'UTC' });
+  const end = from.getTime() + 8 * 24 * 3_600_000;
+  let previous = cron.nextRun(from);
+  let longest = 0;
+  while (previous && previous.getTime() <= end) {
+    const next = cron.nextRun(previous);
+    if (!next) break;
+    longest = Math.max(longest, next.getTime() - previous.getTime());
+    previous = next;
+  }
+  return longest > 0 ? Math.round(longest / 60_000) : Number.POSITIVE_INFINITY;
+}
+
 const cronSetting = (name: string) =>
   z
     .string()
@@ -99,7 +119,8 @@ export interface Settings {
   excludedAccounts: string[];
   globalAdminMin: number;
   globalAdminMax: number;
-  schedules: { roles: string; policies: string; activations: string; signins: string; secureScore: string; evaluate: string };
+  schedules: { changefeed: string; roles: string; policies: string; activations: string; signins: string; secureScore: string; evaluate: string };
+  changefeedOverlapMinutes: number;
   interruptCodes: number[];
   signInOverlapMinutes: number;
   signInInitialLookbackHours: number;
@@ -169,6 +190,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     }),
     MONITOR_GLOBAL_ADMIN_MIN: durationInt('MONITOR_GLOBAL_ADMIN_MIN', 0, 1000),
     MONITOR_GLOBAL_ADMIN_MAX: durationInt('MONITOR_GLOBAL_ADMIN_MAX', 1, 1000),
+    SCHEDULE_CHANGEFEED: cronSetting('SCHEDULE_CHANGEFEED'),
+    CHANGEFEED_OVERLAP_MINUTES: durationInt('CHANGEFEED_OVERLAP_MINUTES', 0, 24 * 60),
     SCHEDULE_ROLES: cronSetting('SCHEDULE_ROLES'),
     SCHEDULE_POLICIES: cronSetting('SCHEDULE_POLICIES'),
     SCHEDULE_ACTIVATIONS: cronSetting('SCHEDULE_ACTIVATIONS'),
@@ -229,7 +252,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     excludedAccounts: s.MONITOR_EXCLUDED_ACCOUNTS,
     globalAdminMin: s.MONITOR_GLOBAL_ADMIN_MIN,
     globalAdminMax: s.MONITOR_GLOBAL_ADMIN_MAX,
-    schedules: { roles: s.SCHEDULE_ROLES, policies: s.SCHEDULE_POLICIES, activations: s.SCHEDULE_ACTIVATIONS, signins: s.SCHEDULE_SIGNINS, secureScore: s.SCHEDULE_SECURE_SCORE, evaluate: s.SCHEDULE_EVALUATE },
+    schedules: { changefeed: s.SCHEDULE_CHANGEFEED, roles: s.SCHEDULE_ROLES, policies: s.SCHEDULE_POLICIES, activations: s.SCHEDULE_ACTIVATIONS, signins: s.SCHEDULE_SIGNINS, secureScore: s.SCHEDULE_SECURE_SCORE, evaluate: s.SCHEDULE_EVALUATE },
+    changefeedOverlapMinutes: s.CHANGEFEED_OVERLAP_MINUTES,
     interruptCodes: s.SIGNIN_INTERRUPT_CODES,
     signInOverlapMinutes: s.SIGNIN_OVERLAP_MINUTES,
     signInInitialLookbackHours: s.SIGNIN_INITIAL_LOOKBACK_HOURS,

@@ -7,8 +7,9 @@ import { decodeJson, encodeJson, newestFirstKey } from '../storage/codec.js';
 import { type SyncContext, recordedSince } from '../storage/state.js';
 import type { StoredEntity, TableName, TableStore } from '../storage/tables.js';
 import type { GraphGateway } from '../graph/gateway.js';
+import { changeObjects } from './changefeed-plan.js';
 
-export type CollectorName = 'roles' | 'policies' | 'activations' | 'signins' | 'securescore' | 'evaluate';
+export type CollectorName = 'changefeed' | 'roles' | 'policies' | 'activations' | 'signins' | 'securescore' | 'evaluate';
 
 export interface DatasetRun extends DatasetStatus {
   added?: number;
@@ -30,17 +31,46 @@ export interface RunRecord {
   graphRequests: number;
   httpRequests: number;
   error?: string;
-  /** Collector-specific cursor (sign-ins, activations). */
+  /** Collector-specific cursor (sign-ins, activations, the change feed). */
   watermark?: string;
+  /** The change feed's position: audit events handled in the overlap window, delta links (collect/changefeed.ts). */
+  feed?: FeedPosition;
+  /** A full collection's stored changes (at most MAX_RECORDED_CHANGES), for the change feed's reconciliation. */
+  changes?: RecordedStateChange[];
+  /** How many stored changes did not fit in `changes`. */
+  changesOmitted?: number;
   /** Free-form counts for the summary line. */
   counts?: Record<string, number>;
 }
 
 export const RUN_PARTITION = 'run';
+
+/** Where the change feed stands after a run: kept in its run record, so a steady feed run writes one entity. */
+export interface FeedPosition {
+  /** Ids of the audit events already handled whose time is inside the overlap window (bounded). */
+  seen: Array<{ id: string; at: string }>;
+  /** The objects of recent audit events and delta changes, with when the feed first saw them (reconciliation). */
+  recent: Array<{ at: string; objects: string[] }>;
+  /** Delta links by tracked set (`users`, `groups:<hash of the group ids>`), with when each was first issued. */
+  delta: Record<string, { link: string; since: string }>;
+  /** The latest full collections whose changes were checked against the feed (run ids), see changefeed-plan.ts. */
+  reconciled: Partial<Record<'roles' | 'policies', string>>;
+}
+
+/** A change a full collection stored, with the objects it is about (kept in its run record for reconciliation). */
+export interface RecordedStateChange {
+  dataset: string;
+  itemId: string;
+  change: 'added' | 'changed' | 'removed';
+  objects: string[];
+}
+
+/** How many changes a full collection's run record lists for reconciliation (the rest are counted). */
+export const MAX_RECORDED_CHANGES = 500;
 export type LatestRuns = Partial<Record<CollectorName, RunRecord>>;
 
 /** Every kind of run, in the order they are shown. */
-export const RUN_KINDS: readonly CollectorName[] = ['roles', 'policies', 'activations', 'signins', 'securescore', 'evaluate'];
+export const RUN_KINDS: readonly CollectorName[] = ['changefeed', 'roles', 'policies', 'activations', 'signins', 'securescore', 'evaluate'];
 
 export function newRunId(): string {
   return randomUUID();
@@ -161,10 +191,21 @@ export async function beginRun(
   const previous = await latestRun(store, collector);
   const tracker = new DatasetTracker(previous, startedAt);
   const counts: Record<string, number> = {};
+  // Full collections list what they stored, so the change feed can tell what it missed (changefeed-plan.ts).
+  const changes: RecordedStateChange[] = [];
+  let changesOmitted = 0;
   const sync: SyncContext = {
     runId,
     runStartedAt: startedAt,
     ...(historyTable ? { alreadyRecorded: await recordedSince(store, historyTable, previous?.startedAt ?? EPOCH) } : {}),
+    ...(collector === 'roles' || collector === 'policies'
+      ? {
+          onChange: (dataset: string, itemId: string, change: RecordedStateChange['change'], before: unknown, after: unknown) => {
+            if (changes.length < MAX_RECORDED_CHANGES) changes.push({ dataset, itemId, change, objects: changeObjects(itemId, before, after) });
+            else changesOmitted++;
+          },
+        }
+      : {}),
   };
   return {
     runId,
@@ -188,6 +229,8 @@ export async function beginRun(
         counts,
         ...(extra.error ? { error: extra.error } : {}),
         ...(extra.watermark ? { watermark: extra.watermark } : {}),
+        ...(changes.length > 0 ? { changes } : {}),
+        ...(changesOmitted > 0 ? { changesOmitted } : {}),
       };
       await saveRun(store, run);
       return run;

@@ -52,6 +52,22 @@ export interface CollectorHealth {
   staleAfterMinutes?: number;
 }
 
+/**
+ * What the change feed recorded about itself (collect/changefeed.ts): a change only a full collection found
+ * (`missed`), or a restart from a full read because the feed could not continue (`resync`).
+ */
+export interface FeedNote {
+  /** Stable id of the note: the finding's fingerprint ends with it, so each is told once. */
+  id: string;
+  kind: 'missed' | 'resync';
+  /** When the note was recorded (ISO). */
+  at: string;
+  /** missed: `<dataset>:<item id>`; resync: the source that restarted (auditLog, users, groups). */
+  subject: string;
+  /** In words: the change, or why the feed restarted. */
+  detail: string;
+}
+
 export interface ChangeInputs {
   now: string;
   /** No previous evaluation: everything is new, so "new admin" findings would only be noise. */
@@ -70,6 +86,8 @@ export interface ChangeInputs {
   assignmentChanges: ReadonlyArray<HistoryChange<Record<string, unknown>>>;
   breakGlassSignIns: ReadonlyArray<BreakGlassSignIn>;
   health: ReadonlyArray<CollectorHealth>;
+  /** The change feed's notes about itself (told once each). */
+  feedNotes?: ReadonlyArray<FeedNote>;
   staleAfterMinutes: number;
   monitoredRoleIds: ReadonlySet<string>;
 }
@@ -122,7 +140,16 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
     ...permanentAssignmentFindings(inputs, current),
     ...inputs.breakGlassSignIns.map(breakGlassFinding),
     ...healthFindings(inputs),
+    ...(inputs.feedNotes ?? []).map(feedFinding),
   ];
+}
+
+/** The change feed's own notes: what only reconciliation found, and restarts from a full read. */
+function feedFinding(n: FeedNote): Finding {
+  if (n.kind === 'missed') {
+    return finding('change-feed-missed', 'medium', n.subject, `A full collection found a change the change feed had not applied: ${n.detail}.`, `change-feed-missed:${n.id}`, { subjectName: n.subject });
+  }
+  return finding('change-feed-resync', 'medium', n.subject, `The change feed restarted from a full read (${n.subject}): ${n.detail}.`, `change-feed-resync:${n.id}`, { subjectName: n.subject });
 }
 
 /** Policy changes: the field-level diff of every change; alerted only when it reduced some admin's coverage. */

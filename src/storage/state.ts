@@ -33,6 +33,18 @@ export interface SyncContext {
   runStartedAt: string;
   /** History changes already written by an interrupted run, by `${partition}|${id}|${afterHash}`. */
   alreadyRecorded?: ReadonlyMap<string, RecordedChange>;
+  /** Told of every change stored (state-only datasets too): the run record lists them for reconciliation. */
+  onChange?(partition: string, id: string, change: ChangeKind, before: unknown, after: unknown): void;
+}
+
+export interface SyncOptions<T> {
+  /** An incomplete read: what was read is stored, nothing is removed. */
+  keepUnseen?: boolean;
+  /**
+   * A targeted read of some items only (one principal's assignments, a few groups): stored items outside the
+   * scope are neither compared nor removed.
+   */
+  scope?(item: T, id: string): boolean;
 }
 
 /** Where an interrupted run recorded a change: its index copies are rewritten under the same key. */
@@ -91,9 +103,9 @@ function indexPartitions(keys: IndexKeys): string[] {
  * entity before its index copies), then state, so a crash can only leave a change recorded, never lost;
  * `ctx.alreadyRecorded` (history an interrupted earlier run wrote) keeps it from being recorded twice and
  * completes its index copies under the same key. `keepUnseen` is for an incomplete read: what was
- * read is stored, nothing is removed.
+ * read is stored, nothing is removed; `scope` for a targeted read: only stored items in it can be removed.
  */
-export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, items: Iterable<T>, ctx: SyncContext, options: { keepUnseen?: boolean } = {}): Promise<SyncResult> {
+export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, items: Iterable<T>, ctx: SyncContext, options: SyncOptions<T> = {}): Promise<SyncResult> {
   const now = ctx.runStartedAt;
   const stored = await loadState<T>(store, spec.partition);
   const result: SyncResult = { added: 0, changed: 0, removed: 0, unchanged: 0, writes: 0 };
@@ -103,6 +115,7 @@ export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, it
   const seen = new Set<string>();
 
   const record = (change: ChangeKind, id: string, before: T | undefined, after: T | undefined, beforeHash: string | null, afterHash: string | null): void => {
+    ctx.onChange?.(spec.partition, id, change, before, after);
     if (!spec.historyTable) return;
     // Recorded by an interrupted run: the primary entity is there (it is written first); its index copies may
     // not be, so they are written again under the same key (an idempotent upsert), and nothing twice.
@@ -157,7 +170,7 @@ export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, it
     }
   }
   for (const [id, previous] of stored) {
-    if (seen.has(id) || options.keepUnseen) continue;
+    if (seen.has(id) || options.keepUnseen || (options.scope && !options.scope(previous.value, id))) continue;
     result.removed++;
     stateDeletes.push({ partitionKey: spec.partition, rowKey: previous.entity.rowKey ?? escapeKey(id) });
     record('removed', id, previous.value, undefined, previous.hash, null);
