@@ -43,6 +43,12 @@ const SIMULATED: Readonly<Record<EndpointKey, { permission: string; pim: boolean
   recommendationImpactedResources: { permission: 'DirectoryRecommendations.Read.All', pim: false },
   subscribedSkus: { permission: 'LicenseAssignment.Read.All', pim: false },
   userAuthenticationRequirements: { permission: 'Policy.Read.All', pim: false },
+  directoryAudits: { permission: 'AuditLog.Read.All', pim: false },
+  usersDelta: { permission: 'User.Read.All', pim: false },
+  groupsDelta: { permission: 'GroupMember.Read.All', pim: false },
+  userTransitiveMemberOf: { permission: 'GroupMember.Read.All', pim: false },
+  conditionalAccessPolicy: { permission: 'Policy.Read.All', pim: false },
+  namedLocation: { permission: 'Policy.Read.All', pim: false },
   batch: { permission: 'none', pim: false },
 };
 

@@ -22,6 +22,9 @@ import { API_VERSIONS, matchRoute } from './routes.js';
 import type { Item } from './tenant.js';
 import { TenantIndex } from './tenant.js';
 import type { ThrottleClass } from './throttle.js';
+import { type AuditLatency, ChangeTracker } from './changes.js';
+import { deltaAnswer } from './delta.js';
+import { type TenantEdit, applyEdits, parseEdits } from './edits.js';
 import { THROTTLE_CLASSES, Throttle, directoryCost } from './throttle.js';
 
 export const DEFAULT_SIMULATOR_TOKEN = 'simulated-graph-token';
@@ -40,6 +43,10 @@ export interface GraphSimulatorOptions {
   throttle?: { timeScale: number } | false;
   /** Added to every HTTP response (a `$batch` answer is one response). Default 0. */
   latencyMs?: number;
+  /** How late the directory audit log shows an event (seconds, or Learn's documented distribution). Default 0. */
+  auditLatency?: AuditLatency;
+  /** How long a delta link stays valid, hours (Graph: 7 days for directory objects). Default 168. */
+  deltaLifetimeHours?: number;
 }
 
 export interface SimulatorStats {
@@ -65,8 +72,16 @@ export interface GraphSimulator {
   /** e.g. http://127.0.0.1:53211 (no trailing slash); Graph paths are url + '/v1.0/...' and '/beta/...'. */
   url: string;
   token: string;
-  /** Swap the tenant data (caches are rebuilt; throttling state and stats are kept). */
+  /**
+   * Swap the tenant data (caches are rebuilt; throttling state and stats are kept). What changed is written to
+   * the directory audit log and the delta change log at the simulated time, as the directory would.
+   */
   setFixture(fixture: TenantFixture): void;
+  /** Change the tenant by edits (edits.ts), recorded like setFixture. */
+  edit(edits: readonly TenantEdit[]): void;
+  /** The simulated time; `setNow` fixes it (null: follow the `now` option again). */
+  now(): Date;
+  setNow(at: Date | null): void;
   /** Replace the fault rules (their counters restart). */
   setFaults(rules: SimulatorFaultRule[]): void;
   stats(): SimulatorStats;
@@ -131,7 +146,9 @@ class SimulatorServer {
   private readonly faults = new FaultInjector();
   private readonly throttle: Throttle | null;
   private counters = emptyStats();
-  private readonly now: () => Date;
+  private readonly clock: () => Date;
+  private fixedNow: Date | null = null;
+  readonly changes: ChangeTracker;
   readonly server: Server;
   url = '';
 
@@ -140,7 +157,8 @@ class SimulatorServer {
     readonly token: string,
   ) {
     this.tenant = new TenantIndex(options.fixture);
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.now ?? (() => new Date());
+    this.changes = new ChangeTracker({ latency: options.auditLatency ?? 0, deltaLifetimeMs: (options.deltaLifetimeHours ?? 168) * 3_600_000 });
     this.throttle = options.throttle ? new Throttle(options.throttle.timeScale) : null;
     const latencyMs = options.latencyMs ?? 0;
     this.server = createServer((req, res) => {
@@ -155,8 +173,21 @@ class SimulatorServer {
     });
   }
 
+  now(): Date {
+    return this.fixedNow ?? this.clock();
+  }
+
+  setNow(at: Date | null): void {
+    this.fixedNow = at;
+  }
+
   setFixture(fixture: TenantFixture): void {
+    this.changes.record(this.tenant.fixture, fixture, this.now());
     this.tenant = new TenantIndex(fixture);
+  }
+
+  edit(edits: readonly TenantEdit[]): void {
+    this.setFixture(applyEdits(this.tenant.fixture, edits, this.now()));
   }
 
   private faultRules: SimulatorFaultRule[] = [];
@@ -220,8 +251,10 @@ class SimulatorServer {
       return this.counted(this.errorAnswer(unauthorized('Access token validation failure. Invalid audience.')));
     }
     const { pathname, search } = splitTarget(req.url ?? '/');
-    // The control endpoint (not Graph): read or replace the fault rules, with the same bearer token.
+    // The control endpoints (not Graph), with the same bearer token: fault rules, the clock, tenant edits.
     if (pathname === '/_simulator/faults') return this.faultControl(req.method ?? 'GET', body);
+    if (pathname === '/_simulator/clock') return this.clockControl(req.method ?? 'GET', body);
+    if (pathname === '/_simulator/edits') return this.editControl(req.method ?? 'GET', body);
     let segments: string[];
     try {
       segments = decodeSegments(pathname);
@@ -247,6 +280,37 @@ class SimulatorServer {
       const rules = parseFaults(body?.toString('utf8') ?? '');
       this.setFaults(rules);
       return json(200, { value: rules });
+    } catch (error) {
+      return json(400, { error: { code: 'BadRequest', message: (error as Error).message } });
+    }
+  }
+
+  private clockControl(method: string, body: Buffer | null): Answer {
+    const json = (status: number, value: unknown): Answer => ({ status, headers: { 'content-type': 'application/json' }, body: value });
+    if (method === 'GET') return json(200, { now: this.now().toISOString(), fixed: this.fixedNow !== null });
+    if (method !== 'PUT') return json(405, { error: { code: 'MethodNotAllowed', message: 'GET or PUT /_simulator/clock' } });
+    try {
+      const value = JSON.parse(body?.toString('utf8') || '{}') as { now?: unknown };
+      if (value.now === null) this.setNow(null);
+      else {
+        const at = typeof value.now === 'string' ? new Date(value.now) : new Date(Number.NaN);
+        if (Number.isNaN(at.getTime())) throw new Error('now: expected an ISO date-time (or null to follow the real clock)');
+        this.setNow(at);
+      }
+      return json(200, { now: this.now().toISOString(), fixed: this.fixedNow !== null });
+    } catch (error) {
+      return json(400, { error: { code: 'BadRequest', message: (error as Error).message } });
+    }
+  }
+
+  private editControl(method: string, body: Buffer | null): Answer {
+    const json = (status: number, value: unknown): Answer => ({ status, headers: { 'content-type': 'application/json' }, body: value });
+    if (method !== 'POST') return json(405, { error: { code: 'MethodNotAllowed', message: 'POST /_simulator/edits' } });
+    try {
+      const edits = parseEdits(body?.toString('utf8') ?? '');
+      const before = this.changes.events.length;
+      this.edit(edits);
+      return json(200, { applied: edits.length, auditEvents: this.changes.events.slice(before).map((e) => ({ id: e.id, activityDisplayName: e.activityDisplayName, activityDateTime: e.activityDateTime, availableAt: new Date(e.availableAt).toISOString() })) });
     } catch (error) {
       return json(400, { error: { code: 'BadRequest', message: (error as Error).message } });
     }
@@ -375,7 +439,7 @@ class SimulatorServer {
         headers['x-ms-resource-unit'] = String(cost);
         if (this.throttle) this.admit(info.throttleClass, cost);
       } else if (this.throttle) this.admit(info.throttleClass, 1);
-      const body = this.respond(route, version, params, raw, pathForLinks);
+      const body = route.kind === 'delta' ? deltaAnswer({ resource: route.delta, raw, tenant: this.tenant, changes: this.changes, now: this.now().getTime(), linkBase: `${this.url}${pathForLinks}` }) : this.respond(route, version, params, raw, pathForLinks);
       return this.counted({ status: 200, headers, body });
     } catch (error) {
       if (error instanceof GraphHttpError) return this.counted(this.errorAnswer(error));
@@ -390,7 +454,7 @@ class SimulatorServer {
     throw tooManyRequests(decision.retryAfterSeconds);
   }
 
-  private respond(route: Route, version: ApiVersion, params: Record<string, string>, raw: RawQuery, pathForLinks: string): Record<string, unknown> {
+  private respond(route: Exclude<Route, { kind: 'delta' }>, version: ApiVersion, params: Record<string, string>, raw: RawQuery, pathForLinks: string): Record<string, unknown> {
     const tenant = this.tenant;
     if (ENDPOINTS[route.key].pim && !tenant.hasPim) throw licenseRequired();
     const options = parseQueryOptions(raw, {
@@ -404,7 +468,7 @@ class SimulatorServer {
     });
     const schema = route.kind === 'collection' ? route.filter : undefined;
     const filter: FilterNode | undefined = options.filterText !== undefined ? compileFilter(options.filterText, schema, route.resource) : undefined;
-    const ctx: RouteContext = { version, params, options, filter, tenant, now: this.now() };
+    const ctx: RouteContext = { version, params, options, filter, tenant, now: this.now(), changes: this.changes };
     route.check?.(ctx);
     const contextUrl = `${this.url}/${version}/$metadata#${route.context}${options.select ? `(${options.select.join(',')})` : ''}`;
     if (route.kind === 'entity') {
@@ -470,6 +534,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     url: sim.url,
     token,
     setFixture: (fixture) => sim.setFixture(fixture),
+    edit: (edits) => sim.edit(edits),
+    now: () => sim.now(),
+    setNow: (at) => sim.setNow(at),
     setFaults: (rules) => sim.setFaults(rules),
     stats: () => sim.stats(),
     resetStats: () => sim.resetStats(),

@@ -7,6 +7,8 @@ import { equalityTerm } from './filter.js';
 import type { ExpandName, PageSpec, QueryOptions } from './query.js';
 import type { DirectoryEntry, Item, TenantIndex } from './tenant.js';
 import { toDirectoryObject } from './tenant.js';
+import type { ChangeTracker } from './changes.js';
+import type { DeltaResource } from './delta.js';
 
 const normId = (id: string): string => id.toLowerCase();
 
@@ -20,6 +22,8 @@ export interface RouteContext {
   filter?: FilterNode;
   tenant: TenantIndex;
   now: Date;
+  /** The audit log and delta change log of the tenant's edits (changes.ts). */
+  changes: ChangeTracker;
 }
 
 interface RouteBase {
@@ -61,7 +65,13 @@ export interface EntityRoute extends RouteBase {
   read: (ctx: RouteContext) => Item;
 }
 
-export type Route = CollectionRoute | EntityRoute;
+/** `users/delta`, `groups/delta` (delta.ts): rounds of changes with state in the links. */
+export interface DeltaRoute extends RouteBase {
+  kind: 'delta';
+  delta: DeltaResource;
+}
+
+export type Route = CollectionRoute | EntityRoute | DeltaRoute;
 
 // ------------------------------------------------------------------------------------------- helpers
 
@@ -235,7 +245,7 @@ const BASE_ROUTES: readonly Route[] = [
     context: 'roleManagement/directory/roleAssignmentScheduleInstances',
     select: true,
     page: SMALL_PAGE,
-    filter: { resource: 'microsoft.graph.unifiedRoleAssignmentScheduleInstance', properties: { assignmentType: str() } },
+    filter: { resource: 'microsoft.graph.unifiedRoleAssignmentScheduleInstance', properties: { assignmentType: str(), principalId: str(), roleDefinitionId: str() } },
     expand: ['principal'],
     source: (ctx) => (ctx.tenant.fixture.roleAssignmentScheduleInstances ?? []).filter((i) => isCurrent(i, ctx.now.getTime())),
     cacheable: false,
@@ -251,6 +261,7 @@ const BASE_ROUTES: readonly Route[] = [
     context: 'roleManagement/directory/roleEligibilityScheduleInstances',
     select: true,
     page: SMALL_PAGE,
+    filter: { resource: 'microsoft.graph.unifiedRoleEligibilityScheduleInstance', properties: { principalId: str(), roleDefinitionId: str() } },
     expand: ['principal'],
     source: (ctx) => (ctx.tenant.fixture.roleEligibilityScheduleInstances ?? []).filter((i) => isCurrent(i, ctx.now.getTime())),
     cacheable: false,
@@ -266,7 +277,7 @@ const BASE_ROUTES: readonly Route[] = [
     context: 'roleManagement/directory/roleAssignments',
     select: true,
     page: SMALL_PAGE,
-    filter: { resource: 'microsoft.graph.unifiedRoleAssignment', properties: { roleDefinitionId: str(['eq', 'in']) } },
+    filter: { resource: 'microsoft.graph.unifiedRoleAssignment', properties: { roleDefinitionId: str(['eq', 'in']), principalId: str() } },
     expand: ['principal'],
     source: roleAssignmentsSource,
     cacheable: false,
@@ -627,7 +638,79 @@ const VERDICT_ROUTES: readonly Route[] = [
   },
 ];
 
-export const ROUTES: readonly Route[] = [...BASE_ROUTES, ...VERDICT_ROUTES];
+/** One object of a keyed fixture list by id, or 404. */
+function byIdOr404(list: (ctx: RouteContext) => ReadonlyArray<{ id: string }> | undefined, param: string): (ctx: RouteContext) => Item {
+  return (ctx) => {
+    const id = normId(ctx.params[param] as string);
+    const found = (list(ctx) ?? []).find((i) => normId(i.id) === id);
+    if (!found) throw notFound(ctx.params[param] as string);
+    return found as unknown as Item;
+  };
+}
+
+// What the change feed reads (changes.ts, delta.ts): the directory audit log the tenant's edits write, delta
+// rounds, one policy or named location by id, and the groups a user is in.
+const CHANGE_ROUTES: readonly Route[] = [
+  {
+    kind: 'collection',
+    key: 'directoryAudits',
+    segments: ['auditlogs', 'directoryaudits'],
+    versions: BOTH,
+    resource: 'microsoft.graph.directoryAudit',
+    context: 'auditLogs/directoryAudits',
+    select: true,
+    page: { defaultSize: 100, maxTop: 999 },
+    filter: { resource: 'microsoft.graph.directoryAudit', properties: { activityDateTime: dateRange, activityDisplayName: str(), category: str(), loggedByService: str() } },
+    expand: [],
+    // Only what the audit log shows at the simulated time (each event after its latency), newest first.
+    source: (ctx) => ctx.changes.visibleEvents(ctx.now.getTime()),
+    cacheable: false,
+    project: (item) => {
+      const { availableAt: _at, ...event } = item as Item;
+      return event;
+    },
+  },
+  { kind: 'delta', key: 'usersDelta', segments: ['users', 'delta'], versions: BOTH, resource: 'microsoft.graph.user', context: 'users', select: true, delta: 'users' },
+  { kind: 'delta', key: 'groupsDelta', segments: ['groups', 'delta'], versions: BOTH, resource: 'microsoft.graph.group', context: 'groups', select: true, delta: 'groups' },
+  {
+    kind: 'collection',
+    key: 'userTransitiveMemberOf',
+    segments: ['users', '{userId}', 'transitivememberof', 'microsoft.graph.group'],
+    versions: BOTH,
+    resource: 'microsoft.graph.group',
+    context: 'groups',
+    select: true,
+    page: { defaultSize: 100, maxTop: 999 },
+    expand: [],
+    check: (ctx) => {
+      if (!ctx.tenant.entry('user', ctx.params.userId as string)) throw notFound(ctx.params.userId as string);
+    },
+    source: (ctx) => ctx.tenant.groupsOf(ctx.params.userId as string),
+    cacheable: false,
+  },
+  {
+    kind: 'entity',
+    key: 'conditionalAccessPolicy',
+    segments: ['identity', 'conditionalaccess', 'policies', '{policyId}'],
+    versions: BOTH,
+    resource: 'microsoft.graph.conditionalAccessPolicy',
+    context: 'identity/conditionalAccess/policies/$entity',
+    select: true,
+    read: byIdOr404((ctx) => ctx.tenant.fixture.conditionalAccessPolicies, 'policyId'),
+  },
+  {
+    kind: 'entity',
+    key: 'namedLocation',
+    segments: ['identity', 'conditionalaccess', 'namedlocations', '{locationId}'],
+    versions: BOTH,
+    resource: 'microsoft.graph.namedLocation',
+    context: 'identity/conditionalAccess/namedLocations/$entity',
+    select: true,
+    read: byIdOr404((ctx) => ctx.tenant.fixture.namedLocations, 'locationId'),
+  },
+];
+
+export const ROUTES: readonly Route[] = [...BASE_ROUTES, ...VERDICT_ROUTES, ...CHANGE_ROUTES];
 
 export interface RouteMatch {
   route: Route;

@@ -179,6 +179,18 @@ export class TenantIndex {
     return { '@odata.type': '#microsoft.graph.strongAuthenticationRequirements', perUserMfaState: own?.perUserMfaState ?? 'disabled' };
   }
 
+  private userGroups?: Map<string, string[]>;
+
+  /** The groups a user is a member of at any depth (users/{id}/transitiveMemberOf), as directory objects. */
+  groupsOf(userId: string): Item[] {
+    this.userGroups ??= (() => {
+      const map = new Map<string, string[]>();
+      for (const g of this.fixture.groups ?? []) for (const u of this.members.transitive(g.id).user) map.set(u, [...(map.get(u) ?? []), normId(g.id)]);
+      return map;
+    })();
+    return (this.userGroups.get(normId(userId)) ?? []).map((g) => this.directoryObject(g) as Item);
+  }
+
   registrationDetail(userId: string): UserRegistrationDetails | undefined {
     if (!this.registrationById) {
       this.registrationById = new Map((this.fixture.userRegistrationDetails ?? []).map((r) => [normId(r.id), r]));

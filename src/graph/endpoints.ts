@@ -44,6 +44,15 @@ const GRAPH_ENDPOINT_LIST = [
   // Directory reads: GET subscribedSkus costs 3 resource units; any other identity path 1 (throttling-limits).
   { key: 'subscribedSkus', path: '/subscribedSkus', budget: 'directory', baseCost: 3 },
   { key: 'userAuthenticationRequirements', path: '/users/{id}/authentication/requirements', budget: 'directory', baseCost: 1 },
+  // The change feed (collect/changefeed.ts): the directory audit log is an identity and access report; delta
+  // queries and single-object reads are identity paths the cost table does not list (1 unit); the groups a user
+  // is in is a transitive walk (5, like transitiveMembers); one policy or named location is a Conditional Access read.
+  { key: 'directoryAudits', path: '/auditLogs/directoryAudits', budget: 'reports', baseCost: 1 },
+  { key: 'usersDelta', path: '/users/delta', budget: 'directory', baseCost: 1 },
+  { key: 'groupsDelta', path: '/groups/delta', budget: 'directory', baseCost: 1 },
+  { key: 'userTransitiveMemberOf', path: '/users/{id}/transitiveMemberOf/microsoft.graph.group', budget: 'directory', baseCost: 5 },
+  { key: 'conditionalAccessPolicy', path: '/identity/conditionalAccess/policies/{id}', budget: 'conditionalAccess', baseCost: 1 },
+  { key: 'namedLocation', path: '/identity/conditionalAccess/namedLocations/{id}', budget: 'conditionalAccess', baseCost: 1 },
   { key: 'batch', path: '/$batch', budget: 'unmetered', baseCost: 0 },
 ] as const satisfies readonly GraphEndpoint[];
 

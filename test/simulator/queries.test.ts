@@ -77,7 +77,9 @@ describe('PIM role instances', () => {
     const page = (await client.api('/roleManagement/directory/roleEligibilityScheduleInstances').expand('principal').get()) as GraphPage;
     expect(ids(page).sort()).toEqual(['resi-bob-ua', 'resi-dave-ga']);
     expect(page.value.find((v) => v.id === 'resi-dave-ga')?.principal).toMatchObject({ userType: 'Guest' });
-    expect((await errorOf(get(`/roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId eq '${ID.dave}'`))).statusCode).toBe(400);
+    // Learn documents $filter on the instances (principalId, roleDefinitionId: one principal's roles); other properties are refused.
+    expect(ids(await get(`/roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId eq '${ID.dave}'`))).toEqual(['resi-dave-ga']);
+    expect((await errorOf(get("/roleManagement/directory/roleEligibilityScheduleInstances?$filter=memberType eq 'Direct'"))).statusCode).toBe(400);
   });
 
   it('reads role assignment schedule requests with action and createdDateTime filters', async () => {
