@@ -17,9 +17,9 @@ import { describeFieldChange, diffFields } from '../core/policy-diff.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import type { DatasetSpec } from '../storage/state.js';
-import { type SyncContext, loadValues, syncDataset } from '../storage/state.js';
+import { type SyncContext, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
 import { type CollectorDeps, batchEach, groupsById, licenceErrorIsFailure, recordFailure, storedPimGroups, toSnapshotGroup, transitiveMembersOf } from './context.js';
-import { type RunRecord, beginRun } from './runs.js';
+import { type RunRecord, type RunScope, beginRun } from './runs.js';
 import { PARTITIONS, groupSpec } from './specs.js';
 
 
@@ -46,7 +46,7 @@ export function policySpec<T extends Named>(partition: string, label: string): D
 }
 
 export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
-  const { graph, store, settings, log } = deps;
+  const { graph, store, log } = deps;
   const run = await beginRun(deps, 'policies', trigger, 'policies');
   const { tracker, counts, sync: ctx } = run;
   const sync = <T>(spec: DatasetSpec<T>, items: T[]) => syncDataset(store, spec, items, ctx);
@@ -72,27 +72,49 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
     deps.pipeline?.done('policiesStored');
   }
 
-  try {
-    const strengths = await graph.all<AuthenticationStrengthPolicy>('/policies/authenticationStrengthPolicies');
-    // Built-in strengths are in the catalog; only custom ones are tenant data.
-    const custom = strengths.filter((s) => !sameEnum(s.policyType, 'builtIn'));
-    await sync(policySpec<AuthenticationStrengthPolicy>(PARTITIONS.authStrength, 'authentication strength'), custom);
-    tracker.ok('authenticationStrengths', { items: custom.length });
-  } catch (e) {
-    recordFailure(tracker, 'authenticationStrengths', e, log);
-  }
-
-  try {
-    const sd = await graph.get<SecurityDefaultsPolicy & { displayName?: string }>('/policies/identitySecurityDefaultsEnforcementPolicy');
-    const value = { id: 'securityDefaults', displayName: 'Security defaults', isEnabled: sd.isEnabled === true };
-    await sync(policySpec<typeof value>(PARTITIONS.securityDefaults, 'setting'), [value]);
-    tracker.ok('securityDefaults', { items: 1 });
-  } catch (e) {
-    recordFailure(tracker, 'securityDefaults', e, log);
-  }
+  await readAuthStrengths(deps, run);
+  await readSecurityDefaults(deps, run);
 
   // PIM activation settings: monitored roles at tenant scope, and role-holding PIM groups.
   await deps.pipeline?.wait('rolesStored');
+  await readPimSettings(deps, run);
+
+  return run.finish();
+}
+
+type PartRun = Pick<RunScope, 'tracker' | 'previous' | 'sync'>;
+
+/** Custom authentication strengths (built-in ones are in the catalog), synced whole. */
+export async function readAuthStrengths(deps: CollectorDeps, run: PartRun): Promise<SyncResult | undefined> {
+  try {
+    const strengths = await deps.graph.all<AuthenticationStrengthPolicy>('/policies/authenticationStrengthPolicies');
+    const custom = strengths.filter((s) => !sameEnum(s.policyType, 'builtIn'));
+    const result = await syncDataset(deps.store, policySpec<AuthenticationStrengthPolicy>(PARTITIONS.authStrength, 'authentication strength'), custom, run.sync);
+    run.tracker.ok('authenticationStrengths', { items: custom.length });
+    return result;
+  } catch (e) {
+    recordFailure(run.tracker, 'authenticationStrengths', e, deps.log);
+    return undefined;
+  }
+}
+
+/** Whether security defaults are on (one setting, versioned like a policy). */
+export async function readSecurityDefaults(deps: CollectorDeps, run: PartRun): Promise<SyncResult | undefined> {
+  try {
+    const sd = await deps.graph.get<SecurityDefaultsPolicy & { displayName?: string }>('/policies/identitySecurityDefaultsEnforcementPolicy');
+    const value = { id: 'securityDefaults', displayName: 'Security defaults', isEnabled: sd.isEnabled === true };
+    const result = await syncDataset(deps.store, policySpec<typeof value>(PARTITIONS.securityDefaults, 'setting'), [value], run.sync);
+    run.tracker.ok('securityDefaults', { items: 1 });
+    return result;
+  } catch (e) {
+    recordFailure(run.tracker, 'securityDefaults', e, deps.log);
+    return undefined;
+  }
+}
+
+/** PIM activation settings of the monitored roles (tenant scope) and of the role-holding PIM groups, synced whole. */
+export async function readPimSettings(deps: CollectorDeps, run: PartRun): Promise<SyncResult | undefined> {
+  const { graph, store, settings, log } = deps;
   try {
     const definitions = await loadValues<UnifiedRoleDefinition>(store, PARTITIONS.roleDefinition);
     const monitored = monitoredRoles(settings.adminRoles, { roleDefinitions: definitions });
@@ -106,36 +128,37 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
         for await (const [, items] of batchEach<RoleManagementPolicyAssignment>(graph, requests)) settingsList.push(...items.filter((a) => sameEnum(a.roleDefinitionId, 'member')));
       }
       const named = settingsList.map((a) => ({ ...a, displayName: a.policy?.displayName ?? `${a.scopeType} ${a.roleDefinitionId ?? a.scopeId}` }));
-      await sync(policySpec<(typeof named)[number]>(PARTITIONS.pimSetting, 'PIM setting'), named);
-      tracker.ok('pimSettings', { items: named.length });
+      const result = await syncDataset(store, policySpec<(typeof named)[number]>(PARTITIONS.pimSetting, 'PIM setting'), named, run.sync);
+      run.tracker.ok('pimSettings', { items: named.length });
+      return result;
     } catch (e) {
       const err = toGraphError(e, 'pimSettings');
-      if (err.isLicenseError && !licenceErrorIsFailure(run.previous, 'pimSettings')) tracker.notLicensed('pimSettings', err.message);
+      if (err.isLicenseError && !licenceErrorIsFailure(run.previous, 'pimSettings')) run.tracker.notLicensed('pimSettings', err.message);
       else throw err;
     }
   } catch (e) {
-    recordFailure(tracker, 'pimSettings', e, log);
+    recordFailure(run.tracker, 'pimSettings', e, log);
   }
-
-  return run.finish();
+  return undefined;
 }
 
 /**
  * A policy that starts to name a group the roles collector has not read yet: read the admins' membership of
  * it now, so the next evaluation does not have to call the admins' coverage unknown.
  */
-async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPolicy[], ctx: SyncContext): Promise<void> {
+export async function watchNewGroups(deps: CollectorDeps, policies: ConditionalAccessPolicy[], ctx: SyncContext): Promise<SyncResult | undefined> {
   const { graph, store } = deps;
   const known = new Set((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => g.id));
   const unresolved = new Set((await loadValues<{ id: string }>(store, PARTITIONS.unresolved)).map((u) => u.id));
   const fresh = [...policyTargets(policies).groups].filter((g) => !known.has(g) && !unresolved.has(g));
-  if (fresh.length === 0) return;
+  if (fresh.length === 0) return undefined;
   const admins = new Set((await loadValues<GraphUser>(store, PARTITIONS.user)).map((u) => normId(u.id)));
-  if (admins.size === 0) return;
+  if (admins.size === 0) return undefined;
   const read = await transitiveMembersOf(graph, fresh, 'id', (_g, userId) => admins.has(userId));
   const details = new Map((await groupsById(graph, [...read.members.keys()])).map((g) => [normId(g.id), g]));
   const added = [...read.members].map(([id, lists]) => toSnapshotGroup(id, lists, 'admins', details.get(id)));
   // Only the new groups: the roles collector owns the rest and may be writing it right now.
-  await syncDataset(store, groupSpec(), added, ctx, { keepUnseen: true });
+  const result = await syncDataset(store, groupSpec(), added, ctx, { keepUnseen: true });
   deps.log.info(`read admins' membership of ${read.members.size} group(s) newly named by Conditional Access`);
+  return result;
 }
