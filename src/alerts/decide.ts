@@ -29,6 +29,11 @@ export interface AlertDecisionInput {
   unreadable?: readonly string[];
   /** Subjects (admins) whose verdict is `unknown` this time: their findings neither resolve nor reopen. */
   unknownSubjects?: ReadonlySet<string>;
+  /**
+   * An evaluation of some admins only (the change feed's): only findings about them open and resolve, and the
+   * monitor's health; every other open finding stays as it is (a later full evaluation judges it).
+   */
+  scope?: ReadonlySet<string>;
 }
 
 export interface AlertDecision {
@@ -66,11 +71,12 @@ function hashId(parts: string[]): string {
 }
 
 export function decideAlerts(input: AlertDecisionInput): AlertDecision {
+  const judged = (f: Finding): boolean => !input.scope || f.type === 'monitor-unhealthy' || input.scope.has(f.subjectId);
   // monitor-unhealthy is a state: open while it holds, like the evaluation's findings.
-  const stateFindings = [...input.reportFindings, ...input.events.filter((f) => f.type === 'monitor-unhealthy')];
+  const stateFindings = [...input.reportFindings.filter(judged), ...input.events.filter((f) => f.type === 'monitor-unhealthy')];
   const current = new Map(stateFindings.map((f) => [f.fingerprint, f]));
   const opened = stateFindings.filter((f) => !input.open.has(f.fingerprint));
-  const gone = [...input.open.values()].filter((f) => !current.has(f.fingerprint));
+  const gone = [...input.open.values()].filter((f) => judged(f) && !current.has(f.fingerprint));
   const carried = gone.filter((f) => carriedBecauseUnknown(f, input));
   const resolved = gone.filter((f) => !carriedBecauseUnknown(f, input));
   const oneShot = input.events.filter((f) => f.type !== 'monitor-unhealthy');

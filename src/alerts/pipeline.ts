@@ -5,6 +5,7 @@ import { type Settings, scheduleIntervalMinutes } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
 import { type CollectorName, type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
 import type { StoredSignIn } from '../collect/activity.js';
+import { loadFeedNotes } from '../collect/changefeed.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { composeDigest } from '../core/digest.js';
 import type { EvaluationOptions } from '../core/evaluate.js';
@@ -159,7 +160,7 @@ async function unseenEvents(store: TableStore, findings: Finding[]): Promise<Fin
 
 export async function processAlerts(
   ctx: AlertContext,
-  evaluation: { run: RunRecord; report: Report; snapshot: TenantSnapshot; previous: Map<string, PreviousAdmin>; options: EvaluationOptions; runs: LatestRuns },
+  evaluation: { run: RunRecord; report: Report; snapshot: TenantSnapshot; previous: Map<string, PreviousAdmin>; options: EvaluationOptions; runs: LatestRuns; scope?: ReadonlySet<string> },
   previousEvaluation: RunRecord | undefined,
 ): Promise<AlertResult> {
   const { store, settings, log } = ctx;
@@ -180,6 +181,7 @@ export async function processAlerts(
     previousEvaluationId: previousEvaluation?.runId ?? 'first',
     unreadable: Object.entries(report.dataSources).filter(([, d]) => d?.state === 'unavailable').map(([name]) => name),
     unknownSubjects: new Set([...report.admins, ...report.potentialAdmins].filter((a) => a.verdict === 'unknown').map((a) => a.id)),
+    ...(evaluation.scope ? { scope: evaluation.scope } : {}),
   });
 
   const writes = findingWrites(decision, nowIso, evaluation.run.runId);
@@ -251,6 +253,7 @@ async function changeInputs(
     assignmentChanges,
     breakGlassSignIns: await breakGlassSignIns(store, nowIso),
     health: collectorHealth(evaluation.runs, staleLimits(settings)),
+    feedNotes: await loadFeedNotes({ store }),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
   };

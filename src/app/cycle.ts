@@ -9,7 +9,8 @@ import { CollectionPipeline } from '../collect/context.js';
 import { type CollectorName, type RunRecord, latestRun, latestRuns, saveRun } from '../collect/runs.js';
 import { type AlertResult, processAlerts } from '../alerts/pipeline.js';
 import type { Report } from '../core/report.js';
-import { recordVerdicts, runEvaluation } from './evaluation.js';
+import { recordVerdicts, runEvaluation, scopedCounts } from './evaluation.js';
+import { collectChangeFeed } from '../collect/changefeed.js';
 import type { Runtime } from './runtime.js';
 
 export type CollectorStep = Exclude<CollectorName, 'evaluate' | 'changefeed'>;
@@ -39,19 +40,23 @@ export interface EvaluateResult {
   alerts: AlertResult;
 }
 
-/** Evaluation, diff and alerts: the `evaluate` timer, and the end of every full cycle. */
-export async function runEvaluate(rt: Runtime, trigger: string): Promise<EvaluateResult> {
+/**
+ * Evaluation, diff and alerts: the `evaluate` timer, the end of every full cycle, and the change feed with the
+ * admins its changes affect (`scope`: only their verdicts and findings are judged, see decide.ts).
+ */
+export async function runEvaluate(rt: Runtime, trigger: string, scope?: ReadonlySet<string>): Promise<EvaluateResult> {
   // One read of the latest runs: the previous evaluation, the datasets' status and the monitor's health.
   const runs = await latestRuns(rt.store);
   const previous = runs.evaluate;
   const writesBefore = rt.store.writes;
-  const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger, runs);
+  const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger, runs, scope);
   const alerts = await processAlerts({ store: rt.store, settings: rt.settings, tenant: rt.source.tenant, mailer: rt.mailer, log: rt.log, now: rt.now }, evaluation, previous);
   const verdictChanges = await recordVerdicts(rt.store, evaluation, previous);
+  const tally = scope ? scopedCounts(evaluation.previous, evaluation.report, scope) : {};
   const run: RunRecord = {
     ...evaluation.run,
     endedAt: rt.now().toISOString(),
-    counts: { ...evaluation.run.counts, verdictChanges, changeFindings: alerts.changeFindings.length, opened: alerts.opened.length, resolved: alerts.resolved.length, notified: alerts.notified.length, delivered: alerts.delivered, pendingAlerts: alerts.pending },
+    counts: { ...evaluation.run.counts, ...tally, verdictChanges, changeFindings: alerts.changeFindings.length, opened: alerts.opened.length, resolved: alerts.resolved.length, notified: alerts.notified.length, delivered: alerts.delivered, pendingAlerts: alerts.pending },
   };
   // The run record comes last: it is what the next evaluation diffs against.
   run.writes = rt.store.writes - writesBefore + 1;
@@ -83,4 +88,35 @@ export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResul
   const evaluation = await runEvaluate(rt, trigger);
   runs.push(evaluation.run);
   return { runs, report: evaluation.report, ok: runs.every((r) => r.status !== 'failed') };
+}
+
+export interface FeedResult {
+  /** The feed's run, and every run it led to (a full collection, the evaluation). */
+  runs: RunRecord[];
+  evaluation: EvaluateResult | null;
+}
+
+/**
+ * The change feed (the `changeFeed` timer): targeted reads of what changed, then an evaluation of the admins
+ * they affected. When the feed cannot continue (no full collection yet, a watermark beyond the audit log's
+ * retention, an expired delta link) or meets something only a full read settles, a full collection runs first
+ * and everyone is evaluated.
+ */
+export async function runChangeFeed(rt: Runtime, trigger: string): Promise<FeedResult> {
+  const outcome = await rt.graph.tracked(() => collectChangeFeed(rt.deps(), trigger));
+  const runs: RunRecord[] = [outcome.run];
+  if (outcome.fullRead) {
+    const pipeline = new CollectionPipeline();
+    const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => pipeline.done('rolesStored'));
+    const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
+    runs.push(...(await Promise.all([roles, policies])), await runCollector(rt, 'activations', trigger));
+  } else if (outcome.fullRoles) {
+    rt.log.info(`change feed: a full role collection follows (${outcome.fullRoles})`);
+    runs.push(await runCollector(rt, 'roles', trigger));
+  }
+  const full = outcome.fullRead !== undefined || outcome.fullRoles !== undefined || outcome.scope?.all === true;
+  if (!full && !outcome.scope) return { runs, evaluation: null };
+  const evaluation = await runEvaluate(rt, trigger, full || !outcome.scope || outcome.scope.all ? undefined : outcome.scope.admins);
+  runs.push(evaluation.run);
+  return { runs, evaluation };
 }

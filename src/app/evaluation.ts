@@ -73,9 +73,10 @@ export async function evaluateStored(
   tenant: TenantInfo | undefined,
   at: string,
   runs?: LatestRuns,
+  scope?: ReadonlySet<string>,
 ): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
   const snapshot = await loadSnapshot(store, tenant, at, runs);
-  const options = evaluationOptions(settings);
+  const options = { ...evaluationOptions(settings), ...(scope ? { onlyAdmins: scope } : {}) };
   return { snapshot, options, report: evaluate(snapshot, { ...options, now: at }) };
 }
 
@@ -88,6 +89,8 @@ export interface EvaluationRun {
   previous: Map<string, AdminVerdictRecord>;
   /** The latest collector runs the snapshot was read with (their datasets' status; monitor health). */
   runs: LatestRuns;
+  /** The admins evaluated, when not every admin was (the change feed's evaluation). */
+  scope?: ReadonlySet<string>;
 }
 
 export async function runEvaluation(
@@ -97,10 +100,11 @@ export async function runEvaluation(
   now: () => Date,
   trigger: string,
   runs: LatestRuns,
+  scope?: ReadonlySet<string>,
 ): Promise<EvaluationRun> {
   const startedAt = now().toISOString();
   const runId = newRunId();
-  const { snapshot, options, report } = await evaluateStored(store, settings, tenant, startedAt, runs);
+  const { snapshot, options, report } = await evaluateStored(store, settings, tenant, startedAt, runs, scope);
   const previous = new Map([...(await loadState<AdminVerdictRecord>(store, PARTITIONS.adminVerdict))].map(([id, item]) => [id, item.value]));
   const run: RunRecord = {
     runId,
@@ -121,9 +125,10 @@ export async function runEvaluation(
       excluded: report.summary.excluded,
       unknown: report.summary.unknown,
       findings: report.findings.length,
+      ...(scope ? { scope: scope.size } : {}),
     },
   };
-  return { run, report, previous, snapshot, options, runs };
+  return { run, report, previous, snapshot, options, runs, ...(scope ? { scope } : {}) };
 }
 
 /**
@@ -132,7 +137,7 @@ export async function runEvaluation(
  * same fingerprints) instead of losing them.
  */
 export async function recordVerdicts(store: TableStore, evaluation: EvaluationRun, previousEvaluation: RunRecord | undefined): Promise<number> {
-  const { report, run } = evaluation;
+  const { report, run, scope } = evaluation;
   const ctx: SyncContext = {
     runId: run.runId,
     runStartedAt: run.startedAt,
@@ -141,8 +146,21 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
   const records = verdictsToKeep(report, evaluation.previous);
   // While the inventory could not be read completely, an admin missing from it is not gone.
   const incomplete = (['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'] as const).some((d) => ['unavailable', 'stale'].includes(report.dataSources[d]?.state ?? 'ok'));
-  const sync = await syncDataset(store, adminVerdictSpec, records, ctx, { keepUnseen: incomplete });
+  // An evaluation of some admins replaces their records only; one of them no longer an admin is removed.
+  const sync = await syncDataset(store, adminVerdictSpec, records, ctx, { keepUnseen: incomplete, ...(scope ? { scope: (a: AdminVerdictRecord) => scope.has(a.id) } : {}) });
   return sync.added + sync.changed + sync.removed;
+}
+
+/**
+ * The verdict counts after an evaluation of some admins: the records of the others as they were, theirs as
+ * evaluated now (the run record carries the tenant's counts, as a full evaluation's does).
+ */
+export function scopedCounts(previous: ReadonlyMap<string, AdminVerdictRecord>, report: Report, scope: ReadonlySet<string>): Record<string, number> {
+  const merged = new Map([...previous].filter(([id]) => !scope.has(id)));
+  for (const r of verdictsToKeep(report, previous)) merged.set(r.id, r);
+  const admins = [...merged.values()].filter((r) => !r.potential);
+  const count = (v: Verdict) => admins.filter((a) => a.verdict === v).length;
+  return { admins: admins.length, protected: count('protected'), partial: count('partial'), unprotected: count('unprotected'), excluded: count('excluded'), unknown: count('unknown') };
 }
 
 /**

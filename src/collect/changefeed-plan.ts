@@ -132,7 +132,7 @@ function groupsOfUser(userId: string, ctx: FeedContext): string[] {
 export type EventOutcome = { kind: 'applied'; actions: FeedAction[] } | { kind: 'irrelevant' } | { kind: 'noChange' } | { kind: 'failed' } | { kind: 'unknown' };
 
 /** The targeted reads one audit event asks for, given what the monitor watches. */
-// eslint-disable-next-line complexity -- one case per kind of activity
+ 
 export function eventActions(e: AuditEvent, ctx: FeedContext): EventOutcome {
   const kind = activityKind(e.activity);
   if (kind === 'unknown') return { kind: 'unknown' };
@@ -342,6 +342,38 @@ export function changeObjects(itemId: string, before: unknown, after: unknown): 
     for (const id of was) if (!now.has(id)) out.add(normId(id));
   }
   return [...out];
+}
+
+/**
+ * Principals whose stored role or PIM-for-Groups instance ended after `previous` and by `now` (ISO): PIM ends
+ * time-bound assignments and activations without an edit, so the feed reads their roles again.
+ */
+export function expiredPrincipals(instances: ReadonlyArray<{ principalId: string; endDateTime?: string | null }>, previous: string, now: string): string[] {
+  const p = Date.parse(previous);
+  const n = Date.parse(now);
+  const out = new Set<string>();
+  for (const i of instances) {
+    const end = i.endDateTime ? Date.parse(i.endDateTime) : Number.NaN;
+    if (end > p && end <= n) out.add(normId(i.principalId));
+  }
+  return [...out].sort();
+}
+
+/**
+ * The full collections to judge now, and those to pass over: each latest full run not judged yet, once the feed
+ * has read the audit log until its start plus the overlap; passed over when the feed was not running before it
+ * started (the feed cannot have missed what happened before it ran).
+ */
+export function reconcilable<R extends { runId: string; collector: string; startedAt: string; endedAt: string }>(runs: ReadonlyArray<R | undefined>, position: Pick<FeedPosition, 'reconciled' | 'since'>, now: string, overlapMinutes: number): { judge: R[]; skip: R[] } {
+  const judge: R[] = [];
+  const skip: R[] = [];
+  for (const r of runs) {
+    if (!r || (r.collector !== 'roles' && r.collector !== 'policies')) continue;
+    if (position.reconciled[r.collector] === r.runId || !canJudge(r.startedAt, now, overlapMinutes) || r.endedAt > now) continue;
+    if (position.since && position.since < r.startedAt) judge.push(r);
+    else skip.push(r);
+  }
+  return { judge, skip };
 }
 
 /** The objects an event is about (targets and the group Group.ObjectID names). */

@@ -69,6 +69,7 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   mfaRecommendation: 'DirectoryRecommendations.Read.All',
   licences: 'LicenseAssignment.Read.All',
   perUserMfa: 'Policy.Read.All',
+  directoryAudits: 'AuditLog.Read.All',
 };
 
 /** Every Graph application permission the collectors need, with what each is for. */

@@ -55,6 +55,8 @@ export interface FeedPosition {
   delta: Record<string, { link: string; since: string }>;
   /** The latest full collections whose changes were checked against the feed (run ids), see changefeed-plan.ts. */
   reconciled: Partial<Record<'roles' | 'policies', string>>;
+  /** When the feed started to run (its first run after a full read): full collections before it are not judged. */
+  since?: string;
 }
 
 /** A change a full collection stored, with the objects it is about (kept in its run record for reconciliation). */
@@ -175,7 +177,7 @@ export interface RunScope {
   /** For runs that record history: what an interrupted earlier run already wrote. */
   sync: SyncContext;
   /** Writes the run record (last, so everything it describes is stored) and returns it. */
-  finish(extra?: { status?: RunRecord['status']; error?: string; watermark?: string }): Promise<RunRecord>;
+  finish(extra?: { status?: RunRecord['status']; error?: string; watermark?: string; feed?: FeedPosition }): Promise<RunRecord>;
 }
 
 export async function beginRun(
@@ -229,6 +231,7 @@ export async function beginRun(
         counts,
         ...(extra.error ? { error: extra.error } : {}),
         ...(extra.watermark ? { watermark: extra.watermark } : {}),
+        ...(extra.feed ? { feed: extra.feed } : {}),
         ...(changes.length > 0 ? { changes } : {}),
         ...(changesOmitted > 0 ? { changesOmitted } : {}),
       };

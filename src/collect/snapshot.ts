@@ -45,6 +45,7 @@ const DATASET_COLLECTOR: Record<DatasetName, CollectorName> = {
   mfaRecommendation: 'securescore',
   licences: 'securescore',
   perUserMfa: 'securescore',
+  directoryAudits: 'changefeed',
 };
 
 export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>): Partial<Record<DatasetName, DatasetStatus>> {

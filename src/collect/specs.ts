@@ -30,6 +30,8 @@ export const PARTITIONS = {
   mfaRecommendation: 'mfaRecommendation',
   subscribedSkus: 'subscribedSkus',
   perUserMfa: 'perUserMfa',
+  /** The change feed's notes about itself (missed changes, restarts), see collect/changefeed.ts. */
+  feedNote: 'feedNote',
 } as const;
 
 export function stateOnlySpec<T>(partition: string, id: (item: T) => string): DatasetSpec<T> {

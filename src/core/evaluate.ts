@@ -49,6 +49,12 @@ export interface EvaluationOptions {
   globalAdminMax: number;
   /** Evaluation time (ISO); defaults to the snapshot's capture time so results are reproducible. */
   now?: string;
+  /**
+   * Evaluate these admins (and potential admins) only: the change feed's evaluation of the admins a change can
+   * affect. The inventory and policies are still built whole (an admin's paths and coverage need them); the
+   * report then lists these admins and their findings, and tenant-wide counts cover them only.
+   */
+  onlyAdmins?: ReadonlySet<string>;
 }
 
 export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = {
@@ -451,10 +457,12 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     securityDefaultsUnknown,
   };
   const perUser = perUserContext(snapshot);
-  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable, perUser));
+  const only = options.onlyAdmins;
+  const inScope = (a: { id: string }): boolean => !only || only.has(a.id);
+  const evaluations = inventory.admins.filter(inScope).map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable, perUser));
 
   // Potential admins are evaluated as if they had added themselves to the groups they own (R-PIMGROUP-4).
-  const potential = inventory.potentialAdmins.map((p) => {
+  const potential = inventory.potentialAdmins.filter(inScope).map((p) => {
     const evaluation = evaluateAdmin(p, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable, perUser);
     evaluation.out.ownerOf = p.ownerOf;
     evaluation.out.roles = [];

@@ -39,6 +39,8 @@ export const DATASETS = [
   'mfaRecommendation',
   'licences',
   'perUserMfa',
+  // The change feed's source (collect/changefeed.ts): in its own run record only, never in an evaluation's input.
+  'directoryAudits',
 ] as const;
 export type DatasetName = (typeof DATASETS)[number];
 

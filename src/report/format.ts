@@ -199,6 +199,7 @@ export const DATASET_LABEL: Record<DatasetName, string> = {
   mfaRecommendation: 'Entra recommendation (admin MFA)',
   licences: 'Licences (subscribed SKUs)',
   perUserMfa: 'Per-user MFA states',
+  directoryAudits: 'Directory audit log',
 };
 
 export const DATASET_STATE_LABEL: Record<DatasetState, string> = {

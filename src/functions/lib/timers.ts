@@ -1,6 +1,6 @@
 // Shared shape of the timer functions: get the runtime, run one step, log one line, fail loudly.
 import type { InvocationContext, Timer } from '@azure/functions';
-import { type CollectorStep, runCollector, runEvaluate } from '../../app/cycle.js';
+import { type CollectorStep, runChangeFeed, runCollector, runEvaluate } from '../../app/cycle.js';
 import { getRuntime } from '../../app/provider.js';
 import type { RunRecord } from '../../collect/runs.js';
 
@@ -30,4 +30,12 @@ export function collectorHandler(step: CollectorStep) {
 export async function evaluateHandler(timer: Timer, context: InvocationContext): Promise<void> {
   const { run } = await runEvaluate(await getRuntime(), trigger(timer));
   context.log(runLine(run));
+}
+
+/** The change feed: targeted reads of what changed, then the affected admins evaluated (app/cycle.ts runChangeFeed). */
+export async function changeFeedHandler(timer: Timer, context: InvocationContext): Promise<void> {
+  const { runs } = await runChangeFeed(await getRuntime(), trigger(timer));
+  for (const run of runs) context.log(runLine(run));
+  const feed = runs[0];
+  if (feed?.status === 'failed') throw new Error(`change feed failed: ${feed.error ?? Object.entries(feed.datasets).map(([d, s]) => `${d} ${s?.state}: ${s?.message ?? ''}`).join('; ')}`);
 }
