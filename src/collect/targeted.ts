@@ -222,11 +222,14 @@ async function principalRoles(deps: CollectorDeps, run: FeedRun, view: StoredVie
  * Accounts, registration and watched-group membership of users who just became admins (or potential admins):
  * what a full role collection reads for every admin, read for these only.
  */
-export async function ensureAdmins(deps: CollectorDeps, run: FeedRun, view: StoredView, userIds: readonly string[]): Promise<void> {
-  const fresh = [...new Set(userIds.map(normId))].filter((u) => !view.admins.has(u));
+export async function ensureAdmins(deps: CollectorDeps, run: FeedRun, view: StoredView, users: ReadonlyArray<string | GraphUser>): Promise<void> {
+  // Accounts a member listing carried are kept as read (as the full collection keeps them); the others are read.
+  const known = new Map(users.filter((u): u is GraphUser => typeof u !== 'string').map((u) => [normId(u.id), { ...u, id: normId(u.id) }]));
+  const fresh = [...new Set(users.map((u) => normId(typeof u === 'string' ? u : u.id)))].filter((u) => !view.admins.has(u));
   if (fresh.length === 0) return;
-  const found = await usersById(deps.graph, fresh);
-  const accounts = found.map((u) => ({ ...u, id: normId(u.id) }));
+  const toRead = fresh.filter((u) => !known.has(u));
+  const found = [...fresh.flatMap((u) => (known.has(u) ? [known.get(u) as GraphUser] : [])), ...(await usersById(deps.graph, toRead)).map((u) => ({ ...u, id: normId(u.id) }))];
+  const accounts = found;
   await syncDataset(deps.store, stateOnlySpec<GraphUser>(PARTITIONS.user, (u) => normId(u.id)), accounts, run.sync, { scope: (u) => fresh.includes(normId(u.id)) });
   for (const u of accounts) view.admins.set(u.id, u);
   await registrations(deps, run, accounts.map((u) => u.id));
@@ -272,7 +275,7 @@ async function readGroupWhole(deps: CollectorDeps, run: FeedRun, view: StoredVie
   const [details] = await groupsById(deps.graph, [groupId]);
   view.roleGroups.add(groupId);
   await storeGroups(deps, run, view, [toSnapshotGroup(groupId, lists, 'all', details)]);
-  await ensureAdmins(deps, run, view, lists.users.map((u) => u.id));
+  await ensureAdmins(deps, run, view, lists.users);
   if (withPim && view.pimAvailable) await pimGroup(deps, run, view, groupId);
 }
 
@@ -297,7 +300,7 @@ async function groupMembers(deps: CollectorDeps, run: FeedRun, view: StoredView,
   const after = toSnapshotGroup(groupId, lists, before.coverage, before);
   const r = await storeGroups(deps, run, view, [after]);
   if (changes(r) === 0) return { scope: NONE };
-  if (whole && view.roleGroups.has(groupId)) await ensureAdmins(deps, run, view, lists.users.map((u) => u.id));
+  if (whole && view.roleGroups.has(groupId)) await ensureAdmins(deps, run, view, lists.users);
   const was = new Set(before.memberUserIds);
   const is = new Set(after.memberUserIds);
   return { scope: only([...[...is].filter((u) => !was.has(u)), ...[...was].filter((u) => !is.has(u))]) };
@@ -385,9 +388,11 @@ async function account(deps: CollectorDeps, run: FeedRun, view: StoredView, user
 /** An admin's account as a delta change (or a read) carries it. */
 export async function storeAccount(deps: CollectorDeps, run: FeedRun, view: StoredView, user: GraphUser): Promise<ActionOutcome> {
   const id = normId(user.id);
-  if (!view.admins.has(id)) return { scope: NONE };
-  const kept = Object.fromEntries(USER_SELECT.split(',').map((k) => [k, (user as unknown as Record<string, unknown>)[k] ?? (view.admins.get(id) as unknown as Record<string, unknown>)[k] ?? null])) as unknown as GraphUser;
-  const value = { ...kept, id };
+  const stored = view.admins.get(id);
+  if (!stored) return { scope: NONE };
+  // The properties the monitor reads, as the change carries them; everything else as stored.
+  const read = user as unknown as Record<string, unknown>;
+  const value = { ...stored, ...Object.fromEntries(USER_SELECT.split(',').filter((k) => k in read).map((k) => [k, read[k]])), id } as GraphUser;
   const r = await syncDataset(deps.store, stateOnlySpec<GraphUser>(PARTITIONS.user, (u) => normId(u.id)), [value], run.sync, { scope: (u) => normId(u.id) === id });
   view.admins.set(id, value);
   return { scope: changes(r) > 0 ? only([id]) : NONE };

@@ -10,7 +10,7 @@ import { simulatedSource } from '../../devkit/host/host.js';
 import { type Settings, loadSettings } from '../../src/app/settings.js';
 import type { TenantFixture } from '../../devkit/fixture/format.js';
 import { type EmbeddedAzurite, startAzurite } from '../../devkit/emulators/azurite.js';
-import { type GraphSimulator, startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
+import { type GraphSimulator, type GraphSimulatorOptions, startGraphSimulator } from '../../devkit/simulator/graph-simulator.js';
 import type { Mailer } from '../../src/alerts/mailer.js';
 import { TableStore } from '../../src/storage/tables.js';
 
@@ -45,7 +45,7 @@ export function tempDir(prefix = 'amm-test-'): string {
 
 export async function testEnvironment(
   fixture: TenantFixture,
-  options: { env?: Record<string, string>; now?: () => Date; mailer?: Mailer; log?: Logger; simulatorNow?: () => Date } = {},
+  options: { env?: Record<string, string>; now?: () => Date; mailer?: Mailer; log?: Logger; simulatorNow?: () => Date; simulator?: Pick<GraphSimulatorOptions, 'auditLatency' | 'deltaLifetimeHours'> } = {},
 ): Promise<TestEnvironment> {
   const storage = await azurite();
   const prefix = `t${randomBytes(6).toString('hex')}`;
@@ -54,7 +54,7 @@ export async function testEnvironment(
   const store = new TableStore({ kind: 'connectionString', connectionString: storage.connectionString }, prefix);
   await store.ensureTables();
   let current = fixture;
-  const sim = await startGraphSimulator({ fixture, ...(options.simulatorNow ? { now: options.simulatorNow } : {}) });
+  const sim = await startGraphSimulator({ fixture, ...(options.simulatorNow ? { now: options.simulatorNow } : {}), ...(options.simulator ?? {}) });
   const make = (overrides: Record<string, string> = {}, fresh = false) => {
     const s = Object.keys(overrides).length ? loadSettings({ ...baseEnv, ...overrides }) : settings;
     // A restart gets its own store object (write counters start at zero), on the same tables.
