@@ -97,14 +97,20 @@ param monitorGlobalAdminMin string = '2'
 @description('More Global Administrators than this raises global-admin-count.')
 param monitorGlobalAdminMax string = '8'
 
-@description('NCRONTAB schedule (six fields, UTC) of the role collector.')
-param scheduleRoles string = '0 */15 * * * *'
+@description('NCRONTAB schedule (six fields, UTC) of the change feed (audit log and delta queries since its last run).')
+param scheduleChangeFeed string = '0 */2 * * * *'
 
-@description('NCRONTAB schedule of the policy collector.')
-param schedulePolicies string = '0 */15 * * * *'
+@description('Minutes before its watermark each change-feed read of the audit log starts (late audit events).')
+param changeFeedOverlapMinutes string = '15'
 
-@description('NCRONTAB schedule of the PIM activation collector.')
-param scheduleActivations string = '0 */15 * * * *'
+@description('NCRONTAB schedule of the full role collection (reconciliation).')
+param scheduleRoles string = '0 0 */6 * * *'
+
+@description('NCRONTAB schedule of the full policy collection (reconciliation).')
+param schedulePolicies string = '0 0 */6 * * *'
+
+@description('NCRONTAB schedule of the full PIM activation collection.')
+param scheduleActivations string = '0 0 */6 * * *'
 
 @description('NCRONTAB schedule of the interrupted sign-in collector.')
 param scheduleSignIns string = '0 */10 * * * *'
@@ -260,6 +266,8 @@ var appSettings = {
   MONITOR_EXCLUDED_ACCOUNTS: monitorExcludedAccounts
   MONITOR_GLOBAL_ADMIN_MIN: monitorGlobalAdminMin
   MONITOR_GLOBAL_ADMIN_MAX: monitorGlobalAdminMax
+  SCHEDULE_CHANGEFEED: scheduleChangeFeed
+  CHANGEFEED_OVERLAP_MINUTES: changeFeedOverlapMinutes
   SCHEDULE_ROLES: scheduleRoles
   SCHEDULE_POLICIES: schedulePolicies
   SCHEDULE_ACTIVATIONS: scheduleActivations

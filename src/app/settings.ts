@@ -29,7 +29,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'MONITOR_EXCLUDED_ACCOUNTS', default: '', description: 'Break-glass / service accounts reported apart: object ids, UPNs or group ids, comma-separated.', scope: 'app' },
   { name: 'MONITOR_GLOBAL_ADMIN_MIN', default: '2', description: 'Fewer Global Administrators than this raises `global-admin-count`.', scope: 'app' },
   { name: 'MONITOR_GLOBAL_ADMIN_MAX', default: '8', description: 'More Global Administrators than this raises `global-admin-count`.', scope: 'app' },
-  { name: 'SCHEDULE_CHANGEFEED', default: '0 */2 * * * *', description: 'NCRONTAB schedule of the change feed: the directory audit log and delta queries since the last run, read whenever something changed, then the affected admins evaluated and alerted.', scope: 'app' },
+  { name: 'SCHEDULE_CHANGEFEED', default: '0 */2 * * * *', description: 'NCRONTAB schedule of the change feed: the directory audit log and delta queries since its last run, a targeted read of each change, then the affected admins evaluated and alerted.', scope: 'app' },
   { name: 'CHANGEFEED_OVERLAP_MINUTES', default: '15', description: 'How far before its watermark each change-feed read of the audit log starts (late audit events: 99 % appear within 5 minutes); events already handled are skipped by id.', scope: 'app' },
   { name: 'SCHEDULE_ROLES', default: '0 0 */6 * * *', description: 'NCRONTAB schedule of the full role collection (reconciliation: what the change feed missed is reported as `change-feed-missed`).', scope: 'app' },
   { name: 'SCHEDULE_POLICIES', default: '0 0 */6 * * *', description: 'NCRONTAB schedule of the full policy collection (reconciliation, like SCHEDULE_ROLES).', scope: 'app' },

@@ -32,7 +32,7 @@ export type ActivityKind =
 /** Ordered: the first match wins. Requests, cancellations and denials change nothing until they complete. */
 const ACTIVITIES: ReadonlyArray<readonly [RegExp, ActivityKind]> = [
   [/\b(requested|canceled|cancelled|denied|approval requested)\b|^(cancel|process|remove) request|^process role (removal|update) request|^cancel request for/i, 'noChange'],
-  [/pim activation\)$|\(pim deactivate\)$|^pim activation request expired$/i, 'activation'],
+  [/\(pim activation( expired)?\)$|\(pim deactivate\)$|^pim activation request expired$/i, 'activation'],
   [/^update role setting in pim$|^pim policy removed$/i, 'pimSetting'],
   [/^(add|update|delete) role definition$|^add role from template$|^role definition created$|^update role$/i, 'roleDefinition'],
   [

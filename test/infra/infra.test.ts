@@ -72,7 +72,7 @@ describe('the real infrastructure agrees with the code', () => {
 
   it('binds every timer schedule to an app setting', () => {
     const bound = Object.values(sources.functions).flatMap((t) => [...t.matchAll(/%([A-Z0-9_]+)%/g)].map((m) => m[1]));
-    expect(bound.sort()).toEqual(['SCHEDULE_ACTIVATIONS', 'SCHEDULE_EVALUATE', 'SCHEDULE_POLICIES', 'SCHEDULE_ROLES', 'SCHEDULE_SECURE_SCORE', 'SCHEDULE_SIGNINS']);
+    expect(bound.sort()).toEqual(['SCHEDULE_ACTIVATIONS', 'SCHEDULE_CHANGEFEED', 'SCHEDULE_EVALUATE', 'SCHEDULE_POLICIES', 'SCHEDULE_ROLES', 'SCHEDULE_SECURE_SCORE', 'SCHEDULE_SIGNINS']);
     expect(checkBindingExpressions(sources)).toEqual([]);
   });
 
@@ -130,8 +130,8 @@ describe('(a) app settings: a setting removed or added on either side fails', ()
 
 describe('defaults and azd variables', () => {
   it('fails when a Bicep default differs from the code default', () => {
-    expect(checkDefaultsAndParameters(altered('mainBicep', "param scheduleRoles string = '0 */15 * * * *'", "param scheduleRoles string = '0 */5 * * * *'"))).toEqual([
-      'param scheduleRoles defaults to "0 */5 * * * *" but SCHEDULE_ROLES defaults to "0 */15 * * * *" in src/app/settings.ts',
+    expect(checkDefaultsAndParameters(altered('mainBicep', "param scheduleRoles string = '0 0 */6 * * *'", "param scheduleRoles string = '0 */5 * * * *'"))).toEqual([
+      'param scheduleRoles defaults to "0 */5 * * * *" but SCHEDULE_ROLES defaults to "0 0 */6 * * *" in src/app/settings.ts',
     ]);
     const code = codeWith({ settings: CODE.settings.map((s) => (s.name === 'MONITOR_TABLE_PREFIX' ? { ...s, default: 'mfa' } : s)) });
     expect(checkDefaultsAndParameters(sources, code)).toEqual(['param monitorTablePrefix defaults to "mfamon" but MONITOR_TABLE_PREFIX defaults to "mfa" in src/app/settings.ts']);

@@ -1,7 +1,8 @@
 // Monitor health of the daily secure score collector: it is stale after a day and a bit, not after
 // MONITOR_STALE_AFTER_MINUTES, and before its first run it is not missed (it runs once a day).
 import { describe, expect, it } from 'vitest';
-import { collectorHealth } from '../../src/alerts/pipeline.js';
+import { collectorHealth, staleLimits } from '../../src/alerts/pipeline.js';
+import { loadSettings } from '../../src/app/settings.js';
 import type { RunRecord } from '../../src/collect/runs.js';
 import { type ChangeInputs, changeFindings } from '../../src/core/changes.js';
 import type { Report } from '../../src/core/report.js';
@@ -42,5 +43,25 @@ describe('health of the daily secure score collector', () => {
   it('a dataset it could not read makes it unhealthy, a licence it lacks does not', () => {
     expect(unhealthy(run('securescore', hoursAgo(1), { secureScore: { state: 'unavailable', asOf: null, permission: 'SecurityEvents.Read.All' } }))).toEqual(['securescore']);
     expect(unhealthy(run('securescore', hoursAgo(1), { mfaRecommendation: { state: 'notLicensed', asOf: hoursAgo(1) } }))).toEqual([]);
+  });
+});
+
+describe('health of the full collections and the change feed (issue 19)', () => {
+  const limits = staleLimits(loadSettings({}));
+  const findings = (runs: Record<string, RunRecord>) => {
+    const inputs = { now: NOW, firstEvaluation: false, previousEvaluationId: 'e', previousAdmins: new Map(), report: { admins: [], potentialAdmins: [] } as unknown as Report, policyChanges: [], weakenedFor: new Map(), assignmentChanges: [], breakGlassSignIns: [], health: collectorHealth({ ...fresh, ...runs }, limits), staleAfterMinutes: 90, monitoredRoleIds: new Set<string>() } satisfies ChangeInputs;
+    return changeFindings(inputs).filter((f) => f.type === 'monitor-unhealthy').map((f) => f.subjectId);
+  };
+
+  it('a full collection every 6 hours is stale after its schedule plus MONITOR_STALE_AFTER_MINUTES', () => {
+    expect(limits.roles).toBe(360 + 90);
+    expect(findings({ roles: run('roles', hoursAgo(5)) })).toEqual([]);
+    expect(findings({ roles: run('roles', hoursAgo(8)) })).toEqual(['roles']);
+  });
+
+  it('the change feed is watched once it has run: a failed run is unhealthy at once', () => {
+    expect(findings({})).toEqual([]);
+    expect(findings({ changefeed: { ...run('changefeed', hoursAgo(0)), status: 'failed', error: 'audit log 503' } })).toEqual(['changefeed']);
+    expect(findings({ changefeed: run('changefeed', hoursAgo(2)) })).toEqual(['changefeed']);
   });
 });

@@ -32,6 +32,26 @@ describe('decideAlerts', () => {
     expect({ opened: prints(d.opened), resolved: prints(d.resolved), toSend: prints(d.toSend) }).toEqual(expected);
   });
 
+  it('an evaluation of some admins (the change feed\'s) opens and resolves only their findings and the monitor\'s health', () => {
+    const other = f('admin-unprotected', 'high', 'u9');
+    const tenant = f('global-admin-count', 'medium', 'ga');
+    const d = decideAlerts(
+      input({
+        scope: new Set(['u1', 'u2']),
+        reportFindings: [high, tenant],
+        events: [unhealthy],
+        open: new Map([
+          [medium.fingerprint, open(medium, NOW)],
+          [other.fingerprint, open(other, NOW)],
+          [low.fingerprint, open(low, NOW)],
+        ]),
+      }),
+    );
+    // u1 opens, u2 resolves; u9 and the policy finding are not judged (kept open); the tenant finding is not opened.
+    expect(prints(d.opened)).toEqual([high.fingerprint, unhealthy.fingerprint]);
+    expect(prints(d.resolved)).toEqual([medium.fingerprint]);
+  });
+
   it('the outbox id is stable for one evaluation and differs after another', () => {
     const a = decideAlerts(input({ reportFindings: [high, medium] }));
     const b = decideAlerts(input({ reportFindings: [medium, high] }));

@@ -1,7 +1,7 @@
 // Settings: defaults, validation messages that name the setting, and the lists that must stay in sync.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SETTINGS as APP_SETTINGS, SettingsError, loadSettings } from '../../src/app/settings.js';
+import { SETTINGS as APP_SETTINGS, SettingsError, loadSettings, scheduleIntervalMinutes } from '../../src/app/settings.js';
 import { LOCAL_SETTINGS } from '../../devkit/host/local-settings.js';
 
 /** The app's settings and the local host's: one configuration table documents both. */
@@ -22,6 +22,10 @@ describe('settings', () => {
     const s = loadSettings({});
     expect(s.adminRoles).toEqual({ mode: 'core', roleIds: [] });
     expect(s.schedules.signins).toBe('0 */10 * * * *');
+    // Issue 19: the change feed every 2 minutes, full collections every 6 hours.
+    expect(s.schedules.changefeed).toBe('0 */2 * * * *');
+    expect(s.schedules.roles).toBe('0 0 */6 * * *');
+    expect(s.changefeedOverlapMinutes).toBe(15);
     expect(s.interruptCodes).toContain(50074);
     expect(s.alertMinSeverity).toBe('medium');
   });
@@ -42,6 +46,10 @@ describe('settings', () => {
     [{ SCHEDULE_POLICIES: '0 0 0 31 2 *' }, 'SCHEDULE_POLICIES: "0 0 0 31 2 *" never fires'],
     [{ SCHEDULE_SIGNINS: '*/30 * * * * *' }, 'SCHEDULE_SIGNINS: "*/30 * * * * *" fires more than once a minute'],
     [{ SCHEDULE_EVALUATE: '0,30 5 * * * *' }, 'SCHEDULE_EVALUATE: "0,30 5 * * * *" fires more than once a minute'],
+    [{ SCHEDULE_CHANGEFEED: '*/30 * * * * *' }, 'SCHEDULE_CHANGEFEED: "*/30 * * * * *" fires more than once a minute'],
+    [{ SCHEDULE_CHANGEFEED: '*/2 * * * *' }, 'SCHEDULE_CHANGEFEED: expected an NCRONTAB expression with six fields'],
+    [{ CHANGEFEED_OVERLAP_MINUTES: '-1' }, 'CHANGEFEED_OVERLAP_MINUTES: expected a whole number'],
+    [{ CHANGEFEED_OVERLAP_MINUTES: '2000' }, 'CHANGEFEED_OVERLAP_MINUTES: expected a number from 0 to 1440'],
     [{ ALERT_RECIPIENTS: 'secops', ALERT_SENDER: 'a@b.com' }, 'ALERT_RECIPIENTS: expected comma-separated e-mail addresses; not an address: secops'],
     [{ ALERT_RECIPIENTS: 'a@b.com' }, 'ALERT_SENDER: required when ALERT_RECIPIENTS is set'],
     [{ ALERT_MIN_SEVERITY: 'urgent' }, 'ALERT_MIN_SEVERITY: expected high, medium or low'],
@@ -64,6 +72,13 @@ describe('settings', () => {
     const example = JSON.parse(readFileSync(new URL('../../local.settings.example.json', import.meta.url), 'utf8')) as { Values: Record<string, string> };
     const names = Object.keys(example.Values).filter((n) => n !== 'FUNCTIONS_WORKER_RUNTIME');
     expect(names.sort()).toEqual(SETTINGS.map((s) => s.name).sort());
+  });
+
+  it('a schedule\'s longest gap between runs (how old its data may get)', () => {
+    expect(scheduleIntervalMinutes('0 */2 * * * *')).toBe(2);
+    expect(scheduleIntervalMinutes('0 0 */6 * * *')).toBe(360);
+    expect(scheduleIntervalMinutes('0 30 6 * * *')).toBe(1440);
+    expect(scheduleIntervalMinutes('0 0 8 * * 1-5')).toBe(72 * 60);
   });
 
   it('the README configuration table lists every setting', () => {
