@@ -162,7 +162,6 @@ export class ChangeTracker {
   }
 
   /** Records what changed from `before` to `after` at `at`: audit events and delta entries. */
-  // eslint-disable-next-line max-lines-per-function -- one block per kind of tenant data, each a few lines
   record(before: TenantFixture, after: TenantFixture, at: Date): void {
     const users = byId(after.users);
     const oldUsers = byId(before.users);

@@ -145,7 +145,7 @@ async function dispatch(deps: CollectorDeps, run: FeedRun, view: StoredView, act
     case 'namedLocation':
       return namedLocation(deps, run, action.locationId);
     case 'registration':
-      return { scope: changes(await registrations(deps, run, [action.userId])) > 0 ? only([action.userId]) : NONE };
+      return { scope: (await commit([await readRegistrations(deps, run, [normId(action.userId)])])) > 0 ? only([normId(action.userId)]) : NONE };
     case 'account':
       return account(deps, run, view, action.userId);
     case 'perUserMfa':
@@ -170,6 +170,19 @@ async function dispatch(deps: CollectorDeps, run: FeedRun, view: StoredView, act
   }
 }
 
+/**
+ * Writes a targeted read leads to, kept until every read of the action has answered: the admin data (accounts,
+ * registration, memberships) first, then the change that makes them admins. A read that fails leaves storage
+ * as it was, as a failed full collection does, so no evaluation sees half of a change.
+ */
+type Writes = Array<() => Promise<SyncResult | undefined>>;
+
+async function commit(writes: Writes): Promise<number> {
+  let n = 0;
+  for (const w of writes) n += changes(await w());
+  return n;
+}
+
 /** One principal's active and eligible role instances (or plain assignments without PIM), stored in place of theirs. */
 async function principalRoles(deps: CollectorDeps, run: FeedRun, view: StoredView, principalId: string): Promise<ActionOutcome> {
   const { graph, store } = deps;
@@ -177,62 +190,54 @@ async function principalRoles(deps: CollectorDeps, run: FeedRun, view: StoredVie
   const q = `$filter=principalId eq '${id}'&$expand=principal`;
   const mine = (i: { principalId: string }) => normId(i.principalId) === id;
   let read: Array<Expanded<{ principalId: string; roleDefinitionId: string; assignmentType?: string | null }>>;
-  let synced: Array<SyncResult | undefined>;
+  const instances: Writes = [];
   if (view.pimAvailable) {
     const active = await graph.all<Expanded<RoleAssignmentScheduleInstance>>(`/roleManagement/directory/roleAssignmentScheduleInstances?${q}`);
     const eligible = await graph.all<Expanded<RoleEligibilityScheduleInstance>>(`/roleManagement/directory/roleEligibilityScheduleInstances?${q}`);
     read = [...active, ...eligible];
     const keepActive = active.filter((i) => view.isMonitored(i.roleDefinitionId) || view.targeting.holds(i)).map(strip);
     const keepEligible = eligible.filter((i) => view.isMonitored(i.roleDefinitionId) || view.targeting.eligible(i)).map(strip);
-    synced = [
-      await syncDataset(store, assignmentSpec<RoleAssignmentScheduleInstance>(PARTITIONS.activeInstance, 'active'), keepActive, run.sync, { scope: mine }),
-      await syncDataset(store, assignmentSpec<RoleEligibilityScheduleInstance>(PARTITIONS.eligibleInstance, 'eligible'), keepEligible, run.sync, { scope: mine }),
-    ];
+    instances.push(
+      () => syncDataset(store, assignmentSpec<RoleAssignmentScheduleInstance>(PARTITIONS.activeInstance, 'active'), keepActive, run.sync, { scope: mine }),
+      () => syncDataset(store, assignmentSpec<RoleEligibilityScheduleInstance>(PARTITIONS.eligibleInstance, 'eligible'), keepEligible, run.sync, { scope: mine }),
+    );
   } else {
     const plain = await graph.all<Expanded<UnifiedRoleAssignment>>(`/roleManagement/directory/roleAssignments?${q}`);
     read = plain;
     const keep = plain.filter((i) => view.isMonitored(i.roleDefinitionId) || view.targeting.holds(i)).map(strip);
-    synced = [await syncDataset(store, assignmentSpec<UnifiedRoleAssignment>(PARTITIONS.roleAssignment, 'active'), keep, run.sync, { scope: mine })];
+    instances.push(() => syncDataset(store, assignmentSpec<UnifiedRoleAssignment>(PARTITIONS.roleAssignment, 'active'), keep, run.sync, { scope: mine }));
   }
-  if (changes(...synced) === 0) return { scope: NONE };
   const principal = read.find((i) => i.principal)?.principal;
   const monitored = read.some((i) => view.isMonitored(i.roleDefinitionId));
-  switch (principalKind(principal)) {
-    case 'user':
-      if (monitored) await ensureAdmins(deps, run, view, [id]);
-      return { scope: only([id]) };
-    case 'group': {
-      if (monitored) await readGroupWhole(deps, run, view, id, true);
-      else if (read.some((i) => view.targeting.holds(i) || view.targeting.eligible(i)) && !view.groups.has(id)) await watchGroup(deps, run, view, id);
-      return { scope: only(view.groups.get(id)?.memberUserIds ?? []) };
-    }
-    case 'servicePrincipal': {
-      const p = principal as Record<string, unknown>;
-      const sp: GraphServicePrincipal = { id, displayName: (p.displayName as string | undefined) ?? null, appId: (p.appId as string | undefined) ?? null };
-      await syncDataset(store, stateOnlySpec<GraphServicePrincipal>(PARTITIONS.servicePrincipal, (x) => normId(x.id)), [sp], run.sync, { scope: (x) => normId(x.id) === id });
-      return { scope: NONE };
-    }
-    default:
-      // Nothing read, or a deleted principal: its instances are gone; the admin (if it was one) is affected.
-      return { scope: only([id, ...(view.groups.get(id)?.memberUserIds ?? [])]) };
+  const kind = principalKind(principal);
+  const before: Writes = [];
+  if (kind === 'user' && monitored) before.push(...(await prepareAdmins(deps, run, view, [id])));
+  if (kind === 'group' && monitored && view.groups.get(id)?.coverage !== 'all') before.push(...(await prepareRoleGroup(deps, run, view, id, true)));
+  else if (kind === 'group' && !monitored && read.some((i) => view.targeting.holds(i) || view.targeting.eligible(i)) && !view.groups.has(id)) before.push(...(await prepareWatchedGroup(deps, run, view, id)));
+  if (kind === 'servicePrincipal') {
+    const p = principal as Record<string, unknown>;
+    const sp: GraphServicePrincipal = { id, displayName: (p.displayName as string | undefined) ?? null, appId: (p.appId as string | undefined) ?? null };
+    before.push(() => syncDataset(store, stateOnlySpec<GraphServicePrincipal>(PARTITIONS.servicePrincipal, (x) => normId(x.id)), [sp], run.sync, { scope: (x) => normId(x.id) === id }));
   }
+  await commit(before);
+  if ((await commit(instances)) === 0) return { scope: NONE };
+  if (kind === 'user' || kind === 'servicePrincipal') return { scope: only(kind === 'user' ? [id] : []) };
+  // A group (its members), or a deleted principal (it, and the members it had).
+  return { scope: only([...(kind === 'group' ? [] : [id]), ...(view.groups.get(id)?.memberUserIds ?? [])]) };
 }
 
 /**
- * Accounts, registration and watched-group membership of users who just became admins (or potential admins):
- * what a full role collection reads for every admin, read for these only.
+ * Reads what a full role collection reads for every admin — account, registration, membership of the groups
+ * kept for admins' membership — for users who just became admins (or potential admins); returns the writes.
  */
-export async function ensureAdmins(deps: CollectorDeps, run: FeedRun, view: StoredView, users: ReadonlyArray<string | GraphUser>): Promise<void> {
+async function prepareAdmins(deps: CollectorDeps, run: FeedRun, view: StoredView, users: ReadonlyArray<string | GraphUser>): Promise<Writes> {
   // Accounts a member listing carried are kept as read (as the full collection keeps them); the others are read.
   const known = new Map(users.filter((u): u is GraphUser => typeof u !== 'string').map((u) => [normId(u.id), { ...u, id: normId(u.id) }]));
   const fresh = [...new Set(users.map((u) => normId(typeof u === 'string' ? u : u.id)))].filter((u) => !view.admins.has(u));
-  if (fresh.length === 0) return;
+  if (fresh.length === 0) return [];
   const toRead = fresh.filter((u) => !known.has(u));
-  const found = [...fresh.flatMap((u) => (known.has(u) ? [known.get(u) as GraphUser] : [])), ...(await usersById(deps.graph, toRead)).map((u) => ({ ...u, id: normId(u.id) }))];
-  const accounts = found;
-  await syncDataset(deps.store, stateOnlySpec<GraphUser>(PARTITIONS.user, (u) => normId(u.id)), accounts, run.sync, { scope: (u) => fresh.includes(normId(u.id)) });
-  for (const u of accounts) view.admins.set(u.id, u);
-  await registrations(deps, run, accounts.map((u) => u.id));
+  const accounts = [...fresh.flatMap((u) => (known.has(u) ? [known.get(u) as GraphUser] : [])), ...(await usersById(deps.graph, toRead)).map((u) => ({ ...u, id: normId(u.id) }))];
+  const registration = await readRegistrations(deps, run, accounts.map((u) => u.id));
   // Groups kept for admins' membership only do not list them yet: add them where they are members.
   const changed = new Map<string, SnapshotGroup>();
   for (const u of accounts) {
@@ -244,12 +249,20 @@ export async function ensureAdmins(deps: CollectorDeps, run: FeedRun, view: Stor
       changed.set(gid, next);
     }
   }
-  if (changed.size > 0) await storeGroups(deps, run, view, [...changed.values()]);
+  return [
+    async () => {
+      const r = await syncDataset(deps.store, stateOnlySpec<GraphUser>(PARTITIONS.user, (u) => normId(u.id)), accounts, run.sync, { scope: (u) => fresh.includes(normId(u.id)) });
+      for (const u of accounts) view.admins.set(u.id, u);
+      return r;
+    },
+    registration,
+    ...(changed.size > 0 ? [() => storeGroups(deps, run, view, [...changed.values()])] : []),
+  ];
 }
 
 /** Registration details of the given users (one reports-budget request each); a user Graph has none for keeps theirs. */
-async function registrations(deps: CollectorDeps, run: FeedRun, userIds: readonly string[]): Promise<SyncResult | undefined> {
-  if (userIds.length === 0) return undefined;
+async function readRegistrations(deps: CollectorDeps, run: FeedRun, userIds: readonly string[]): Promise<() => Promise<SyncResult | undefined>> {
+  if (userIds.length === 0) return async () => undefined;
   const responses = await deps.graph.batch<UserRegistrationDetails>(userIds.map((id) => ({ id, url: `/reports/authenticationMethods/userRegistrationDetails/${id}` })));
   const found: UserRegistrationDetails[] = [];
   for (const [id, r] of responses) {
@@ -257,7 +270,7 @@ async function registrations(deps: CollectorDeps, run: FeedRun, userIds: readonl
     else if (r.status !== 404) throw new GraphRequestError(r.status, 'Error', `registration details of ${id} answered ${r.status}`, '/reports/authenticationMethods/userRegistrationDetails/{id}');
   }
   const ids = new Set(found.map((r) => r.id));
-  return syncDataset(deps.store, stateOnlySpec<UserRegistrationDetails>(PARTITIONS.registration, (r) => normId(r.id)), found, run.sync, { scope: (r) => ids.has(normId(r.id)) });
+  return () => syncDataset(deps.store, stateOnlySpec<UserRegistrationDetails>(PARTITIONS.registration, (r) => normId(r.id)), found, run.sync, { scope: (r) => ids.has(normId(r.id)) });
 }
 
 async function storeGroups(deps: CollectorDeps, run: FeedRun, view: StoredView, groups: readonly SnapshotGroup[]): Promise<SyncResult> {
@@ -268,24 +281,24 @@ async function storeGroups(deps: CollectorDeps, run: FeedRun, view: StoredView, 
 }
 
 /** A group that holds a monitored role: every member (they are admins), its PIM-for-Groups instances, its name. */
-async function readGroupWhole(deps: CollectorDeps, run: FeedRun, view: StoredView, groupId: string, withPim: boolean): Promise<void> {
+async function prepareRoleGroup(deps: CollectorDeps, run: FeedRun, view: StoredView, groupId: string, withPim: boolean): Promise<Writes> {
   const read = await transitiveMembersOf(deps.graph, [groupId], `${USER_SELECT},appId`, () => true);
   const lists = read.members.get(groupId);
   if (!lists) throw new GraphRequestError(404, 'Request_ResourceNotFound', `members of role-holding group ${groupId} answered 404`, '/groups/{id}/transitiveMembers');
   const [details] = await groupsById(deps.graph, [groupId]);
   view.roleGroups.add(groupId);
-  await storeGroups(deps, run, view, [toSnapshotGroup(groupId, lists, 'all', details)]);
-  await ensureAdmins(deps, run, view, lists.users);
-  if (withPim && view.pimAvailable) await pimGroup(deps, run, view, groupId);
+  const admins = await prepareAdmins(deps, run, view, lists.users);
+  const pim = withPim && view.pimAvailable ? (await readPimGroup(deps, run, view, groupId)).writes : [];
+  return [...admins, () => storeGroups(deps, run, view, [toSnapshotGroup(groupId, lists, 'all', details)]), ...pim];
 }
 
 /** A group whose admins' membership matters (it holds a role a policy names): its admin members. */
-async function watchGroup(deps: CollectorDeps, run: FeedRun, view: StoredView, groupId: string): Promise<void> {
+async function prepareWatchedGroup(deps: CollectorDeps, run: FeedRun, view: StoredView, groupId: string): Promise<Writes> {
   const read = await transitiveMembersOf(deps.graph, [groupId], 'id', (_g, u) => view.admins.has(u));
   const lists = read.members.get(groupId);
-  if (!lists) return;
+  if (!lists) return [];
   const [details] = await groupsById(deps.graph, [groupId]);
-  await storeGroups(deps, run, view, [toSnapshotGroup(groupId, lists, 'admins', details)]);
+  return [() => storeGroups(deps, run, view, [toSnapshotGroup(groupId, lists, 'admins', details)])];
 }
 
 /** A stored group's members read again (as it is kept: everyone, or admins only); new members of a role-holding group are admins. */
@@ -298,9 +311,9 @@ async function groupMembers(deps: CollectorDeps, run: FeedRun, view: StoredView,
   // A watched group that is gone: what depends on it (a policy naming it, roles it held) is a full collection's to judge.
   if (!lists) return { scope: NONE, fullRoles: `group ${groupId} answered 404` };
   const after = toSnapshotGroup(groupId, lists, before.coverage, before);
-  const r = await storeGroups(deps, run, view, [after]);
-  if (changes(r) === 0) return { scope: NONE };
-  if (whole && view.roleGroups.has(groupId)) await ensureAdmins(deps, run, view, lists.users);
+  const admins = whole && view.roleGroups.has(groupId) ? await prepareAdmins(deps, run, view, lists.users) : [];
+  await commit(admins);
+  if (changes(await storeGroups(deps, run, view, [after])) === 0) return { scope: NONE };
   const was = new Set(before.memberUserIds);
   const is = new Set(after.memberUserIds);
   return { scope: only([...[...is].filter((u) => !was.has(u)), ...[...was].filter((u) => !is.has(u))]) };
@@ -308,6 +321,15 @@ async function groupMembers(deps: CollectorDeps, run: FeedRun, view: StoredView,
 
 /** One group's PIM-for-Groups instances (eligible and active members and owners), stored in place of its own. */
 async function pimGroup(deps: CollectorDeps, run: FeedRun, view: StoredView, groupId: string): Promise<ActionOutcome> {
+  const read = await readPimGroup(deps, run, view, groupId);
+  if ((await commit(read.writes)) === 0) return { scope: NONE };
+  const affected = new Set([...read.before, ...read.after]);
+  for (const p of [...affected]) for (const u of view.groups.get(p)?.memberUserIds ?? []) affected.add(u);
+  return { scope: only(affected) };
+}
+
+/** Reads a group's PIM-for-Groups instances and what their principals need; the writes, the principals before and after. */
+async function readPimGroup(deps: CollectorDeps, run: FeedRun, view: StoredView, groupId: string): Promise<{ writes: Writes; before: Set<string>; after: Set<string> }> {
   const requests = [
     { id: 'e', url: `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '${groupId}'&$expand=principal` },
     { id: 'a', url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${groupId}'&$expand=principal` },
@@ -315,27 +337,27 @@ async function pimGroup(deps: CollectorDeps, run: FeedRun, view: StoredView, gro
   const responses = await deps.graph.batch<BatchBody<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>>(requests);
   const lists: Record<string, Array<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>> = { e: [], a: [] };
   for (const request of requests) await batchPages<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>(deps.graph, responses, request, (page) => (lists[request.id] as unknown[]).push(...page));
-  const ofGroup = (i: { groupId: string }) => normId(i.groupId) === groupId;
-  const r = [
-    await syncDataset(deps.store, assignmentSpec<PrivilegedAccessGroupEligibilityScheduleInstance>(PARTITIONS.pimGroupEligibility, 'eligible'), (lists.e ?? []).map((i) => strip(i) as unknown as PrivilegedAccessGroupEligibilityScheduleInstance), run.sync, { scope: ofGroup }),
-    await syncDataset(deps.store, assignmentSpec<PrivilegedAccessGroupAssignmentScheduleInstance>(PARTITIONS.pimGroupAssignment, 'active'), (lists.a ?? []).map(strip), run.sync, { scope: ofGroup }),
-  ];
-  const before = view.pimPrincipals.get(groupId) ?? new Set<string>();
   const all = [...(lists.e ?? []), ...(lists.a ?? [])];
-  view.pimPrincipals.set(groupId, new Set(all.map((i) => normId(i.principalId))));
-  if (changes(...r) === 0) return { scope: NONE };
-  const roleHolding = view.roleGroups.has(groupId);
-  const affected = new Set(before);
+  const writes: Writes = [];
   for (const i of all) {
     const p = normId(i.principalId);
-    affected.add(p);
     const kind = principalKind(i.principal);
-    if (kind === 'user' && roleHolding) await ensureAdmins(deps, run, view, [p]);
+    if (kind === 'user' && view.roleGroups.has(groupId)) writes.push(...(await prepareAdmins(deps, run, view, [p])));
     // A group among the members or owners: its members inherit, so it is read whole (roles.ts does the same).
-    if (kind === 'group' && !view.groups.has(p)) await readGroupWhole(deps, run, view, p, false);
+    if (kind === 'group' && !view.groups.has(p)) writes.push(...(await prepareRoleGroup(deps, run, view, p, false)));
   }
-  for (const p of [...affected]) for (const u of view.groups.get(p)?.memberUserIds ?? []) affected.add(u);
-  return { scope: only(affected) };
+  const ofGroup = (i: { groupId: string }) => normId(i.groupId) === groupId;
+  const before = new Set(view.pimPrincipals.get(groupId) ?? []);
+  const after = new Set(all.map((i) => normId(i.principalId)));
+  writes.push(
+    () => syncDataset(deps.store, assignmentSpec<PrivilegedAccessGroupEligibilityScheduleInstance>(PARTITIONS.pimGroupEligibility, 'eligible'), (lists.e ?? []).map((i) => strip(i) as unknown as PrivilegedAccessGroupEligibilityScheduleInstance), run.sync, { scope: ofGroup }),
+    async () => {
+      const r = await syncDataset(deps.store, assignmentSpec<PrivilegedAccessGroupAssignmentScheduleInstance>(PARTITIONS.pimGroupAssignment, 'active'), (lists.a ?? []).map(strip), run.sync, { scope: ofGroup });
+      view.pimPrincipals.set(groupId, after);
+      return r;
+    },
+  );
+  return { writes, before, after };
 }
 
 /** One Conditional Access policy by id (404: deleted), versioned like the full read; groups it newly names are watched. */

@@ -2,14 +2,15 @@
 // a cycle that fails after a good one, then a cycle after recovery, must derive no change from the failure:
 // no admin gone or added, no finding resolved or reopened, nothing told but the monitor's own health.
 import { describe, expect, it } from 'vitest';
-import { runCycle } from '../../src/app/cycle.js';
+import { runChangeFeed, runCycle } from '../../src/app/cycle.js';
 import type { EvaluateResult } from '../../src/app/cycle.js';
 import { latestRuns } from '../../src/collect/runs.js';
 import type { EndpointKey } from '../../devkit/simulator/endpoints.js';
 import type { SimulatorFaultRule } from '../../devkit/simulator/faults.js';
 import { findingType } from '../../src/core/finding-types.js';
 import { testEnvironment } from '../helpers/environment.js';
-import { baseTenant } from '../helpers/tenant.js';
+import { T, baseTenant } from '../helpers/tenant.js';
+import { ROLE } from '../../src/core/catalog.js';
 import { runEvaluate } from '../../src/app/cycle.js';
 import { loadState } from '../../src/storage/state.js';
 import type { OpenFinding } from '../../src/alerts/decide.js';
@@ -105,6 +106,86 @@ export function failureClass(kind: FailureClass): void {
         expect([...after.report.findings, ...after.alerts.changeFindings].filter((f) => monitorOwn(f.type)), 'healthy again').toEqual([]);
         const toldSince = (await outbox(env)).filter((f) => !toldBefore.includes(f));
         expect(toldSince.filter((f) => !/^(monitor-unhealthy|data-unavailable):/.test(f)), "nothing but the monitor's health was told, through failure and recovery").toEqual([]);
+      } finally {
+        await env.close();
+      }
+    });
+  });
+}
+
+const FILLER0 = 'f0000000-0000-4000-8000-000000000000';
+const FILLER1 = 'f0000000-0000-4000-8000-000000000001';
+
+/**
+ * Issue 19: the change feed's endpoints. After a good cycle and a first feed run, the tenant changes; the feed's
+ * read of the endpoint fails, then recovers. While it fails nothing is derived from the failure (no change, no
+ * resolution, nothing told but the monitor's health); after recovery the feed applies the change and tells
+ * exactly what the change itself calls for.
+ */
+export const FEED_SCENARIOS: ReadonlyArray<{ endpoint: EndpointKey; change: string; edit: (env: Awaited<ReturnType<typeof testEnvironment>>) => void; told: Array<[string, string]> }> = [
+  { endpoint: 'directoryAudits', change: 'an admin renamed', edit: (env) => env.sim.edit([{ op: 'updateUser', userId: T.alice, set: { displayName: 'Alice A.' } }]), told: [] },
+  { endpoint: 'usersDelta', change: 'an admin renamed', edit: (env) => env.sim.edit([{ op: 'updateUser', userId: T.alice, set: { displayName: 'Alice A.' } }]), told: [] },
+  { endpoint: 'groupsDelta', change: 'a user (no admin) added to a watched group', edit: (env) => env.sim.edit([{ op: 'addGroupMember', groupId: T.everyone, memberId: FILLER1 }]), told: [] },
+  {
+    endpoint: 'userTransitiveMemberOf',
+    change: 'an admin added',
+    edit: (env) => env.sim.edit([{ op: 'addRoleAssignment', principalId: FILLER0, roleDefinitionId: ROLE.securityAdministrator }]),
+    told: [
+      ['admin-partially-protected', FILLER0],
+      ['new-admin-partial', FILLER0],
+      ['permanent-assignment-added', FILLER0],
+    ],
+  },
+  { endpoint: 'conditionalAccessPolicy', change: 'a policy renamed', edit: (env) => env.sim.edit([{ op: 'updatePolicy', policyId: T.policyAll, set: { displayName: 'MFA for everyone (renamed)' } }]), told: [] },
+  {
+    endpoint: 'namedLocation',
+    change: 'a named location renamed',
+    edit: (env) => {
+      const next = baseTenant({ signIns: 3 });
+      next.namedLocations = (next.namedLocations ?? []).map((l) => ({ ...l, displayName: 'HQ (renamed)' }));
+      env.setTenant(next);
+    },
+    told: [],
+  },
+];
+
+export function feedFailureClass(kind: FailureClass): void {
+  describe(`${kind} in the change feed: no false change finding`, () => {
+    it.each(FEED_SCENARIOS)(`$endpoint fails (${kind}) while $change, then recovers`, async ({ endpoint, edit, told: expected }) => {
+      let t = Date.now();
+      const now = () => new Date(t++);
+      const env = await testEnvironment(baseTenant({ signIns: 3 }), { now, simulatorNow: now, env: { GRAPH_MAX_RETRIES: '1', GRAPH_TIMEOUT_SECONDS: '1' } });
+      try {
+        expect((await runCycle(env.rt, 'baseline')).ok).toBe(true);
+        t += 60_000;
+        await runChangeFeed(env.rt, 'feed start');
+        const openBefore = await openFindings(env);
+        const verdictsBefore = await verdicts(env);
+
+        edit(env);
+        env.sim.setFaults([rule(kind, endpoint)]);
+        t += 120_000;
+        const failing = await runChangeFeed(env.rt, 'failing');
+        const failingEvaluation = await runEvaluate(env.rt, 'failing evaluation');
+        const during = [...(failing.evaluation ? [failing.evaluation] : []), failingEvaluation];
+        const feedRun = failing.runs[0];
+        expect(Object.values(feedRun?.datasets ?? {}).some((d) => d?.state !== 'ok'), 'the failure is recorded on the feed run').toBe(true);
+        for (const r of during) {
+          expect(r.alerts.changeFindings.map((f) => f.type).filter((x) => !monitorOwn(x)), 'no change finding').toEqual([]);
+          expect(r.alerts.resolved.map((f) => f.type).filter((x) => !monitorOwn(x)), 'nothing resolved').toEqual([]);
+          expect(told(r), 'nothing told but the monitor\'s health').toEqual([]);
+        }
+        expect([...failingEvaluation.report.findings, ...failingEvaluation.alerts.changeFindings].some((f) => monitorOwn(f.type)), 'the failure is told').toBe(true);
+        expect(await openFindings(env), 'open findings unchanged').toEqual(openBefore);
+        expect(await verdicts(env), 'verdicts unchanged').toEqual(verdictsBefore);
+
+        env.sim.setFaults([]);
+        t += 120_000;
+        const recovered = await runChangeFeed(env.rt, 'recovered');
+        const after = await runEvaluate(env.rt, 'recovered evaluation');
+        const toldAfter = [...(recovered.evaluation ? [recovered.evaluation] : []), after].flatMap((r) => r.alerts.notified.filter((f) => !monitorOwn(f.type)).map((f) => [f.type, f.subjectId] as [string, string]));
+        expect(toldAfter.sort(), 'what the change calls for, told once').toEqual([...expected].sort());
+        expect([...after.report.findings, ...after.alerts.changeFindings].filter((f) => monitorOwn(f.type)), 'healthy again').toEqual([]);
       } finally {
         await env.close();
       }
