@@ -23,6 +23,7 @@ import { TableStore } from '../../src/storage/tables.js';
 import { generateTenant } from '../generate/generate.js';
 import { type Plan, floorMs, minimalPlan } from './plan.js';
 import { loadBench } from './load.js';
+import { type ChurnResult, churnBench, simulatorControl } from './churn.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../cli/main.js');
@@ -67,6 +68,8 @@ export interface BenchResult {
   /** First cycle: each collector's and the evaluation's duration, ms. */
   firstRunSteps: Record<string, number>;
   steadyWrites: { byTable: Record<string, number>; byRun: Record<string, number> };
+  /** `--churn`: the change feed's change-to-alert latency and requests per scenario, and requests per hour. */
+  feedChurn?: ChurnResult;
 }
 
 function run(command: string, args: string[], options: { capture?: boolean; nodeArgs?: string[] } = {}): Promise<string> {
@@ -90,7 +93,8 @@ async function generate(file: string, users: number, churnSeed?: number): Promis
 
 /** A simulated tenant in its own process, throttled like Graph (time-scaled). */
 async function simulator(file: string, timeScale: number, now: string): Promise<{ url: string; token: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'simulate', '--tenant', file, '--throttle-scale', String(timeScale), '--now', now], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Learn's documented audit-log latency: the change feed measured with `--churn` reads the log as Graph serves it.
+  const child = spawn(process.execPath, [CLI, 'simulate', '--tenant', file, '--throttle-scale', String(timeScale), '--now', now, '--audit-latency', 'documented'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
@@ -145,7 +149,7 @@ export async function evalBench(): Promise<number> {
   return Math.round(times[3] as number);
 }
 
-async function one(users: number, timeScale: number, keep: boolean): Promise<BenchResult> {
+async function one(users: number, timeScale: number, keep: boolean, churn?: { samples: number }): Promise<BenchResult> {
   const dir = mkdtempSync(path.join(tmpdir(), `amm-bench-${users}-`));
   const base = path.join(dir, 'tenant.json');
   const churned = path.join(dir, 'tenant-churn.json');
@@ -192,6 +196,22 @@ async function one(users: number, timeScale: number, keep: boolean): Promise<Ben
       const churnRunWrites = store.writes - before;
       const floor = floorMs(plan, timeScale, rtt);
       const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+      let feedChurn: ChurnResult | undefined;
+      if (churn) {
+        // From here the bench owns the clock: the monitor's and the simulated tenant's move together.
+        let simulated = Date.now();
+        const clocked = createRuntime({ settings, store, log: silentLogger, now: () => new Date(simulated), source: { baseUrl: sim.url, credential: staticTokenCredential(sim.token), tenant, pacing: { timeScale }, retryDelaySeconds: 0 } });
+        feedChurn = await churnBench({
+          rt: clocked,
+          clock: { set: (t) => (simulated = t) },
+          control: simulatorControl(sim.url, sim.token),
+          report: first.report,
+          steady: steady.runs,
+          daily: first.runs.find((r) => r.collector === 'securescore'),
+          samplesPerScenario: churn.samples,
+          start: simulated,
+        });
+      }
       const evalMs = Number((await run(SELF, ['--eval'])).trim());
       const verdicts = { protected: first.report.summary.protected, partial: first.report.summary.partial, unprotected: first.report.summary.unprotected, excluded: first.report.summary.excluded, unknown: first.report.summary.unknown };
       return {
@@ -222,6 +242,7 @@ async function one(users: number, timeScale: number, keep: boolean): Promise<Ben
         verdicts,
         firstRunSteps: Object.fromEntries(first.runs.map((r) => [r.collector, Date.parse(r.endedAt) - Date.parse(r.startedAt)])),
         steadyWrites: { byTable: steadyWrites, byRun: steadyByRun },
+        ...(feedChurn ? { feedChurn } : {}),
       };
     } finally {
       await stop(sim.child);
@@ -245,6 +266,18 @@ function table(results: BenchResult[]): string {
     ['peak RSS (MiB)', (r) => String(r.peakRssMiB)],
     ['eval 10k admins × 500 policies (ms)', (r) => String(r.evalMs10kAdmins500Policies)],
     ['time scale', (r) => `${r.timeScale}×`],
+    ...(results.some((r) => r.feedChurn)
+      ? ([
+          ['requests / hour: today → change feed', (r) => (r.feedChurn ? `${r.feedChurn.requestsPerHour.today} → ${r.feedChurn.requestsPerHour.changeFeed} (${(r.feedChurn.requestsPerHour.ratio * 100).toFixed(1)} %)` : '')],
+          ['change to alert p95 (simulated)', (r) => (r.feedChurn?.p95LatencyMs !== null && r.feedChurn?.p95LatencyMs !== undefined ? `${(r.feedChurn.p95LatencyMs / 1000).toFixed(0)} s` : 'not all told')],
+          ...['admin added', 'policy flipped to report-only', 'exclusion group member added', 'MFA method removed'].map(
+            (name) => [`  ${name}: p95 / requests`, (r: BenchResult) => {
+              const s = r.feedChurn?.byScenario[name];
+              return s ? `${s.p95LatencyMs !== null ? `${(s.p95LatencyMs / 1000).toFixed(0)} s` : '—'} / ${s.medianRequests ?? '—'} (${s.told}/${s.of})` : '';
+            }] as [string, (r: BenchResult) => string],
+          ),
+        ] as Array<[string, (r: BenchResult) => string]>)
+      : []),
   ];
   const width = Math.max(...rows.map(([h]) => h.length));
   const cols = results.map((r) => Math.max(...rows.map(([, f]) => f(r).length)));
@@ -266,9 +299,11 @@ const program = new Command()
   .option('--plan <file>', '(internal) print the minimal request plan of a fixture')
   .option('--excluded <ids>', '(internal) break-glass accounts for --plan')
   .option('--eval', '(internal) print the evaluation benchmark in ms')
-  .option('--load', 'the HTTP functions under concurrent callers (50 checks, 500 history reads) on the demo tenant');
+  .option('--load', 'the HTTP functions under concurrent callers (50 checks, 500 history reads) on the demo tenant')
+  .option('--churn', 'also measure the change feed: churn scenarios, change-to-alert latency, requests per hour')
+  .option('--churn-samples <n>', 'moments per churn scenario (default 6)', positive, 6);
 
-program.action(async (o: { users?: number; json?: boolean; scale: number; keep?: boolean; plan?: string; excluded?: string; eval?: boolean; load?: boolean }) => {
+program.action(async (o: { users?: number; json?: boolean; scale: number; keep?: boolean; plan?: string; excluded?: string; eval?: boolean; load?: boolean; churn?: boolean; churnSamples: number }) => {
   if (o.load) {
     const result = await loadBench();
     console.log(JSON.stringify(result, null, o.json ? undefined : 2));
@@ -285,7 +320,7 @@ program.action(async (o: { users?: number; json?: boolean; scale: number; keep?:
     return;
   }
   if (o.users) {
-    const result = await one(o.users, o.scale, o.keep === true);
+    const result = await one(o.users, o.scale, o.keep === true, o.churn ? { samples: o.churnSamples } : undefined);
     if (o.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else console.log(table([result]));
     return;
@@ -293,7 +328,7 @@ program.action(async (o: { users?: number; json?: boolean; scale: number; keep?:
   const results: BenchResult[] = [];
   for (const users of [1_000, 10_000, 100_000]) {
     console.error(`bench: ${users.toLocaleString('en')} users…`);
-    results.push(JSON.parse(await run(SELF, ['--users', String(users), '--json', '--scale', String(o.scale)])) as BenchResult);
+    results.push(JSON.parse(await run(SELF, ['--users', String(users), '--json', '--scale', String(o.scale), ...(o.churn ? ['--churn', '--churn-samples', String(o.churnSamples)] : [])])) as BenchResult);
   }
   console.log(table(results));
 });

@@ -253,7 +253,18 @@ program
     if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
     return n;
   })
-  .action(async (options: { tenant: string; port: number; throttleScale?: number; now?: string; faults?: SimulatorFaultRule[] }) => {
+  .option('--audit-latency <seconds|documented>', "how late the directory audit log shows an edit's events: seconds, or 'documented' (Learn: 95 % within 2 min, 99 % within 5)", (v) => {
+    if (v === 'documented') return v;
+    const n = Number(v);
+    if (!(n >= 0)) throw new InvalidArgumentError("expected seconds (0 or more) or 'documented'");
+    return n;
+  })
+  .option('--delta-lifetime-hours <n>', 'how long a delta link stays valid (Graph: 168, 7 days)', (v) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new InvalidArgumentError('expected a positive number of hours');
+    return n;
+  })
+  .action(async (options: { tenant: string; port: number; throttleScale?: number; now?: string; faults?: SimulatorFaultRule[]; auditLatency?: number | 'documented'; deltaLifetimeHours?: number }) => {
     const { startGraphSimulator } = await import('../simulator/graph-simulator.js');
     let fixture;
     try {
@@ -263,7 +274,13 @@ program
     } catch (error) {
       fail(error);
     }
-    const sim = await startGraphSimulator({ fixture, port: options.port, ...(options.throttleScale ? { throttle: { timeScale: options.throttleScale } } : {}) });
+    const sim = await startGraphSimulator({
+      fixture,
+      port: options.port,
+      ...(options.throttleScale ? { throttle: { timeScale: options.throttleScale } } : {}),
+      ...(options.auditLatency !== undefined ? { auditLatency: options.auditLatency } : {}),
+      ...(options.deltaLifetimeHours !== undefined ? { deltaLifetimeHours: options.deltaLifetimeHours } : {}),
+    });
     if (options.faults) sim.setFaults(options.faults);
     console.log(JSON.stringify({ url: sim.url, token: sim.token }));
     const stop = async () => {

@@ -110,11 +110,13 @@ export async function runChangeFeed(rt: Runtime, trigger: string): Promise<FeedR
     const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => pipeline.done('rolesStored'));
     const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
     runs.push(...(await Promise.all([roles, policies])), await runCollector(rt, 'activations', trigger));
-  } else if (outcome.fullRoles) {
-    rt.log.info(`change feed: a full role collection follows (${outcome.fullRoles})`);
-    runs.push(await runCollector(rt, 'roles', trigger));
+  } else {
+    for (const f of outcome.full ?? []) {
+      rt.log.info(`change feed: a full ${f.collector} collection follows (${f.reason})`);
+      runs.push(await runCollector(rt, f.collector, trigger));
+    }
   }
-  const full = outcome.fullRead !== undefined || outcome.fullRoles !== undefined || outcome.scope?.all === true;
+  const full = outcome.fullRead !== undefined || (outcome.full?.length ?? 0) > 0 || outcome.scope?.all === true;
   if (!full && !outcome.scope) return { runs, evaluation: null };
   const evaluation = await runEvaluate(rt, trigger, full || !outcome.scope || outcome.scope.all ? undefined : outcome.scope.admins);
   runs.push(evaluation.run);

@@ -36,7 +36,7 @@ import {
 import { type CollectorDeps, USER_SELECT, recordFailure } from './context.js';
 import { type FeedPosition, type RunRecord, type RunScope, beginRun, latestRuns } from './runs.js';
 import { PARTITIONS } from './specs.js';
-import { type StoredView, applyAction, loadView, storeAccount } from './targeted.js';
+import { type FullCollection, type StoredView, applyAction, loadView, storeAccount } from './targeted.js';
 
 export interface FeedOutcome {
   run: RunRecord;
@@ -44,8 +44,8 @@ export interface FeedOutcome {
   scope: Scope | null;
   /** The feed could not continue: a full collection reads everything (why). */
   fullRead?: string;
-  /** Something only a full role collection settles (why). */
-  fullRoles?: string;
+  /** What only a full collection settles: which, and why. */
+  full?: FullCollection[];
 }
 
 const EMPTY: FeedPosition = { seen: [], recent: [], delta: {}, reconciled: {} };
@@ -223,7 +223,7 @@ export async function collectChangeFeed(deps: CollectorDeps, trigger = 'timer'):
     const applied = await applyChanges(deps, run, view, { fresh, deltas, expiring, recent }, trigger);
     retry = applied.retry;
     outcome.scope = applied.scope;
-    if (applied.fullRoles) outcome.fullRoles = applied.fullRoles;
+    if (applied.full.length > 0) outcome.full = applied.full;
   }
   for (const r of judge) {
     const missed = missedChanges(reconciledChanges(r), objectsSeenAfter(recent, r.startedAt));
@@ -264,7 +264,7 @@ interface Changes {
 }
 
 /** Plans and applies the targeted reads of the new events, delta changes and expiries; the scope they affect. */
-async function applyChanges(deps: CollectorDeps, run: RunScope, view: StoredView, changes: Changes, trigger: string): Promise<{ scope: Scope | null; retry: boolean; fullRoles?: string }> {
+async function applyChanges(deps: CollectorDeps, run: RunScope, view: StoredView, changes: Changes, trigger: string): Promise<{ scope: Scope | null; retry: boolean; full: FullCollection[] }> {
   const { counts, startedAt } = run;
   const ctx = contextOf(view);
   const actions: FeedAction[] = [];
@@ -288,7 +288,7 @@ async function applyChanges(deps: CollectorDeps, run: RunScope, view: StoredView
   // Accounts as the users delta carries them: no read.
   for (const u of changes.deltas.users) scopes.push((await storeAccount(deps, run, view, u)).scope);
   let retry = false;
-  let fullRoles: string | undefined;
+  const full: FullCollection[] = [];
   const done = new Set<string>();
   let queue = dedupeActions(actions);
   counts.actions = 0;
@@ -301,14 +301,14 @@ async function applyChanges(deps: CollectorDeps, run: RunScope, view: StoredView
       const r = await applyAction(deps, run, view, action, trigger);
       scopes.push(r.scope);
       retry ||= r.retry === true;
-      fullRoles ??= r.fullRoles;
+      if (r.full && !full.some((f) => f.collector === r.full?.collector)) full.push(r.full);
       next.push(...(r.next ?? []));
     }
     queue = dedupeActions(next);
   }
   const scope = mergeScopes(scopes);
   const empty = !scope.all && scope.admins.size === 0;
-  return { scope: empty ? null : scope, retry, ...(fullRoles ? { fullRoles } : {}) };
+  return { scope: empty ? null : scope, retry, full };
 }
 
 /** A full collection's listed changes, in the datasets the feed keeps current, with a line for the finding. */

@@ -81,13 +81,33 @@ export async function loadView(deps: CollectorDeps, pimAvailable: boolean): Prom
   };
 }
 
+/** A full collection the feed asks for, and why. */
+export interface FullCollection {
+  collector: 'roles' | 'policies';
+  reason: string;
+}
+
+/** Which full collection reads a dataset again when a targeted read of it cannot (none for the daily ones). */
+const FULL_FOR: Partial<Record<DatasetName, FullCollection['collector']>> = {
+  roleAssignments: 'roles',
+  roleDefinitions: 'roles',
+  groupMembers: 'roles',
+  pimGroups: 'roles',
+  registration: 'roles',
+  accounts: 'roles',
+  conditionalAccess: 'policies',
+  securityDefaults: 'policies',
+  authenticationStrengths: 'policies',
+  pimSettings: 'policies',
+};
+
 /** How a targeted read ended. */
 export interface ActionOutcome {
   scope: Scope;
   /** A transient failure: the feed reads the same window again next run. */
   retry?: boolean;
-  /** Something a targeted read cannot settle: a full role collection reads it (why). */
-  fullRoles?: string;
+  /** Something a targeted read cannot settle: a full collection reads it (which, and why). */
+  full?: FullCollection;
   /** Further reads this one found necessary (the PIM instances of groups a policy newly names). */
   next?: FeedAction[];
 }
@@ -127,7 +147,9 @@ export async function applyAction(deps: CollectorDeps, run: FeedRun, view: Store
     const err = toGraphError(e, action.kind);
     recordFailure(run.tracker, DATASET_OF[action.kind], err, deps.log);
     const permanent = err.isForbidden || err.isLicenseError || err.status === 404;
-    return permanent ? { scope: NONE, fullRoles: `${action.kind} could not be read (${err.status} ${err.code})` } : { scope: NONE, retry: true };
+    if (!permanent) return { scope: NONE, retry: true };
+    const collector = FULL_FOR[DATASET_OF[action.kind]];
+    return { scope: NONE, ...(collector ? { full: { collector, reason: `${action.kind} could not be read (${err.status} ${err.code})` } } : {}) };
   }
 }
 
@@ -154,7 +176,7 @@ async function dispatch(deps: CollectorDeps, run: FeedRun, view: StoredView, act
       const definitions = await deps.graph.all<UnifiedRoleDefinition>('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled');
       const r = await syncDataset(deps.store, stateOnlySpec<UnifiedRoleDefinition>(PARTITIONS.roleDefinition, (d) => normId(d.id)), definitions, run.sync);
       // Which roles are monitored can change with a custom role: a full role collection reads the consequences.
-      return changes(r) > 0 ? { scope: ALL, fullRoles: 'a role definition changed' } : { scope: NONE };
+      return changes(r) > 0 ? { scope: ALL, full: { collector: 'roles', reason: 'a role definition changed' } } : { scope: NONE };
     }
     case 'pimSettings':
       return { scope: changes(await readPimSettings(deps, run)) > 0 ? ALL : NONE };
@@ -309,7 +331,7 @@ async function groupMembers(deps: CollectorDeps, run: FeedRun, view: StoredView,
   const read = await transitiveMembersOf(deps.graph, [groupId], whole ? `${USER_SELECT},appId` : 'id', (_g, u) => whole || view.admins.has(u));
   const lists = read.members.get(groupId);
   // A watched group that is gone: what depends on it (a policy naming it, roles it held) is a full collection's to judge.
-  if (!lists) return { scope: NONE, fullRoles: `group ${groupId} answered 404` };
+  if (!lists) return { scope: NONE, full: { collector: 'roles', reason: `group ${groupId} answered 404` } };
   const after = toSnapshotGroup(groupId, lists, before.coverage, before);
   const admins = whole && view.roleGroups.has(groupId) ? await prepareAdmins(deps, run, view, lists.users) : [];
   await commit(admins);
@@ -363,7 +385,7 @@ async function readPimGroup(deps: CollectorDeps, run: FeedRun, view: StoredView,
 /** One Conditional Access policy by id (404: deleted), versioned like the full read; groups it newly names are watched. */
 async function caPolicy(deps: CollectorDeps, run: FeedRun, view: StoredView, policyId: string): Promise<ActionOutcome> {
   const id = normId(policyId);
-  const policy = await getOrGone<ConditionalAccessPolicy>(deps, `/identity/conditionalAccess/policies/${id}`);
+  const policy = await getOrGone<ConditionalAccessPolicy>(deps, `/identity/conditionalAccess/policies/${id}`, '/identity/conditionalAccess/policies?$select=id');
   const r = await syncDataset(deps.store, policySpec<ConditionalAccessPolicy>(PARTITIONS.caPolicy, 'policy'), policy ? [policy] : [], run.sync, { scope: (p) => normId(p.id) === id });
   if (changes(r) === 0) return { scope: NONE };
   const before = policyTargets(view.policies);
@@ -378,24 +400,32 @@ async function caPolicy(deps: CollectorDeps, run: FeedRun, view: StoredView, pol
     if (view.pimAvailable) outcome.next = [...after.groups].filter((g) => !before.groups.has(g) && !view.pimPrincipals.has(g)).map((g) => ({ kind: 'pimGroup', groupId: g }));
   }
   // A role a policy newly targets that is not monitored: its holders' assignments are read by a full collection (R-USERS-8).
-  if ([...after.roles].some((r) => !before.roles.has(r) && !view.isMonitored(r))) outcome.fullRoles = `policy ${id} targets a role the monitor does not read yet`;
+  if ([...after.roles].some((r) => !before.roles.has(r) && !view.isMonitored(r))) outcome.full = { collector: 'roles', reason: `policy ${id} targets a role the monitor does not read yet` };
   return outcome;
 }
 
 async function namedLocation(deps: CollectorDeps, run: FeedRun, locationId: string): Promise<ActionOutcome> {
   const id = normId(locationId);
-  const location = await getOrGone<NamedLocation>(deps, `/identity/conditionalAccess/namedLocations/${id}`);
+  const location = await getOrGone<NamedLocation>(deps, `/identity/conditionalAccess/namedLocations/${id}`, '/identity/conditionalAccess/namedLocations?$select=id');
   const r = await syncDataset(deps.store, policySpec<NamedLocation>(PARTITIONS.namedLocation, 'named location'), location ? [location] : [], run.sync, { scope: (l) => normId(l.id) === id });
   return { scope: changes(r) > 0 ? ALL : NONE };
 }
 
-/** An object read by id; a 404 means it was deleted (the event said so). */
-async function getOrGone<T>(deps: CollectorDeps, path: string, version: 'v1.0' | 'beta' = 'v1.0'): Promise<T | null> {
+/**
+ * An object read by id; null when it was deleted. A 404 is taken for a deletion only when the collection's
+ * listing (`list`, ids only) confirms it: a read of an object that exists can answer 404 (replication), and a
+ * failed read must never look like a deletion.
+ */
+async function getOrGone<T>(deps: CollectorDeps, path: string, list?: string, version: 'v1.0' | 'beta' = 'v1.0'): Promise<T | null> {
   try {
     return await deps.graph.get<T>(path, version);
   } catch (e) {
-    if (toGraphError(e, path).status === 404) return null;
-    throw e;
+    const err = toGraphError(e, path);
+    if (err.status !== 404) throw err;
+    if (list === undefined) return null;
+    const id = normId(path.split('/').pop() ?? '');
+    if ((await deps.graph.all<{ id: string }>(list, version)).some((o) => normId(o.id) === id)) throw err;
+    return null;
   }
 }
 
@@ -424,7 +454,7 @@ async function perUserMfa(deps: CollectorDeps, run: FeedRun, view: StoredView, u
   const id = normId(userId);
   const user = view.admins.get(id);
   if (!user) return { scope: NONE };
-  const body = await getOrGone<{ perUserMfaState?: string | null }>(deps, `/users/${id}/authentication/requirements`, 'beta');
+  const body = await getOrGone<{ perUserMfaState?: string | null }>(deps, `/users/${id}/authentication/requirements`, undefined, 'beta');
   if (!body) return { scope: NONE };
   const record = storedPerUser(user, body);
   const r = await syncDataset(deps.store, policySpec<typeof record>(PARTITIONS.perUserMfa, 'per-user MFA'), [record], run.sync, { scope: (x) => normId(x.id) === id });

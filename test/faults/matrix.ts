@@ -170,20 +170,28 @@ export function feedFailureClass(kind: FailureClass): void {
         const during = [...(failing.evaluation ? [failing.evaluation] : []), failingEvaluation];
         const feedRun = failing.runs[0];
         expect(Object.values(feedRun?.datasets ?? {}).some((d) => d?.state !== 'ok'), 'the failure is recorded on the feed run').toBe(true);
+        // A read that cannot be made (403, 404, a licence error) is left to a full collection, which may read the
+        // change itself: then it is told now, and only what the change calls for.
+        const fellBack = failing.runs.some((x) => x.collector === 'roles' || x.collector === 'policies');
+        const pair = (f: { type: string; subjectId: string }) => `${f.type}|${f.subjectId}`;
+        const allowed = new Set(fellBack ? expected.map(([type, subjectId]) => pair({ type, subjectId })) : []);
+        const toldDuring = during.flatMap((r) => r.alerts.notified.filter((f) => !monitorOwn(f.type)));
         for (const r of during) {
-          expect(r.alerts.changeFindings.map((f) => f.type).filter((x) => !monitorOwn(x)), 'no change finding').toEqual([]);
+          expect(r.alerts.changeFindings.filter((f) => !monitorOwn(f.type) && !allowed.has(pair(f))).map(pair), 'no false change finding').toEqual([]);
           expect(r.alerts.resolved.map((f) => f.type).filter((x) => !monitorOwn(x)), 'nothing resolved').toEqual([]);
-          expect(told(r), 'nothing told but the monitor\'s health').toEqual([]);
         }
+        expect(toldDuring.filter((f) => !allowed.has(pair(f))).map(pair), 'nothing told but the monitor\'s health (and the change, read by a full collection)').toEqual([]);
         expect([...failingEvaluation.report.findings, ...failingEvaluation.alerts.changeFindings].some((f) => monitorOwn(f.type)), 'the failure is told').toBe(true);
-        expect(await openFindings(env), 'open findings unchanged').toEqual(openBefore);
-        expect(await verdicts(env), 'verdicts unchanged').toEqual(verdictsBefore);
+        if (!fellBack) {
+          expect(await openFindings(env), 'open findings unchanged').toEqual(openBefore);
+          expect(await verdicts(env), 'verdicts unchanged').toEqual(verdictsBefore);
+        }
 
         env.sim.setFaults([]);
         t += 120_000;
         const recovered = await runChangeFeed(env.rt, 'recovered');
         const after = await runEvaluate(env.rt, 'recovered evaluation');
-        const toldAfter = [...(recovered.evaluation ? [recovered.evaluation] : []), after].flatMap((r) => r.alerts.notified.filter((f) => !monitorOwn(f.type)).map((f) => [f.type, f.subjectId] as [string, string]));
+        const toldAfter = [...toldDuring, ...[...(recovered.evaluation ? [recovered.evaluation] : []), after].flatMap((r) => r.alerts.notified.filter((f) => !monitorOwn(f.type)))].map((f) => [f.type, f.subjectId] as [string, string]);
         expect(toldAfter.sort(), 'what the change calls for, told once').toEqual([...expected].sort());
         expect([...after.report.findings, ...after.alerts.changeFindings].filter((f) => monitorOwn(f.type)), 'healthy again').toEqual([]);
       } finally {
