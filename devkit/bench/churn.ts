@@ -40,7 +40,9 @@ export interface ChurnResult {
 
 /** How often a schedule fires per hour, over a day. */
 export function runsPerHour(expr: string, from = new Date('2026-12-01T00:00:00Z')): number {
-  return new Cron(expr, { paused: true, timezone: 'UTC' }).nextRuns(24 * 60 * 2, from).filter((d) => d.getTime() < from.getTime() + 86_400_000).length / 24;
+  // Runs in [from, from + 1 day): nextRuns starts after its argument.
+  const start = new Date(from.getTime() - 1);
+  return new Cron(expr, { paused: true, timezone: 'UTC' }).nextRuns(24 * 60 * 2, start).filter((d) => d.getTime() < from.getTime() + 86_400_000).length / 24;
 }
 
 /** The pre-change-feed defaults (issue 19: "today's" schedules). */
@@ -93,11 +95,13 @@ async function scenarios(rt: Runtime, report: Report, control: Control, samples:
   const protectedAdmins = report.admins.filter((a) => a.verdict === 'protected');
   // A policy that alone covers some admin: flipping it to report-only weakens that admin's coverage.
   const sole = [...new Set(report.admins.filter((a) => a.coveringPolicyIds.length === 1).map((a) => a.coveringPolicyIds[0] as string))].filter((id) => byId.get(id.toLowerCase())?.state === 'enabled');
-  // A protected admin covered by one policy that excludes a group: adding them to it takes them out.
+  // A protected admin and a group every policy covering them excludes: adding them to it takes them out.
   const excludable = protectedAdmins.flatMap((a) => {
-    if (a.coveringPolicyIds.length !== 1) return [];
-    const group = byId.get((a.coveringPolicyIds[0] as string).toLowerCase())?.conditions?.users?.excludeGroups?.[0];
-    return group ? [`${a.id}|${group}`] : [];
+    const covering = a.coveringPolicyIds.map((id) => byId.get(id.toLowerCase()));
+    if (covering.length === 0 || covering.some((p) => !p)) return [];
+    const [first, ...rest] = covering.map((p) => new Set((p?.conditions?.users?.excludeGroups ?? []).map((g) => g.toLowerCase())));
+    const common = [...(first ?? [])].filter((g) => rest.every((r) => r.has(g)));
+    return common.length > 0 ? [`${a.id}|${common[0]}`] : [];
   });
   const registered = protectedAdmins.filter((a) => a.mfaRegistered === true).map((a) => a.id);
   const admins = new Set([...report.admins, ...report.potentialAdmins].map((a) => a.id));
