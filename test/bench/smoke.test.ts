@@ -11,8 +11,8 @@ const FIELDS = ['users', 'admins', 'policies', 'requests', 'minRequests', 'wallM
 
 describe.skipIf(!existsSync(BENCH))('bench smoke (needs `npm run build`; `npm test` builds first)', () => {
   it('runs a 1k-user tenant and prints the JSON contract', async () => {
-    const { stdout } = await run(process.execPath, [BENCH, '--users', '1000', '--json', '--scale', '20'], { timeout: 240_000, maxBuffer: 10_000_000 });
-    const result = JSON.parse(stdout) as Record<string, number>;
+    const { stdout } = await run(process.execPath, [BENCH, '--users', '1000', '--json', '--scale', '20', '--churn', '--churn-samples', '2'], { timeout: 280_000, maxBuffer: 10_000_000 });
+    const result = JSON.parse(stdout) as Record<string, number> & { feedChurn: { byScenario: Record<string, { told: number; of: number }>; idleFeedRequests: number; requestsPerHour: { today: number; changeFeed: number } } };
     for (const field of FIELDS) expect(typeof result[field], field).toBe('number');
     expect(result.users).toBe(1000);
     expect(result.admins).toBeGreaterThan(10);
@@ -22,5 +22,11 @@ describe.skipIf(!existsSync(BENCH))('bench smoke (needs `npm run build`; `npm te
     expect(result.steadyRunWrites).toBe(5);
     expect(result.churnRunWrites).toBeGreaterThan(result.steadyRunWrites as number);
     expect(result.churnRunWrites).toBeLessThan((result.firstRunWrites as number) / 10);
+    // Issue 19: the change feed tells every churn change, an idle feed run reads the audit log and two delta links.
+    const churn = result.feedChurn;
+    expect(Object.keys(churn.byScenario)).toEqual(expect.arrayContaining(['admin added', 'policy flipped to report-only', 'MFA method removed']));
+    for (const [name, s] of Object.entries(churn.byScenario)) expect(s.told, name).toBe(s.of);
+    expect(churn.idleFeedRequests).toBe(3);
+    expect(churn.requestsPerHour.changeFeed).toBeLessThan(churn.requestsPerHour.today);
   }, 300_000);
 });
