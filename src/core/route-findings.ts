@@ -11,6 +11,7 @@ import type { DatasetName } from './snapshot.js';
 /** Datasets that only explain (Microsoft's view, licences) or refine (per-user MFA) the verdicts. */
 const SEVERITY_WHEN_UNAVAILABLE: Partial<Record<DatasetName, Severity>> = {
   perUserMfa: 'medium',
+  directoryAudits: 'medium',
   secureScore: 'low',
   mfaRecommendation: 'low',
   licences: 'low',
@@ -32,6 +33,8 @@ export function unavailableConsequence(dataset: string): string {
       return "Microsoft's count is compared in total only, not admin by admin.";
     case 'licences':
       return 'The licence is judged from what the tenant uses.';
+    case 'directoryAudits':
+      return 'Changes are read by the full collections only (SCHEDULE_ROLES, SCHEDULE_POLICIES), not within minutes.';
     default:
       return "Verdicts that depend on it are 'unknown'.";
   }
