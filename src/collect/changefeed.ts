@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import type { FeedNote } from '../core/changes.js';
 import type { GraphUser, PrivilegedAccessGroupAssignmentScheduleInstance, PrivilegedAccessGroupEligibilityScheduleInstance, RoleAssignmentScheduleInstance, RoleEligibilityScheduleInstance } from '../core/graph-types.js';
 import { normId } from '../core/ids.js';
-import type { SnapshotGroup } from '../core/snapshot.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, loadValues, recordedSince, syncDataset } from '../storage/state.js';
+import { unescapeKey } from '../storage/codec.js';
 import { type AuditEvent, auditEvent, auditPages } from './audit.js';
 import {
   type DeltaChange,
@@ -198,10 +198,12 @@ export async function collectChangeFeed(deps: CollectorDeps, trigger = 'timer'):
   counts.auditEvents = events.length;
   counts.newEvents = fresh.length;
 
-  const groupsStored = await loadValues<SnapshotGroup>(deps.store, PARTITIONS.group);
+  // The watched groups' ids only (row keys): an idle run reads no group's members from storage.
+  const watched: string[] = [];
+  for await (const e of deps.store.partition('state', PARTITIONS.group, { select: ['RowKey'] })) watched.push(unescapeKey(e.rowKey ?? ''));
   let deltas: DeltaResult;
   try {
-    deltas = await readDeltas(deps, previous, groupsStored.map((g) => g.id), startedAt);
+    deltas = await readDeltas(deps, previous, watched, startedAt);
   } catch (e) {
     recordFailure(run.tracker, 'groupMembers', e, deps.log);
     return { run: await run.finish({ ...(run.previous?.watermark ? { watermark: run.previous.watermark } : {}), feed: previous }), scope: null };
@@ -209,7 +211,10 @@ export async function collectChangeFeed(deps: CollectorDeps, trigger = 'timer'):
   counts.deltaChanges = deltas.changes.length;
 
   const pimAvailable = (full.roles?.counts?.pimAvailable ?? 1) === 1;
-  const expiring = await expiringPrincipals(deps, run.previous?.startedAt, startedAt);
+  // Instances that end by the clock: read from storage only when the earliest end is due, or storage changed.
+  const recheck = !previous.nextExpiry || previous.nextExpiry <= startedAt || replayFrom !== undefined;
+  const expiry = recheck && run.previous ? await expiringPrincipals(deps, run.previous.startedAt, startedAt) : { principals: [], next: previous.nextExpiry };
+  const expiring = expiry.principals;
   const { judge, skip } = reconcilable([full.roles, full.policies], previous, startedAt, overlap);
   const notes: FeedNote[] = deltas.expired.map((key) => resyncNote(startedAt, key.startsWith('groups') ? 'groups' : 'users', `Graph refused the ${key.startsWith('groups') ? 'groups' : 'users'} delta link as expired (410): what changed since it was issued is read by a full collection`));
   const outcome: FeedOutcome = { run: undefined as unknown as RunRecord, scope: null, ...(deltas.expired.length > 0 ? { fullRead: 'a delta link expired' } : {}) };
@@ -233,27 +238,34 @@ export async function collectChangeFeed(deps: CollectorDeps, trigger = 'timer'):
   }
   await storeNotes(deps, run, notes);
 
+  // After changes to role instances the earliest end is read again next run.
+  const nextExpiry = view ? undefined : expiry.next;
   // A transient failure holds the position: the same window and delta links are read again next run.
   const reconciled = { ...previous.reconciled, ...Object.fromEntries([...judge, ...skip].map((r) => [r.collector, r.runId])) };
   const keepFrom = [nextSince, ...[full.roles, full.policies].filter((r) => r && reconciled[r.collector as 'roles' | 'policies'] !== r.runId).map((r) => (r as RunRecord).startedAt)].sort()[0] as string;
   const position: FeedPosition = retry
     ? { ...previous, reconciled }
-    : { seen, recent: trimRecent(recent, keepFrom), delta: deltas.links, reconciled, since: previous.since ?? startedAt };
+    : { seen, recent: trimRecent(recent, keepFrom), delta: deltas.links, reconciled, since: previous.since ?? startedAt, ...(nextExpiry ? { nextExpiry } : {}) };
   const watermark = retry ? run.previous?.watermark : startedAt;
   outcome.run = await run.finish({ ...(watermark ? { watermark } : {}), feed: position });
   return outcome;
 }
 
-/** Principals with a stored role instance that ended since the previous feed run: PIM ends it without an edit. */
-async function expiringPrincipals(deps: CollectorDeps, previousStart: string | undefined, now: string): Promise<string[]> {
-  if (!previousStart) return [];
+/**
+ * Principals with a stored role instance that ended since the previous feed run (PIM ends it without an edit),
+ * and when the next stored instance ends.
+ */
+async function expiringPrincipals(deps: CollectorDeps, previousStart: string, now: string): Promise<{ principals: string[]; next?: string }> {
   const [active, eligible, pimA, pimE] = await Promise.all([
     loadValues<RoleAssignmentScheduleInstance>(deps.store, PARTITIONS.activeInstance),
     loadValues<RoleEligibilityScheduleInstance>(deps.store, PARTITIONS.eligibleInstance),
     loadValues<PrivilegedAccessGroupAssignmentScheduleInstance>(deps.store, PARTITIONS.pimGroupAssignment),
     loadValues<PrivilegedAccessGroupEligibilityScheduleInstance>(deps.store, PARTITIONS.pimGroupEligibility),
   ]);
-  return expiredPrincipals([...active, ...eligible, ...pimA, ...pimE], previousStart, now);
+  const all = [...active, ...eligible, ...pimA, ...pimE];
+  const next = all.map((i) => i.endDateTime ?? '').filter((e) => e > now).sort()[0];
+  // None ends: the far future, so an idle run does not look again until storage changes.
+  return { principals: expiredPrincipals(all, previousStart, now), next: next ? new Date(Date.parse(next)).toISOString() : '9999-12-31T23:59:59.999Z' };
 }
 
 interface Changes {

@@ -57,6 +57,8 @@ export interface FeedPosition {
   reconciled: Partial<Record<'roles' | 'policies', string>>;
   /** When the feed started to run (its first run after a full read): full collections before it are not judged. */
   since?: string;
+  /** When the next stored role or PIM-for-Groups instance ends (read from storage again then). */
+  nextExpiry?: string;
 }
 
 /** A change a full collection stored, with the objects it is about (kept in its run record for reconciliation). */
