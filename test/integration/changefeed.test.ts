@@ -115,6 +115,27 @@ describe('change feed', () => {
     }
   });
 
+  it('an activation that ends by the clock: the principal\'s roles are read again, no event needed', async () => {
+    const c = clock();
+    const tenant = baseTenant({ signIns: 3 });
+    const end = new Date(c.now().getTime() + 10 * 60_000).toISOString();
+    tenant.roleAssignmentScheduleInstances?.push({ id: 'rasi-bob-ua-activated', principalId: T.bob, roleDefinitionId: ROLE.userAdministrator, directoryScopeId: '/', assignmentType: 'Activated', memberType: 'Direct', startDateTime: c.now().toISOString(), endDateTime: end });
+    const env = await testEnvironment(tenant, { now: c.now, simulatorNow: c.now });
+    try {
+      expect((await runCycle(env.rt, 'baseline')).ok).toBe(true);
+      expect((await loadState(env.store, 'activeInstance')).has('rasi-bob-ua-activated')).toBe(true);
+      c.advance(60_000);
+      await runChangeFeed(env.rt, 'feed start');
+      c.advance(15 * 60_000);
+      const r = await runChangeFeed(env.rt, 'after the end');
+      expect(r.runs[0]?.counts?.actions).toBe(1);
+      expect((await loadState(env.store, 'activeInstance')).has('rasi-bob-ua-activated')).toBe(false);
+      expect(r.evaluation?.run.counts?.scope).toBe(1);
+    } finally {
+      await env.close();
+    }
+  });
+
   it('a deleted admin resolves cleanly: the admin is gone, nothing else changes', async () => {
     const { env, clock: c } = await feedEnvironment();
     try {
