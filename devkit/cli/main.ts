@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { evaluateStored } from '../../src/app/evaluation.js';
 import { consoleLogger } from '../../src/app/logger.js';
 import { SettingsError } from '../../src/app/settings.js';
-import { type LatestRuns, latestRuns } from '../../src/collect/runs.js';
+import { type LatestRuns, RUN_PARTITION, type RunRecord, latestRuns, runFromEntity } from '../../src/collect/runs.js';
+import { newestFirstKey } from '../../src/storage/codec.js';
 import { FixtureError } from '../fixture/format.js';
 import { fixtureForServing } from '../fixture/load.js';
 import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
@@ -166,6 +167,31 @@ withCommon(program.command('check').description('collect and evaluate now (the s
     else {
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
       console.log(reportText(checked.report));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
+    .command('feed')
+    .description('run the change feed once (the changeFeed timer\'s handler): what changed since its last run, read and evaluated; a full collection first when there is none'),
+).action(async (options: CommonOptions) => {
+  const h = await host(options, false);
+  try {
+    const since = new Date().toISOString();
+    await h.invokeTimer('changeFeed');
+    const runs: RunRecord[] = [];
+    for await (const e of h.runtime.store.partition('runs', RUN_PARTITION, { toRow: `${newestFirstKey(since)}~` })) {
+      const run = runFromEntity(e);
+      if (run) runs.push(run);
+    }
+    runs.reverse();
+    if (options.json) console.log(JSON.stringify({ source: h.sourceDescription, runs }, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(runsText(runs));
     }
   } finally {
     await h.stop();

@@ -68,6 +68,15 @@ interface DeltaRead {
   link: string;
 }
 
+/**
+ * A delta link as stored: the path and query after the version segment, so a link survives a change of host
+ * (GRAPH_BASE_URL, a national cloud's) and is sent to the configured Graph only.
+ */
+export function relativeLink(link: string): string {
+  const m = /^https?:\/\/[^/]+\/(?:v1\.0|beta)(\/.*)$/i.exec(link);
+  return m ? (m[1] as string) : link;
+}
+
 /** One delta round from a link (or, first, `$deltatoken=latest`: a link from now on, without the data). */
 async function deltaRound(deps: CollectorDeps, start: string): Promise<DeltaRead> {
   const out: DeltaRead = { changes: [], users: [], link: '' };
@@ -89,7 +98,7 @@ async function deltaRound(deps: CollectorDeps, start: string): Promise<DeltaRead
       } else out.changes.push({ kind: 'group', id, removed, membersChanged: Array.isArray(item['members@delta']) && (item['members@delta'] as unknown[]).length > 0 });
     }
     next = page['@odata.nextLink'];
-    if (!next) out.link = page['@odata.deltaLink'] ?? '';
+    if (!next) out.link = relativeLink(page['@odata.deltaLink'] ?? '');
   }
   if (!out.link) throw new GraphRequestError(0, 'NoDeltaLink', 'a delta round ended without an @odata.deltaLink', start);
   return out;

@@ -30,6 +30,17 @@ describe.skipIf(!existsSync(CLI))('admin-mfa-monitor CLI (needs `npm run build`;
     writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 12 })));
   });
 
+  it('feed runs the change feed once: a full read on a fresh data dir, then the feed alone', async () => {
+    const data = path.join(dir, 'feed');
+    const first = await cli(['feed', '--tenant', fixture, '--data-dir', data, '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as { runs: Array<{ collector: string }> }).runs.map((r) => r.collector).sort()).toEqual(['activations', 'changefeed', 'evaluate', 'policies', 'roles']);
+    const second = await cli(['feed', '--tenant', fixture, '--data-dir', data, '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    const runs = (JSON.parse(second.stdout) as { runs: Array<{ collector: string; status: string }> }).runs;
+    expect(runs.map((r) => [r.collector, r.status])).toEqual([['changefeed', 'succeeded']]);
+  });
+
   it('run --once runs a full cycle on a fixture of one\'s own and exits 0', async () => {
     const r = await cli(['run', '--once', '--tenant', fixture, '--data-dir', path.join(dir, 'data'), '--json']);
     expect(r.code, r.stderr).toBe(0);
