@@ -33,7 +33,7 @@ export interface ChurnResult {
   samples: ChurnSample[];
   byScenario: Record<string, { told: number; of: number; p95LatencyMs: number | null; maxLatencyMs: number | null; medianRequests: number | null }>;
   p95LatencyMs: number | null;
-  /** Graph requests of a feed run with nothing to do (audit log and delta links). */
+  /** Graph requests of a feed run with nothing to do (audit log and delta links), averaged over ten minutes. */
   idleFeedRequests: number;
   requestsPerHour: { today: number; changeFeed: number; ratio: number; byRun: Record<string, { requests: number; runsPerHourToday: number; runsPerHourNow: number }> };
 }
@@ -159,12 +159,13 @@ export async function churnBench(input: { rt: Runtime; clock: { set(at: number):
   // The feed starts (delta links from now), then idles: what a run with nothing to do costs.
   await at(now);
   await feed();
+  // Ten minutes of idle runs: the users delta is read once in that time (USERS_DELTA_MINUTES).
   const idle: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
     await at(now + periodMs);
     idle.push((await feed()).requests);
   }
-  const idleFeedRequests = Math.round(idle.reduce((a, b) => a + b, 0) / idle.length);
+  const idleFeedRequests = Math.round((idle.reduce((a, b) => a + b, 0) / idle.length) * 10) / 10;
   const samples: ChurnSample[] = [];
   for (const scenario of await scenarios(rt, input.report, control, input.samplesPerScenario)) {
     for (const [i, subject] of scenario.subjects.entries()) {
@@ -186,7 +187,7 @@ export async function churnBench(input: { rt: Runtime; clock: { set(at: number):
           break;
         }
       }
-      sample.requestsAboveIdle = Math.max(0, sample.requests - sample.feedRuns * idleFeedRequests);
+      sample.requestsAboveIdle = Math.max(0, Math.round(sample.requests - sample.feedRuns * idleFeedRequests));
       if (scenario.undo) {
         await control.edit(scenario.undo(subject));
         // The undo is read like any change before the next sample starts.

@@ -219,6 +219,27 @@ export function deltaActions(change: DeltaChange, ctx: FeedContext): FeedAction[
   return out;
 }
 
+/**
+ * The groups the groups delta tracks: those policies exclude (the way out of a policy that matters most, and one
+ * the audit log reports only after its latency), with the groups nested in them (delta reports direct members).
+ * Every other watched group's changes come from the audit log.
+ */
+export function deltaTrackedGroups(policies: ReadonlyArray<{ state?: string | null; conditions?: { users?: { excludeGroups?: readonly string[] | null } | null } | null }>, groups: ReadonlyMap<string, { memberGroupIds: readonly string[] }>): string[] {
+  const out = new Set<string>();
+  for (const p of policies) {
+    if ((p.state ?? '').toLowerCase() === 'disabled') continue;
+    for (const g of p.conditions?.users?.excludeGroups ?? []) {
+      const id = normId(g);
+      out.add(id);
+      for (const nested of groups.get(id)?.memberGroupIds ?? []) out.add(normId(nested));
+    }
+  }
+  return [...out].sort();
+}
+
+/** Minutes between two reads of the users delta: account changes are audited; the delta is their safety net. */
+export const USERS_DELTA_MINUTES = 10;
+
 /** Actions deduplicated, in a stable order (reads of a kind go out together). */
 export function dedupeActions(actions: Iterable<FeedAction>): FeedAction[] {
   const byKey = new Map<string, FeedAction>();

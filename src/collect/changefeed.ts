@@ -6,11 +6,11 @@
 // docs/storage.md, "The change feed".
 import { createHash } from 'node:crypto';
 import type { FeedNote } from '../core/changes.js';
-import type { GraphUser, PrivilegedAccessGroupAssignmentScheduleInstance, PrivilegedAccessGroupEligibilityScheduleInstance, RoleAssignmentScheduleInstance, RoleEligibilityScheduleInstance } from '../core/graph-types.js';
+import type { SnapshotGroup } from '../core/snapshot.js';
+import type { ConditionalAccessPolicy, GraphUser, PrivilegedAccessGroupAssignmentScheduleInstance, PrivilegedAccessGroupEligibilityScheduleInstance, RoleAssignmentScheduleInstance, RoleEligibilityScheduleInstance } from '../core/graph-types.js';
 import { normId } from '../core/ids.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, loadValues, recordedSince, syncDataset } from '../storage/state.js';
-import { unescapeKey } from '../storage/codec.js';
 import { type AuditEvent, auditEvent, auditPages } from './audit.js';
 import {
   type DeltaChange,
@@ -22,6 +22,8 @@ import {
   activityKind,
   dedupeActions,
   deltaActions,
+  deltaTrackedGroups,
+  USERS_DELTA_MINUTES,
   eventActions,
   eventObjects,
   expiredPrincipals,
@@ -122,23 +124,30 @@ interface DeltaResult {
   expired: string[];
 }
 
-/** Every delta the feed tracks: users (admins' accounts), and the watched groups' members. */
+/**
+ * Every delta the feed tracks: the groups policies exclude (every run), and users (admins' accounts, every
+ * USERS_DELTA_MINUTES: their changes are audited too, the delta is the safety net).
+ */
 async function readDeltas(deps: CollectorDeps, position: FeedPosition, groupIds: readonly string[], now: string): Promise<DeltaResult> {
   const wanted = new Map<string, string>([['users', `/users/delta?$select=${USER_SELECT}`]]);
   for (const [key, ids] of groupSets(groupIds)) wanted.set(key, `/groups/delta?$select=id,members&$filter=${ids.map((g) => `id eq '${g}'`).join(' or ')}`);
   const result: DeltaResult = { changes: [], users: [], links: {}, expired: [] };
   for (const [key, first] of wanted) {
     const known = position.delta[key];
+    if (key === 'users' && known?.readAt && Date.parse(now) - Date.parse(known.readAt) < USERS_DELTA_MINUTES * 60_000) {
+      result.links[key] = known;
+      continue;
+    }
     try {
       const round = await deltaRound(deps, known?.link ?? `${first}&$deltatoken=latest`);
       result.changes.push(...round.changes);
       result.users.push(...round.users);
-      result.links[key] = { link: round.link, since: known?.since ?? now };
+      result.links[key] = { link: round.link, since: known?.since ?? now, readAt: now };
     } catch (e) {
       if (!(e instanceof DeltaExpired)) throw e;
       // What changed since the link is unknown: a full read settles it; the feed goes on from a new link.
       result.expired.push(key);
-      result.links[key] = { link: (await deltaRound(deps, `${first}&$deltatoken=latest`)).link, since: now };
+      result.links[key] = { link: (await deltaRound(deps, `${first}&$deltatoken=latest`)).link, since: now, readAt: now };
     }
   }
   return result;
@@ -207,12 +216,11 @@ export async function collectChangeFeed(deps: CollectorDeps, trigger = 'timer'):
   counts.auditEvents = events.length;
   counts.newEvents = fresh.length;
 
-  // The watched groups' ids only (row keys): an idle run reads no group's members from storage.
-  const watched: string[] = [];
-  for await (const e of deps.store.partition('state', PARTITIONS.group, { select: ['RowKey'] })) watched.push(unescapeKey(e.rowKey ?? ''));
+  // The groups the delta tracks, worked out again only when storage may have changed (an idle run reads none).
+  const tracked = previous.tracked && !replayFrom ? previous.tracked : await trackedGroups(deps);
   let deltas: DeltaResult;
   try {
-    deltas = await readDeltas(deps, previous, watched, startedAt);
+    deltas = await readDeltas(deps, previous, tracked, startedAt);
   } catch (e) {
     recordFailure(run.tracker, 'groupMembers', e, deps.log);
     return { run: await run.finish({ ...(run.previous?.watermark ? { watermark: run.previous.watermark } : {}), feed: previous }), scope: null };
@@ -254,10 +262,16 @@ export async function collectChangeFeed(deps: CollectorDeps, trigger = 'timer'):
   const keepFrom = [nextSince, ...[full.roles, full.policies].filter((r) => r && reconciled[r.collector as 'roles' | 'policies'] !== r.runId).map((r) => (r as RunRecord).startedAt)].sort()[0] as string;
   const position: FeedPosition = retry
     ? { ...previous, reconciled }
-    : { seen, recent: trimRecent(recent, keepFrom), delta: deltas.links, reconciled, since: previous.since ?? startedAt, ...(nextExpiry ? { nextExpiry } : {}) };
+    : { seen, recent: trimRecent(recent, keepFrom), delta: deltas.links, reconciled, since: previous.since ?? startedAt, ...(nextExpiry ? { nextExpiry } : {}), ...(view ? {} : { tracked }) };
   const watermark = retry ? run.previous?.watermark : startedAt;
   outcome.run = await run.finish({ ...(watermark ? { watermark } : {}), feed: position });
   return outcome;
+}
+
+/** The groups the groups delta tracks, from the stored policies and groups. */
+async function trackedGroups(deps: CollectorDeps): Promise<string[]> {
+  const [policies, groups] = await Promise.all([loadValues<ConditionalAccessPolicy>(deps.store, PARTITIONS.caPolicy), loadValues<SnapshotGroup>(deps.store, PARTITIONS.group)]);
+  return deltaTrackedGroups(policies, new Map(groups.map((g) => [g.id, g])));
 }
 
 /**

@@ -51,8 +51,10 @@ export interface FeedPosition {
   seen: Array<{ id: string; at: string }>;
   /** The objects of recent audit events and delta changes, with when the feed first saw them (reconciliation). */
   recent: Array<{ at: string; objects: string[] }>;
-  /** Delta links by tracked set (`users`, `groups:<hash of the group ids>`), with when each was first issued. */
-  delta: Record<string, { link: string; since: string }>;
+  /** Delta links by tracked set (`users`, `groups:<hash of the group ids>`), with when each was first issued and last read. */
+  delta: Record<string, { link: string; since: string; readAt?: string }>;
+  /** The groups the groups delta tracks (changefeed-plan.ts deltaTrackedGroups), worked out when storage changes. */
+  tracked?: string[];
   /** The latest full collections whose changes were checked against the feed (run ids), see changefeed-plan.ts. */
   reconciled: Partial<Record<'roles' | 'policies', string>>;
   /** When the feed started to run (its first run after a full read): full collections before it are not judged. */

@@ -32,7 +32,7 @@ async function feedEnvironment(options: { auditLatency?: number; deltaLifetimeHo
 }
 
 describe('change feed', () => {
-  it('an idle run reads the audit log and the delta links, writes its run record and evaluates nothing', async () => {
+  it('an idle run reads the audit log and the exclusion groups\' delta (the users delta every 10 minutes), writes its run record and evaluates nothing', async () => {
     const { env, clock: c } = await feedEnvironment();
     try {
       c.advance(120_000);
@@ -43,8 +43,10 @@ describe('change feed', () => {
       expect(run?.collector).toBe('changefeed');
       expect(run?.writes).toBe(1);
       expect(env.store.writes - writes).toBe(1);
-      // The audit log, the users delta and one groups delta link.
-      expect(run?.graphRequests).toBe(3);
+      // The audit log and the delta of the groups policies exclude; the users delta was read 2 minutes ago.
+      expect(run?.graphRequests).toBe(2);
+      c.advance(10 * 60_000);
+      expect((await runChangeFeed(env.rt, 'idle, users delta due')).runs[0]?.graphRequests).toBe(3);
     } finally {
       await env.close();
     }

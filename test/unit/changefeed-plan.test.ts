@@ -12,6 +12,7 @@ import {
   changeObjects,
   dedupeActions,
   deltaActions,
+  deltaTrackedGroups,
   eventActions,
   expiredPrincipals,
   feedStart,
@@ -127,6 +128,16 @@ describe('targeted reads per event', () => {
     expect(deltaActions({ kind: 'user', id: 'bob', removed: false }, ctx)).toEqual([]);
     expect(deltaActions({ kind: 'group', id: G.nested, removed: false, membersChanged: true }, ctx)).toEqual([{ kind: 'groupMembers', groupId: G.exclusions }]);
     expect(deltaActions({ kind: 'group', id: G.pim, removed: true, membersChanged: false }, ctx)).toEqual([{ kind: 'pimGroup', groupId: G.pim }, { kind: 'principalRoles', principalId: G.pim }]);
+  });
+
+  it('the groups delta tracks the groups enabled and report-only policies exclude, with the groups nested in them', () => {
+    const policies = [
+      { state: 'enabled', conditions: { users: { excludeGroups: ['G-EXCL'] } } },
+      { state: 'enabledForReportingButNotEnforced', conditions: { users: { excludeGroups: ['g-report'] } } },
+      { state: 'disabled', conditions: { users: { excludeGroups: ['g-off'] } } },
+    ];
+    const groups = new Map([['g-excl', { memberGroupIds: ['g-nested'] }]]);
+    expect(deltaTrackedGroups(policies, groups)).toEqual(['g-excl', 'g-nested', 'g-report']);
   });
 
   it('dedupes reads', () => {
