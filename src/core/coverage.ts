@@ -4,6 +4,7 @@
 import { type Box, contains, intersects, merge, uncovered } from './boxes.js';
 import { SECURITY_DEFAULTS_ROLE_IDS } from './catalog.js';
 import { type CompiledPolicy, type CompiledUserScope, type PolicySet, describeContexts } from './conditions.js';
+import { gapHeadline } from './headline.js';
 import { listPhrase, normId, quote } from './ids.js';
 import { type AdminIdentity, type DirectoryIndex, type RolePath, resolveRole } from './inventory.js';
 
@@ -26,6 +27,10 @@ export interface Gap {
   /** The contexts without MFA, as a phrase ("" = every context). */
   contexts: string;
   kind: 'noPolicy' | 'conditions' | 'unknown';
+  /** At most about twelve words: the role state and the most telling uncovered context (R-EXPLAIN-1). */
+  headline?: string;
+  /** Every reason, one per policy that came close; the summary names at most four (R-EXPLAIN-2). */
+  reasons?: string[];
 }
 
 export interface UserContext {
@@ -323,8 +328,11 @@ export function explainGap(
   let shape = memo.derived.get(key) as GapShape | undefined;
   if (!shape) memo.derived.set(key, (shape = gapShape(set, memo, coverage, region)));
   if (!shape.personal) return shape.gap;
-  const sentences = shape.sentences.map((s, i) => s ?? `policy '${shape.shown[i]?.name}' ${exclusionReason(shape.shown[i] as CompiledPolicy, user, coverage.state, index)}`);
-  return { ...shape.gap, summary: shape.compose(sentences) };
+  const render = (s: string | null, policy: CompiledPolicy | undefined) => s ?? `policy '${policy?.name}' ${exclusionReason(policy as CompiledPolicy, user, coverage.state, index)}`;
+  const sentences = shape.sentences.map((s, i) => render(s, shape.shown[i]));
+  // R-EXPLAIN-2: the reasons list names every policy, the summary the first four.
+  const reasons = shape.allSentences.map((s, i) => (i < sentences.length ? (sentences[i] as string) : render(s, shape.all[i])));
+  return { ...shape.gap, summary: shape.compose(sentences), reasons };
 }
 
 interface GapShape {
@@ -332,6 +340,9 @@ interface GapShape {
   /** The policies named in the summary, in order; their sentences, null where it is about the admin. */
   shown: CompiledPolicy[];
   sentences: Array<string | null>;
+  /** Every policy that came close and its sentence (the summary's first, then the rest). */
+  all: CompiledPolicy[];
+  allSentences: Array<string | null>;
   personal: boolean;
   compose(sentences: string[]): string;
 }
@@ -365,6 +376,9 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   const last = [...(culprits[4] ?? []), ...(culprits[5] ?? [])];
   const total = first.length + narrowed.policies.length + last.length;
   const candidates = [...first, ...narrowed.policies.slice(0, Math.max(0, 4 - first.length)).map((policy) => ({ policy, rank: 3 })), ...last].slice(0, 4);
+  // The rest, in the same order, for the full reasons list (R-EXPLAIN-2).
+  const shownSet = new Set(candidates.map((c) => c.policy));
+  const rest = [...first, ...narrowed.policies.map((policy) => ({ policy, rank: 3 })), ...last].filter((c) => !shownSet.has(c.policy));
   const sentence = ({ policy, rank }: { policy: CompiledPolicy; rank: number }): string | null => {
     const name = `policy '${policy.name}'`;
     switch (rank) {
@@ -387,22 +401,31 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   };
   const sentences = candidates.map(sentence);
   const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';
+  // With no policy to name, the one reason there is.
+  const fallback =
+    !everywhere || total > 0
+      ? undefined
+      : coverage.securityDefaultsEnabled
+        ? 'security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them'
+        : set.policies.length === 0
+          ? 'the tenant has no Conditional Access policies and security defaults are off'
+          : undefined;
   const compose = (rendered: string[]): string => {
     const shown = total > 4 ? [...rendered, `${total - 4} more`] : rendered;
     if (everywhere) {
-      let why = '';
-      if (shown.length) why = ` (${shown.join('; ')})`;
-      else if (coverage.securityDefaultsEnabled) {
-        why = ' (security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them)';
-      } else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
+      const why = shown.length ? ` (${shown.join('; ')})` : fallback ? ` (${fallback})` : '';
       return `${prefix}no enabled policy requires MFA for this admin${why}`;
     }
     return `${prefix}no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
   };
-  const personal = sentences.some((x) => x === null);
+  const restSentences = rest.map(sentence);
+  const allSentences = [...sentences, ...restSentences];
+  const personal = allSentences.some((x) => x === null);
   return {
     gap: {
       summary: personal ? '' : compose(sentences as string[]),
+      headline: gapHeadline(set, everywhere ? null : region, coverage.state.label),
+      reasons: personal ? [] : fallback ? [fallback] : (allSentences as string[]),
       policyIds: first.length + last.length === 0 ? narrowed.ids : [...first.map((c) => c.policy.policy.id), ...narrowed.ids, ...last.map((c) => c.policy.policy.id)],
       state: coverage.state.label,
       contexts,
@@ -410,6 +433,8 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
     },
     shown: candidates.map((c) => c.policy),
     sentences,
+    all: [...candidates, ...rest].map((c) => c.policy),
+    allSentences,
     personal,
     compose,
   };

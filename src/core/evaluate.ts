@@ -29,6 +29,7 @@ import {
   indexSnapshot,
   resolveRole,
 } from './inventory.js';
+import { completeGaps } from './explain.js';
 import { pimSettingFindings } from './pim-settings.js';
 import { type PerUserMfaState, perUserGapReason, perUserIndex, withPerUserMfa, withReason } from './per-user-mfa.js';
 import { microsoftContext } from './microsoft-view.js';
@@ -266,7 +267,7 @@ function evaluateAdmin(
     for (const region of coverage.uncovered) {
       let gap = explainGap(set, memo, user, coverage, region, index);
       const why = perUserState === 'enforced' || perUserState === 'enabled' ? perUserGapReason(set, region, perUserState) : undefined;
-      if (why) gap = { ...gap, summary: withReason(gap.summary, why) };
+      if (why) gap = { ...gap, summary: withReason(gap.summary, why), reasons: [...(gap.reasons ?? []), why] };
       const sentence = coverage.state.label ? gap.summary.slice(coverage.state.label.length + 2) : gap.summary;
       if (key === 'standing') standingGaps.add(sentence);
       else if (standingGaps.has(sentence) || (key === 'all' && unitGaps.has(sentence))) continue;
@@ -276,6 +277,7 @@ function evaluateAdmin(
   }
 
   const verdict = decideVerdict(set, user, coverages, unknowns, gaps);
+  completeGaps(gaps);
   const derived = coveringAndWould(set, memo, coverages);
   const reg = registration.get(entry.id);
   const out: AdminOut = {

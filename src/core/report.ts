@@ -29,6 +29,10 @@ export interface GapOut {
   policyIds: string[];
   state: string | null;
   contexts: string;
+  /** At most about twelve words (R-EXPLAIN-1). Always set by evaluate(). */
+  headline?: string;
+  /** Every reason, in the order the summary names them; the summary stops at four (R-EXPLAIN-2). Always set by evaluate(). */
+  reasons?: string[];
 }
 
 export interface AdminOut {

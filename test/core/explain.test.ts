@@ -1,0 +1,88 @@
+// Short, whole explanations (R-EXPLAIN-1, R-EXPLAIN-2): every gap has a headline of about twelve words and the
+// full list of reasons, even where the summary sentence stops at four ("N more").
+import { describe, expect, it } from 'vitest';
+import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
+import { demoFixturePath, fixtureForServing } from '../../devkit/fixture/load.js';
+import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
+import { HEADLINE_WORDS, wordCount } from '../../src/core/headline.js';
+import { type Case, ROLE, activeAdmin, runCase } from './helpers.js';
+
+const cases: Array<Case & { headline: string; reasons?: number; reasonFragments?: string[] }> = [
+  {
+    name: 'R-EXPLAIN-1 a trusted-location exclusion: the headline names the location (issue 18 example)',
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.location('HQ', true);
+      t.policy('Admins MFA', { locations: { includeLocations: ['All'], excludeLocations: ['AllTrusted'] } });
+      return id;
+    },
+    headline: "No MFA from trusted location 'HQ'",
+    reasons: 1,
+  },
+  {
+    name: 'R-EXPLAIN-1 no policy at all: the headline says so and the one reason is the empty tenant',
+    build: (t) => activeAdmin(t),
+    headline: 'No enabled policy requires MFA',
+    reasons: 1,
+    reasonFragments: ['the tenant has no Conditional Access policies and security defaults are off'],
+  },
+  {
+    name: 'R-EXPLAIN-1 a gap only while a role is activated is prefixed with the short role state',
+    build: (t) => {
+      const id = t.user('erin');
+      t.makeEligible(id, ROLE.globalAdministrator);
+      t.policy('MFA for admins on iOS', { users: { includeRoles: [ROLE.globalAdministrator] }, platforms: { includePlatforms: ['iOS'] } });
+      t.policy('Everyone but GAs', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
+      return id;
+    },
+    headline: "While 'Global Administrator' is active: no MFA on platforms other than iOS",
+  },
+  {
+    name: 'R-EXPLAIN-2 five policies came close: the summary names four and "1 more", the reasons all five',
+    build: (t) => {
+      const id = activeAdmin(t);
+      for (const platform of ['android', 'iOS', 'windows', 'macOS', 'linux']) t.policy(`MFA on ${platform} only`, { platforms: { includePlatforms: [platform] } });
+      return id;
+    },
+    headline: 'No MFA on Windows Phone or unknown platforms',
+    reasons: 5,
+    reasonFragments: ["policy 'MFA on linux only' applies only to Linux"],
+    check: (_report, admin) => expect(admin.gaps[0]?.summary).toContain('1 more'),
+  },
+  {
+    name: 'R-EXPLAIN-2 an exclusion through a group is a reason about this admin, rendered for them',
+    build: (t) => {
+      const id = activeAdmin(t);
+      const g = t.group('Excluded', [id]);
+      t.policy('Admins MFA', { users: { includeUsers: ['All'], excludeGroups: [g] } });
+      return id;
+    },
+    headline: 'No enabled policy requires MFA',
+    reasons: 1,
+    reasonFragments: ["policy 'Admins MFA' excludes this admin through group 'Excluded'"],
+  },
+];
+
+describe('gap headlines and reasons', () => {
+  it.each(cases)('$name', (c) => {
+    const { admin } = runCase(c);
+    const gap = admin.gaps[0];
+    expect(gap?.headline).toBe(c.headline);
+    if (c.reasons !== undefined) expect(gap?.reasons).toHaveLength(c.reasons);
+    for (const f of c.reasonFragments ?? []) expect(gap?.reasons?.join('\n')).toContain(f);
+  });
+
+  it('R-EXPLAIN-1 every gap of the demo tenant has a headline of at most about twelve words, and no reason is lost', () => {
+    const fixture = fixtureForServing(demoFixturePath(), new Date('2026-12-06T12:00:00Z'));
+    const report = evaluate(snapshotFromFixture(fixture, '2026-12-06T12:00:00Z'), DEFAULT_EVALUATION_OPTIONS);
+    const gaps = [...report.admins, ...report.potentialAdmins].flatMap((a) => a.gaps);
+    expect(gaps.length).toBeGreaterThan(10);
+    for (const gap of gaps) {
+      expect(wordCount(gap.headline ?? ''), gap.headline).toBeLessThanOrEqual(HEADLINE_WORDS + 1);
+      // Every reason the summary names is in the list, and the list is as long as the summary says.
+      const more = Number(/; (\d+) more[;)]/.exec(gap.summary)?.[1] ?? 0);
+      const named = (gap.reasons ?? []).filter((r) => gap.summary.includes(r));
+      expect(named.length + more).toBe(gap.reasons?.length);
+    }
+  });
+});
