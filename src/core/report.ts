@@ -1,6 +1,7 @@
 // The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
 // scripts and other tools: add fields freely, never rename.
 import type { EnforcementOut } from './enforcement.js';
+import type { GapFix, RemediationOut } from './remediation.js';
 import type { FindingType } from './finding-types.js';
 import type { PerUserMfaOut } from './per-user-mfa.js';
 import type { SecureScoreOut } from './secure-score.js';
@@ -29,10 +30,14 @@ export interface GapOut {
   policyIds: string[];
   state: string | null;
   contexts: string;
+  /** `noPolicy` (nothing requires MFA), `conditions` (some contexts), `unknown` (data missing, R-DATA-*). */
+  kind?: 'noPolicy' | 'conditions' | 'unknown';
   /** At most about twelve words (R-EXPLAIN-1). Always set by evaluate(). */
   headline?: string;
   /** Every reason, in the order the summary names them; the summary stops at four (R-EXPLAIN-2). Always set by evaluate(). */
   reasons?: string[];
+  /** The smallest verified change that closes this gap (docs/remediation.md); set where remediation ran. */
+  fix?: GapFix;
 }
 
 export interface AdminOut {
@@ -122,6 +127,8 @@ export interface Report {
   secureScore?: SecureScoreOut;
   /** Licences and every way MFA is or could be enforced in this tenant. Always set by evaluate(). */
   enforcement?: EnforcementOut;
+  /** Verified changes that close the gaps (docs/remediation.md); set by the app where it evaluates (check, report, CLI). */
+  remediation?: RemediationOut;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
