@@ -1,6 +1,8 @@
 // The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
 // scripts and other tools: add fields freely, never rename.
 import type { EnforcementOut } from './enforcement.js';
+import type { AcknowledgementOut } from './acceptance.js';
+import type { ReportNumbers } from './numbers.js';
 import type { GapFix, RemediationOut } from './remediation.js';
 import type { FindingType } from './finding-types.js';
 import type { PerUserMfaOut } from './per-user-mfa.js';
@@ -85,6 +87,8 @@ export interface Finding {
   fingerprint: string;
   subjectName?: string | null;
   policyIds?: string[];
+  /** An accepted risk (docs/alerts.md "Accepted risks"): `active` hides it from open counts and mail. */
+  acknowledgement?: AcknowledgementOut;
 }
 
 export interface Summary {
@@ -129,6 +133,10 @@ export interface Report {
   enforcement?: EnforcementOut;
   /** Verified changes that close the gaps (docs/remediation.md); set by the app where it evaluates (check, report, CLI). */
   remediation?: RemediationOut;
+  /** Every acknowledgement (accepted risk) on record, with its state; set by the app where it evaluates. */
+  acknowledgements?: AcknowledgementOut[];
+  /** The counts every output shows (console, mail subject and header, report, contract): numbers.ts. */
+  numbers?: ReportNumbers;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
