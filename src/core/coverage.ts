@@ -401,15 +401,7 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   };
   const sentences = candidates.map(sentence);
   const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';
-  // With no policy to name, the one reason there is.
-  const fallback =
-    !everywhere || total > 0
-      ? undefined
-      : coverage.securityDefaultsEnabled
-        ? 'security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them'
-        : set.policies.length === 0
-          ? 'the tenant has no Conditional Access policies and security defaults are off'
-          : undefined;
+  const fallback = !everywhere || total > 0 ? undefined : noPolicyReason(set, coverage);
   const compose = (rendered: string[]): string => {
     const shown = total > 4 ? [...rendered, `${total - 4} more`] : rendered;
     if (everywhere) {
@@ -438,6 +430,13 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
     personal,
     compose,
   };
+}
+
+/** With no policy to name, the one reason there is for a gap in every context. */
+function noPolicyReason(set: PolicySet, coverage: StateCoverage): string | undefined {
+  if (coverage.securityDefaultsEnabled) return 'security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them';
+  if (set.policies.length === 0) return 'the tenant has no Conditional Access policies and security defaults are off';
+  return undefined;
 }
 
 /** Which of the policy's conditions leaves `region` out. */
