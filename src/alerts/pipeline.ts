@@ -6,7 +6,10 @@ import type { TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
 import type { StoredSignIn } from '../collect/activity.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
+import { materialKeys } from '../core/acceptance.js';
 import { composeDigest } from '../core/digest.js';
+import { reportNumbers } from '../core/numbers.js';
+import { loadAcknowledgements } from '../app/acknowledgements.js';
 import type { EvaluationOptions } from '../core/evaluate.js';
 import type { ConditionalAccessPolicy } from '../core/graph-types.js';
 import { normId } from '../core/ids.js';
@@ -153,8 +156,12 @@ export async function processAlerts(
   // 1. What happened since the previous evaluation: change findings not told before.
   const events = await unseenEvents(store, changeFindings(await changeInputs(ctx, evaluation, previousEvaluation, nowIso)));
 
-  // 2-3. Which findings open, resolve, and are told (decideAlerts).
+  // 2-3. Which findings open, resolve, and are told (decideAlerts); accepted risks are not told (R-ACCEPT-2).
+  const acknowledgements = new Map((await loadAcknowledgements(store)).map((a) => [a.fingerprint, a]));
+  const material = new Map(report.findings.filter((f) => acknowledgements.has(f.fingerprint)).map((f) => [f.fingerprint, materialKeys(f, report)]));
   const decision = decideAlerts({
+    acknowledgements,
+    material,
     open: await loadOpen(store),
     reportFindings: report.findings,
     events,
@@ -176,7 +183,17 @@ export async function processAlerts(
     // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash
     // before the run record is written makes the retry find the entry instead of creating a second mail.
     if (decision.alertId && !(await store.get('outbox', 'alert', decision.alertId))) {
-      const digest = composeDigest({ tenantId: report.tenantId, tenantName: report.tenantName, generatedAt: report.generatedAt, summary: report.summary, findings: decision.toSend, renotified: decision.renotified, reportUrl: settings.reportUrl || null });
+      const digest = composeDigest({
+        tenantId: report.tenantId,
+        tenantName: report.tenantName,
+        generatedAt: report.generatedAt,
+        summary: report.summary,
+        numbers: report.numbers ?? reportNumbers(report),
+        findings: decision.toSend,
+        renotified: decision.renotified,
+        notes: decision.notes,
+        reportUrl: settings.reportUrl || null,
+      });
       const configured = !!ctx.mailer && settings.alertRecipients.length > 0 && !!settings.alertSender;
       const alert = newOutboxAlert(decision.alertId, digest.subject, decision.toSend, settings.alertRecipients, configured, at, evaluation.run.runId);
       await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
