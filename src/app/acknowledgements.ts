@@ -52,7 +52,7 @@ export async function acceptFinding(store: TableStore, settings: Settings, input
     subjectName: finding.subjectName ?? null,
     reason: request.reason,
     owner: request.owner,
-    acceptedBy: input.caller ?? `${request.owner} (function key)`,
+    acceptedBy: input.caller ?? 'function key holder',
     acceptedAt: input.now,
     until: request.until,
     material: materialKeys(finding, await evaluated()),
@@ -65,3 +65,13 @@ export async function acceptFinding(store: TableStore, settings: Settings, input
 }
 
 export type { AcknowledgementOut };
+
+/** Withdraws an acknowledgement (404 when there is none): the next evaluation tells the finding again if it is still raised. */
+export async function withdrawAcknowledgement(store: TableStore, fingerprint: string, caller: string | null, now: string): Promise<void> {
+  if (!fingerprint || fingerprint.length > 1000) throw new AcceptanceError(400, ['finding: expected the id of an accepted finding']);
+  const stored = await store.get('findings', 'ack', escapeKey(fingerprint));
+  const ack = stored ? decodeJson<Acknowledgement>(stored) : undefined;
+  if (!ack) throw new AcceptanceError(404, [`finding: '${fingerprint.slice(0, 200)}' is not accepted`]);
+  await store.write('findings', acknowledgementHistory('acceptance-ended', ack, now, `ack:${now}`, { reason: 'withdrawn', by: caller ?? 'function key holder' }));
+  await store.write('findings', [], [{ partitionKey: 'ack', rowKey: escapeKey(fingerprint) }]);
+}
