@@ -26,13 +26,19 @@ export function wrap(text: string, width: number): string[] {
       let w = word;
       while (w.length > width) {
         // A word longer than the column (a URL, an id): cut it, nothing is lost.
-        if (line) (out.push(line), (line = ''));
+        if (line) {
+          out.push(line);
+          line = '';
+        }
         out.push(w.slice(0, width));
         w = w.slice(width);
       }
       if (!line) line = w;
       else if (line.length + 1 + w.length <= width) line += ` ${w}`;
-      else (out.push(line), (line = w));
+      else {
+        out.push(line);
+        line = w;
+      }
     }
     out.push(line);
   }

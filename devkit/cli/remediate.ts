@@ -102,7 +102,7 @@ function untilOption(value: string): string {
   return value.trim();
 }
 
-// eslint-disable-next-line max-lines-per-function -- two commands and their options, each handler a few lines
+ 
 export function addRemediationCommands(program: Command, kit: CommandKit): void {
   kit
     .withCommon(

@@ -3,7 +3,7 @@
 // by the next evaluation if it is still raised). Function key like every HTTP function; bad input is a 400 or
 // 404 naming the field.
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { AcceptanceError, acceptFinding, loadAcknowledgements, withdrawAcknowledgement } from '../app/acknowledgements.js';
+import { AcceptanceError, acceptFinding, withdrawAcknowledgement } from '../app/acknowledgements.js';
 import { evaluateStored } from '../app/evaluation.js';
 import { getRuntime } from '../app/provider.js';
 import { registerHttp } from './lib/registry.js';
