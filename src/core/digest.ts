@@ -121,15 +121,21 @@ export function severityCounts(findings: readonly Finding[]): Record<Severity, n
   return c;
 }
 
+/** The subject line (the mail's and the webhook's): the open findings and the worst one told. */
+export function digestSubject(input: DigestInput): string {
+  const findings = sortFindings(input.findings);
+  const numbers = input.numbers ?? reportNumbers({ summary: input.summary, findings });
+  const headline = findings[0] ? findingTitle(findings[0].type).toLowerCase() : 'no findings';
+  // R-NUMBERS-1: the subject counts what the report, the console and the header count. Subjects are plain
+  // text (no HTML), so only control characters need removing.
+  return `[admin-mfa-monitor] ${input.tenantName ?? input.tenantId}: ${findingsPhrase(numbers)}${findings.length ? ` — ${headline}` : ''}`.replace(/[\r\n\t]+/g, ' ');
+}
+
 export function composeDigest(input: DigestInput): Digest {
   const findings = sortFindings(input.findings);
   const c = severityCounts(findings);
   const numbers = input.numbers ?? reportNumbers({ summary: input.summary, findings });
-  const tenant = input.tenantName ?? input.tenantId;
-  const headline = findings[0] ? findingTitle(findings[0].type).toLowerCase() : 'no findings';
-  // R-NUMBERS-1: the subject counts what the report, the console and the header count.
-  const subject = `[admin-mfa-monitor] ${tenant}: ${findingsPhrase(numbers)}${findings.length ? ` — ${headline}` : ''}`.replace(/[\r\n\t]+/g, ' ');
-  return { subject, html: html(input, findings, c, numbers), text: text(input, findings, c, numbers) };
+  return { subject: digestSubject(input), html: html(input, findings, c, numbers), text: text(input, findings, c, numbers) };
 }
 
 /** "21 told in this mail: 3 high, 18 medium" — what this mail adds to the open findings. */
