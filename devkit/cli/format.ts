@@ -13,8 +13,11 @@ export function setWide(value: boolean): void {
   wide = value;
 }
 
+/** The terminal's width; COLUMNS when output is piped (as shells set it); 140 otherwise. */
 export function outputWidth(): number {
-  return wide ? Number.POSITIVE_INFINITY : Math.max(80, process.stdout.columns ?? 140);
+  if (wide) return Number.POSITIVE_INFINITY;
+  const columns = process.stdout.columns ?? Number(process.env.COLUMNS);
+  return Math.max(60, Number.isFinite(columns) && columns > 0 ? columns : 140);
 }
 
 /** Splits text into lines of at most `width` characters, at spaces where it can; never drops a character. */
