@@ -105,7 +105,9 @@ export const REPORT_JS = `
     return { q: p.get('q') || '', verdict: VERDICTS.indexOf(v) >= 0 ? v : 'all', severity: SEVERITIES.indexOf(s) >= 0 ? s : 'all' };
   }
   var state = readState();
+  var typing = false;
   function writeState(push) {
+    if (push) typing = false;
     var url = new URL(location.href);
     var set = function (k, v, none) { if (v && v !== none) url.searchParams.set(k, v); else url.searchParams.delete(k); };
     set('q', state.q, '');
@@ -144,8 +146,8 @@ export const REPORT_JS = `
         writeState(true);
       });
     });
-    input.addEventListener('input', function () { state.q = input.value; applyAdmins(); writeState(false); });
-    input.addEventListener('change', function () { state.q = input.value; writeState(true); });
+    // The first keystroke of an edit adds a history entry; the following ones update it.
+    input.addEventListener('input', function () { state.q = input.value; applyAdmins(); writeState(!typing); typing = true; });
     var reveal = function () {
       var id = decodeURIComponent(location.hash.slice(1));
       var target = id && doc.getElementById(id);
@@ -174,6 +176,7 @@ export const REPORT_JS = `
     });
   });
   window.addEventListener('popstate', function () {
+    typing = false;
     state = readState();
     applyAdmins();
     applyFindings();
@@ -216,7 +219,7 @@ export const REPORT_JS = `
       if (!t) return;
       var csv = format === 'csv';
       // A byte-order mark so spreadsheet programs read the CSV as UTF-8.
-      var text = csv ? '\ufeff' + toCsv(t.columns, t.rows) : JSON.stringify(t.rows, null, 2) + '\n';
+      var text = csv ? '\\ufeff' + toCsv(t.columns, t.rows) : JSON.stringify(t.rows, null, 2) + '\\n';
       var blob = new Blob([text], { type: csv ? 'text/csv;charset=utf-8' : 'application/json' });
       var a = doc.createElement('a');
       a.href = URL.createObjectURL(blob);
