@@ -164,7 +164,7 @@ function text(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
   return lines.join('\n');
 }
 
-// eslint-disable-next-line max-lines-per-function -- one mail template: rows, header, numbers, link and footer
+ 
 function html(input: DigestInput, findings: Finding[], c: Record<Severity, number>, numbers: ReportNumbers): string {
   const e = escapeHtml;
   const s = input.summary;
