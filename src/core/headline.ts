@@ -4,11 +4,14 @@
 // with it (R-EXPLAIN-1, docs/evaluation.md).
 import type { Box } from './boxes.js';
 import { APPLICATION_NAMES, PLATFORM_NAMES } from './catalog.js';
-import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type PolicySet } from './conditions.js';
+import { APP_CONTROL_DIMENSIONS, DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type PolicySet } from './conditions.js';
+import type { AdminState } from './coverage.js';
 import { listPhrase } from './ids.js';
 
 /** The most a headline may say before names are replaced by counts. */
 export const HEADLINE_WORDS = 12;
+/** A device phrase longer than this is said as "some kinds of device" (the gap's sentence has it whole). */
+const DEVICE_WORDS = 7;
 
 /** Which dimension a headline names first, when several are narrowed: where people look for a cause. */
 const PRIORITY = [DIM.location, DIM.app, DIM.platform, DIM.clientApp, DIM.authFlow, DIM.signInRisk, DIM.userRisk, DIM.insiderRisk];
@@ -50,7 +53,7 @@ function appName(atom: string): string {
 function phrase(set: PolicySet, dim: number, mask: bigint): string {
   const { space } = set;
   const atoms = space.atomsOf(dim, mask);
-  const missing = space.atomsOf(dim, (space.full[dim] as bigint) & ~mask);
+  const missing = space.atomsOf(dim, space.fullMask(dim) & ~mask);
   switch (dim) {
     case DIM.location: {
       if (atoms.includes(ELSEWHERE) && missing.length < atoms.length) return `from outside ${names(missing.map((a) => locationName(set, a)), 'location')}`;
@@ -81,50 +84,75 @@ function phrase(set: PolicySet, dim: number, mask: bigint): string {
       return `at insider risk ${listPhrase(atoms, 'or')}`;
     default: {
       const key = space.dimensions[dim]?.key ?? '';
-      const what = key.startsWith('device:') ? 'devices' : 'apps';
-      return atoms[0] === 'match' ? `from ${what} matching a filter` : `from ${what} not matching a filter`;
+      // Device dimensions (filters and the device facts of R-GRANT-7) are put in words by the device model.
+      const device = set.devices.byKey.get(key);
+      if (device) {
+        const words = device.describe(mask);
+        return wordCount(words) <= DEVICE_WORDS ? words : 'from some kinds of device';
+      }
+      const control = Object.values(APP_CONTROL_DIMENSIONS).find((c) => c.key === key);
+      if (control) return atoms[0] === 'yes' ? control.yes : control.no;
+      return atoms[0] === 'match' ? 'from apps matching a filter' : 'from apps not matching a filter';
     }
   }
 }
 
-/** "While 'Global Administrator' is activated: " from the role state's label, kept short. */
-function statePrefix(label: string | null): string {
+/** A quoted role name alone, as unit names of single roles are ("'Global Administrator'"). */
+const ROLE_NAME = /^'[^']*'$/;
+
+/** "While 'Global Administrator' is active: " from the role state, kept short. */
+function statePrefix(state: Pick<AdminState, 'label' | 'units'>): string {
+  const { label, units } = state;
   if (!label) return '';
+  if (units.length >= 2) {
+    const names = units.map((u) => u.name);
+    return names.length === 2 && names.every((n) => ROLE_NAME.test(n)) ? `While ${names[0]} and ${names[1]} are both active: ` : `While ${units.length} activations are combined: `;
+  }
   const roles = /^while (.+?) (?:is|are) activated/.exec(label);
   if (!roles) return `${label.replace(/^while/, 'While')}: `;
   const quoted = (roles[1] ?? '').match(/'[^']*'/g) ?? [];
-  if (label.startsWith('while all eligible roles')) return 'With all eligible roles active: ';
   return quoted.length === 1 ? `While ${quoted[0]} is active: ` : `While ${quoted.length} roles are active: `;
 }
 
+/** A headline without its role state: in words, and with the values counted instead of named. */
+export interface HeadlineBody {
+  text: string;
+  counted: string;
+}
+
+/** The headline of a gap in its role state (R-EXPLAIN-1): the state in short, then the body (counted if too long). */
+export function withStatePrefix(state: Pick<AdminState, 'label' | 'units'>, body: HeadlineBody): string {
+  const prefix = statePrefix(state);
+  const text = prefix ? `${prefix}${body.text}` : body.text.charAt(0).toUpperCase() + body.text.slice(1);
+  if (wordCount(text) <= HEADLINE_WORDS + 1 || body.counted === body.text) return text;
+  return prefix ? `${prefix}${body.counted}` : body.counted.charAt(0).toUpperCase() + body.counted.slice(1);
+}
+
 /**
- * R-EXPLAIN-1: the headline of a gap: the role state, if any, and the most telling narrowed dimension of the
- * uncovered contexts (the narrowest, location first), or that nothing requires MFA at all.
+ * R-EXPLAIN-1: the headline of a gap without its role state: the most telling narrowed dimension of the
+ * uncovered contexts (the narrowest, location first), or that nothing requires MFA at all. `region` null: every
+ * context. The body is the same for every admin with this gap; the state is added per admin (withStatePrefix).
  */
-export function gapHeadline(set: PolicySet, region: Box | null, stateLabel: string | null): string {
-  const prefix = statePrefix(stateLabel);
-  const start = (text: string) => (prefix ? `${prefix}${text}` : text.charAt(0).toUpperCase() + text.slice(1));
-  if (!region) return start('no enabled policy requires MFA');
+export function headlineBody(set: PolicySet, region: Box | null): HeadlineBody {
+  const none = { text: 'no enabled policy requires MFA', counted: 'no enabled policy requires MFA' };
+  if (!region) return none;
   const { space } = set;
   const narrowed: Array<{ dim: number; fraction: number; rank: number }> = [];
   space.dimensions.forEach((d, dim) => {
-    const mask = region[dim] as bigint;
-    if (space.isFull(dim, mask)) return;
-    const fraction = space.atomsOf(dim, mask).length / d.atoms.length;
+    if (space.isFull(region, dim)) return;
+    const fraction = space.atomsOf(dim, space.get(region, dim)).length / d.atoms.length;
     const rank = PRIORITY.indexOf(dim as (typeof PRIORITY)[number]);
     narrowed.push({ dim, fraction, rank: rank < 0 ? PRIORITY.length : rank });
   });
-  if (narrowed.length === 0) return start('no enabled policy requires MFA');
+  if (narrowed.length === 0) return none;
   const telling = narrowed.filter((n) => n.fraction <= BROAD);
   const pick = (telling.length ? telling : narrowed).sort((a, b) => a.rank - b.rank || a.fraction - b.fraction)[0] as { dim: number };
-  let text = start(`no MFA ${phrase(set, pick.dim, region[pick.dim] as bigint)}`);
-  // Long names can still make it wordy: fall back to counting them.
-  if (wordCount(text) > HEADLINE_WORDS + 1) {
-    const n = space.atomsOf(pick.dim, region[pick.dim] as bigint).length;
-    const noun = COUNTED[pick.dim] ?? ['condition', 'conditions'];
-    text = start(`no MFA ${noun[2] ?? 'in'} ${n} ${n === 1 ? noun[0] : noun[1]}`);
-  }
-  return text;
+  const mask = space.get(region, pick.dim);
+  const text = `no MFA ${phrase(set, pick.dim, mask)}`;
+  // Long names can still make it wordy: then the values are counted.
+  const n = space.atomsOf(pick.dim, mask).length;
+  const noun = COUNTED[pick.dim];
+  return { text, counted: noun ? `no MFA ${noun[2]} ${n} ${n === 1 ? noun[0] : noun[1]}` : text };
 }
 
 /** The headline of a gap the engine could not compute (data missing): its sentence up to the first comma. */

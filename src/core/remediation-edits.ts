@@ -56,11 +56,13 @@ export function unusable(p: CompiledPolicy): string | undefined {
   return undefined;
 }
 
-/** A plain MFA grant (the MFA control, or the built-in MFA strength): adding someone to it asks nothing stronger. */
-export function plainMfa(p: CompiledPolicy): boolean {
-  const g = p.policy.grantControls;
-  const strength = g?.authenticationStrength?.id;
-  return p.grant.kind === 'mfa' && (!strength || normId(strength) === MFA_STRENGTH_ID);
+/**
+ * The grant requires MFA through an authentication strength stronger than the built-in MFA one (phishing-
+ * resistant, a custom one): adding an admin to it asks for a method they may not have.
+ */
+export function strongerThanMfa(p: CompiledPolicy): boolean {
+  const strength = p.policy.grantControls?.authenticationStrength?.id;
+  return (p.grant.kind === 'mfa' || p.grant.kind === 'mfaUnless') && !!strength && normId(strength) !== MFA_STRENGTH_ID;
 }
 
 function clone<T>(value: T): T {
@@ -86,18 +88,18 @@ export interface ScopeNeeds {
   guests: boolean;
 }
 
-/** Per-dimension union of the target regions. */
+/** Per-dimension union of the target regions (the packed words of a dimension OR together). */
 export function unionMask(regions: readonly Box[]): Box {
-  const out = regions[0]?.map(() => 0n) ?? [];
-  for (const r of regions) r.forEach((m, i) => (out[i] = (out[i] as bigint) | m));
+  const out = regions[0]?.map(() => 0) ?? [];
+  for (const r of regions) r.forEach((m, i) => (out[i] = (out[i] as number) | m));
   return out;
 }
 
 function entryMask(set: PolicySet, dim: number, entry: string): bigint {
   const { space } = set;
-  if (dim === DIM.app) return entry === 'All' ? (space.full[dim] as bigint) : space.mask(dim, [entry, ...(APP_GROUP_MEMBERS[entry] ?? [])]);
+  if (dim === DIM.app) return entry === 'All' ? space.fullMask(dim) : space.mask(dim, [entry, ...(APP_GROUP_MEMBERS[entry] ?? [])]);
   if (dim === DIM.location) {
-    if (entry === 'All') return space.full[dim] as bigint;
+    if (entry === 'All') return space.fullMask(dim);
     if (entry === 'AllTrusted') {
       const atoms = space.dimensions[dim]?.atoms ?? [];
       return space.mask(dim, atoms.filter((a) => a === LEGACY_TRUSTED_IPS || set.namedLocations.get(a)?.isTrusted === true));
@@ -119,8 +121,8 @@ export function widenConditions(p: CompiledPolicy, set: PolicySet, need: Box, af
   const c = after.conditions;
   const names = (ids: string[], dim: number) => ids.map((id) => (dim === DIM.location ? (LOCATION_WORDS[id] ?? `'${set.namedLocations.get(normId(id))?.displayName ?? id}'`) : id)).join(', ');
   for (let dim = 0; dim < set.space.dimensions.length; dim++) {
-    const have = p.box[dim] as bigint;
-    const want = need[dim] as bigint;
+    const have = set.space.get(p.box, dim);
+    const want = set.space.get(need, dim);
     if ((have & want) === want) continue;
     switch (dim) {
       case DIM.app: {
@@ -147,7 +149,7 @@ export function widenConditions(p: CompiledPolicy, set: PolicySet, need: Box, af
         const platforms = c.platforms ?? {};
         const include = list(platforms.includePlatforms);
         const exclude = list(platforms.excludePlatforms);
-        const includeMask = include.includes('all') ? (set.space.full[dim] as bigint) : set.space.mask(dim, include);
+        const includeMask = include.includes('all') ? set.space.fullMask(dim) : set.space.mask(dim, include);
         const keep = exclude.filter((e) => (set.space.mask(dim, [e]) & want) === 0n);
         const newInclude = include.length === 0 || (includeMask & want) === want ? include : ['all'];
         if (newInclude !== include) changes.push(`conditions.platforms.includePlatforms: ${include.join(', ')} → all`);
@@ -186,15 +188,18 @@ export function widenConditions(p: CompiledPolicy, set: PolicySet, need: Box, af
       default: {
         if (dim < FIXED_DIMENSION_COUNT) return `condition ${set.space.dimensions[dim]?.key} cannot be widened`;
         const key = set.space.dimensions[dim]?.key ?? '';
-        if (key.startsWith('device:')) {
+        // A policy's box is narrowed on a device dimension only by its device filter (R-DEVICE-1..3); the
+        // dimensions of grant alternatives (R-GRANT-7) are the grant's, never the conditions'.
+        if (set.devices.byKey.has(key)) {
+          if (!c.devices?.deviceFilter) return `condition ${key} cannot be widened`;
           changes.push('conditions.devices.deviceFilter: remove the filter');
           c.devices = { ...(c.devices ?? {}), deviceFilter: null };
-        } else {
+        } else if (key.startsWith('app:')) {
           const apps = (c.applications ??= {});
           changes.push('conditions.applications.applicationFilter: remove the filter');
           apps.applicationFilter = null;
           if (list(apps.includeApplications).filter((a) => a !== 'None').length === 0) apps.includeApplications = ['All'];
-        }
+        } else return `condition ${key} cannot be widened`;
       }
     }
   }
@@ -208,6 +213,15 @@ export function grantToMfa(p: CompiledPolicy, after: ConditionalAccessPolicy): s
   const controls = list(g.builtInControls);
   const strength = g.authenticationStrength?.id;
   const alternatives = controls.length + list(g.customAuthenticationFactors).length + list(g.termsOfUse).length + (strength ? 1 : 0);
+  if (strength && p.grant.kind === 'mfaUnless') {
+    // The strength is MFA; device or app alternatives beside it (R-GRANT-7) satisfy the grant without it.
+    const dropped = [...controls, ...list(g.customAuthenticationFactors).map((x) => `custom control '${x}'`), ...list(g.termsOfUse).map(() => 'terms of use')];
+    g.builtInControls = [];
+    g.customAuthenticationFactors = [];
+    g.termsOfUse = [];
+    after.grantControls = g;
+    return [`grantControls: require the authentication strength alone (drop ${dropped.join(', ')}, which satisfy it without MFA)`];
+  }
   if (strength) {
     // A strength that does not count as MFA: the built-in MFA strength instead (MFA and a strength cannot be combined).
     g.authenticationStrength = { id: MFA_STRENGTH_ID };
@@ -280,7 +294,7 @@ export function scopeEdit(p: CompiledPolicy, needs: ScopeNeeds, userId: string, 
     changes.push(`conditions.users.excludeRoles: remove ${needs.roles.map((r) => `'${roleName(r)}'`).join(', ')}`);
   }
   if (needs.include) {
-    if (!plainMfa(p) && p.grant.kind === 'mfa') return 'it requires a stronger method than MFA, which the admin may not have';
+    if (strongerThanMfa(p)) return 'it requires a stronger method than MFA, which the admin may not have';
     const current = list(users.includeUsers).filter((u) => u !== 'None');
     users.includeUsers = [...current, userId];
     changes.push('conditions.users.includeUsers: add the admin');

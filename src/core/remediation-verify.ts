@@ -4,13 +4,15 @@
 //
 // A change has a shared part (a policy edit that reaches everyone in its scope: enabling it, making its grant
 // MFA, widening its conditions, dropping a group or role exclusion) and a personal part (the admin under fix
-// included or no longer excluded, or removed from groups). The shared part is evaluated once for every admin it
-// can reach and cached; the personal part only changes the admin's own scope in one policy, so only that admin
-// is re-evaluated for it, with that policy's scope worked out for them.
-import { type Box, intersects, uncovered } from './boxes.js';
-import { type CompiledPolicy, type CompiledUserScope, type PolicySet, compilePolicies } from './conditions.js';
-import { type AdminState, CoverageMemo, SCOPE, type UserContext, adminStates, guestTypesOf, stateCoverage, userScope } from './coverage.js';
-import type { ConditionalAccessPolicy } from './graph-types.js';
+// included or no longer excluded, or removed from groups, or a new policy naming only them). The shared part is
+// evaluated once for every admin it can reach and cached; the whole change only for the admin under fix.
+//
+// Role states depend on the policies (R-ROLESTATE-2: the combinations of activations that expose something), so
+// each side is compared in the states either policy set's evaluation visits, as what-if comparisons are.
+import type { Box, Space } from './boxes.js';
+import { type CompiledPolicy, type PolicySet, compilePolicy, policyIndexes, strengthIndex } from './conditions.js';
+import { type AdminState, type AdminUnits, CoverageMemo, type UserContext, activationUnits, guestTypesOf, makeState, roleStates, stateCoverage, userScope } from './coverage.js';
+import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy } from './graph-types.js';
 import { normId } from './ids.js';
 import type { AdminEntry, DirectoryIndex } from './inventory.js';
 import type { TenantSnapshot } from './snapshot.js';
@@ -19,6 +21,8 @@ export interface VerifiedAdmin {
   id: string;
   entry: AdminEntry;
   user: UserContext;
+  units: AdminUnits;
+  /** The role states today's evaluation visits. */
   states: AdminState[];
   /** Per role state (key): the covering policies' key and the uncovered contexts (Conditional Access and security defaults). */
   before: Map<string, { coveringKey: string; uncovered: Box[] }>;
@@ -38,31 +42,30 @@ export interface PersonalResult {
   after: Map<string, Box[]>;
 }
 
-type UserScopeChange = { include: boolean; unexclude: boolean };
-
-/** A user scope with one user included and/or no longer excluded by id. */
-function withUser(scope: CompiledUserScope, userId: string, change: UserScopeChange): CompiledUserScope {
-  const includeUsers = new Set(scope.includeUsers);
-  const excludeUsers = new Set(scope.excludeUsers);
-  if (change.include) includeUsers.add(userId);
-  if (change.unexclude) excludeUsers.delete(userId);
-  return { ...scope, includeNone: change.include ? false : scope.includeNone, includeUsers, excludeUsers };
+/** One policy replaced (or added at the end): what a change does to the policy set. */
+export interface PolicyChange {
+  /** Identifies the change (variants are cached by it). */
+  key: string;
+  policy: ConditionalAccessPolicy;
+  at: number;
 }
 
-/** A policy set with one policy replaced (or added at the end), compiled in today's context space. */
-export function spliced(base: PolicySet, snapshot: TenantSnapshot, policy: ConditionalAccessPolicy, at: number): PolicySet {
-  const one = compilePolicies([policy], snapshot.namedLocations, snapshot.authenticationStrengthPolicies, snapshot.conditionalAccessPolicies);
-  const compiled = { ...(one.policies[0] as CompiledPolicy), index: at };
+/**
+ * A policy set with one policy replaced (or added at the end), compiled in today's context space: the edits
+ * remediation makes mention no value today's policies do not (they remove values, or use All), so the other
+ * policies' boxes stay as they are.
+ */
+export function spliced(base: PolicySet, strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>, policy: ConditionalAccessPolicy, at: number): PolicySet {
   const policies = base.policies.slice();
-  policies[at] = compiled;
-  const referenced = { users: new Set<string>(), groups: new Set<string>(), roles: new Set<string>() };
-  for (const p of policies) {
-    for (const u of [...p.users.includeUsers, ...p.users.excludeUsers]) referenced.users.add(u);
-    for (const g of [...p.users.includeGroups, ...p.users.excludeGroups]) referenced.groups.add(g);
-    for (const r of [...p.users.includeRoles, ...p.users.excludeRoles]) referenced.roles.add(r);
-  }
-  // The boxes of the other policies are reused: the edited policy mentions no value today's policies do not.
-  return { ...base, policies, referenced };
+  policies[at] = compilePolicy(policy, at, base, strengths);
+  return { ...base, policies, ...policyIndexes(policies) };
+}
+
+/** The state with the same activations as `like`, for an admin whose units may differ (groups after a removal). */
+function sameState(units: AdminUnits, like: AdminState): AdminState {
+  if (like.units.length === 0) return makeState(units, [], like.label, like.key);
+  const chosen = like.units.map((u) => units.units.find((x) => x.key === u.key)).filter((u): u is AdminUnits['units'][number] => u !== undefined);
+  return makeState(units, chosen, like.label, like.key);
 }
 
 /** Everything a verification compares with, computed once per snapshot. */
@@ -70,128 +73,128 @@ export class Verifier {
   readonly admins: VerifiedAdmin[];
   private readonly byId: Map<string, VerifiedAdmin>;
   private readonly sd: boolean;
+  private readonly strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>;
   private readonly shared = new Map<string, Verdict>();
   private readonly variants = new Map<string, { set: PolicySet; memo: CoverageMemo }>();
   /** Scenarios evaluated (shared and personal), for the bench and tests. */
   evaluations = 0;
 
   constructor(
-    private readonly snapshot: TenantSnapshot,
+    snapshot: TenantSnapshot,
     readonly set: PolicySet,
     readonly memo: CoverageMemo,
     readonly index: DirectoryIndex,
     entries: readonly AdminEntry[],
   ) {
-    this.sd = snapshot.securityDefaults?.isEnabled === true;
+    this.sd = set.securityDefaults !== null;
+    this.strengths = strengthIndex(snapshot.authenticationStrengthPolicies);
     this.admins = entries.map((entry) => {
       const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
-      const states = adminStates(entry.paths, index.groupsOfUser.get(entry.id) ?? new Set(), index, entry.otherTargetableRoles);
+      const units = this.unitsOf(entry, index.groupsOfUser.get(entry.id) ?? new Set());
+      const states = roleStates(memo, user, units, this.sd);
       const before = new Map<string, { coveringKey: string; uncovered: Box[] }>();
       for (const s of states) {
         const c = stateCoverage(memo, user, s, this.sd);
         before.set(s.key, { coveringKey: c.coveringKey, uncovered: c.uncovered });
       }
-      return { id: entry.id, entry, user, states, before };
+      return { id: entry.id, entry, user, units, states, before };
     });
     this.byId = new Map(this.admins.map((a) => [a.id, a]));
+  }
+
+  private unitsOf(entry: AdminEntry, groups: ReadonlySet<string>): AdminUnits {
+    return activationUnits(entry.paths, groups, this.index, entry.otherTargetableRoles, { units: entry.extraUnits, pimMemberOf: entry.pimMemberOf });
+  }
+
+  get space(): Space {
+    return this.set.space;
   }
 
   admin(id: string): VerifiedAdmin | undefined {
     return this.byId.get(id);
   }
 
-  /** The policy set and memo with policy `at` replaced by `policy` (or added), cached by `key`. */
-  private variant(key: string, policy: ConditionalAccessPolicy, at: number): { set: PolicySet; memo: CoverageMemo } {
-    let v = this.variants.get(key);
+  /** The policy set and memo with a change applied; shared parts are cached by key, personal ones are not. */
+  private variant(change: PolicyChange, keep: boolean): { set: PolicySet; memo: CoverageMemo } {
+    let v = this.variants.get(change.key);
     if (!v) {
-      const set = spliced(this.set, this.snapshot, policy, at);
-      this.variants.set(key, (v = { set, memo: new CoverageMemo(set) }));
+      const set = spliced(this.set, this.strengths, change.policy, change.at);
+      v = { set, memo: new CoverageMemo(set) };
+      if (keep) this.variants.set(change.key, v);
     }
     return v;
   }
 
+  /** Today's coverage of an admin in a role state (kept for the states today's evaluation visits). */
+  private before(a: VerifiedAdmin, state: AdminState): { coveringKey: string; uncovered: Box[] } {
+    const known = a.before.get(state.key);
+    if (known) return known;
+    const c = stateCoverage(this.memo, a.user, sameState(a.units, state), this.sd);
+    return { coveringKey: c.coveringKey, uncovered: c.uncovered };
+  }
+
   /**
-   * The shared part of a change: policy `at` replaced by `policy` (or added, at the end) for everyone. Only
-   * admins the new or the old version applies to can be covered differently; each is evaluated in every role
-   * state.
+   * An admin under a changed policy set (and, after a removal, changed groups), compared with today in every
+   * state either evaluation visits. `compared` caches lost/gained by the pair of covering sets.
    */
-  sharedChange(key: string, policy: ConditionalAccessPolicy, at: number): Verdict {
-    const cached = this.shared.get(key);
+  private compare(a: VerifiedAdmin, memo: CoverageMemo, units: AdminUnits, compared?: Map<string, { lost: boolean; gained: boolean }>): PersonalResult {
+    const { space } = this;
+    const after = roleStates(memo, a.user, units, this.sd);
+    const states = new Map<string, AdminState>(a.states.map((s) => [s.key, s]));
+    for (const s of after) if (!states.has(s.key)) states.set(s.key, s);
+    const result: PersonalResult = { lost: false, gained: false, after: new Map() };
+    for (const state of states.values()) {
+      const was = this.before(a, state);
+      const now = stateCoverage(memo, a.user, units === a.units ? state : sameState(units, state), this.sd);
+      result.after.set(state.key, now.uncovered);
+      const pair = `${was.coveringKey}|${now.coveringKey}|${now.securityDefaults ? 'sd' : ''}`;
+      let r = compared?.get(pair);
+      if (!r) {
+        r = { lost: space.uncovered(now.uncovered, was.uncovered).length > 0, gained: space.uncovered(was.uncovered, now.uncovered).length > 0 };
+        compared?.set(pair, r);
+      }
+      result.lost ||= r.lost;
+      result.gained ||= r.gained;
+    }
+    return result;
+  }
+
+  /**
+   * The shared part of a change for everyone. Only admins the new or the old version can include (in the state
+   * with every activation, where inclusion is widest) can be covered differently; each is evaluated in every
+   * role state.
+   */
+  sharedChange(change: PolicyChange): Verdict {
+    const cached = this.shared.get(change.key);
     if (cached) return cached;
     this.evaluations++;
-    const { set, memo } = this.variant(key, policy, at);
-    const compiled = set.policies[at] as CompiledPolicy;
-    const old = this.set.policies[at];
+    const { set, memo } = this.variant(change, true);
+    const compiled = set.policies[change.at] as CompiledPolicy;
+    const old = this.set.policies[change.at];
     const verdict: Verdict = { losers: [], gainers: [] };
-    // Coverage is a function of the covering set: one comparison per pair of covering keys.
+    // Within one change, coverage is a function of the covering set: one comparison per pair of covering keys.
     const compared = new Map<string, { lost: boolean; gained: boolean }>();
     for (const a of this.admins) {
-      const reached = a.states.some((s) => userScope(compiled.users, a.user, s) === 'in' || (old !== undefined && userScope(old.users, a.user, s) === 'in'));
+      const widest = makeState(a.units, a.units.units, null, 'all');
+      const reached = userScope(compiled.users, a.user, widest) !== 'out' || (old !== undefined && userScope(old.users, a.user, widest) !== 'out');
       if (!reached) continue;
-      let lost = false;
-      let gained = false;
-      for (const s of a.states) {
-        const before = a.before.get(s.key);
-        if (!before) continue;
-        const now = stateCoverage(memo, a.user, s, this.sd);
-        const pair = `${before.coveringKey}|${now.coveringKey}|${now.securityDefaults ? 'sd' : ''}`;
-        let result = compared.get(pair);
-        if (!result) compared.set(pair, (result = { lost: uncovered(now.uncovered, before.uncovered).length > 0, gained: uncovered(before.uncovered, now.uncovered).length > 0 }));
-        lost ||= result.lost;
-        gained ||= result.gained;
-      }
+      const { lost, gained } = this.compare(a, memo, a.units, compared);
       if (lost) verdict.losers.push(a.id);
       if (gained) verdict.gainers.push(a.id);
     }
-    this.shared.set(key, verdict);
+    this.shared.set(change.key, verdict);
     return verdict;
   }
 
   /**
-   * The admin under fix with the whole change applied: the shared part (`shared`, or today's policies), then the
-   * admin's own scope in policy `personal.at` (included, no longer excluded by user id) or a new policy that
-   * names only them, and/or the admin removed from `removal` groups. The admin's covering policies are today's
-   * (under the shared part) with that one policy's scope worked out for them: no other admin is involved.
+   * The admin under fix with the whole change applied: a policy replaced or added (`change`, the shared part
+   * with their own scope edits, or a new policy naming them), and/or the admin removed from `removal` groups.
    */
-  personalChange(
-    a: VerifiedAdmin,
-    shared: { key: string; policy: ConditionalAccessPolicy; at: number } | null,
-    personal: { at: number; include: boolean; unexclude: boolean } | { newPolicy: ConditionalAccessPolicy } | null,
-    removal: readonly string[] | null,
-  ): PersonalResult {
+  personalChange(a: VerifiedAdmin, change: PolicyChange | null, removal: readonly string[] | null, keep = false): PersonalResult {
     this.evaluations++;
-    let memo = shared ? this.variant(shared.key, shared.policy, shared.at).memo : this.memo;
-    let set = shared ? (this.variants.get(shared.key) as { set: PolicySet }).set : this.set;
-    let forced: { index: number; scope: UserScopeChange | 'in' } | null = null;
-    if (personal && 'newPolicy' in personal) {
-      // The new policy names only this admin: it is in their scope in every state.
-      const v = this.variant('newPolicy', personal.newPolicy, this.set.policies.length);
-      memo = v.memo;
-      set = v.set;
-      forced = { index: this.set.policies.length, scope: 'in' };
-    } else if (personal && (personal.include || personal.unexclude)) forced = { index: personal.at, scope: personal };
-    const states = removal ? adminStates(a.entry.paths, this.groupsAfterRemoval(a.id, new Set(removal.map(normId))), this.index, a.entry.otherTargetableRoles) : a.states;
-    const result: PersonalResult = { lost: false, gained: false, after: new Map() };
-    for (const s of states) {
-      const c = stateCoverage(memo, a.user, s, this.sd);
-      let covering = c.covering;
-      if (forced) {
-        const p = set.policies[forced.index] as CompiledPolicy;
-        const inScope = forced.scope === 'in' || userScope(withUser(p.users, a.id, forced.scope), a.user, s) === 'in';
-        covering = covering.filter((q) => q.index !== forced.index);
-        if (inScope && p.enforcing) covering = [...covering, p].sort((x, y) => x.index - y.index);
-      }
-      const now = memo.uncovered(covering, c.securityDefaults, CoverageMemo.key(covering));
-      result.after.set(s.key, now);
-      const before = a.before.get(s.key);
-      // A role state that was not there before is a change the verification cannot vouch for.
-      if (!before) result.lost = true;
-      else {
-        if (uncovered(now, before.uncovered).length > 0) result.lost = true;
-        if (uncovered(before.uncovered, now).length > 0) result.gained = true;
-      }
-    }
-    return result;
+    const memo = change ? this.variant(change, keep).memo : this.memo;
+    const units = removal ? this.unitsOf(a.entry, this.groupsAfterRemoval(a.id, new Set(removal.map(normId)))) : a.units;
+    return this.compare(a, memo, units);
   }
 
   /**
@@ -218,8 +221,6 @@ export class Verifier {
 }
 
 /** True when none of the target regions (per role state) is left uncovered after the change. */
-export function closes(after: Map<string, Box[]>, targets: ReadonlyArray<{ stateKey: string; region: Box }>): boolean {
-  return targets.every((t) => !(after.get(t.stateKey) ?? []).some((box) => intersects(box, t.region)));
+export function closes(space: Space, after: Map<string, Box[]>, targets: ReadonlyArray<{ stateKey: string; region: Box }>): boolean {
+  return targets.every((t) => !(after.get(t.stateKey) ?? []).some((box) => space.intersects(box, t.region)));
 }
-
-export { SCOPE };

@@ -3,7 +3,7 @@
 // re-evaluating the tenant with the change applied. A proposal that does not verify is never shown. Pure: the
 // monitor never writes to the tenant; an administrator runs the requests.
 import { createHash } from 'node:crypto';
-import type { Box } from './boxes.js';
+import type { Box, Space } from './boxes.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
 import { CoverageMemo, SCOPE, stateCoverage } from './coverage.js';
 import type { EvaluationOptions } from './evaluate.js';
@@ -21,8 +21,8 @@ import {
   membershipRemoval,
   newPolicyFor,
   patchBody,
-  plainMfa,
   scopeEdit,
+  strongerThanMfa,
   unionMask,
   unusable,
   widenConditions,
@@ -113,6 +113,8 @@ interface Plan {
   policy: CompiledPolicy;
   needs: ScopeNeeds;
   viaMembership: boolean;
+  /** The grant is made MFA (a grant without MFA, or MFA beside device or app alternatives, R-GRANT-7). */
+  grant: boolean;
   cost: { otherUsers: number; edits: number };
 }
 
@@ -206,11 +208,16 @@ function scopeVectors(ctx: Context, target: Target): Map<string, Uint8Array> {
 }
 
 /** The dimensions on which a policy's box does not contain the contexts a target needs. */
-function narrowDims(p: CompiledPolicy, need: Box): number {
+function narrowDims(space: Space, p: CompiledPolicy, need: Box): number {
   let n = 0;
-  need.forEach((want, i) => {
-    if (((p.box[i] as bigint) & want) !== want) n++;
-  });
+  for (let d = 0; d < space.dimensions.length; d++) {
+    for (let w = space.starts[d] as number; w < (space.starts[d + 1] as number); w++) {
+      if (((need[w] as number) & ~(p.box[w] as number)) !== 0) {
+        n++;
+        break;
+      }
+    }
+  }
   return n;
 }
 
@@ -233,17 +240,21 @@ function plans(ctx: Context, target: Target, need: Box): Plan[] {
     const needs = scopeNeeds(p, target, scopes);
     if (needs.guests) continue;
     // R-FIX-1: a stronger grant than MFA is not asked of an admin added to a policy (they may have no such method).
-    if (needs.include && p.grant.kind === 'mfa' && !plainMfa(p)) continue;
-    const widen = narrowDims(p, need);
-    // R-FIX-4: of a Microsoft-managed policy only the state and the excluded identities can be changed.
-    if (ctx.managed.has(p.index) && (widen > 0 || needs.include || p.grant.kind !== 'mfa')) continue;
-    const forEveryone = p.state !== 'enabled' || p.grant.kind === 'notMfa' || widen > 0;
-    for (const viaMembership of needs.groups.length ? [false, true] : [false]) {
-      const unexcluded = viaMembership ? [] : needs.groups;
-      const others = forEveryone ? ctx.policyOthers(p).count : needs.roles.length ? null : groupOthers(ctx, unexcluded);
-      const edits = (needs.users ? 1 : 0) + (needs.include ? 1 : 0) + (needs.roles.length ? 1 : 0) + (needs.groups.length ? (viaMembership ? needs.groups.length : 1) : 0) + (p.state !== 'enabled' ? 1 : 0) + (p.grant.kind === 'notMfa' ? 1 : 0) + widen;
-      if (edits === 0) continue;
-      out.push({ policy: p, needs, viaMembership, cost: { otherUsers: costOf(others), edits } });
+    if (needs.include && strongerThanMfa(p)) continue;
+    const widen = narrowDims(ctx.set.space, p, need);
+    // MFA beside device or app alternatives (R-GRANT-7) may already reach the gap's contexts, or may need its
+    // alternatives dropped: both are tried, the verification tells.
+    for (const grant of p.grant.kind === 'notMfa' ? [true] : p.grant.kind === 'mfaUnless' ? [false, true] : [false]) {
+      // R-FIX-4: of a Microsoft-managed policy only the state and the excluded identities can be changed.
+      if (ctx.managed.has(p.index) && (widen > 0 || needs.include || grant)) continue;
+      const forEveryone = p.state !== 'enabled' || grant || widen > 0;
+      for (const viaMembership of needs.groups.length ? [false, true] : [false]) {
+        const unexcluded = viaMembership ? [] : needs.groups;
+        const others = forEveryone ? ctx.policyOthers(p).count : needs.roles.length ? null : groupOthers(ctx, unexcluded);
+        const edits = (needs.users ? 1 : 0) + (needs.include ? 1 : 0) + (needs.roles.length ? 1 : 0) + (needs.groups.length ? (viaMembership ? needs.groups.length : 1) : 0) + (p.state !== 'enabled' ? 1 : 0) + (grant ? 1 : 0) + widen;
+        if (edits === 0) continue;
+        out.push({ policy: p, needs, viaMembership, grant, cost: { otherUsers: costOf(others), edits } });
+      }
     }
   }
   return out.sort((a, b) => a.cost.otherUsers - b.cost.otherUsers || a.cost.edits - b.cost.edits);
@@ -257,9 +268,10 @@ interface SharedBuild {
   forEveryone: boolean;
 }
 
-function sharedBuild(ctx: Context, p: CompiledPolicy, needs: ScopeNeeds, viaMembership: boolean, need: Box, adminId: string): SharedBuild | undefined {
+function sharedBuild(ctx: Context, plan: Plan, need: Box, adminId: string): SharedBuild | undefined {
+  const { policy: p, needs, viaMembership } = plan;
   const groups = viaMembership ? [] : needs.groups;
-  const key = `${p.id}|${groups.join(',')}|${needs.roles.join(',')}|${need.join(',')}`;
+  const key = `${p.id}|${groups.join(',')}|${needs.roles.join(',')}|${plan.grant ? 'g' : ''}|${need.join(',')}`;
   const cached = ctx.shared.get(key);
   if (cached !== undefined) return cached ?? undefined;
   const build = ((): SharedBuild | undefined => {
@@ -274,7 +286,7 @@ function sharedBuild(ctx: Context, p: CompiledPolicy, needs: ScopeNeeds, viaMemb
       changes.push(`state: ${p.policy.state} → enabled`);
       forEveryone = true;
     }
-    if (p.grant.kind === 'notMfa') {
+    if (plan.grant) {
       const grant = grantToMfa(p, policy);
       if (typeof grant === 'string') return undefined;
       changes.push(...grant);
@@ -290,8 +302,8 @@ function sharedBuild(ctx: Context, p: CompiledPolicy, needs: ScopeNeeds, viaMemb
 }
 
 /** The admin's own scope edits on top of the shared ones: included by id, or no longer excluded by id. */
-function personalBody(shared: SharedBuild, needs: ScopeNeeds, adminId: string): { body: Record<string, unknown>; changes: string[] } {
-  if (!needs.include && !needs.users) return { body: shared.body, changes: [] };
+function personalBody(shared: SharedBuild, needs: ScopeNeeds, adminId: string): { body: Record<string, unknown>; changes: string[]; policy: ConditionalAccessPolicy } {
+  if (!needs.include && !needs.users) return { body: shared.body, changes: [], policy: shared.policy };
   const users = shared.policy.conditions.users ?? {};
   const edits: Record<string, unknown> = {};
   const changes: string[] = [];
@@ -305,16 +317,16 @@ function personalBody(shared: SharedBuild, needs: ScopeNeeds, adminId: string): 
   }
   const conditions = (shared.body.conditions ?? {}) as Record<string, unknown>;
   const sharedUsers = (conditions.users ?? {}) as Record<string, unknown>;
-  return { body: { ...shared.body, conditions: { ...conditions, users: { ...sharedUsers, ...edits } } }, changes };
+  const policy = clone(shared.policy);
+  policy.conditions.users = { ...(policy.conditions.users ?? {}), ...edits };
+  return { body: { ...shared.body, conditions: { ...conditions, users: { ...sharedUsers, ...edits } } }, changes, policy };
 }
 
 /** One policy edited to cover the target (and, in the membership variant, the admin removed from the excluding groups). */
  
 function policyCandidate(ctx: Context, target: Target, plan: Plan, need: Box): Candidate | undefined {
   const { policy: p, needs, viaMembership } = plan;
-  // R-FIX-1: a stronger grant than MFA is not asked of an admin added to a policy (they may have no such method).
-  if (needs.include && p.grant.kind === 'mfa' && !plainMfa(p)) return undefined;
-  const shared = sharedBuild(ctx, p, needs, viaMembership, need, target.admin.id);
+  const shared = sharedBuild(ctx, plan, need, target.admin.id);
   if (!shared) return undefined;
   const personal = personalBody(shared, needs, target.admin.id);
   const changes = [...personal.changes, ...shared.changes];
@@ -354,8 +366,11 @@ function policyCandidate(ctx: Context, target: Target, plan: Plan, need: Box): C
     description,
     notes,
     verify: (v) => {
-      const others = sharedKey ? v.sharedChange(sharedKey, shared.policy, p.index) : { losers: [], gainers: [] };
-      const mine = v.personalChange(target.admin, sharedKey ? { key: sharedKey, policy: shared.policy, at: p.index } : null, { at: p.index, include: needs.include, unexclude: needs.users }, removal?.groupIds ?? null);
+      const sharedChange = sharedKey ? { key: sharedKey, policy: shared.policy, at: p.index } : null;
+      const others = sharedChange ? v.sharedChange(sharedChange) : { losers: [], gainers: [] };
+      // The whole change for the admin under fix: the shared part with their own scope edits (or the shared part alone, cached).
+      const own = personal.changes.length ? { key: `${p.id}:${JSON.stringify(body)}`, policy: personal.policy, at: p.index } : sharedChange;
+      const mine = v.personalChange(target.admin, edited ? own : null, removal?.groupIds ?? null, own === sharedChange);
       return { others, mine };
     },
   };
@@ -404,22 +419,23 @@ function newPolicyCandidate(ctx: Context, target: Target): Candidate {
     notes: ['Consider adding the admin to the group or role your admins’ MFA policy targets instead, so one policy keeps covering every admin.'],
     verify: (v) => {
       // Only the admin is in the new policy: nobody else is covered differently.
-      const mine = v.personalChange(target.admin, null, { newPolicy: policy }, null);
+      const mine = v.personalChange(target.admin, { key: `new:${target.admin.id}`, policy, at: v.set.policies.length }, null);
       return { others: { losers: [], gainers: [] }, mine };
     },
   };
 }
 
 /** The uncovered regions per role state of an admin as evaluate() reports them (after per-user MFA). */
-function reportedRegions(ctx: Context, a: VerifiedAdmin, perUser: ReturnType<typeof perUserIndex>): Array<{ stateKey: string; label: string | null; region: Box; contexts: string }> {
+function reportedRegions(ctx: Context, a: VerifiedAdmin, perUser: ReturnType<typeof perUserIndex>): Array<{ stateKey: string; label: string | null; combination: boolean; region: Box; contexts: string }> {
   const coverages = a.states.map((s) => stateCoverage(ctx.memo, a.user, s, ctx.sd));
   const adjusted = withPerUserMfa(ctx.set, coverages, perUser.get(a.id) ?? 'unknown', ctx.memo.derived).coverages;
-  return adjusted.flatMap((c) => c.uncovered.map((region) => ({ stateKey: c.state.key, label: c.state.label, region, contexts: ctx.memo.facts(region).contexts })));
+  return adjusted.flatMap((c) => c.uncovered.map((region) => ({ stateKey: c.state.key, label: c.state.label, combination: c.state.units.length > 1, region, contexts: ctx.memo.facts(region).contexts })));
 }
 
 /**
  * The regions each reported gap stands for: its own (state, contexts), and the same contexts in other role
- * states the report folded into it (R-ROLESTATE-1 does not repeat a standing gap for each activation).
+ * states the report folded into it (R-ROLESTATE-1/2: a standing gap is not repeated for each activation, and a
+ * combination of activations does not repeat a gap a smaller state has).
  */
 function targetsOf(ctx: Context, a: VerifiedAdmin, out: AdminOut, perUser: ReturnType<typeof perUserIndex>): Target[] {
   const regions = reportedRegions(ctx, a, perUser);
@@ -428,7 +444,7 @@ function targetsOf(ctx: Context, a: VerifiedAdmin, out: AdminOut, perUser: Retur
   out.gaps.forEach((gap, gapIndex) => {
     if (gap.kind === 'unknown') return;
     const own = regions.filter((r) => (r.label ?? '') === (gap.state ?? '') && r.contexts === gap.contexts);
-    const folded = regions.filter((r) => r.contexts === gap.contexts && !reported.has(`${r.label ?? ''}#${r.contexts}`) && gap.state === null);
+    const folded = regions.filter((r) => r.contexts === gap.contexts && !reported.has(`${r.label ?? ''}#${r.contexts}`) && (gap.state === null || r.combination));
     const all = [...own, ...folded];
     if (all.length) targets.push({ admin: a, out, gapIndex, gap, regions: all.map((r) => ({ stateKey: r.stateKey, region: r.region })) });
   });
@@ -485,7 +501,7 @@ function fixesFor(ctx: Context, verifier: Verifier, target: Target, excluded: Re
     const othersLose = others.losers.some((l) => l !== id);
     // A change that brings a break-glass account under MFA is not a fix: their exclusions are on purpose.
     const breakGlass = [...facts.breakGlass].some((g) => g !== id) || (mine.gained && excluded.has(id));
-    if (othersLose || mine.lost || breakGlass || !closes(mine.after, target.regions)) rejected++;
+    if (othersLose || mine.lost || breakGlass || !closes(ctx.set.space, mine.after, target.regions)) rejected++;
     else {
       accepted.push({ candidate: c, others, gained: mine.gained, gainers: facts.gainers.size - (facts.gainers.has(id) ? 1 : 0) + (mine.gained ? 1 : 0) });
       kept.push({ plan, others, gained: mine.gained });
@@ -532,7 +548,7 @@ export interface RemediationStats {
 export function proposeRemediation(snapshot: TenantSnapshot, options: EvaluationOptions, report: Report, stats?: RemediationStats): RemediationOut {
   const index = indexSnapshot(snapshot);
   const inventory = buildInventory(snapshot, options.adminRoles, index);
-  const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies);
+  const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, { securityDefaults: snapshot.securityDefaults?.isEnabled === true });
   const memo = new CoverageMemo(set);
   const verifier = new Verifier(snapshot, set, memo, index, inventory.admins);
   const adminIds = new Set(inventory.admins.map((a) => a.id));
