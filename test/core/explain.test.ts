@@ -38,6 +38,50 @@ const cases: Array<Case & { headline: string; reasons?: number; reasonFragments?
     headline: "While 'Global Administrator' is active: no MFA on platforms other than iOS",
   },
   {
+    name: 'R-EXPLAIN-1 a gap only while two eligible roles are both activated (R-ROLESTATE-2) names the pair',
+    build: (t) => {
+      const id = activeAdmin(t, 'alice', ROLE.helpdeskAdministrator);
+      t.makeEligible(id, ROLE.globalAdministrator);
+      t.makeEligible(id, ROLE.privilegedRoleAdministrator);
+      t.policy('MFA except GA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
+      t.policy('MFA except PRA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.privilegedRoleAdministrator] } });
+      return id;
+    },
+    headline: "While 'Global Administrator' and 'Privileged Role Administrator' are both active: no enabled policy requires MFA",
+    reasons: 2,
+  },
+  {
+    name: 'R-EXPLAIN-1 MFA OR an approved client app (R-GRANT-7): the headline names the client app, the reason the grant',
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Everyone', { grantControls: { operator: 'OR', builtInControls: ['mfa', 'approvedApplication'] } });
+      return id;
+    },
+    headline: 'No MFA with an approved client app',
+    reasons: 1,
+    reasonFragments: ["policy 'Everyone'"],
+  },
+  {
+    name: 'R-EXPLAIN-1 MFA OR a compliant device (R-GRANT-7): the headline names the device',
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Everyone', { grantControls: { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] } });
+      return id;
+    },
+    headline: 'No MFA from compliant devices',
+  },
+  {
+    name: 'R-EXPLAIN-2 security defaults on and the admin outside their roles: R-SD-2 is a reason of its own',
+    build: (t) => {
+      t.securityDefaults = true;
+      return activeAdmin(t, 'alice', ROLE.hybridIdentityAdministrator);
+    },
+    options: { adminRoles: { mode: 'list', roleIds: [ROLE.hybridIdentityAdministrator] } },
+    headline: "No MFA to apps other than 'Windows Azure Service Management API'",
+    reasons: 1,
+    reasonFragments: ['security defaults require MFA of every user only on Azure management'],
+  },
+  {
     name: 'R-EXPLAIN-2 five policies came close: the summary names four and "1 more", the reasons all five',
     build: (t) => {
       const id = activeAdmin(t);

@@ -141,7 +141,7 @@ const cases: FixCase[] = [
     changes: ["excludeRoles: remove 'Security Administrator'"],
   },
   {
-    name: `R-FIX-1 grant MFA OR compliant device (R-GRANT-2): the grant becomes MFA alone (${FIX})`,
+    name: `R-FIX-1 grant MFA OR compliant device (R-GRANT-7: no MFA from compliant devices): the grant becomes MFA alone (${FIX})`,
     build: (t) => {
       const id = activeAdmin(t);
       t.policy('Everyone', { grantControls: { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] } });
@@ -160,6 +160,39 @@ const cases: FixCase[] = [
     },
     changes: ["authenticationStrength: 'Weak' → 'Multifactor authentication'"],
     check: (r) => expect(JSON.stringify(r.proposals[0]?.requests[0]?.body)).toContain('00000000-0000-0000-0000-000000000002'),
+  },
+  {
+    name: `R-FIX-1 an authentication strength OR an approved client app (R-GRANT-7): the strength stays, the alternative goes (${FIX})`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Everyone', { grantControls: { operator: 'OR', builtInControls: ['approvedApplication'], authenticationStrength: { id: '00000000-0000-0000-0000-000000000002', displayName: 'Multifactor authentication' } } });
+      return id;
+    },
+    changes: ['require the authentication strength alone (drop approvedApplication'],
+    check: (r) => expect(r.proposals[0]?.requests[0]?.body).toEqual({ grantControls: { operator: 'OR', builtInControls: [], authenticationStrength: { id: '00000000-0000-0000-0000-000000000002', displayName: 'Multifactor authentication' }, customAuthenticationFactors: [], termsOfUse: [] } }),
+  },
+  {
+    name: `R-FIX-1 a device filter that leaves devices out (R-DEVICE-1): the filter is removed (${FIX})`,
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Admins MFA off managed devices', { users: { includeRoles: [ROLE.securityAdministrator] }, devices: { deviceFilter: { mode: 'exclude', rule: 'device.trustType -eq "ServerAD"' } } });
+      return id;
+    },
+    changes: ['deviceFilter: remove the filter'],
+    otherUsers: 0,
+  },
+  {
+    name: `R-FIX-1 a gap only while two eligible roles are both activated (R-ROLESTATE-2): the fix closes it in that combination (${FIX})`,
+    build: (t) => {
+      const id = activeAdmin(t, 'alice', ROLE.helpdeskAdministrator);
+      t.makeEligible(id, ROLE.globalAdministrator);
+      t.makeEligible(id, ROLE.privilegedRoleAdministrator);
+      t.policy('MFA except GA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
+      t.policy('MFA except PRA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.privilegedRoleAdministrator] } });
+      return id;
+    },
+    changes: ['excludeRoles: remove'],
+    check: (_r, _report, admin) => expect(admin.gaps[0]?.state).toContain('are both activated'),
   },
   {
     name: `R-FIX-1 covered only by a report-only policy (R-STATE-2): PATCH state enabled (${FIX})`,
