@@ -12,6 +12,7 @@ import {
   type UserContext,
   SCOPE,
   activationUnits,
+  exclusionReason,
   explainGap,
   guestTypesOf,
   roleStates,
@@ -322,6 +323,7 @@ function evaluateAdmin(
       ...(coverages.some((c) => c.securityDefaults) ? (['securityDefaults'] as const) : []),
       ...(shape.perUserClosesGaps ? (['perUserMfa'] as const) : []),
     ],
+    exclusions: (shape.exclusions ??= exclusionsOf(set, coverages)).map(({ policy, coverage }) => ({ policyId: policy.policy.id, displayName: policy.name, state: coverage.state.label, how: exclusionReason(policy, user, coverage.state, index) })),
   };
   // R-EXCL-1: accounts in MONITOR_EXCLUDED_ACCOUNTS (object id, UPN, or a group they belong to) are reported
   // apart with the verdict they would otherwise get.
@@ -343,6 +345,20 @@ function explainWithPerUser(set: PolicySet, memo: CoverageMemo, user: UserContex
   return { ...explained, gap: { ...explained.gap, summary, reasons: [...(explained.gap.reasons ?? []), why] }, sentence: withReason(explained.sentence, why) };
 }
 
+/**
+ * R-EXCL-3: the enabled policies that would require MFA of the admin but exclude them, each with the first role
+ * state it does in (the scopes are the shape's; how it excludes them is said per admin).
+ */
+function exclusionsOf(set: PolicySet, coverages: readonly StateCoverage[]): Array<{ policy: CompiledPolicy; coverage: StateCoverage }> {
+  const out: Array<{ policy: CompiledPolicy; coverage: StateCoverage }> = [];
+  for (const policy of set.policies) {
+    if (policy.state !== 'enabled' || policy.target.kind !== 'apps' || !policy.mfaGrant) continue;
+    const coverage = coverages.find((c) => c.scopes[policy.index] === SCOPE.excluded);
+    if (coverage) out.push({ policy, coverage });
+  }
+  return out;
+}
+
 /** An admin's role states and their coverage, with the gaps that read the same for every admin of this shape. */
 interface AdminShape {
   states: AdminState[];
@@ -356,6 +372,8 @@ interface AdminShape {
   gaps?: Gap[];
   /** Role targeting that could see the AU-scoped and custom-role paths would close a gap (R-USERS-4). */
   targetingWouldHelp?: boolean;
+  /** The enabled MFA policies that exclude the admin, with the first state they do in (R-EXCL-3). */
+  exclusions?: Array<{ policy: CompiledPolicy; coverage: StateCoverage }>;
   /** For the admin findings: the roles held, in words, and the policies the gaps name. */
   rolesPhrase?: string;
   gapPolicyIds?: string[];

@@ -66,6 +66,19 @@ export interface AdminOut {
   perUserMfa?: PerUserMfaOut;
   /** The ways MFA is enforced for this admin in some context: Conditional Access, security defaults, per-user MFA. */
   enforcedBy?: Array<'conditionalAccess' | 'securityDefaults' | 'perUserMfa'>;
+  /**
+   * The enabled MFA policies that exclude this admin (R-EXCL-3): in the first role state they do (null =
+   * standing) and how. Always set by evaluate().
+   */
+  exclusions?: ExclusionOut[];
+}
+
+export interface ExclusionOut {
+  policyId: string;
+  displayName: string;
+  state: string | null;
+  /** "excludes this admin through group 'CA-Exclude'". */
+  how: string;
 }
 
 export interface WorkloadAdminOut {

@@ -1,5 +1,5 @@
-// What the report page offers for download (issue 18, "Export and share"): admins, gaps, findings and, where
-// the report carries them, exemptions — one flat row per item, the same rows as CSV and as JSON. The page
+// What the report page offers for download (issue 18, "Export and share"): admins, gaps, findings and
+// exemptions — one flat row per item, the same rows as CSV and as JSON. The page
 // embeds these rows; its script turns them into files with the same CSV function the server uses (csv.ts).
 import { findingTitle } from '../core/finding-types.js';
 import type { Report } from '../core/report.js';
@@ -16,6 +16,7 @@ export interface ExportTable {
 
 const ADMIN_COLUMNS = ['id', 'userPrincipalName', 'displayName', 'verdict', 'mfaRegistered', 'roles', 'gaps', 'firstGap', 'coveringPolicies', 'excludedBy'];
 const GAP_COLUMNS = ['adminId', 'userPrincipalName', 'verdict', 'roleState', 'headline', 'contexts', 'reasons', 'policies', 'fix', 'fixId'];
+const EXEMPTION_COLUMNS = ['kind', 'subjectId', 'subjectName', 'policyId', 'policy', 'roleState', 'detail', 'reason', 'owner', 'until', 'state', 'fingerprint'];
 const FINDING_COLUMNS = ['fingerprint', 'severity', 'type', 'title', 'subjectId', 'subjectName', 'message', 'accepted', 'acceptedUntil', 'acceptedOwner', 'acceptedReason'];
 
 /** The rows of every downloadable table of a report. */
@@ -62,25 +63,29 @@ export function exportTables(report: Report): ExportTable[] {
     acceptedOwner: f.acknowledgement?.owner ?? null,
     acceptedReason: f.acknowledgement?.reason ?? null,
   }));
-  const tables: ExportTable[] = [
+  return [
     { name: 'admins', label: 'Admins', columns: ADMIN_COLUMNS, rows: admins },
     { name: 'gaps', label: 'Gaps', columns: GAP_COLUMNS, rows: gaps },
     { name: 'findings', label: 'Findings', columns: FINDING_COLUMNS, rows: findings },
+    { name: 'exemptions', label: 'Exemptions', columns: EXEMPTION_COLUMNS, rows: exemptionRows(report) },
   ];
-  // Exemptions are added to the report by another feature; offered when the report has them.
-  const exemptions = (report as unknown as { exemptions?: unknown }).exemptions;
-  if (Array.isArray(exemptions) && exemptions.length) {
-    const rows = exemptions.filter((x): x is Record<string, unknown> => !!x && typeof x === 'object').map(flatten);
-    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-    tables.push({ name: 'exemptions', label: 'Exemptions', columns, rows });
-  }
-  return tables;
 }
 
-function flatten(item: Record<string, unknown>): ExportRow {
-  const out: ExportRow = {};
-  for (const [k, v] of Object.entries(item)) {
-    out[k] = v === null || v === undefined ? null : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+/**
+ * Every way an admin is exempted from MFA or from being told about it: policy exclusions (R-EXCL-3), break-glass
+ * accounts (MONITOR_EXCLUDED_ACCOUNTS, R-EXCL-1) and accepted risks (R-ACCEPT-*).
+ */
+function exemptionRows(report: Report): ExportRow[] {
+  const empty = { policyId: null, policy: null, roleState: null, reason: null, owner: null, until: null, fingerprint: null };
+  const rows: ExportRow[] = [];
+  for (const a of [...report.admins, ...report.potentialAdmins]) {
+    for (const x of a.exclusions ?? []) {
+      rows.push({ ...empty, kind: 'policy exclusion', subjectId: a.id, subjectName: a.userPrincipalName ?? a.displayName, policyId: x.policyId, policy: x.displayName, roleState: x.state, detail: x.how, state: a.verdict });
+    }
+    if (a.excludedBy) rows.push({ ...empty, kind: 'break-glass account', subjectId: a.id, subjectName: a.userPrincipalName ?? a.displayName, detail: `listed in MONITOR_EXCLUDED_ACCOUNTS by ${a.excludedBy}; would be ${a.coverageIfNotExcluded ?? 'unknown'}`, state: a.verdict });
   }
-  return out;
+  for (const k of report.acknowledgements ?? []) {
+    rows.push({ ...empty, kind: 'accepted risk', subjectId: k.subjectId, subjectName: k.subjectName, detail: k.title, reason: k.reason, owner: k.owner, until: k.until, state: k.state, fingerprint: k.fingerprint });
+  }
+  return rows;
 }

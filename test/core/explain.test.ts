@@ -130,3 +130,56 @@ describe('gap headlines and reasons', () => {
     }
   });
 });
+
+// R-EXCL-3 (docs/evaluation.md): the enabled MFA policies that exclude an admin, the first role state they do in, and how.
+const exclusionCases: Array<Case & { exclusions: Array<{ policy: string; state: string | null; how: string }> }> = [
+  {
+    name: 'R-EXCL-3 excluded directly, standing (CA users: "exclude users")',
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Admins MFA', { users: { includeUsers: ['All'], excludeUsers: [id] } });
+      return id;
+    },
+    exclusions: [{ policy: 'Admins MFA', state: null, how: 'excludes this admin directly' }],
+  },
+  {
+    name: 'R-EXCL-3 excluded through a nested group: the sentence names the inner group',
+    build: (t) => {
+      const id = activeAdmin(t);
+      const inner = t.group('Migration accounts', [id]);
+      const outer = t.group('CA exclusions', [inner]);
+      t.policy('Admins MFA', { users: { includeUsers: ['All'], excludeGroups: [outer] } });
+      return id;
+    },
+    exclusions: [{ policy: 'Admins MFA', state: null, how: "excludes this admin through group 'CA exclusions' (nested membership through group 'Migration accounts')" }],
+  },
+  {
+    name: 'R-EXCL-3 excluded by a role only while it is activated: the state says when',
+    build: (t) => {
+      const id = activeAdmin(t, 'alice', ROLE.helpdeskAdministrator);
+      t.makeEligible(id, ROLE.globalAdministrator);
+      t.policy('MFA except GA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
+      return id;
+    },
+    exclusions: [{ policy: 'MFA except GA', state: "while 'Global Administrator' is activated", how: "excludes role 'Global Administrator', which this admin holds" }],
+  },
+  {
+    name: 'R-EXCL-3 a report-only or non-MFA policy that excludes the admin is no exemption from MFA; a block policy is',
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Testing', { state: 'enabledForReportingButNotEnforced', users: { includeUsers: ['All'], excludeUsers: [id] } });
+      t.policy('Terms of use', { users: { includeUsers: ['All'], excludeUsers: [id] }, grantControls: { operator: 'OR', builtInControls: ['compliantDevice'] } });
+      t.policy('Block legacy', { users: { includeUsers: ['All'], excludeUsers: [id] }, clientAppTypes: ['exchangeActiveSync', 'other'], grantControls: { operator: 'OR', builtInControls: ['block'] } });
+      return id;
+    },
+    exclusions: [{ policy: 'Block legacy', state: null, how: 'excludes this admin directly' }],
+  },
+];
+
+describe('exclusions per admin (R-EXCL-3)', () => {
+  it.each(exclusionCases)('$name', (c) => {
+    const { report, admin } = runCase(c);
+    const name = (id: string) => report.policies.find((p) => p.id === id)?.displayName;
+    expect(admin.exclusions?.map((x) => ({ policy: name(x.policyId), state: x.state, how: x.how }))).toEqual(c.exclusions);
+  });
+});

@@ -15,6 +15,7 @@ import { type Acknowledgement, applyAcknowledgements, materialKeys } from '../..
 import { reportNumbers } from '../../src/core/numbers.js';
 import { proposeRemediation } from '../../src/core/remediation.js';
 import { toCsv } from '../../src/report/csv.js';
+import { exportTables } from '../../src/report/export.js';
 
 const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -341,7 +342,7 @@ describe('report page: fixes, accepted risks, downloads (issue 18)', () => {
   it('embeds the download rows safely, and their CSV neutralises formulas', () => {
     const m = /<script type="application\/json" id="export-data" nonce="[^"]*">([\s\S]*?)<\/script>/.exec(html);
     const data = JSON.parse(m?.[1] ?? '{}') as Record<string, { columns: string[]; rows: Array<Record<string, unknown>> }>;
-    expect(Object.keys(data)).toEqual(['admins', 'gaps', 'findings']);
+    expect(Object.keys(data)).toEqual(['admins', 'gaps', 'findings', 'exemptions']);
     expect(data.admins?.rows).toHaveLength(report.admins.length);
     expect(data.gaps?.rows).toHaveLength(report.admins.reduce((n, a) => n + a.gaps.length, 0));
     expect(m?.[1]).not.toContain('<script>');
@@ -350,5 +351,37 @@ describe('report page: fixes, accepted risks, downloads (issue 18)', () => {
     expect(csv).not.toMatch(/(^|,)=HYPERLINK/m);
     // The page's script runs this same function.
     expect(html).toContain(`var toCsv = ${scriptText(toCsv.toString())};`);
+  });
+
+  it('exemptions: every policy exclusion of an admin (R-EXCL-3), every break-glass account (R-EXCL-1) and every accepted risk', () => {
+    const rows = exportTables(report).find((t) => t.name === 'exemptions')?.rows ?? [];
+    const kinds = (kind: string) => rows.filter((r) => r.kind === kind);
+    const exclusions = [...report.admins, ...report.potentialAdmins].flatMap((a) => (a.exclusions ?? []).map((x) => ({ a, x })));
+    expect(exclusions.length).toBeGreaterThan(0);
+    expect(kinds('policy exclusion')).toHaveLength(exclusions.length);
+    // Each says how, as the gap reasons do, and names the policy.
+    for (const { a, x } of exclusions) expect(rows).toContainEqual(expect.objectContaining({ kind: 'policy exclusion', subjectId: a.id, policyId: x.policyId, detail: x.how }));
+    expect(kinds('policy exclusion').every((r) => String(r.detail).startsWith('excludes '))).toBe(true);
+    expect(kinds('break-glass account').map((r) => r.subjectId).sort()).toEqual(report.admins.filter((a) => a.verdict === 'excluded').map((a) => a.id).sort());
+    expect(kinds('break-glass account').length).toBeGreaterThan(0);
+    expect(kinds('accepted risk')).toEqual([expect.objectContaining({ fingerprint: report.acknowledgements?.[0]?.fingerprint, reason: XSS_REASON, owner: XSS_NAME, state: 'active' })]);
+  });
+});
+
+describe('R-EXCL-3 exclusions per admin', () => {
+  it('names the enabled MFA policies that exclude an admin, with the role state and how', () => {
+    // The demo's break-glass accounts are excluded from the admins' policies through their group.
+    const excluded = report.admins.filter((a) => a.verdict === 'excluded');
+    expect(excluded.length).toBeGreaterThan(0);
+    for (const a of excluded) {
+      expect(a.exclusions?.length, a.userPrincipalName ?? a.id).toBeGreaterThan(0);
+      for (const x of a.exclusions ?? []) {
+        const policy = report.policies.find((p) => p.id === x.policyId);
+        expect(policy?.state).toBe('enabled');
+        expect(x.how).toMatch(/^excludes /);
+      }
+    }
+    // An admin nothing excludes has none.
+    expect(report.admins.some((a) => a.verdict === 'protected' && a.exclusions?.length === 0)).toBe(true);
   });
 });
