@@ -585,11 +585,12 @@ export class CoverageMemo {
     return v === 1;
   }
 
+  /** "policy 'X' applies only to …": one string per region and policy, shared by every gap that names it. */
   narrowing(region: Box, policy: CompiledPolicy): string {
     const f = this.facts(region);
-    let phrase = f.narrowing.get(policy.index);
-    if (phrase === undefined) f.narrowing.set(policy.index, (phrase = narrowingPhrase(this.set.space, policy, region)));
-    return phrase;
+    let sentence = f.narrowing.get(policy.index);
+    if (sentence === undefined) f.narrowing.set(policy.index, (sentence = `policy '${policy.name}' ${narrowingPhrase(this.set.space, policy, region)}`));
+    return sentence;
   }
 }
 
@@ -688,6 +689,27 @@ export function stateCoverage(memo: CoverageMemo, user: UserContext, state: Admi
   return { state, scopes, covering, coveringKey, signature: `${signature}|${sd ? 'sd' : ''}`, securityDefaults: sd, securityDefaultsEnabled, uncovered: memo.uncovered(covering, sd, coveringKey) };
 }
 
+/**
+ * Sets `reasons` on a gap as a property worked out when first read (and then kept): every reason can be a
+ * hundred sentences in a large tenant, and the timer's evaluation, which only diffs and alerts, never reads them.
+ * JSON (check --json), spreads and the report read it like any property (R-EXPLAIN-2).
+ */
+export function lazyReasons<T extends { reasons?: string[] }>(gap: T, reasons: () => string[]): T {
+  Object.defineProperty(gap, 'reasons', {
+    enumerable: true,
+    configurable: true,
+    get(): string[] {
+      const value = reasons();
+      Object.defineProperty(gap, 'reasons', { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+    set(value: string[]) {
+      Object.defineProperty(gap, 'reasons', { value, enumerable: true, configurable: true, writable: true });
+    },
+  });
+  return gap;
+}
+
 /** Explains one uncovered region: which policies came close, and why each does not reach it. */
 export function explainGap(
   set: PolicySet,
@@ -697,47 +719,61 @@ export function explainGap(
   region: Box,
   index: DirectoryIndex,
 ): { gap: Gap; sentence: string; personal: boolean } {
-  // `personal`: the sentence says how a policy excludes this admin (to be rendered per admin, not per shape).
-  // Admins alike (same scope signature, same kind of state, same untargetable and held roles) get the same
-  // explanation; the state's label and the sentence saying how an admin is excluded are about the admin.
+  // `personal`: the gap's sentence or reasons say how a policy excludes this admin (rendered per admin, not per
+  // shape). Admins alike (same scope signature, same kind of state, same untargetable and held roles) get the
+  // same explanation; the state's label and the sentences saying how an admin is excluded are about the admin.
   const { state } = coverage;
   let untargetable = '';
   for (const p of state.untargetablePaths) untargetable += `${p.roleDefinitionId}@${p.directoryScopeId},`;
   const key = `${memo.facts(region).id}#${coverage.signature}#${state.label === null ? 's' : 'a'}#${untargetable}#${state.activePaths.length > state.untargetablePaths.length ? 't' : ''}`;
   let shape = memo.gapShapes.get(key) as GapShape | undefined;
   if (!shape) memo.gapShapes.set(key, (shape = gapShape(set, memo, coverage, region)));
-  const personal = (i: number): string => {
-    const policy = shape.all[i] as CompiledPolicy;
-    return `policy '${policy.name}' ${shape.ranks[i] === 2 ? (roleTargetMiss(policy, state) ?? '') : exclusionReason(policy, user, state, index)}`;
-  };
-  // R-EXPLAIN-2: the reasons name every policy that came close, the sentence the first four.
-  const rendered = shape.personal ? shape.sentences.map((s, i) => s ?? personal(i)) : undefined;
-  const reasons = rendered ? shape.finish(rendered) : shape.reasons;
-  const sentence = rendered ? shape.compose(rendered.slice(0, shape.shown)) : shape.sentence;
+  // Rank 0: how the policy excludes this admin; rank 2: which of the state's roles it leaves out.
+  const render = (policy: CompiledPolicy, rank: number): string => (rank === 2 ? roleTargetSentence(policy, state) : `policy '${policy.name}' ${exclusionReason(policy, user, state, index)}`);
+  const sentence = shape.personal ? shape.compose(shape.sentences.map((s, i) => s ?? render(shape.shown[i] as CompiledPolicy, shape.ranks[i] as number))) : shape.sentence;
   const headline = withStatePrefix(state, shape.headline);
+  const gap: Gap = { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label, headline };
+  // R-EXPLAIN-2: the reasons name every policy that came close, the sentence the first four.
+  lazyReasons(gap, () => {
+    const all = shape.all();
+    if (all.perAdmin.length === 0) return all.reasons;
+    const rendered = all.sentences.slice() as string[];
+    for (const i of all.perAdmin) rendered[i] = render(all.policies[i] as CompiledPolicy, all.ranks[i] as number);
+    return shape.finish(rendered);
+  });
   // Only how a policy excludes the admin is about the admin; which roles it leaves out (rank 2) is about the
   // admin's roles, which every admin evaluated alike holds too.
-  return { gap: { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label, headline, reasons }, sentence, personal: shape.ranks.includes(0) };
+  return { gap, sentence, personal: shape.excludes };
+}
+
+/** Every policy that came close to a gap (the summary's first), their ranks and sentences (null: per admin). */
+interface AllReasons {
+  policies: CompiledPolicy[];
+  ranks: number[];
+  sentences: Array<string | null>;
+  /** Where `sentences` is null. */
+  perAdmin: number[];
+  /** The reasons, when none is per admin. */
+  reasons: string[];
 }
 
 interface GapShape {
-  /** The gap without its state (summary, state and headline prefix are set per admin). */
+  /** The gap without its state (summary, state, headline and reasons are set per admin). */
   gap: Omit<Gap, 'summary' | 'state' | 'headline' | 'reasons'>;
   /** The summary without the state's label, when it is the same for every admin alike. */
   sentence: string;
-  /** Every reason, when the same for every admin alike (R-EXPLAIN-2). */
-  reasons: string[];
   /** The headline without the role state (R-EXPLAIN-1). */
   headline: HeadlineBody;
-  /** Every policy that came close, the summary's (the first `shown`) first; their ranks and sentences, null where it is about the admin. */
-  all: CompiledPolicy[];
-  /** Each policy's rank (0 excluded, 2 role targeting: rendered per admin). */
+  /** The policies named in the summary, in order; their ranks and sentences, null where it is about the admin. */
+  shown: CompiledPolicy[];
   ranks: number[];
-  shown: number;
   sentences: Array<string | null>;
   personal: boolean;
-  /** The summary from the rendered sentences of the first `shown` policies. */
+  /** Some policy that came close excludes the admin (rank 0): the reasons are the admin's own. */
+  excludes: boolean;
   compose(sentences: string[]): string;
+  /** Every reason (R-EXPLAIN-2), worked out once per shape when first asked for. */
+  all(): AllReasons;
   /** The reasons list from every policy's rendered sentence. */
   finish(sentences: string[]): string[];
 }
@@ -748,9 +784,10 @@ export const SECURITY_DEFAULTS_SCOPE =
 
 function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, region: Box): GapShape {
   const contexts = memo.facts(region).contexts;
-  // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences, not a
-  // hundred. Rank = order shown: exclusions and grants explain most, report-only least. The narrowing
-  // policies (rank 3) are the same for every admin with these covering policies: one shared list.
+  // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences for the
+  // summary; the hundred (every reason) are worked out only when read. Rank = order shown: exclusions and grants
+  // explain most, report-only least. The narrowing policies (rank 3) are the same for every admin with these
+  // covering policies: one shared list.
   const everywhere = contexts === '';
   const culprits: Array<Array<{ policy: CompiledPolicy; rank: number }>> = [[], [], [], [], [], []];
   const lists = memo.candidates(coverage.scopes);
@@ -767,10 +804,6 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   const last = [...(culprits[4] ?? []), ...(culprits[5] ?? [])];
   const total = first.length + narrowed.policies.length + last.length;
   const candidates = [...first, ...narrowed.policies.slice(0, Math.max(0, 4 - first.length)).map((policy) => ({ policy, rank: 3 })), ...last].slice(0, 4);
-  // The rest, in the same order, for the full reasons list (R-EXPLAIN-2).
-  const shownSet = new Set(candidates.map((c) => c.policy));
-  const all = [...candidates];
-  for (const c of [...first, ...narrowed.policies.map((policy) => ({ policy, rank: 3 })), ...last]) if (!shownSet.has(c.policy)) all.push(c);
   const sentence = ({ policy, rank }: { policy: CompiledPolicy; rank: number }): string | null => {
     const name = `policy '${policy.name}'`;
     switch (rank) {
@@ -782,7 +815,7 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
         // Names the roles the admin holds: rendered per admin.
         return null;
       case 3:
-        return `${name} ${memo.narrowing(region, policy)}`;
+        return memo.narrowing(region, policy);
       case 4: {
         const t = policy.target;
         const what = t.kind === 'userActions' ? `user action ${listPhrase(t.actions.map((a) => `'${a}'`))}` : t.kind === 'authenticationContext' ? `authentication context ${listPhrase(t.references)}` : 'no application';
@@ -792,7 +825,7 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
         return `${name} would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : policy.state === 'unknown' ? `in the undocumented state '${policy.policy.state}'` : 'disabled'}`;
     }
   };
-  const sentences = all.map(sentence);
+  const sentences = candidates.map(sentence);
   // R-SD-2: with security defaults on, an admin outside their roles is told what they do and do not cover.
   const sdScope = coverage.securityDefaultsEnabled && !coverage.securityDefaults ? [SECURITY_DEFAULTS_SCOPE] : [];
   const empty = everywhere && set.policies.length === 0 && sdScope.length === 0 ? 'the tenant has no Conditional Access policies and security defaults are off' : undefined;
@@ -806,7 +839,8 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
     }
     return `no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
   };
-  const finish = (rendered: string[]): string[] => (rendered.length || sdScope.length ? [...rendered, ...sdScope] : empty ? [empty] : []);
+  const finish = (rendered: string[]): string[] => (sdScope.length ? [...rendered, ...sdScope] : rendered.length || !empty ? rendered : [empty]);
+  let all: AllReasons | undefined;
   const personal = sentences.some((x) => x === null);
   return {
     gap: {
@@ -814,16 +848,29 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
       contexts,
       kind: everywhere ? 'noPolicy' : 'conditions',
     },
-    sentence: personal ? '' : compose((sentences as string[]).slice(0, candidates.length)),
-    reasons: personal ? [] : finish(sentences as string[]),
+    sentence: personal ? '' : compose(sentences as string[]),
     headline: headlineBody(set, everywhere ? null : region),
-    all: all.map((c) => c.policy),
-    ranks: all.map((c) => c.rank),
-    shown: candidates.length,
+    shown: candidates.map((c) => c.policy),
+    ranks: candidates.map((c) => c.rank),
     sentences,
     personal,
+    excludes: (culprits[0]?.length ?? 0) > 0,
     compose,
     finish,
+    all: () => {
+      if (all) return all;
+      // The summary's policies first, then the rest in the same order.
+      const shownSet = new Set(candidates.map((c) => c.policy));
+      const ordered = [...candidates];
+      for (const c of [...first, ...narrowed.policies.map((policy) => ({ policy, rank: 3 })), ...last]) if (!shownSet.has(c.policy)) ordered.push(c);
+      const texts = ordered.map((c, i) => (i < sentences.length ? (sentences[i] as string | null) : sentence(c)));
+      const perAdmin: number[] = [];
+      texts.forEach((t, i) => {
+        if (t === null) perAdmin.push(i);
+      });
+      all = { policies: ordered.map((c) => c.policy), ranks: ordered.map((c) => c.rank), sentences: texts, perAdmin, reasons: perAdmin.length ? [] : finish(texts as string[]) };
+      return all;
+    },
   };
 }
 
@@ -838,6 +885,17 @@ function narrowingPhrase(space: Space, policy: CompiledPolicy, region: Box): str
   });
   if (policy.grant.kind === 'mfaUnless' && space.intersects(policy.box, region)) phrases.unshift(policy.grant.description);
   return phrases.length ? listPhrase(phrases) : 'does not apply to these sign-ins';
+}
+
+/** Role-targeting sentences per state (states are shared by admins alike) and policy. */
+const roleTargetSentences = new WeakMap<AdminState, Map<number, string>>();
+
+function roleTargetSentence(policy: CompiledPolicy, state: AdminState): string {
+  let byPolicy = roleTargetSentences.get(state);
+  if (!byPolicy) roleTargetSentences.set(state, (byPolicy = new Map()));
+  let sentence = byPolicy.get(policy.index);
+  if (sentence === undefined) byPolicy.set(policy.index, (sentence = `policy '${policy.name}' ${roleTargetMiss(policy, state) ?? ''}`));
+  return sentence;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   activationUnits,
   exclusionReason,
   explainGap,
+  lazyReasons,
   guestTypesOf,
   roleStates,
   scopeOf,
@@ -323,7 +324,7 @@ function evaluateAdmin(
       ...(coverages.some((c) => c.securityDefaults) ? (['securityDefaults'] as const) : []),
       ...(shape.perUserClosesGaps ? (['perUserMfa'] as const) : []),
     ],
-    exclusions: (shape.exclusions ??= exclusionsOf(set, coverages)).map(({ policy, coverage }) => ({ policyId: policy.policy.id, displayName: policy.name, state: coverage.state.label, how: exclusionReason(policy, user, coverage.state, index) })),
+    exclusions: (shape.exclusions ??= exclusionsOf(memo, coverages)).map(({ policy, coverage }) => ({ policyId: policy.policy.id, displayName: policy.name, state: coverage.state.label, how: exclusionReason(policy, user, coverage.state, index) })),
   };
   // R-EXCL-1: accounts in MONITOR_EXCLUDED_ACCOUNTS (object id, UPN, or a group they belong to) are reported
   // apart with the verdict they would otherwise get.
@@ -342,21 +343,28 @@ function explainWithPerUser(set: PolicySet, memo: CoverageMemo, user: UserContex
   const why = perUserState === 'enforced' || perUserState === 'enabled' ? perUserGapReason(set, region, perUserState) : undefined;
   if (!why) return explained;
   const summary = withReason(explained.gap.summary, why);
-  return { ...explained, gap: { ...explained.gap, summary, reasons: [...(explained.gap.reasons ?? []), why] }, sentence: withReason(explained.sentence, why) };
+  // Reasons are worked out when read (lazyReasons): a spread would work them out now.
+  const gap: Gap = { policyIds: explained.gap.policyIds, state: explained.gap.state, contexts: explained.gap.contexts, kind: explained.gap.kind, headline: explained.gap.headline, summary };
+  lazyReasons(gap, () => [...(explained.gap.reasons ?? []), why]);
+  return { ...explained, gap, sentence: withReason(explained.sentence, why) };
 }
 
 /**
  * R-EXCL-3: the enabled policies that would require MFA of the admin but exclude them, each with the first role
  * state it does in (the scopes are the shape's; how it excludes them is said per admin).
  */
-function exclusionsOf(set: PolicySet, coverages: readonly StateCoverage[]): Array<{ policy: CompiledPolicy; coverage: StateCoverage }> {
+function exclusionsOf(memo: CoverageMemo, coverages: readonly StateCoverage[]): Array<{ policy: CompiledPolicy; coverage: StateCoverage }> {
   const out: Array<{ policy: CompiledPolicy; coverage: StateCoverage }> = [];
-  for (const policy of set.policies) {
-    if (policy.state !== 'enabled' || policy.target.kind !== 'apps' || !policy.mfaGrant) continue;
-    const coverage = coverages.find((c) => c.scopes[policy.index] === SCOPE.excluded);
-    if (coverage) out.push({ policy, coverage });
+  const seen = new Set<CompiledPolicy>();
+  // The candidates' `excluded` list per scope vector is exactly these policies (enabled, on apps, requiring MFA).
+  for (const coverage of coverages) {
+    for (const policy of memo.candidates(coverage.scopes).excluded) {
+      if (seen.has(policy)) continue;
+      seen.add(policy);
+      out.push({ policy, coverage });
+    }
   }
-  return out;
+  return out.sort((a, b) => a.policy.index - b.policy.index);
 }
 
 /** An admin's role states and their coverage, with the gaps that read the same for every admin of this shape. */

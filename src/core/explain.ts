@@ -8,6 +8,7 @@ import { unknownHeadline } from './headline.js';
 export function completeGaps(gaps: Gap[]): void {
   for (const gap of gaps) {
     if (gap.headline === undefined) gap.headline = gap.kind === 'unknown' ? unknownHeadline(gap.summary) : gap.summary;
-    if (gap.reasons === undefined) gap.reasons = gap.kind === 'unknown' ? [gap.summary] : [];
+    // `in`: computed gaps carry reasons worked out when read (lazyReasons); reading them here would work them out.
+    if (!('reasons' in gap)) gap.reasons = gap.kind === 'unknown' ? [gap.summary] : [];
   }
 }

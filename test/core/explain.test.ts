@@ -119,7 +119,10 @@ describe('gap headlines and reasons', () => {
   it('R-EXPLAIN-1 every gap of the demo tenant has a headline of at most about twelve words, and no reason is lost', () => {
     const fixture = fixtureForServing(demoFixturePath(), new Date('2026-12-06T12:00:00Z'));
     const report = evaluate(snapshotFromFixture(fixture, '2026-12-06T12:00:00Z'), DEFAULT_EVALUATION_OPTIONS);
+    // Reasons are worked out when read: the JSON of the report (check --json) carries every one of them.
+    const json = JSON.parse(JSON.stringify(report)) as typeof report;
     const gaps = [...report.admins, ...report.potentialAdmins].flatMap((a) => a.gaps);
+    expect([...json.admins, ...json.potentialAdmins].flatMap((a) => a.gaps.map((g) => g.reasons))).toEqual(gaps.map((g) => g.reasons));
     expect(gaps.length).toBeGreaterThan(10);
     for (const gap of gaps) {
       expect(wordCount(gap.headline ?? ''), gap.headline).toBeLessThanOrEqual(HEADLINE_WORDS + 1);
