@@ -782,6 +782,21 @@ interface GapShape {
 export const SECURITY_DEFAULTS_SCOPE =
   'security defaults require MFA of every user only on Azure management (Azure portal, Microsoft Entra admin center, Azure PowerShell, Azure CLI) and block legacy authentication; they require it on every sign-in only of holders of their 16 administrator roles, none of which is active in this state';
 
+type Ranked = { policy: CompiledPolicy; rank: number };
+
+/** Every policy that came close: the summary's (with their sentences) first, then the rest in the same order. */
+function allReasons(shown: readonly Ranked[], every: readonly Ranked[], shownSentences: ReadonlyArray<string | null>, sentence: (c: Ranked) => string | null, finish: (s: string[]) => string[]): AllReasons {
+  const shownSet = new Set(shown.map((c) => c.policy));
+  const ordered = [...shown];
+  for (const c of every) if (!shownSet.has(c.policy)) ordered.push(c);
+  const texts = ordered.map((c, i) => (i < shownSentences.length ? (shownSentences[i] as string | null) : sentence(c)));
+  const perAdmin: number[] = [];
+  texts.forEach((t, i) => {
+    if (t === null) perAdmin.push(i);
+  });
+  return { policies: ordered.map((c) => c.policy), ranks: ordered.map((c) => c.rank), sentences: texts, perAdmin, reasons: perAdmin.length ? [] : finish(texts as string[]) };
+}
+
 function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, region: Box): GapShape {
   const contexts = memo.facts(region).contexts;
   // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences for the
@@ -857,20 +872,7 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
     excludes: (culprits[0]?.length ?? 0) > 0,
     compose,
     finish,
-    all: () => {
-      if (all) return all;
-      // The summary's policies first, then the rest in the same order.
-      const shownSet = new Set(candidates.map((c) => c.policy));
-      const ordered = [...candidates];
-      for (const c of [...first, ...narrowed.policies.map((policy) => ({ policy, rank: 3 })), ...last]) if (!shownSet.has(c.policy)) ordered.push(c);
-      const texts = ordered.map((c, i) => (i < sentences.length ? (sentences[i] as string | null) : sentence(c)));
-      const perAdmin: number[] = [];
-      texts.forEach((t, i) => {
-        if (t === null) perAdmin.push(i);
-      });
-      all = { policies: ordered.map((c) => c.policy), ranks: ordered.map((c) => c.rank), sentences: texts, perAdmin, reasons: perAdmin.length ? [] : finish(texts as string[]) };
-      return all;
-    },
+    all: () => (all ??= allReasons(candidates, [...first, ...narrowed.policies.map((policy) => ({ policy, rank: 3 })), ...last], sentences, sentence, finish)),
   };
 }
 
