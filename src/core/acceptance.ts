@@ -26,18 +26,9 @@ export interface Acknowledgement {
 
 export type AcknowledgementState = 'active' | 'expired' | 'changed';
 
-/** How an acknowledgement shows on a finding and in the report's list. */
-export interface AcknowledgementOut {
-  fingerprint: string;
-  type: string;
+/** How an acknowledgement shows on a finding and in the report's list: as stored (but what it was about), and: */
+export interface AcknowledgementOut extends Omit<Acknowledgement, 'material'> {
   title: string;
-  subjectId: string;
-  subjectName: string | null;
-  reason: string;
-  owner: string;
-  acceptedBy: string;
-  acceptedAt: string;
-  until: string;
   state: AcknowledgementState;
   /** For `changed`: what is new since it was accepted. */
   changes: string[];

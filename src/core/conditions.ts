@@ -716,7 +716,7 @@ export function policyIndexes(compiled: readonly CompiledPolicy[]): Pick<PolicyS
 
 /** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
 /** The phrase for one (non-device) dimension's set of atoms, e.g. "on iOS or Android". */
-function dimensionPhrase(set: PolicySet, i: number, mask: bigint): string {
+export function dimensionPhrase(set: PolicySet, i: number, mask: bigint): string {
   const { space } = set;
   const atoms = space.atomsOf(i, mask);
   const missing = space.atomsOf(i, space.fullMask(i) & ~mask);

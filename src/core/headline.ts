@@ -4,7 +4,7 @@
 // with it (R-EXPLAIN-1, docs/evaluation.md).
 import type { Box } from './boxes.js';
 import { APPLICATION_NAMES, PLATFORM_NAMES } from './catalog.js';
-import { APP_CONTROL_DIMENSIONS, DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type PolicySet } from './conditions.js';
+import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type PolicySet, dimensionPhrase } from './conditions.js';
 import type { AdminState } from './coverage.js';
 import { listPhrase } from './ids.js';
 
@@ -76,12 +76,6 @@ function phrase(set: PolicySet, dim: number, mask: bigint): string {
     }
     case DIM.authFlow:
       return `using ${names(atoms.map((a) => (a === 'none' ? 'ordinary sign-in' : a)), 'flow')}`;
-    case DIM.signInRisk:
-      return `at sign-in risk ${listPhrase(atoms, 'or')}`;
-    case DIM.userRisk:
-      return `at user risk ${listPhrase(atoms, 'or')}`;
-    case DIM.insiderRisk:
-      return `at insider risk ${listPhrase(atoms, 'or')}`;
     default: {
       const key = space.dimensions[dim]?.key ?? '';
       // Device dimensions (filters and the device facts of R-GRANT-7) are put in words by the device model.
@@ -90,9 +84,10 @@ function phrase(set: PolicySet, dim: number, mask: bigint): string {
         const words = device.describe(mask);
         return wordCount(words) <= DEVICE_WORDS ? words : 'from some kinds of device';
       }
-      const control = Object.values(APP_CONTROL_DIMENSIONS).find((c) => c.key === key);
-      if (control) return atoms[0] === 'yes' ? control.yes : control.no;
-      return atoms[0] === 'match' ? 'from apps matching a filter' : 'from apps not matching a filter';
+      // An app filter's rule can be long: the sentence has it.
+      if (key.startsWith('app:')) return atoms[0] === 'match' ? 'from apps matching a filter' : 'from apps not matching a filter';
+      // Risk levels and client-app controls are short as the sentence says them.
+      return dimensionPhrase(set, dim, mask);
     }
   }
 }

@@ -4,13 +4,8 @@
 import { isAccepted } from './acceptance.js';
 import type { Finding, Report, Severity, Summary } from './report.js';
 
-export interface ReportNumbers {
-  admins: number;
-  protected: number;
-  partial: number;
-  unprotected: number;
-  excluded: number;
-  unknown: number;
+/** The summary's admin counts by verdict, and: */
+export interface ReportNumbers extends Pick<Summary, 'admins' | 'protected' | 'partial' | 'unprotected' | 'excluded' | 'unknown'> {
   /** Partial, unprotected or unknown: admins someone has to look at. */
   needAttention: number;
   findings: {

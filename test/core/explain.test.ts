@@ -5,7 +5,7 @@ import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { demoFixturePath, fixtureForServing } from '../../devkit/fixture/load.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
 import { HEADLINE_WORDS, wordCount } from '../../src/core/headline.js';
-import { type Case, ROLE, activeAdmin, runCase } from './helpers.js';
+import { type Case, ROLE, activeAdmin, exposedOnlyWhenBothActive, runCase } from './helpers.js';
 
 const cases: Array<Case & { headline: string; reasons?: number; reasonFragments?: string[] }> = [
   {
@@ -39,14 +39,7 @@ const cases: Array<Case & { headline: string; reasons?: number; reasonFragments?
   },
   {
     name: 'R-EXPLAIN-1 a gap only while two eligible roles are both activated (R-ROLESTATE-2) names the pair',
-    build: (t) => {
-      const id = activeAdmin(t, 'alice', ROLE.helpdeskAdministrator);
-      t.makeEligible(id, ROLE.globalAdministrator);
-      t.makeEligible(id, ROLE.privilegedRoleAdministrator);
-      t.policy('MFA except GA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
-      t.policy('MFA except PRA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.privilegedRoleAdministrator] } });
-      return id;
-    },
+    build: exposedOnlyWhenBothActive,
     headline: "While 'Global Administrator' and 'Privileged Role Administrator' are both active: no enabled policy requires MFA",
     reasons: 2,
   },

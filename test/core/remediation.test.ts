@@ -10,7 +10,7 @@ import type { AdminOut, Report } from '../../src/core/report.js';
 import { VERDICT_ORDER } from '../../src/core/report.js';
 import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { type TenantFixture, parseTenantFixture } from '../../devkit/fixture/format.js';
-import { CAPTURED_AT, MFA, ROLE, type TenantBuilder, activeAdmin, tenant } from './helpers.js';
+import { CAPTURED_AT, MFA, ROLE, type TenantBuilder, activeAdmin, exposedOnlyWhenBothActive, tenant } from './helpers.js';
 
 type Json = Record<string, unknown>;
 
@@ -183,14 +183,7 @@ const cases: FixCase[] = [
   },
   {
     name: `R-FIX-1 a gap only while two eligible roles are both activated (R-ROLESTATE-2): the fix closes it in that combination (${FIX})`,
-    build: (t) => {
-      const id = activeAdmin(t, 'alice', ROLE.helpdeskAdministrator);
-      t.makeEligible(id, ROLE.globalAdministrator);
-      t.makeEligible(id, ROLE.privilegedRoleAdministrator);
-      t.policy('MFA except GA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
-      t.policy('MFA except PRA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.privilegedRoleAdministrator] } });
-      return id;
-    },
+    build: exposedOnlyWhenBothActive,
     changes: ['excludeRoles: remove'],
     check: (_r, _report, admin) => expect(admin.gaps[0]?.state).toContain('are both activated'),
   },
