@@ -203,3 +203,15 @@ export function findingWrites(d: AlertDecision, at: string, runId: string): { hi
     deletes: [...d.resolved.map((f) => ({ partitionKey: 'open', rowKey: escapeKey(f.fingerprint) })), ...d.ended.map((e) => ({ partitionKey: 'ack', rowKey: escapeKey(e.ack.fingerprint) }))],
   };
 }
+
+/** An outbox entry after a delivery attempt (mail or webhook): sent, pending with the error (retried), or failed. */
+export function afterAttempt<T extends { status: string; attempts: number; lastError: string | null; sentAt: string | null }>(
+  alert: T,
+  outcome: { status: 'sent' } | { status: 'retry' | 'failed'; error: string },
+  now: string,
+): T {
+  const updated: T = { ...alert, attempts: alert.attempts + 1 };
+  if (outcome.status === 'sent') return { ...updated, status: 'sent', sentAt: now, lastError: null };
+  if (outcome.status === 'retry') return { ...updated, lastError: outcome.error };
+  return { ...updated, status: 'failed', lastError: outcome.error };
+}

@@ -19,7 +19,7 @@ import type { TenantSnapshot } from '../core/snapshot.js';
 import { WhatIf } from '../core/what-if.js';
 import { odata } from '@azure/data-tables';
 import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
-import { type OpenFinding, decideAlerts, findingWrites } from './decide.js';
+import { type OpenFinding, afterAttempt, decideAlerts, findingWrites } from './decide.js';
 import type { Entity, TableStore } from '../storage/tables.js';
 import type { Logger } from '../app/logger.js';
 import { type Mailer, operationIdFor } from './mailer.js';
@@ -363,19 +363,14 @@ export async function deliverPending(ctx: AlertContext): Promise<{ delivered: nu
       },
       alert.operationId,
     );
-    const updated: OutboxAlert = { ...alert, attempts: alert.attempts + 1 };
+    const updated = afterAttempt(alert, outcome, ctx.now().toISOString());
     if (outcome.status === 'sent') {
-      Object.assign(updated, { status: 'sent', sentAt: ctx.now().toISOString(), lastError: null });
       delivered++;
       log.info(`alert ${alert.alertId} sent to ${alert.recipients.length} recipient(s): ${alert.subject}`);
     } else if (outcome.status === 'retry') {
-      updated.lastError = outcome.error;
       stillPending++;
       log.warn(`alert ${alert.alertId} not sent yet (will retry next run): ${outcome.error}`);
-    } else {
-      Object.assign(updated, { status: 'failed', lastError: outcome.error });
-      log.error(`alert ${alert.alertId} failed: ${outcome.error}`);
-    }
+    } else log.error(`alert ${alert.alertId} failed: ${outcome.error}`);
     await store.write('outbox', [outboxEntity(updated, content.html, content.text)]);
   }
   return { delivered, pending: stillPending };

@@ -8,6 +8,7 @@ import type { WebhookFormat } from '../app/settings.js';
 import { odata } from '@azure/data-tables';
 import { decodeJson, encodeJson } from '../storage/codec.js';
 import type { Entity, TableStore } from '../storage/tables.js';
+import { afterAttempt } from './decide.js';
 import { type WebhookInput, type WebhookSender, deliveryIdFor, webhookPayload } from './webhook.js';
 
 export const WEBHOOK_PARTITION = 'webhook';
@@ -55,19 +56,14 @@ export async function deliverPendingWebhooks(store: TableStore, sender: WebhookS
     // The intent first: from here the request may reach the receiver; a repeat carries the same key.
     await store.write('outbox', [entity({ ...alert, attempts: alert.attempts + 1 }, body)]);
     const outcome = await sender.send(body, alert.deliveryId);
-    const updated: WebhookAlert = { ...alert, attempts: alert.attempts + 1 };
+    const updated = afterAttempt(alert, outcome, now().toISOString());
     if (outcome.status === 'sent') {
-      Object.assign(updated, { status: 'sent', sentAt: now().toISOString(), lastError: null });
       delivered++;
       log.info(`alert ${alert.alertId} posted to ${sender.describe}`);
     } else if (outcome.status === 'retry') {
-      updated.lastError = outcome.error;
       stillPending++;
       log.warn(`alert ${alert.alertId} not posted yet (will retry next run): ${outcome.error}`);
-    } else {
-      Object.assign(updated, { status: 'failed', lastError: outcome.error });
-      log.error(`alert ${alert.alertId}: webhook failed: ${outcome.error}`);
-    }
+    } else log.error(`alert ${alert.alertId}: webhook failed: ${outcome.error}`);
     await store.write('outbox', [entity(updated, body)]);
   }
   return { delivered, pending: stillPending };

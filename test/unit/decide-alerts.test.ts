@@ -1,6 +1,6 @@
 // What an evaluation's alerts come to (docs/alerts.md: snapshot findings, the digest, re-notification).
 import { describe, expect, it } from 'vitest';
-import { type AlertDecisionInput, type OpenFinding, decideAlerts, findingWrites } from '../../src/alerts/decide.js';
+import { type AlertDecisionInput, type OpenFinding, afterAttempt, decideAlerts, findingWrites } from '../../src/alerts/decide.js';
 import type { Acknowledgement } from '../../src/core/acceptance.js';
 import { type FindingType, makeFinding } from '../../src/core/finding-types.js';
 import type { Finding, Severity } from '../../src/core/report.js';
@@ -131,5 +131,17 @@ describe('decideAlerts with accepted risks', () => {
     expect(w.deletes).toEqual([{ partitionKey: 'ack', rowKey: escapeKey(high.fingerprint) }]);
     expect(w.history.filter((e) => e.partitionKey === 'all').map((e) => e.event)).toEqual(['acceptance-ended']);
     expect(w.upserts.find((e) => e.partitionKey === 'open')).toMatchObject({ rowKey: escapeKey(high.fingerprint) });
+  });
+});
+
+describe('afterAttempt: an outbox entry (mail or webhook) after one delivery attempt', () => {
+  const base = { alertId: 'a1', status: 'pending' as 'pending' | 'sent' | 'failed', attempts: 1, lastError: 'earlier', sentAt: null as string | null };
+  it.each([
+    ['sent: marked sent, when, no error', { status: 'sent' as const }, { status: 'sent', attempts: 2, sentAt: '2026-12-06T12:00:00Z', lastError: null }],
+    ['retry: stays pending with the error (the next run sends it)', { status: 'retry' as const, error: '429' }, { status: 'pending', attempts: 2, sentAt: null, lastError: '429' }],
+    ['failed: final, with the error', { status: 'failed' as const, error: '400 bad request' }, { status: 'failed', attempts: 2, sentAt: null, lastError: '400 bad request' }],
+  ])('%s', (_name, outcome, expected) => {
+    expect(afterAttempt(base, outcome, '2026-12-06T12:00:00Z')).toEqual({ ...base, ...expected });
+    expect(base.attempts).toBe(1);
   });
 });
