@@ -13,7 +13,8 @@ import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/core/report.js';
 import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
-import { historyText, reportText, runsText, scoreText } from './format.js';
+import { historyText, reportText, runsText, scoreText, setWide } from './format.js';
+import { addRemediationCommands } from './remediate.js';
 
 interface CommonOptions {
   tenant?: string;
@@ -22,6 +23,7 @@ interface CommonOptions {
   json?: boolean;
   live?: boolean;
   verbose?: boolean;
+  wide?: boolean;
 }
 
 /** `--faults`: a JSON array of fault rules, inline or in a file. */
@@ -46,11 +48,13 @@ function withCommon(command: Command): Command {
     .option('--data-dir <dir>', 'local data directory (embedded storage, mail outbox, function key)', undefined)
     .option('--json', 'print JSON instead of text')
     .option('--live', 'read the real tenant through DefaultAzureCredential (e.g. after az login)')
+    .option('--wide', 'do not wrap tables to the terminal width')
     .option('--verbose', 'log more');
 }
 
 /** Starts the local host; a bad setting or fixture ends the command with its message. */
 async function host(options: CommonOptions, serve: boolean, portNumber?: number): Promise<Host> {
+  setWide(options.wide === true);
   // In JSON mode logs go to stderr so stdout stays parseable.
   const log = options.json ? { ...consoleLogger(options.verbose), info: (m: string) => console.error(m) } : consoleLogger(options.verbose);
   return startHost({
@@ -165,7 +169,7 @@ withCommon(program.command('check').description('collect and evaluate now (the s
     if (options.json) console.log(checked.body);
     else {
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
-      console.log(reportText(checked.report));
+      console.log(reportText(checked.report, { details: true }));
     }
   } finally {
     await h.stop();
@@ -198,14 +202,15 @@ withCommon(
     .argument('<dataset>', 'admins | assignments | activations | signins | policies | findings | alerts | runs')
     .option('--from <time>', 'ISO date-time: only entries at or after it')
     .option('--to <time>', 'ISO date-time: only entries at or before it')
-    .option('--principal <id-or-upn>', 'an admin / user (object id or UPN)')
+    .option('--principal <who>', 'an admin / user: object id, UPN, the start of a UPN, or display name')
     .option('--role <id-or-name>', 'a role (template id or name)')
     .option('--policy <id>', 'a Conditional Access policy id (policies: its versions and diffs)')
     .option('--type <type>', 'finding type, collector name, or policy dataset')
     .option('--severity <severity>', 'high | medium | low')
     .option('--top <n>', 'entries per page (max 500)')
     .option('--continuation <token>', 'continue a previous listing')
-    .option('--all', 'follow continuation tokens to the end'),
+    .option('--all', 'follow continuation tokens to the end')
+    .option('--csv', 'print CSV (the same as the API\'s format=csv)'),
 ).action(async (dataset: string, options: CommonOptions & Record<string, string | boolean | undefined>) => {
   // History only reads storage: no need to collect, and no Graph needed.
   const h = await host(options, false);
@@ -219,6 +224,7 @@ withCommon(
         const v = n === 'continuation' ? continuation : options[n];
         if (typeof v === 'string') url.searchParams.set(n, v);
       }
+      if (options.csv) url.searchParams.set('format', 'csv');
       const response = await h.invokeHttp('history', { method: 'GET', url: url.toString(), params: { dataset } });
       if (response.status !== 200) {
         const body = JSON.parse(response.body) as { error?: { details?: string[]; message?: string } };
@@ -226,11 +232,21 @@ withCommon(
         process.exitCode = 2;
         return;
       }
+      if (options.csv) {
+        // One CSV per page: the header once, then the rows of every page.
+        const text = response.body.replace(/\r\n$/, '');
+        process.stdout.write(`${items.length ? text.slice(text.indexOf('\r\n') + 2) : text}\r\n`);
+        items.push(null);
+        continuation = response.headers['x-continuation'] || undefined;
+        if (!options.all || !continuation) break;
+        continue;
+      }
       const page = JSON.parse(response.body) as { items: unknown[]; continuation: string | null };
       items.push(...page.items);
       continuation = page.continuation ?? undefined;
       if (!options.all || !continuation) break;
     }
+    if (options.csv) return;
     if (options.json) console.log(JSON.stringify({ dataset, items, continuation: continuation ?? null }, null, 2));
     else {
       console.log(historyText(dataset, items as Array<Record<string, unknown>>));
@@ -240,6 +256,8 @@ withCommon(
     await h.stop();
   }
 });
+
+addRemediationCommands(program, { withCommon, host: (options, serve) => host(options as CommonOptions, serve), checkNow });
 
 program
   .command('simulate')

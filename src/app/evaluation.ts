@@ -1,6 +1,10 @@
 // Evaluation run: rebuild the snapshot from storage, evaluate it, and record what changed per admin.
 import type { Settings } from './settings.js';
+import { applyAcknowledgements } from '../core/acceptance.js';
 import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
+import { reportNumbers } from '../core/numbers.js';
+import { proposeRemediation } from '../core/remediation.js';
+import { loadAcknowledgements } from './acknowledgements.js';
 import type { AdminOut, Report, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
@@ -66,17 +70,26 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
   },
 };
 
-/** The evaluation of what storage holds now: no Graph reads, no writes. */
+/**
+ * The evaluation of what storage holds now: no Graph reads, no writes. The report carries the accepted risks
+ * on record, the one set of numbers every output shows, and (unless `remediation: false`, as for the timer
+ * evaluation, whose alerts do not need it) the verified fixes of every gap.
+ */
 export async function evaluateStored(
   store: TableStore,
   settings: Settings,
   tenant: TenantInfo | undefined,
   at: string,
   runs?: LatestRuns,
+  extras: { remediation?: boolean } = {},
 ): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
   const snapshot = await loadSnapshot(store, tenant, at, runs);
   const options = evaluationOptions(settings);
-  return { snapshot, options, report: evaluate(snapshot, { ...options, now: at }) };
+  const report = evaluate(snapshot, { ...options, now: at });
+  applyAcknowledgements(report, await loadAcknowledgements(store), at);
+  if (extras.remediation !== false) report.remediation = proposeRemediation(snapshot, options, report);
+  report.numbers = reportNumbers(report);
+  return { snapshot, options, report };
 }
 
 export interface EvaluationRun {
@@ -100,7 +113,8 @@ export async function runEvaluation(
 ): Promise<EvaluationRun> {
   const startedAt = now().toISOString();
   const runId = newRunId();
-  const { snapshot, options, report } = await evaluateStored(store, settings, tenant, startedAt, runs);
+  // The timer's evaluation only diffs and alerts: the fixes are worked out where someone reads them.
+  const { snapshot, options, report } = await evaluateStored(store, settings, tenant, startedAt, runs, { remediation: !trigger.startsWith('timer') });
   const previous = new Map([...(await loadState<AdminVerdictRecord>(store, PARTITIONS.adminVerdict))].map(([id, item]) => [id, item.value]));
   const run: RunRecord = {
     runId,
@@ -120,7 +134,8 @@ export async function runEvaluation(
       unprotected: report.summary.unprotected,
       excluded: report.summary.excluded,
       unknown: report.summary.unknown,
-      findings: report.findings.length,
+      findings: report.numbers?.findings.open ?? report.findings.length,
+      accepted: report.numbers?.findings.accepted ?? 0,
     },
   };
   return { run, report, previous, snapshot, options, runs };
