@@ -69,6 +69,12 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   mfaRecommendation: 'DirectoryRecommendations.Read.All',
   licences: 'LicenseAssignment.Read.All',
   perUserMfa: 'Policy.Read.All',
+  exclusionGroups: 'GroupMember.Read.All',
+  exclusionPimOwners: 'PrivilegedEligibilitySchedule.Read.AzureADGroup, PrivilegedAssignmentSchedule.Read.AzureADGroup',
+  administrativeUnits: 'AdministrativeUnit.Read.All',
+  appPermissions: 'Application.Read.All',
+  controllers: 'User.Read.All, GroupMember.Read.All',
+  directoryAudits: 'AuditLog.Read.All, Directory.Read.All',
 };
 
 /** Every Graph application permission the collectors need, with what each is for. */
@@ -84,6 +90,9 @@ export const GRAPH_PERMISSIONS: ReadonlyArray<{ permission: string; datasets: st
   { permission: 'SecurityEvents.Read.All', datasets: 'Microsoft Secure Score (AdminMFAV2 control score and profile)', withoutIt: 'Microsoft\'s score is unavailable: the Secure Score reconciliation cannot compare' },
   { permission: 'DirectoryRecommendations.Read.All', datasets: 'the Entra recommendation for admin MFA and the admins it counts (beta)', withoutIt: 'the reconciliation compares counts only, not admin by admin' },
   { permission: 'LicenseAssignment.Read.All', datasets: 'subscribed SKUs and their service plans (Entra ID P1 / P2)', withoutIt: 'the report cannot say which enforcement routes the licence allows' },
+  { permission: 'Application.Read.All', datasets: "service principals' Microsoft Graph application permissions (app role assignments) and whether they have client secrets", withoutIt: 'apps that can change exclusions, policies or role membership are not named' },
+  { permission: 'AdministrativeUnit.Read.All', datasets: 'the administrative units exclusion groups are in (restricted management)', withoutIt: 'whether an exclusion group is protected by a restricted-management unit is unknown' },
+  { permission: 'Directory.Read.All', datasets: 'the directory audit log (Graph lists it with AuditLog.Read.All for directoryAudits)', withoutIt: 'exemption alerts cannot name who added an admin to an exclusion, or when' },
 ];
 
 export const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled';

@@ -45,6 +45,12 @@ const DATASET_COLLECTOR: Record<DatasetName, CollectorName> = {
   mfaRecommendation: 'securescore',
   licences: 'securescore',
   perUserMfa: 'securescore',
+  exclusionGroups: 'policies',
+  exclusionPimOwners: 'policies',
+  administrativeUnits: 'policies',
+  appPermissions: 'policies',
+  controllers: 'policies',
+  directoryAudits: 'policies',
 };
 
 export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>): Partial<Record<DatasetName, DatasetStatus>> {

@@ -1,6 +1,7 @@
 // The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
 // scripts and other tools: add fields freely, never rename.
 import type { EnforcementOut } from './enforcement.js';
+import type { ExemptionsOut } from './exemption-types.js';
 import type { FindingType } from './finding-types.js';
 import type { PerUserMfaOut } from './per-user-mfa.js';
 import type { SecureScoreOut } from './secure-score.js';
@@ -118,6 +119,8 @@ export interface Report {
   secureScore?: SecureScoreOut;
   /** Licences and every way MFA is or could be enforced in this tenant. Always set by evaluate(). */
   enforcement?: EnforcementOut;
+  /** Every exclusion of an enforcing policy, who controls it, and their own verdicts (docs/evaluation.md, section 14). Always set by evaluate(). */
+  exemptions?: ExemptionsOut;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
