@@ -22,6 +22,7 @@ import type { SnapshotGroup } from '../core/snapshot.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
 import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
+import { controllerRoleIds } from './exemptions-plan.js';
 import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
 import { type RunRecord, type RunScope, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
@@ -66,7 +67,10 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   const definitions = await readDefinitions(deps, run);
   const monitored = monitoredRoles(settings.adminRoles, { roleDefinitions: definitions });
   const isMonitored = roleMatcher(monitored, definitions);
-  const instances = await readInstances(deps, run, monitored, isMonitored);
+  // Roles whose permissions can change an MFA exclusion: their holders are kept too (collect/exemptions.ts).
+  const controllerRoles = controllerRoleIds(definitions);
+  const isKept = (roleId: string): boolean => isMonitored(roleId) || controllerRoles.has(normId(roleId));
+  const instances = await readInstances(deps, run, new Set([...monitored, ...controllerRoles]), isKept);
   const principals = new Principals();
   for (const item of [...instances.active, ...instances.eligible, ...instances.plain]) if (isMonitored(item.roleDefinitionId)) principals.note(item);
 
@@ -89,7 +93,7 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   await deps.pipeline?.wait('policiesStored');
   const named = policyTargets(await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy));
   const targeting = targetingOnly(named.roles, isMonitored);
-  const active = instances.active.filter((i) => isMonitored(i.roleDefinitionId) || targeting.holds(i));
+  const active = instances.active.filter((i) => isKept(i.roleDefinitionId) || targeting.holds(i));
   const plain = [...instances.plain];
   let assignmentsComplete = true;
   if (!instances.pimAvailable && targeting.roles.size > 0) {
@@ -104,7 +108,7 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   counts.activeAssignments = active.length + plain.length;
   counts.eligibleAssignments = instances.eligible.length;
   // Holders of targeting-only roles are no admins: only the groups among them matter (admins' membership).
-  const targetingGroups = new Set([...active, ...plain].filter((i) => !isMonitored(i.roleDefinitionId) && principalKind(i.principal) === 'group').map((i) => normId(i.principalId)));
+  const targetingGroups = new Set([...active, ...plain].filter((i) => !isMonitored(i.roleDefinitionId) && targeting.holds(i) && principalKind(i.principal) === 'group').map((i) => normId(i.principalId)));
 
   // 5. Watched groups, for admins' membership; 6. the admin accounts themselves.
   if (groupsOk) groupsOk = await readWatchedGroups(deps, run, watchedGroups({ policyGroups: named.groups, targetingGroups, excludedAccounts: settings.excludedAccounts, wholeGroups: new Set(groups.keys()), adminIds }), groups, principals);
@@ -159,7 +163,7 @@ async function storeReads(deps: CollectorDeps, run: RunScope, outcome: RoleReadO
 async function readDefinitions(deps: CollectorDeps, run: RunScope): Promise<UnifiedRoleDefinition[]> {
   const { graph, store, settings, log } = deps;
   try {
-    let definitions = await graph.all<UnifiedRoleDefinition>('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled');
+    let definitions = await graph.all<UnifiedRoleDefinition>('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled,rolePermissions');
     if (settings.adminRoles.mode === 'privileged') {
       // isPrivileged is beta-only (preview); without it the catalog's copy of the flag is used.
       try {
