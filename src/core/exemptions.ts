@@ -6,7 +6,7 @@
 import type { Box } from './boxes.js';
 import { ROLE } from './catalog.js';
 import type { CompiledPolicy, PolicySet } from './conditions.js';
-import { type AdminState, type CoverageMemo, type UserContext, explainGap, guestTypesOf, stateCoverage, userScope } from './coverage.js';
+import { type AdminState, type CoverageMemo, type UserContext, explainGap, guestTypesOf, scopeSignature, stateCoverage, userScope } from './coverage.js';
 import { type RuleParse, attributeName, parseRule } from './dynamic-rule.js';
 import type { ControlPath, ControllerOut, ExclusionKind, ExclusionOut, ExemptionData, ExemptionsOut, StoredExclusionGroup, StoredPrincipalRef } from './exemption-types.js';
 import { emptyExemptionData } from './exemption-types.js';
@@ -76,6 +76,7 @@ class Analysis {
   readonly appsById: Map<string, ExemptionData['apps'][number]>;
   readonly controllerGroups: Map<string, ExemptionData['controllerGroups'][number]>;
   readonly userNames = new Map<string, string>();
+  readonly controllerRecords: Map<string, ExemptionData['controllers'][number]>;
 
   constructor(readonly input: ExemptionInput) {
     this.data = input.snapshot.exemptions ?? emptyExemptionData();
@@ -83,6 +84,7 @@ class Analysis {
     this.unitsById = new Map(this.data.units.map((u) => [normId(u.id), u]));
     this.appsById = new Map(this.data.apps.map((a) => [normId(a.id), a]));
     this.controllerGroups = new Map(this.data.controllerGroups.map((g) => [normId(g.id), g]));
+    this.controllerRecords = new Map(this.data.controllers.map((c) => [normId(c.id), c]));
     for (const u of input.snapshot.users) this.userNames.set(normId(u.id), u.userPrincipalName ?? u.displayName ?? u.id);
     for (const c of this.data.controllers) if (c.found) this.userNames.set(normId(c.id), c.userPrincipalName ?? c.displayName ?? c.id);
     this.collectHoldings();
@@ -291,10 +293,21 @@ class Analysis {
     return this.evaluateController(id);
   }
 
+  /**
+   * A user the snapshot holds when every group policies name is held whole (a fixture's snapshot): their
+   * memberships are known without a controller record.
+   */
+  fromIndex(id: string): ExemptionData['controllers'][number] | undefined {
+    const { index, set } = this.input;
+    const u = index.users.get(id);
+    if (!u || [...set.referenced.groups].some((g) => index.groups.has(g) && index.groups.get(g)?.coverage !== 'all')) return undefined;
+    return { id, found: true, userPrincipalName: u.userPrincipalName ?? null, displayName: u.displayName ?? null, userType: u.userType ?? null, accountEnabled: u.accountEnabled ?? null, onPremisesSyncEnabled: u.onPremisesSyncEnabled ?? null, groupIds: [...(index.groupsOfUser.get(id) ?? [])] };
+  }
+
   /** A controller who is no admin: their own MFA coverage, from the groups Conditional Access names they are in. */
   evaluateController(id: string): ControllerOut {
     const { snapshot, index, set, memo } = this.input;
-    const c = this.data.controllers.find((x) => normId(x.id) === id);
+    const c = this.controllerRecords.get(id) ?? this.fromIndex(id);
     const name = this.userNames.get(id) ?? c?.userPrincipalName ?? id;
     if (!c || !c.found) return { id, kind: c ? 'user' : 'unknown', name, verdict: 'unknown', note: c ? 'the account was not found' : 'the account could not be read', isAdmin: false };
     if (c.groupIds === null) return { id, kind: 'user', name, verdict: 'unknown', note: 'their group memberships could not be read', isAdmin: false };
@@ -337,7 +350,10 @@ function policyExclusions(p: CompiledPolicy): Array<{ key: string; kind: Exclusi
 
 const stripped = (p: CompiledPolicy) => ({ ...p.users, excludeUsers: new Set<string>(), excludeGroups: [], excludeRoles: [], excludeGuestTypes: new Set<string>(), excludeGuestTenantsEnumerated: false });
 
-/** Which admins each exclusion reaches and takes out now (R-EXEMPT-1). */
+/**
+ * Which admins each exclusion reaches (a policy includes them, exclusions aside) and takes out now (R-EXEMPT-1).
+ * Worked out once per scope signature: admins alike share it, as they share coverage.
+ */
 function reach(analysis: Analysis, policies: CompiledPolicy[]): Map<string, { current: Set<string>; reachable: Set<string> }> {
   const out = new Map<string, { current: Set<string>; reachable: Set<string> }>();
   const entry = (key: string) => {
@@ -345,23 +361,31 @@ function reach(analysis: Analysis, policies: CompiledPolicy[]): Map<string, { cu
     if (!e) out.set(key, (e = { current: new Set(), reachable: new Set() }));
     return e;
   };
-  for (const p of policies) {
-    const scope = stripped(p);
-    const exclusions = policyExclusions(p);
-    for (const e of analysis.input.admins) {
-      const includedStates = e.states.filter((s) => userScope(scope, e.user, s) === 'in');
-      if (includedStates.length === 0) continue;
-      for (const x of exclusions) {
-        entry(x.key).reachable.add(e.out.id);
-        const now = includedStates.some((s) => {
-          if (x.kind === 'user') return x.targetId === e.user.id;
-          if (x.kind === 'group') return s.groups.has(x.targetId);
-          if (x.kind === 'role') return s.targetableRoles.has(x.targetId);
-          if (x.kind === 'guests') return [...e.user.guestTypes].some((t) => p.users.excludeGuestTypes.has(t));
-          return false;
-        });
-        if (now) entry(x.key).current.add(e.out.id);
+  const compiled = policies.map((p) => ({ p, scope: stripped(p), exclusions: policyExclusions(p) }));
+  const bySignature = new Map<string, { reachable: Set<string>; current: Set<string> }>();
+  const { set } = analysis.input;
+  for (const e of analysis.input.admins) {
+    for (const s of e.states) {
+      const signature = scopeSignature(set, e.user, s);
+      let keys = bySignature.get(signature);
+      if (!keys) {
+        keys = { reachable: new Set(), current: new Set() };
+        for (const { p, scope, exclusions } of compiled) {
+          if (userScope(scope, e.user, s) !== 'in') continue;
+          for (const x of exclusions) {
+            keys.reachable.add(x.key);
+            const now =
+              (x.kind === 'user' && x.targetId === e.user.id) ||
+              (x.kind === 'group' && s.groups.has(x.targetId)) ||
+              (x.kind === 'role' && s.targetableRoles.has(x.targetId)) ||
+              (x.kind === 'guests' && [...e.user.guestTypes].some((t) => p.users.excludeGuestTypes.has(t)));
+            if (now) keys.current.add(x.key);
+          }
+        }
+        bySignature.set(signature, keys);
       }
+      for (const k of keys.reachable) entry(k).reachable.add(e.out.id);
+      for (const k of keys.current) entry(k).current.add(e.out.id);
     }
   }
   return out;
