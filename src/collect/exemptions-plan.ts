@@ -2,6 +2,7 @@
 // change one (so the roles collector keeps their assignments), which audit events are about an exclusion, and
 // how Graph's answers are stored (only what decides, so a steady run writes nothing). Pure.
 import type { ConditionalAccessPolicy, UnifiedRoleDefinition } from '../core/graph-types.js';
+import { auditRoleOf } from '../core/exemption-audit.js';
 import type { StoredAuditEvent, StoredPrincipalRef } from '../core/exemption-types.js';
 import { isGuid, normId, sameEnum } from '../core/ids.js';
 import { APP_PERMISSION_ABILITIES, roleAbilities } from '../core/role-abilities.js';
@@ -98,21 +99,12 @@ export function storedAudit(a: GraphDirectoryAudit): StoredAuditEvent {
   };
 }
 
-/** The role template id an "Add member to role" event names (Role.TemplateId, quoted JSON in newValue). */
-export function auditRoleTemplate(e: StoredAuditEvent): string | null {
-  for (const t of e.targets) {
-    for (const m of t.modified) if (/^role\.templateid$/i.test(m.name) && m.newValue) return normId(m.newValue.replace(/"/g, ''));
-    if ((t.type ?? '').toLowerCase() === 'role' && isGuid(t.id)) return t.id;
-  }
-  return null;
-}
-
 /** Whether an audit event adds someone to an exclusion group or gives them an excluded role (R-EXEMPT-13). */
 export function auditRelevant(e: StoredAuditEvent, groupIds: ReadonlySet<string>, excludedRoles: ReadonlySet<string>): boolean {
   if (e.result && !sameEnum(e.result, 'success')) return false;
   if (/^add member to group/i.test(e.activity)) return e.targets.some((t) => groupIds.has(t.id));
   if (/^add (eligible )?member to role/i.test(e.activity)) {
-    const role = auditRoleTemplate(e);
+    const role = auditRoleOf(e);
     return role !== null && excludedRoles.has(role);
   }
   return /^update user/i.test(e.activity);

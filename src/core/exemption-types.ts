@@ -147,6 +147,8 @@ export interface ExclusionOut {
     ruleAttributes: string[];
     ruleError: string | null;
     nestedGroupIds: string[];
+    /** The groups nested in it, each with what decides its membership. */
+    nestedGroups: Array<{ id: string; name: string; dynamic: boolean; rule: string | null; roleAssignable: boolean | null }>;
     restrictedUnits: string[];
     units: string[];
     unitsKnown: boolean;

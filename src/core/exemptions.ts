@@ -551,6 +551,10 @@ function groupOut(analysis: Analysis, groupId: string): NonNullable<ExclusionOut
     ruleAttributes: parsed?.ok ? parsed.attributes.map(attributeName) : [],
     ruleError: parsed && !parsed.ok ? parsed.error : null,
     nestedGroupIds: (analysis.input.index.groups.get(g.id)?.memberGroupIds ?? []).map(normId),
+    nestedGroups: (analysis.input.index.groups.get(g.id)?.memberGroupIds ?? []).map((id) => {
+      const n = analysis.groupFacts(id);
+      return { id: n.id, name: n.name, dynamic: n.dynamic, rule: n.stored?.membershipRule ?? null, roleAssignable: n.roleAssignable };
+    }),
     restrictedUnits: g.restrictedUnits,
     units: g.units,
     unitsKnown: g.unitsKnown,
