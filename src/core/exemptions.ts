@@ -88,6 +88,8 @@ class Analysis {
     for (const u of input.snapshot.users) this.userNames.set(normId(u.id), u.userPrincipalName ?? u.displayName ?? u.id);
     for (const c of this.data.controllers) if (c.found) this.userNames.set(normId(c.id), c.userPrincipalName ?? c.displayName ?? c.id);
     this.collectHoldings();
+    // Role-level unknowns (unreadable permissions, unclassified actions) are the tenant's, not one exclusion's.
+    for (const h of this.holdings) this.abilitiesOf(h.roleId);
   }
 
   abilitiesOf(roleId: string): RoleAbilities | null {

@@ -39,6 +39,7 @@ import {
   truncate,
 } from './format.js';
 import { REPORT_CSS } from './styles.js';
+import { adminExemptionLinks, exemptionsSection } from './exemptions.js';
 import { licenceBanner, secureScoreSection } from './secure-score.js';
 
 export interface RenderOptions {
@@ -113,6 +114,7 @@ ${masthead(ctx)}
 <a href="#summary">Summary</a>
 <a href="#attention">Needs attention<span class="n${attention.some((a) => a.verdict === 'unprotected' || a.verdict === 'unknown') ? ' bad' : ''}">${attention.length}</span></a>
 <a href="#secure-score">Secure Score</a>
+<a href="#exemptions">Exemptions<span class="n${report.findings.some((f) => f.type.startsWith('exemption-') && f.severity === 'high') ? ' bad' : ''}">${report.exemptions?.exclusions.length ?? 0}</span></a>
 <a href="#trends">Trends</a>
 <a href="#admins">All admins<span class="n">${report.admins.length}</span></a>
 <a href="#other">Other principals</a>
@@ -128,6 +130,7 @@ ${licenceBanner(report)}
 ${summarySection(ctx)}
 ${attentionSection(ctx, attention)}
 ${secureScoreSection(report)}
+${exemptionsSection(report)}
 ${trendsSection(ctx)}
 ${adminsSection(ctx)}
 ${otherSection(ctx)}
@@ -536,6 +539,8 @@ function policiesCell(a: AdminOut, ctx: Ctx): string {
   if (a.wouldCoverIfEnabled.length) {
     parts.push(`<span class="lbl">Would cover if turned on</span>${a.wouldCoverIfEnabled.map((p) => `<li>${e(p.displayName)} <span class="tag">${e(POLICY_STATE_LABEL[p.state] ?? p.state)}</span></li>`).join('')}`);
   }
+  const exemptions = adminExemptionLinks(ctx.report, a.id);
+  if (exemptions) parts.push(exemptions);
   return `<ul class="policylist">${parts.join('')}</ul>`;
 }
 
