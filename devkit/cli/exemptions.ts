@@ -18,7 +18,7 @@ export function exemptionsView(report: Report, admin?: string): ExemptionsView |
   const wanted = admin.toLowerCase();
   const a = report.admins.find((x) => x.id === wanted || (x.userPrincipalName ?? '').toLowerCase() === wanted);
   if (!a) return null;
-  const keys = new Set(all.admins.find((x) => x.adminId === a.id)?.exclusions.map((x) => x.key) ?? []);
+  const keys = new Set(all.admins.find((x) => x.adminId === a.id)?.reachedBy ?? []);
   const exclusions = all.exclusions.filter((x) => keys.has(x.key));
   const ids = new Set([...exclusions.flatMap((x) => x.controllers.map((c) => c.id)), ...all.policyEditors.map((c) => c.id)]);
   return {
@@ -37,7 +37,7 @@ export function exemptionsText(view: ExemptionsView): string {
   const { exemptions: x, admin } = view;
   const byId = new Map(x.controllers.map((c) => [c.id, c]));
   const lines: string[] = [];
-  const current = new Set(x.admins.flatMap((a) => a.exclusions.filter((e) => e.current).map((e) => e.key)));
+  const current = new Set(x.admins.flatMap((a) => a.excludedNow));
   lines.push(admin ? `Exemptions that reach ${admin.userPrincipalName ?? admin.id} (${x.exclusions.length}):` : `Exclusions of enforcing policies (${x.exclusions.length}), with who controls them:`);
   for (const e of x.exclusions) {
     lines.push('');

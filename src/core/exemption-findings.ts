@@ -27,21 +27,43 @@ function verdictWords(c: ControllerOut): string {
 /** R-EXEMPT-10: a principal that can exempt an admin is not protected itself (or is an app with a secret). */
 function controllerFindings(out: ExemptionsOut): Finding[] {
   const findings: Finding[] = [];
-  const reaching = out.exclusions.filter((x) => x.reachableAdminIds.length > 0);
   const anyAdmin = out.admins.length > 0;
+  // Each unprotected controller's paths, gathered in one pass over the exclusions.
+  const unprotected = new Set(out.controllers.filter((c) => UNPROTECTED.has(c.verdict)).map((c) => c.id));
+  // The first few ways each controller can exempt an admin (for the message), and how many there are.
+  const reachBy = new Map<string, { via: string[]; more: number; exclusions: string[] }>();
+  const byKey = new Map(out.exclusions.map((x) => [x.key, x]));
+  for (const x of out.exclusions) {
+    if (x.reachableAdminIds.length === 0) continue;
+    const policies = x.policies.map((q) => `'${q.displayName}'`).join(', ');
+    for (const k of x.controllers) {
+      if (!unprotected.has(k.id)) continue;
+      let entry = reachBy.get(k.id);
+      if (!entry) reachBy.set(k.id, (entry = { via: [], more: 0, exclusions: [] }));
+      for (const p of k.paths) {
+        if (entry.via.length < 3) entry.via.push(`${p.detail} (${policies})`);
+        else entry.more++;
+      }
+      entry.exclusions.push(x.key);
+    }
+  }
+  // At least as many admins as the largest exclusion it controls reaches (an exact union is not worth its cost).
+  const countFor = (keys: string[]): number => Math.max(0, ...keys.map((k) => byKey.get(k)?.reachableAdminIds.length ?? 0));
+  const editors = new Map(out.policyEditors.map((k) => [k.id, k.paths]));
   for (const c of out.controllers) {
-    if (!UNPROTECTED.has(c.verdict)) continue;
-    const via = reaching.flatMap((x) => (x.controllers.find((k) => k.id === c.id)?.paths ?? []).map((p) => `${p.detail} (${x.policies.map((q) => `'${q.displayName}'`).join(', ')})`));
-    const editor = anyAdmin ? (out.policyEditors.find((k) => k.id === c.id)?.paths ?? []).map((p) => p.detail) : [];
-    const how = [...new Set([...via, ...editor])];
+    if (!unprotected.has(c.id)) continue;
+    const reach = reachBy.get(c.id);
+    const editor = anyAdmin ? (editors.get(c.id) ?? []).map((p) => p.detail) : [];
+    const how = [...new Set([...(reach?.via ?? []), ...editor])];
     if (how.length === 0) continue;
-    const admins = new Set(editor.length ? out.admins.map((a) => a.adminId) : reaching.filter((x) => x.controllers.some((k) => k.id === c.id)).flatMap((x) => x.reachableAdminIds));
+    const more = (reach?.more ?? 0) + Math.max(0, how.length - 3);
+    const count = editor.length ? out.admins.length : countFor(reach?.exclusions ?? []);
     findings.push(
       makeFinding(
         'exemption-controller-unprotected',
         'high',
         c.id,
-        `${c.name} can exempt ${admins.size} admin${admins.size === 1 ? '' : 's'} from MFA — ${how.slice(0, 3).join('; ')}${how.length > 3 ? `; and ${how.length - 3} more` : ''} — and is ${verdictWords(c)}.`,
+        `${c.name} can exempt ${editor.length ? '' : 'at least '}${count} admin${count === 1 ? '' : 's'} from MFA — ${how.slice(0, 3).join('; ')}${more > 0 ? `; and ${more} more` : ''} — and is ${verdictWords(c)}.`,
         `exemption-controller-unprotected:${c.id}`,
         { subjectName: c.name },
       ),
@@ -70,9 +92,10 @@ function dynamicFindings(analysis: Analysis, out: ExemptionsOut, admins: Readonl
         const attrs = parsed.attributes.filter((a) => a.object === 'user').map((a) => `user.${a.property}`);
         findings.push(makeFinding('exemption-dynamic-rule', 'medium', g.id, `Dynamic group '${g.name}', ${where}, decides membership by ${listPhrase(attrs)}, which ${listPhrase(writers.slice(0, 4))}${writers.length > 4 ? ` and ${writers.length - 4} more` : ''} can write: changing an admin's attribute exempts them from MFA.`, `exemption-dynamic-rule:${g.id}`, { subjectName: g.name, policyIds: policies }));
       }
+      const inGroup = new Set((analysis.input.index.groups.get(g.id)?.memberUserIds ?? []).map(normId));
       for (const adminId of x.memberAdminIds) {
         const admin = admins.get(adminId);
-        if (!admin || !(analysis.input.index.groups.get(g.id)?.memberUserIds ?? []).some((m) => normId(m) === adminId)) continue;
+        if (!admin || !inGroup.has(adminId)) continue;
         findings.push(makeFinding('exemption-dynamic-rule', 'high', adminId, `${who(admin)} matches the rule of dynamic group '${g.name}' (${g.stored?.membershipRule ?? 'rule unknown'}) and is therefore ${where}.`, `exemption-dynamic-rule:${g.id}:${adminId}`, { subjectName: who(admin), policyIds: policies }));
       }
     }

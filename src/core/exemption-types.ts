@@ -163,8 +163,8 @@ export interface ExemptionsOut {
   controllers: ControllerOut[];
   /** Who can edit Conditional Access policies (and so add any exclusion), and who can give itself any role. */
   policyEditors: Array<{ id: string; paths: ControlPath[] }>;
-  /** Per admin: the exclusions that reach them (`current`: they are excluded through it now). */
-  admins: Array<{ adminId: string; exclusions: Array<{ key: string; current: boolean }> }>;
+  /** Per admin: the exclusions that reach them (keys), and those they are excluded through now. */
+  admins: Array<{ adminId: string; reachedBy: string[]; excludedNow: string[] }>;
   /** Data the analysis could not rely on (unavailable datasets, roles without permissions, unknown actions). */
   unknowns: string[];
 }

@@ -21,6 +21,8 @@ export interface EvaluatedPrincipal {
   out: AdminOut;
   states: AdminState[];
   user: UserContext;
+  /** Per state, in the order of `states`: its scope signature (admins alike share it). */
+  coverages?: ReadonlyArray<{ signature: string }>;
 }
 
 export interface ExemptionInput {
@@ -77,6 +79,7 @@ class Analysis {
   readonly controllerGroups: Map<string, ExemptionData['controllerGroups'][number]>;
   readonly userNames = new Map<string, string>();
   readonly controllerRecords: Map<string, ExemptionData['controllers'][number]>;
+  readonly evaluatedById = new Map<string, { e: EvaluatedPrincipal; admin: boolean }>();
 
   constructor(readonly input: ExemptionInput) {
     this.data = input.snapshot.exemptions ?? emptyExemptionData();
@@ -85,6 +88,8 @@ class Analysis {
     this.appsById = new Map(this.data.apps.map((a) => [normId(a.id), a]));
     this.controllerGroups = new Map(this.data.controllerGroups.map((g) => [normId(g.id), g]));
     this.controllerRecords = new Map(this.data.controllers.map((c) => [normId(c.id), c]));
+    for (const e of input.potential) this.evaluatedById.set(e.out.id, { e, admin: false });
+    for (const e of input.admins) this.evaluatedById.set(e.out.id, { e, admin: true });
     for (const u of input.snapshot.users) this.userNames.set(normId(u.id), u.userPrincipalName ?? u.displayName ?? u.id);
     for (const c of this.data.controllers) if (c.found) this.userNames.set(normId(c.id), c.userPrincipalName ?? c.displayName ?? c.id);
     this.collectHoldings();
@@ -120,6 +125,14 @@ class Analysis {
   /** The users (and service principals) a principal stands for: a group's members hold its roles. */
   expand(principalId: string): Array<{ id: string; via: string | null }> {
     const id = normId(principalId);
+    const cached = this.expanded.get(id);
+    if (cached) return cached;
+    const result = this.expandUncached(id);
+    this.expanded.set(id, result);
+    return result;
+  }
+
+  private expandUncached(id: string): Array<{ id: string; via: string | null }> {
     const group = this.input.index.groups.get(id);
     const cg = this.controllerGroups.get(id);
     if (group?.coverage === 'all' || cg) {
@@ -167,19 +180,44 @@ class Analysis {
     return !restricted && normId(scope.replace(/^\//, '')) === g.id;
   }
 
+  private readonly holdersCache = new Map<Ability, Array<{ h: Holding; abilities: RoleAbilities }>>();
+
+  /** The holdings whose role has `ability` at all (worked out once per ability). */
+  holdersWith(ability: Ability): Array<{ h: Holding; abilities: RoleAbilities }> {
+    let list = this.holdersCache.get(ability);
+    if (!list) {
+      list = [];
+      for (const h of this.holdings) {
+        const abilities = this.abilitiesOf(h.roleId);
+        if (abilities?.grants.some((g) => g.ability === ability)) list.push({ h, abilities });
+      }
+      this.holdersCache.set(ability, list);
+    }
+    return list;
+  }
+
+  private readonly expanded = new Map<string, Array<{ id: string; via: string | null }>>();
+  private readonly grantedByCache = new Map<string, string>();
+
+  /** "eligible for 'Role' at scope (action), as member of group 'G'", built once per holding and action. */
+  grantedBy(h: Holding, action: string, via: string | null): string {
+    const key = `${h.principalId}|${h.roleId}|${h.scope}|${h.eligible ? 1 : 0}|${action}|${via ?? ''}`;
+    let text = this.grantedByCache.get(key);
+    if (text === undefined) {
+      const scope = scopeKind(h.scope) === 'tenant' ? '' : ` at ${h.scope}`;
+      this.grantedByCache.set(key, (text = `${h.eligible ? 'eligible for ' : ''}'${h.roleName}'${scope} (${action})${via ? `, as ${via}` : ''}`));
+    }
+    return text;
+  }
+
   /** Role holders with `ability` that reach this group (kinds and scope), as control paths. */
   roleControllers(g: GroupFacts | null, ability: Ability, detail: string, steps: ControlPath['steps'], filter?: (h: Holding, abilities: RoleAbilities) => boolean): Array<{ id: string; path: ControlPath }> {
     const out: Array<{ id: string; path: ControlPath }> = [];
-    for (const h of this.holdings) {
-      const abilities = this.abilitiesOf(h.roleId);
-      if (!abilities) continue;
+    for (const { h, abilities } of this.holdersWith(ability)) {
       const grant = g && ability !== 'roleAssignableGroups' ? hasAbility(abilities, ability, { security: g.security, unified: g.unified, dynamic: g.dynamic }) : hasAbility(abilities, ability);
       if (!grant || (filter && !filter(h, abilities))) continue;
       if (g ? !this.scopeReaches(h.scope, g, ability) : scopeKind(h.scope) !== 'tenant') continue;
-      const scope = scopeKind(h.scope) === 'tenant' ? '' : ` at ${h.scope}`;
-      for (const m of this.expand(h.principalId)) {
-        out.push({ id: m.id, path: { how: 'role', detail, grantedBy: `${h.eligible ? 'eligible for ' : ''}'${h.roleName}'${scope} (${grant.action})${m.via ? `, as ${m.via}` : ''}`, steps } });
-      }
+      for (const m of this.expand(h.principalId)) out.push({ id: m.id, path: { how: 'role', detail, grantedBy: this.grantedBy(h, grant.action, m.via), steps } });
     }
     return out;
   }
@@ -279,10 +317,10 @@ class Analysis {
     if (id === SELF) return { id, kind: 'everyone', name: 'every user (self-service)', verdict: 'notApplicable', note: 'default user permissions', isAdmin: false };
     if (id === ON_PREMISES) return { id, kind: 'onPremises', name: 'on-premises Active Directory', verdict: 'unknown', note: 'who writes attributes on-premises is not visible in Graph', isAdmin: false };
     if (id === SIGN_IN) return { id, kind: 'signIn', name: 'whoever signs in', verdict: 'notApplicable', note: 'the client or the device reports it', isAdmin: false };
-    const evaluated = [...this.input.admins, ...this.input.potential].find((e) => e.out.id === id);
+    const evaluated = this.evaluatedById.get(id);
     if (evaluated) {
-      const o = evaluated.out;
-      return { id, kind: 'user', name: o.userPrincipalName ?? o.displayName ?? id, verdict: o.verdict, note: o.verdict === 'excluded' ? `excluded from MFA by design (${o.excludedBy ?? 'MONITOR_EXCLUDED_ACCOUNTS'})` : (o.gaps[0]?.summary ?? null), isAdmin: this.input.admins.includes(evaluated) };
+      const o = evaluated.e.out;
+      return { id, kind: 'user', name: o.userPrincipalName ?? o.displayName ?? id, verdict: o.verdict, note: o.verdict === 'excluded' ? `excluded from MFA by design (${o.excludedBy ?? 'MONITOR_EXCLUDED_ACCOUNTS'})` : (o.gaps[0]?.summary ?? null), isAdmin: evaluated.admin };
     }
     const app = this.appsById.get(id) ?? (this.input.index.servicePrincipals.has(id) ? null : undefined);
     if (app !== undefined) {
@@ -356,40 +394,60 @@ const stripped = (p: CompiledPolicy) => ({ ...p.users, excludeUsers: new Set<str
  * Which admins each exclusion reaches (a policy includes them, exclusions aside) and takes out now (R-EXEMPT-1).
  * Worked out once per scope signature: admins alike share it, as they share coverage.
  */
-function reach(analysis: Analysis, policies: CompiledPolicy[]): Map<string, { current: Set<string>; reachable: Set<string> }> {
-  const out = new Map<string, { current: Set<string>; reachable: Set<string> }>();
-  const entry = (key: string) => {
-    let e = out.get(key);
-    if (!e) out.set(key, (e = { current: new Set(), reachable: new Set() }));
-    return e;
-  };
+function reach(analysis: Analysis, policies: CompiledPolicy[]): Map<string, { current: string[]; reachable: string[] }> {
   const compiled = policies.map((p) => ({ p, scope: stripped(p), exclusions: policyExclusions(p) }));
-  const bySignature = new Map<string, { reachable: Set<string>; current: Set<string> }>();
   const { set } = analysis.input;
-  for (const e of analysis.input.admins) {
-    for (const s of e.states) {
-      const signature = scopeSignature(set, e.user, s);
-      let keys = bySignature.get(signature);
-      if (!keys) {
-        keys = { reachable: new Set(), current: new Set() };
+  const admins = analysis.input.admins;
+  // Admin indices per scope signature, and each signature's exclusion keys (reached, and excluding now).
+  const groups = new Map<string, { reachable: string[]; current: string[]; admins: number[] }>();
+  for (const [a, e] of admins.entries()) {
+    for (const [i, s] of e.states.entries()) {
+      const signature = e.coverages?.[i]?.signature ?? scopeSignature(set, e.user, s);
+      let g = groups.get(signature);
+      if (!g) {
+        const reachable = new Set<string>();
+        const current = new Set<string>();
         for (const { p, scope, exclusions } of compiled) {
           if (userScope(scope, e.user, s) !== 'in') continue;
           for (const x of exclusions) {
-            keys.reachable.add(x.key);
+            reachable.add(x.key);
             const now =
               (x.kind === 'user' && x.targetId === e.user.id) ||
               (x.kind === 'group' && s.groups.has(x.targetId)) ||
               (x.kind === 'role' && s.targetableRoles.has(x.targetId)) ||
               (x.kind === 'guests' && [...e.user.guestTypes].some((t) => p.users.excludeGuestTypes.has(t)));
-            if (now) keys.current.add(x.key);
+            if (now) current.add(x.key);
           }
         }
-        bySignature.set(signature, keys);
+        groups.set(signature, (g = { reachable: [...reachable], current: [...current], admins: [] }));
       }
-      for (const k of keys.reachable) entry(k).reachable.add(e.out.id);
-      for (const k of keys.current) entry(k).current.add(e.out.id);
+      if (g.admins[g.admins.length - 1] !== a) g.admins.push(a);
     }
   }
+  // Per key, the admins of every signature that has it, each once (an admin's states can differ in signature).
+  const byKey = new Map<string, { reachable: number[][]; current: number[][] }>();
+  for (const g of groups.values()) {
+    for (const k of g.reachable) {
+      let e = byKey.get(k);
+      if (!e) byKey.set(k, (e = { reachable: [], current: [] }));
+      e.reachable.push(g.admins);
+    }
+    for (const k of g.current) byKey.get(k)?.current.push(g.admins);
+  }
+  const mark = new Uint32Array(admins.length);
+  let stamp = 0;
+  // Admins are in report order, so their indices sort them.
+  const ids = (lists: number[][]): string[] => {
+    stamp++;
+    const found: number[] = [];
+    for (const list of lists) for (const a of list) if (mark[a] !== stamp) {
+      mark[a] = stamp;
+      found.push(a);
+    }
+    return found.sort((x, y) => x - y).map((a) => (admins[a] as EvaluatedPrincipal).out.id);
+  };
+  const out = new Map<string, { current: string[]; reachable: string[] }>();
+  for (const [k, e] of byKey) out.set(k, { reachable: ids(e.reachable), current: ids(e.current) });
   return out;
 }
 
@@ -478,10 +536,14 @@ function policyEditors(analysis: Analysis): Array<{ id: string; paths: ControlPa
 
 function merge(paths: Array<{ id: string; path: ControlPath }>): Array<{ id: string; paths: ControlPath[] }> {
   const by = new Map<string, ControlPath[]>();
+  const seen = new Set<string>();
   for (const { id, path } of paths) {
-    const list = by.get(id) ?? [];
-    if (!list.some((p) => p.detail === path.detail && p.grantedBy === path.grantedBy)) list.push(path);
-    by.set(id, list);
+    const key = `${id}\u0000${path.detail}\u0000${path.grantedBy ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    let list = by.get(id);
+    if (!list) by.set(id, (list = []));
+    list.push(path);
   }
   return [...by].map(([id, list]) => ({ id, paths: list })).sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -510,7 +572,7 @@ export function analyseExemptions(input: ExemptionInput): { out: ExemptionsOut; 
       let e = analysis.exclusions.get(x.key);
       if (!e) {
         const r = reached.get(x.key);
-        e = { key: x.key, kind: x.kind, targetId: x.targetId, targetName: targetName(analysis, x.kind, x.targetId), policies: [], memberAdminIds: [...(r?.current ?? [])].sort(), reachableAdminIds: [...(r?.reachable ?? [])].sort(), controllers: [], unknowns: [] };
+        e = { key: x.key, kind: x.kind, targetId: x.targetId, targetName: targetName(analysis, x.kind, x.targetId), policies: [], memberAdminIds: r?.current ?? [], reachableAdminIds: r?.reachable ?? [], controllers: [], unknowns: [] };
         analysis.exclusions.set(x.key, e);
       }
       if (!e.policies.some((q) => q.id === p.policy.id)) e.policies.push({ id: p.policy.id, displayName: p.name });
@@ -526,10 +588,12 @@ export function analyseExemptions(input: ExemptionInput): { out: ExemptionsOut; 
   const editors = policyEditors(analysis);
   for (const c of editors) analysis.addController(c.id);
   for (const u of datasetUnknowns(input.snapshot)) analysis.unknowns.add(u);
-  const admins = input.admins.map((e) => ({
-    adminId: e.out.id,
-    exclusions: [...analysis.exclusions.values()].filter((x) => x.reachableAdminIds.includes(e.out.id)).map((x) => ({ key: x.key, current: x.memberAdminIds.includes(e.out.id) })),
-  }));
+  const perAdmin = new Map<string, { adminId: string; reachedBy: string[]; excludedNow: string[] }>(input.admins.map((e) => [e.out.id, { adminId: e.out.id, reachedBy: [], excludedNow: [] }]));
+  for (const x of analysis.exclusions.values()) {
+    for (const id of x.reachableAdminIds) perAdmin.get(id)?.reachedBy.push(x.key);
+    for (const id of x.memberAdminIds) perAdmin.get(id)?.excludedNow.push(x.key);
+  }
+  const admins = [...perAdmin.values()];
   return {
     analysis,
     policies,

@@ -94,9 +94,10 @@ ${unknowns}
 
 /** The exclusions that reach an admin, as links for their row in "All admins" (current ones first). */
 export function adminExemptionLinks(report: Report, adminId: string): string {
-  const mine = report.exemptions?.admins.find((a) => a.adminId === adminId)?.exclusions ?? [];
-  if (!mine.length) return '';
+  const mine = report.exemptions?.admins.find((a) => a.adminId === adminId);
+  if (!mine || mine.reachedBy.length === 0) return '';
   const names = new Map((report.exemptions?.exclusions ?? []).map((x) => [x.key, `${KIND_LABEL[x.kind]} ${x.targetName}`]));
-  const sorted = [...mine].sort((a, b) => Number(b.current) - Number(a.current));
-  return `<span class="lbl">Exemptions that reach them</span>${sorted.map((x) => `<li><a href="#${exclusionAnchor(x.key)}">${e(names.get(x.key) ?? x.key)}</a>${x.current ? ' <span class="tag permanent">excluded now</span>' : ''}</li>`).join('')}`;
+  const now = new Set(mine.excludedNow);
+  const sorted = [...mine.reachedBy].sort((a, b) => Number(now.has(b)) - Number(now.has(a)));
+  return `<span class="lbl">Exemptions that reach them</span>${sorted.map((key) => `<li><a href="#${exclusionAnchor(key)}">${e(names.get(key) ?? key)}</a>${now.has(key) ? ' <span class="tag permanent">excluded now</span>' : ''}</li>`).join('')}`;
 }
