@@ -219,7 +219,7 @@ type Adder = (step: string, n: number, cls: 'reports' | 'ca' | 'security' | 'dir
  * through (excluded groups, the groups nested in them, groups holding an excluded role) its details (15 per
  * id filter), owners, PIM-for-Groups owners and administrative units; Microsoft Graph's service principal and its
  * app role assignments, the service principals (and applications) that hold a controlling permission or role;
- * the controllers who are no admins (accounts, and their groups when policies name groups); two audit queries.
+ * the controllers who are no admins (accounts, and their groups when policies name groups); one audit query.
  */
 // eslint-disable-next-line max-lines-per-function -- one read step per dataset, in the collector's order
 function exemptionReads(input: PlanInput, ctx: { at: number; members: ReturnType<typeof membership>; current: <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined) => T[]; add: Adder; admins: Set<string> }): void {
@@ -288,10 +288,13 @@ function exemptionReads(input: PlanInput, ctx: { at: number; members: ReturnType
   for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) named.add(lower(g));
   if (named.size > 0) add("controllers' groups", controllers.length, 'dir', directoryCost(5, true, false, PAGE.transitiveMembers));
 
-  // The audit log: members added to groups, members added to roles, since the initial look-back.
+  // The audit log: every "Add member to …" event since the initial look-back, in one listing.
   const since = ctx.at - (input.signInLookbackHours ?? 24) * 3_600_000;
-  const inWindow = (activity: string) => (fixture.directoryAudits ?? []).filter((a) => a.activityDisplayName === activity && Date.parse(a.activityDateTime) >= since && Date.parse(a.activityDateTime) <= ctx.at).length;
-  add('directoryAudits', pages(inWindow('Add member to group'), PAGE.directoryAudits) + pages(inWindow('Add member to role'), PAGE.directoryAudits), 'reports');
+  const added = (fixture.directoryAudits ?? []).filter((a) => a.activityDisplayName.toLowerCase().startsWith('add member to') && Date.parse(a.activityDateTime) >= since && Date.parse(a.activityDateTime) <= ctx.at).length;
+  // For a member the directory added to a dynamic exclusion group: the user update behind it (at most 5 a run).
+  const dynamic = new Set((fixture.groups ?? []).filter((g) => groups.has(lower(g.id)) && (g.groupTypes ?? []).some((t) => t.toLowerCase() === 'dynamicmembership')).map((g) => lower(g.id)));
+  const matches = (fixture.directoryAudits ?? []).filter((a) => a.activityDisplayName.toLowerCase().startsWith('add member to group') && Date.parse(a.activityDateTime) >= since && Date.parse(a.activityDateTime) <= ctx.at && (a.targetResources ?? []).some((t) => dynamic.has(lower(t.id ?? '')))).length;
+  add('directoryAudits', pages(added, PAGE.directoryAudits) + Math.min(5, matches), 'reports');
 }
 
 /**

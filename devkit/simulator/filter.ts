@@ -12,7 +12,7 @@ import type { GraphHttpError } from './errors.js';
 import { badRequest, unsupportedQuery } from './errors.js';
 
 export type ComparisonOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
-export type FilterOp = ComparisonOp | 'in';
+export type FilterOp = ComparisonOp | 'in' | 'startswith';
 
 export type Literal =
   | { kind: 'string'; value: string }
@@ -26,7 +26,9 @@ export type FilterNode =
   | { type: 'compare'; op: ComparisonOp; path: string; value: Literal }
   | { type: 'in'; path: string; values: Literal[] }
   /** `collection/any(v: v/p op literal …)`: the inner paths are relative to an item of the collection. */
-  | { type: 'any'; path: string; inner: FilterNode };
+  | { type: 'any'; path: string; inner: FilterNode }
+  /** `startswith(path, 'prefix')`, case-insensitive like Graph's. */
+  | { type: 'startswith'; path: string; value: Literal };
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'datetime';
 
@@ -222,6 +224,15 @@ class Parser {
       return inner;
     }
     if (tok.t === 'ident' && tok.v === 'not') throw unsupportedQuery("The 'not' operator is not supported in this query.");
+    if (tok.t === 'ident' && tok.v === 'startswith' && (this.tokens[this.pos + 1] as Token | undefined)?.t === 'punct' && (this.tokens[this.pos + 1] as { v: string }).v === '(') {
+      this.next();
+      this.expectPunct('(');
+      const path = this.parsePath();
+      this.expectPunct(',');
+      const value = this.parseLiteral();
+      this.expectPunct(')');
+      return { type: 'startswith', path, value };
+    }
     const path = this.parsePath();
     if (path.endsWith('/any') && this.peek().t === 'punct' && (this.peek() as { v: string }).v === '(') return this.parseLambda(path.slice(0, -'/any'.length), depth);
     const opTok = this.next();
@@ -257,6 +268,9 @@ class Parser {
           return { ...node, left: strip(node.left), right: strip(node.right) };
         case 'any':
           throw unsupportedQuery('Nested lambdas are not supported in this query.');
+        case 'startswith':
+          if (!node.path.startsWith(`${name}/`)) throw invalid(`'${node.path}' inside the lambda must start with '${name}/'`);
+          return { ...node, path: node.path.slice(name.length + 1) };
         default:
           if (!node.path.startsWith(`${name}/`)) throw invalid(`'${node.path}' inside the lambda must start with '${name}/'`);
           return { ...node, path: node.path.slice(name.length + 1) };
@@ -381,9 +395,10 @@ export function validateFilter(node: FilterNode, schema: FilterSchema, inLambda 
       validateFilter(node.right, schema, inLambda);
       return;
     case 'compare':
-    case 'in': {
+    case 'in':
+    case 'startswith': {
       const prop = schema.properties[node.path];
-      const op: FilterOp = node.type === 'in' ? 'in' : node.op;
+      const op: FilterOp = node.type === 'in' ? 'in' : node.type === 'startswith' ? 'startswith' : node.op;
       if (!prop || !Object.hasOwn(schema.properties, node.path) || (prop.lambda === true && !inLambda)) {
         throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.path}' of resource '${schema.resource}'.`);
       }
@@ -397,7 +412,8 @@ export function validateFilter(node: FilterNode, schema: FilterSchema, inLambda 
           );
         }
         for (const v of node.values) checkLiteral(node.path, prop, v);
-      } else checkLiteral(node.path, prop, node.value);
+      } else if (node.type === 'startswith' && node.value.kind !== 'string') throw badRequest(`startswith on '${node.path}' needs a string.`);
+      else checkLiteral(node.path, prop, node.value);
       return;
     }
   }
@@ -502,6 +518,10 @@ export function evaluateFilter(node: FilterNode, item: unknown, schema: FilterSc
       const actual = valueAt(item, node.path);
       const prop = schema.properties[node.path] as FilterProperty;
       return node.values.some((v) => compare(actual, 'eq', v, prop));
+    }
+    case 'startswith': {
+      const actual = valueAt(item, node.path);
+      return typeof actual === 'string' && node.value.kind === 'string' && actual.toLowerCase().startsWith(node.value.value.toLowerCase());
     }
     case 'any': {
       const items = valueAt(item, node.path);

@@ -752,7 +752,7 @@ const EXEMPTION_ROUTES: readonly Route[] = [
       resource: 'microsoft.graph.directoryAudit',
       properties: {
         activityDateTime: dateRange,
-        activityDisplayName: str(['eq']),
+        activityDisplayName: str(['eq', 'startswith']),
         category: str(['eq']),
         'initiatedBy/user/id': str(['eq']),
         'targetResources/id': { type: 'string', ops: ['eq'], lambda: true },

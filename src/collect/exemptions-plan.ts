@@ -21,6 +21,28 @@ export function controllerRoleIds(definitions: readonly UnifiedRoleDefinition[])
   return out;
 }
 
+/** A holder of a role that can change an exclusion but makes no one an admin, with what its instance said it is. */
+export interface ControllerPrincipal {
+  id: string;
+  kind: 'user' | 'group' | 'servicePrincipal' | 'unknown' | 'missing';
+  displayName: string | null;
+}
+
+/** The holders of non-monitored roles that can change an exclusion (the roles collector keeps them). */
+export function controllerPrincipals(
+  instances: ReadonlyArray<{ principalId: string; roleDefinitionId: string; principal?: ({ '@odata.type'?: string; id: string } & Record<string, unknown>) | null }>,
+  isMonitored: (roleId: string) => boolean,
+  controllerRoles: ReadonlySet<string>,
+  kindOf: (p: (typeof instances)[number]['principal']) => ControllerPrincipal['kind'],
+): ControllerPrincipal[] {
+  const out = new Map<string, ControllerPrincipal>();
+  for (const i of instances) {
+    if (isMonitored(i.roleDefinitionId) || !controllerRoles.has(normId(i.roleDefinitionId))) continue;
+    out.set(normId(i.principalId), { id: normId(i.principalId), kind: kindOf(i.principal), displayName: (i.principal?.displayName as string | undefined) ?? null });
+  }
+  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
 /** Policies whose exclusions are read: every policy that is on (a report-only one enforces nothing yet). */
 export function enabledPolicies(policies: readonly ConditionalAccessPolicy[]): ConditionalAccessPolicy[] {
   return policies.filter((p) => sameEnum(p.state, 'enabled'));

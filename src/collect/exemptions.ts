@@ -12,7 +12,7 @@ import type { SnapshotGroup } from '../core/snapshot.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, loadValues, syncDataset } from '../storage/state.js';
 import { type BatchBody, type CollectorDeps, batchEach, batchPages, licenceErrorIsFailure, recordFailure, transitiveMembersOf, usersById } from './context.js';
-import { AUDIT_KEEP_DAYS, type GraphDirectoryAudit, auditRelevant, auditWindowStart, controllerRoleIds, exclusionGroupIds, principalRef, relevantAppRoles, storedAudit } from './exemptions-plan.js';
+import { AUDIT_KEEP_DAYS, type ControllerPrincipal, type GraphDirectoryAudit, auditRelevant, auditWindowStart, controllerRoleIds, exclusionGroupIds, principalRef, relevantAppRoles, storedAudit } from './exemptions-plan.js';
 import { policySpec } from './policies.js';
 import { type RunScope, latestRun } from './runs.js';
 import { PARTITIONS, stateOnlySpec } from './specs.js';
@@ -27,11 +27,13 @@ interface Inputs {
   users: GraphUser[];
   holdings: Array<{ principalId: string; roleDefinitionId: string }>;
   controllerRoles: Set<string>;
+  /** What each holder of a controlling role is: admins (users), role groups and workload admins as stored, the rest as the roles collector saw them. */
+  kinds: Map<string, 'user' | 'group' | 'servicePrincipal' | 'unknown'>;
 }
 
 async function inputs(deps: CollectorDeps): Promise<Inputs> {
   const { store } = deps;
-  const [policies, groups, users, definitions, active, eligible, plain] = await Promise.all([
+  const [policies, groups, users, definitions, active, eligible, plain, sps, others] = await Promise.all([
     loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy),
     loadValues<SnapshotGroup>(store, PARTITIONS.group),
     loadValues<GraphUser>(store, PARTITIONS.user),
@@ -39,9 +41,16 @@ async function inputs(deps: CollectorDeps): Promise<Inputs> {
     loadValues<RoleAssignmentScheduleInstance>(store, PARTITIONS.activeInstance),
     loadValues<RoleEligibilityScheduleInstance>(store, PARTITIONS.eligibleInstance),
     loadValues<UnifiedRoleAssignment>(store, PARTITIONS.roleAssignment),
+    loadValues<{ id: string }>(store, PARTITIONS.servicePrincipal),
+    loadValues<ControllerPrincipal>(store, PARTITIONS.controllerPrincipal),
   ]);
+  const kinds = new Map<string, 'user' | 'group' | 'servicePrincipal' | 'unknown'>();
+  for (const o of others) kinds.set(normId(o.id), o.kind === 'missing' ? 'unknown' : o.kind);
+  for (const u of users) kinds.set(normId(u.id), 'user');
+  for (const g of groups) kinds.set(normId(g.id), 'group');
+  for (const sp of sps) kinds.set(normId(sp.id), 'servicePrincipal');
   const holdings = [...active, ...eligible, ...plain].filter((i) => sameEnum((i as { memberType?: string | null }).memberType ?? 'Direct', 'Direct'));
-  return { policies, groups, users, holdings, controllerRoles: controllerRoleIds(definitions) };
+  return { policies, groups, users, holdings, controllerRoles: controllerRoleIds(definitions), kinds };
 }
 
 type Sync = <T extends { id: string; displayName?: string | null }>(partition: string, label: string, items: T[], versioned?: boolean) => Promise<{ added: number; changed: number; removed: number }>;
@@ -57,7 +66,7 @@ export async function collectExemptions(deps: CollectorDeps, run: RunScope): Pro
   const { groupIds, excludedRoles } = exclusionGroupIds(input.policies, input.groups, input.holdings);
   const owners = await readExclusionGroups(deps, run, sync, groupIds);
   const pimOwners = await readPimOwners(deps, run, sync, groupIds);
-  await readUnits(deps, run, sync, groupIds);
+  await readUnits(deps, run, sync, groupIds, new Set(input.groups.map((g) => normId(g.id))));
   const apps = await readAppPermissions(deps, run, sync, input);
   await readControllers(deps, run, sync, input, [...owners, ...pimOwners], apps);
   const dynamic = new Set((await loadValues<StoredExclusionGroup>(deps.store, PARTITIONS.exemptionGroup)).filter((g) => g.groupTypes.some((t) => sameEnum(t, 'DynamicMembership'))).map((g) => g.id));
@@ -79,8 +88,9 @@ async function readExclusionGroups(deps: CollectorDeps, run: RunScope, sync: Syn
     const responses = await deps.graph.batch<BatchBody<{ '@odata.type'?: string; id: string } & Record<string, unknown>>>(requests);
     for (const r of requests) {
       const list: StoredExclusionGroup['owners'] = [];
-      // A group deleted between the two reads has no owners to read: it is left out like a deleted group.
-      if ((await batchPages(deps.graph, responses, r, (page) => list.push(...page.map(principalRef)))) === 'ok') owners.set(r.id, list);
+      // The group was just read: a 404 for its owners is a failed read, not a deletion.
+      if ((await batchPages(deps.graph, responses, r, (page) => list.push(...page.map(principalRef)))) === 'notFound') throw new GraphRequestError(404, 'Request_ResourceNotFound', `owners of group ${r.id} answered 404`, '/groups/{id}/owners');
+      owners.set(r.id, list);
     }
     const items: StoredExclusionGroup[] = [...details].filter(([id]) => owners.has(id)).map(([id, g]) => ({
       id,
@@ -134,16 +144,17 @@ async function readPimOwners(deps: CollectorDeps, run: RunScope, sync: Sync, gro
 }
 
 /** The administrative units each group is in, and whether they restrict management. */
-async function readUnits(deps: CollectorDeps, run: RunScope, sync: Sync, groupIds: string[]): Promise<void> {
+async function readUnits(deps: CollectorDeps, run: RunScope, sync: Sync, groupIds: string[], known: ReadonlySet<string>): Promise<void> {
   try {
     const requests = groupIds.map((id) => ({ id, url: `/groups/${id}/memberOf/microsoft.graph.administrativeUnit?$select=id,displayName,isMemberManagementRestricted` }));
     const responses = await deps.graph.batch<BatchBody<{ id: string; displayName?: string | null; isMemberManagementRestricted?: boolean | null }>>(requests);
     const items: Array<StoredGroupUnits & { displayName: string }> = [];
     for (const r of requests) {
       const units: StoredGroupUnits['units'] = [];
-      if ((await batchPages(deps.graph, responses, r, (page) => units.push(...page.map((u) => ({ id: normId(u.id), displayName: u.displayName ?? null, restricted: u.isMemberManagementRestricted ?? null }))))) === 'ok') {
-        items.push({ id: r.id, displayName: `administrative units of group ${r.id}`, units: units.sort((a, b) => a.id.localeCompare(b.id)) });
-      }
+      const read = await batchPages(deps.graph, responses, r, (page) => units.push(...page.map((u) => ({ id: normId(u.id), displayName: u.displayName ?? null, restricted: u.isMemberManagementRestricted ?? null }))));
+      // A group an enabled policy excludes that answers 404 was deleted: it is in no unit (the policy names a stale id).
+      if (read === 'ok' || !known.has(r.id)) items.push({ id: r.id, displayName: `administrative units of group ${r.id}`, units: units.sort((a, b) => a.id.localeCompare(b.id)) });
+      else throw new GraphRequestError(404, 'Request_ResourceNotFound', `administrative units of group ${r.id} answered 404`, '/groups/{id}/memberOf');
     }
     run.tracker.ok('administrativeUnits', { items: items.length, ...(await sync(PARTITIONS.exemptionUnits, 'administrative units', items)) });
   } catch (e) {
@@ -173,9 +184,7 @@ async function readAppPermissions(deps: CollectorDeps, run: RunScope, sync: Sync
       }
     }
     // Service principals holding a role that can change an exclusion are controllers too.
-    const stored = new Set((await loadValues<{ id: string }>(deps.store, PARTITIONS.servicePrincipal)).map((s) => normId(s.id)));
-    const known = new Set([...input.users.map((u) => normId(u.id)), ...input.groups.map((g) => normId(g.id))]);
-    for (const h of input.holdings) if (input.controllerRoles.has(normId(h.roleDefinitionId)) && (stored.has(normId(h.principalId)) || !known.has(normId(h.principalId)))) permissions.set(normId(h.principalId), permissions.get(normId(h.principalId)) ?? new Set());
+    for (const h of input.holdings) if (input.controllerRoles.has(normId(h.roleDefinitionId)) && input.kinds.get(normId(h.principalId)) === 'servicePrincipal') permissions.set(normId(h.principalId), permissions.get(normId(h.principalId)) ?? new Set());
     const items = await appDetails(deps, permissions);
     run.tracker.ok('appPermissions', { items: items.length, ...(await sync(PARTITIONS.appPermission, 'application permissions', items)) });
     return new Set(items.map((i) => i.id));
@@ -219,15 +228,15 @@ async function readControllers(deps: CollectorDeps, run: RunScope, sync: Sync, i
   const { graph } = deps;
   try {
     const groupsById = new Map(input.groups.map((g) => [normId(g.id), g]));
-    const roleGroups = [...new Set(input.holdings.filter((h) => input.controllerRoles.has(normId(h.roleDefinitionId)) && !apps.has(normId(h.principalId))).map((h) => normId(h.principalId)))];
+    const holders = [...new Set(input.holdings.filter((h) => input.controllerRoles.has(normId(h.roleDefinitionId))).map((h) => normId(h.principalId)))];
+    const roleGroups = holders.filter((id) => input.kinds.get(id) === 'group');
     // Groups holding such a role that the roles collector did not read whole: read their members.
     const unreadGroups = roleGroups.filter((id) => groupsById.get(id)?.coverage !== 'all');
     const read = await transitiveMembersOf(graph, unreadGroups, 'id,displayName', () => true);
     const controllerGroups: Array<StoredControllerGroup & { displayName: string | null }> = [...read.members].map(([id, lists]) => ({ id, displayName: null, memberUserIds: [...new Set(lists.users.map((u) => u.id))].sort(), memberServicePrincipalIds: [...new Set(lists.servicePrincipals.map((s) => s.id))].sort() }));
     const inGroups = new Set([...controllerGroups.flatMap((g) => g.memberUserIds), ...roleGroups.flatMap((id) => (groupsById.get(id)?.coverage === 'all' ? (groupsById.get(id)?.memberUserIds ?? []) : []))]);
-    const notFoundGroups = new Set(read.notFound);
     const admins = new Set(input.users.map((u) => normId(u.id)));
-    const candidates = new Set([...ownerIds, ...roleGroups.filter((id) => !groupsById.has(id) && !read.members.has(id) && !notFoundGroups.has(id)), ...inGroups].map(normId));
+    const candidates = new Set([...ownerIds, ...holders.filter((id) => input.kinds.get(id) === 'user'), ...inGroups].map(normId));
     const ids = [...candidates].filter((id) => !admins.has(id) && !apps.has(id));
     const accounts = new Map((await usersById(graph, ids)).map((u) => [normId(u.id), u]));
     // The groups Conditional Access names: only membership of those decides a controller's coverage.
@@ -256,7 +265,9 @@ async function userGroups(deps: CollectorDeps, userIds: string[], named: Readonl
   const responses = await deps.graph.batch<BatchBody<{ id: string }>>(requests);
   for (const r of requests) {
     const groups: string[] = [];
-    if ((await batchPages(deps.graph, responses, r, (page) => groups.push(...page.map((g) => normId(g.id)).filter((g) => named.has(g))))) === 'ok') out.set(r.id, [...new Set(groups)].sort());
+    // The account was just read: a 404 for its groups is a failed read.
+    if ((await batchPages(deps.graph, responses, r, (page) => groups.push(...page.map((g) => normId(g.id)).filter((g) => named.has(g))))) === 'notFound') throw new GraphRequestError(404, 'Request_ResourceNotFound', `groups of user ${r.id} answered 404`, '/users/{id}/transitiveMemberOf');
+    out.set(r.id, [...new Set(groups)].sort());
   }
   return out;
 }
@@ -272,12 +283,11 @@ async function readAudits(deps: CollectorDeps, run: RunScope, sync: Sync, groupI
   try {
     const since = auditWindowStart(previous, Date.parse(run.startedAt), settings.signInOverlapMinutes, settings.signInInitialLookbackHours);
     const found: StoredAuditEvent[] = [];
-    for (const activity of ['Add member to group', 'Add member to role']) {
-      for await (const page of graph.pages<GraphDirectoryAudit>(`/auditLogs/directoryAudits?$filter=activityDateTime ge ${since} and activityDisplayName eq '${activity}'&$top=999`)) {
-        for (const a of page) {
-          const e = storedAudit(a);
-          if (auditRelevant(e, groupIds, excludedRoles)) found.push(e);
-        }
+    // One query for "Add member to group" and "Add member to role" (activityDisplayName supports startswith).
+    for await (const page of graph.pages<GraphDirectoryAudit>(`/auditLogs/directoryAudits?$filter=activityDateTime ge ${since} and startswith(activityDisplayName, 'Add member to')&$top=999`)) {
+      for (const a of page) {
+        const e = storedAudit(a);
+        if (auditRelevant(e, groupIds, excludedRoles)) found.push(e);
       }
     }
     // A dynamic group's members are added by the directory itself: the cause is the update of the user's attribute.

@@ -22,7 +22,7 @@ import type { SnapshotGroup } from '../core/snapshot.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
 import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
-import { controllerRoleIds } from './exemptions-plan.js';
+import { controllerPrincipals, controllerRoleIds } from './exemptions-plan.js';
 import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
 import { type RunRecord, type RunScope, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
@@ -129,6 +129,8 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   const outcome: RoleReadOutcome = { pimAvailable: instances.pimAvailable, modeSwitched, assignmentsComplete, pimGroups: pim.state, groupsOk, registrationOk: registration.ok };
   const reads: RoleReads = { active, eligible: instances.eligible, plain, pimAssignments: pim.assignments, pimEligibilities: pim.eligibilities, principals, groups, registrations };
   const results = await storeReads(deps, run, outcome, reads);
+  // Who holds a role that can change an MFA exclusion without being an admin, and what it is (collect/exemptions.ts).
+  if (assignmentsComplete) await syncDataset(store, stateOnlySpec<{ id: string }>(PARTITIONS.controllerPrincipal, (p) => p.id), controllerPrincipals([...active, ...instances.eligible, ...plain], isMonitored, controllerRoles, principalKind), run.sync);
   if (assignmentsComplete) {
     const sum = (k: keyof SyncResult) => (['activeInstance', 'eligibleInstance', 'roleAssignment'] as const).reduce((n, p) => n + (results.get(p)?.[k] ?? 0), 0);
     tracker.ok('roleAssignments', { items: active.length + instances.eligible.length + plain.length, added: sum('added'), changed: sum('changed'), removed: sum('removed') });

@@ -37,6 +37,7 @@ export const PARTITIONS = {
   appPermission: 'appPermission',
   controller: 'controller',
   controllerGroup: 'controllerGroup',
+  controllerPrincipal: 'controllerPrincipal',
   exemptionAudit: 'exemptionAudit',
 } as const;
 
