@@ -221,7 +221,7 @@ type Adder = (step: string, n: number, cls: 'reports' | 'ca' | 'security' | 'dir
  * app role assignments, the service principals (and applications) that hold a controlling permission or role;
  * the controllers who are no admins (accounts, and their groups when policies name groups); one audit query.
  */
-// eslint-disable-next-line max-lines-per-function -- one read step per dataset, in the collector's order
+ 
 function exemptionReads(input: PlanInput, ctx: { at: number; members: ReturnType<typeof membership>; current: <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined) => T[]; add: Adder; admins: Set<string> }): void {
   const { fixture } = input;
   const { members, current, add } = ctx;

@@ -223,7 +223,7 @@ async function appDetails(deps: CollectorDeps, permissions: Map<string, Set<stri
  * Controllers who are no admins: owners, holders of roles that change exclusions (through groups too). Their
  * accounts, and the groups Conditional Access names that they are in, so their own coverage can be evaluated.
  */
-// eslint-disable-next-line max-lines-per-function -- three short reads in one dataset: groups, accounts, memberships
+ 
 async function readControllers(deps: CollectorDeps, run: RunScope, sync: Sync, input: Inputs, ownerIds: string[], apps: ReadonlySet<string>): Promise<void> {
   const { graph } = deps;
   try {

@@ -239,7 +239,7 @@ class Analysis {
   }
 
   /** Owners, eligible owners, member managers and owner managers of one group (R-EXEMPT-2, -3, -7, -8). */
-  // eslint-disable-next-line max-lines-per-function -- one list of control paths per kind of group, read top to bottom
+   
   groupControllers(g: GroupFacts, through: string): Array<{ id: string; path: ControlPath }> {
     const out: Array<{ id: string; path: ControlPath }> = [];
     const restricted = g.restrictedUnits.length > 0;
@@ -312,7 +312,7 @@ class Analysis {
     this.controllers.set(id, this.describeController(id));
   }
 
-  // eslint-disable-next-line max-lines-per-function -- one verdict per kind of principal
+   
   describeController(id: string): ControllerOut {
     if (id === SELF) return { id, kind: 'everyone', name: 'every user (self-service)', verdict: 'notApplicable', note: 'default user permissions', isAdmin: false };
     if (id === ON_PREMISES) return { id, kind: 'onPremises', name: 'on-premises Active Directory', verdict: 'unknown', note: 'who writes attributes on-premises is not visible in Graph', isAdmin: false };
@@ -474,7 +474,7 @@ function targetName(analysis: Analysis, kind: ExclusionKind, id: string): string
 }
 
 /** Controllers of one exclusion by kind (R-EXEMPT-2..9). */
-// eslint-disable-next-line max-lines-per-function -- one branch per kind of exclusion
+ 
 function exclusionControllers(analysis: Analysis, x: ExclusionOut): Array<{ id: string; path: ControlPath }> {
   const out: Array<{ id: string; path: ControlPath }> = [];
   switch (x.kind) {

@@ -84,7 +84,7 @@ const DEVICE_HARMLESS = new Set(['create', 'delete', 'disable', 'enable', 'bitlo
 const ANALYSED = new Set(['groups', 'groups.security', 'groups.security.assignedmembership', 'groups.unified', 'groups.unified.assignedmembership', 'groupsassignabletoroles', 'users', 'roleassignments', 'scopedrolememberships', 'directoryroles', 'privilegedidentitymanagement', 'conditionalaccesspolicies', 'namedlocations', 'devices', 'administrativeunits', 'serviceprincipals']);
 
 /** Classifies one resource action (lower-cased matching; the original spelling is kept for messages). */
-// eslint-disable-next-line max-lines-per-function -- one table of rules, one branch per entity, reads top to bottom
+ 
 export function classifyAction(action: string): { grants: AbilityGrant[]; unknown: boolean } {
   const lower = action.trim().toLowerCase();
   const m = /^microsoft\.directory\/([^/]+)\/(.+)$/.exec(lower);
