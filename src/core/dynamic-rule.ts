@@ -155,7 +155,7 @@ class Parser {
     if (subject.kind !== 'word') throw new RuleError(`expected a property such as user.department but found '${subject.value}'`, subject.at);
     const property = this.property(subject);
     const op = this.next('an operator');
-    if (op.kind !== 'op' || LOGICAL.has(op.value)) throw new RuleError(`expected an operator (-eq, -contains, -in, -any, …) after '${subject.value}' but found '${op.value}'`, op.at);
+    if (op.kind !== 'op' || LOGICAL.has(op.value) || !(COMPARISON.has(op.value) || COLLECTION.has(op.value))) throw new RuleError(`expected an operator (-eq, -contains, -in, -any, …) after '${subject.value}' but found '${op.value}'`, op.at);
     if (COLLECTION.has(op.value)) {
       // user.assignedPlans -any (assignedPlan.servicePlanId -eq "…"), user.proxyAddresses -any (_ -contains "…"),
       // user.memberof -any (group.objectId -in ['…']).

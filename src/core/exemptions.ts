@@ -158,7 +158,9 @@ class Analysis {
       id,
       name: stored?.displayName ?? snap?.displayName ?? id,
       stored,
-      roleAssignable: stored?.isAssignableToRole ?? snap?.isAssignableToRole ?? null,
+      // R-EXEMPT-3: Graph answers null for groups created before the property existed; it is set only at
+      // creation (default false), so a group read with a null value is not role-assignable.
+      roleAssignable: stored ? stored.isAssignableToRole === true : (snap?.isAssignableToRole ?? null),
       dynamic: types.includes('dynamicmembership'),
       unified: types.includes('unified'),
       security: stored ? stored.securityEnabled !== false && !types.includes('unified') : true,
