@@ -185,9 +185,10 @@ export const APP_PERMISSION_ABILITIES: Readonly<Record<string, readonly Ability[
   'RoleManagement.ReadWrite.Directory': ['roleAssignments', 'roleAssignableGroups'],
   'RoleAssignmentSchedule.ReadWrite.Directory': ['roleAssignments'],
   'RoleEligibilitySchedule.ReadWrite.Directory': ['roleAssignments'],
-  'PrivilegedAccess.ReadWrite.AzureADGroup': ['roleAssignableGroups'],
-  'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup': ['roleAssignableGroups'],
-  'PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup': ['roleAssignableGroups'],
+  // PIM for Groups hands out membership and ownership of any group it manages, role-assignable or not.
+  'PrivilegedAccess.ReadWrite.AzureADGroup': ['groupMembers', 'groupOwners', 'roleAssignableGroups'],
+  'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup': ['groupMembers', 'groupOwners', 'roleAssignableGroups'],
+  'PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup': ['groupMembers', 'groupOwners', 'roleAssignableGroups'],
   'AppRoleAssignment.ReadWrite.All': ['consent'],
   'AdministrativeUnit.ReadWrite.All': ['administrativeUnitMembers'],
 };

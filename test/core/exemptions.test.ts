@@ -7,7 +7,7 @@ import { parseRule } from '../../src/core/dynamic-rule.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
 import { exemptionUsedFindings } from '../../src/core/exemption-changes.js';
 import type { Report } from '../../src/core/report.js';
-import { classifyAction, roleAbilities } from '../../src/core/role-abilities.js';
+import { APP_PERMISSION_ABILITIES, classifyAction, roleAbilities } from '../../src/core/role-abilities.js';
 import { EXEMPTION_IDS, T, baseTenant, withExemptions } from '../helpers/tenant.js';
 
 const GROUPS_ADMIN = 'fdd7a751-b60b-444a-984c-02652fe8fa1c';
@@ -139,6 +139,19 @@ describe('controllers of an exclusion group (R-EXEMPT-2, -3, -6, -8)', () => {
     expect(findings(certificate, 'exemption-controller-unprotected').map((f) => f.subjectId)).not.toContain(T.sp);
   });
 
+  it('R-EXEMPT-3 a group Graph reads with isAssignableToRole null is not role-assignable (D-8): Groups Administrators control it', () => {
+    const r = report(
+      tenant((f) => {
+        assign(f, T.carol, GROUPS_ADMIN);
+        const g = f.groups?.find((x) => x.id === T.exclusions);
+        if (g) g.isAssignableToRole = null;
+      }),
+    );
+    expect(exclusion(r)?.group?.roleAssignable).toBe(false);
+    expect(controllerIds(r)).toContain(T.carol);
+    expect(exclusion(r)?.unknowns.some((u) => u.includes('role-assignable is unknown'))).toBe(false);
+  });
+
   it('R-EXEMPT-8 a restricted-management administrative unit blocks owners, tenant-scoped roles and app permissions; a role scoped to the unit still reaches it', () => {
     const r = report(
       tenant((f) => {
@@ -192,6 +205,111 @@ describe('dynamic exclusion groups (R-EXEMPT-5, -11)', () => {
     expect(exclusion(r)?.group?.ruleError).not.toBeNull();
     expect(exclusion(r)?.unknowns.some((u) => u.includes('could not be parsed'))).toBe(true);
     expect(findings(r, 'exemption-dynamic-rule').some((f) => f.subjectId === T.exclusions && f.message.includes('cannot parse'))).toBe(true);
+  });
+});
+
+describe('application permissions (R-EXEMPT-6)', () => {
+  it.each([
+    ['GroupMember.ReadWrite.All', ['groupMembers']],
+    ['Group.ReadWrite.All', ['groupMembers', 'groupOwners', 'groupRule']],
+    ['User.ReadWrite.All', ['userAttributes']],
+    ['Policy.ReadWrite.ConditionalAccess', ['conditionalAccess', 'namedLocations']],
+    ['RoleManagement.ReadWrite.Directory', ['roleAssignments', 'roleAssignableGroups']],
+    ['PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup', ['groupMembers', 'groupOwners', 'roleAssignableGroups']],
+    ['AppRoleAssignment.ReadWrite.All', ['consent']],
+    ['Group.Read.All', undefined],
+    ['GroupMember.Read.All', undefined],
+  ])('%s gives %j', (permission, abilities) => {
+    expect(APP_PERMISSION_ABILITIES[permission]).toEqual(abilities);
+  });
+
+  it('R-EXEMPT-3 GroupMember.ReadWrite.All does not reach a role-assignable group; RoleManagement.ReadWrite.Directory does', () => {
+    const r = report(
+      tenant((f) => {
+        const g = f.groups?.find((x) => x.id === T.exclusions);
+        if (g) g.isAssignableToRole = true;
+      }),
+    );
+    expect(controllerIds(r)).not.toContain(T.sp);
+    const withRoleManagement = report(
+      tenant((f) => {
+        const g = f.groups?.find((x) => x.id === T.exclusions);
+        if (g) g.isAssignableToRole = true;
+        const graph = f.servicePrincipals?.find((s) => s.id === EXEMPTION_IDS.graph);
+        graph?.appRoles?.push({ id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8', value: 'RoleManagement.ReadWrite.Directory' });
+        f.appRoleAssignments?.push({ id: 'ara-2', principalId: T.sp, principalType: 'ServicePrincipal', resourceId: EXEMPTION_IDS.graph, appRoleId: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8' });
+      }),
+    );
+    expect(controllerIds(withRoleManagement)).toContain(T.sp);
+  });
+});
+
+describe('other kinds of exclusion (R-EXEMPT-4, -5, -9)', () => {
+  const policy = (f: TenantFixture) => f.conditionalAccessPolicies?.find((p) => p.id === T.policyAdmins);
+
+  it('R-EXEMPT-4 an excluded role is controlled through the groups that hold it (a role-assignable group: Global Administrators)', () => {
+    const r = report(
+      tenant((f) => {
+        const users = policy(f)?.conditions?.users;
+        if (users) users.excludeRoles = [ROLE.helpdeskAdministrator];
+      }),
+    );
+    const x = r.exemptions?.exclusions.find((e) => e.kind === 'role');
+    expect(x?.targetName).toBe('Helpdesk Administrator');
+    // Role group: Helpdesk (role-assignable) holds it: Alice (Global Administrator) manages its members.
+    expect(x?.controllers.find((c) => c.id === T.alice)?.paths[0]?.detail).toContain("holds 'Helpdesk Administrator'");
+    expect(x?.memberAdminIds).toEqual([T.carol]);
+  });
+
+  it('R-EXEMPT-9 an AllTrusted exclusion is controlled by whoever edits named locations; a platform exclusion by whoever signs in', () => {
+    const r = report(
+      tenant((f) => {
+        const c = policy(f)?.conditions;
+        if (c) Object.assign(c, { locations: { includeLocations: ['All'], excludeLocations: ['AllTrusted'] }, platforms: { includePlatforms: ['all'], excludePlatforms: ['linux'] } });
+      }),
+    );
+    const location = r.exemptions?.exclusions.find((e) => e.kind === 'location');
+    expect(location?.targetName).toBe('all trusted locations');
+    expect(location?.controllers.map((c) => c.id)).toContain(T.alice);
+    const platform = r.exemptions?.exclusions.find((e) => e.kind === 'platform');
+    expect(platform?.controllers.map((c) => [c.id, c.paths[0]?.how])).toEqual([['sign-in', 'clientReported']]);
+  });
+
+  it('R-EXEMPT-5 a device filter on a property the device reports is steered by whoever signs in; one on an extension attribute by device writers only', () => {
+    const filtered = (rule: string) =>
+      report(
+        tenant((f) => {
+          const c = policy(f)?.conditions;
+          if (c) Object.assign(c, { devices: { deviceFilter: { mode: 'exclude', rule } } });
+        }),
+      ).exemptions?.exclusions.find((e) => e.kind === 'deviceFilter');
+    expect(filtered('device.model -startsWith "Surface"')?.controllers.map((c) => c.id)).toContain('sign-in');
+    expect(filtered('device.extensionAttribute1 -eq "kiosk"')?.controllers.map((c) => c.id)).not.toContain('sign-in');
+    expect(filtered('device.model -eq')?.unknowns.some((u) => u.includes('could not be parsed'))).toBe(true);
+  });
+
+  it('R-EXEMPT-5 a user attribute writer scoped to an administrative unit, and on-premises Active Directory, control a dynamic rule', () => {
+    const r = report(
+      tenant((f) => {
+        const g = f.groups?.find((x) => x.id === T.exclusions);
+        if (g) Object.assign(g, { groupTypes: ['DynamicMembership'], membershipRule: 'user.jobTitle -eq "Break Glass"', membershipRuleProcessingState: 'On' });
+        assign(f, T.dave, ROLE.userAdministrator, `/administrativeUnits/${EXEMPTION_IDS.unit}`);
+      }),
+    );
+    const ids = controllerIds(r);
+    expect(exclusion(r)?.controllers.find((c) => c.id === T.dave)?.paths.some((p) => p.how === 'attributeWriter' && p.detail.includes('user.jobtitle'))).toBe(true);
+    expect(ids).toContain('on-premises');
+    expect(ids).not.toContain('everyone');
+  });
+
+  it('R-EXEMPT-5 a memberOf rule names the group it depends on as unknown', () => {
+    const r = report(
+      tenant((f) => {
+        const g = f.groups?.find((x) => x.id === T.exclusions);
+        if (g) Object.assign(g, { groupTypes: ['DynamicMembership'], membershipRule: `user.memberof -any (group.objectId -in ['${T.nested}'])`, membershipRuleProcessingState: 'On' });
+      }),
+    );
+    expect(exclusion(r)?.unknowns.some((u) => u.includes(T.nested))).toBe(true);
   });
 });
 
