@@ -121,7 +121,7 @@ function groupFindings(analysis: Analysis, out: ExemptionsOut): Finding[] {
           'exemption-group-unprotected',
           'medium',
           g.id,
-          `Group '${g.name}' takes ${n} admin${n === 1 ? '' : 's'} out of ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}, and is neither role-assignable nor in a restricted-management administrative unit: ${x.controllers.length} principal${x.controllers.length === 1 ? '' : 's'} with group${g.dynamic ? ' or user-attribute' : ''} rights can change it (see the Exemptions view).`,
+          `Group '${g.name}' can take ${n} admin${n === 1 ? '' : 's'} out of ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}${g.id === normId(x.targetId) && x.memberAdminIds.length ? ` (${x.memberAdminIds.length} now)` : ''}, and is neither role-assignable nor in a restricted-management administrative unit: ${x.controllers.length} principal${x.controllers.length === 1 ? '' : 's'} with group${g.dynamic ? ' or user-attribute' : ''} rights can change it (see the Exemptions view).`,
           `exemption-group-unprotected:${g.id}`,
           { subjectName: g.name, policyIds: x.policies.map((p) => p.id) },
         ),

@@ -3,6 +3,8 @@
 // steady run that writes nothing, a missing permission that costs only its own dataset, and the CLI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCycle, runEvaluate } from '../../src/app/cycle.js';
+import { type AdminVerdictRecord, adminVerdictSpec } from '../../src/app/evaluation.js';
+import { parseHistoryQuery, queryHistory } from '../../src/app/history.js';
 import { PARTITIONS } from '../../src/collect/specs.js';
 import type { StoredAppPrincipal, StoredExclusionGroup } from '../../src/core/exemption-types.js';
 import { loadValues } from '../../src/storage/state.js';
@@ -49,6 +51,23 @@ describe('exemptions end to end', () => {
     // exemption-used from the audit log, on the first evaluation (like break-glass sign-ins), with who.
     const used = cycle.runs.length > 0 ? (await env.store.get('findings', 'event', `exemption-used:${EXEMPTION_IDS.audit}`)) : undefined;
     expect(used).toBeDefined();
+  });
+
+  it('history carries the same data: the admin excluded through the group, the exemption datasets, the findings', async () => {
+    const history = (dataset: string, params: Record<string, string>) => {
+      const parsed = parseHistoryQuery(dataset, params);
+      return queryHistory(env.store, parsed.dataset, parsed.query);
+    };
+    const admin = await history('admins', { principal: 'breakglass@contoso.test' });
+    expect(admin.items[0]).toMatchObject({ after: { excludedThrough: ["group 'CA exclusions'"] } });
+    const groups = await history('policies', { type: 'exemptionGroup' });
+    expect(groups.items.map((i) => (i as { id?: string }).id).sort()).toEqual([T.exclusions, '90000000-0000-4000-8000-000000000009'].sort());
+    const used = await history('findings', { type: 'exemption-used' });
+    expect(used.items).toHaveLength(1);
+    // The history line says which exclusion an admin joined or left.
+    const record = (admin.items[0] as { after: AdminVerdictRecord }).after;
+    expect(adminVerdictSpec.describe?.('changed', { ...record, excludedThrough: undefined }, record)).toBe(`breakglass@contoso.test: now excluded through group 'CA exclusions' (${record.verdict})`);
+    expect(adminVerdictSpec.describe?.('changed', record, { ...record, excludedThrough: undefined })).toBe(`breakglass@contoso.test: no longer excluded through group 'CA exclusions' (${record.verdict})`);
   });
 
   it('the next cycle names the admin who matches the nested dynamic rule (high)', async () => {
