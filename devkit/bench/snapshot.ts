@@ -123,7 +123,7 @@ function exemptionData(fixture: TenantFixture, members: ReturnType<typeof member
   }
   const units = (fixture.groups ?? []).map((g) => ({
     id: lower(g.id),
-    units: (fixture.administrativeUnits ?? []).filter((u) => (u.members ?? []).some((m) => lower(m) === lower(g.id))).map((u) => ({ id: lower(u.id), displayName: u.displayName ?? null, restricted: u.isMemberManagementRestricted ?? false })),
+    units: (fixture.administrativeUnits ?? []).filter((u) => (u.members ?? []).some((m) => lower(m) === lower(g.id))).map((u) => ({ id: lower(u.id), displayName: u.displayName ?? null, restricted: u.isMemberManagementRestricted === undefined ? false : u.isMemberManagementRestricted })),
   }));
   const graphSp = (fixture.servicePrincipals ?? []).find((sp) => (sp.appId ?? '').toLowerCase() === MICROSOFT_GRAPH_APP_ID);
   const appRoles = new Map((graphSp?.appRoles ?? MICROSOFT_GRAPH_APP_ROLES).map((r) => [lower(r.id), r.value ?? '']));

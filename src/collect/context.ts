@@ -71,7 +71,7 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   perUserMfa: 'Policy.Read.All',
   exclusionGroups: 'GroupMember.Read.All',
   exclusionPimOwners: 'PrivilegedEligibilitySchedule.Read.AzureADGroup, PrivilegedAssignmentSchedule.Read.AzureADGroup',
-  administrativeUnits: 'AdministrativeUnit.Read.All',
+  administrativeUnits: 'GroupMember.Read.All, AdministrativeUnit.Read.All',
   appPermissions: 'Application.Read.All',
   controllers: 'User.Read.All, GroupMember.Read.All',
   directoryAudits: 'AuditLog.Read.All, Directory.Read.All',

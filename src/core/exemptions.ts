@@ -154,6 +154,7 @@ class Analysis {
     const snap = this.input.index.groups.get(id);
     const units = this.unitsById.get(id);
     const types = (stored?.groupTypes ?? []).map((t) => t.toLowerCase());
+    const restrictedUnits = (units?.units ?? []).filter((u) => u.restricted === true).map((u) => normId(u.id));
     return {
       id,
       name: stored?.displayName ?? snap?.displayName ?? id,
@@ -165,8 +166,9 @@ class Analysis {
       unified: types.includes('unified'),
       security: stored ? stored.securityEnabled !== false && !types.includes('unified') : true,
       units: (units?.units ?? []).map((u) => normId(u.id)),
-      restrictedUnits: (units?.units ?? []).filter((u) => u.restricted === true).map((u) => normId(u.id)),
-      unitsKnown: !!units,
+      restrictedUnits,
+      // A unit Graph names without its restriction (read without AdministrativeUnit.Read.All) leaves it unknown.
+      unitsKnown: !!units && (restrictedUnits.length > 0 || units.units.every((u) => u.restricted !== null)),
     };
   }
 
@@ -247,6 +249,7 @@ class Analysis {
     const restricted = g.restrictedUnits.length > 0;
     const what = `group '${g.name}'${through}`;
     if (!g.stored) this.unknowns.add(`the details and owners of group '${g.name}' could not be read: its owners and whether it is dynamic are unknown`);
+    if (!g.unitsKnown && this.unitsById.has(g.id)) this.unknowns.add(`whether the administrative units of group '${g.name}' restrict management could not be read: controllers they would block are listed`);
     for (const owner of g.stored?.owners ?? []) {
       const id = this.ownerPrincipal(owner);
       // Restricted-management units block owners (admin-units-restricted-management, "Who can modify objects").

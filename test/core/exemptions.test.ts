@@ -168,6 +168,15 @@ describe('controllers of an exclusion group (R-EXEMPT-2, -3, -6, -8)', () => {
     expect(ids).toContain(T.dave);
   });
 
+  it('R-EXEMPT-8 a unit whose restriction Graph does not say (read without AdministrativeUnit.Read.All) leaves the group unknown, never unprotected', () => {
+    const r = report(tenant((f) => Object.assign(f.administrativeUnits?.[0] ?? {}, { isMemberManagementRestricted: null })));
+    expect(exclusion(r)?.group?.unitsKnown).toBe(false);
+    expect(exclusion(r)?.unknowns.some((u) => u.includes('restrict management could not be read'))).toBe(true);
+    expect(findings(r, 'exemption-group-unprotected').map((f) => f.subjectId)).not.toContain(T.exclusions);
+    // Controllers a restricted unit would block are still listed (pessimistic).
+    expect(controllerIds(r)).toContain(EXEMPTION_IDS.owner);
+  });
+
   it('R-EXEMPT-7 an eligible owner through PIM for Groups controls it (in two steps)', () => {
     const r = report(tenant((f) => f.privilegedAccessGroupEligibilityScheduleInstances?.push({ id: 'pim-own', groupId: T.exclusions, principalId: T.erin, accessId: 'owner', memberType: 'direct', startDateTime: '2025-01-01T00:00:00Z', endDateTime: null })));
     const erin = exclusion(r)?.controllers.find((c) => c.id === T.erin);
