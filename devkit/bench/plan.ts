@@ -131,8 +131,30 @@ export function minimalPlan(input: PlanInput): Plan {
   }
   // Groups named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS: one read each, whatever their size.
   const watched = new Set<string>();
-  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(lower(g));
+  const policyGroups = new Set<string>();
+  const policyRoles = new Set<string>();
+  for (const p of fixture.conditionalAccessPolicies ?? []) {
+    for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) policyGroups.add(lower(g));
+    for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) policyRoles.add(lower(r));
+  }
+  for (const g of policyGroups) watched.add(g);
   for (const e of input.excludedAccounts) if (GUID.test(e.trim())) watched.add(lower(e));
+  // Groups holding (active or eligible) a role policies name that is not monitored: admins' membership decides.
+  const holders = [...active.filter((i) => (i.assignmentType ?? 'Assigned').toLowerCase() === 'assigned'), ...eligible];
+  for (const i of holders) {
+    const role = lower(i.roleDefinitionId);
+    if (policyRoles.has(role) && !monitored.has(role) && isGroup(lower(i.principalId))) watched.add(lower(i.principalId));
+  }
+  // PIM for Groups on the groups policies name (the role-holding ones are read above): eligible and active
+  // instances, one request of each per group; groups among their principals are watched too.
+  for (const g of policyGroups) {
+    if (roleGroups.has(g) || !GUID.test(g)) continue;
+    const e = pimE.filter((i) => lower(i.groupId) === g);
+    const a = pimA.filter((i) => lower(i.groupId) === g);
+    add('pimGroupInstances (policy groups)', pages(e.length, PAGE.instances) + pages(a.length, PAGE.instances), 'none');
+    if (e.length + a.length > 0) pimGroups.add(g);
+    for (const i of [...e, ...a]) if (isGroup(lower(i.principalId))) watched.add(lower(i.principalId));
+  }
   let kept = fullGroups.size;
   for (const g of watched) {
     if (fullGroups.has(g) || !isGroup(g)) continue;

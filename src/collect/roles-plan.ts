@@ -66,9 +66,30 @@ export function roleMatcher(monitored: ReadonlySet<string>, definitions: Readonl
  * Roles Conditional Access includes or excludes that are not monitored: their standing holders decide whether
  * a policy applies to an admin (R-USERS-8). Returns the test for a standing instance of such a role.
  */
-export function targetingOnly(policyRoles: ReadonlySet<string>, isMonitored: (roleId: string) => boolean): { roles: Set<string>; holds(i: { roleDefinitionId: string; assignmentType?: string | null }): boolean } {
+export function targetingOnly(
+  policyRoles: ReadonlySet<string>,
+  isMonitored: (roleId: string) => boolean,
+): { roles: Set<string>; holds(i: { roleDefinitionId: string; assignmentType?: string | null }): boolean; eligible(i: { roleDefinitionId: string }): boolean } {
   const roles = new Set([...policyRoles].filter((r) => !isMonitored(r)));
-  return { roles, holds: (i) => roles.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned') };
+  return {
+    roles,
+    holds: (i) => roles.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned'),
+    // Eligible assignments of such roles: activating one is a state of its own (R-USERS-8).
+    eligible: (i) => roles.has(normId(i.roleDefinitionId)),
+  };
+}
+
+/**
+ * PIM-for-Groups instances to read for the groups Conditional Access includes or excludes (R-PIMGROUP-5): those
+ * not read already as role-holding groups.
+ */
+export function policyPimGroups(policyGroups: ReadonlySet<string>, alreadyRead: ReadonlySet<string>): string[] {
+  return [...policyGroups].filter((g) => isGuid(g) && !alreadyRead.has(g)).sort();
+}
+
+/** Groups that are eligible or active members (or owners) in PIM-for-Groups instances: their members inherit. */
+export function principalGroups(instances: ReadonlyArray<Expanded<{ principalId: string }>>): string[] {
+  return [...new Set(instances.filter((i) => principalKind(i.principal) === 'group').map((i) => normId(i.principalId)))].sort();
 }
 
 /**

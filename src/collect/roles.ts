@@ -21,9 +21,9 @@ import type {
 import type { SnapshotGroup } from '../core/snapshot.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
-import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
+import { type BatchBody, type CollectorDeps, USER_SELECT, batchEach, batchPages, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
 import { controllerPrincipals, controllerRoleIds } from './exemptions-plan.js';
-import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
+import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, policyPimGroups, principalGroups, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
 import { type RunRecord, type RunScope, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
 
@@ -75,7 +75,7 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   for (const item of [...instances.active, ...instances.eligible, ...instances.plain]) if (isMonitored(item.roleDefinitionId)) principals.note(item);
 
   // 3. Role-holding groups: PIM for Groups members and owners, then transitive members.
-  const pim = await readPimGroups(deps, run, principals, instances.pimAvailable);
+  const pim: { state: RoleReadOutcome['pimGroups']; assignments: PrivilegedAccessGroupAssignmentScheduleInstance[]; eligibilities: PrivilegedAccessGroupEligibilityScheduleInstance[] } = await readPimGroups(deps, run, principals, instances.pimAvailable);
   const wholeGroups = new Set([...principals.roleGroups, ...principals.pimPrincipalGroups([...pim.assignments, ...pim.eligibilities])]);
   for (const id of wholeGroups) principals.unresolved.delete(id);
   const groups = new Map<string, SnapshotGroup>();
@@ -94,6 +94,7 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   const named = policyTargets(await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy));
   const targeting = targetingOnly(named.roles, isMonitored);
   const active = instances.active.filter((i) => isKept(i.roleDefinitionId) || targeting.holds(i));
+  const eligible = instances.eligible.filter((i) => isKept(i.roleDefinitionId) || targeting.eligible(i));
   const plain = [...instances.plain];
   let assignmentsComplete = true;
   if (!instances.pimAvailable && targeting.roles.size > 0) {
@@ -106,9 +107,28 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
     }
   }
   counts.activeAssignments = active.length + plain.length;
-  counts.eligibleAssignments = instances.eligible.length;
+  counts.eligibleAssignments = eligible.length;
   // Holders of targeting-only roles are no admins: only the groups among them matter (admins' membership).
-  const targetingGroups = new Set([...active, ...plain].filter((i) => !isMonitored(i.roleDefinitionId) && targeting.holds(i) && principalKind(i.principal) === 'group').map((i) => normId(i.principalId)));
+  // (Holders of roles kept because they can change an exclusion are not watched: collect/exemptions.ts reads them.)
+  const targetingGroups = new Set(
+    [...[...active, ...plain].filter((i) => targeting.holds(i)), ...eligible.filter((i) => targeting.eligible(i))]
+      .filter((i) => !isMonitored(i.roleDefinitionId) && principalKind(i.principal) === 'group')
+      .map((i) => normId(i.principalId)),
+  );
+
+  // 4b. PIM for Groups on the groups policies name (R-PIMGROUP-5): an eligible membership of an exclusion group is
+  // a way out of a policy. Groups among the members or owners are watched for admins' membership too.
+  if (pim.state === 'ok') {
+    const extra = await readPimGroupInstances(deps, policyPimGroups(named.groups, principals.roleGroups));
+    if (extra.ok) {
+      pim.assignments.push(...extra.assignments.map(strip));
+      pim.eligibilities.push(...extra.eligibilities.map(strip));
+      for (const g of principalGroups([...extra.assignments, ...extra.eligibilities])) targetingGroups.add(g);
+    } else {
+      pim.state = 'failed';
+      recordFailure(tracker, 'pimGroups', extra.error, log);
+    }
+  }
 
   // 5. Watched groups, for admins' membership; 6. the admin accounts themselves.
   // Dynamic groups nested in an exclusion (as the exemption reads found them): which admins their rule matches.
@@ -129,13 +149,13 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   const before = run.previous?.counts?.pimAvailable;
   const modeSwitched = before !== undefined && before !== (instances.pimAvailable ? 1 : 0);
   const outcome: RoleReadOutcome = { pimAvailable: instances.pimAvailable, modeSwitched, assignmentsComplete, pimGroups: pim.state, groupsOk, registrationOk: registration.ok };
-  const reads: RoleReads = { active, eligible: instances.eligible, plain, pimAssignments: pim.assignments, pimEligibilities: pim.eligibilities, principals, groups, registrations };
+  const reads: RoleReads = { active, eligible, plain, pimAssignments: pim.assignments, pimEligibilities: pim.eligibilities, principals, groups, registrations };
   const results = await storeReads(deps, run, outcome, reads);
   // Who holds a role that can change an MFA exclusion without being an admin, and what it is (collect/exemptions.ts).
-  if (assignmentsComplete) await syncDataset(store, stateOnlySpec<{ id: string }>(PARTITIONS.controllerPrincipal, (p) => p.id), controllerPrincipals([...active, ...instances.eligible, ...plain], isMonitored, controllerRoles, principalKind), run.sync);
+  if (assignmentsComplete) await syncDataset(store, stateOnlySpec<{ id: string }>(PARTITIONS.controllerPrincipal, (p) => p.id), controllerPrincipals([...active, ...eligible, ...plain], isMonitored, controllerRoles, principalKind), run.sync);
   if (assignmentsComplete) {
     const sum = (k: keyof SyncResult) => (['activeInstance', 'eligibleInstance', 'roleAssignment'] as const).reduce((n, p) => n + (results.get(p)?.[k] ?? 0), 0);
-    tracker.ok('roleAssignments', { items: active.length + instances.eligible.length + plain.length, added: sum('added'), changed: sum('changed'), removed: sum('removed') });
+    tracker.ok('roleAssignments', { items: active.length + eligible.length + plain.length, added: sum('added'), changed: sum('changed'), removed: sum('removed') });
   }
   counts.pimAvailable = instances.pimAvailable ? 1 : 0;
 }
@@ -192,8 +212,8 @@ function readAssignments(deps: CollectorDeps, roleIds: Iterable<string>): Promis
 }
 
 /**
- * Active and eligible assignment instances with the principal expanded to learn its type; every active one is
- * kept until the policies are known. Tenants without Entra ID P2 refuse the PIM endpoints: their standing
+ * Active and eligible assignment instances with the principal expanded to learn its type; every one is kept
+ * until the policies are known. Tenants without Entra ID P2 refuse the PIM endpoints: their standing
  * role assignments are all there is. Anything else failing aborts the run with every previous state kept.
  */
 async function readInstances(deps: CollectorDeps, run: RunScope, monitored: ReadonlySet<string>, isMonitored: (roleId: string) => boolean) {
@@ -201,7 +221,8 @@ async function readInstances(deps: CollectorDeps, run: RunScope, monitored: Read
   try {
     try {
       const active = await graph.all<Expanded<RoleAssignmentScheduleInstance>>('/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal');
-      const eligible = (await graph.all<Expanded<RoleEligibilityScheduleInstance>>('/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId));
+      // Every eligible one too, until the policies say which roles outside the monitored set matter (R-USERS-8).
+      const eligible = await graph.all<Expanded<RoleEligibilityScheduleInstance>>('/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal');
       return { pimAvailable: true, active, eligible, plain: [] as Array<Expanded<UnifiedRoleAssignment>> };
     } catch (e) {
       const err = toGraphError(e, 'roleAssignmentScheduleInstances');
@@ -269,6 +290,29 @@ async function readPimGroups(deps: CollectorDeps, run: RunScope, principals: Pri
     // A failed read (not a missing licence): the users and groups below are then known to be incomplete.
     recordFailure(run.tracker, 'pimGroups', err, deps.log);
     return { state: 'failed' as const, assignments, eligibilities };
+  }
+}
+
+/**
+ * Eligible and active PIM-for-Groups instances (members and owners) of the given groups, one request of each kind
+ * per group (Graph requires the groupId filter). A group that is gone answers 404: it has none.
+ */
+async function readPimGroupInstances(deps: CollectorDeps, groupIds: readonly string[]): Promise<{ ok: true; assignments: Array<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>; eligibilities: Array<Expanded<PrivilegedAccessGroupEligibilityScheduleInstance>> } | { ok: false; error: unknown }> {
+  const assignments: Array<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>> = [];
+  const eligibilities: Array<Expanded<PrivilegedAccessGroupEligibilityScheduleInstance>> = [];
+  if (groupIds.length === 0) return { ok: true, assignments, eligibilities };
+  try {
+    const requests = groupIds.flatMap((g) => [
+      { id: `e|${g}`, url: `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
+      { id: `a|${g}`, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
+    ]);
+    const responses = await deps.graph.batch<BatchBody<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>>(requests);
+    for (const request of requests) {
+      await batchPages<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>(deps.graph, responses, request, (page) => (request.id.startsWith('e|') ? eligibilities : assignments).push(...page));
+    }
+    return { ok: true, assignments, eligibilities };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 

@@ -8,7 +8,7 @@ import type { ImpactedResource, Recommendation, SecureScore, SecureScoreControlP
 import { ADMIN_MFA_CONTROL, ADMIN_MFA_RECOMMENDATION } from '../core/secure-score.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, loadValues, syncDataset } from '../storage/state.js';
-import { type BatchBody, type CollectorDeps, recordFailure } from './context.js';
+import { type BatchBody, type CollectorDeps, licenceErrorIsFailure, recordFailure } from './context.js';
 import { policySpec } from './policies.js';
 import { type RunRecord, type RunScope, beginRun, latestRun } from './runs.js';
 import { adminMfaRecommendation, storedPerUser, storedRecommendation, storedSecureScore, storedSkus } from './secure-score-plan.js';
@@ -68,7 +68,7 @@ async function readRecommendation(deps: CollectorDeps, run: RunScope, sync: Sync
     run.tracker.ok('mfaRecommendation', { items: impacted.length, ...(await sync(PARTITIONS.mfaRecommendation, 'recommendation', [storedRecommendation(rec, impacted)])) });
   } catch (e) {
     const err = toGraphError(e, 'recommendations');
-    if (err.isLicenseError) run.tracker.notLicensed('mfaRecommendation', err.message);
+    if (err.isLicenseError && !licenceErrorIsFailure(run.previous, 'mfaRecommendation')) run.tracker.notLicensed('mfaRecommendation', err.message);
     else recordFailure(run.tracker, 'mfaRecommendation', err, deps.log);
   }
 }

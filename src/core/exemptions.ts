@@ -363,14 +363,14 @@ class Analysis {
       for (const parent of index.groupsOfGroup.get(normId(g)) ?? []) groups.add(parent);
     }
     const roles = new Set(this.holdings.filter((h) => !h.eligible && scopeKind(h.scope) === 'tenant' && this.expand(h.principalId).some((m) => m.id === id)).map((h) => h.roleId));
-    const state: AdminState = { label: null, key: 'standing', targetableRoles: roles, untargetablePaths: [], groups };
+    const state: AdminState = { label: null, key: 'standing', units: [], activePaths: [], targetableRoles: roles, untargetablePaths: [], groups };
     const user: UserContext = { id, guestTypes: guestTypesOf({ id, userPrincipalName: c.userPrincipalName, displayName: c.displayName, accountEnabled: c.accountEnabled, userType: c.userType, onPremisesSyncEnabled: c.onPremisesSyncEnabled }) };
     const coverage = stateCoverage(memo, user, state, snapshot.securityDefaults?.isEnabled === true);
     if (coverage.uncovered.length === 0) return { id, kind: 'user', name, verdict: 'protected', note: null, isAdmin: false };
     const first = coverage.uncovered[0] as Box;
     const full = coverage.uncovered.length === 1 && first.every((mask, i) => mask === set.space.full[i]);
     const gap = explainGap(set, memo, user, coverage, first, index);
-    return { id, kind: 'user', name, verdict: full ? 'unprotected' : 'partial', note: gap.summary, isAdmin: false };
+    return { id, kind: 'user', name, verdict: full ? 'unprotected' : 'partial', note: gap.gap.summary, isAdmin: false };
   }
 }
 

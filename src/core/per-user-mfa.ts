@@ -4,7 +4,7 @@
 // configuration supersedes the MFA settings applied via CA policies", Graph recommendation turnOffPerUserMFA),
 // except from the MFA trusted IPs of the legacy MFA service settings, and legacy clients sign in with their
 // password (enabled) or an app password (enforced), neither of which is MFA.
-import { type Box, uncovered as subtractBoxes, merge } from './boxes.js';
+import type { Box } from './boxes.js';
 import { CLIENT_APP_ATOMS, DIM, LEGACY_TRUSTED_IPS, type PolicySet } from './conditions.js';
 import type { StateCoverage } from './coverage.js';
 import type { StoredPerUserMfa } from './microsoft-types.js';
@@ -40,9 +40,9 @@ const MODERN_CLIENTS = ['browser', 'mobileAppsAndDesktopClients'];
  */
 export function perUserBox(set: PolicySet): Box {
   const { space } = set;
-  const box = [...space.full];
-  box[DIM.clientApp] = space.mask(DIM.clientApp, MODERN_CLIENTS.filter((c) => CLIENT_APP_ATOMS.includes(c)));
-  box[DIM.location] = (space.full[DIM.location] as bigint) & ~space.mask(DIM.location, [LEGACY_TRUSTED_IPS]);
+  const box = space.full.slice();
+  space.set(box, DIM.clientApp, space.mask(DIM.clientApp, MODERN_CLIENTS.filter((c) => CLIENT_APP_ATOMS.includes(c))));
+  space.set(box, DIM.location, space.get(space.full, DIM.location) & ~space.mask(DIM.location, [LEGACY_TRUSTED_IPS]));
   return box;
 }
 
@@ -59,7 +59,7 @@ export function withPerUserMfa(set: PolicySet, coverages: readonly StateCoverage
     if (c.uncovered.length === 0) return c;
     const key = `perUser#${c.coveringKey}#${c.securityDefaults ? 'sd' : ''}`;
     let rest = derived.get(key) as Box[] | undefined;
-    if (!rest) derived.set(key, (rest = merge(subtractBoxes(c.uncovered, [box]))));
+    if (!rest) derived.set(key, (rest = set.space.merge(set.space.uncovered(c.uncovered, [box]))));
     if (rest.length !== c.uncovered.length || rest.some((r, i) => r !== c.uncovered[i])) closesGaps = true;
     return { ...c, uncovered: rest };
   });
@@ -69,8 +69,8 @@ export function withPerUserMfa(set: PolicySet, coverages: readonly StateCoverage
 /** R-PUMFA-2: why per-user MFA does not reach a region left uncovered, for the gap sentence. */
 export function perUserGapReason(set: PolicySet, region: Box, state: PerUserMfaState): string | undefined {
   const { space } = set;
-  const legacy = ((region[DIM.clientApp] as bigint) & space.mask(DIM.clientApp, ['exchangeActiveSync', 'other'])) !== 0n;
-  const trustedIps = ((region[DIM.location] as bigint) & space.mask(DIM.location, [LEGACY_TRUSTED_IPS])) !== 0n;
+  const legacy = (space.get(region, DIM.clientApp) & space.mask(DIM.clientApp, ['exchangeActiveSync', 'other'])) !== 0n;
+  const trustedIps = (space.get(region, DIM.location) & space.mask(DIM.location, [LEGACY_TRUSTED_IPS])) !== 0n;
   const parts: string[] = [];
   if (legacy) parts.push(state === 'enforced' ? 'legacy clients sign in with app passwords, which skip MFA, where the tenant allows them' : 'legacy clients still sign in with the password alone until the admin registers');
   if (trustedIps) parts.push('it is skipped from the MFA trusted IPs of the legacy MFA service settings (if any: Graph cannot read them)');

@@ -57,15 +57,19 @@ const verdictCases: Case[] = [
     check: (report) => expect(report.securityDefaultsEnabled).toBe(true),
   },
   {
-    name: `R-SD-1 security defaults do not cover a monitored role outside their list, and the gap says so (${SD})`,
+    name: `R-SD-2 security defaults cover a monitored role outside their list only on Azure management (and block legacy clients): partial, and the gap says so (${SD})`,
     build: (t) => {
       const id = activeAdmin(t, 'alice', ROLE.hybridIdentityAdministrator);
       t.securityDefaults = true;
       return id;
     },
     options: { adminRoles: { mode: 'privileged', roleIds: [] } },
-    verdict: 'unprotected',
-    gaps: ['security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles'],
+    verdict: 'partial',
+    gapCount: 1,
+    gaps: [
+      'no MFA when signing in to any app other than Windows Azure Service Management API with browser or mobile apps and desktop clients',
+      'security defaults require MFA of every user only on Azure management (Azure portal, Microsoft Entra admin center, Azure PowerShell, Azure CLI) and block legacy authentication',
+    ],
     notInGaps: ['security defaults are off'],
   },
   {

@@ -122,8 +122,12 @@ describe('secure score collector: missing permissions and licences', () => {
     expect(run.datasets.perUserMfa?.state).toBe('ok');
   });
 
-  it('recommendations without a licence: notLicensed, and the reconciliation falls back to Microsoft\u2019s counts (predicted rows)', async () => {
+  it('recommendations without a licence: first a failed read (it answered before), then notLicensed, and the reconciliation falls back to Microsoft\u2019s counts (predicted rows)', async () => {
     env.sim.setFaults([{ kind: 'licenseError', endpoint: 'directoryRecommendations' }]);
+    // A licence error from an API that answered on the previous run is a failure, not a lapse (as every collector).
+    const first = await runCollector(env.rt, 'securescore', 'test');
+    expect(first.datasets.mfaRecommendation?.state).not.toBe('notLicensed');
+    expect(first.datasets.mfaRecommendation?.state).not.toBe('ok');
     const run = await runCollector(env.rt, 'securescore', 'test');
     expect(run.datasets.mfaRecommendation?.state).toBe('notLicensed');
     const { report } = await runEvaluate(env.rt, 'test');

@@ -1,7 +1,7 @@
 // Tenant fixture validation: errors name the key, the index and what was expected.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FixtureError, parseTenantFixture, parseTenantFixtureText } from '../../devkit/fixture/format.js';
+import { FixtureError, decodeFixtureBytes, nameBasedId, parseTenantFixture, parseTenantFixtureBytes, parseTenantFixtureText } from '../../devkit/fixture/format.js';
 import { fixtureAt } from '../../devkit/fixture/time.js';
 import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
@@ -37,6 +37,41 @@ describe('tenant fixture validation', () => {
 
   it('accepts a UTF-8 byte order mark (Windows PowerShell 5.1 writes one)', () => {
     expect(parseTenantFixtureText('\ufeff{"tenantId":"t"}').tenantId).toBe('t');
+  });
+
+  it.each([
+    ['UTF-8 with a byte order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"tenantId":"t","displayName":"Zürich"}', 'utf8')])],
+    ['UTF-16 LE with a byte order mark (Windows PowerShell 5.1 Out-File, Set-Content -Encoding Unicode)', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"tenantId":"t","displayName":"Zürich"}', 'utf16le')])],
+    ['UTF-16 BE with a byte order mark (Set-Content -Encoding BigEndianUnicode)', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('{"tenantId":"t","displayName":"Zürich"}', 'utf16le').swap16()])],
+    ['UTF-16 LE without a byte order mark', Buffer.from('{"tenantId":"t","displayName":"Zürich"}', 'utf16le')],
+    ['UTF-16 BE without a byte order mark', Buffer.from('{"tenantId":"t","displayName":"Zürich"}', 'utf16le').swap16()],
+    ['UTF-8 without a byte order mark', Buffer.from('{"tenantId":"t","displayName":"Zürich"}', 'utf8')],
+  ])('reads %s', (_name, bytes) => {
+    expect(decodeFixtureBytes(bytes)).toBe('{"tenantId":"t","displayName":"Zürich"}');
+    expect(parseTenantFixtureBytes(bytes).displayName).toBe('Zürich');
+  });
+
+  it('refuses PowerShell SDK objects (PascalCase) with a message that says what they are', () => {
+    const sdk = { tenantId: 't', conditionalAccessPolicies: [{ Id: 'p', DisplayName: 'Admins MFA', State: 'enabled', Conditions: { Users: { IncludeRoles: ['r'] } }, GrantControls: { BuiltInControls: ['mfa'] } }] };
+    const text = problems(sdk).join('\n');
+    expect(text).toContain('conditionalAccessPolicies: every item (1) has PascalCase properties');
+    expect(text).toContain('Microsoft Graph PowerShell SDK');
+    expect(text).not.toContain('expected string, received undefined');
+    expect(problems({ tenantId: 't', ConditionalAccessPolicies: [] }).join('\n')).toContain("ConditionalAccessPolicies: not a fixture key; the format's key is 'conditionalAccessPolicies'");
+  });
+
+  it('gives policies exported for import (no id) a stable id from their display name, and says so', () => {
+    const policy = { displayName: 'CA001 Admins MFA', state: 'disabled', conditions: {} };
+    const notes: string[] = [];
+    const f = parseTenantFixture({ tenantId: 't', conditionalAccessPolicies: [policy, { ...policy, id: 'p2', displayName: 'Other' }] }, 'import.json', notes);
+    expect(f.conditionalAccessPolicies?.[0]?.id).toBe(nameBasedId('CA001 Admins MFA'));
+    expect(nameBasedId('CA001 Admins MFA')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(f.conditionalAccessPolicies?.[1]?.id).toBe('p2');
+    expect(notes.join('\n')).toContain('1 Conditional Access policy has no id (an export meant for import)');
+    expect('id' in policy).toBe(false);
+    expect(problems({ tenantId: 't', conditionalAccessPolicies: [policy, { ...policy }] }).join('\n')).toContain('conditionalAccessPolicies[1].id: missing, and conditionalAccessPolicies[0] has no id and the same displayName');
+    const bare = problems({ tenantId: 't', conditionalAccessPolicies: [{ state: 'enabled', conditions: {} }] });
+    expect(bare).toEqual(['conditionalAccessPolicies[0]: neither id nor displayName; Graph always returns both (a policy exported for import gets its id from its displayName, so at least that is needed)']);
   });
 
   it('accepts any key missing, and passes Graph properties it does not know through', () => {

@@ -1,6 +1,6 @@
 // The roles collector's decisions: who an instance names, which groups are read how, what may be stored.
 import { describe, expect, it } from 'vitest';
-import { PIM_LICENCE_GRACE_HOURS, Principals, type RoleReadOutcome, onPimLicenceError, roleMatcher, roleStoragePlan, targetingOnly, watchedGroups } from '../../src/collect/roles-plan.js';
+import { PIM_LICENCE_GRACE_HOURS, Principals, type RoleReadOutcome, onPimLicenceError, policyPimGroups, principalGroups, roleMatcher, roleStoragePlan, targetingOnly, watchedGroups } from '../../src/collect/roles-plan.js';
 
 const OK: RoleReadOutcome = { pimAvailable: true, modeSwitched: false, assignmentsComplete: true, pimGroups: 'ok', groupsOk: true, registrationOk: true };
 const plan = (o: Partial<RoleReadOutcome>) => Object.fromEntries(roleStoragePlan({ ...OK, ...o }).map((s) => [s.partition, s.baseline ? 'baseline' : s.keepUnseen ? 'keep' : 'sync']));
@@ -64,6 +64,23 @@ describe('roles: monitored, and targeting-only (R-USERS-8)', () => {
     expect(t.holds({ roleDefinitionId: 'R2', assignmentType: 'Assigned' })).toBe(true);
     expect(t.holds({ roleDefinitionId: 'r2' })).toBe(true);
     expect(t.holds({ roleDefinitionId: 'r2', assignmentType: 'Activated' })).toBe(false);
+  });
+  it('R-USERS-8 eligible assignments of such a role are kept (activating one is a state of its own); of monitored roles they are kept anyway', () => {
+    const t = targetingOnly(new Set(['62e90394-69f5-4237-9190-012177145e10', 'r2']), isMonitored);
+    expect(t.eligible({ roleDefinitionId: 'R2' })).toBe(true);
+    expect(t.eligible({ roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10' })).toBe(false);
+    expect(t.eligible({ roleDefinitionId: 'r3' })).toBe(false);
+  });
+});
+
+describe('PIM for Groups on groups policies name (R-PIMGROUP-5)', () => {
+  const g = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+  it('reads the policy groups not read already as role-holding groups (object ids only)', () => {
+    expect(policyPimGroups(new Set([g(3), g(1), g(2), 'All']), new Set([g(2)]))).toEqual([g(1), g(3)]);
+  });
+  it('watches the groups among eligible or active members and owners (their members inherit)', () => {
+    const instance = (principalId: string, type: string) => ({ principalId, principal: { '@odata.type': `#microsoft.graph.${type}`, id: principalId } });
+    expect(principalGroups([instance(g(1), 'group'), instance(g(2), 'user'), instance(g(1), 'group'), instance(g(3), 'servicePrincipal')])).toEqual([g(1)]);
   });
 });
 
