@@ -1,8 +1,8 @@
-// Dynamic membership rules (groups) and device filters (Conditional Access) share one grammar: Learn, "Dynamic
-// membership rules for groups" (rule syntax, operators, multi-value properties, "Direct Reports for") and
-// "Filter for devices". This parser reads a rule only to learn which attributes it depends on: whoever can
-// write one of them can steer who matches (R-EXEMPT-5). It never decides membership (Graph does). Pure.
-
+// Dynamic membership rules of groups: Learn, "Dynamic membership rules for groups" (rule syntax, operators,
+// multi-value properties, `memberOf`, "Direct Reports for"). This parser reads a rule only to learn which
+// attributes it depends on: whoever can write one of them can steer who matches (R-EXEMPT-5). It never decides
+// membership (Graph does). Conditional Access device filters, which share the grammar, are read by the engine's
+// own parser (devices.ts), which also decides what they match. Pure.
 /** One attribute a rule reads, as `object.property` in lower case (e.g. `user.department`, `device.model`). */
 export interface RuleAttribute {
   object: string;

@@ -6,6 +6,7 @@
 import type { Box } from './boxes.js';
 import { ROLE } from './catalog.js';
 import type { CompiledPolicy, PolicySet } from './conditions.js';
+import { type DeviceExpr, parseDeviceRule } from './devices.js';
 import { type AdminState, type CoverageMemo, type UserContext, explainGap, guestTypesOf, scopeSignature, stateCoverage, userScope } from './coverage.js';
 import { type RuleParse, attributeName, parseRule } from './dynamic-rule.js';
 import type { ControlPath, ControllerOut, ExclusionKind, ExclusionOut, ExemptionData, ExemptionsOut, StoredExclusionGroup, StoredPrincipalRef } from './exemption-types.js';
@@ -510,11 +511,12 @@ function exclusionControllers(analysis: Analysis, x: ExclusionOut): Array<{ id: 
       out.push({ id: SIGN_IN, path: { how: 'clientReported', detail: 'the device platform is reported by the client: a sign-in can claim an excluded platform', grantedBy: null, steps: 'direct' } });
       break;
     case 'deviceFilter': {
-      const parsed = parseRule(x.targetId);
-      if (!parsed.ok) analysis.unknowns.add(`the device filter '${x.targetId}' could not be parsed (${parsed.error}): who can steer it is unknown`);
+      // Read as the engine reads it (R-DEVICE-3), for the properties it depends on.
+      const parsed = parseDeviceRule(x.targetId);
+      if ('error' in parsed) analysis.unknowns.add(`the device filter '${x.targetId}' could not be parsed (${parsed.error}): who can steer it is unknown`);
       else {
         out.push(...analysis.roleControllers(null, 'devices', 'writes the device properties the filter reads', 'direct'), ...analysis.appControllers('devices', 'writes the device properties the filter reads', 'direct'));
-        if (parsed.attributes.some((a) => a.object === 'device' && DEVICE_REPORTED_PROPERTIES.has(a.property))) out.push({ id: SIGN_IN, path: { how: 'clientReported', detail: 'the filter reads properties the device reports itself', grantedBy: null, steps: 'direct' } });
+        if ([...deviceProperties(parsed.expr)].some((p) => DEVICE_REPORTED_PROPERTIES.has(p))) out.push({ id: SIGN_IN, path: { how: 'clientReported', detail: 'the filter reads properties the device reports itself', grantedBy: null, steps: 'direct' } });
       }
       break;
     }
@@ -523,6 +525,14 @@ function exclusionControllers(analysis: Analysis, x: ExclusionOut): Array<{ id: 
       // Only a policy editor can change these (listed once for all exclusions).
       break;
   }
+  return out;
+}
+
+/** The device properties a parsed device filter reads (lower case). */
+function deviceProperties(expr: DeviceExpr, out = new Set<string>()): Set<string> {
+  if (expr.kind === 'pred') out.add(expr.property);
+  else if (expr.kind === 'not') deviceProperties(expr.item, out);
+  else for (const item of expr.items) deviceProperties(item, out);
   return out;
 }
 
