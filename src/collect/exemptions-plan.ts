@@ -2,6 +2,7 @@
 // change one (so the roles collector keeps their assignments), which audit events are about an exclusion, and
 // how Graph's answers are stored (only what decides, so a steady run writes nothing). Pure.
 import type { ConditionalAccessPolicy, UnifiedRoleDefinition } from '../core/graph-types.js';
+import { policyTargets } from '../core/conditions.js';
 import { auditRoleOf } from '../core/exemption-audit.js';
 import type { StoredAuditEvent, StoredPrincipalRef } from '../core/exemption-types.js';
 import { isGuid, normId, sameEnum } from '../core/ids.js';
@@ -71,6 +72,17 @@ export function exclusionGroupIds(
   }
   for (const h of roleHolders) if (excludedRoles.has(normId(h.roleDefinitionId)) && known.has(normId(h.principalId))) ids.add(normId(h.principalId));
   return { groupIds: [...ids].sort(), excludedRoles };
+}
+
+/**
+ * Where each exclusion group's PIM-for-Groups owners come from: the roles collector reads PIM for Groups on every
+ * group a policy names (R-PIMGROUP-5) and stores the instances, so while its last PIM read succeeded those groups
+ * are taken from storage; the others (nested groups, groups holding an excluded role) are read.
+ */
+export function pimOwnerSources(groupIds: readonly string[], policies: readonly ConditionalAccessPolicy[], rolesPimOk: boolean): { fromRoles: Set<string>; toRead: string[] } {
+  const named = rolesPimOk ? policyTargets(policies).groups : new Set<string>();
+  const fromRoles = new Set(groupIds.filter((g) => named.has(normId(g))));
+  return { fromRoles, toRead: groupIds.filter((g) => !fromRoles.has(g)) };
 }
 
 /** An owner as Graph's directoryObject names it; no type means an object Graph will not say what it is. */

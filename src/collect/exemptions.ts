@@ -4,7 +4,7 @@
 // can change an exclusion, with their credentials; the controllers who are no admins (their accounts and the
 // groups Conditional Access names they are in); and the directory audit events that add someone to an exclusion.
 // Each is its own dataset: a failed read marks exactly that one stale or unavailable and keeps what it stored.
-import type { ConditionalAccessPolicy, GraphUser, PrivilegedAccessGroupAssignmentScheduleInstance, RoleAssignmentScheduleInstance, RoleEligibilityScheduleInstance, UnifiedRoleAssignment, UnifiedRoleDefinition } from '../core/graph-types.js';
+import type { ConditionalAccessPolicy, GraphUser, PrivilegedAccessGroupAssignmentScheduleInstance, PrivilegedAccessGroupEligibilityScheduleInstance, RoleAssignmentScheduleInstance, RoleEligibilityScheduleInstance, UnifiedRoleAssignment, UnifiedRoleDefinition } from '../core/graph-types.js';
 import type { StoredAppPrincipal, StoredAuditEvent, StoredController, StoredControllerGroup, StoredExclusionGroup, StoredGroupUnits, StoredPimOwners } from '../core/exemption-types.js';
 import { policyTargets } from '../core/conditions.js';
 import { normId, sameEnum } from '../core/ids.js';
@@ -12,7 +12,7 @@ import type { SnapshotGroup } from '../core/snapshot.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, loadValues, syncDataset } from '../storage/state.js';
 import { type BatchBody, type CollectorDeps, batchEach, batchPages, licenceErrorIsFailure, recordFailure, transitiveMembersOf, usersById } from './context.js';
-import { AUDIT_KEEP_DAYS, type ControllerPrincipal, type GraphDirectoryAudit, auditRelevant, auditWindowStart, controllerRoleIds, exclusionGroupIds, principalRef, relevantAppRoles, storedAudit } from './exemptions-plan.js';
+import { AUDIT_KEEP_DAYS, type ControllerPrincipal, type GraphDirectoryAudit, auditRelevant, auditWindowStart, controllerRoleIds, exclusionGroupIds, pimOwnerSources, principalRef, relevantAppRoles, storedAudit } from './exemptions-plan.js';
 import { policySpec } from './policies.js';
 import { type RunScope, latestRun } from './runs.js';
 import { PARTITIONS, stateOnlySpec } from './specs.js';
@@ -65,7 +65,7 @@ export async function collectExemptions(deps: CollectorDeps, run: RunScope): Pro
   const input = await inputs(deps);
   const { groupIds, excludedRoles } = exclusionGroupIds(input.policies, input.groups, input.holdings);
   const owners = await readExclusionGroups(deps, run, sync, groupIds);
-  const pimOwners = await readPimOwners(deps, run, sync, groupIds);
+  const pimOwners = await readPimOwners(deps, run, sync, groupIds, input.policies);
   await readUnits(deps, run, sync, groupIds, new Set(input.groups.map((g) => normId(g.id))));
   const apps = await readAppPermissions(deps, run, sync, input);
   await readControllers(deps, run, sync, input, [...owners, ...pimOwners], apps);
@@ -113,25 +113,33 @@ async function readExclusionGroups(deps: CollectorDeps, run: RunScope, sync: Syn
   }
 }
 
-/** PIM for Groups owners (active and eligible) of those groups; the user ids among them. */
-async function readPimOwners(deps: CollectorDeps, run: RunScope, sync: Sync, groupIds: string[]): Promise<string[]> {
+/**
+ * PIM for Groups owners (active and eligible) of those groups; the user ids among them. The roles collector reads
+ * PIM for Groups on every group policies name (R-PIMGROUP-5): for those its stored instances are used, and only
+ * the others (nested groups, groups holding an excluded role) are read here.
+ */
+async function readPimOwners(deps: CollectorDeps, run: RunScope, sync: Sync, groupIds: string[], policies: readonly ConditionalAccessPolicy[]): Promise<string[]> {
   const roles = await latestRun(deps.store, 'roles');
   if (roles?.counts?.pimAvailable === 0) {
     run.tracker.notLicensed('exclusionPimOwners', 'the tenant has no PIM (Entra ID P2)');
     return [];
   }
   try {
+    const { fromRoles, toRead } = pimOwnerSources(groupIds, policies, roles?.datasets.pimGroups?.state === 'ok');
     const byGroup = new Map<string, StoredPimOwners['owners']>(groupIds.map((g) => [g, []]));
-    const requests = groupIds.flatMap((g) => [
+    const add = (i: { groupId: string; principalId: string; accessId: string; endDateTime?: string | null }, assignment: 'active' | 'eligible'): void => {
+      if (sameEnum(i.accessId, 'owner')) byGroup.get(normId(i.groupId))?.push({ principalId: normId(i.principalId), assignment, endDateTime: i.endDateTime ?? null });
+    };
+    if (fromRoles.size > 0) {
+      const [eligible, active] = await Promise.all([loadValues<PrivilegedAccessGroupEligibilityScheduleInstance>(deps.store, PARTITIONS.pimGroupEligibility), loadValues<PrivilegedAccessGroupAssignmentScheduleInstance>(deps.store, PARTITIONS.pimGroupAssignment)]);
+      for (const i of eligible) if (fromRoles.has(normId(i.groupId))) add(i, 'eligible');
+      for (const i of active) if (fromRoles.has(normId(i.groupId))) add(i, 'active');
+    }
+    const requests = toRead.flatMap((g) => [
       { id: `e|${g}`, url: `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '${g}'` },
       { id: `a|${g}`, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}'` },
     ]);
-    for await (const [request, items] of batchEach<PrivilegedAccessGroupAssignmentScheduleInstance>(deps.graph, requests)) {
-      for (const i of items) {
-        if (!sameEnum(i.accessId, 'owner')) continue;
-        byGroup.get(normId(i.groupId))?.push({ principalId: normId(i.principalId), assignment: request.id.startsWith('e|') ? 'eligible' : 'active', endDateTime: i.endDateTime ?? null });
-      }
-    }
+    for await (const [request, items] of batchEach<PrivilegedAccessGroupAssignmentScheduleInstance>(deps.graph, requests)) for (const i of items) add(i, request.id.startsWith('e|') ? 'eligible' : 'active');
     const items = [...byGroup].filter(([, o]) => o.length > 0).map(([id, o]) => ({ id, displayName: `PIM owners of group ${id}`, owners: o.sort((a, b) => a.principalId.localeCompare(b.principalId) || a.assignment.localeCompare(b.assignment)) }));
     run.tracker.ok('exclusionPimOwners', { items: items.length, ...(await sync(PARTITIONS.exemptionPimOwner, 'PIM ownership', items)) });
     return items.flatMap((i) => i.owners.map((o) => o.principalId));

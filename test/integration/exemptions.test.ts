@@ -6,7 +6,7 @@ import { runCycle, runEvaluate } from '../../src/app/cycle.js';
 import { type AdminVerdictRecord, adminVerdictSpec } from '../../src/app/evaluation.js';
 import { parseHistoryQuery, queryHistory } from '../../src/app/history.js';
 import { PARTITIONS } from '../../src/collect/specs.js';
-import type { StoredAppPrincipal, StoredExclusionGroup } from '../../src/core/exemption-types.js';
+import type { StoredAppPrincipal, StoredExclusionGroup, StoredPimOwners } from '../../src/core/exemption-types.js';
 import { loadValues } from '../../src/storage/state.js';
 import { exemptionsText, exemptionsView } from '../../devkit/cli/exemptions.js';
 import { type TestEnvironment, testEnvironment } from '../helpers/environment.js';
@@ -20,6 +20,8 @@ describe('exemptions end to end', () => {
     // A dynamic group nested in the exclusion group: Erin matches its rule.
     fixture.groups?.push({ id: '90000000-0000-4000-8000-000000000009', displayName: 'Dynamic service accounts', securityEnabled: true, groupTypes: ['DynamicMembership'], membershipRule: 'user.department -eq "Service"', membershipRuleProcessingState: 'On', members: [T.erin] });
     fixture.groups?.find((g) => g.id === T.exclusions)?.members?.push('90000000-0000-4000-8000-000000000009');
+    // Dave is an eligible owner of the exclusion group (PIM for Groups): read by the roles collector (R-PIMGROUP-5).
+    fixture.privilegedAccessGroupEligibilityScheduleInstances?.push({ id: 'pge-dave-owner', groupId: T.exclusions, principalId: T.dave, accessId: 'owner', memberType: 'direct', startDateTime: '2025-01-01T00:00:00Z', endDateTime: null });
     env = await testEnvironment(fixture);
   });
   afterAll(() => env.close());
@@ -38,6 +40,9 @@ describe('exemptions end to end', () => {
     const groups = await loadValues<StoredExclusionGroup>(env.store, PARTITIONS.exemptionGroup);
     expect(groups.find((g) => g.id === T.exclusions)?.owners.map((o) => [o.id, o.type])).toEqual([[EXEMPTION_IDS.owner, 'user']]);
     expect(groups.find((g) => g.groupTypes.includes('DynamicMembership'))?.membershipRule).toBe('user.department -eq "Service"');
+    // The PIM owners of the group a policy names come from what the roles collector stored.
+    const pimOwners = await loadValues<StoredPimOwners>(env.store, PARTITIONS.exemptionPimOwner);
+    expect(pimOwners.map((p) => [p.id, p.owners.map((o) => `${o.assignment}:${o.principalId}`)])).toEqual([[T.exclusions, [`eligible:${T.dave}`]]]);
     const apps = await loadValues<StoredAppPrincipal>(env.store, PARTITIONS.appPermission);
     expect(apps.find((a) => a.id === T.sp)).toMatchObject({ permissions: ['GroupMember.ReadWrite.All'], secrets: 1 });
 
