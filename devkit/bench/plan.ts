@@ -264,8 +264,18 @@ function exemptionReads(input: PlanInput, ctx: { at: number; members: ReturnType
   const n = groups.size;
   add('exemption groups by id', Math.ceil(n / PAGE.inFilter), 'dir', directoryCost(1, true, false));
   add('exemption group owners', n, 'dir', directoryCost(1, true, false, PAGE.owners));
-  if (fixtureHasPim(fixture)) add('exemption PIM owners', 2 * n, 'none');
+  // PIM owners: the roles collector reads PIM for Groups on every group a policy names (R-PIMGROUP-5); only the
+  // others (nested groups, groups holding an excluded role) are read again.
+  const policyNamed = new Set<string>();
+  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) policyNamed.add(lower(g));
+  if (fixtureHasPim(fixture)) add('exemption PIM owners', 2 * [...groups].filter((g) => !policyNamed.has(g)).length, 'none');
   add('exemption administrative units', n, 'dir', directoryCost(1, true, false));
+  // A dynamic group nested in an exclusion (no policy names it, so the roles collector does not watch it): its members.
+  for (const g of fixture.groups ?? []) {
+    if (!groups.has(lower(g.id)) || policyNamed.has(lower(g.id)) || !(g.groupTypes ?? []).some((t) => t.toLowerCase() === 'dynamicmembership')) continue;
+    const m = members.transitive(lower(g.id));
+    add('exemption dynamic group members', pages(m.user.length + m.group.length + m.servicePrincipal.length, PAGE.transitiveMembers), 'dir', directoryCost(5, true, false));
+  }
 
   // Roles that control exclusions: built-in ones by their served actions, custom ones by their own.
   const controlling = new Set<string>();
@@ -306,9 +316,7 @@ function exemptionReads(input: PlanInput, ctx: { at: number; members: ReturnType
   }
   const controllers = [...candidates].filter((u) => !ctx.admins.has(u));
   add('controllers by id', Math.ceil(controllers.length / PAGE.inFilter), 'dir', directoryCost(2, true, false));
-  const named = new Set<string>();
-  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) named.add(lower(g));
-  if (named.size > 0) add("controllers' groups", controllers.length, 'dir', directoryCost(5, true, false, PAGE.transitiveMembers));
+  if (policyNamed.size > 0) add("controllers' groups", controllers.length, 'dir', directoryCost(5, true, false, PAGE.transitiveMembers));
 
   // The audit log: every "Add member to …" event since the initial look-back, in one listing.
   const since = ctx.at - (input.signInLookbackHours ?? 24) * 3_600_000;

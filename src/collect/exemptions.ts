@@ -64,7 +64,7 @@ export async function collectExemptions(deps: CollectorDeps, run: RunScope): Pro
   };
   const input = await inputs(deps);
   const { groupIds, excludedRoles } = exclusionGroupIds(input.policies, input.groups, input.holdings);
-  const owners = await readExclusionGroups(deps, run, sync, groupIds);
+  const owners = await readExclusionGroups(deps, run, sync, groupIds, input);
   const pimOwners = await readPimOwners(deps, run, sync, groupIds, input.policies);
   await readUnits(deps, run, sync, groupIds, new Set(input.groups.map((g) => normId(g.id))));
   const apps = await readAppPermissions(deps, run, sync, input);
@@ -76,8 +76,12 @@ export async function collectExemptions(deps: CollectorDeps, run: RunScope): Pro
 /** At most this many targeted audit reads (reports budget) per run for the user updates behind dynamic matches. */
 const DYNAMIC_CAUSE_LOOKUPS = 5;
 
-/** Group details (dynamic rule, role-assignable, type) and owners of every group an exclusion goes through. */
-async function readExclusionGroups(deps: CollectorDeps, run: RunScope, sync: Sync, groupIds: string[]): Promise<string[]> {
+/**
+ * Group details (dynamic rule, role-assignable, type) and owners of every group an exclusion goes through; for a
+ * dynamic group whose members the roles collector does not watch (one nested in an exclusion), the admins among
+ * its members, so the admin its rule matches is known in the same cycle.
+ */
+async function readExclusionGroups(deps: CollectorDeps, run: RunScope, sync: Sync, groupIds: string[], input: Inputs): Promise<string[]> {
   try {
     const details = new Map<string, Record<string, unknown>>();
     const chunks: Array<{ id: string; url: string }> = [];
@@ -92,6 +96,11 @@ async function readExclusionGroups(deps: CollectorDeps, run: RunScope, sync: Syn
       if ((await batchPages(deps.graph, responses, r, (page) => list.push(...page.map(principalRef)))) === 'notFound') throw new GraphRequestError(404, 'Request_ResourceNotFound', `owners of group ${r.id} answered 404`, '/groups/{id}/owners');
       owners.set(r.id, list);
     }
+    const watched = new Set(input.groups.map((g) => normId(g.id)));
+    const admins = new Set(input.users.map((u) => normId(u.id)));
+    const unwatchedDynamic = [...details].filter(([id, g]) => !watched.has(id) && ((g.groupTypes as string[] | undefined) ?? []).some((t) => sameEnum(t, 'DynamicMembership'))).map(([id]) => id);
+    const matching = await transitiveMembersOf(deps.graph, unwatchedDynamic, 'id', (_g, userId) => admins.has(normId(userId)));
+    if (matching.notFound.length > 0) throw new GraphRequestError(404, 'Request_ResourceNotFound', `members of group ${matching.notFound[0]} answered 404`, '/groups/{id}/transitiveMembers');
     const items: StoredExclusionGroup[] = [...details].filter(([id]) => owners.has(id)).map(([id, g]) => ({
       id,
       displayName: (g.displayName as string | undefined) ?? null,
@@ -103,6 +112,7 @@ async function readExclusionGroups(deps: CollectorDeps, run: RunScope, sync: Syn
       mailEnabled: (g.mailEnabled as boolean | undefined) ?? null,
       onPremisesSyncEnabled: (g.onPremisesSyncEnabled as boolean | undefined) ?? null,
       owners: (owners.get(id) ?? []).sort((a, b) => a.id.localeCompare(b.id)),
+      ...(matching.members.has(id) ? { adminMemberIds: [...new Set((matching.members.get(id)?.users ?? []).map((u) => normId(u.id)))].sort() } : {}),
     }));
     run.tracker.ok('exclusionGroups', { items: items.length, ...(await sync(PARTITIONS.exemptionGroup, 'exclusion group', items)) });
     run.counts.exclusionGroups = items.length;

@@ -4,7 +4,7 @@
 // Conditional Access and MONITOR_EXCLUDED_ACCOUNTS name, the admin accounts and their MFA registration. The
 // decisions (who is who, which groups to read how, what may be stored) are roles-plan.ts.
 import { policyTargets } from '../core/conditions.js';
-import { normId, sameEnum } from '../core/ids.js';
+import { normId } from '../core/ids.js';
 import { monitoredRoles } from '../core/inventory.js';
 import type {
   ConditionalAccessPolicy,
@@ -131,9 +131,7 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   }
 
   // 5. Watched groups, for admins' membership; 6. the admin accounts themselves.
-  // Dynamic groups nested in an exclusion (as the exemption reads found them): which admins their rule matches.
-  const dynamicNested = (await loadValues<{ id: string; groupTypes?: string[] }>(store, PARTITIONS.exemptionGroup)).filter((g) => (g.groupTypes ?? []).some((t) => sameEnum(t, 'DynamicMembership'))).map((g) => normId(g.id));
-  if (groupsOk) groupsOk = await readWatchedGroups(deps, run, watchedGroups({ policyGroups: new Set([...named.groups, ...dynamicNested]), targetingGroups, excludedAccounts: settings.excludedAccounts, wholeGroups: new Set(groups.keys()), adminIds }), groups, principals);
+  if (groupsOk) groupsOk = await readWatchedGroups(deps, run, watchedGroups({ policyGroups: named.groups, targetingGroups, excludedAccounts: settings.excludedAccounts, wholeGroups: new Set(groups.keys()), adminIds }), groups, principals);
   await readAccounts(deps, run, principals);
   counts.admins = principals.users.size;
 

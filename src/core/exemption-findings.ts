@@ -92,7 +92,8 @@ function dynamicFindings(analysis: Analysis, out: ExemptionsOut, admins: Readonl
         const attrs = parsed.attributes.filter((a) => a.object === 'user').map((a) => `user.${a.property}`);
         findings.push(makeFinding('exemption-dynamic-rule', 'medium', g.id, `Dynamic group '${g.name}', ${where}, decides membership by ${listPhrase(attrs)}, which ${listPhrase(writers.slice(0, 4))}${writers.length > 4 ? ` and ${writers.length - 4} more` : ''} can write: changing an admin's attribute exempts them from MFA.`, `exemption-dynamic-rule:${g.id}`, { subjectName: g.name, policyIds: policies }));
       }
-      const inGroup = new Set((analysis.input.index.groups.get(g.id)?.memberUserIds ?? []).map(normId));
+      // Its members as the roles collector watched them, or (nested, unwatched) the admins the exemption read found.
+      const inGroup = new Set([...(analysis.input.index.groups.get(g.id)?.memberUserIds ?? []), ...(g.stored?.adminMemberIds ?? [])].map(normId));
       for (const adminId of x.memberAdminIds) {
         const admin = admins.get(adminId);
         if (!admin || !inGroup.has(adminId)) continue;

@@ -25,6 +25,11 @@ export interface StoredExclusionGroup {
   mailEnabled: boolean | null;
   onPremisesSyncEnabled: boolean | null;
   owners: StoredPrincipalRef[];
+  /**
+   * A dynamic group nested in an exclusion (the roles collector watches only the groups policies name): the
+   * admins among its transitive members, i.e. the admins its rule matches now. Absent for other groups.
+   */
+  adminMemberIds?: string[];
 }
 
 /** PIM for Groups ownership of such a group (active and eligible). */
