@@ -136,6 +136,8 @@ export const BUILT_IN_ROLE_ACTIONS: Readonly<Record<string, readonly string[]>> 
 
 /** The Microsoft Graph service principal every tenant has, with the application permissions (app roles) it offers. */
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+/** The object id the simulated tenant gives Microsoft Graph's service principal when a fixture has none. */
+export const MICROSOFT_GRAPH_SP_ID = '5e0b5d2c-0000-4000-8000-000000000003';
 export const MICROSOFT_GRAPH_APP_ROLES: ReadonlyArray<{ id: string; value: string }> = [
   { id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All' },
   { id: '741f803b-c850-494e-b5df-cde7c675a1ca', value: 'User.ReadWrite.All' },

@@ -4,7 +4,7 @@
 import type { TenantFixture } from '../fixture/format.js';
 import { fixtureHasPim } from '../fixture/format.js';
 import type { FixtureRecommendation, FixtureRegistration, FixtureSignIn } from '../fixture/schema.js';
-import { BUILT_IN_CONTROL_PROFILES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_ROLE_ACTIONS, BUILT_IN_STRENGTHS, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_APP_ROLES, isPrivilegedBuiltIn } from './builtins.js';
+import { BUILT_IN_CONTROL_PROFILES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_ROLE_ACTIONS, BUILT_IN_STRENGTHS, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_APP_ROLES, MICROSOFT_GRAPH_SP_ID, isPrivilegedBuiltIn } from './builtins.js';
 import { type Membership, membership } from './membership.js';
 
 type SignIn = FixtureSignIn;
@@ -187,7 +187,7 @@ export class TenantIndex {
     this.servicePrincipalList ??= (() => {
       const own = (this.fixture.servicePrincipals ?? []) as Item[];
       if (own.some((sp) => String(sp.appId ?? '').toLowerCase() === MICROSOFT_GRAPH_APP_ID)) return own;
-      const graph: Item = { id: '5e0b5d2c-0000-4000-8000-000000000003', appId: MICROSOFT_GRAPH_APP_ID, displayName: 'Microsoft Graph', servicePrincipalType: 'Application', appRoles: MICROSOFT_GRAPH_APP_ROLES.map((r) => ({ ...r, displayName: r.value, allowedMemberTypes: ['Application'], isEnabled: true })) };
+      const graph: Item = { id: MICROSOFT_GRAPH_SP_ID, appId: MICROSOFT_GRAPH_APP_ID, displayName: 'Microsoft Graph', servicePrincipalType: 'Application', appRoles: MICROSOFT_GRAPH_APP_ROLES.map((r) => ({ ...r, displayName: r.value, allowedMemberTypes: ['Application'], isEnabled: true })) };
       return [...own, graph];
     })();
     return this.servicePrincipalList;
