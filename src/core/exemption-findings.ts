@@ -1,8 +1,8 @@
 // The state findings of the exemption analysis (R-EXEMPT-10..12): controllers who are not protected themselves,
 // dynamic exclusion groups whose rule reads attributes someone below Global Administrator can write (and admins
 // who match one now), and exclusion groups anyone with group rights can change. Pure.
-import type { Analysis } from './exemptions.js';
-import { type ControllerOut, type ExemptionsOut } from './exemption-types.js';
+import type { Analysis, GroupFacts } from './exemptions.js';
+import { type ControllerOut, type ExclusionOut, type ExemptionsOut } from './exemption-types.js';
 import { makeFinding } from './finding-types.js';
 import { parseRule } from './dynamic-rule.js';
 import { listPhrase, normId } from './ids.js';
@@ -72,33 +72,41 @@ function controllerFindings(out: ExemptionsOut): Finding[] {
   return findings;
 }
 
-/** R-EXEMPT-11: dynamic exclusion groups whose rule reads attributes writable below Global Administrator; admins matching one now. */
-function dynamicFindings(analysis: Analysis, out: ExemptionsOut, admins: ReadonlyMap<string, AdminOut>): Finding[] {
-  const findings: Finding[] = [];
+/** Each group an exclusion reaching an admin goes through (the excluded group, then those nested in it), once. */
+function* exclusionGroups(analysis: Analysis, out: ExemptionsOut): Generator<{ x: ExclusionOut; g: GroupFacts }> {
   const seen = new Set<string>();
   for (const x of out.exclusions) {
     if (x.kind !== 'group' || x.reachableAdminIds.length === 0) continue;
     for (const gid of [x.targetId, ...(x.group?.nestedGroupIds ?? [])]) {
       const g = analysis.groupFacts(gid);
-      if (!g.dynamic || seen.has(g.id)) continue;
+      if (seen.has(g.id)) continue;
       seen.add(g.id);
-      const parsed = parseRule(g.stored?.membershipRule);
-      const policies = x.policies.map((p) => p.id);
-      const where = `excluded by ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}`;
-      const writers = analysis.writersBelowGlobalAdmin(parsed);
-      if (!parsed.ok) {
-        findings.push(makeFinding('exemption-dynamic-rule', 'medium', g.id, `Dynamic group '${g.name}', ${where}, has a membership rule the monitor cannot parse (${parsed.error}): who can make an admin match it is unknown.`, `exemption-dynamic-rule:${g.id}`, { subjectName: g.name, policyIds: policies }));
-      } else if (writers.length > 0) {
-        const attrs = parsed.attributes.filter((a) => a.object === 'user').map((a) => `user.${a.property}`);
-        findings.push(makeFinding('exemption-dynamic-rule', 'medium', g.id, `Dynamic group '${g.name}', ${where}, decides membership by ${listPhrase(attrs)}, which ${listPhrase(writers.slice(0, 4))}${writers.length > 4 ? ` and ${writers.length - 4} more` : ''} can write: changing an admin's attribute exempts them from MFA.`, `exemption-dynamic-rule:${g.id}`, { subjectName: g.name, policyIds: policies }));
-      }
-      // Its members as the roles collector watched them, or (nested, unwatched) the admins the exemption read found.
-      const inGroup = new Set([...(analysis.input.index.groups.get(g.id)?.memberUserIds ?? []), ...(g.stored?.adminMemberIds ?? [])].map(normId));
-      for (const adminId of x.memberAdminIds) {
-        const admin = admins.get(adminId);
-        if (!admin || !inGroup.has(adminId)) continue;
-        findings.push(makeFinding('exemption-dynamic-rule', 'high', adminId, `${who(admin)} matches the rule of dynamic group '${g.name}' (${g.stored?.membershipRule ?? 'rule unknown'}) and is therefore ${where}.`, `exemption-dynamic-rule:${g.id}:${adminId}`, { subjectName: who(admin), policyIds: policies }));
-      }
+      yield { x, g };
+    }
+  }
+}
+
+/** R-EXEMPT-11: dynamic exclusion groups whose rule reads attributes writable below Global Administrator; admins matching one now. */
+function dynamicFindings(analysis: Analysis, out: ExemptionsOut, admins: ReadonlyMap<string, AdminOut>): Finding[] {
+  const findings: Finding[] = [];
+  for (const { x, g } of exclusionGroups(analysis, out)) {
+    if (!g.dynamic) continue;
+    const parsed = parseRule(g.stored?.membershipRule);
+    const policies = x.policies.map((p) => p.id);
+    const where = `excluded by ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}`;
+    const writers = analysis.writersBelowGlobalAdmin(parsed);
+    if (!parsed.ok) {
+      findings.push(makeFinding('exemption-dynamic-rule', 'medium', g.id, `Dynamic group '${g.name}', ${where}, has a membership rule the monitor cannot parse (${parsed.error}): who can make an admin match it is unknown.`, `exemption-dynamic-rule:${g.id}`, { subjectName: g.name, policyIds: policies }));
+    } else if (writers.length > 0) {
+      const attrs = parsed.attributes.filter((a) => a.object === 'user').map((a) => `user.${a.property}`);
+      findings.push(makeFinding('exemption-dynamic-rule', 'medium', g.id, `Dynamic group '${g.name}', ${where}, decides membership by ${listPhrase(attrs)}, which ${listPhrase(writers.slice(0, 4))}${writers.length > 4 ? ` and ${writers.length - 4} more` : ''} can write: changing an admin's attribute exempts them from MFA.`, `exemption-dynamic-rule:${g.id}`, { subjectName: g.name, policyIds: policies }));
+    }
+    // Its members as the roles collector watched them, or (nested, unwatched) the admins the exemption read found.
+    const inGroup = new Set([...(analysis.input.index.groups.get(g.id)?.memberUserIds ?? []), ...(g.stored?.adminMemberIds ?? [])].map(normId));
+    for (const adminId of x.memberAdminIds) {
+      const admin = admins.get(adminId);
+      if (!admin || !inGroup.has(adminId)) continue;
+      findings.push(makeFinding('exemption-dynamic-rule', 'high', adminId, `${who(admin)} matches the rule of dynamic group '${g.name}' (${g.stored?.membershipRule ?? 'rule unknown'}) and is therefore ${where}.`, `exemption-dynamic-rule:${g.id}:${adminId}`, { subjectName: who(admin), policyIds: policies }));
     }
   }
   return findings;
@@ -107,27 +115,20 @@ function dynamicFindings(analysis: Analysis, out: ExemptionsOut, admins: Readonl
 /** R-EXEMPT-12: an exclusion group neither role-assignable nor in a restricted-management administrative unit. */
 function groupFindings(analysis: Analysis, out: ExemptionsOut): Finding[] {
   const findings: Finding[] = [];
-  const seen = new Set<string>();
-  for (const x of out.exclusions) {
-    if (x.kind !== 'group' || x.reachableAdminIds.length === 0) continue;
-    for (const gid of [x.targetId, ...(x.group?.nestedGroupIds ?? [])]) {
-      const g = analysis.groupFacts(gid);
-      if (seen.has(g.id)) continue;
-      seen.add(g.id);
-      // Unknown facts are not a finding either way (they are listed as unknown in the view).
-      if (g.roleAssignable !== false || !g.unitsKnown || g.restrictedUnits.length > 0) continue;
-      const n = x.reachableAdminIds.length;
-      findings.push(
-        makeFinding(
-          'exemption-group-unprotected',
-          'medium',
-          g.id,
-          `Group '${g.name}' can take ${n} admin${n === 1 ? '' : 's'} out of ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}${g.id === normId(x.targetId) && x.memberAdminIds.length ? ` (${x.memberAdminIds.length} now)` : ''}, and is neither role-assignable nor in a restricted-management administrative unit: ${x.controllers.length} principal${x.controllers.length === 1 ? '' : 's'} with group${g.dynamic ? ' or user-attribute' : ''} rights can change it (see the Exemptions view).`,
-          `exemption-group-unprotected:${g.id}`,
-          { subjectName: g.name, policyIds: x.policies.map((p) => p.id) },
-        ),
-      );
-    }
+  for (const { x, g } of exclusionGroups(analysis, out)) {
+    // Unknown facts are not a finding either way (they are listed as unknown in the view).
+    if (g.roleAssignable !== false || !g.unitsKnown || g.restrictedUnits.length > 0) continue;
+    const n = x.reachableAdminIds.length;
+    findings.push(
+      makeFinding(
+        'exemption-group-unprotected',
+        'medium',
+        g.id,
+        `Group '${g.name}' can take ${n} admin${n === 1 ? '' : 's'} out of ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}${g.id === normId(x.targetId) && x.memberAdminIds.length ? ` (${x.memberAdminIds.length} now)` : ''}, and is neither role-assignable nor in a restricted-management administrative unit: ${x.controllers.length} principal${x.controllers.length === 1 ? '' : 's'} with group${g.dynamic ? ' or user-attribute' : ''} rights can change it (see the Exemptions view).`,
+        `exemption-group-unprotected:${g.id}`,
+        { subjectName: g.name, policyIds: x.policies.map((p) => p.id) },
+      ),
+    );
   }
   return findings;
 }

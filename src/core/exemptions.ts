@@ -45,7 +45,7 @@ interface Holding {
 }
 
 /** What is known about a group an exclusion goes through. */
-interface GroupFacts {
+export interface GroupFacts {
   id: string;
   name: string;
   stored: StoredExclusionGroup | undefined;
