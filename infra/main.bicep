@@ -200,6 +200,9 @@ var graphAppRoles = [
   'SecurityEvents.Read.All'
   'DirectoryRecommendations.Read.All'
   'LicenseAssignment.Read.All'
+  'Application.Read.All'
+  'AdministrativeUnit.Read.All'
+  'Directory.Read.All'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {

@@ -15,6 +15,7 @@ import type { Report } from '../../src/core/report.js';
 import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
 import { historyText, reportText, runsText, scoreText, setWide } from './format.js';
 import { addRemediationCommands } from './remediate.js';
+import { exemptionsText, exemptionsView } from './exemptions.js';
 
 interface CommonOptions {
   tenant?: string;
@@ -189,6 +190,32 @@ withCommon(
     else {
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
       console.log(scoreText(report));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
+    .command('exemptions')
+    .description('who can switch MFA off for an admin: every exclusion of an enforcing policy, who controls it and whether they are protected (collects and evaluates first, like check)')
+    .option('--admin <upn-or-id>', 'only the exclusions that reach this admin'),
+).action(async (options: CommonOptions & { admin?: string }) => {
+  const h = await host(options, false);
+  try {
+    const report = (await checkNow(h))?.report;
+    if (!report) return;
+    const view = exemptionsView(report, options.admin);
+    if (!view) {
+      console.error(`exemptions: no admin '${options.admin}' (give a UPN or object id of an admin)`);
+      process.exitCode = 2;
+      return;
+    }
+    if (options.json) console.log(JSON.stringify(view, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(exemptionsText(view));
     }
   } finally {
     await h.stop();

@@ -264,6 +264,13 @@ async function changeInputs(
     health: collectorHealth(evaluation.runs),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
+    // Audit events about exclusions: on the first evaluation those of the initial look-back, then the day before
+    // the previous evaluation (late-arriving events); each is told once (the `event` partition).
+    exemptionAudits: {
+      audits: evaluation.snapshot.exemptions?.audits ?? [],
+      since: new Date(firstEvaluation ? Date.parse(nowIso) - settings.signInInitialLookbackHours * 3_600_000 : Date.parse(previousEvaluation.startedAt) - 24 * 3_600_000).toISOString(),
+      readable: ['ok', 'stale'].includes(evaluation.report.dataSources.directoryAudits?.state ?? 'unavailable'),
+    },
   };
 }
 

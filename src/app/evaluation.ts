@@ -33,9 +33,11 @@ export interface AdminVerdictRecord {
   gaps: string[];
   coveringPolicyIds: string[];
   potential: boolean;
+  /** The exclusions of enforcing policies the admin is in now, in words (absent when none: older records match). */
+  excludedThrough?: string[];
 }
 
-export function verdictRecord(admin: AdminOut, potential = false): AdminVerdictRecord {
+export function verdictRecord(admin: AdminOut, potential = false, excludedThrough: readonly string[] = []): AdminVerdictRecord {
   return {
     id: admin.id,
     userPrincipalName: admin.userPrincipalName,
@@ -53,7 +55,14 @@ export function verdictRecord(admin: AdminOut, potential = false): AdminVerdictR
     gaps: admin.gaps.map((g) => g.summary),
     coveringPolicyIds: admin.coveringPolicyIds,
     potential,
+    ...(excludedThrough.length ? { excludedThrough: [...excludedThrough] } : {}),
   };
+}
+
+/** Per admin, the exclusions they are in now, in words ("group 'CA exclusions'"), from the exemption analysis. */
+export function exclusionsByAdmin(report: Report): Map<string, string[]> {
+  const names = new Map((report.exemptions?.exclusions ?? []).map((x) => [x.key, `${x.kind} '${x.targetName}'`]));
+  return new Map((report.exemptions?.admins ?? []).filter((a) => a.excludedNow.length > 0).map((a) => [a.adminId, a.excludedNow.map((k) => names.get(k) ?? k).sort()]));
 }
 
 export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
@@ -66,7 +75,13 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
     const who = a.userPrincipalName ?? a.id;
     if (change === 'added') return `${who} became ${a.potential ? 'a potential admin' : 'an admin'}: ${a.verdict}`;
     if (change === 'removed') return `${who} is no longer ${a.potential ? 'a potential admin' : 'an admin'}`;
-    return before?.verdict !== after?.verdict ? `${who}: ${before?.verdict} → ${after?.verdict}` : `${who}: roles or gaps changed (${after?.verdict})`;
+    if (before?.verdict !== after?.verdict) return `${who}: ${before?.verdict} → ${after?.verdict}`;
+    const was = new Set(before?.excludedThrough ?? []);
+    const is = new Set(after?.excludedThrough ?? []);
+    const joined = [...is].filter((x) => !was.has(x));
+    const left = [...was].filter((x) => !is.has(x));
+    if (joined.length || left.length) return `${who}: ${[joined.length ? `now excluded through ${joined.join(', ')}` : '', left.length ? `no longer excluded through ${left.join(', ')}` : ''].filter(Boolean).join('; ')} (${after?.verdict})`;
+    return `${who}: roles or gaps changed (${after?.verdict})`;
   },
 };
 
@@ -166,9 +181,10 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
  * the data was unreadable is still told when it is readable again, and a recovery is not a change.
  */
 export function verdictsToKeep(report: Report, previous: ReadonlyMap<string, AdminVerdictRecord>): AdminVerdictRecord[] {
+  const exclusions = exclusionsByAdmin(report);
   const keep = (a: AdminOut, potential: boolean): AdminVerdictRecord => {
     const before = previous.get(a.id);
-    return a.verdict === 'unknown' && before && before.verdict !== 'unknown' ? before : verdictRecord(a, potential);
+    return a.verdict === 'unknown' && before && before.verdict !== 'unknown' ? before : verdictRecord(a, potential, exclusions.get(a.id));
   };
   return [...report.admins.map((a) => keep(a, false)), ...report.potentialAdmins.map((a) => keep(a, true))];
 }

@@ -30,6 +30,15 @@ export const PARTITIONS = {
   mfaRecommendation: 'mfaRecommendation',
   subscribedSkus: 'subscribedSkus',
   perUserMfa: 'perUserMfa',
+  // Who can change the exclusions (collect/exemptions.ts).
+  exemptionGroup: 'exemptionGroup',
+  exemptionPimOwner: 'exemptionPimOwner',
+  exemptionUnits: 'exemptionUnits',
+  appPermission: 'appPermission',
+  controller: 'controller',
+  controllerGroup: 'controllerGroup',
+  controllerPrincipal: 'controllerPrincipal',
+  exemptionAudit: 'exemptionAudit',
 } as const;
 
 export function stateOnlySpec<T>(partition: string, id: (item: T) => string): DatasetSpec<T> {

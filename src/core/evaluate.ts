@@ -33,6 +33,8 @@ import {
   resolveRole,
 } from './inventory.js';
 import { completeGaps } from './explain.js';
+import { analyseExemptions } from './exemptions.js';
+import { exemptionFindings } from './exemption-findings.js';
 import { pimSettingFindings } from './pim-settings.js';
 import { type PerUserMfaState, perUserGapReason, perUserIndex, withPerUserMfa, withReason } from './per-user-mfa.js';
 import { microsoftContext } from './microsoft-view.js';
@@ -495,7 +497,9 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   // Microsoft's verdict set against ours, licences and enforcement routes (docs/secure-score.md).
   const microsoft = microsoftContext(snapshot, admins, potential.map((p) => p.out), summary, options.now ?? snapshot.capturedAt);
   summary.microsoftSecureScore = microsoft.secureScore.microsoft.score;
-  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, microsoft.findings));
+  // Who can switch MFA off for an admin: every exclusion, its controllers and their own verdicts (R-EXEMPT-*).
+  const exemptions = analyseExemptions({ snapshot, index, set, memo, admins: evaluations, potential });
+  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, [...microsoft.findings, ...exemptionFindings(exemptions.analysis, exemptions.out, admins)]));
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
   return {
@@ -522,6 +526,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     findings,
     secureScore: microsoft.secureScore,
     enforcement: microsoft.enforcement,
+    exemptions: exemptions.out,
   };
 }
 

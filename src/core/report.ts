@@ -4,6 +4,7 @@ import type { EnforcementOut } from './enforcement.js';
 import type { AcknowledgementOut } from './acceptance.js';
 import type { ReportNumbers } from './numbers.js';
 import type { GapFix, RemediationOut } from './remediation.js';
+import type { ExemptionsOut } from './exemption-types.js';
 import type { FindingType } from './finding-types.js';
 import type { PerUserMfaOut } from './per-user-mfa.js';
 import type { SecureScoreOut } from './secure-score.js';
@@ -150,6 +151,8 @@ export interface Report {
   acknowledgements?: AcknowledgementOut[];
   /** The counts every output shows (console, mail subject and header, report, contract): numbers.ts. */
   numbers?: ReportNumbers;
+  /** Every exclusion of an enforcing policy, who controls it, and their own verdicts (docs/evaluation.md, section 14). Always set by evaluate(). */
+  exemptions?: ExemptionsOut;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };

@@ -43,6 +43,7 @@ import {
   truncate,
 } from './format.js';
 import { REPORT_CSS } from './styles.js';
+import { adminExemptionLinks, exemptionsSection } from './exemptions.js';
 import { licenceBanner, secureScoreSection } from './secure-score.js';
 
 export interface RenderOptions {
@@ -119,6 +120,7 @@ ${masthead(ctx)}
 <a href="#attention">Needs attention<span class="n${attention.some((a) => a.verdict === 'unprotected' || a.verdict === 'unknown') ? ' bad' : ''}">${attention.length}</span></a>
 ${report.remediation ? `<a href="#fixes">Fixes<span class="n">${report.remediation.proposals.filter((p) => p.closes.length > 0).length}</span></a>` : ''}
 <a href="#secure-score">Secure Score</a>
+<a href="#exemptions">Exemptions<span class="n${report.findings.some((f) => f.type.startsWith('exemption-') && f.severity === 'high') ? ' bad' : ''}">${report.exemptions?.exclusions.length ?? 0}</span></a>
 <a href="#trends">Trends</a>
 <a href="#admins">All admins<span class="n">${report.admins.length}</span></a>
 <a href="#other">Other principals</a>
@@ -137,6 +139,7 @@ ${summarySection(ctx)}
 ${attentionSection(ctx, attention)}
 ${fixesSection(report, model.graphBaseUrl)}
 ${secureScoreSection(report)}
+${exemptionsSection(report)}
 ${trendsSection(ctx)}
 ${adminsSection(ctx)}
 ${otherSection(ctx)}
@@ -562,6 +565,8 @@ function policiesCell(a: AdminOut, ctx: Ctx): string {
   if (a.wouldCoverIfEnabled.length) {
     parts.push(`<span class="lbl">Would cover if turned on</span>${a.wouldCoverIfEnabled.map((p) => `<li>${e(p.displayName)} <span class="tag">${e(POLICY_STATE_LABEL[p.state] ?? p.state)}</span></li>`).join('')}`);
   }
+  const exemptions = adminExemptionLinks(ctx.report, a.id);
+  if (exemptions) parts.push(exemptions);
   return `<ul class="policylist">${parts.join('')}</ul>`;
 }
 
