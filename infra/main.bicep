@@ -160,6 +160,22 @@ param monitorStaleAfterMinutes string = '90'
 @description('Public URL of the report page, linked from alert mails.')
 param reportUrl string = ''
 
+@description('Days an accepted risk lasts when no until is given.')
+param acceptedRiskDefaultDays string = '30'
+
+@description('The furthest until an accepted risk may have, in days.')
+param acceptedRiskMaxDays string = '90'
+
+@description('Second alert channel: https URL the digest is POSTed to (Teams Workflows / Power Automate trigger, Slack incoming webhook, or your own endpoint). Empty: e-mail only.')
+param webhookUrl string = ''
+
+@description('Webhook body: json, teams (Adaptive Card message) or slack.')
+param webhookFormat string = 'json'
+
+@description('Webhook signing secret (at least 32 characters): HMAC-SHA256 in X-Admin-Mfa-Monitor-Signature. Empty: unsigned.')
+@secure()
+param webhookSecret string = ''
+
 @description('POST /api/check runs at most once per this many seconds.')
 param checkMinIntervalSeconds string = '60'
 
@@ -190,6 +206,9 @@ var graphAppRoles = [
   'SecurityEvents.Read.All'
   'DirectoryRecommendations.Read.All'
   'LicenseAssignment.Read.All'
+  'Application.Read.All'
+  'AdministrativeUnit.Read.All'
+  'Directory.Read.All'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -287,6 +306,11 @@ var appSettings = {
   ALERT_MIN_SEVERITY: alertMinSeverity
   ALERT_RENOTIFY_HOURS: alertRenotifyHours
   MONITOR_STALE_AFTER_MINUTES: monitorStaleAfterMinutes
+  ACCEPTED_RISK_DEFAULT_DAYS: acceptedRiskDefaultDays
+  ACCEPTED_RISK_MAX_DAYS: acceptedRiskMaxDays
+  WEBHOOK_URL: webhookUrl
+  WEBHOOK_FORMAT: webhookFormat
+  WEBHOOK_SECRET: webhookSecret
   REPORT_URL: reportUrl
   CHECK_MIN_INTERVAL_SECONDS: checkMinIntervalSeconds
   MONITOR_TABLE_PREFIX: monitorTablePrefix

@@ -1,39 +1,119 @@
 // Plain-text rendering for the terminal: aligned tables and the run / check summaries.
 import type { RunRecord } from '../../src/collect/runs.js';
 import { findingTitle } from '../../src/core/finding-types.js';
-import { type Report, VERDICT_ORDER } from '../../src/core/report.js';
+import { isAccepted } from '../../src/core/acceptance.js';
+import { adminsPhrase, findingsPhrase, reportNumbers } from '../../src/core/numbers.js';
+import { type AdminOut, type GapOut, type Report, VERDICT_ORDER } from '../../src/core/report.js';
 import { RECON_REASONS } from '../../src/core/secure-score.js';
 
-export function formatTable(headers: string[], rows: string[][], maxWidth = Math.max(80, process.stdout.columns ?? 140)): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  // Shrink the widest columns until the table fits the terminal.
-  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
-  while (total() > maxWidth) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if ((widths[widest] as number) <= 12) break;
-    widths[widest] = (widths[widest] as number) - 1;
-  }
-  const cell = (text: string, i: number) => {
-    const w = widths[i] as number;
-    return text.length > w ? `${text.slice(0, w - 1)}…` : text.padEnd(w);
-  };
-  const line = (cells: string[]) => cells.map((c, i) => cell(c, i)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+/** How wide text output may be: the terminal's width, or unlimited with --wide. */
+let wide = false;
+
+export function setWide(value: boolean): void {
+  wide = value;
 }
 
-export function reportText(report: Report, options: { maxAdmins?: number; maxFindings?: number } = {}): string {
+/** The terminal's width; COLUMNS when output is piped (as shells set it); 140 otherwise. */
+export function outputWidth(): number {
+  if (wide) return Number.POSITIVE_INFINITY;
+  const columns = process.stdout.columns ?? Number(process.env.COLUMNS);
+  return Math.max(60, Number.isFinite(columns) && columns > 0 ? columns : 140);
+}
+
+/** Splits text into lines of at most `width` characters, at spaces where it can; never drops a character. */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(/ +/)) {
+      let w = word;
+      while (w.length > width) {
+        // A word longer than the column (a URL, an id): cut it, nothing is lost.
+        if (line) {
+          out.push(line);
+          line = '';
+        }
+        out.push(w.slice(0, width));
+        w = w.slice(width);
+      }
+      if (!line) line = w;
+      else if (line.length + 1 + w.length <= width) line += ` ${w}`;
+      else {
+        out.push(line);
+        line = w;
+      }
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/**
+ * An aligned table. When it is wider than the terminal, the widest columns narrow and their cells wrap onto
+ * more lines — nothing is cut (issue 18); with --wide it is as wide as its longest cells.
+ */
+export function formatTable(headers: string[], rows: string[][], maxWidth = outputWidth()): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.flatMap((r) => (r[i] ?? '').split('\n').map((l) => l.length))));
+  // Words (UPNs, ids) are kept whole where the terminal allows: prose columns give way first.
+  const longestWord = headers.map((h, i) => Math.min(40, Math.max(h.length, ...rows.flatMap((r) => (r[i] ?? '').split(/\s+/).map((w) => w.length)))));
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  const shrink = (floor: (i: number) => number) => {
+    while (total() > maxWidth) {
+      let pick = -1;
+      widths.forEach((w, i) => {
+        if (w > floor(i) && (pick < 0 || w - floor(i) > (widths[pick] as number) - floor(pick))) pick = i;
+      });
+      if (pick < 0) return;
+      widths[pick] = (widths[pick] as number) - 1;
+    }
+  };
+  shrink((i) => Math.max(12, longestWord[i] as number));
+  shrink(() => 12);
+  const render = (cells: string[]) => {
+    const wrapped = cells.map((c, i) => wrap(c, widths[i] as number));
+    const height = Math.max(1, ...wrapped.map((w) => w.length));
+    const lines: string[] = [];
+    for (let l = 0; l < height; l++) lines.push(wrapped.map((w, i) => (w[l] ?? '').padEnd(widths[i] as number)).join('  ').trimEnd());
+    return lines.join('\n');
+  };
+  return [render(headers), render(widths.map((w) => '-'.repeat(w))), ...rows.map(render)].join('\n');
+}
+
+/** Text that is not a table, wrapped to the terminal with a hanging indent. */
+export function paragraph(text: string, indent = '', first = indent): string {
+  const width = outputWidth() - indent.length;
+  return wrap(text, Number.isFinite(width) ? Math.max(40, width) : Number.MAX_SAFE_INTEGER)
+    .map((l, i) => `${i === 0 ? first : indent}${l}`)
+    .join('\n');
+}
+
+/** The admins a gap table lists first: worst verdict, then name. */
+function sortedAdmins(report: Report): AdminOut[] {
+  return [...report.admins].sort((a, b) => (VERDICT_ORDER[a.verdict] ?? 9) - (VERDICT_ORDER[b.verdict] ?? 9) || (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+}
+
+/** One gap in words: its headline, then every reason (nothing dropped). */
+export function gapLines(gap: GapOut, indent = '    '): string[] {
+  const lines = [paragraph(gap.headline ?? gap.summary, `${indent}  `, `${indent}- `)];
+  for (const r of gap.reasons ?? []) lines.push(paragraph(r, `${indent}    `, `${indent}  · `));
+  if (gap.fix?.title) lines.push(paragraph(`fix: ${gap.fix.title} (${gap.fix.proposalId}; admin-mfa-monitor fix for the request)`, `${indent}    `, `${indent}  → `));
+  else if (gap.fix?.reason) lines.push(paragraph(`no fix: ${gap.fix.reason}`, `${indent}    `, `${indent}  → `));
+  return lines;
+}
+
+export function reportText(report: Report, options: { maxAdmins?: number; maxFindings?: number; details?: boolean } = {}): string {
   const s = report.summary;
+  const numbers = report.numbers ?? reportNumbers(report);
   const lines: string[] = [];
   lines.push(`Tenant ${report.tenantName ? `'${report.tenantName}' ` : ''}(${report.tenantId}), data as of ${report.snapshotCapturedAt}`);
   const unavailable = Object.entries(report.dataSources).filter(([, d]) => d && d.state !== 'ok');
-  if (unavailable.length > 0) lines.push(`Data: ${unavailable.map(([n, d]) => `${n} ${d?.state}${d?.asOf ? ` (as of ${d.asOf})` : ''}${d?.permission ? ` — grant ${d.permission}` : ''}`).join('; ')}`);
-  if (report.enforcement?.banner) lines.push(`NOTE: ${report.enforcement.banner}`);
+  if (unavailable.length > 0) lines.push(paragraph(`Data: ${unavailable.map(([n, d]) => `${n} ${d?.state}${d?.asOf ? ` (as of ${d.asOf})` : ''}${d?.permission ? ` — grant ${d.permission}` : ''}`).join('; ')}`));
+  if (report.enforcement?.banner) lines.push(paragraph(`NOTE: ${report.enforcement.banner}`));
   const microsoft = s.microsoftSecureScore !== null && s.microsoftSecureScore !== undefined ? `; Microsoft shows ${s.microsoftSecureScore} (admin-mfa-monitor score explains the difference)` : '';
-  lines.push(
-    `Admins: ${s.admins} — ${s.protected} protected, ${s.partial} partial, ${s.unprotected} unprotected, ${s.excluded} excluded${s.unknown ? `, ${s.unknown} unknown` : ''}; ${s.registered} registered for MFA. Secure Score estimate: ${s.secureScoreEstimate}/10${microsoft}`,
-  );
+  // R-NUMBERS-1: the same phrases as the mail and the report.
+  lines.push(paragraph(`Admins: ${adminsPhrase(numbers)}; ${s.registered} registered for MFA. Secure Score estimate: ${s.secureScoreEstimate}/10${microsoft}`));
   if (s.potentialAdmins || s.workloadAdmins) lines.push(`Also: ${s.potentialAdmins} potential admin(s) (owners of role-holding PIM groups), ${s.workloadAdmins} service principal(s) with admin roles`);
-  const admins = [...report.admins].sort((a, b) => (VERDICT_ORDER[a.verdict] ?? 9) - (VERDICT_ORDER[b.verdict] ?? 9) || (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+  const admins = sortedAdmins(report);
   const shown = admins.slice(0, options.maxAdmins ?? admins.length);
   if (shown.length > 0) {
     lines.push('');
@@ -45,21 +125,35 @@ export function reportText(report: Report, options: { maxAdmins?: number; maxFin
           a.userPrincipalName ?? a.displayName ?? a.id,
           a.mfaRegistered === null ? '?' : a.mfaRegistered ? 'yes' : 'NO',
           [...new Set(a.roles.map((r) => `${r.roleName}${r.assignment === 'eligible' ? '*' : ''}`))].join(', '),
-          a.verdict === 'excluded' ? `listed in MONITOR_EXCLUDED_ACCOUNTS (${a.excludedBy ?? ''})` : a.gaps.length ? `${a.gaps[0]?.summary ?? ''}${a.gaps.length > 1 ? ` (+${a.gaps.length - 1} more)` : ''}` : '',
+          a.verdict === 'excluded' ? `listed in MONITOR_EXCLUDED_ACCOUNTS (${a.excludedBy ?? ''})` : a.gaps.length ? `${a.gaps[0]?.headline ?? a.gaps[0]?.summary ?? ''}${a.gaps.length > 1 ? ` (+${a.gaps.length - 1} more)` : ''}` : '',
         ]),
       ),
     );
-    if (admins.length > shown.length) lines.push(`… ${admins.length - shown.length} more admins (use --json for all)`);
+    if (admins.length > shown.length) lines.push(`… ${admins.length - shown.length} more admins (admin-mfa-monitor check lists them all; --json carries everything)`);
     lines.push('* eligible (PIM)');
   }
-  const findings = report.findings;
-  if (findings.length > 0) {
-    const by = (sev: string) => findings.filter((f) => f.severity === sev).length;
-    lines.push('');
-    lines.push(`Findings: ${by('high')} high, ${by('medium')} medium, ${by('low')} low`);
-    const top = findings.slice(0, options.maxFindings ?? findings.length);
-    lines.push(formatTable(['SEVERITY', 'FINDING', 'MESSAGE'], top.map((f) => [f.severity, findingTitle(f.type), f.message])));
-    if (findings.length > top.length) lines.push(`… ${findings.length - top.length} more findings`);
+  if (options.details) {
+    const withGaps = admins.filter((a) => a.gaps.length > 0 && a.verdict !== 'excluded');
+    if (withGaps.length) {
+      lines.push('', 'Why, admin by admin (every gap, every reason):');
+      for (const a of withGaps) {
+        lines.push(`  ${a.userPrincipalName ?? a.displayName ?? a.id} — ${a.verdict}`);
+        for (const g of a.gaps) lines.push(...gapLines(g));
+      }
+    }
+  }
+  const open = report.findings.filter((f) => !isAccepted(f));
+  const accepted = report.findings.filter(isAccepted);
+  lines.push('');
+  lines.push(`Findings: ${findingsPhrase(numbers)}`);
+  if (open.length > 0) {
+    const top = open.slice(0, options.maxFindings ?? open.length);
+    lines.push(formatTable(['SEVERITY', 'FINDING', 'MESSAGE AND ID'], top.map((f) => [f.severity, findingTitle(f.type), `${f.message}\nid: ${f.fingerprint}`])));
+    if (open.length > top.length) lines.push(`… ${open.length - top.length} more findings (admin-mfa-monitor check lists them all)`);
+  }
+  if (accepted.length > 0) {
+    lines.push('', `Accepted risks (not mailed until they expire or change): ${accepted.length}`);
+    lines.push(formatTable(['UNTIL', 'FINDING', 'OWNER', 'REASON'], accepted.map((f) => [f.acknowledgement?.until.slice(0, 10) ?? '', `${findingTitle(f.type)}: ${f.subjectName ?? f.subjectId}`, f.acknowledgement?.owner ?? '', f.acknowledgement?.reason ?? ''])));
   }
   return lines.join('\n');
 }
@@ -75,9 +169,8 @@ export function runsText(runs: RunRecord[]): string {
     .join('\n');
 }
 
-function short(value: unknown, width = 60): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+function cellText(value: unknown): string {
+  return value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** One row per history item, with the columns that matter for each dataset. */
@@ -85,16 +178,16 @@ export function historyText(dataset: string, items: Array<Record<string, unknown
   if (items.length === 0) return `no ${dataset} entries`;
   const pick: Record<string, Array<[string, (i: Record<string, unknown>) => unknown]>> = {
     runs: [['STARTED', (i) => i.startedAt], ['COLLECTOR', (i) => i.collector], ['STATUS', (i) => i.status], ['WRITES', (i) => i.writes], ['GRAPH', (i) => i.graphRequests], ['ERROR', (i) => i.error]],
-    assignments: [['TIME', (i) => i.time], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
+    assignments: [['TIME', (i) => i.time], ['CHANGE', (i) => i.change], ['PRINCIPAL', (i) => i.principalName ?? i.principalId], ['ROLE / GROUP', (i) => [i.roleName ?? i.roleId, i.groupName ?? i.groupId].filter(Boolean).join(' via ')], ['SUMMARY', (i) => i.summary]],
     admins: [['TIME', (i) => i.time], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
     policies: [['TIME', (i) => i.time], ['KIND', (i) => i.dataset], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
-    activations: [['START', (i) => i.startDateTime], ['KIND', (i) => i.kind], ['PRINCIPAL', (i) => i.principalId], ['ROLE/GROUP', (i) => i.roleDefinitionId ?? i.groupId], ['END', (i) => i.endDateTime]],
+    activations: [['START', (i) => i.startDateTime], ['KIND', (i) => i.kind], ['PRINCIPAL', (i) => i.principalName ?? i.principalId], ['ROLE/GROUP', (i) => i.roleName ?? i.groupName ?? i.roleDefinitionId ?? i.groupId], ['END', (i) => i.endDateTime]],
     signins: [['TIME', (i) => i.createdDateTime], ['KIND', (i) => i.kind], ['USER', (i) => i.userPrincipalName], ['APP', (i) => i.appDisplayName], ['ERROR', (i) => (i.status as { errorCode?: number } | undefined)?.errorCode], ['IP', (i) => i.ipAddress]],
-    findings: [['TIME', (i) => i.time], ['EVENT', (i) => i.event], ['SEVERITY', (i) => i.severity], ['TYPE', (i) => i.type], ['MESSAGE', (i) => i.message]],
+    findings: [['TIME', (i) => i.time], ['EVENT', (i) => i.event], ['SEVERITY', (i) => i.severity], ['TYPE', (i) => i.type], ['SUBJECT', (i) => i.subjectName ?? i.subjectId], ['MESSAGE', (i) => i.message]],
     alerts: [['CREATED', (i) => i.createdAt], ['STATUS', (i) => i.status], ['ATTEMPTS', (i) => i.attempts], ['SUBJECT', (i) => i.subject], ['ERROR', (i) => i.lastError]],
   };
   const columns = pick[dataset] ?? [['ITEM', (i: Record<string, unknown>) => i]];
-  return formatTable(columns.map(([h]) => h), items.map((i) => columns.map(([, f]) => short(f(i), 120))));
+  return formatTable(columns.map(([h]) => h), items.map((i) => columns.map(([, f]) => cellText(f(i)))));
 }
 
 /** `admin-mfa-monitor score`: Microsoft's AdminMFAV2 number, ours, and every admin on which they differ. */

@@ -14,7 +14,9 @@ import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/core/report.js';
 import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
-import { historyText, reportText, runsText, scoreText } from './format.js';
+import { historyText, reportText, runsText, scoreText, setWide } from './format.js';
+import { addRemediationCommands } from './remediate.js';
+import { exemptionsText, exemptionsView } from './exemptions.js';
 
 interface CommonOptions {
   tenant?: string;
@@ -23,6 +25,7 @@ interface CommonOptions {
   json?: boolean;
   live?: boolean;
   verbose?: boolean;
+  wide?: boolean;
 }
 
 /** `--faults`: a JSON array of fault rules, inline or in a file. */
@@ -47,11 +50,13 @@ function withCommon(command: Command): Command {
     .option('--data-dir <dir>', 'local data directory (embedded storage, mail outbox, function key)', undefined)
     .option('--json', 'print JSON instead of text')
     .option('--live', 'read the real tenant through DefaultAzureCredential (e.g. after az login)')
+    .option('--wide', 'do not wrap tables to the terminal width')
     .option('--verbose', 'log more');
 }
 
 /** Starts the local host; a bad setting or fixture ends the command with its message. */
 async function host(options: CommonOptions, serve: boolean, portNumber?: number): Promise<Host> {
+  setWide(options.wide === true);
   // In JSON mode logs go to stderr so stdout stays parseable.
   const log = options.json ? { ...consoleLogger(options.verbose), info: (m: string) => console.error(m) } : consoleLogger(options.verbose);
   return startHost({
@@ -166,7 +171,7 @@ withCommon(program.command('check').description('collect and evaluate now (the s
     if (options.json) console.log(checked.body);
     else {
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
-      console.log(reportText(checked.report));
+      console.log(reportText(checked.report, { details: true }));
     }
   } finally {
     await h.stop();
@@ -219,19 +224,46 @@ withCommon(
 
 withCommon(
   program
+    .command('exemptions')
+    .description('who can switch MFA off for an admin: every exclusion of an enforcing policy, who controls it and whether they are protected (collects and evaluates first, like check)')
+    .option('--admin <upn-or-id>', 'only the exclusions that reach this admin'),
+).action(async (options: CommonOptions & { admin?: string }) => {
+  const h = await host(options, false);
+  try {
+    const report = (await checkNow(h))?.report;
+    if (!report) return;
+    const view = exemptionsView(report, options.admin);
+    if (!view) {
+      console.error(`exemptions: no admin '${options.admin}' (give a UPN or object id of an admin)`);
+      process.exitCode = 2;
+      return;
+    }
+    if (options.json) console.log(JSON.stringify(view, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(exemptionsText(view));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
     .command('history')
     .description('query the stored history (the same handler as GET /api/history/{dataset})')
     .argument('<dataset>', 'admins | assignments | activations | signins | policies | findings | alerts | runs')
     .option('--from <time>', 'ISO date-time: only entries at or after it')
     .option('--to <time>', 'ISO date-time: only entries at or before it')
-    .option('--principal <id-or-upn>', 'an admin / user (object id or UPN)')
+    .option('--principal <who>', 'an admin / user: object id, UPN, the start of a UPN, or display name')
     .option('--role <id-or-name>', 'a role (template id or name)')
     .option('--policy <id>', 'a Conditional Access policy id (policies: its versions and diffs)')
     .option('--type <type>', 'finding type, collector name, or policy dataset')
     .option('--severity <severity>', 'high | medium | low')
     .option('--top <n>', 'entries per page (max 500)')
     .option('--continuation <token>', 'continue a previous listing')
-    .option('--all', 'follow continuation tokens to the end'),
+    .option('--all', 'follow continuation tokens to the end')
+    .option('--csv', 'print CSV (the same as the API\'s format=csv)'),
 ).action(async (dataset: string, options: CommonOptions & Record<string, string | boolean | undefined>) => {
   // History only reads storage: no need to collect, and no Graph needed.
   const h = await host(options, false);
@@ -245,6 +277,7 @@ withCommon(
         const v = n === 'continuation' ? continuation : options[n];
         if (typeof v === 'string') url.searchParams.set(n, v);
       }
+      if (options.csv) url.searchParams.set('format', 'csv');
       const response = await h.invokeHttp('history', { method: 'GET', url: url.toString(), params: { dataset } });
       if (response.status !== 200) {
         const body = JSON.parse(response.body) as { error?: { details?: string[]; message?: string } };
@@ -252,11 +285,21 @@ withCommon(
         process.exitCode = 2;
         return;
       }
+      if (options.csv) {
+        // One CSV per page: the header once, then the rows of every page.
+        const text = response.body.replace(/\r\n$/, '');
+        process.stdout.write(`${items.length ? text.slice(text.indexOf('\r\n') + 2) : text}\r\n`);
+        items.push(null);
+        continuation = response.headers['x-continuation'] || undefined;
+        if (!options.all || !continuation) break;
+        continue;
+      }
       const page = JSON.parse(response.body) as { items: unknown[]; continuation: string | null };
       items.push(...page.items);
       continuation = page.continuation ?? undefined;
       if (!options.all || !continuation) break;
     }
+    if (options.csv) return;
     if (options.json) console.log(JSON.stringify({ dataset, items, continuation: continuation ?? null }, null, 2));
     else {
       console.log(historyText(dataset, items as Array<Record<string, unknown>>));
@@ -266,6 +309,8 @@ withCommon(
     await h.stop();
   }
 });
+
+addRemediationCommands(program, { withCommon, host: (options, serve) => host(options as CommonOptions, serve), checkNow });
 
 program
   .command('simulate')

@@ -25,7 +25,7 @@
 // - Churn: per chosen admin one of: remove a direct assignment (an admin whose only path goes stops being one),
 //   add an eligible assignment, leave or join a role group; per chosen policy one of: add an exclusion, flip the
 //   state, change the grant. It never touches the break-glass accounts.
-import { ADMIN_TEMPLATE_ROLES, APP_ID, BUILT_IN_STRENGTHS, ROLE } from '../simulator/builtins.js';
+import { ADMIN_TEMPLATE_ROLES, APP_ID, BUILT_IN_STRENGTHS, MICROSOFT_GRAPH_APP_ROLES, MICROSOFT_GRAPH_SP_ID, ROLE } from '../simulator/builtins.js';
 
 // ------------------------------------------------------------------------------------------- options
 
@@ -81,6 +81,11 @@ export interface GenerateSummary {
   roleManagementPolicyAssignments: number;
   userRegistrationDetails: number;
   signIns: number;
+  /** Who can change an exclusion: app registrations, application permissions granted, administrative units, audit events. */
+  applications: number;
+  appRoleAssignments: number;
+  administrativeUnits: number;
+  directoryAudits: number;
   /** UTF-8 bytes written, and the number of write() calls. */
   bytes: number;
   chunks: number;
@@ -250,6 +255,9 @@ const KIND = {
   roleManagementPolicy: 17,
   deleted: 18,
   activation: 19,
+  appRoleAssignment: 20,
+  application: 21,
+  audit: 22,
 } as const;
 
 /** Deterministic, unique, version-4-shaped lower-case GUIDs. */
@@ -605,6 +613,9 @@ interface Group {
   roles: Array<{ roleId: string; state: 'active' | 'eligible' }>;
   /** For team groups: the PIM group it is an eligible member of. */
   parentPimGroupId?: string;
+  /** Owners (user ids), and the membership rule of a dynamic group (members: as Graph computed them). */
+  owners?: string[];
+  dynamicRule?: string;
 }
 
 interface Request {
@@ -663,6 +674,10 @@ class TenantModel {
   readonly servicePrincipals: Json[] = [];
   readonly customRoles: Json[] = [];
   readonly administrativeUnits: string[] = [];
+  /** A restricted-management administrative unit holding the break-glass exclusion group. */
+  readonly restrictedUnitId: string;
+  readonly applications: Json[] = [];
+  readonly appRoleAssignments: Json[] = [];
   readonly namedLocations: Json[] = [];
   readonly strengths: Json[] = [];
   readonly policies: Json[] = [];
@@ -697,6 +712,7 @@ class TenantModel {
     this.key = hash(options.seed >>> 0, Math.floor(options.seed / 2 ** 32) >>> 0, 0x5eed, 1);
     this.ids = new Guids(this.key);
     this.tenantId = this.ids.guid(KIND.tenant, 0);
+    this.restrictedUnitId = this.ids.guid(KIND.administrativeUnit, 1_000_000);
     this.n = options.users;
     this.serviceAccounts = Math.min(4 + Math.floor(this.n / 10_000), 40);
     this.firstRegularUser = 2 + this.serviceAccounts;
@@ -920,6 +936,7 @@ class TenantModel {
         appOwnerOrganizationId: this.tenantId,
         createdDateTime: iso(this.ref - rng.range(60, 2500) * DAY),
       });
+      this.appPermissions(a, String(at(this.servicePrincipals, this.servicePrincipals.length - 1).id), appId);
     }
     const workloads = Math.min(2 + Math.floor(this.options.admins / 300), 40);
     for (let w = 0; w < workloads; w++) {
@@ -946,6 +963,30 @@ class TenantModel {
         end: null,
       });
     }
+  }
+
+  /**
+   * Microsoft Graph application permissions of generated app `a` (most read, one in four can change an MFA
+   * exclusion: group members, users, groups), and its app registration: one in three with a client secret.
+   */
+  private appPermissions(a: number, spId: string, appId: string): void {
+    const sets: ReadonlyArray<readonly string[]> = [
+      ['User.Read.All'],
+      ['User.Read.All', 'Policy.Read.All'],
+      ['GroupMember.ReadWrite.All', 'User.Read.All'],
+      ['User.Read.All'],
+      ['Policy.Read.All'],
+      ['User.ReadWrite.All'],
+      ['User.Read.All'],
+      ['Group.ReadWrite.All'],
+    ];
+    for (const value of at(sets, a % sets.length)) {
+      const role = MICROSOFT_GRAPH_APP_ROLES.find((r) => r.value === value);
+      if (!role) continue;
+      this.appRoleAssignments.push({ id: this.ids.guid(KIND.appRoleAssignment, this.appRoleAssignments.length), principalId: spId, principalType: 'ServicePrincipal', resourceId: MICROSOFT_GRAPH_SP_ID, appRoleId: role.id });
+    }
+    const secret = a % 3 === 0;
+    this.applications.push({ id: this.ids.guid(KIND.application, a), appId, passwordCredentials: secret ? [{ keyId: this.ids.guid(KIND.application, 10_000 + a), displayName: 'automation' }] : [], keyCredentials: secret ? [] : [{ keyId: this.ids.guid(KIND.application, 20_000 + a), displayName: 'cert' }] });
   }
 
   private buildCustomRoles(): void {
@@ -1212,13 +1253,16 @@ class TenantModel {
     const execAdmin = regular.find((a) => a.account === 'regular' && a.kind === 'directPermanent');
     if (execAdmin) this.executives.push(execAdmin.userIndex);
     const ids = (list: readonly number[]): string[] => list.map((i) => this.userId(i));
+    // Owners of exclusion groups who are no admins (whoever owns one can exempt an admin from MFA).
+    const owner = (k: number): string => this.userId(nonAdmin(300 + k));
     this.smallGroup(this.groupIds.breakGlass, 'CA-Exclude-BreakGlass', 'Emergency access accounts excluded from every Conditional Access policy.', created(1900), ids([0, 1]));
     const serviceMembers = [];
     for (let i = 2; i < 2 + this.serviceAccounts; i++) if (i !== 3) serviceMembers.push(this.userId(i));
     serviceMembers.push(this.groupIds.migration);
-    this.smallGroup(this.groupIds.serviceAccounts, 'CA-Exclude-ServiceAccounts', 'Service accounts that cannot do MFA (review quarterly)', created(1500), serviceMembers);
-    this.smallGroup(this.groupIds.migration, 'SG-Migration-ServiceAccounts', 'Accounts used by the SharePoint migration tooling', created(600), ids([3]));
-    this.smallGroup(this.groupIds.temporary, 'CA-Exclude-MFA-Temporary', 'Temporary MFA exclusion (lost phone etc.). Remove members after 7 days!', created(800), ids(this.temporary));
+    this.smallGroup(this.groupIds.serviceAccounts, 'CA-Exclude-ServiceAccounts', 'Service accounts that cannot do MFA (review quarterly)', created(1500), serviceMembers).owners = [owner(0)];
+    // A dynamic group nested in an exclusion: whoever writes the department of an account can exempt it.
+    this.smallGroup(this.groupIds.migration, 'SG-Migration-ServiceAccounts', 'Accounts used by the SharePoint migration tooling', created(600), ids([3])).dynamicRule = '(user.department -eq "Service Accounts") -and (user.accountEnabled -eq true)';
+    this.smallGroup(this.groupIds.temporary, 'CA-Exclude-MFA-Temporary', 'Temporary MFA exclusion (lost phone etc.). Remove members after 7 days!', created(800), ids(this.temporary)).owners = [owner(1), owner(2)];
     this.smallGroup(this.groupIds.tier0, 'SG-Tier0-Admins', 'Tier-0 administrators: stricter Conditional Access', created(1200), ids(this.tier0));
     this.smallGroup(this.groupIds.executives, 'SG-Executives', 'Executive leadership team', created(1700), ids(this.executives));
     // Registration: a few admins have not registered any method.
@@ -1973,7 +2017,7 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
       createdDateTime: created,
     }).slice(0, -1);
   const smallGroup = (g: Group): Promise<void> | undefined =>
-    groups.item(`${groupHead(g.id, g.displayName, g.description, g.created, { roleAssignable: g.isAssignableToRole })},"members":${JSON.stringify(g.members)}}`);
+    groups.item(`${groupHead(g.id, g.displayName, g.description, g.created, { roleAssignable: g.isAssignableToRole, ...(g.dynamicRule ? { dynamicRule: g.dynamicRule } : {}) })},"members":${JSON.stringify(g.members)}${g.owners ? `,"owners":${JSON.stringify(g.owners)}` : ''}}`);
   for (const g of model.smallGroups) await wait(smallGroup(g));
   for (const g of model.roleGroups) await wait(smallGroup(g));
   const bigGroup = async (head: string, members: (emit: (id: string) => Promise<void> | undefined) => Promise<void>): Promise<void> => {
@@ -2013,6 +2057,14 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
   };
   await simpleArray('servicePrincipals', model.servicePrincipals);
   await simpleArray('roleDefinitions', model.customRoles);
+  // Who can change an exclusion: app registrations, application permissions, administrative units.
+  await simpleArray('applications', model.applications);
+  await simpleArray('appRoleAssignments', model.appRoleAssignments);
+  const units = [
+    { id: model.restrictedUnitId, displayName: 'RMAU-Emergency-Access', isMemberManagementRestricted: true, members: [G.breakGlass, model.userId(0), model.userId(1)] },
+    ...model.administrativeUnits.map((id, u) => ({ id, displayName: `AU-Region-${u + 1}`, isMemberManagementRestricted: false, members: [] as string[] })),
+  ];
+  await simpleArray('administrativeUnits', units);
 
   // Role schedule instances.
   const active: Json[] = [];
@@ -2118,6 +2170,41 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
   }
   await wait(registration.end());
 
+  // Directory audit events, newest first, over the three days before the reference time: group memberships and
+  // user updates at a rate that grows with the tenant, and one member added to the temporary MFA exclusion.
+  const audits = new ArrayWriter(out, 'directoryAudits');
+  const perDay = Math.max(6, Math.floor(N / 100));
+  const auditTotal = perDay * 3;
+  const auditStep = (3 * DAY) / auditTotal;
+  const regionGroups = model.regionGroupIds.flat();
+  for (let j = 0; j < auditTotal; j++) {
+    const rng = model.rng(0xa0d1, j);
+    const t = ref - (j + 0.05 + 0.9 * rng.next()) * auditStep;
+    const userIndex = 2 + rng.int(N - 2);
+    const exemption = j === Math.floor(auditTotal / 7);
+    const kind = exemption ? 'member' : rng.chance(0.7) ? 'member' : 'update';
+    const target = exemption ? model.userId(at(model.temporary, 0)) : model.userId(userIndex);
+    const targets =
+      kind === 'member'
+        ? [{ id: target, type: 'User', userPrincipalName: null, modifiedProperties: [] }, { id: exemption ? G.temporary : rng.pick(regionGroups), type: 'Group', displayName: null, modifiedProperties: [] }]
+        : [{ id: target, type: 'User', userPrincipalName: null, modifiedProperties: [{ displayName: 'Department', oldValue: '["Sales"]', newValue: '["Marketing"]' }] }];
+    await wait(
+      audits.item(
+        JSON.stringify({
+          id: `Directory_${model.ids.guid(KIND.audit, j)}`,
+          activityDateTime: iso(Math.floor(t)),
+          activityDisplayName: kind === 'member' ? 'Add member to group' : 'Update user',
+          category: kind === 'member' ? 'GroupManagement' : 'UserManagement',
+          result: 'success',
+          loggedByService: 'Core Directory',
+          initiatedBy: { user: { id: model.userId(2 + ((userIndex * 7) % (N - 2))), userPrincipalName: null, displayName: null }, app: null },
+          targetResources: targets,
+        }),
+      ),
+    );
+  }
+  await wait(audits.end());
+
   // Sign-ins, newest first, over the three days before the reference time.
   const signIns = new ArrayWriter(out, 'signIns');
   const total = options.signInsPerDay * 3;
@@ -2160,6 +2247,10 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
     roleManagementPolicyAssignments: model.roleManagementPolicies.length,
     userRegistrationDetails: registration.length,
     signIns: total,
+    applications: model.applications.length,
+    appRoleAssignments: model.appRoleAssignments.length,
+    administrativeUnits: units.length,
+    directoryAudits: auditTotal,
     bytes: out.bytes,
     chunks: out.chunks,
     breakGlassGroupId: G.breakGlass,

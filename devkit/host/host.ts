@@ -16,6 +16,7 @@ import { runLine } from '../../src/functions/lib/timers.js';
 import { staticTokenCredential } from '../../src/graph/gateway.js';
 import type { StorageTarget } from '../../src/storage/tables.js';
 import { startAcsEmulator } from '../emulators/acs.js';
+import { startWebhookReceiver } from '../emulators/webhook.js';
 import { DEVELOPMENT_STORAGE_PORT, startAzurite } from '../emulators/azurite.js';
 import type { TenantFixture } from '../fixture/format.js';
 import { demoFixturePath, fixtureForServing } from '../fixture/load.js';
@@ -24,7 +25,7 @@ import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { FunctionApp, type HttpCall, type HttpResult } from './functions.js';
 import { serveFunctions } from './http.js';
 import { localSettingsValues } from './local-settings.js';
-import { chooseGraph, chooseStorage, needsMailEndpoint, withFixtureSettings } from './plan.js';
+import { chooseGraph, chooseStorage, localWebhookFormat, needsMailEndpoint, withFixtureSettings } from './plan.js';
 import { scheduleTimers } from './timers.js';
 
 export { matchRoute } from './http.js';
@@ -179,11 +180,20 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const settings = loadSettings(env);
     const storage = await storageFor(env, options.ephemeral ? null : dataDir, resources);
     let mail = '';
+    const hookFormat = localWebhookFormat(env);
+    if (hookFormat) {
+      // A secret of its own each start: the receiver checks the signatures the monitor sends.
+      const secret = randomBytes(32).toString('base64url');
+      const receiver = await startWebhookReceiver({ dir: path.join(dataDir, 'webhooks'), secret });
+      resources.add(() => receiver.close());
+      env = { ...env, WEBHOOK_URL: receiver.url, WEBHOOK_FORMAT: hookFormat, WEBHOOK_SECRET: secret };
+      mail = `; webhook: local receiver (${hookFormat}) in ${path.join(dataDir, 'webhooks')}`;
+    }
     if (needsMailEndpoint(settings)) {
       const emulator = await startAcsEmulator({ mailDir: path.join(dataDir, 'mail') });
       resources.add(() => emulator.close());
       env = { ...env, ACS_CONNECTION_STRING: emulator.connectionString };
-      mail = `; mail: local outbox in ${path.join(dataDir, 'mail')}`;
+      mail += `; mail: local outbox in ${path.join(dataDir, 'mail')}`;
     }
     let source: GraphSource | undefined;
     let description: string;

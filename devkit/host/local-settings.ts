@@ -7,6 +7,7 @@ import type { SettingDoc } from '../../src/app/settings.js';
 export const LOCAL_SETTINGS: readonly SettingDoc[] = [
   { name: 'MONITOR_TENANT_FIXTURE', default: '', description: 'Run against a simulated tenant served from this fixture file instead of Graph (local/testing).', scope: 'local' },
   { name: 'MONITOR_DATA_DIR', default: '.data', description: 'Local data directory: embedded Azurite storage, mail outbox, local function key.', scope: 'local' },
+  { name: 'MONITOR_LOCAL_WEBHOOK', default: '', description: '`json`, `teams` or `slack`: when WEBHOOK_URL is empty, the local host starts a receiving endpoint that checks signatures and stores each delivery under `<data dir>/webhooks`, and posts alerts there in that format.', scope: 'local' },
 ];
 
 /** Values of local.settings.json (as Core Tools reads them), without overriding the environment. */

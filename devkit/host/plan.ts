@@ -43,3 +43,11 @@ export function chooseStorage(configured: StorageTarget | undefined): StorageCho
 export function needsMailEndpoint(settings: Settings): boolean {
   return settings.alertRecipients.length > 0 && !settings.acsEndpoint && !settings.acsConnectionString;
 }
+
+/** MONITOR_LOCAL_WEBHOOK names a format and no WEBHOOK_URL is set: the local receiver stands in. */
+export function localWebhookFormat(env: Record<string, string | undefined>): 'json' | 'teams' | 'slack' | undefined {
+  const format = env.MONITOR_LOCAL_WEBHOOK?.trim().toLowerCase();
+  if (!format || env.WEBHOOK_URL?.trim()) return undefined;
+  if (format !== 'json' && format !== 'teams' && format !== 'slack') throw new Error(`MONITOR_LOCAL_WEBHOOK: expected json, teams or slack, got '${format.slice(0, 20)}'`);
+  return format;
+}

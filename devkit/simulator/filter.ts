@@ -2,16 +2,17 @@
 //   expr       := and-expr ('or' and-expr)*
 //   and-expr   := primary ('and' primary)*
 //   primary    := '(' expr ')' | path op literal | path 'in' '(' literal (',' literal)* ')'
+//               | path '/' 'any' '(' var ':' expr-over-var ')'    (only on collections a schema declares)
 //   path       := identifier ('/' identifier)*
 //   op         := 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'
 //   literal    := 'string' ('' escapes a quote) | number | true | false | null | unquoted ISO date-time
-// Anything else (functions, lambdas, `not`, arithmetic) is a 400, and so is every property/operator
+// Anything else (functions, other lambdas, `not`, arithmetic) is a 400, and so is every property/operator
 // pair an endpoint does not list in its FilterSchema: a filter is never silently ignored.
 import type { GraphHttpError } from './errors.js';
 import { badRequest, unsupportedQuery } from './errors.js';
 
 export type ComparisonOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
-export type FilterOp = ComparisonOp | 'in';
+export type FilterOp = ComparisonOp | 'in' | 'startswith';
 
 export type Literal =
   | { kind: 'string'; value: string }
@@ -23,7 +24,11 @@ export type Literal =
 export type FilterNode =
   | { type: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { type: 'compare'; op: ComparisonOp; path: string; value: Literal }
-  | { type: 'in'; path: string; values: Literal[] };
+  | { type: 'in'; path: string; values: Literal[] }
+  /** `collection/any(v: v/p op literal …)`: the inner paths are relative to an item of the collection. */
+  | { type: 'any'; path: string; inner: FilterNode }
+  /** `startswith(path, 'prefix')`, case-insensitive like Graph's. */
+  | { type: 'startswith'; path: string; value: Literal };
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'datetime';
 
@@ -36,6 +41,8 @@ export interface FilterProperty {
   maxValues?: number;
   /** Custom equality for strings (e.g. enum aliases); default: case-insensitive. */
   equals?: (actual: string, literal: string) => boolean;
+  /** `collection/property`: only inside `collection/any(x: x/property …)`. */
+  lambda?: boolean;
 }
 
 export interface FilterSchema {
@@ -54,7 +61,7 @@ type Token =
   | { t: 'string'; v: string; at: number }
   | { t: 'number'; v: number; at: number }
   | { t: 'datetime'; v: number; text: string; at: number }
-  | { t: 'punct'; v: '(' | ')' | ',' | '/'; at: number }
+  | { t: 'punct'; v: '(' | ')' | ',' | '/' | ':'; at: number }
   | { t: 'error'; error: GraphHttpError; at: number }
   | { t: 'end'; at: number };
 
@@ -97,7 +104,7 @@ function lex(text: string, tokens: Token[]): void {
       i++;
       continue;
     }
-    if (c === '(' || c === ')' || c === ',' || c === '/') {
+    if (c === '(' || c === ')' || c === ',' || c === '/' || c === ':') {
       tokens.push({ t: 'punct', v: c, at: i });
       i++;
       continue;
@@ -217,7 +224,17 @@ class Parser {
       return inner;
     }
     if (tok.t === 'ident' && tok.v === 'not') throw unsupportedQuery("The 'not' operator is not supported in this query.");
+    if (tok.t === 'ident' && tok.v === 'startswith' && (this.tokens[this.pos + 1] as Token | undefined)?.t === 'punct' && (this.tokens[this.pos + 1] as { v: string }).v === '(') {
+      this.next();
+      this.expectPunct('(');
+      const path = this.parsePath();
+      this.expectPunct(',');
+      const value = this.parseLiteral();
+      this.expectPunct(')');
+      return { type: 'startswith', path, value };
+    }
     const path = this.parsePath();
+    if (path.endsWith('/any') && this.peek().t === 'punct' && (this.peek() as { v: string }).v === '(') return this.parseLambda(path.slice(0, -'/any'.length), depth);
     const opTok = this.next();
     if (opTok.t !== 'ident') throw invalid(`expected an operator after '${path}' at position ${opTok.at}`);
     if (opTok.v === 'in') {
@@ -235,6 +252,33 @@ class Parser {
     throw invalid(`'${opTok.v}' is not an operator (position ${opTok.at})`);
   }
 
+  /** `collection/any(v: …)`: every inner path must start with the variable; it is dropped from them. */
+  private parseLambda(collection: string, depth: number): FilterNode {
+    this.expectPunct('(');
+    const variable = this.next();
+    if (variable.t !== 'ident') throw invalid(`expected a lambda variable at position ${variable.at}`);
+    this.expectPunct(':');
+    const inner = this.parseOr(depth + 1);
+    this.expectPunct(')');
+    const name = variable.v;
+    const strip = (node: FilterNode): FilterNode => {
+      switch (node.type) {
+        case 'and':
+        case 'or':
+          return { ...node, left: strip(node.left), right: strip(node.right) };
+        case 'any':
+          throw unsupportedQuery('Nested lambdas are not supported in this query.');
+        case 'startswith':
+          if (!node.path.startsWith(`${name}/`)) throw invalid(`'${node.path}' inside the lambda must start with '${name}/'`);
+          return { ...node, path: node.path.slice(name.length + 1) };
+        default:
+          if (!node.path.startsWith(`${name}/`)) throw invalid(`'${node.path}' inside the lambda must start with '${name}/'`);
+          return { ...node, path: node.path.slice(name.length + 1) };
+      }
+    };
+    return { type: 'any', path: collection, inner: strip(inner) };
+  }
+
   private parsePath(): string {
     const first = this.next();
     if (first.t !== 'ident') throw invalid(`expected a property name at position ${first.at}`);
@@ -242,6 +286,7 @@ class Parser {
     for (;;) {
       const tok = this.peek();
       if (tok.t === 'punct' && tok.v === '(') {
+        if (parts[parts.length - 1] === 'any' && parts.length > 1) break;
         throw unsupportedQuery(`The function or lambda '${parts.join('/')}(...)' is not supported in this query.`);
       }
       if (!(tok.t === 'punct' && tok.v === '/')) break;
@@ -271,7 +316,7 @@ class Parser {
     }
   }
 
-  private expectPunct(p: '(' | ')' | ','): void {
+  private expectPunct(p: '(' | ')' | ',' | ':'): void {
     const tok = this.next();
     if (!(tok.t === 'punct' && tok.v === p)) throw invalid(`expected '${p}' at position ${tok.at}`);
   }
@@ -325,22 +370,36 @@ function checkLiteral(path: string, prop: FilterProperty, literal: Literal): voi
   }
 }
 
+/** The schema of a collection's items inside a lambda: the properties declared `collection/…` with `lambda`. */
+function lambdaSchema(schema: FilterSchema, collection: string): FilterSchema {
+  const properties: Record<string, FilterProperty> = {};
+  for (const [path, prop] of Object.entries(schema.properties)) if (prop.lambda && path.startsWith(`${collection}/`)) properties[path.slice(collection.length + 1)] = prop;
+  return { resource: schema.resource, properties, allowOr: schema.allowOr };
+}
+
 /** Rejects every property, operator or literal the endpoint does not support. */
-export function validateFilter(node: FilterNode, schema: FilterSchema): void {
+export function validateFilter(node: FilterNode, schema: FilterSchema, inLambda = false): void {
   switch (node.type) {
+    case 'any': {
+      const inner = lambdaSchema(schema, node.path);
+      if (inLambda || Object.keys(inner).length === 0) throw unsupportedQuery(`The function or lambda '${node.path}/any(...)' is not supported in this query.`);
+      validateFilter(node.inner, inner, true);
+      return;
+    }
     case 'and':
     case 'or':
       if (node.type === 'or' && !schema.allowOr) {
         throw unsupportedQuery(`The 'or' operator is not supported on resource '${schema.resource}'.`);
       }
-      validateFilter(node.left, schema);
-      validateFilter(node.right, schema);
+      validateFilter(node.left, schema, inLambda);
+      validateFilter(node.right, schema, inLambda);
       return;
     case 'compare':
-    case 'in': {
+    case 'in':
+    case 'startswith': {
       const prop = schema.properties[node.path];
-      const op: FilterOp = node.type === 'in' ? 'in' : node.op;
-      if (!prop || !Object.hasOwn(schema.properties, node.path)) {
+      const op: FilterOp = node.type === 'in' ? 'in' : node.type === 'startswith' ? 'startswith' : node.op;
+      if (!prop || !Object.hasOwn(schema.properties, node.path) || (prop.lambda === true && !inLambda)) {
         throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.path}' of resource '${schema.resource}'.`);
       }
       if (!prop.ops.includes(op)) {
@@ -353,7 +412,8 @@ export function validateFilter(node: FilterNode, schema: FilterSchema): void {
           );
         }
         for (const v of node.values) checkLiteral(node.path, prop, v);
-      } else checkLiteral(node.path, prop, node.value);
+      } else if (node.type === 'startswith' && node.value.kind !== 'string') throw badRequest(`startswith on '${node.path}' needs a string.`);
+      else checkLiteral(node.path, prop, node.value);
       return;
     }
   }
@@ -458,6 +518,15 @@ export function evaluateFilter(node: FilterNode, item: unknown, schema: FilterSc
       const actual = valueAt(item, node.path);
       const prop = schema.properties[node.path] as FilterProperty;
       return node.values.some((v) => compare(actual, 'eq', v, prop));
+    }
+    case 'startswith': {
+      const actual = valueAt(item, node.path);
+      return typeof actual === 'string' && node.value.kind === 'string' && actual.toLowerCase().startsWith(node.value.value.toLowerCase());
+    }
+    case 'any': {
+      const items = valueAt(item, node.path);
+      const inner = lambdaSchema(schema, node.path);
+      return Array.isArray(items) && items.some((x) => evaluateFilter(node.inner, x, inner));
     }
   }
 }

@@ -638,6 +638,151 @@ const VERDICT_ROUTES: readonly Route[] = [
   },
 ];
 
+const LIST_PAGE: PageSpec = { defaultSize: 100, maxTop: 999 };
+
+function requireEntry(type: 'user' | 'group' | 'servicePrincipal', param: string): (ctx: RouteContext) => void {
+  return (ctx) => {
+    const id = ctx.params[param] as string;
+    const found = type === 'servicePrincipal' ? ctx.tenant.servicePrincipals().some((sp) => normId(String(sp.id)) === normId(id)) : type === 'group' ? ctx.tenant.hasGroup(id) : !!ctx.tenant.entry('user', id);
+    if (!found) throw notFound(id);
+  };
+}
+
+/** Items whose `key` matches an `id in (…)` / `id eq` (or appId) filter, read from a list without the id index. */
+function byIds(items: readonly Item[], ids: string[] | undefined): readonly Item[] {
+  if (!ids) return items;
+  const wanted = new Set(ids.map(normId));
+  return items.filter((i) => wanted.has(normId(String(i.id))));
+}
+
+/** A newest-first list without the items after `now` (audit events the directory has not logged yet). */
+function auditsUntil(items: readonly unknown[], now: number): readonly unknown[] {
+  return items.filter((i) => {
+    const t = time((i as Item).activityDateTime);
+    return t === null || t <= now;
+  });
+}
+
+// Who can change an exclusion: owners, administrative units, service principals and their app role
+// assignments, app registrations, a user's groups, and the directory audit log.
+const EXEMPTION_ROUTES: readonly Route[] = [
+  {
+    kind: 'collection',
+    key: 'groupOwners',
+    segments: ['groups', '{groupId}', 'owners'],
+    versions: BOTH,
+    resource: 'microsoft.graph.directoryObject',
+    context: 'directoryObjects',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('group', 'groupId'),
+    source: (ctx) => ctx.tenant.ownersOf(ctx.params.groupId as string),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'groupAdministrativeUnits',
+    segments: ['groups', '{groupId}', 'memberof', 'microsoft.graph.administrativeunit'],
+    versions: BOTH,
+    resource: 'microsoft.graph.administrativeUnit',
+    context: 'administrativeUnits',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('group', 'groupId'),
+    source: (ctx) => ctx.tenant.unitsOf(ctx.params.groupId as string),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'servicePrincipals',
+    segments: ['serviceprincipals'],
+    versions: BOTH,
+    resource: 'microsoft.graph.servicePrincipal',
+    context: 'servicePrincipals',
+    select: true,
+    page: LIST_PAGE,
+    filter: { resource: 'microsoft.graph.servicePrincipal', properties: { id: { type: 'string', ops: ['eq', 'in'], maxValues: 15 }, appId: { type: 'string', ops: ['eq', 'in'], maxValues: 15 } } },
+    expand: [],
+    source: (ctx) => byIds(ctx.tenant.servicePrincipals(), idLookup(ctx.filter)),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'appRoleAssignedTo',
+    segments: ['serviceprincipals', '{spId}', 'approleassignedto'],
+    versions: BOTH,
+    resource: 'microsoft.graph.appRoleAssignment',
+    context: 'servicePrincipals/appRoleAssignedTo',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('servicePrincipal', 'spId'),
+    source: (ctx) => (ctx.tenant.fixture.appRoleAssignments ?? []).filter((a) => normId(a.resourceId) === normId(ctx.params.spId as string)),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'applications',
+    segments: ['applications'],
+    versions: BOTH,
+    resource: 'microsoft.graph.application',
+    context: 'applications',
+    select: true,
+    page: LIST_PAGE,
+    filter: { resource: 'microsoft.graph.application', properties: { id: { type: 'string', ops: ['eq', 'in'], maxValues: 15 }, appId: { type: 'string', ops: ['eq', 'in'], maxValues: 15 } } },
+    expand: [],
+    source: (ctx) => ctx.tenant.fixture.applications ?? [],
+    cacheable: true,
+  },
+  {
+    kind: 'collection',
+    key: 'userTransitiveMemberOf',
+    segments: ['users', '{userId}', 'transitivememberof', 'microsoft.graph.group'],
+    versions: BOTH,
+    resource: 'microsoft.graph.group',
+    context: 'groups',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('user', 'userId'),
+    source: (ctx) => ctx.tenant.groupsOfUser(ctx.params.userId as string),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'directoryAudits',
+    segments: ['auditlogs', 'directoryaudits'],
+    versions: BOTH,
+    resource: 'microsoft.graph.directoryAudit',
+    context: 'auditLogs/directoryAudits',
+    select: true,
+    page: { defaultSize: 100, maxTop: 999 },
+    filter: {
+      resource: 'microsoft.graph.directoryAudit',
+      properties: {
+        activityDateTime: dateRange,
+        activityDisplayName: str(['eq', 'startswith']),
+        category: str(['eq']),
+        loggedByService: str(['eq']),
+        'initiatedBy/user/id': str(['eq']),
+        'targetResources/id': { type: 'string', ops: ['eq'], lambda: true },
+      },
+    },
+    expand: [],
+    // The fixture's own events and those the tenant's edits wrote (changes.ts), each once the audit log shows it
+    // at the simulated time (after its latency), newest first.
+    source: (ctx) => [...ctx.tenant.directoryAudits(), ...ctx.changes.visibleEvents(ctx.now.getTime())].sort((x, y) => String((y as Item).activityDateTime).localeCompare(String((x as Item).activityDateTime))),
+    cacheable: false,
+    narrow: (items, ctx) => auditsUntil(items, ctx.now.getTime()),
+    project: (item) => {
+      const { availableAt: _at, ...event } = item as Item;
+      return event;
+    },
+  },
+];
+
 /** One object of a keyed fixture list by id, or 404. */
 function byIdOr404(list: (ctx: RouteContext) => ReadonlyArray<{ id: string }> | undefined, param: string): (ctx: RouteContext) => Item {
   return (ctx) => {
@@ -648,46 +793,11 @@ function byIdOr404(list: (ctx: RouteContext) => ReadonlyArray<{ id: string }> | 
   };
 }
 
-// What the change feed reads (changes.ts, delta.ts): the directory audit log the tenant's edits write, delta
-// rounds, one policy or named location by id, and the groups a user is in.
+// What the change feed reads besides the audit log (changes.ts, delta.ts): delta rounds, one policy or named
+// location by id.
 const CHANGE_ROUTES: readonly Route[] = [
-  {
-    kind: 'collection',
-    key: 'directoryAudits',
-    segments: ['auditlogs', 'directoryaudits'],
-    versions: BOTH,
-    resource: 'microsoft.graph.directoryAudit',
-    context: 'auditLogs/directoryAudits',
-    select: true,
-    page: { defaultSize: 100, maxTop: 999 },
-    filter: { resource: 'microsoft.graph.directoryAudit', properties: { activityDateTime: dateRange, activityDisplayName: str(), category: str(), loggedByService: str() } },
-    expand: [],
-    // Only what the audit log shows at the simulated time (each event after its latency), newest first.
-    source: (ctx) => ctx.changes.visibleEvents(ctx.now.getTime()),
-    cacheable: false,
-    project: (item) => {
-      const { availableAt: _at, ...event } = item as Item;
-      return event;
-    },
-  },
   { kind: 'delta', key: 'usersDelta', segments: ['users', 'delta'], versions: BOTH, resource: 'microsoft.graph.user', context: 'users', select: true, delta: 'users' },
   { kind: 'delta', key: 'groupsDelta', segments: ['groups', 'delta'], versions: BOTH, resource: 'microsoft.graph.group', context: 'groups', select: true, delta: 'groups' },
-  {
-    kind: 'collection',
-    key: 'userTransitiveMemberOf',
-    segments: ['users', '{userId}', 'transitivememberof', 'microsoft.graph.group'],
-    versions: BOTH,
-    resource: 'microsoft.graph.group',
-    context: 'groups',
-    select: true,
-    page: { defaultSize: 100, maxTop: 999 },
-    expand: [],
-    check: (ctx) => {
-      if (!ctx.tenant.entry('user', ctx.params.userId as string)) throw notFound(ctx.params.userId as string);
-    },
-    source: (ctx) => ctx.tenant.groupsOf(ctx.params.userId as string),
-    cacheable: false,
-  },
   {
     kind: 'entity',
     key: 'conditionalAccessPolicy',
@@ -710,7 +820,7 @@ const CHANGE_ROUTES: readonly Route[] = [
   },
 ];
 
-export const ROUTES: readonly Route[] = [...BASE_ROUTES, ...VERDICT_ROUTES, ...CHANGE_ROUTES];
+export const ROUTES: readonly Route[] = [...BASE_ROUTES, ...VERDICT_ROUTES, ...EXEMPTION_ROUTES, ...CHANGE_ROUTES];
 
 export interface RouteMatch {
   route: Route;

@@ -4,7 +4,7 @@
 import type { TenantFixture } from '../fixture/format.js';
 import { fixtureHasPim } from '../fixture/format.js';
 import type { FixtureRecommendation, FixtureRegistration, FixtureSignIn } from '../fixture/schema.js';
-import { BUILT_IN_CONTROL_PROFILES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_STRENGTHS, isPrivilegedBuiltIn } from './builtins.js';
+import { BUILT_IN_CONTROL_PROFILES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_ROLE_ACTIONS, BUILT_IN_STRENGTHS, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_APP_ROLES, MICROSOFT_GRAPH_SP_ID, isPrivilegedBuiltIn } from './builtins.js';
 import { type Membership, membership } from './membership.js';
 
 type SignIn = FixtureSignIn;
@@ -46,6 +46,9 @@ export class TenantIndex {
   private roleDefinitionList?: Item[];
   private strengthList?: Item[];
   private secureScoreList?: Item[];
+  private servicePrincipalList?: Item[];
+  private userGroups?: Map<string, string[]>;
+  private auditList?: Item[];
 
   constructor(readonly fixture: TenantFixture) {
     this.hasPim = fixtureHasPim(fixture);
@@ -96,7 +99,7 @@ export class TenantIndex {
         resourceScopes: ['/'],
         templateId,
         version: '1',
-        rolePermissions: [],
+        rolePermissions: [{ allowedResourceActions: [...(BUILT_IN_ROLE_ACTIONS[templateId] ?? [])], condition: null }],
       }));
       const position = new Map(list.map((r, i) => [normId(r.id as string), i]));
       for (const def of this.fixture.roleDefinitions ?? []) {
@@ -179,16 +182,44 @@ export class TenantIndex {
     return { '@odata.type': '#microsoft.graph.strongAuthenticationRequirements', perUserMfaState: own?.perUserMfaState ?? 'disabled' };
   }
 
-  private userGroups?: Map<string, string[]>;
+  /** Service principals: the fixture's, and Microsoft Graph's own (with its app roles) unless the fixture has it. */
+  servicePrincipals(): readonly Item[] {
+    this.servicePrincipalList ??= (() => {
+      const own = (this.fixture.servicePrincipals ?? []) as Item[];
+      if (own.some((sp) => String(sp.appId ?? '').toLowerCase() === MICROSOFT_GRAPH_APP_ID)) return own;
+      const graph: Item = { id: MICROSOFT_GRAPH_SP_ID, appId: MICROSOFT_GRAPH_APP_ID, displayName: 'Microsoft Graph', servicePrincipalType: 'Application', appRoles: MICROSOFT_GRAPH_APP_ROLES.map((r) => ({ ...r, displayName: r.value, allowedMemberTypes: ['Application'], isEnabled: true })) };
+      return [...own, graph];
+    })();
+    return this.servicePrincipalList;
+  }
 
-  /** The groups a user is a member of at any depth (users/{id}/transitiveMemberOf), as directory objects. */
-  groupsOf(userId: string): Item[] {
+  /** The owners of a group, as directory objects (an id the fixture does not have comes back typeless). */
+  ownersOf(groupId: string): Item[] {
+    const group = this.entry('group', groupId)?.object as { owners?: string[] } | undefined;
+    return (group?.owners ?? []).map((id) => this.directoryObject(id) ?? { id });
+  }
+
+  /** The administrative units an object is a member of (directly). */
+  unitsOf(objectId: string): Item[] {
+    const id = normId(objectId);
+    return (this.fixture.administrativeUnits ?? []).filter((u) => (u.members ?? []).some((m) => normId(m) === id)).map(({ members: _m, ...unit }) => ({ '@odata.type': '#microsoft.graph.administrativeUnit', ...unit }) as Item);
+  }
+
+  /** The groups a user is in, at any depth (the inverse of transitiveMembersOf). */
+  groupsOfUser(userId: string): Item[] {
+    const id = normId(userId);
     this.userGroups ??= (() => {
       const map = new Map<string, string[]>();
       for (const g of this.fixture.groups ?? []) for (const u of this.members.transitive(g.id).user) map.set(u, [...(map.get(u) ?? []), normId(g.id)]);
       return map;
     })();
-    return (this.userGroups.get(normId(userId)) ?? []).map((g) => this.directoryObject(g) as Item);
+    return (this.userGroups.get(id) ?? []).map((g) => this.directoryObject(g) as Item);
+  }
+
+  /** Directory audit events newest first. */
+  directoryAudits(): readonly Item[] {
+    this.auditList ??= [...(this.fixture.directoryAudits ?? [])].sort((a, b) => Date.parse(b.activityDateTime) - Date.parse(a.activityDateTime)) as Item[];
+    return this.auditList;
   }
 
   registrationDetail(userId: string): UserRegistrationDetails | undefined {

@@ -7,7 +7,10 @@ import { type CollectorName, type LatestRuns, RUN_PARTITION, type RunRecord } fr
 import type { StoredSignIn } from '../collect/activity.js';
 import { loadFeedNotes } from '../collect/changefeed.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
-import { composeDigest } from '../core/digest.js';
+import { materialKeys } from '../core/acceptance.js';
+import { type DigestInput, composeDigest, digestSubject } from '../core/digest.js';
+import { type ReportNumbers, reportNumbers } from '../core/numbers.js';
+import { loadAcknowledgements } from '../app/acknowledgements.js';
 import type { EvaluationOptions } from '../core/evaluate.js';
 import type { ConditionalAccessPolicy } from '../core/graph-types.js';
 import { normId } from '../core/ids.js';
@@ -17,16 +20,20 @@ import type { TenantSnapshot } from '../core/snapshot.js';
 import { WhatIf } from '../core/what-if.js';
 import { odata } from '@azure/data-tables';
 import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
-import { type OpenFinding, decideAlerts, findingWrites } from './decide.js';
+import { type OpenFinding, afterAttempt, decideAlerts, findingWrites } from './decide.js';
 import type { Entity, TableStore } from '../storage/tables.js';
 import type { Logger } from '../app/logger.js';
 import { type Mailer, operationIdFor } from './mailer.js';
+import type { WebhookSender } from './webhook.js';
+import { deliverPendingWebhooks, enqueueWebhook } from './webhook-outbox.js';
 
 export interface AlertContext {
   store: TableStore;
   settings: Settings;
   tenant: TenantInfo | undefined;
   mailer: Mailer | undefined;
+  /** The second channel (WEBHOOK_URL); undefined when none is configured. */
+  webhook?: WebhookSender | undefined;
   log: Logger;
   now: () => Date;
 }
@@ -170,8 +177,12 @@ export async function processAlerts(
   // 1. What happened since the previous evaluation: change findings not told before.
   const events = await unseenEvents(store, changeFindings(await changeInputs(ctx, evaluation, previousEvaluation, nowIso)));
 
-  // 2-3. Which findings open, resolve, and are told (decideAlerts).
+  // 2-3. Which findings open, resolve, and are told (decideAlerts); accepted risks are not told (R-ACCEPT-2).
+  const acknowledgements = new Map((await loadAcknowledgements(store)).map((a) => [a.fingerprint, a]));
+  const material = new Map(report.findings.filter((f) => acknowledgements.has(f.fingerprint)).map((f) => [f.fingerprint, materialKeys(f, report)]));
   const decision = decideAlerts({
+    acknowledgements,
+    material,
     open: await loadOpen(store),
     reportFindings: report.findings,
     events,
@@ -193,12 +204,27 @@ export async function processAlerts(
 
     // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash
     // before the run record is written makes the retry find the entry instead of creating a second mail.
+    const digestInput: DigestInput = {
+      tenantId: report.tenantId,
+      tenantName: report.tenantName,
+      generatedAt: report.generatedAt,
+      summary: report.summary,
+      numbers: report.numbers ?? reportNumbers(report),
+      findings: decision.toSend,
+      renotified: decision.renotified,
+      notes: decision.notes,
+      reportUrl: settings.reportUrl || null,
+    };
     if (decision.alertId && !(await store.get('outbox', 'alert', decision.alertId))) {
-      const digest = composeDigest({ tenantId: report.tenantId, tenantName: report.tenantName, generatedAt: report.generatedAt, summary: report.summary, findings: decision.toSend, renotified: decision.renotified, reportUrl: settings.reportUrl || null });
+      const digest = composeDigest(digestInput);
       const configured = !!ctx.mailer && settings.alertRecipients.length > 0 && !!settings.alertSender;
       const alert = newOutboxAlert(decision.alertId, digest.subject, decision.toSend, settings.alertRecipients, configured, at, evaluation.run.runId);
       await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
       if (!configured) log.warn(`alert ${decision.alertId} recorded but not sent: ${alert.lastError}`);
+    }
+    // The webhook's own outbox entry, the same way (its own entry: either channel can be down alone).
+    if (decision.alertId && settings.webhook) {
+      await enqueueWebhook(store, settings.webhook.format, { ...digestInput, alertId: decision.alertId, subject: digestSubject(digestInput), numbers: digestInput.numbers as ReportNumbers, notes: decision.notes }, at, evaluation.run.runId);
     }
 
     // 5. Finding history (primary entities first, then their index copies), then the open state.
@@ -206,9 +232,10 @@ export async function processAlerts(
     await store.write('findings', stable.upserts, stable.deletes);
   }
 
-  // 6. Deliver everything pending, oldest first.
-  const { delivered, pending } = await deliverPending(ctx);
-  return { changeFindings: events, opened: decision.opened, resolved: decision.resolved, notified: decision.toSend, alertId: decision.alertId, delivered, pending };
+  // 6. Deliver everything pending, oldest first: mail, then the webhook.
+  const mail = await deliverPending(ctx);
+  const hook = settings.webhook ? await deliverPendingWebhooks(store, ctx.webhook, log, ctx.now) : { delivered: 0, pending: 0 };
+  return { changeFindings: events, opened: decision.opened, resolved: decision.resolved, notified: decision.toSend, alertId: decision.alertId, delivered: mail.delivered + hook.delivered, pending: mail.pending + hook.pending };
 }
 
 /**
@@ -256,6 +283,13 @@ async function changeInputs(
     feedNotes: await loadFeedNotes({ store }),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
+    // Audit events about exclusions: on the first evaluation those of the initial look-back, then the day before
+    // the previous evaluation (late-arriving events); each is told once (the `event` partition).
+    exemptionAudits: {
+      audits: evaluation.snapshot.exemptions?.audits ?? [],
+      since: new Date(firstEvaluation ? Date.parse(nowIso) - settings.signInInitialLookbackHours * 3_600_000 : Date.parse(previousEvaluation.startedAt) - 24 * 3_600_000).toISOString(),
+      readable: ['ok', 'stale'].includes(evaluation.report.dataSources.directoryAudits?.state ?? 'unavailable'),
+    },
   };
 }
 
@@ -355,19 +389,14 @@ export async function deliverPending(ctx: AlertContext): Promise<{ delivered: nu
       },
       alert.operationId,
     );
-    const updated: OutboxAlert = { ...alert, attempts: alert.attempts + 1 };
+    const updated = afterAttempt(alert, outcome, ctx.now().toISOString());
     if (outcome.status === 'sent') {
-      Object.assign(updated, { status: 'sent', sentAt: ctx.now().toISOString(), lastError: null });
       delivered++;
       log.info(`alert ${alert.alertId} sent to ${alert.recipients.length} recipient(s): ${alert.subject}`);
     } else if (outcome.status === 'retry') {
-      updated.lastError = outcome.error;
       stillPending++;
       log.warn(`alert ${alert.alertId} not sent yet (will retry next run): ${outcome.error}`);
-    } else {
-      Object.assign(updated, { status: 'failed', lastError: outcome.error });
-      log.error(`alert ${alert.alertId} failed: ${outcome.error}`);
-    }
+    } else log.error(`alert ${alert.alertId} failed: ${outcome.error}`);
     await store.write('outbox', [outboxEntity(updated, content.html, content.text)]);
   }
   return { delivered, pending: stillPending };

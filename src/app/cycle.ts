@@ -50,7 +50,7 @@ export async function runEvaluate(rt: Runtime, trigger: string, scope?: Readonly
   const previous = runs.evaluate;
   const writesBefore = rt.store.writes;
   const evaluation = await runEvaluation(rt.store, rt.settings, rt.source.tenant, rt.now, trigger, runs, scope);
-  const alerts = await processAlerts({ store: rt.store, settings: rt.settings, tenant: rt.source.tenant, mailer: rt.mailer, log: rt.log, now: rt.now }, evaluation, previous);
+  const alerts = await processAlerts({ store: rt.store, settings: rt.settings, tenant: rt.source.tenant, mailer: rt.mailer, webhook: rt.webhook, log: rt.log, now: rt.now }, evaluation, previous);
   const verdictChanges = await recordVerdicts(rt.store, evaluation, previous);
   const tally = scope ? scopedCounts(evaluation.previous, evaluation.report, scope) : {};
   const run: RunRecord = {

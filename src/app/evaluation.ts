@@ -1,6 +1,10 @@
 // Evaluation run: rebuild the snapshot from storage, evaluate it, and record what changed per admin.
 import type { Settings } from './settings.js';
+import { applyAcknowledgements } from '../core/acceptance.js';
 import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
+import { reportNumbers } from '../core/numbers.js';
+import { proposeRemediation } from '../core/remediation.js';
+import { loadAcknowledgements } from './acknowledgements.js';
 import type { AdminOut, Report, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
@@ -29,9 +33,11 @@ export interface AdminVerdictRecord {
   gaps: string[];
   coveringPolicyIds: string[];
   potential: boolean;
+  /** The exclusions of enforcing policies the admin is in now, in words (absent when none: older records match). */
+  excludedThrough?: string[];
 }
 
-export function verdictRecord(admin: AdminOut, potential = false): AdminVerdictRecord {
+export function verdictRecord(admin: AdminOut, potential = false, excludedThrough: readonly string[] = []): AdminVerdictRecord {
   return {
     id: admin.id,
     userPrincipalName: admin.userPrincipalName,
@@ -49,7 +55,14 @@ export function verdictRecord(admin: AdminOut, potential = false): AdminVerdictR
     gaps: admin.gaps.map((g) => g.summary),
     coveringPolicyIds: admin.coveringPolicyIds,
     potential,
+    ...(excludedThrough.length ? { excludedThrough: [...excludedThrough] } : {}),
   };
+}
+
+/** Per admin, the exclusions they are in now, in words ("group 'CA exclusions'"), from the exemption analysis. */
+export function exclusionsByAdmin(report: Report): Map<string, string[]> {
+  const names = new Map((report.exemptions?.exclusions ?? []).map((x) => [x.key, `${x.kind} '${x.targetName}'`]));
+  return new Map((report.exemptions?.admins ?? []).filter((a) => a.excludedNow.length > 0).map((a) => [a.adminId, a.excludedNow.map((k) => names.get(k) ?? k).sort()]));
 }
 
 export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
@@ -62,22 +75,36 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
     const who = a.userPrincipalName ?? a.id;
     if (change === 'added') return `${who} became ${a.potential ? 'a potential admin' : 'an admin'}: ${a.verdict}`;
     if (change === 'removed') return `${who} is no longer ${a.potential ? 'a potential admin' : 'an admin'}`;
-    return before?.verdict !== after?.verdict ? `${who}: ${before?.verdict} → ${after?.verdict}` : `${who}: roles or gaps changed (${after?.verdict})`;
+    if (before?.verdict !== after?.verdict) return `${who}: ${before?.verdict} → ${after?.verdict}`;
+    const was = new Set(before?.excludedThrough ?? []);
+    const is = new Set(after?.excludedThrough ?? []);
+    const joined = [...is].filter((x) => !was.has(x));
+    const left = [...was].filter((x) => !is.has(x));
+    if (joined.length || left.length) return `${who}: ${[joined.length ? `now excluded through ${joined.join(', ')}` : '', left.length ? `no longer excluded through ${left.join(', ')}` : ''].filter(Boolean).join('; ')} (${after?.verdict})`;
+    return `${who}: roles or gaps changed (${after?.verdict})`;
   },
 };
 
-/** The evaluation of what storage holds now: no Graph reads, no writes. */
+/**
+ * The evaluation of what storage holds now: no Graph reads, no writes. The report carries the accepted risks
+ * on record, the one set of numbers every output shows, and (unless `remediation: false`, as for the timer
+ * evaluation, whose alerts do not need it) the verified fixes of every gap.
+ */
 export async function evaluateStored(
   store: TableStore,
   settings: Settings,
   tenant: TenantInfo | undefined,
   at: string,
   runs?: LatestRuns,
-  scope?: ReadonlySet<string>,
+  extras: { remediation?: boolean; scope?: ReadonlySet<string> } = {},
 ): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
   const snapshot = await loadSnapshot(store, tenant, at, runs);
-  const options = { ...evaluationOptions(settings), ...(scope ? { onlyAdmins: scope } : {}) };
-  return { snapshot, options, report: evaluate(snapshot, { ...options, now: at }) };
+  const options = { ...evaluationOptions(settings), ...(extras.scope ? { onlyAdmins: extras.scope } : {}) };
+  const report = evaluate(snapshot, { ...options, now: at });
+  applyAcknowledgements(report, await loadAcknowledgements(store), at);
+  if (extras.remediation !== false) report.remediation = proposeRemediation(snapshot, options, report);
+  report.numbers = reportNumbers(report);
+  return { snapshot, options, report };
 }
 
 export interface EvaluationRun {
@@ -104,7 +131,9 @@ export async function runEvaluation(
 ): Promise<EvaluationRun> {
   const startedAt = now().toISOString();
   const runId = newRunId();
-  const { snapshot, options, report } = await evaluateStored(store, settings, tenant, startedAt, runs, scope);
+  // The timer's evaluation only diffs and alerts: the fixes are worked out where someone reads them (and never
+  // for the change feed's evaluation of some admins).
+  const { snapshot, options, report } = await evaluateStored(store, settings, tenant, startedAt, runs, { remediation: !scope && !trigger.startsWith('timer'), ...(scope ? { scope } : {}) });
   const previous = new Map([...(await loadState<AdminVerdictRecord>(store, PARTITIONS.adminVerdict))].map(([id, item]) => [id, item.value]));
   const run: RunRecord = {
     runId,
@@ -124,7 +153,8 @@ export async function runEvaluation(
       unprotected: report.summary.unprotected,
       excluded: report.summary.excluded,
       unknown: report.summary.unknown,
-      findings: report.findings.length,
+      findings: report.numbers?.findings.open ?? report.findings.length,
+      accepted: report.numbers?.findings.accepted ?? 0,
       ...(scope ? { scope: scope.size } : {}),
     },
   };
@@ -169,9 +199,10 @@ export function scopedCounts(previous: ReadonlyMap<string, AdminVerdictRecord>, 
  * the data was unreadable is still told when it is readable again, and a recovery is not a change.
  */
 export function verdictsToKeep(report: Report, previous: ReadonlyMap<string, AdminVerdictRecord>): AdminVerdictRecord[] {
+  const exclusions = exclusionsByAdmin(report);
   const keep = (a: AdminOut, potential: boolean): AdminVerdictRecord => {
     const before = previous.get(a.id);
-    return a.verdict === 'unknown' && before && before.verdict !== 'unknown' ? before : verdictRecord(a, potential);
+    return a.verdict === 'unknown' && before && before.verdict !== 'unknown' ? before : verdictRecord(a, potential, exclusions.get(a.id));
   };
   return [...report.admins.map((a) => keep(a, false)), ...report.potentialAdmins.map((a) => keep(a, true))];
 }

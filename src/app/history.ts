@@ -11,6 +11,7 @@ import { PARTITIONS } from '../collect/specs.js';
 import type { RunRecord } from '../collect/runs.js';
 import { decodeJson, escapeKey, newestFirstKey, timeFromNewestFirstKey, unescapeKey } from '../storage/codec.js';
 import { loadValues } from '../storage/state.js';
+import { nameIndex, withNames } from './names.js';
 import type { StoredEntity, TableName, TableStore } from '../storage/tables.js';
 
 export const HISTORY_DATASETS = ['admins', 'assignments', 'activations', 'signins', 'policies', 'findings', 'alerts', 'runs'] as const;
@@ -26,7 +27,6 @@ export class HistoryQueryError extends Error {
   }
 }
 
-const UPN = /^[^\s@'"]{1,200}@[^\s@'"]{1,200}$/;
 
 const querySchema = z
   .object({
@@ -35,7 +35,9 @@ const querySchema = z
     principal: z
       .string()
       .trim()
-      .refine((v) => isGuid(v) || UPN.test(v), 'principal: expected an object id (GUID) or a user principal name')
+      .min(2, 'principal: expected an object id, a user principal name (or the start of one) or a display name')
+      .max(256, 'principal: at most 256 characters')
+      .refine((v) => !/[\u0000-\u001f]/.test(v), 'principal: control characters are not allowed')
       .optional(),
     role: z
       .string()
@@ -52,6 +54,7 @@ const querySchema = z
       .refine((n) => n >= 1 && n <= MAX_TOP, `top: expected 1 to ${MAX_TOP}`)
       .optional(),
     continuation: z.string().regex(/^[A-Za-z0-9+/=_\-.:|~]{1,2000}$/, 'continuation: not a token this API issued').optional(),
+    format: z.enum(['json', 'csv'], { message: 'format: expected json or csv' }).optional(),
   })
   .strict();
 
@@ -65,6 +68,8 @@ export interface HistoryQuery {
   severity?: 'high' | 'medium' | 'low';
   top: number;
   continuation?: string;
+  /** `csv`: the page as CSV; json by default. */
+  format?: 'json' | 'csv';
 }
 
 /** Which parameters each dataset understands; others are refused, not ignored. */
@@ -98,6 +103,7 @@ export function parseHistoryQuery(dataset: string, params: Record<string, string
   }
   const q = parsed.data;
   for (const key of Object.keys(q) as Array<keyof HistoryQuery>) {
+    if (key === 'format') continue;
     if (!ALLOWED[d].includes(key)) problems.push(`${key}: not supported for ${d}; it accepts ${ALLOWED[d].join(', ')}`);
   }
   if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) problems.push('from: must not be after to');
@@ -128,12 +134,20 @@ function and(...parts: string[]): string {
   return parts.filter(Boolean).map((p) => `(${p})`).join(' and ');
 }
 
+/**
+ * A principal by object id, UPN, the start of a UPN, or display name (case-insensitive), among the users the
+ * monitor stores (admins, potential admins, excluded accounts). Several matches are a 400 naming them.
+ */
 async function resolvePrincipal(store: TableStore, principal: string): Promise<string> {
   if (isGuid(principal)) return normId(principal);
   const users = await loadValues<GraphUser>(store, PARTITIONS.user);
-  const user = users.find((u) => u.userPrincipalName?.toLowerCase() === principal.toLowerCase());
-  if (!user) throw new HistoryQueryError([`principal: no admin or monitored user has the UPN ${principal}`]);
-  return normId(user.id);
+  const wanted = principal.toLowerCase();
+  const exact = users.filter((u) => u.userPrincipalName?.toLowerCase() === wanted || u.displayName?.toLowerCase() === wanted);
+  const matches = exact.length ? exact : users.filter((u) => u.userPrincipalName?.toLowerCase().startsWith(wanted) || u.displayName?.toLowerCase().startsWith(wanted));
+  if (matches.length === 1) return normId((matches[0] as GraphUser).id);
+  if (matches.length === 0) throw new HistoryQueryError([`principal: no admin or monitored user has an id, UPN or display name matching '${principal.slice(0, 100)}'`]);
+  const names = matches.slice(0, 5).map((u) => u.userPrincipalName ?? u.displayName ?? u.id);
+  throw new HistoryQueryError([`principal: '${principal.slice(0, 100)}' matches ${matches.length} users (${names.join(', ')}${matches.length > 5 ? ', …' : ''}); give more of the UPN`]);
 }
 
 async function resolveRole(store: TableStore, role: string): Promise<string> {
@@ -188,15 +202,20 @@ export async function queryHistory(store: TableStore, dataset: HistoryDataset, q
       else if (query.role) partition = `r|${escapeKey(await resolveRole(store, query.role))}`;
       const extra = query.principal && query.role ? odata`roleId eq ${await resolveRole(store, query.role)}` : '';
       const result = await page(store, dataset, partition, extra, query);
-      const items =
+      const raw =
         dataset === 'activations'
           ? result.items.map((e) => ({ time: timeFromNewestFirstKey(e.rowKey ?? ''), ...(decodeJson<Record<string, unknown>>(e) ?? {}) }))
           : result.items.map((e) => changeItem(e, true));
+      // Names next to the ids (principalName, roleName, groupName), as the monitor last stored them.
+      const names = raw.length ? await nameIndex(store) : undefined;
+      const items = names ? raw.map((i) => withNames(i, names)) : raw;
       return { dataset, items, continuation: result.continuation };
     }
     case 'signins': {
       // Sign-ins are indexed by user id and by UPN, so either works without a lookup.
-      const partition = query.principal ? `p|${escapeKey(isGuid(query.principal) ? normId(query.principal) : query.principal.toLowerCase())}` : 'all';
+      // By user id when the principal is a known user; else by the UPN as given (sign-ins of users not stored).
+      const known = query.principal && !isGuid(query.principal) ? await resolvePrincipal(store, query.principal).catch(() => undefined) : undefined;
+      const partition = query.principal ? `p|${escapeKey(known ?? (isGuid(query.principal) ? normId(query.principal) : query.principal.toLowerCase()))}` : 'all';
       const result = await page(store, 'signins', partition, '', query);
       return {
         dataset,
@@ -221,8 +240,10 @@ export async function queryHistory(store: TableStore, dataset: HistoryDataset, q
     case 'findings': {
       let partition = 'all';
       if (query.type) partition = `t|${escapeKey(query.type)}`;
-      else if (query.principal) partition = `p|${escapeKey((isGuid(query.principal) ? normId(query.principal) : query.principal).toLowerCase())}`;
-      const extra = and(query.severity ? odata`severity eq ${query.severity}` : '', query.type && query.principal ? odata`subjectId eq ${normId(query.principal)}` : '');
+      // A subject is an admin (resolved like any principal) or whatever id the finding names (a policy, a role).
+      const subject = query.principal ? (isGuid(query.principal) ? normId(query.principal) : ((await resolvePrincipal(store, query.principal).catch(() => undefined)) ?? query.principal.toLowerCase())) : undefined;
+      if (!query.type && subject) partition = `p|${escapeKey(subject.toLowerCase())}`;
+      const extra = and(query.severity ? odata`severity eq ${query.severity}` : '', query.type && subject ? odata`subjectId eq ${subject}` : '');
       const result = await page(store, 'findings', partition, extra, query);
       return { dataset, items: result.items.map((e) => ({ time: timeFromNewestFirstKey(e.rowKey ?? ''), event: e.event, ...(decodeJson<Record<string, unknown>>(e) ?? {}) })), continuation: result.continuation };
     }
@@ -254,3 +275,15 @@ export async function queryHistory(store: TableStore, dataset: HistoryDataset, q
     }
   }
 }
+
+/** The columns of `format=csv`, per dataset: the same on every page, so pages can be concatenated. */
+export const CSV_COLUMNS: Record<HistoryDataset, readonly string[]> = {
+  admins: ['time', 'change', 'summary', 'principalId', 'principalName', 'id', 'runId', 'before', 'after'],
+  assignments: ['time', 'dataset', 'change', 'summary', 'principalId', 'principalName', 'roleId', 'roleName', 'groupId', 'groupName', 'id', 'runId', 'before', 'after'],
+  activations: ['time', 'kind', 'principalId', 'principalName', 'roleDefinitionId', 'roleName', 'groupId', 'groupName', 'startDateTime', 'endDateTime', 'id'],
+  signins: ['time', 'kind', 'createdDateTime', 'userPrincipalName', 'userId', 'appDisplayName', 'ipAddress', 'clientAppUsed', 'conditionalAccessStatus', 'status', 'location', 'id'],
+  policies: ['time', 'dataset', 'id', 'change', 'summary', 'diff', 'runId', 'before', 'after'],
+  findings: ['time', 'event', 'severity', 'type', 'title', 'subjectId', 'subjectName', 'message', 'fingerprint', 'policyIds'],
+  alerts: ['createdAt', 'status', 'subject', 'attempts', 'lastError', 'sentAt', 'recipients', 'alertId', 'operationId', 'fingerprints'],
+  runs: ['startedAt', 'endedAt', 'collector', 'trigger', 'status', 'writes', 'graphRequests', 'error', 'runId', 'datasets', 'counts'],
+};

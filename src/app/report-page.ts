@@ -39,6 +39,8 @@ export interface ReportPageModel {
   alerts: Array<{ createdAt: string; status: string; subject: string; lastError: string | null }>;
   collectors: Array<{ collector: CollectorName; status: string; endedAt: string | null; error: string | null }>;
   days: number;
+  /** Where the proposed fixes' Graph requests go (GRAPH_BASE_URL). */
+  graphBaseUrl: string;
 }
 
 export const REPORT_DAYS = 30;
@@ -115,5 +117,5 @@ export async function buildReportModel(store: TableStore, settings: Settings, te
     endedAt: runs[collector]?.endedAt ?? null,
     error: runs[collector]?.error ?? null,
   }));
-  return { report, trend: sampled, findingsPerDay, recentFindings, policyChanges, alerts: alerts.slice(0, 10), collectors, days };
+  return { report, trend: sampled, findingsPerDay, recentFindings, policyChanges, alerts: alerts.slice(0, 10), collectors, days, graphBaseUrl: settings.graphBaseUrl };
 }

@@ -10,6 +10,7 @@ import { type StorageTarget, TableStore, storageTargetFromSettings } from '../st
 import type { Logger } from './logger.js';
 import { type Settings, loadSettings } from './settings.js';
 import { type Mailer, createMailer } from '../alerts/mailer.js';
+import { type WebhookSender, createWebhookSender } from '../alerts/webhook.js';
 export { liveCredential };
 
 /** Where Microsoft Graph is read: the real service, or any Graph-compatible endpoint handed in. */
@@ -32,6 +33,8 @@ export interface Runtime {
   now: () => Date;
   /** Sends alert mail; undefined when e-mail is not configured (alerts are recorded, not sent). */
   mailer: Mailer | undefined;
+  /** Posts alerts to WEBHOOK_URL; undefined when no webhook is configured. */
+  webhook: WebhookSender | undefined;
   deps(): CollectorDeps;
 }
 
@@ -87,6 +90,7 @@ export function createRuntime(options: { settings: Settings; store: TableStore; 
     log,
     now,
     mailer: options.mailer ?? createMailer(settings),
+    webhook: settings.webhook ? createWebhookSender(settings.webhook) : undefined,
     // Each run gets its own write counter on the shared tables: runs in parallel report their own writes.
     deps: () => ({ graph, store: store.scoped(), settings, now, log }),
   };

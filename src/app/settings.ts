@@ -51,6 +51,11 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'ALERT_MIN_SEVERITY', default: 'medium', description: 'Lowest severity that is mailed (`high`, `medium`, `low`).', scope: 'app' },
   { name: 'ALERT_RENOTIFY_HOURS', default: '24', description: 'Unresolved high findings are mailed again after this many hours (0: never).', scope: 'app' },
   { name: 'MONITOR_STALE_AFTER_MINUTES', default: '90', description: 'Data older than this raises `monitor-unhealthy`.', scope: 'app' },
+  { name: 'ACCEPTED_RISK_DEFAULT_DAYS', default: '30', description: 'Days an accepted risk (POST /api/acknowledgements, `accept`) lasts when no `until` is given.', scope: 'app' },
+  { name: 'ACCEPTED_RISK_MAX_DAYS', default: '90', description: 'The furthest `until` an accepted risk may have, in days; after it the finding is mailed again.', scope: 'app' },
+  { name: 'WEBHOOK_URL', default: '', description: 'Second alert channel: the digest is POSTed as JSON to this URL (a Teams Workflows or Power Automate trigger, a Slack incoming webhook, or your own endpoint). https only; http only to loopback.', scope: 'app' },
+  { name: 'WEBHOOK_FORMAT', default: 'json', description: 'Body of the webhook: `json` (the monitor\'s own), `teams` (an Adaptive Card message for Teams Workflows / Power Automate) or `slack` (Slack incoming webhook).', scope: 'app' },
+  { name: 'WEBHOOK_SECRET', default: '', description: 'Signing secret (at least 32 characters): each webhook request carries an HMAC-SHA256 of its timestamp and body in X-Admin-Mfa-Monitor-Signature. Empty: unsigned.', scope: 'app' },
   { name: 'REPORT_URL', default: '', description: 'URL of the report page linked from alert mails. Mails never carry a function key: point it at a URL your readers can open (e.g. the app behind App Service authentication), or leave it empty.', scope: 'app' },
   { name: 'CHECK_MIN_INTERVAL_SECONDS', default: '60', description: 'POST /api/check runs at most once per this interval; later callers get the latest result.', scope: 'app' },
   { name: 'MONITOR_TABLE_PREFIX', default: 'mfamon', description: 'Prefix of the Table Storage tables.', scope: 'app' },
@@ -136,8 +141,37 @@ export interface Settings {
   alertRenotifyHours: number;
   staleAfterMinutes: number;
   reportUrl: string;
+  acceptedRiskDefaultDays: number;
+  acceptedRiskMaxDays: number;
+  webhook: { url: string; format: WebhookFormat; secret: string } | null;
   checkMinIntervalSeconds: number;
   tablePrefix: string;
+}
+
+export const WEBHOOK_FORMATS = ['json', 'teams', 'slack'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/** Loopback hosts, the only ones a webhook may reach over plain http (tests, a local receiver). */
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    const host = new URL(value).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/** What is wrong with a webhook URL, if anything: https, or http to loopback; no credentials in it. */
+export function webhookUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'WEBHOOK_URL: expected an absolute https URL';
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(value))) return `WEBHOOK_URL: expected an https URL (http only to 127.0.0.1, ::1 or localhost), got ${url.protocol}//${url.host}`;
+  if (url.username || url.password) return 'WEBHOOK_URL: must not carry a user name or password; use WEBHOOK_SECRET to sign requests';
+  return undefined;
 }
 
 export class SettingsError extends Error {
@@ -233,6 +267,14 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     ALERT_RENOTIFY_HOURS: durationInt('ALERT_RENOTIFY_HOURS', 0, 24 * 90),
     MONITOR_STALE_AFTER_MINUTES: durationInt('MONITOR_STALE_AFTER_MINUTES', 5, 7 * 24 * 60),
     REPORT_URL: z.string().trim().refine((v) => v === '' || /^https?:\/\/\S+$/.test(v), 'REPORT_URL: expected an http(s) URL'),
+    ACCEPTED_RISK_DEFAULT_DAYS: durationInt('ACCEPTED_RISK_DEFAULT_DAYS', 1, 365),
+    ACCEPTED_RISK_MAX_DAYS: durationInt('ACCEPTED_RISK_MAX_DAYS', 1, 730),
+    WEBHOOK_URL: z.string().trim().superRefine((v, ctx) => {
+      const problem = v === '' ? undefined : webhookUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    WEBHOOK_FORMAT: z.string().trim().toLowerCase().pipe(z.enum(WEBHOOK_FORMATS, { message: `WEBHOOK_FORMAT: expected ${WEBHOOK_FORMATS.join(', ')}` })),
+    WEBHOOK_SECRET: z.string().refine((v) => v === '' || v.length >= 32, 'WEBHOOK_SECRET: expected at least 32 characters (or empty for unsigned requests)'),
     CHECK_MIN_INTERVAL_SECONDS: durationInt('CHECK_MIN_INTERVAL_SECONDS', 0, 86_400),
     MONITOR_TABLE_PREFIX: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9]{0,29}$/, 'MONITOR_TABLE_PREFIX: expected 1-30 letters or digits, starting with a letter (Table name rules)'),
   });
@@ -245,6 +287,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if (s.MONITOR_GLOBAL_ADMIN_MIN > s.MONITOR_GLOBAL_ADMIN_MAX) problems.push(`MONITOR_GLOBAL_ADMIN_MIN (${s.MONITOR_GLOBAL_ADMIN_MIN}) must not be above MONITOR_GLOBAL_ADMIN_MAX (${s.MONITOR_GLOBAL_ADMIN_MAX})`);
   if (s.ALERT_RECIPIENTS.length > 0 && !s.ALERT_SENDER) problems.push('ALERT_SENDER: required when ALERT_RECIPIENTS is set');
   if (s.ACS_ENDPOINT && s.ACS_CONNECTION_STRING) problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
+  if (s.ACCEPTED_RISK_DEFAULT_DAYS > s.ACCEPTED_RISK_MAX_DAYS) problems.push(`ACCEPTED_RISK_DEFAULT_DAYS (${s.ACCEPTED_RISK_DEFAULT_DAYS}) must not be above ACCEPTED_RISK_MAX_DAYS (${s.ACCEPTED_RISK_MAX_DAYS})`);
+  if (s.WEBHOOK_SECRET && !s.WEBHOOK_URL) problems.push('WEBHOOK_SECRET: set WEBHOOK_URL too (a secret without a webhook signs nothing)');
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     graphBaseUrl: s.GRAPH_BASE_URL.replace(/\/$/, ''),
@@ -269,6 +313,9 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     alertRenotifyHours: s.ALERT_RENOTIFY_HOURS,
     staleAfterMinutes: s.MONITOR_STALE_AFTER_MINUTES,
     reportUrl: s.REPORT_URL,
+    acceptedRiskDefaultDays: s.ACCEPTED_RISK_DEFAULT_DAYS,
+    acceptedRiskMaxDays: s.ACCEPTED_RISK_MAX_DAYS,
+    webhook: s.WEBHOOK_URL ? { url: s.WEBHOOK_URL, format: s.WEBHOOK_FORMAT, secret: s.WEBHOOK_SECRET } : null,
     checkMinIntervalSeconds: s.CHECK_MIN_INTERVAL_SECONDS,
     tablePrefix: s.MONITOR_TABLE_PREFIX,
   };

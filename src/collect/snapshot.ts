@@ -15,6 +15,7 @@ import type {
   UnifiedRoleDefinition,
   UserRegistrationDetails,
 } from '../core/graph-types.js';
+import type { ExemptionData, StoredAppPrincipal, StoredAuditEvent, StoredController, StoredControllerGroup, StoredExclusionGroup, StoredGroupUnits, StoredPimOwners } from '../core/exemption-types.js';
 import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from '../core/microsoft-types.js';
 import { type DatasetName, type DatasetStatus, type SnapshotGroup, type TenantSnapshot, emptySnapshot } from '../core/snapshot.js';
 import { loadValues } from '../storage/state.js';
@@ -45,7 +46,12 @@ const DATASET_COLLECTOR: Record<DatasetName, CollectorName> = {
   mfaRecommendation: 'securescore',
   licences: 'securescore',
   perUserMfa: 'securescore',
-  directoryAudits: 'changefeed',
+  exclusionGroups: 'policies',
+  exclusionPimOwners: 'policies',
+  administrativeUnits: 'policies',
+  appPermissions: 'policies',
+  controllers: 'policies',
+  directoryAudits: 'policies',
 };
 
 export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>): Partial<Record<DatasetName, DatasetStatus>> {
@@ -113,6 +119,21 @@ export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undef
     mfaRecommendation: recommendation[0] ?? null,
     subscribedSkus: skus[0] ?? null,
     perUserMfa,
+    exemptions: await loadExemptions(store),
   } satisfies Partial<TenantSnapshot>);
   return snapshot;
+}
+
+/** What the exemption reads stored (collect/exemptions.ts). */
+export async function loadExemptions(store: TableStore): Promise<ExemptionData> {
+  const [groups, pimOwners, units, apps, controllers, controllerGroups, audits] = await Promise.all([
+    loadValues<StoredExclusionGroup>(store, PARTITIONS.exemptionGroup),
+    loadValues<StoredPimOwners>(store, PARTITIONS.exemptionPimOwner),
+    loadValues<StoredGroupUnits>(store, PARTITIONS.exemptionUnits),
+    loadValues<StoredAppPrincipal>(store, PARTITIONS.appPermission),
+    loadValues<StoredController>(store, PARTITIONS.controller),
+    loadValues<StoredControllerGroup>(store, PARTITIONS.controllerGroup),
+    loadValues<StoredAuditEvent>(store, PARTITIONS.exemptionAudit),
+  ]);
+  return { groups, pimOwners, units, apps, controllers, controllerGroups, audits };
 }

@@ -30,6 +30,15 @@ export const PARTITIONS = {
   mfaRecommendation: 'mfaRecommendation',
   subscribedSkus: 'subscribedSkus',
   perUserMfa: 'perUserMfa',
+  // Who can change the exclusions (collect/exemptions.ts).
+  exemptionGroup: 'exemptionGroup',
+  exemptionPimOwner: 'exemptionPimOwner',
+  exemptionUnits: 'exemptionUnits',
+  appPermission: 'appPermission',
+  controller: 'controller',
+  controllerGroup: 'controllerGroup',
+  controllerPrincipal: 'controllerPrincipal',
+  exemptionAudit: 'exemptionAudit',
   /** The change feed's notes about itself (missed changes, restarts), see collect/changefeed.ts. */
   feedNote: 'feedNote',
 } as const;

@@ -1,6 +1,8 @@
 // Change findings: what got worse (or better) since the previous evaluation. Pure: the shell gathers the
 // previous verdicts, the history entries recorded since then and the what-if results, this decides what
 // they mean. Stable `type` ids are a contract (docs/alerts.md).
+import { exemptionUsedFindings } from './exemption-changes.js';
+import type { StoredAuditEvent } from './exemption-types.js';
 import { makeFinding } from './finding-types.js';
 import { CORE_ADMIN_ROLE_IDS, builtInRole } from './catalog.js';
 import type { RoleAssignmentScheduleInstance, RoleManagementPolicyAssignment, UnifiedRoleAssignment } from './graph-types.js';
@@ -90,6 +92,8 @@ export interface ChangeInputs {
   feedNotes?: ReadonlyArray<FeedNote>;
   staleAfterMinutes: number;
   monitoredRoleIds: ReadonlySet<string>;
+  /** Directory audit events about exclusions, those since `since` considered; `readable`: the audit log was read. */
+  exemptionAudits?: { audits: readonly StoredAuditEvent[]; since: string; readable: boolean };
 }
 
 const VERDICT_RANK: Record<Verdict, number> = { protected: 0, partial: 1, unprotected: 2, excluded: -1, unknown: -1 };
@@ -138,6 +142,7 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
     ...policies.findings,
     ...(inputs.firstEvaluation ? [] : adminChangeFindings(inputs, policies.weakened)),
     ...permanentAssignmentFindings(inputs, current),
+    ...(inputs.exemptionAudits ? exemptionUsedFindings({ report: inputs.report, audits: inputs.exemptionAudits.audits, auditSince: inputs.exemptionAudits.since, auditReadable: inputs.exemptionAudits.readable, assignmentChanges: inputs.assignmentChanges, policyChanges: inputs.policyChanges }) : []),
     ...inputs.breakGlassSignIns.map(breakGlassFinding),
     ...healthFindings(inputs),
     ...(inputs.feedNotes ?? []).map(feedFinding),

@@ -625,6 +625,46 @@ function securityDefaultsBoxes(space: Space): Box[] {
   return [management, legacy];
 }
 
+/**
+ * One policy compiled into a set's context space. The space is the set's: a policy that mentions an app,
+ * location or filter the space has no atom for would be compiled as if it did not mention it, so callers
+ * (remediation's verification) compile only policies whose values the space already holds.
+ */
+export function compilePolicy(
+  policy: ConditionalAccessPolicy,
+  index: number,
+  { space, namedLocations: locations, devices }: Pick<PolicySet, 'space' | 'namedLocations' | 'devices'>,
+  strengthById: ReadonlyMap<string, AuthenticationStrengthPolicy>,
+): CompiledPolicy {
+  const { box, phrases } = compileBox(policy, space, locations, devices);
+  const grant = compileGrant(policy, strengthById);
+  const target = compileTarget(policy);
+  const state = policyState(policy.state);
+  const weight = space.weight(box);
+  const mfaGrant = grant.kind === 'mfa' || grant.kind === 'block' || grant.kind === 'mfaUnless';
+  let cover: Box[] = [];
+  if (mfaGrant && !space.isEmpty(box)) {
+    const alternatives = grant.kind === 'mfaUnless' ? grant.unless.map((a) => alternativeBox(a, space, devices)).filter((b): b is Box => b !== undefined) : [];
+    cover = space.uncovered([box], alternatives).filter((b) => !space.isEmpty(b));
+  }
+  return {
+    policy,
+    index,
+    weight,
+    enforcing: state === 'enabled' && target.kind === 'apps' && mfaGrant,
+    mfaGrant,
+    id: normId(policy.id),
+    name: policy.displayName,
+    state,
+    users: compileUsers(policy),
+    target,
+    box,
+    cover,
+    grant,
+    conditionPhrases: phrases,
+  };
+}
+
 export interface CompileOptions {
   /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
   spacePolicies?: readonly ConditionalAccessPolicy[];
@@ -643,35 +683,23 @@ export function compilePolicies(
   const devices = buildDeviceModel(mentions.deviceFilters, mentions.deviceFacts);
   const space = buildSpace(mentions, locations, devices);
   const strengthById = strengthIndex(strengths);
-  const compiled = policies.map((policy, index): CompiledPolicy => {
-    const { box, phrases } = compileBox(policy, space, locations, devices);
-    const grant = compileGrant(policy, strengthById);
-    const target = compileTarget(policy);
-    const state = policyState(policy.state);
-    const weight = space.weight(box);
-    const mfaGrant = grant.kind === 'mfa' || grant.kind === 'block' || grant.kind === 'mfaUnless';
-    let cover: Box[] = [];
-    if (mfaGrant && !space.isEmpty(box)) {
-      const alternatives = grant.kind === 'mfaUnless' ? grant.unless.map((a) => alternativeBox(a, space, devices)).filter((b): b is Box => b !== undefined) : [];
-      cover = space.uncovered([box], alternatives).filter((b) => !space.isEmpty(b));
-    }
-    return {
-      policy,
-      index,
-      weight,
-      enforcing: state === 'enabled' && target.kind === 'apps' && mfaGrant,
-      mfaGrant,
-      id: normId(policy.id),
-      name: policy.displayName,
-      state,
-      users: compileUsers(policy),
-      target,
-      box,
-      cover,
-      grant,
-      conditionPhrases: phrases,
-    };
-  });
+  const compiled = policies.map((policy, index) => compilePolicy(policy, index, { space, namedLocations: locations, devices }, strengthById));
+  return {
+    space,
+    policies: compiled,
+    namedLocations: locations,
+    devices,
+    phrases: new Map(),
+    securityDefaults: options.securityDefaults ? { allUsers: securityDefaultsBoxes(space) } : null,
+    ...policyIndexes(compiled),
+  };
+}
+
+/**
+ * What a set knows about its policies' user scopes: the users, groups and roles they name, those enforcing
+ * policies exclude, and the scope index. A set whose policies change (remediation's verification) rebuilds it.
+ */
+export function policyIndexes(compiled: readonly CompiledPolicy[]): Pick<PolicySet, 'referenced' | 'excluded' | 'scopeIndex'> {
   const referenced = { users: new Set<string>(), groups: new Set<string>(), roles: new Set<string>() };
   const excluded = { groups: new Set<string>(), roles: new Set<string>() };
   for (const p of compiled) {
@@ -683,22 +711,12 @@ export function compilePolicies(
       for (const r of p.users.excludeRoles) excluded.roles.add(r);
     }
   }
-  return {
-    space,
-    policies: compiled,
-    namedLocations: locations,
-    devices,
-    phrases: new Map(),
-    securityDefaults: options.securityDefaults ? { allUsers: securityDefaultsBoxes(space) } : null,
-    referenced,
-    excluded,
-    scopeIndex: scopeIndex(compiled, UNKNOWN_GUEST_KIND),
-  };
+  return { referenced, excluded, scopeIndex: scopeIndex(compiled, UNKNOWN_GUEST_KIND) };
 }
 
 /** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
 /** The phrase for one (non-device) dimension's set of atoms, e.g. "on iOS or Android". */
-function dimensionPhrase(set: PolicySet, i: number, mask: bigint): string {
+export function dimensionPhrase(set: PolicySet, i: number, mask: bigint): string {
   const { space } = set;
   const atoms = space.atomsOf(i, mask);
   const missing = space.atomsOf(i, space.fullMask(i) & ~mask);

@@ -5,6 +5,7 @@
 import type { Box, Space } from './boxes.js';
 import { SECURITY_DEFAULTS_ROLE_IDS } from './catalog.js';
 import { type CompiledPolicy, type CompiledUserScope, type PolicySet, UNKNOWN_GUEST_KIND, describeContexts } from './conditions.js';
+import { type HeadlineBody, headlineBody, withStatePrefix } from './headline.js';
 import { listPhrase, normId, quote } from './ids.js';
 import { type AdminIdentity, type DirectoryIndex, type RolePath, resolveRole } from './inventory.js';
 
@@ -31,6 +32,10 @@ export interface Gap {
   /** The contexts without MFA, as a phrase ("" = every context). */
   contexts: string;
   kind: 'noPolicy' | 'conditions' | 'unknown';
+  /** At most about twelve words: the role state and the most telling uncovered context (R-EXPLAIN-1). */
+  headline?: string;
+  /** Every reason, one per policy that came close; the summary names at most four (R-EXPLAIN-2). */
+  reasons?: string[];
 }
 
 export interface UserContext {
@@ -580,11 +585,12 @@ export class CoverageMemo {
     return v === 1;
   }
 
+  /** "policy 'X' applies only to …": one string per region and policy, shared by every gap that names it. */
   narrowing(region: Box, policy: CompiledPolicy): string {
     const f = this.facts(region);
-    let phrase = f.narrowing.get(policy.index);
-    if (phrase === undefined) f.narrowing.set(policy.index, (phrase = narrowingPhrase(this.set.space, policy, region)));
-    return phrase;
+    let sentence = f.narrowing.get(policy.index);
+    if (sentence === undefined) f.narrowing.set(policy.index, (sentence = `policy '${policy.name}' ${narrowingPhrase(this.set.space, policy, region)}`));
+    return sentence;
   }
 }
 
@@ -683,6 +689,27 @@ export function stateCoverage(memo: CoverageMemo, user: UserContext, state: Admi
   return { state, scopes, covering, coveringKey, signature: `${signature}|${sd ? 'sd' : ''}`, securityDefaults: sd, securityDefaultsEnabled, uncovered: memo.uncovered(covering, sd, coveringKey) };
 }
 
+/**
+ * Sets `reasons` on a gap as a property worked out when first read (and then kept): every reason can be a
+ * hundred sentences in a large tenant, and the timer's evaluation, which only diffs and alerts, never reads them.
+ * JSON (check --json), spreads and the report read it like any property (R-EXPLAIN-2).
+ */
+export function lazyReasons<T extends { reasons?: string[] }>(gap: T, reasons: () => string[]): T {
+  Object.defineProperty(gap, 'reasons', {
+    enumerable: true,
+    configurable: true,
+    get(): string[] {
+      const value = reasons();
+      Object.defineProperty(gap, 'reasons', { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+    set(value: string[]) {
+      Object.defineProperty(gap, 'reasons', { value, enumerable: true, configurable: true, writable: true });
+    },
+  });
+  return gap;
+}
+
 /** Explains one uncovered region: which policies came close, and why each does not reach it. */
 export function explainGap(
   set: PolicySet,
@@ -692,48 +719,90 @@ export function explainGap(
   region: Box,
   index: DirectoryIndex,
 ): { gap: Gap; sentence: string; personal: boolean } {
-  // `personal`: the sentence says how a policy excludes this admin (to be rendered per admin, not per shape).
-  // Admins alike (same scope signature, same kind of state, same untargetable and held roles) get the same
-  // explanation; the state's label and the sentence saying how an admin is excluded are about the admin.
+  // `personal`: the gap's sentence or reasons say how a policy excludes this admin (rendered per admin, not per
+  // shape). Admins alike (same scope signature, same kind of state, same untargetable and held roles) get the
+  // same explanation; the state's label and the sentences saying how an admin is excluded are about the admin.
   const { state } = coverage;
   let untargetable = '';
   for (const p of state.untargetablePaths) untargetable += `${p.roleDefinitionId}@${p.directoryScopeId},`;
   const key = `${memo.facts(region).id}#${coverage.signature}#${state.label === null ? 's' : 'a'}#${untargetable}#${state.activePaths.length > state.untargetablePaths.length ? 't' : ''}`;
   let shape = memo.gapShapes.get(key) as GapShape | undefined;
   if (!shape) memo.gapShapes.set(key, (shape = gapShape(set, memo, coverage, region)));
-  const personal = (i: number): string => {
-    const policy = shape.shown[i] as CompiledPolicy;
-    return `policy '${policy.name}' ${shape.ranks[i] === 2 ? (roleTargetMiss(policy, state) ?? '') : exclusionReason(policy, user, state, index)}`;
-  };
-  const sentence = shape.personal ? shape.compose(shape.sentences.map((s, i) => s ?? personal(i))) : shape.sentence;
+  // Rank 0: how the policy excludes this admin; rank 2: which of the state's roles it leaves out.
+  const render = (policy: CompiledPolicy, rank: number): string => (rank === 2 ? roleTargetSentence(policy, state) : `policy '${policy.name}' ${exclusionReason(policy, user, state, index)}`);
+  const sentence = shape.personal ? shape.compose(shape.sentences.map((s, i) => s ?? render(shape.shown[i] as CompiledPolicy, shape.ranks[i] as number))) : shape.sentence;
+  const headline = withStatePrefix(state, shape.headline);
+  const gap: Gap = { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label, headline };
+  // R-EXPLAIN-2: the reasons name every policy that came close, the sentence the first four.
+  lazyReasons(gap, () => {
+    const all = shape.all();
+    if (all.perAdmin.length === 0) return all.reasons;
+    const rendered = all.sentences.slice() as string[];
+    for (const i of all.perAdmin) rendered[i] = render(all.policies[i] as CompiledPolicy, all.ranks[i] as number);
+    return shape.finish(rendered);
+  });
   // Only how a policy excludes the admin is about the admin; which roles it leaves out (rank 2) is about the
   // admin's roles, which every admin evaluated alike holds too.
-  return { gap: { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label }, sentence, personal: shape.ranks.includes(0) };
+  return { gap, sentence, personal: shape.excludes };
+}
+
+/** Every policy that came close to a gap (the summary's first), their ranks and sentences (null: per admin). */
+interface AllReasons {
+  policies: CompiledPolicy[];
+  ranks: number[];
+  sentences: Array<string | null>;
+  /** Where `sentences` is null. */
+  perAdmin: number[];
+  /** The reasons, when none is per admin. */
+  reasons: string[];
 }
 
 interface GapShape {
-  /** The gap without its state (summary and state are set per admin). */
-  gap: Omit<Gap, 'summary' | 'state'>;
+  /** The gap without its state (summary, state, headline and reasons are set per admin). */
+  gap: Omit<Gap, 'summary' | 'state' | 'headline' | 'reasons'>;
   /** The summary without the state's label, when it is the same for every admin alike. */
   sentence: string;
-  /** The policies named in the summary, in order; their sentences, null where it is about the admin. */
+  /** The headline without the role state (R-EXPLAIN-1). */
+  headline: HeadlineBody;
+  /** The policies named in the summary, in order; their ranks and sentences, null where it is about the admin. */
   shown: CompiledPolicy[];
-  /** Each shown policy's rank (0 excluded, 2 role targeting: rendered per admin). */
   ranks: number[];
   sentences: Array<string | null>;
   personal: boolean;
+  /** Some policy that came close excludes the admin (rank 0): the reasons are the admin's own. */
+  excludes: boolean;
   compose(sentences: string[]): string;
+  /** Every reason (R-EXPLAIN-2), worked out once per shape when first asked for. */
+  all(): AllReasons;
+  /** The reasons list from every policy's rendered sentence. */
+  finish(sentences: string[]): string[];
 }
 
 /** R-SD-2: why security defaults leave a gap for an admin outside their 16 roles. */
 export const SECURITY_DEFAULTS_SCOPE =
   'security defaults require MFA of every user only on Azure management (Azure portal, Microsoft Entra admin center, Azure PowerShell, Azure CLI) and block legacy authentication; they require it on every sign-in only of holders of their 16 administrator roles, none of which is active in this state';
 
+type Ranked = { policy: CompiledPolicy; rank: number };
+
+/** Every policy that came close: the summary's (with their sentences) first, then the rest in the same order. */
+function allReasons(shown: readonly Ranked[], every: readonly Ranked[], shownSentences: ReadonlyArray<string | null>, sentence: (c: Ranked) => string | null, finish: (s: string[]) => string[]): AllReasons {
+  const shownSet = new Set(shown.map((c) => c.policy));
+  const ordered = [...shown];
+  for (const c of every) if (!shownSet.has(c.policy)) ordered.push(c);
+  const texts = ordered.map((c, i) => (i < shownSentences.length ? (shownSentences[i] as string | null) : sentence(c)));
+  const perAdmin: number[] = [];
+  texts.forEach((t, i) => {
+    if (t === null) perAdmin.push(i);
+  });
+  return { policies: ordered.map((c) => c.policy), ranks: ordered.map((c) => c.rank), sentences: texts, perAdmin, reasons: perAdmin.length ? [] : finish(texts as string[]) };
+}
+
 function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, region: Box): GapShape {
   const contexts = memo.facts(region).contexts;
-  // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences, not a
-  // hundred. Rank = order shown: exclusions and grants explain most, report-only least. The narrowing
-  // policies (rank 3) are the same for every admin with these covering policies: one shared list.
+  // Candidates first, sentences later: an admin with a hundred narrowing policies needs four sentences for the
+  // summary; the hundred (every reason) are worked out only when read. Rank = order shown: exclusions and grants
+  // explain most, report-only least. The narrowing policies (rank 3) are the same for every admin with these
+  // covering policies: one shared list.
   const everywhere = contexts === '';
   const culprits: Array<Array<{ policy: CompiledPolicy; rank: number }>> = [[], [], [], [], [], []];
   const lists = memo.candidates(coverage.scopes);
@@ -761,7 +830,7 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
         // Names the roles the admin holds: rendered per admin.
         return null;
       case 3:
-        return `${name} ${memo.narrowing(region, policy)}`;
+        return memo.narrowing(region, policy);
       case 4: {
         const t = policy.target;
         const what = t.kind === 'userActions' ? `user action ${listPhrase(t.actions.map((a) => `'${a}'`))}` : t.kind === 'authenticationContext' ? `authentication context ${listPhrase(t.references)}` : 'no application';
@@ -774,16 +843,19 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   const sentences = candidates.map(sentence);
   // R-SD-2: with security defaults on, an admin outside their roles is told what they do and do not cover.
   const sdScope = coverage.securityDefaultsEnabled && !coverage.securityDefaults ? [SECURITY_DEFAULTS_SCOPE] : [];
+  const empty = everywhere && set.policies.length === 0 && sdScope.length === 0 ? 'the tenant has no Conditional Access policies and security defaults are off' : undefined;
   const compose = (rendered: string[]): string => {
     const shown = [...(total > 4 ? [...rendered, `${total - 4} more`] : rendered), ...sdScope];
     if (everywhere) {
       let why = '';
       if (shown.length) why = ` (${shown.join('; ')})`;
-      else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
+      else if (empty) why = ` (${empty})`;
       return `no enabled policy requires MFA for this admin${why}`;
     }
     return `no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
   };
+  const finish = (rendered: string[]): string[] => (sdScope.length ? [...rendered, ...sdScope] : rendered.length || !empty ? rendered : [empty]);
+  let all: AllReasons | undefined;
   const personal = sentences.some((x) => x === null);
   return {
     gap: {
@@ -792,11 +864,15 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
       kind: everywhere ? 'noPolicy' : 'conditions',
     },
     sentence: personal ? '' : compose(sentences as string[]),
+    headline: headlineBody(set, everywhere ? null : region),
     shown: candidates.map((c) => c.policy),
     ranks: candidates.map((c) => c.rank),
     sentences,
     personal,
+    excludes: (culprits[0]?.length ?? 0) > 0,
     compose,
+    finish,
+    all: () => (all ??= allReasons(candidates, [...first, ...narrowed.policies.map((policy) => ({ policy, rank: 3 })), ...last], sentences, sentence, finish)),
   };
 }
 
@@ -811,6 +887,17 @@ function narrowingPhrase(space: Space, policy: CompiledPolicy, region: Box): str
   });
   if (policy.grant.kind === 'mfaUnless' && space.intersects(policy.box, region)) phrases.unshift(policy.grant.description);
   return phrases.length ? listPhrase(phrases) : 'does not apply to these sign-ins';
+}
+
+/** Role-targeting sentences per state (states are shared by admins alike) and policy. */
+const roleTargetSentences = new WeakMap<AdminState, Map<number, string>>();
+
+function roleTargetSentence(policy: CompiledPolicy, state: AdminState): string {
+  let byPolicy = roleTargetSentences.get(state);
+  if (!byPolicy) roleTargetSentences.set(state, (byPolicy = new Map()));
+  let sentence = byPolicy.get(policy.index);
+  if (sentence === undefined) byPolicy.set(policy.index, (sentence = `policy '${policy.name}' ${roleTargetMiss(policy, state) ?? ''}`));
+  return sentence;
 }
 
 /**

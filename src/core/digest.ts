@@ -1,10 +1,12 @@
 // The alert digest: one mail per run, findings ordered by severity, as HTML that renders in Outlook and
-// Gmail (layout tables, inline styles, no scripts, no SVG, no external images) and as plain text. Every
-// string that comes from the tenant is escaped.
+// Gmail (layout tables at most 600 px wide, inline styles, no scripts, no SVG, no external images) and as
+// plain text. Every string that comes from the tenant is escaped. Its counts are the report's one set of
+// numbers (numbers.ts); its only link is REPORT_URL, and never a loopback address (a mail is read elsewhere).
 import escapeHtml from 'escape-html';
 import type { Finding, Severity, Summary } from './report.js';
 import { SEVERITY_ORDER } from './report.js';
 import { findingTitle } from './finding-types.js';
+import { type ReportNumbers, adminsPhrase, findingsPhrase, reportNumbers } from './numbers.js';
 
 export interface DigestInput {
   tenantId: string;
@@ -15,7 +17,26 @@ export interface DigestInput {
   findings: Finding[];
   /** Findings that are being re-sent because they are still unresolved. */
   renotified: ReadonlySet<string>;
+  /** Why a finding is told again other than being new (an acceptance that ended), by fingerprint. */
+  notes?: ReadonlyMap<string, string>;
+  /** The report's numbers (all open findings, not only those told); derived from the told findings when absent. */
+  numbers?: ReportNumbers;
   reportUrl: string | null;
+}
+
+/** The widest the mail gets: what Outlook and Gmail render reliably, and what fits a phone when scaled. */
+export const DIGEST_WIDTH = 600;
+
+/** REPORT_URL when a reader elsewhere can open it: never a loopback or unspecified address. */
+export function reportLink(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (host === 'localhost' || host === '::1' || host === '0.0.0.0' || /^127\./.test(host)) return null;
+    return url;
+  } catch {
+    return null;
+  }
 }
 
 export interface Digest {
@@ -51,12 +72,14 @@ interface Entry {
   message: string;
   fieldChanges: string[];
   renotified: boolean;
+  /** Why it is told again (an acceptance that ended). */
+  note: string | null;
 }
 
 /** Above this many findings of one kind (below high severity), the digest lists them in one row. */
 const FOLD_AFTER = 3;
 
-function entries(findings: Finding[], renotified: ReadonlySet<string>): Entry[] {
+function entries(findings: Finding[], renotified: ReadonlySet<string>, notes: ReadonlyMap<string, string> = new Map()): Entry[] {
   const byType = new Map<string, Finding[]>();
   for (const f of findings) byType.set(f.type, [...(byType.get(f.type) ?? []), f]);
   const folded = new Set<string>();
@@ -75,6 +98,7 @@ function entries(findings: Finding[], renotified: ReadonlySet<string>): Entry[] 
         message: `${shown}${names.length > 12 ? ` and ${names.length - 12} more` : ''}. For example: ${clip(f.message, 300)}`,
         fieldChanges: [],
         renotified: group.every((g) => renotified.has(g.fingerprint)),
+        note: null,
       });
       continue;
     }
@@ -85,6 +109,7 @@ function entries(findings: Finding[], renotified: ReadonlySet<string>): Entry[] 
       message: clip(f.message),
       fieldChanges: (f as { details?: { fieldChanges?: string[] } }).details?.fieldChanges ?? [],
       renotified: renotified.has(f.fingerprint),
+      note: notes.get(f.fingerprint) ?? null,
     });
   }
   return out;
@@ -96,41 +121,55 @@ export function severityCounts(findings: readonly Finding[]): Record<Severity, n
   return c;
 }
 
+/** The subject line (the mail's and the webhook's): the open findings and the worst one told. */
+export function digestSubject(input: DigestInput): string {
+  const findings = sortFindings(input.findings);
+  const numbers = input.numbers ?? reportNumbers({ summary: input.summary, findings });
+  const headline = findings[0] ? findingTitle(findings[0].type).toLowerCase() : 'no findings';
+  // R-NUMBERS-1: the subject counts what the report, the console and the header count. Subjects are plain
+  // text (no HTML), so only control characters need removing.
+  return `[admin-mfa-monitor] ${input.tenantName ?? input.tenantId}: ${findingsPhrase(numbers)}${findings.length ? ` — ${headline}` : ''}`.replace(/[\r\n\t]+/g, ' ');
+}
+
 export function composeDigest(input: DigestInput): Digest {
   const findings = sortFindings(input.findings);
   const c = severityCounts(findings);
-  const tenant = input.tenantName ?? input.tenantId;
-  const headline = findings[0] ? findingTitle(findings[0].type).toLowerCase() : 'no findings';
-  const parts = (['high', 'medium', 'low'] as Severity[]).filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);
-  // Subjects are plain text (no HTML), so only control characters need removing.
-  const subject = `[admin-mfa-monitor] ${tenant}: ${parts.join(', ')}${findings.length ? ` — ${headline}` : ''}`.replace(/[\r\n\t]+/g, ' ');
-  return { subject, html: html(input, findings, c), text: text(input, findings, c) };
+  const numbers = input.numbers ?? reportNumbers({ summary: input.summary, findings });
+  return { subject: digestSubject(input), html: html(input, findings, c, numbers), text: text(input, findings, c, numbers) };
 }
 
-function text(input: DigestInput, findings: Finding[], c: Record<Severity, number>): string {
+/** "21 told in this mail: 3 high, 18 medium" — what this mail adds to the open findings. */
+function toldPhrase(findings: readonly Finding[], c: Record<Severity, number>): string {
+  const parts = (['high', 'medium', 'low'] as Severity[]).filter((s) => c[s] > 0).map((s) => `${c[s]} ${s}`);
+  return `${findings.length} in this mail${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+function text(input: DigestInput, findings: Finding[], c: Record<Severity, number>, numbers: ReportNumbers): string {
   const s = input.summary;
+  const link = reportLink(input.reportUrl);
   const lines = [
     `Admin MFA monitor — ${input.tenantName ?? input.tenantId} (${input.tenantId})`,
-    `Evaluated ${input.generatedAt}: ${s.admins} admins — ${s.protected} protected, ${s.partial} partial, ${s.unprotected} unprotected, ${s.excluded} excluded${s.unknown ? `, ${s.unknown} unknown` : ''}. Secure Score estimate ${s.secureScoreEstimate}/10${typeof s.microsoftSecureScore === 'number' ? `; Microsoft shows ${s.microsoftSecureScore}/10 (the report explains the difference)` : ''}.`,
-    `${findings.length} finding${findings.length === 1 ? '' : 's'}: ${c.high} high, ${c.medium} medium, ${c.low} low.`,
+    `Evaluated ${input.generatedAt}: ${adminsPhrase(numbers)}. Secure Score estimate ${s.secureScoreEstimate}/10${typeof s.microsoftSecureScore === 'number' ? `; Microsoft shows ${s.microsoftSecureScore}/10 (the report explains the difference)` : ''}.`,
+    `${findingsPhrase(numbers)}; ${toldPhrase(findings, c)}.`,
     '',
   ];
-  for (const entry of entries(findings, input.renotified)) {
-    lines.push(`[${entry.severity.toUpperCase()}] ${entry.title}${entry.renotified ? ' (still unresolved)' : ''}`);
+  for (const entry of entries(findings, input.renotified, input.notes)) {
+    lines.push(`[${entry.severity.toUpperCase()}] ${entry.title}${entry.renotified ? ' (still unresolved)' : ''}${entry.note ? ` (${entry.note})` : ''}`);
     lines.push(`  ${entry.message}`);
     for (const change of entry.fieldChanges) lines.push(`    ${change}`);
     lines.push('');
   }
-  if (input.reportUrl) lines.push(`Full report: ${input.reportUrl}`);
+  if (link) lines.push(`Full report: ${link}`);
   lines.push('You receive this because your address is in ALERT_RECIPIENTS of the admin-mfa-monitor deployment.');
   return lines.join('\n');
 }
 
-function html(input: DigestInput, findings: Finding[], c: Record<Severity, number>): string {
+ 
+function html(input: DigestInput, findings: Finding[], c: Record<Severity, number>, numbers: ReportNumbers): string {
   const e = escapeHtml;
   const s = input.summary;
-  const cell = 'padding:10px 12px;border-bottom:1px solid #e4e7ec;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:20px;color:#101828;vertical-align:top;';
-  const rows = entries(findings, input.renotified)
+  const cell = 'padding:10px 8px;border-bottom:1px solid #e4e7ec;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:20px;color:#101828;vertical-align:top;';
+  const rows = entries(findings, input.renotified, input.notes)
     .map((f) => {
       const color = COLORS[f.severity];
       const details = f.fieldChanges;
@@ -140,34 +179,36 @@ function html(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
             .join('')}</table>`
         : '';
       return `<tr>
-<td style="${cell}width:84px;"><span style="display:inline-block;padding:2px 8px;border-radius:3px;background:${color.bg};color:${color.fg};font-size:11px;font-weight:bold;letter-spacing:0.5px;">${color.label}</span></td>
-<td style="${cell}"><div style="font-weight:bold;">${e(f.title)}${f.renotified ? ' <span style="font-weight:normal;color:#667085;">(still unresolved)</span>' : ''}</div><div>${e(f.message)}</div>${diff}<div style="color:#98a2b3;font-size:12px;">${e(f.type)}</div></td>
+<td width="72" style="${cell}width:72px;padding-right:4px;"><span style="display:inline-block;padding:2px 6px;border-radius:3px;background:${color.bg};color:${color.fg};font-size:11px;font-weight:bold;letter-spacing:0.5px;">${color.label}</span></td>
+<td style="${cell}word-break:break-word;"><div style="font-weight:bold;">${e(f.title)}${f.renotified ? ' <span style="font-weight:normal;color:#667085;">(still unresolved)</span>' : ''}${f.note ? ` <span style="font-weight:normal;color:#b54708;">(${e(f.note)})</span>` : ''}</div><div>${e(f.message)}</div>${diff}<div style="color:#98a2b3;font-size:12px;">${e(f.type)}</div></td>
 </tr>`;
     })
     .join('\n');
-  const link = input.reportUrl
-    ? `<tr><td style="padding:20px 24px;"><a href="${e(input.reportUrl)}" style="display:inline-block;background:#1d4ed8;color:#ffffff;text-decoration:none;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;font-weight:bold;padding:10px 18px;border-radius:4px;">Open the report</a></td></tr>`
+  const url = reportLink(input.reportUrl);
+  const link = url
+    ? `<tr><td style="padding:20px 16px;"><a href="${e(url)}" style="display:inline-block;background:#1d4ed8;color:#ffffff;text-decoration:none;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;font-weight:bold;padding:10px 18px;border-radius:4px;">Open the report</a></td></tr>`
     : '';
   const stat = (label: string, value: number | string, color: string) =>
-    `<td align="center" style="padding:8px 4px;font-family:Segoe UI,Helvetica,Arial,sans-serif;"><div style="font-size:22px;font-weight:bold;color:${color};">${e(String(value))}</div><div style="font-size:12px;color:#667085;">${e(label)}</div></td>`;
+    `<td align="center" width="20%" style="padding:8px 2px;font-family:Segoe UI,Helvetica,Arial,sans-serif;"><div style="font-size:20px;font-weight:bold;color:${color};">${e(String(value))}</div><div style="font-size:12px;color:#667085;">${e(label)}</div></td>`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(`Admin MFA monitor — ${input.tenantName ?? input.tenantId}`)}</title></head>
 <body style="margin:0;padding:0;background:#f2f4f7;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f2f4f7;"><tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="680" cellpadding="0" cellspacing="0" border="0" style="width:680px;max-width:100%;background:#ffffff;border:1px solid #e4e7ec;border-collapse:collapse;">
-<tr><td style="padding:20px 24px;background:#101828;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#ffffff;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f2f4f7;"><tr><td align="center" style="padding:16px 8px;">
+<table role="presentation" width="${DIGEST_WIDTH}" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:${DIGEST_WIDTH}px;background:#ffffff;border:1px solid #e4e7ec;border-collapse:collapse;">
+<tr><td style="padding:20px 16px;background:#101828;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#ffffff;">
 <div style="font-size:12px;letter-spacing:1px;color:#98a2b3;">ADMIN MFA MONITOR</div>
 <div style="font-size:20px;font-weight:bold;margin-top:4px;">${e(input.tenantName ?? input.tenantId)}</div>
-<div style="font-size:13px;color:#d0d5dd;margin-top:4px;">${findings.length} finding${findings.length === 1 ? '' : 's'}: ${c.high} high, ${c.medium} medium, ${c.low} low · evaluated ${e(input.generatedAt)}</div>
+<div style="font-size:13px;color:#d0d5dd;margin-top:4px;" data-numbers="findings">${e(findingsPhrase(numbers))}; ${e(toldPhrase(findings, c))}</div>
+<div style="font-size:13px;color:#d0d5dd;margin-top:2px;" data-numbers="admins">${e(adminsPhrase(numbers))} · evaluated ${e(input.generatedAt)}</div>
 </td></tr>
-<tr><td style="padding:12px 16px;border-bottom:1px solid #e4e7ec;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
-${stat('admins', s.admins, '#101828')}${stat('protected', s.protected, '#067647')}${stat('partial', s.partial, '#b54708')}${stat('unprotected', s.unprotected, '#b42318')}${stat('excluded', s.excluded, '#475467')}${stat('Secure Score est.', `${s.secureScoreEstimate}/10`, '#101828')}
+<tr><td style="padding:8px 8px;border-bottom:1px solid #e4e7ec;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
+${stat('admins', numbers.admins, '#101828')}${stat('protected', numbers.protected, '#067647')}${stat('partial', numbers.partial, '#b54708')}${stat('unprotected', numbers.unprotected, '#b42318')}${stat('score est.', `${s.secureScoreEstimate}`, '#101828')}
 </tr></table></td></tr>
 <tr><td style="padding:0;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;">
 ${rows}
 </table></td></tr>
 ${link}
-<tr><td style="padding:16px 24px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:12px;line-height:18px;color:#667085;">Tenant ${e(input.tenantId)}. You receive this because your address is in ALERT_RECIPIENTS of the admin-mfa-monitor deployment. Findings are sent once; unresolved high findings are repeated after the re-notify interval.</td></tr>
+<tr><td style="padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:12px;line-height:18px;color:#667085;word-break:break-word;">Tenant ${e(input.tenantId)}. You receive this because your address is in ALERT_RECIPIENTS of the admin-mfa-monitor deployment. Findings are sent once; unresolved high findings are repeated after the re-notify interval; accepted risks are not repeated until their acceptance ends.${url ? '' : ' Set REPORT_URL to link the full report.'}</td></tr>
 </table></td></tr></table>
 </body></html>`;
 }

@@ -12,7 +12,9 @@ import {
   type UserContext,
   SCOPE,
   activationUnits,
+  exclusionReason,
   explainGap,
+  lazyReasons,
   guestTypesOf,
   roleStates,
   scopeOf,
@@ -30,6 +32,9 @@ import {
   indexSnapshot,
   resolveRole,
 } from './inventory.js';
+import { completeGaps } from './explain.js';
+import { analyseExemptions } from './exemptions.js';
+import { exemptionFindings } from './exemption-findings.js';
 import { pimSettingFindings } from './pim-settings.js';
 import { type PerUserMfaState, perUserGapReason, perUserIndex, withPerUserMfa, withReason } from './per-user-mfa.js';
 import { microsoftContext } from './microsoft-view.js';
@@ -303,6 +308,8 @@ function evaluateAdmin(
   const { verdict, lead, replace } = shape.verdict;
   if (replace) gaps.length = 0;
   if (lead) gaps.unshift(lead);
+  // The gaps that say data is missing (R-DATA-*) are one sentence: their headline and one reason (R-EXPLAIN-1/2).
+  completeGaps(gaps);
   const derived = shape.derived;
   const reg = registration.get(entry.id);
   const out: AdminOut = {
@@ -325,6 +332,7 @@ function evaluateAdmin(
       ...(coverages.some((c) => c.securityDefaults) ? (['securityDefaults'] as const) : []),
       ...(shape.perUserClosesGaps ? (['perUserMfa'] as const) : []),
     ],
+    exclusions: (shape.exclusions ??= exclusionsOf(memo, coverages)).map(({ policy, coverage }) => ({ policyId: policy.policy.id, displayName: policy.name, state: coverage.state.label, how: exclusionReason(policy, user, coverage.state, index) })),
   };
   // R-EXCL-1: accounts in MONITOR_EXCLUDED_ACCOUNTS (object id, UPN, or a group they belong to) are reported
   // apart with the verdict they would otherwise get.
@@ -343,7 +351,28 @@ function explainWithPerUser(set: PolicySet, memo: CoverageMemo, user: UserContex
   const why = perUserState === 'enforced' || perUserState === 'enabled' ? perUserGapReason(set, region, perUserState) : undefined;
   if (!why) return explained;
   const summary = withReason(explained.gap.summary, why);
-  return { ...explained, gap: { ...explained.gap, summary }, sentence: withReason(explained.sentence, why) };
+  // Reasons are worked out when read (lazyReasons): a spread would work them out now.
+  const gap: Gap = { policyIds: explained.gap.policyIds, state: explained.gap.state, contexts: explained.gap.contexts, kind: explained.gap.kind, headline: explained.gap.headline, summary };
+  lazyReasons(gap, () => [...(explained.gap.reasons ?? []), why]);
+  return { ...explained, gap, sentence: withReason(explained.sentence, why) };
+}
+
+/**
+ * R-EXCL-3: the enabled policies that would require MFA of the admin but exclude them, each with the first role
+ * state it does in (the scopes are the shape's; how it excludes them is said per admin).
+ */
+function exclusionsOf(memo: CoverageMemo, coverages: readonly StateCoverage[]): Array<{ policy: CompiledPolicy; coverage: StateCoverage }> {
+  const out: Array<{ policy: CompiledPolicy; coverage: StateCoverage }> = [];
+  const seen = new Set<CompiledPolicy>();
+  // The candidates' `excluded` list per scope vector is exactly these policies (enabled, on apps, requiring MFA).
+  for (const coverage of coverages) {
+    for (const policy of memo.candidates(coverage.scopes).excluded) {
+      if (seen.has(policy)) continue;
+      seen.add(policy);
+      out.push({ policy, coverage });
+    }
+  }
+  return out.sort((a, b) => a.policy.index - b.policy.index);
 }
 
 /** An admin's role states and their coverage, with the gaps that read the same for every admin of this shape. */
@@ -359,6 +388,8 @@ interface AdminShape {
   gaps?: Gap[];
   /** Role targeting that could see the AU-scoped and custom-role paths would close a gap (R-USERS-4). */
   targetingWouldHelp?: boolean;
+  /** The enabled MFA policies that exclude the admin, with the first state they do in (R-EXCL-3). */
+  exclusions?: Array<{ policy: CompiledPolicy; coverage: StateCoverage }>;
   /** For the admin findings: the roles held, in words, and the policies the gaps name. */
   rolesPhrase?: string;
   gapPolicyIds?: string[];
@@ -474,7 +505,9 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   // Microsoft's verdict set against ours, licences and enforcement routes (docs/secure-score.md).
   const microsoft = microsoftContext(snapshot, admins, potential.map((p) => p.out), summary, options.now ?? snapshot.capturedAt);
   summary.microsoftSecureScore = microsoft.secureScore.microsoft.score;
-  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, microsoft.findings));
+  // Who can switch MFA off for an admin: every exclusion, its controllers and their own verdicts (R-EXEMPT-*).
+  const exemptions = analyseExemptions({ snapshot, index, set, memo, admins: evaluations, potential });
+  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, [...microsoft.findings, ...exemptionFindings(exemptions.analysis, exemptions.out, admins)]));
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
   return {
@@ -501,6 +534,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     findings,
     secureScore: microsoft.secureScore,
     enforcement: microsoft.enforcement,
+    exemptions: exemptions.out,
   };
 }
 

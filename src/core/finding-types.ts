@@ -8,6 +8,8 @@ import type { DatasetName } from './snapshot.js';
 const COVERAGE: readonly DatasetName[] = ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers', 'conditionalAccess', 'authenticationStrengths', 'securityDefaults'];
 /** The data the admin inventory rests on. */
 const INVENTORY: readonly DatasetName[] = ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'];
+/** The data who-can-exempt-whom rests on. */
+const EXEMPTIONS: readonly DatasetName[] = [...COVERAGE, 'accounts', 'exclusionGroups', 'exclusionPimOwners', 'administrativeUnits', 'appPermissions', 'controllers'];
 
 export interface FindingTypeInfo {
   /** `state`: open while it holds, resolved when it stops; `event`: a one-off change, told once. */
@@ -260,6 +262,15 @@ export const FINDING_TYPES = {
     meaning: 'An account in MONITOR_EXCLUDED_ACCOUNTS (or a member of a group it lists) signed in, successfully or not; always mailed.',
     remediation: 'Confirm with the account\u2019s keepers that the sign-in was an emergency; otherwise treat it as a compromise.',
   },
+  'exemption-used': {
+    kind: 'event',
+    severity: 'high',
+    title: 'Admin exempted from MFA',
+    subject: 'admin',
+    meaning: 'An admin joined an MFA exclusion since the last evaluation: added to an exclusion group (or a group nested in one), matched a dynamic exclusion rule, or given a role a policy excludes, or the role they hold was added to excludeRoles; the message names who did it and when, from the directory audit log where it could be read.',
+    remediation: 'If it was not an approved exception, undo it and find out how the actor got the means; time-box approved exceptions.',
+    rule: 'R-EXEMPT-13',
+  },
   'admin-protected-again': {
     kind: 'event',
     severity: 'low',
@@ -267,6 +278,37 @@ export const FINDING_TYPES = {
     subject: 'admin',
     meaning: 'An admin went back to protected.',
     remediation: 'Nothing to do.',
+  },
+  // ---- who can switch MFA off for an admin (docs/evaluation.md, section 14)
+  'exemption-controller-unprotected': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Exemption controller not protected',
+    subject: 'controller (user or service principal)',
+    meaning: 'A principal that can exempt an admin from MFA (owner or manager of an exclusion group, writer of an attribute a dynamic exclusion rule reads, editor of the policies or named locations, role or permission assigner) is itself not protected by MFA, or is a service principal with a client secret.',
+    remediation: 'Protect the controller with the admins’ MFA policy (or replace the app’s secret with a certificate or managed identity), or take the ability away: remove the ownership, the role or the application permission.',
+    rule: 'R-EXEMPT-10',
+    restsOn: EXEMPTIONS,
+  },
+  'exemption-dynamic-rule': {
+    kind: 'state',
+    severity: ['high', 'medium'],
+    title: 'Dynamic exclusion group',
+    subject: 'exclusion group, or the admin who matches its rule',
+    meaning: 'An MFA exclusion group is dynamic and its rule reads a user attribute someone below Global Administrator can write (medium), or an admin matches such a rule now (high); a rule the monitor cannot parse is reported the same way.',
+    remediation: 'Replace the dynamic exclusion with an assigned, role-assignable group in a restricted-management administrative unit (or base the rule on an attribute only Global Administrators write), and take matching admins out.',
+    rule: 'R-EXEMPT-11',
+    restsOn: EXEMPTIONS,
+  },
+  'exemption-group-unprotected': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Exclusion group not protected',
+    subject: 'exclusion group',
+    meaning: 'A group that takes admins out of an MFA policy is neither role-assignable nor in a restricted-management administrative unit, so Groups and User Administrators, its owners and apps with group write permissions can change it.',
+    remediation: 'Use a role-assignable group for MFA exclusions, or put the group in a restricted-management administrative unit with its own administrators.',
+    rule: 'R-EXEMPT-12',
+    restsOn: EXEMPTIONS,
   },
   'change-feed-missed': {
     kind: 'event',

@@ -48,6 +48,8 @@ export const unifiedRoleDefinitionSchema = z.looseObject({
   /** beta only (preview): Microsoft's "privileged" flag. */
   isPrivileged: optBool,
   description: optStr,
+  /** What the role allows (resource actions); read to decide who can change an exclusion (R-EXEMPT-1). */
+  rolePermissions: z.array(z.looseObject({ allowedResourceActions: optStrArray, condition: optStr })).nullish(),
 });
 export type UnifiedRoleDefinition = z.infer<typeof unifiedRoleDefinitionSchema>;
 

@@ -1,6 +1,10 @@
 // The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
 // scripts and other tools: add fields freely, never rename.
 import type { EnforcementOut } from './enforcement.js';
+import type { AcknowledgementOut } from './acceptance.js';
+import type { ReportNumbers } from './numbers.js';
+import type { GapFix, RemediationOut } from './remediation.js';
+import type { ExemptionsOut } from './exemption-types.js';
 import type { FindingType } from './finding-types.js';
 import type { PerUserMfaOut } from './per-user-mfa.js';
 import type { SecureScoreOut } from './secure-score.js';
@@ -29,6 +33,14 @@ export interface GapOut {
   policyIds: string[];
   state: string | null;
   contexts: string;
+  /** `noPolicy` (nothing requires MFA), `conditions` (some contexts), `unknown` (data missing, R-DATA-*). */
+  kind?: 'noPolicy' | 'conditions' | 'unknown';
+  /** At most about twelve words (R-EXPLAIN-1). Always set by evaluate(). */
+  headline?: string;
+  /** Every reason, in the order the summary names them; the summary stops at four (R-EXPLAIN-2). Always set by evaluate(). */
+  reasons?: string[];
+  /** The smallest verified change that closes this gap (docs/remediation.md); set where remediation ran. */
+  fix?: GapFix;
 }
 
 export interface AdminOut {
@@ -55,6 +67,19 @@ export interface AdminOut {
   perUserMfa?: PerUserMfaOut;
   /** The ways MFA is enforced for this admin in some context: Conditional Access, security defaults, per-user MFA. */
   enforcedBy?: Array<'conditionalAccess' | 'securityDefaults' | 'perUserMfa'>;
+  /**
+   * The enabled MFA policies that exclude this admin (R-EXCL-3): in the first role state they do (null =
+   * standing) and how. Always set by evaluate().
+   */
+  exclusions?: ExclusionOut[];
+}
+
+export interface ExclusionOut {
+  policyId: string;
+  displayName: string;
+  state: string | null;
+  /** "excludes this admin through group 'CA-Exclude'". */
+  how: string;
 }
 
 export interface WorkloadAdminOut {
@@ -76,6 +101,8 @@ export interface Finding {
   fingerprint: string;
   subjectName?: string | null;
   policyIds?: string[];
+  /** An accepted risk (docs/alerts.md "Accepted risks"): `active` hides it from open counts and mail. */
+  acknowledgement?: AcknowledgementOut;
 }
 
 export interface Summary {
@@ -118,6 +145,14 @@ export interface Report {
   secureScore?: SecureScoreOut;
   /** Licences and every way MFA is or could be enforced in this tenant. Always set by evaluate(). */
   enforcement?: EnforcementOut;
+  /** Verified changes that close the gaps (docs/remediation.md); set by the app where it evaluates (check, report, CLI). */
+  remediation?: RemediationOut;
+  /** Every acknowledgement (accepted risk) on record, with its state; set by the app where it evaluates. */
+  acknowledgements?: AcknowledgementOut[];
+  /** The counts every output shows (console, mail subject and header, report, contract): numbers.ts. */
+  numbers?: ReportNumbers;
+  /** Every exclusion of an enforcing policy, who controls it, and their own verdicts (docs/evaluation.md, section 14). Always set by evaluate(). */
+  exemptions?: ExemptionsOut;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };

@@ -14,6 +14,7 @@ import type {
   UnifiedRoleDefinition,
   UserRegistrationDetails,
 } from './graph-types.js';
+import type { ExemptionData } from './exemption-types.js';
 import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from './microsoft-types.js';
 
 /**
@@ -39,7 +40,12 @@ export const DATASETS = [
   'mfaRecommendation',
   'licences',
   'perUserMfa',
-  // The change feed's source (collect/changefeed.ts): in its own run record only, never in an evaluation's input.
+  // Who can change the policies' exclusions (docs/evaluation.md, section 14), read with the policies.
+  'exclusionGroups',
+  'exclusionPimOwners',
+  'administrativeUnits',
+  'appPermissions',
+  'controllers',
   'directoryAudits',
 ] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -114,6 +120,8 @@ export interface TenantSnapshot {
   subscribedSkus?: StoredSubscribedSkus | null;
   /** Legacy per-user MFA states of admins and potential admins. */
   perUserMfa?: StoredPerUserMfa[];
+  /** Exclusion groups' details and owners, administrative units, app permissions, controllers, audit events. */
+  exemptions?: ExemptionData;
 }
 
 export function emptySnapshot(tenantId: string, capturedAt: string): TenantSnapshot {

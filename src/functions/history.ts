@@ -1,8 +1,9 @@
 // HTTP: GET /api/history/{dataset} — admins, assignments, activations, signins, policies, findings, alerts,
-// runs; filters from/to/principal/role/policy/type/severity, `top` and a continuation token.
+// runs; filters from/to/principal/role/policy/type/severity, `top`, a continuation token and format=json|csv.
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { HistoryQueryError, parseHistoryQuery, queryHistory } from '../app/history.js';
+import { CSV_COLUMNS, HistoryQueryError, parseHistoryQuery, queryHistory } from '../app/history.js';
 import { getRuntime } from '../app/provider.js';
+import { toCsv } from '../report/csv.js';
 import { registerHttp } from './lib/registry.js';
 
 export async function history(request: HttpRequest): Promise<HttpResponseInit> {
@@ -18,6 +19,12 @@ export async function history(request: HttpRequest): Promise<HttpResponseInit> {
       url.searchParams.set('continuation', page.continuation);
       url.searchParams.delete('code');
       next = url.toString();
+    }
+    if (query.format === 'csv') {
+      // The page as CSV (every field a column; formula injection neutralised); the next page in Link and x-continuation.
+      const headers: Record<string, string> = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="history-${dataset}.csv"`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+      if (next) Object.assign(headers, { link: `<${next}>; rel="next"`, 'x-continuation': page.continuation ?? '' });
+      return { status: 200, headers, body: toCsv(CSV_COLUMNS[dataset], page.items) };
     }
     return { status: 200, headers: { 'cache-control': 'no-store' }, jsonBody: { ...page, count: page.items.length, next } };
   } catch (error) {

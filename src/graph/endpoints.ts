@@ -44,13 +44,19 @@ const GRAPH_ENDPOINT_LIST = [
   // Directory reads: GET subscribedSkus costs 3 resource units; any other identity path 1 (throttling-limits).
   { key: 'subscribedSkus', path: '/subscribedSkus', budget: 'directory', baseCost: 3 },
   { key: 'userAuthenticationRequirements', path: '/users/{id}/authentication/requirements', budget: 'directory', baseCost: 1 },
-  // The change feed (collect/changefeed.ts): the directory audit log is an identity and access report; delta
-  // queries and single-object reads are identity paths the cost table does not list (1 unit); the groups a user
-  // is in is a transitive walk (5, like transitiveMembers); one policy or named location is a Conditional Access read.
+  // Who can change an exclusion (collect/exemptions.ts): directory reads at 1 unit, a transitive walk at 5
+  // (like transitiveMembers); the directory audit log is an identity and access report.
+  { key: 'groupOwners', path: '/groups/{id}/owners', budget: 'directory', baseCost: 1 },
+  { key: 'groupAdministrativeUnits', path: '/groups/{id}/memberOf/microsoft.graph.administrativeUnit', budget: 'directory', baseCost: 1 },
+  { key: 'servicePrincipals', path: '/servicePrincipals', budget: 'directory', baseCost: 1 },
+  { key: 'appRoleAssignedTo', path: '/servicePrincipals/{id}/appRoleAssignedTo', budget: 'directory', baseCost: 1 },
+  { key: 'applications', path: '/applications', budget: 'directory', baseCost: 1 },
+  { key: 'userTransitiveMemberOf', path: '/users/{id}/transitiveMemberOf/microsoft.graph.group', budget: 'directory', baseCost: 5 },
   { key: 'directoryAudits', path: '/auditLogs/directoryAudits', budget: 'reports', baseCost: 1 },
+  // The change feed (collect/changefeed.ts): delta queries and single-object reads are identity paths the cost table
+  // does not list (1 unit); one policy or named location is a Conditional Access read.
   { key: 'usersDelta', path: '/users/delta', budget: 'directory', baseCost: 1 },
   { key: 'groupsDelta', path: '/groups/delta', budget: 'directory', baseCost: 1 },
-  { key: 'userTransitiveMemberOf', path: '/users/{id}/transitiveMemberOf/microsoft.graph.group', budget: 'directory', baseCost: 5 },
   { key: 'conditionalAccessPolicy', path: '/identity/conditionalAccess/policies/{id}', budget: 'conditionalAccess', baseCost: 1 },
   { key: 'namedLocation', path: '/identity/conditionalAccess/namedLocations/{id}', budget: 'conditionalAccess', baseCost: 1 },
   { key: 'batch', path: '/$batch', budget: 'unmetered', baseCost: 0 },
@@ -69,7 +75,7 @@ const FAMILIES: ReadonlyArray<readonly [RegExp, BudgetClass]> = [
   [/^\/directory\/recommendations(\/|$)/, 'reports'],
   [/^\/security\/securescore/, 'security'],
   [/^\/identity\/conditionalaccess\//, 'conditionalAccess'],
-  [/^\/(users|groups|directoryobjects)(\/|$)/, 'directory'],
+  [/^\/(users|groups|directoryobjects|serviceprincipals|applications)(\/|$)/, 'directory'],
 ];
 
 const MATCHERS: ReadonlyArray<readonly [RegExp, GraphEndpoint]> = GRAPH_ENDPOINT_LIST.filter((e) => e.key !== 'roleDefinitionsBeta').map((e) => [

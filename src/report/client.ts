@@ -1,6 +1,8 @@
 // The report page's own script (plain ES2017, inlined with the CSP nonce; no inline handlers). It draws the
-// two Chart.js charts from the JSON in #report-data, runs the admins filter and the "show more" toggles, and
-// opens everything before printing. The page is complete without it: charts have text fallbacks.
+// two Chart.js charts from the JSON in #report-data, runs the filters (kept in the address, so a view can be
+// shared and the back button works) and the "show more" toggles, copies proposed requests, builds the CSV and
+// JSON downloads from #export-data (with the server's toCsv, defined before it), and opens everything before
+// printing. The page is complete without it: charts have text fallbacks.
 export const REPORT_JS = `
 (function () {
   'use strict';
@@ -92,21 +94,45 @@ export const REPORT_JS = `
     render();
   });
 
-  /* Admins filter: free text plus one verdict chip */
+  /* Filters: the admins' text and verdict chip, the findings' severity chip. They live in the address
+     (?q=…&verdict=…&severity=…), so a filtered view can be shared and the back button undoes a change. */
+  var VERDICTS = ['all', 'unprotected', 'unknown', 'partial', 'excluded', 'protected'];
+  var SEVERITIES = ['all', 'high', 'medium', 'low'];
+  function readState() {
+    var p = new URLSearchParams(location.search);
+    var v = p.get('verdict') || 'all';
+    var s = p.get('severity') || 'all';
+    return { q: p.get('q') || '', verdict: VERDICTS.indexOf(v) >= 0 ? v : 'all', severity: SEVERITIES.indexOf(s) >= 0 ? s : 'all' };
+  }
+  var state = readState();
+  var typing = false;
+  function writeState(push) {
+    if (push) typing = false;
+    var url = new URL(location.href);
+    var set = function (k, v, none) { if (v && v !== none) url.searchParams.set(k, v); else url.searchParams.delete(k); };
+    set('q', state.q, '');
+    set('verdict', state.verdict, 'all');
+    set('severity', state.severity, 'all');
+    if (url.href === location.href) return;
+    if (push) history.pushState(null, '', url.href); else history.replaceState(null, '', url.href);
+  }
+
   var table = $('#admins-table');
   var input = $('#admin-filter');
+  var applyAdmins = function () {};
   if (table && input) {
     var rows = $$('tbody > tr', table);
     var chips = $$('[data-verdict-chip]');
     var status = $('#filter-status');
     var none = $('#filter-empty');
-    var verdict = 'all';
-    var apply = function () {
-      var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    applyAdmins = function () {
+      if (input.value !== state.q) input.value = state.q;
+      chips.forEach(function (c) { c.setAttribute('aria-pressed', String(c.getAttribute('data-verdict-chip') === state.verdict)); });
+      var words = state.q.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
       rows.forEach(function (r) {
         var text = r.getAttribute('data-search') || '';
-        var ok = (verdict === 'all' || r.getAttribute('data-verdict') === verdict) && words.every(function (w) { return text.indexOf(w) >= 0; });
+        var ok = (state.verdict === 'all' || r.getAttribute('data-verdict') === state.verdict) && words.every(function (w) { return text.indexOf(w) >= 0; });
         r.hidden = !ok;
         if (ok) shown++;
       });
@@ -115,26 +141,94 @@ export const REPORT_JS = `
     };
     chips.forEach(function (chip) {
       chip.addEventListener('click', function () {
-        verdict = chip.getAttribute('data-verdict-chip');
-        chips.forEach(function (c) { c.setAttribute('aria-pressed', String(c === chip)); });
-        apply();
+        state.verdict = chip.getAttribute('data-verdict-chip');
+        applyAdmins();
+        writeState(true);
       });
     });
-    input.addEventListener('input', apply);
+    // The first keystroke of an edit adds a history entry; the following ones update it.
+    input.addEventListener('input', function () { state.q = input.value; applyAdmins(); writeState(!typing); typing = true; });
     var reveal = function () {
       var id = decodeURIComponent(location.hash.slice(1));
       var target = id && doc.getElementById(id);
       if (target && target.hidden && rows.indexOf(target) >= 0) {
-        input.value = '';
-        verdict = 'all';
-        chips.forEach(function (c) { c.setAttribute('aria-pressed', String(c.getAttribute('data-verdict-chip') === 'all')); });
-        apply();
+        state.q = '';
+        state.verdict = 'all';
+        applyAdmins();
+        writeState(false);
         target.scrollIntoView();
       }
     };
     window.addEventListener('hashchange', reveal);
-    apply();
   }
+
+  var groups = $$('#findings .fgroups > li[data-severity]');
+  var sevChips = $$('[data-severity-chip]');
+  var applyFindings = function () {
+    sevChips.forEach(function (c) { c.setAttribute('aria-pressed', String(c.getAttribute('data-severity-chip') === state.severity)); });
+    groups.forEach(function (g) { g.hidden = state.severity !== 'all' && g.getAttribute('data-severity') !== state.severity; });
+  };
+  sevChips.forEach(function (chip) {
+    chip.addEventListener('click', function () {
+      state.severity = chip.getAttribute('data-severity-chip');
+      applyFindings();
+      writeState(true);
+    });
+  });
+  window.addEventListener('popstate', function () {
+    typing = false;
+    state = readState();
+    applyAdmins();
+    applyFindings();
+  });
+  applyAdmins();
+  applyFindings();
+
+  /* Copy a proposed Graph request */
+  $$('[data-copy]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var source = doc.getElementById(button.getAttribute('data-copy'));
+      if (!source) return;
+      var text = source.textContent;
+      var done = function () {
+        button.textContent = 'Copied';
+        button.setAttribute('data-copied', 'true');
+        setTimeout(function () { button.textContent = 'Copy'; }, 2000);
+      };
+      var fallback = function () {
+        var range = doc.createRange();
+        range.selectNodeContents(source);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        try { if (doc.execCommand('copy')) done(); else button.textContent = 'Selected: press Ctrl+C'; } catch (err) { button.textContent = 'Selected: press Ctrl+C'; }
+      };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+      else fallback();
+    });
+  });
+
+  /* Downloads: the embedded rows as CSV (the server's toCsv, formula cells neutralised) or JSON */
+  var exports = {};
+  try { exports = JSON.parse(($('#export-data') || {}).textContent || '{}'); } catch (err) { exports = {}; }
+  $$('[data-export]').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var name = button.getAttribute('data-export');
+      var format = button.getAttribute('data-format');
+      var t = exports[name];
+      if (!t) return;
+      var csv = format === 'csv';
+      // A byte-order mark so spreadsheet programs read the CSV as UTF-8.
+      var text = csv ? '\\ufeff' + toCsv(t.columns, t.rows) : JSON.stringify(t.rows, null, 2) + '\\n';
+      var blob = new Blob([text], { type: csv ? 'text/csv;charset=utf-8' : 'application/json' });
+      var a = doc.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = 'admin-mfa-' + name + '-' + new Date().toISOString().slice(0, 10) + '.' + format;
+      doc.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    });
+  });
 
   /* Print: everything visible and expanded */
   window.addEventListener('beforeprint', function () {

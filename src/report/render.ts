@@ -10,7 +10,11 @@ import { listPhrase } from '../core/ids.js';
 import type { AdminOut, Finding, GapOut, Report, RoleOut, Severity, Verdict } from '../core/report.js';
 import { SEVERITY_ORDER, VERDICT_ORDER } from '../core/report.js';
 import type { DatasetName, DatasetStatus } from '../core/snapshot.js';
+import { acceptedSection, exportData, exportSection, fixesSection } from './actions.js';
 import { REPORT_JS } from './client.js';
+import { toCsv } from './csv.js';
+import { isAccepted } from '../core/acceptance.js';
+import { reportNumbers } from '../core/numbers.js';
 import {
   CHANGE_KIND_LABEL,
   COLLECTOR_LABEL,
@@ -39,6 +43,7 @@ import {
   truncate,
 } from './format.js';
 import { REPORT_CSS } from './styles.js';
+import { adminExemptionLinks, exemptionsSection } from './exemptions.js';
 import { licenceBanner, secureScoreSection } from './secure-score.js';
 
 export interface RenderOptions {
@@ -95,7 +100,8 @@ export function renderReportPage(model: ReportPageModel, options: RenderOptions)
   const nonce = e(options.nonce);
   const tenant = report.tenantName ?? report.tenantId;
   const attention = needsAttention(report);
-  const openFindings = report.findings.length;
+  const numbers = report.numbers ?? reportNumbers(report);
+  const openFindings = numbers.findings.open;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -112,37 +118,47 @@ ${masthead(ctx)}
 <nav class="toc" aria-label="Report sections"><div class="wrap">
 <a href="#summary">Summary</a>
 <a href="#attention">Needs attention<span class="n${attention.some((a) => a.verdict === 'unprotected' || a.verdict === 'unknown') ? ' bad' : ''}">${attention.length}</span></a>
+${report.remediation ? `<a href="#fixes">Fixes<span class="n">${report.remediation.proposals.filter((p) => p.closes.length > 0).length}</span></a>` : ''}
 <a href="#secure-score">Secure Score</a>
+<a href="#exemptions">Exemptions<span class="n${report.findings.some((f) => f.type.startsWith('exemption-') && f.severity === 'high') ? ' bad' : ''}">${report.exemptions?.exclusions.length ?? 0}</span></a>
 <a href="#trends">Trends</a>
 <a href="#admins">All admins<span class="n">${report.admins.length}</span></a>
 <a href="#other">Other principals</a>
-<a href="#findings">Findings<span class="n${report.findings.some((f) => f.severity === 'high') ? ' bad' : ''}">${openFindings}</span></a>
+<a href="#findings">Findings<span class="n${numbers.findings.high ? ' bad' : ''}">${openFindings}</span></a>
+<a href="#accepted">Accepted<span class="n">${report.acknowledgements?.length ?? 0}</span></a>
 <a href="#policies">Policies<span class="n">${report.policies.length}</span></a>
 <a href="#changes">Changes<span class="n">${model.policyChanges.length}</span></a>
 <a href="#alerts">Alerts</a>
 <a href="#health">Health</a>
+<a href="#export">Export</a>
 </div></nav>
 <main id="main" class="wrap">
 ${problemsBanner(ctx)}
 ${licenceBanner(report)}
 ${summarySection(ctx)}
 ${attentionSection(ctx, attention)}
+${fixesSection(report, model.graphBaseUrl)}
 ${secureScoreSection(report)}
+${exemptionsSection(report)}
 ${trendsSection(ctx)}
 ${adminsSection(ctx)}
 ${otherSection(ctx)}
 ${findingsSection(ctx)}
+${acceptedSection(report)}
 ${policiesSection(ctx)}
 ${changesSection(ctx)}
 ${alertsSection(ctx)}
 ${healthSection(ctx)}
+${exportSection(report)}
 </main>
 <footer><div class="wrap">
 <span>admin-mfa-monitor · evaluated ${e(formatTime(report.generatedAt))} · history of the last ${plural(model.days, 'day')} · times in UTC</span>
 <span>The same data as JSON: <code>POST /api/check</code> · history: <code>GET /api/history/{dataset}</code></span>
 </div></footer>
 <script type="application/json" id="report-data" nonce="${nonce}">${jsonForScript(chartData(model))}</script>
+<script type="application/json" id="export-data" nonce="${nonce}">${jsonForScript(exportData(report))}</script>
 <script nonce="${nonce}">${scriptText(options.chartJs)}</script>
+<script nonce="${nonce}">var toCsv = ${scriptText(toCsv.toString())};</script>
 <script nonce="${nonce}">${REPORT_JS}</script>
 </body>
 </html>
@@ -267,8 +283,9 @@ function summarySection(ctx: Ctx): string {
     kpi('unknown', 'Unknown', String(s.unknown), s.unknown ? 'data missing' : 'all evaluated'),
     kpi('registered', 'MFA registered', `${s.registered}<small> / ${s.admins}</small>`, notRegistered ? `${notRegistered} not registered` : 'every admin', 'registered'),
   ].join('');
-  const counts = severityCounts(report.findings);
-  const byType = groupFindings(report.findings).slice(0, 4);
+  const numbers = report.numbers ?? reportNumbers(report);
+  const counts = numbers.findings;
+  const byType = groupFindings(report.findings.filter((f) => !isAccepted(f))).slice(0, 4);
   const notes = s.secureScoreNotes.length ? `<ul class="notes">${s.secureScoreNotes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : '';
   return `<section id="summary" aria-labelledby="summary-h">
 <h2 id="summary-h" class="visually-hidden">Summary</h2>
@@ -280,7 +297,7 @@ ${verdictBar(report)}
 <div class="kpis">${kpis}</div>
 <div class="summary-row">
 <div class="card pad"><h3>Secure Score estimate: ${e(formatScore(s.secureScoreEstimate))} / 10</h3><p class="note">“Require MFA for administrative roles”: Microsoft's documented partial-credit rule applied to our count, 10 × admins protected and registered for MFA ÷ all admins (${s.admins}). Microsoft's own number and every difference: <a href="#secure-score">Secure Score, explained</a>.</p>${notes}${assignmentStats(report)}</div>
-<div class="card pad"><h3>Open findings</h3>
+<div class="card pad"><h3>Open findings <span class="count" data-numbers="open">${counts.open}</span></h3>${counts.accepted ? `<p class="note"><a href="#accepted">${plural(counts.accepted, 'accepted risk')}</a> not counted.</p>` : ''}
 <div class="sevcounts">${SEVERITIES.map((sv) => `<div class="sevcount ${sv}"><b>${counts[sv]}</b><span>${SEVERITY_LABEL[sv].toLowerCase()}</span></div>`).join('')}</div>
 ${byType.length ? `<ul class="toptypes">${byType.map((g) => `<li><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span><span class="t">${e(findingTitle(g.type))}</span><b class="num">${g.items.length}</b></li>`).join('')}</ul>` : '<p class="note">Nothing open.</p>'}
 ${highEvents(ctx)}
@@ -405,11 +422,11 @@ function attentionAdmin(a: AdminOut, ctx: Ctx): string {
   const gap = a.gaps[0];
   let body: string;
   if (gap) {
-    const w = gapWords(gap.summary);
-    const hidden = Math.max(0, w.reasons.length - 2) + w.more;
+    const w = gapParts(gap);
+    const hidden = Math.max(0, w.reasons.length - 2);
     const moreGaps = a.gaps.length - 1;
     const more = [moreGaps ? plural(moreGaps, 'more gap') : '', hidden ? plural(hidden, 'more reason') : ''].filter(Boolean).join(', ');
-    body = `<p>${e(w.headline)}</p>${reasonsHtml(w.reasons, 2)}<a class="more-link" href="#${adminAnchor(a)}">${more ? `${e(more)} — details` : 'Details'} →</a>`;
+    body = `<p>${e(w.headline)}</p>${reasonsHtml(w.reasons, 2)}${fixLine(gap)}<a class="more-link" href="#${adminAnchor(a)}">${more ? `${e(more)} — details` : 'Details'} →</a>`;
   } else body = `<p>${e(a.verdict === 'unknown' ? unknownReason(ctx) : VERDICT_HELP[a.verdict])}</p><a class="more-link" href="#${adminAnchor(a)}">Details →</a>`;
   const flags = adminFlags(a);
   return `<li class="${a.verdict}" data-admin="${e(a.id)}"><div>${verdictBadge(a.verdict)}</div><div class="who"><b>${e(adminName(a))}</b>${a.userPrincipalName && a.userPrincipalName !== adminName(a) ? `<span class="upn">${e(a.userPrincipalName)}</span>` : ''}<div class="roles">${e(shortRoles(a.roles))}</div>${flags ? `<div class="roles">${flags}</div>` : ''}</div><div class="gap-text">${body}</div></li>`;
@@ -519,13 +536,25 @@ function roleItem(r: RoleOut): string {
   return `<li><span class="rn">${e(r.roleName)}</span><span class="tags">${tags.join('')}</span></li>`;
 }
 
-function gapItem(g: GapOut, ctx: Ctx): string {
+/** A gap's headline and every reason (R-EXPLAIN-1/2); reports written before them fall back to the sentence. */
+export function gapParts(g: GapOut): { headline: string; reasons: string[] } {
+  if (g.headline !== undefined && g.reasons !== undefined) return { headline: g.headline, reasons: g.reasons };
   const w = gapWords(g.summary);
+  return { headline: w.headline, reasons: w.reasons };
+}
+
+function fixLine(g: GapOut): string {
+  if (g.fix?.proposalId) return `<p class="small fix-line">Fix: <a href="#${e(g.fix.proposalId)}">${e(g.fix.title ?? g.fix.proposalId)}</a>${g.fix.alternatives.length ? ` <span class="faint">(${plural(g.fix.alternatives.length, 'alternative')}: ${g.fix.alternatives.map((id) => `<a href="#${e(id)}">${e(id)}</a>`).join(', ')})</span>` : ''}</p>`;
+  if (g.fix?.reason) return `<p class="small faint fix-line">No fix: ${e(g.fix.reason)}</p>`;
+  return '';
+}
+
+function gapItem(g: GapOut, ctx: Ctx): string {
+  const w = gapParts(g);
   const reasons = w.reasons.map((r) => `<li>${e(capitalize(r))}</li>`);
-  if (w.more) reasons.push(`<li>and ${plural(w.more, 'more reason')}</li>`);
   const policies = g.policyIds.length ? `<li class="faint">Policies involved: ${e(g.policyIds.map(ctx.policyName).join(', '))}</li>` : '';
-  const why = reasons.length || policies ? `<details><summary>Why (${plural(w.reasons.length + w.more, 'reason')})</summary><ul class="reasons">${reasons.join('')}${policies}</ul></details>` : '';
-  return `<li><span class="gap-headline">${e(w.headline)}</span>${why}</li>`;
+  const why = reasons.length || policies ? `<details><summary>Why (${plural(w.reasons.length, 'reason')})</summary><ul class="reasons">${reasons.join('')}${policies}</ul></details>` : '';
+  return `<li><span class="gap-headline">${e(w.headline)}</span>${why}${fixLine(g)}</li>`;
 }
 
 function policiesCell(a: AdminOut, ctx: Ctx): string {
@@ -536,6 +565,8 @@ function policiesCell(a: AdminOut, ctx: Ctx): string {
   if (a.wouldCoverIfEnabled.length) {
     parts.push(`<span class="lbl">Would cover if turned on</span>${a.wouldCoverIfEnabled.map((p) => `<li>${e(p.displayName)} <span class="tag">${e(POLICY_STATE_LABEL[p.state] ?? p.state)}</span></li>`).join('')}`);
   }
+  const exemptions = adminExemptionLinks(ctx.report, a.id);
+  if (exemptions) parts.push(exemptions);
   return `<ul class="policylist">${parts.join('')}</ul>`;
 }
 
@@ -691,16 +722,17 @@ function diffList(lines: readonly string[]): string {
 
 function findingsSection(ctx: Ctx): string {
   const { report, model } = ctx;
-  const groups = groupFindings(report.findings);
+  const open = report.findings.filter((f) => !isAccepted(f));
+  const groups = groupFindings(open);
   const list = groups.length
     ? `<ul class="card fgroups">${groups
         .map((g) => {
           const shown = g.items.slice(0, 4);
           const rest = g.items.slice(4);
-          const item = (f: Finding) => `<li>${message(f.message)}${diffList(fieldChanges(f))}</li>`;
+          const item = (f: Finding) => `<li>${message(f.message)}${diffList(fieldChanges(f))}<div class="small faint break fid">id: ${e(f.fingerprint)}</div></li>`;
           const info = findingType(g.type);
           const fix = info ? `<p class="fix"><b>What to do:</b> ${e(info.remediation)} <span class="faint">(<span class="ftype">${e(findingDoc(g.type))}</span>)</span></p>` : '';
-          return `<li data-finding-type="${e(g.type)}"><div><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span></div><div><h3>${e(findingTitle(g.type))}<span class="count">${g.items.length}</span><span class="ftype">${e(g.type)}</span></h3>${fix}<ul class="fitems">${shown.map(item).join('')}</ul>${rest.length ? `<details><summary>${rest.length} more</summary><ul class="fitems">${rest.map(item).join('')}</ul></details>` : ''}</div></li>`;
+          return `<li data-finding-type="${e(g.type)}" data-severity="${g.severity}"><div><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span></div><div><h3>${e(findingTitle(g.type))}<span class="count">${g.items.length}</span><span class="ftype">${e(g.type)}</span></h3>${fix}<ul class="fitems">${shown.map(item).join('')}</ul>${rest.length ? `<details><summary>${rest.length} more</summary><ul class="fitems">${rest.map(item).join('')}</ul></details>` : ''}</div></li>`;
         })
         .join('\n')}</ul>`
     : '<div class="card empty">No open findings.</div>';
@@ -719,9 +751,12 @@ function findingsSection(ctx: Ctx): string {
   const recent = events.length
     ? `<div class="card"><div class="table-wrap"><table class="rtable" id="recent-findings"><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Severity</th><th scope="col">Finding</th></tr></thead><tbody data-limit="12" data-more="recent-more">${eventRows}</tbody></table></div><button type="button" class="more-btn" id="recent-more" hidden aria-controls="recent-findings">Show all</button></div>`
     : `<div class="card empty">No finding events in the last ${plural(model.days, 'day')}.</div>`;
-  const c = severityCounts(report.findings);
+  const c = severityCounts(open);
+  const accepted = report.findings.length - open.length;
+  const chips = ['all', ...SEVERITIES].map((sv) => `<button type="button" class="chip" data-severity-chip="${sv}" aria-pressed="${sv === 'all'}">${sv === 'all' ? 'All' : SEVERITY_LABEL[sv as Severity]} <span class="c">${sv === 'all' ? open.length : c[sv as Severity]}</span></button>`).join('');
   return `<section id="findings" aria-labelledby="findings-h">
-<div class="section-head"><h2 id="findings-h">Open findings<span class="count">${report.findings.length}</span></h2><p>${c.high} high · ${c.medium} medium · ${c.low} low — grouped by kind, most severe first.</p></div>
+<div class="section-head"><h2 id="findings-h">Open findings<span class="count">${open.length}</span></h2><p>${c.high} high · ${c.medium} medium · ${c.low} low — grouped by kind, most severe first.${accepted ? ` ${plural(accepted, 'accepted risk')} apart, <a href="#accepted">below</a>.` : ''}</p></div>
+${groups.length ? `<div class="chips findings-filter" role="group" aria-label="Show severity">${chips}</div>` : ''}
 ${list}
 <h3 class="sub-head" id="recent-h">Recent finding events <span class="faint">(last ${plural(model.days, 'day')})</span></h3>
 ${recent}

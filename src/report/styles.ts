@@ -268,6 +268,29 @@ details.msg:not([open]) > .full { display: none; }
 footer { padding: 24px 0 40px; color: var(--faint); font-size: 12.5px; border-top: 1px solid var(--border); }
 footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 8px 24px; }
 
+/* Fixes, accepted risks, downloads (issue 18) */
+.fixes { list-style: none; }
+.fixes > li { padding: 16px 18px; border-bottom: 1px solid var(--border); }
+.fixes > li:last-child { border-bottom: 0; }
+.fixes h3 { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 10px; }
+.fixes .changes { margin: 8px 0 8px 18px; }
+.fixes .changes li { margin: 2px 0; overflow-wrap: anywhere; }
+.fixes p { margin: 6px 0; }
+.fixes .verified { color: var(--ok-fg); }
+.request { margin-top: 10px; border: 1px solid var(--border); border-radius: 8px; background: #f9fafb; }
+.req-head { display: flex; align-items: center; justify-content: space-between; gap: 10px; padding: 6px 10px; border-bottom: 1px solid var(--border); }
+.request pre { margin: 0; padding: 10px 12px; overflow-x: auto; font: 12px/1.45 var(--mono); white-space: pre; }
+.copy-btn, .dl-btn { padding: 4px 12px; border: 1px solid var(--border-strong); border-radius: 6px; background: #fff; color: var(--text-2); font: 600 12.5px var(--font); cursor: pointer; }
+.copy-btn[data-copied] { color: var(--ok-fg); border-color: var(--ok-bd); }
+.alternatives { margin-top: 12px; }
+.alternatives > summary { padding: 12px 18px; cursor: pointer; font-weight: 600; }
+.fix-line { margin-top: 4px; }
+.downloads { list-style: none; display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 10px 18px; margin-bottom: 10px; }
+.downloads li { display: flex; align-items: center; gap: 8px; }
+.downloads .t { flex: 1; font-weight: 600; }
+.findings-filter { margin: 0 0 10px; }
+.fid { margin-top: 2px; }
+
 @media (max-width: 1180px) {
   .kpis { grid-template-columns: repeat(4, minmax(0, 1fr)); }
   .attention > li { grid-template-columns: 118px minmax(0, 1fr); }
@@ -309,7 +332,11 @@ footer .wrap { display: flex; flex-wrap: wrap; justify-content: space-between; g
 @media print {
   @page { margin: 14mm; }
   body { background: #fff; font-size: 11.5px; }
-  .toc, .filter, .more-btn, .skip { display: none !important; }
+  .toc, .filter, .more-btn, .skip, .copy-btn, .dl-btn, .chips, #export { display: none !important; }
+  .request pre { white-space: pre-wrap; overflow-wrap: anywhere; overflow: visible; }
+  .fixes > li, .request, #accepted-table tr { break-inside: avoid; }
+  .fgroups > li[hidden] { display: grid !important; }
+  details > summary { list-style: none; }
   .masthead { background: #fff; color: var(--text); padding: 0 0 12px; border-bottom: 2px solid var(--text); }
   .masthead h1, .meta dd { color: var(--text); }
   .freshness { color: var(--text-2); }

@@ -2,7 +2,7 @@
 // exemptions (R-PIMGROUP-5, R-USERS-8), device and app grant alternatives as contexts (R-GRANT-7), device filters
 // by meaning (R-DEVICE-2/3), security defaults' scope (R-SD-2), role-targeted policies named (R-USERS-9).
 import { describe, expect, it } from 'vitest';
-import { type Case, ROLE, activeAdmin, runCase, tenant } from './helpers.js';
+import { type Case, ROLE, activeAdmin, exposedOnlyWhenBothActive, runCase, tenant } from './helpers.js';
 import { minimalTerms, parseDeviceRule } from '../../src/core/devices.js';
 
 const USERS = 'Learn: concept-conditional-access-users-groups';
@@ -16,14 +16,7 @@ const OR = (...controls: string[]) => ({ operator: 'OR', builtInControls: contro
 const combinationCases: Case[] = [
   {
     name: `R-ROLESTATE-2 two eligible roles, each excluded by one of two policies: only both activated leaves MFA out, and the gap names the pair (${USERS}: "users actively assigned"; role exclusions)`,
-    build: (t) => {
-      const id = activeAdmin(t, 'alice', ROLE.helpdeskAdministrator);
-      t.makeEligible(id, ROLE.globalAdministrator);
-      t.makeEligible(id, ROLE.privilegedRoleAdministrator);
-      t.policy('MFA except GA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
-      t.policy('MFA except PRA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.privilegedRoleAdministrator] } });
-      return id;
-    },
+    build: exposedOnlyWhenBothActive,
     verdict: 'partial',
     gapCount: 1,
     gaps: ["while 'Global Administrator' and 'Privileged Role Administrator' are both activated: no enabled policy requires MFA for this admin (policy 'MFA except GA' excludes role 'Global Administrator', which this admin holds; policy 'MFA except PRA' excludes role 'Privileged Role Administrator', which this admin holds)"],

@@ -344,3 +344,16 @@ export function activeAdmin(t: TenantBuilder, name = 'alice', role: string = ROL
   t.assign(id, role);
   return id;
 }
+
+/**
+ * R-ROLESTATE-2's smallest case: a Helpdesk Administrator eligible for Global and Privileged Role Administrator,
+ * under two all-users MFA policies that each exclude one of those roles: only both activated leave MFA out.
+ */
+export function exposedOnlyWhenBothActive(t: TenantBuilder): string {
+  const id = activeAdmin(t, 'alice', ROLE.helpdeskAdministrator);
+  t.makeEligible(id, ROLE.globalAdministrator);
+  t.makeEligible(id, ROLE.privilegedRoleAdministrator);
+  t.policy('MFA except GA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.globalAdministrator] } });
+  t.policy('MFA except PRA', { users: { includeUsers: ['All'], excludeRoles: [ROLE.privilegedRoleAdministrator] } });
+  return id;
+}

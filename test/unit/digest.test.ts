@@ -24,7 +24,7 @@ describe('digest', () => {
   const digest = composeDigest({ tenantId: 't', tenantName: 'Contoso <Test>', generatedAt: '2026-11-25T10:00:00Z', summary, findings, renotified: new Set(), reportUrl: 'https://report.example/?a=1&b=<2>' });
 
   it('orders by severity and names the counts and the worst finding in the subject', () => {
-    expect(digest.subject).toBe('[admin-mfa-monitor] Contoso <Test>: 2 high, 5 medium, 1 low — admin without mfa');
+    expect(digest.subject).toBe('[admin-mfa-monitor] Contoso <Test>: 8 open findings (2 high, 5 medium, 1 low) — admin without mfa');
     const text = digest.text;
     expect(text.indexOf('[HIGH]')).toBeLessThan(text.indexOf('[MEDIUM]'));
     expect(text.indexOf('[MEDIUM]')).toBeLessThan(text.indexOf('[LOW]'));
@@ -46,5 +46,33 @@ describe('digest', () => {
     expect(digest.html).not.toMatch(/<script|<svg|<img|<style/i);
     expect(digest.html).not.toMatch(/<[^>]*onerror/i);
     expect(digest.html).toMatch(/<table role="presentation"/);
+  });
+
+  it('is at most 600 px wide: every table and cell width, attribute or style', () => {
+    for (const m of digest.html.matchAll(/width[=:]"?(\d+)(px)?/g)) expect(Number(m[1]), m[0]).toBeLessThanOrEqual(600);
+    expect(digest.html).toContain('max-width:600px');
+  });
+
+  it('links only to REPORT_URL, and never to a loopback address', () => {
+    const links = (url: string | null) => [...composeDigest({ tenantId: 't', tenantName: null, generatedAt: 'x', summary, findings, renotified: new Set(), reportUrl: url }).html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+    expect(links('https://report.example/r')).toEqual(['https://report.example/r']);
+    expect(links(null)).toEqual([]);
+    for (const local of ['http://127.0.0.1:7071/api/report', 'http://localhost:7071/api/report', 'http://[::1]/r']) expect(links(local), local).toEqual([]);
+    expect(composeDigest({ tenantId: 't', tenantName: null, generatedAt: 'x', summary, findings, renotified: new Set(), reportUrl: 'http://127.0.0.1:7071/api/report' }).text).not.toContain('127.0.0.1');
+  });
+
+  it('R-NUMBERS-1 counts all open findings with the report\'s numbers, and says how many this mail tells', () => {
+    const numbers = { admins: 9, protected: 2, partial: 5, unprotected: 2, excluded: 0, unknown: 0, needAttention: 7, findings: { open: 30, high: 3, medium: 18, low: 9, accepted: 1 } };
+    const d = composeDigest({ tenantId: 't', tenantName: 'C', generatedAt: 'x', summary, numbers, findings, renotified: new Set(), reportUrl: null });
+    expect(d.subject).toBe('[admin-mfa-monitor] C: 30 open findings (3 high, 18 medium, 9 low); 1 accepted — admin without mfa');
+    expect(d.html).toContain('30 open findings (3 high, 18 medium, 9 low); 1 accepted; 8 in this mail (2 high, 5 medium, 1 low)');
+    expect(d.text).toContain('9 admins: 2 protected, 5 partial, 2 unprotected, 0 excluded');
+  });
+
+  it('R-ACCEPT-2 a finding told again because its acceptance ended says so', () => {
+    const high = findings[2] as Finding;
+    const d = composeDigest({ tenantId: 't', tenantName: 'C', generatedAt: 'x', summary, findings: [high], renotified: new Set(), notes: new Map([[high.fingerprint, 'accepted until 2026-12-01; the acceptance expired']]), reportUrl: null });
+    expect(d.text).toContain('(accepted until 2026-12-01; the acceptance expired)');
+    expect(d.html).toContain('(accepted until 2026-12-01; the acceptance expired)');
   });
 });

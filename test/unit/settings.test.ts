@@ -58,8 +58,25 @@ describe('settings', () => {
     [{ GRAPH_MAX_CONCURRENCY: '0' }, 'GRAPH_MAX_CONCURRENCY: expected a number from 1 to 64'],
     [{ ACS_ENDPOINT: 'https://x.communication.azure.com', ACS_CONNECTION_STRING: 'endpoint=https://x/;accesskey=abc' }, 'set one, not both'],
     [{ MONITOR_TABLE_PREFIX: 'my-prefix' }, 'MONITOR_TABLE_PREFIX: expected 1-30 letters or digits'],
+    // Issue 18: accepted risks and the webhook channel.
+    [{ ACCEPTED_RISK_DEFAULT_DAYS: '120', ACCEPTED_RISK_MAX_DAYS: '90' }, 'ACCEPTED_RISK_DEFAULT_DAYS (120) must not be above ACCEPTED_RISK_MAX_DAYS (90)'],
+    [{ ACCEPTED_RISK_MAX_DAYS: '0' }, 'ACCEPTED_RISK_MAX_DAYS: expected a number from 1 to 730'],
+    [{ WEBHOOK_URL: 'http://hooks.example.com/alert' }, 'WEBHOOK_URL: expected an https URL (http only to 127.0.0.1, ::1 or localhost), got http://hooks.example.com'],
+    [{ WEBHOOK_URL: 'http://10.0.0.5:8080/alert' }, 'WEBHOOK_URL: expected an https URL'],
+    [{ WEBHOOK_URL: 'hooks.example.com' }, 'WEBHOOK_URL: expected an absolute https URL'],
+    [{ WEBHOOK_URL: 'https://user:pw@hooks.example.com/x' }, 'WEBHOOK_URL: must not carry a user name or password'],
+    [{ WEBHOOK_URL: 'https://hooks.example.com/x', WEBHOOK_FORMAT: 'discord' }, 'WEBHOOK_FORMAT: expected json, teams, slack'],
+    [{ WEBHOOK_URL: 'https://hooks.example.com/x', WEBHOOK_SECRET: 'short' }, 'WEBHOOK_SECRET: expected at least 32 characters'],
+    [{ WEBHOOK_SECRET: 'x'.repeat(40) }, 'WEBHOOK_SECRET: set WEBHOOK_URL too'],
   ])('rejects %o with a message naming the setting', (env, message) => {
     expect(problems(env as Record<string, string>)).toContain(message);
+  });
+
+  it('accepts an https webhook, and plain http only to loopback', () => {
+    expect(loadSettings({ WEBHOOK_URL: 'https://prod-12.westeurope.logic.azure.com/workflows/x', WEBHOOK_FORMAT: 'Teams' }).webhook).toEqual({ url: 'https://prod-12.westeurope.logic.azure.com/workflows/x', format: 'teams', secret: '' });
+    for (const url of ['http://127.0.0.1:5050/hook', 'http://localhost/hook', 'http://[::1]:9/hook']) expect(loadSettings({ WEBHOOK_URL: url }).webhook?.url).toBe(url);
+    expect(loadSettings({}).webhook).toBeNull();
+    expect(loadSettings({}).acceptedRiskDefaultDays).toBe(30);
   });
 
   it('reports every problem at once', () => {
