@@ -93,7 +93,9 @@ describe('change findings', () => {
       );
       f.userRegistrationDetails?.push({ id: NEW.frank, isMfaRegistered: true }, { id: NEW.gina, isMfaRegistered: true });
     });
-    expect(types(r.changes)).toEqual(['new-admin-partial', 'new-admin-unprotected']);
+    // The simulated tenant writes the audit event of Frank joining the exclusion group (issue 19): exemption-used too.
+    expect(types(r.changes)).toEqual(['exemption-used', 'new-admin-partial', 'new-admin-unprotected']);
+    expect(r.changes.find((f) => f.type === 'exemption-used')?.subjectId).toBe(NEW.frank);
     expect(r.changes.find((f) => f.type === 'new-admin-unprotected')?.subjectId).toBe(NEW.frank);
     expect(r.changes.find((f) => f.type === 'new-admin-partial')?.message).toContain('gina@contoso.test');
     expect(r.mails).toHaveLength(1);
@@ -103,7 +105,8 @@ describe('change findings', () => {
     await baseline();
     const lost = await step((f) => f.groups?.find((g) => g.id === T.exclusions)?.members?.push(T.alice));
     const finding = lost.changes.find((f) => f.type === 'admin-lost-protection');
-    expect(types(lost.changes)).toEqual(['admin-lost-protection']);
+    // The audit event of Alice joining the exclusion group is read too (issue 17's exemption-used).
+    expect(types(lost.changes)).toEqual(['admin-lost-protection', 'exemption-used']);
     expect(finding?.subjectId).toBe(T.alice);
     expect(finding?.message).toContain("added to group 'CA exclusions'");
     const back = await step((f) => {
@@ -295,7 +298,7 @@ describe('delivery', () => {
     const evaluation = await runEvaluation(env.store, env.settings, env.rt.source.tenant, env.rt.now, 'test', runs);
     const { settings, store, log, now, mailer, source } = env.rt;
     const told = await processAlerts({ store, settings, tenant: source.tenant, mailer, log, now }, evaluation, previous);
-    expect(types(told.changeFindings)).toEqual(['new-admin-unprotected']);
+    expect(types(told.changeFindings)).toEqual(['exemption-used', 'new-admin-unprotected']);
     const mails = acs.messages.length;
     const retry = await evaluateOnly();
     expect(retry.alerts.changeFindings).toEqual([]);
