@@ -1,8 +1,10 @@
-// The directory audit log (GET /auditLogs/directoryAudits): one reader for every collector that reads it. Graph
+// The directory audit log (GET /auditLogs/directoryAudits): one reader and one kept shape for every collector that
+// reads it (the change feed, the exemption collector). Graph
 // documents `$filter` on activityDateTime (eq, ge, le), activityDisplayName (eq, startswith), initiatedBy and
 // targetResources/any(…) (Learn, directoryaudit-list); the log is an identity and access report (5 requests per
 // 10 s per app and tenant), so a read takes the largest page Graph serves and filters by time on the server.
 import { normId } from '../core/ids.js';
+import type { StoredAuditEvent } from '../core/exemption-types.js';
 import type { GraphGateway } from '../graph/gateway.js';
 
 /** Graph's directoryAudit, as far as the monitor reads it. */
@@ -17,16 +19,8 @@ export interface GraphDirectoryAudit {
   targetResources?: Array<{ id?: string | null; type?: string | null; displayName?: string | null; userPrincipalName?: string | null; modifiedProperties?: Array<{ displayName?: string | null; oldValue?: string | null; newValue?: string | null }> | null }> | null;
 }
 
-/** An audit event reduced to what the change feed acts on. */
-export interface AuditEvent {
-  id: string;
-  activity: string;
-  category: string | null;
-  /** activityDateTime (ISO). */
-  time: string;
-  result: string | null;
-  targets: Array<{ id: string; type: string | null; displayName: string | null; modified: Array<{ name: string; oldValue: string | null; newValue: string | null }> }>;
-}
+/** An audit event as the monitor keeps it: what was done, when, by whom, to which objects (changed how). */
+export type AuditEvent = StoredAuditEvent;
 
 export function auditEvent(a: GraphDirectoryAudit): AuditEvent {
   return {
@@ -35,10 +29,17 @@ export function auditEvent(a: GraphDirectoryAudit): AuditEvent {
     category: a.category ?? null,
     time: a.activityDateTime,
     result: a.result ?? null,
+    initiatedBy: {
+      userId: a.initiatedBy?.user?.id ? normId(a.initiatedBy.user.id) : null,
+      userPrincipalName: a.initiatedBy?.user?.userPrincipalName ?? null,
+      appId: a.initiatedBy?.app?.appId ?? null,
+      appDisplayName: a.initiatedBy?.app?.displayName ?? null,
+    },
     targets: (a.targetResources ?? []).map((t) => ({
       id: normId(t.id ?? ''),
       type: t.type ?? null,
       displayName: t.displayName ?? null,
+      userPrincipalName: t.userPrincipalName ?? null,
       modified: (t.modifiedProperties ?? []).map((m) => ({ name: m.displayName ?? '', oldValue: m.oldValue ?? null, newValue: m.newValue ?? null })),
     })),
   };

@@ -8,7 +8,7 @@ import type { StoredAuditEvent, StoredPrincipalRef } from '../core/exemption-typ
 import { isGuid, normId, sameEnum } from '../core/ids.js';
 import { APP_PERMISSION_ABILITIES, roleAbilities } from '../core/role-abilities.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
-import type { GraphDirectoryAudit } from './audit.js';
+import { auditEvent } from './audit.js';
 
 /** Roles whose resource actions can change an exclusion (or that hold actions the monitor cannot classify). */
 export function controllerRoleIds(definitions: readonly UnifiedRoleDefinition[]): Set<string> {
@@ -100,29 +100,8 @@ export function relevantAppRoles(appRoles: ReadonlyArray<{ id?: string | null; v
   return out;
 }
 
-/** An audit event kept with what names who did what to whom (the one reader and its type: audit.ts). */
-export function storedAudit(a: GraphDirectoryAudit): StoredAuditEvent {
-  return {
-    id: a.id,
-    activity: a.activityDisplayName ?? '',
-    category: a.category ?? null,
-    time: a.activityDateTime,
-    result: a.result ?? null,
-    initiatedBy: {
-      userId: a.initiatedBy?.user?.id ? normId(a.initiatedBy.user.id) : null,
-      userPrincipalName: a.initiatedBy?.user?.userPrincipalName ?? null,
-      appId: a.initiatedBy?.app?.appId ?? null,
-      appDisplayName: a.initiatedBy?.app?.displayName ?? null,
-    },
-    targets: (a.targetResources ?? []).map((t) => ({
-      id: normId(t.id ?? ''),
-      type: t.type ?? null,
-      displayName: t.displayName ?? null,
-      userPrincipalName: t.userPrincipalName ?? null,
-      modified: (t.modifiedProperties ?? []).map((m) => ({ name: m.displayName ?? '', oldValue: m.oldValue ?? null, newValue: m.newValue ?? null })),
-    })),
-  };
-}
+/** An audit event kept with what names who did what to whom (the one reader and its shape: audit.ts). */
+export const storedAudit = auditEvent;
 
 /** Whether an audit event adds someone to an exclusion group or gives them an excluded role (R-EXEMPT-13). */
 export function auditRelevant(e: StoredAuditEvent, groupIds: ReadonlySet<string>, excludedRoles: ReadonlySet<string>): boolean {

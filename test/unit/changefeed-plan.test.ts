@@ -92,8 +92,10 @@ const ctx: FeedContext = {
   pimGroups: new Set([G.pim]),
 };
 
+const NOBODY = { userId: null, userPrincipalName: null, appId: null, appDisplayName: null };
+
 function event(activity: string, targets: Array<[string, string]>, extra: Partial<AuditEvent> = {}): AuditEvent {
-  return { id: `e-${activity}`, activity, category: null, time: '2026-12-01T10:00:00Z', result: 'success', targets: targets.map(([type, id]) => ({ id, type, displayName: null, modified: [] })), ...extra };
+  return { id: `e-${activity}`, activity, category: null, time: '2026-12-01T10:00:00Z', result: 'success', initiatedBy: NOBODY, targets: targets.map(([type, id]) => ({ id, type, displayName: null, userPrincipalName: null, modified: [] })), ...extra };
 }
 
 describe('targeted reads per event', () => {
@@ -102,7 +104,7 @@ describe('targeted reads per event', () => {
     ['an activation: the principal\'s roles and the activation history', event('Add member to role completed (PIM activation)', [['Role', 'r1'], ['User', 'bob']]), [{ kind: 'principalRoles', principalId: 'bob' }, { kind: 'activations' }]],
     ['PIM for Groups (GroupManagement): that group\'s PIM instances', event('Add eligible member to role in PIM completed (permanent)', [['Group', G.pim], ['User', 'carol']], { category: 'GroupManagement' }), [{ kind: 'pimGroup', groupId: G.pim }]],
     ['a member added to a nested group: every watched group holding it', event('Add member to group', [['User', 'carol'], ['Group', G.nested]]), [{ kind: 'groupMembers', groupId: G.exclusions }]],
-    ['Group.ObjectID names the parent when a group is added to a group', { ...event('Add member to group', [['Group', G.other], ['Group', 'x']]), targets: [{ id: G.other, type: 'Group', displayName: null, modified: [{ name: 'Group.ObjectID', oldValue: null, newValue: `"${G.role}"` }] }] }, [{ kind: 'groupMembers', groupId: G.role }]],
+    ['Group.ObjectID names the parent when a group is added to a group', { ...event('Add member to group', [['Group', G.other], ['Group', 'x']]), targets: [{ id: G.other, type: 'Group', displayName: null, userPrincipalName: null, modified: [{ name: 'Group.ObjectID', oldValue: null, newValue: `"${G.role}"` }] }] }, [{ kind: 'groupMembers', groupId: G.role }]],
     ['a policy: read it by id', event('Update conditional access policy', [['Policy', 'p1']]), [{ kind: 'caPolicy', policyId: 'p1' }]],
     ['a named location: read it by id', event('Add named location', [['Policy', 'l1']]), [{ kind: 'namedLocation', locationId: 'l1' }]],
     ['an admin\'s security info: their registration', event('Admin deleted security info', [['User', 'alice']]), [{ kind: 'registration', userId: 'alice' }]],
@@ -162,7 +164,7 @@ describe('where the audit read starts', () => {
 });
 
 describe('dedupe by id, ids kept for the overlap window only', () => {
-  const e = (id: string, time: string): AuditEvent => ({ id, activity: 'Update user', category: null, time, result: 'success', targets: [] });
+  const e = (id: string, time: string): AuditEvent => ({ id, activity: 'Update user', category: null, time, result: 'success', initiatedBy: NOBODY, targets: [] });
   it('skips handled ids and keeps the ids the next window still reads', () => {
     const r = newEvents([e('a', '2026-12-10T11:50:00Z'), e('b', '2026-12-10T11:59:00Z'), e('c', '2026-12-10T11:30:00Z')], [{ id: 'a', at: '2026-12-10T11:50:00Z' }], Date.parse('2026-12-10T11:45:00Z'));
     expect(r.fresh.map((x) => x.id)).toEqual(['b', 'c']);
