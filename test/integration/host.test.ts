@@ -153,7 +153,8 @@ describe('registration in Azure', () => {
 
 describe('host helpers', () => {
   it('resolves %SETTING% schedules from settings, with the documented defaults', () => {
-    expect(resolveSchedule('%SCHEDULE_ROLES%', {})).toBe('0 */15 * * * *');
+    expect(resolveSchedule('%SCHEDULE_ROLES%', {})).toBe('0 0 */6 * * *');
+    expect(resolveSchedule('%SCHEDULE_CHANGEFEED%', {})).toBe('0 */2 * * * *');
     expect(resolveSchedule('%SCHEDULE_ROLES%', { SCHEDULE_ROLES: '0 0 * * * *' })).toBe('0 0 * * * *');
   });
 
