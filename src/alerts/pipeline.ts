@@ -4,7 +4,7 @@
 import { type Settings } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
-import type { StoredSignIn } from '../collect/activity.js';
+import type { StoredSignIn } from '../collect/signins.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { composeDigest } from '../core/digest.js';
 import type { EvaluationOptions } from '../core/evaluate.js';
@@ -19,6 +19,7 @@ import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/co
 import { type OpenFinding, decideAlerts, findingWrites } from './decide.js';
 import type { Entity, TableStore } from '../storage/tables.js';
 import type { Logger } from '../app/logger.js';
+import { previousRollout } from '../app/evaluation.js';
 import { type Mailer, operationIdFor } from './mailer.js';
 
 export interface AlertContext {
@@ -212,6 +213,7 @@ async function changeInputs(
     health: collectorHealth(evaluation.runs),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
+    previousRollout: await previousRollout(store, previousEvaluation),
   };
 }
 

@@ -1,6 +1,7 @@
 // One monitoring cycle and its steps. Timer functions run one step each; the HTTP check, the local host's
 // start-up run and `run --once` run them all in order.
-import { collectActivations, collectSignIns } from '../collect/activity.js';
+import { collectActivations } from '../collect/activity.js';
+import { collectSignIns } from '../collect/signins.js';
 import { collectPolicies } from '../collect/policies.js';
 import { collectRoles } from '../collect/roles.js';
 import { CollectionPipeline } from '../collect/context.js';

@@ -1,7 +1,8 @@
 // Evaluation run: rebuild the snapshot from storage, evaluate it, and record what changed per admin.
 import type { Settings } from './settings.js';
 import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
-import type { AdminOut, Report, Verdict } from '../core/report.js';
+import { normId } from '../core/ids.js';
+import type { AdminOut, Report, RolloutOut, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, type RunRecord, newRunId } from '../collect/runs.js';
@@ -15,6 +16,8 @@ export function evaluationOptions(settings: Settings): EvaluationOptions {
     excludedAccounts: settings.excludedAccounts,
     globalAdminMin: settings.globalAdminMin,
     globalAdminMax: settings.globalAdminMax,
+    evidenceDays: settings.signInEvidenceDays,
+    rolloutDays: settings.signInRolloutDays,
   };
 }
 
@@ -66,6 +69,21 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
   },
 };
 
+/** What is kept per report-only policy between runs: its readiness, to tell when it changes (R-ROLLOUT-4). */
+export interface RolloutRecord {
+  id: string;
+  displayName: string;
+  verdict: RolloutOut['verdict'];
+}
+
+export const rolloutSpec: DatasetSpec<RolloutRecord> = { partition: PARTITIONS.rolloutVerdict, id: (r) => r.id };
+
+/** The readiness the previous evaluation recorded; undefined when it recorded none (it predates rollout readiness). */
+export async function previousRollout(store: TableStore, previousEvaluation: RunRecord | undefined): Promise<Map<string, RolloutRecord> | undefined> {
+  if (previousEvaluation?.counts?.rolloutPolicies === undefined) return undefined;
+  return new Map([...(await loadState<RolloutRecord>(store, PARTITIONS.rolloutVerdict))].map(([id, item]) => [id, item.value]));
+}
+
 /** The evaluation of what storage holds now: no Graph reads, no writes. */
 export async function evaluateStored(
   store: TableStore,
@@ -74,7 +92,7 @@ export async function evaluateStored(
   at: string,
   runs?: LatestRuns,
 ): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
-  const snapshot = await loadSnapshot(store, tenant, at, runs);
+  const snapshot = await loadSnapshot(store, tenant, at, runs, Math.max(settings.signInEvidenceDays, settings.signInRolloutDays));
   const options = evaluationOptions(settings);
   return { snapshot, options, report: evaluate(snapshot, { ...options, now: at }) };
 }
@@ -121,6 +139,7 @@ export async function runEvaluation(
       excluded: report.summary.excluded,
       unknown: report.summary.unknown,
       findings: report.findings.length,
+      rolloutPolicies: report.rollout?.length ?? 0,
     },
   };
   return { run, report, previous, snapshot, options, runs };
@@ -140,5 +159,7 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
   };
   const records = [...report.admins.map((a) => verdictRecord(a)), ...report.potentialAdmins.map((a) => verdictRecord(a, true))];
   const sync = await syncDataset(store, adminVerdictSpec, records, ctx);
+  // Readiness is state only (the change is told as a finding, kept in the findings history).
+  await syncDataset(store, rolloutSpec, (report.rollout ?? []).map((r) => ({ id: normId(r.policyId), displayName: r.displayName, verdict: r.verdict })), ctx);
   return sync.added + sync.changed + sync.removed;
 }

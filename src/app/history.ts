@@ -45,6 +45,8 @@ const querySchema = z
     policy: z.string().trim().refine(isGuid, 'policy: expected a policy id (GUID)').optional(),
     type: z.string().trim().regex(/^[a-zA-Z][a-zA-Z-]{1,60}$/, 'type: expected a finding type or collector name such as admin-unprotected or roles').optional(),
     severity: z.enum(['high', 'medium', 'low'], { message: 'severity: expected high, medium or low' }).optional(),
+    requirement: z.enum(['single', 'multi'], { message: 'requirement: expected single or multi (single-factor or multifactor authentication required)' }).optional(),
+    result: z.enum(['success', 'failure', 'interrupted'], { message: 'result: expected success, failure or interrupted' }).optional(),
     top: z
       .string()
       .regex(/^\d+$/, 'top: expected a whole number')
@@ -63,6 +65,8 @@ export interface HistoryQuery {
   policy?: string;
   type?: string;
   severity?: 'high' | 'medium' | 'low';
+  requirement?: 'single' | 'multi';
+  result?: 'success' | 'failure' | 'interrupted';
   top: number;
   continuation?: string;
 }
@@ -72,7 +76,7 @@ const ALLOWED: Record<HistoryDataset, ReadonlyArray<keyof HistoryQuery>> = {
   admins: ['from', 'to', 'principal', 'top', 'continuation'],
   assignments: ['from', 'to', 'principal', 'role', 'top', 'continuation'],
   activations: ['from', 'to', 'principal', 'role', 'top', 'continuation'],
-  signins: ['from', 'to', 'principal', 'top', 'continuation'],
+  signins: ['from', 'to', 'principal', 'policy', 'requirement', 'result', 'top', 'continuation'],
   policies: ['from', 'to', 'policy', 'type', 'top', 'continuation'],
   findings: ['from', 'to', 'principal', 'type', 'severity', 'top', 'continuation'],
   alerts: ['from', 'to', 'top', 'continuation'],
@@ -195,14 +199,20 @@ export async function queryHistory(store: TableStore, dataset: HistoryDataset, q
       return { dataset, items, continuation: result.continuation };
     }
     case 'signins': {
-      // Sign-ins are indexed by user id and by UPN, so either works without a lookup.
-      const partition = query.principal ? `p|${escapeKey(isGuid(query.principal) ? normId(query.principal) : query.principal.toLowerCase())}` : 'all';
-      const result = await page(store, 'signins', partition, '', query);
+      // Sign-ins are indexed by user id, by UPN and by each policy that applied: one partition, one range.
+      const principal = query.principal ? (isGuid(query.principal) ? normId(query.principal) : query.principal.toLowerCase()) : undefined;
+      const partition = query.policy ? `c|${normId(query.policy)}` : principal ? `p|${escapeKey(principal)}` : 'all';
+      const extra = and(
+        query.policy && principal ? (isGuid(principal) ? odata`userId eq ${principal}` : odata`userPrincipalName eq ${principal}`) : '',
+        query.requirement ? odata`requirement eq ${query.requirement}` : '',
+        query.result ? odata`result eq ${query.result}` : '',
+      );
+      const result = await page(store, 'signins', partition, extra, query);
       return {
         dataset,
         items: result.items.map((e) => {
           const stored = decodeJson<{ kind: string; signIn: Record<string, unknown> }>(e);
-          return { time: timeFromNewestFirstKey(e.rowKey ?? ''), kind: stored?.kind ?? e.kind, ...(stored?.signIn ?? {}) };
+          return { time: timeFromNewestFirstKey(e.rowKey ?? ''), kind: stored?.kind ?? e.kind, requirement: e.requirement ?? null, result: e.result ?? null, ...(stored?.signIn ?? {}) };
         }),
         continuation: result.continuation,
       };

@@ -8,6 +8,7 @@ import { normId, sameEnum } from './ids.js';
 import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
 import { activationSettings, durationMinutes } from './pim-settings.js';
 import { type AdminOut, type Finding, type Report, type Verdict, who } from './report.js';
+import { type PreviousRollout, rolloutChangeFindings } from './rollout.js';
 
 /** What the previous evaluation recorded per admin. */
 export interface PreviousAdmin {
@@ -70,6 +71,8 @@ export interface ChangeInputs {
   health: ReadonlyArray<CollectorHealth>;
   staleAfterMinutes: number;
   monitoredRoleIds: ReadonlySet<string>;
+  /** Report-only readiness the previous evaluation recorded, by policy id; undefined when it recorded none. */
+  previousRollout?: ReadonlyMap<string, PreviousRollout>;
 }
 
 const VERDICT_RANK: Record<Verdict, number> = { protected: 0, partial: 1, unprotected: 2, excluded: -1, unknown: -1 };
@@ -120,6 +123,7 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
     ...permanentAssignmentFindings(inputs, current),
     ...inputs.breakGlassSignIns.map(breakGlassFinding),
     ...healthFindings(inputs),
+    ...(inputs.firstEvaluation || !inputs.previousRollout ? [] : rolloutChangeFindings(inputs.report.rollout ?? [], inputs.previousRollout, inputs.previousEvaluationId)),
   ];
 }
 

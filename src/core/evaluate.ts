@@ -3,7 +3,7 @@
 import { type FindingType, makeFinding } from './finding-types.js';
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
-import { intersects, isEmpty, uncovered } from './boxes.js';
+import { type Box, intersects, isEmpty, uncovered } from './boxes.js';
 import {
   type AdminState,
   CoverageMemo,
@@ -29,6 +29,7 @@ import {
   indexSnapshot,
   resolveRole,
 } from './inventory.js';
+import { DEFAULT_EVIDENCE_DAYS, DEFAULT_ROLLOUT_DAYS, observe } from './observe.js';
 import { pimSettingFindings } from './pim-settings.js';
 import type { AdminOut, Finding, Report, RoleOut, Severity, Summary, Verdict } from './report.js';
 import { SEVERITY_ORDER, who } from './report.js';
@@ -42,6 +43,10 @@ export interface EvaluationOptions {
   globalAdminMax: number;
   /** Evaluation time (ISO); defaults to the snapshot's capture time so results are reproducible. */
   now?: string;
+  /** Days of sign-ins held against the verdicts (SIGNIN_EVIDENCE_DAYS). */
+  evidenceDays?: number;
+  /** Days of sign-ins a report-only policy's readiness is judged on (SIGNIN_ROLLOUT_DAYS). */
+  rolloutDays?: number;
 }
 
 export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = {
@@ -68,7 +73,7 @@ function excludedMatcher(entries: readonly string[]): ExcludedMatcher {
   return { ids, upns };
 }
 
-function excludedBy(admin: AdminEntry, groups: ReadonlySet<string>, matcher: ExcludedMatcher, index: DirectoryIndex): string | undefined {
+function excludedBy(admin: { id: string; userPrincipalName: string | null }, groups: ReadonlySet<string>, matcher: ExcludedMatcher, index: DirectoryIndex): string | undefined {
   if (matcher.ids.has(admin.id)) return `object id ${admin.id}`;
   if (admin.userPrincipalName && matcher.upns.has(admin.userPrincipalName.toLowerCase())) return `UPN ${admin.userPrincipalName}`;
   for (const g of groups) if (matcher.ids.has(g)) return `group '${index.groups.get(g)?.displayName ?? g}'`;
@@ -98,6 +103,8 @@ interface AdminEvaluation {
   states: AdminState[];
   user: UserContext;
   entry: AdminEntry;
+  /** The uncovered region and role state behind each gap (for sign-ins observed in it). */
+  regions: Map<Gap, { stateKey: string; region: Box }>;
 }
 
 /** Groups referenced by policies whose membership the snapshot does not hold (and are not known deleted). */
@@ -244,6 +251,7 @@ function evaluateAdmin(
   // R-ROLESTATE-1: a gap already stated for the standing state is not repeated for each activation, and the
   // "all activated" state only adds gaps no single activation has.
   const gaps: Gap[] = [];
+  const regions = new Map<Gap, { stateKey: string; region: Box }>();
   const standingGaps = new Set<string>();
   const unitGaps = new Set<string>();
   for (const coverage of coverages) {
@@ -255,6 +263,7 @@ function evaluateAdmin(
       else if (standingGaps.has(sentence) || (key === 'all' && unitGaps.has(sentence))) continue;
       else if (key !== 'all') unitGaps.add(sentence);
       gaps.push(gap);
+      regions.set(gap, { stateKey: key, region });
     }
   }
 
@@ -284,7 +293,7 @@ function evaluateAdmin(
     out.coverageIfNotExcluded = verdict as Exclude<Verdict, 'excluded'>;
     out.verdict = 'excluded';
   }
-  return { out, coverages, states, user, entry };
+  return { out, coverages, states, user, entry, regions };
 }
 
 /** True when nothing at all is covered in this state. */
@@ -336,7 +345,16 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   });
 
   const admins = evaluations.map((e) => e.out);
-  const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo);
+  // R-OBS-*: the sign-in log held against the verdicts, when the snapshot carries it.
+  const observation = snapshot.signInEvidence
+    ? observe(snapshot, set, [...evaluations.map((e) => ({ ...e, excluded: e.out.verdict === 'excluded', potential: false })), ...potential.map((e) => ({ ...e, excluded: false, potential: true }))], {
+        now: options.now ?? snapshot.capturedAt,
+        evidenceDays: options.evidenceDays ?? DEFAULT_EVIDENCE_DAYS,
+        rolloutDays: options.rolloutDays ?? DEFAULT_ROLLOUT_DAYS,
+        isExcluded: (id, upn) => excludedBy({ id, userPrincipalName: upn }, index.groupsOfUser.get(id) ?? new Set(), matcher, index) !== undefined,
+      })
+    : undefined;
+  const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, observation?.findings ?? []);
   const summary = summarize(admins, inventory, potential.length, snapshot.securityDefaults?.isEnabled === true);
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
@@ -362,6 +380,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     })),
     securityDefaultsEnabled: snapshot.securityDefaults ? snapshot.securityDefaults.isEnabled : null,
     findings,
+    ...(observation ? { signInEvidence: observation.signInEvidence, rollout: observation.rollout } : {}),
   };
 }
 
@@ -514,8 +533,9 @@ function collectFindings(
   set: PolicySet,
   index: DirectoryIndex,
   memo: CoverageMemo,
+  observed: readonly Finding[],
 ): Finding[] {
-  const findings: Finding[] = [...evaluations.flatMap((e) => adminFindings(e, snapshot, set, index, memo))];
+  const findings: Finding[] = [...evaluations.flatMap((e) => adminFindings(e, snapshot, set, index, memo)), ...observed];
   for (const { out } of potential) {
     if (out.verdict === 'partial' || out.verdict === 'unprotected') {
       const groups = listPhrase((out.ownerOf ?? []).map((o) => `'${o.groupName ?? o.groupId}'`));

@@ -1,0 +1,226 @@
+// The sign-in collector: every sign-in of the admins, potential admins and excluded accounts since the
+// watermark (interactive and non-interactive, successful or not), the tenant's interrupted sign-ins, and —
+// while a policy is report-only — the tenant's sign-ins it would have failed or interrupted. Each sign-in is
+// stored once (row key = its time and id; ids already stored in the window are skipped), then the daily
+// digests of the users it touched are rebuilt from what is stored, and what is past SIGNIN_RETENTION_DAYS is
+// deleted. The watermark (in the run record) moves only after a complete read. docs/storage.md, "Sign-ins".
+import type { ConditionalAccessPolicy, GraphUser, SignIn } from '../core/graph-types.js';
+import { signInSchema } from '../core/graph-types.js';
+import { isGuid, normId } from '../core/ids.js';
+import { observeSignIn } from '../core/observed.js';
+import { buildDigest } from '../core/signin-digest.js';
+import type { SnapshotGroup } from '../core/snapshot.js';
+import { contentHash, decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
+import { loadState, loadValues } from '../storage/state.js';
+import type { Entity, TableStore } from '../storage/tables.js';
+import { type CollectorDeps, recordFailure } from './context.js';
+import { type RunRecord, beginRun } from './runs.js';
+import { PARTITIONS } from './specs.js';
+import { PREFER_UNKNOWN_ENUMS, RETENTION_DELETES_PER_RUN, type SignInKind, type SignInQuery, kindOf, retainedFromDay, signInIndex, signInQueries, touchedDigests } from './signins-plan.js';
+
+export interface StoredSignIn {
+  id: string;
+  kind: SignInKind;
+  signIn: SignIn;
+}
+
+/** State partition of the per-user daily digests (row key `<day>|<user id>`). */
+export const DIGEST_PARTITION = 'signInDigest';
+
+/** Only the properties the monitor reads are kept: a stored sign-in is a fraction of Graph's. */
+const storedSchema = signInSchema.strip();
+
+interface ReadState {
+  known: Set<string>;
+  seen: Set<string>;
+  touched: Set<string>;
+  admins: ReadonlySet<string>;
+  excluded: ReadonlySet<string>;
+  counts: Record<string, number>;
+  watermark: string | undefined;
+}
+
+export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
+  const { store, settings, log } = deps;
+  const run = await beginRun(deps, 'signins', trigger);
+  const { startedAt, tracker, counts, previous } = run;
+  Object.assign(counts, { read: 0, new: 0, breakGlass: 0, admin: 0, reportOnly: 0, malformed: 0, digests: 0, expired: 0 });
+  let watermark = previous?.watermark;
+  try {
+    // In a full cycle the accounts and policies this run reads for are the ones the roles and policies collectors store now.
+    if (deps.pipeline) await Promise.all([deps.pipeline.wait('rolesStored'), deps.pipeline.wait('policiesStored')]);
+    const from = watermark
+      ? new Date(Date.parse(watermark) - settings.signInOverlapMinutes * 60_000)
+      : new Date(Date.parse(startedAt) - settings.signInInitialLookbackHours * 3_600_000);
+    const since = from.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const accounts = await monitoredAccounts(deps);
+    const state: ReadState = { known: await knownIds(store, from), seen: new Set(), touched: new Set(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
+    const queries = signInQueries({ since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive });
+    // Each query pages on its own; the gateway paces them all on the reports budget.
+    await Promise.all(queries.map((q) => readQuery(deps, q, state, startedAt)));
+    watermark = state.watermark;
+    counts.digests = await rebuildDigests(deps, state.touched, startedAt);
+    counts.expired = await applyRetention(deps, startedAt);
+    if ((counts.malformed ?? 0) > 0) log.warn(`signIns: ${counts.malformed} sign-in(s) Graph returned without an id or time were skipped`);
+    tracker.ok('signIns', { items: counts.read ?? 0, added: counts.new ?? 0 });
+  } catch (e) {
+    // The watermark is not advanced: the next run reads the same window again (and rebuilds the digests it touches).
+    watermark = previous?.watermark;
+    recordFailure(tracker, 'signIns', e, log);
+  }
+  return run.finish(watermark ? { watermark } : {});
+}
+
+/** Admins and potential admins (the roles collector's accounts, the latest evaluation's admins), and excluded accounts. */
+async function monitoredAccounts(deps: CollectorDeps): Promise<{ admins: string[]; excluded: string[] }> {
+  const users = await loadValues<GraphUser>(deps.store, PARTITIONS.user);
+  const verdicts = await loadState<{ id: string }>(deps.store, PARTITIONS.adminVerdict);
+  const admins = new Set([...users.map((u) => normId(u.id)), ...[...verdicts.keys()].map(normId)]);
+  const excluded = await excludedAccounts(deps, users);
+  return { admins: [...admins].filter((a) => !excluded.includes(a)).sort(), excluded };
+}
+
+/** Excluded accounts as user ids or UPNs: listed ids/UPNs, and members of listed groups. */
+export async function excludedAccounts(deps: CollectorDeps, users?: GraphUser[]): Promise<string[]> {
+  const { store, settings } = deps;
+  if (settings.excludedAccounts.length === 0) return [];
+  const known = users ?? (await loadValues<GraphUser>(store, PARTITIONS.user));
+  const groups = new Map((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => [g.id, g]));
+  const out = new Set<string>();
+  for (const entry of settings.excludedAccounts) {
+    const id = normId(entry);
+    if (!isGuid(entry)) out.add(entry.toLowerCase());
+    else if (groups.has(id)) for (const m of groups.get(id)?.memberUserIds ?? []) out.add(normId(m));
+    else out.add(id);
+  }
+  // Users listed by UPN whose id is known are queried by id (cheaper filter, same result).
+  for (const u of known) {
+    const upn = u.userPrincipalName?.toLowerCase();
+    if (upn && out.has(upn)) {
+      out.delete(upn);
+      out.add(normId(u.id));
+    }
+  }
+  return [...out].sort();
+}
+
+async function hasReportOnlyPolicy(store: TableStore): Promise<boolean> {
+  return (await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy)).some((p) => p.state === 'enabledForReportingButNotEnforced');
+}
+
+/** Ids already stored in the window: re-reading the overlap never stores a sign-in twice. */
+async function knownIds(store: TableStore, from: Date): Promise<Set<string>> {
+  const known = new Set<string>();
+  for await (const e of store.partition('signins', 'all', { toRow: `${newestFirstKey(from)}~`, select: ['itemId'] })) known.add(String(e.itemId));
+  return known;
+}
+
+function rowOf(s: SignIn, kind: SignInKind, startedAt: string, interruptCodes: ReadonlySet<number>): Entity[] {
+  const id = normId(s.id);
+  const t = Date.parse(s.createdDateTime);
+  const observed = observeSignIn(s, interruptCodes);
+  const index = signInIndex(s);
+  const base: Entity = {
+    partitionKey: 'all',
+    rowKey: `${newestFirstKey(Number.isNaN(t) ? startedAt : t)}|${escapeKey(id)}`,
+    itemId: id,
+    kind,
+    createdDateTime: s.createdDateTime,
+    userId: normId(s.userId ?? ''),
+    userPrincipalName: (s.userPrincipalName ?? '').toLowerCase(),
+    errorCode: s.status?.errorCode ?? 0,
+    appDisplayName: s.appDisplayName ?? '',
+    requirement: observed.requirement,
+    result: observed.outcome,
+    interactive: observed.context.interactive,
+    idx: index.join(','),
+    ...encodeJson({ id, kind, signIn: s } satisfies StoredSignIn),
+  };
+  return [base, ...index.map((partitionKey) => ({ ...base, partitionKey }))];
+}
+
+async function readQuery(deps: CollectorDeps, query: SignInQuery, state: ReadState, startedAt: string): Promise<void> {
+  const codes = new Set(deps.settings.interruptCodes);
+  for await (const page of deps.graph.pages<unknown>(query.url, 'beta', PREFER_UNKNOWN_ENUMS)) {
+    const rows: Entity[] = [];
+    for (const raw of page) {
+      state.counts.read = (state.counts.read ?? 0) + 1;
+      const parsed = storedSchema.safeParse(raw);
+      if (!parsed.success || Number.isNaN(Date.parse(parsed.data.createdDateTime))) {
+        state.counts.malformed = (state.counts.malformed ?? 0) + 1;
+        continue;
+      }
+      const s = parsed.data;
+      if (!state.watermark || s.createdDateTime > state.watermark) state.watermark = s.createdDateTime;
+      if (s.userId) for (const key of touchedDigests(normId(s.userId), s.createdDateTime, deps.settings.signInCompletionMinutes)) state.touched.add(key);
+      const id = normId(s.id);
+      if (state.seen.has(id) || state.known.has(id)) continue;
+      state.seen.add(id);
+      const kind = kindOf(s, query.kind, state.excluded, state.admins);
+      rows.push(...rowOf(s, kind, startedAt, codes));
+      state.counts.new = (state.counts.new ?? 0) + 1;
+      state.counts[kind] = (state.counts[kind] ?? 0) + 1;
+    }
+    // Stored page by page: memory stays flat however many sign-ins the window holds.
+    await deps.store.write('signins', rows);
+  }
+}
+
+/** Runs `fn` over `items`, `limit` at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  }));
+}
+
+/**
+ * Rebuilds each touched `<day>|<user>` digest from that user's stored sign-ins of the day (and the following
+ * minutes that can complete an interruption); writes only digests that changed. Returns how many were written.
+ */
+async function rebuildDigests(deps: CollectorDeps, touched: ReadonlySet<string>, startedAt: string): Promise<number> {
+  const { store, settings } = deps;
+  const codes = new Set(settings.interruptCodes);
+  const completionMs = settings.signInCompletionMinutes * 60_000;
+  const upserts: Entity[] = [];
+  await eachLimited([...touched].sort(), 8, async (key) => {
+    const [day, userId] = key.split('|') as [string, string];
+    const dayStart = Date.parse(`${day}T00:00:00Z`);
+    const signIns = [];
+    for await (const e of store.partition('signins', `p|${userId}`, { fromRow: newestFirstKey(dayStart + 86_400_000 + completionMs), toRow: `${newestFirstKey(dayStart)}~` })) {
+      const stored = decodeJson<StoredSignIn>(e);
+      if (stored) signIns.push(observeSignIn(stored.signIn, codes));
+    }
+    if (signIns.length === 0) return;
+    const digest = buildDigest(userId, day, signIns, settings.signInCompletionMinutes, Date.parse(startedAt));
+    const h = contentHash(digest);
+    const existing = await store.get('state', DIGEST_PARTITION, key);
+    if (existing?.h === h) return;
+    upserts.push({ partitionKey: DIGEST_PARTITION, rowKey: key, h, updatedAt: startedAt, userId, day, ...encodeJson(digest) });
+  });
+  await store.write('state', upserts);
+  return upserts.length;
+}
+
+/** Deletes sign-ins (with their index copies) and digests older than SIGNIN_RETENTION_DAYS; at most RETENTION_DELETES_PER_RUN sign-ins a run. */
+async function applyRetention(deps: CollectorDeps, startedAt: string): Promise<number> {
+  const { store, settings } = deps;
+  const nowMs = Date.parse(startedAt);
+  const cutoff = nowMs - settings.signInRetentionDays * 86_400_000;
+  const deletes: Array<{ partitionKey: string; rowKey: string }> = [];
+  let expired = 0;
+  for await (const e of store.partition('signins', 'all', { fromRow: newestFirstKey(cutoff), select: ['RowKey', 'idx', 'userId', 'userPrincipalName'] })) {
+    if (expired >= RETENTION_DELETES_PER_RUN) break;
+    const rowKey = e.rowKey ?? '';
+    const index = typeof e.idx === 'string' ? e.idx.split(',').filter(Boolean) : [e.userId ? `p|${String(e.userId)}` : '', e.userPrincipalName ? `p|${escapeKey(String(e.userPrincipalName))}` : ''].filter(Boolean);
+    for (const partitionKey of ['all', ...index]) deletes.push({ partitionKey, rowKey });
+    expired++;
+  }
+  // Index copies first: an interrupted deletion leaves the primary row, which the next run finds again.
+  await store.write('signins', [], deletes.filter((d) => d.partitionKey !== 'all'));
+  await store.write('signins', [], deletes.filter((d) => d.partitionKey === 'all'));
+  const oldDigests: Array<{ partitionKey: string; rowKey: string }> = [];
+  for await (const e of store.partition('state', DIGEST_PARTITION, { toRow: retainedFromDay(nowMs, settings.signInRetentionDays), select: ['RowKey'] })) oldDigests.push({ partitionKey: DIGEST_PARTITION, rowKey: e.rowKey ?? '' });
+  await store.write('state', [], oldDigests);
+  return expired;
+}
