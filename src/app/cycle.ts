@@ -65,14 +65,15 @@ export interface CycleResult {
 /**
  * A full cycle. Roles, policies and sign-ins run side by side — each draws on a different Graph budget
  * (directory reads, Conditional Access, reports) — meeting only where one needs what the other stored (see
- * CollectionPipeline). Activations follow the roles (they need the role-holding PIM groups), then evaluation.
+ * CollectionPipeline; the sign-ins wait for the admins and policies of this cycle). Activations follow the roles (they need the role-holding PIM groups), then evaluation.
  */
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
   const pipeline = new CollectionPipeline();
   // Whatever happens to a collector, the other one is never left waiting for it.
   const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => pipeline.done('rolesStored'));
   const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
-  const signins = runCollector(rt, 'signins', trigger);
+  // Sign-ins are read for the accounts and report-only policies the other two store (it waits for both).
+  const signins = runCollector(rt, 'signins', trigger, pipeline);
   const runs: RunRecord[] = await Promise.all([roles, policies, signins]);
   runs.push(await runCollector(rt, 'activations', trigger));
   const evaluation = await runEvaluate(rt, trigger);

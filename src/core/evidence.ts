@@ -177,6 +177,12 @@ export function observedText(n: number, days: number): string {
   return `seen ${n} time${n === 1 ? '' : 's'} in ${days} day${days === 1 ? '' : 's'}`;
 }
 
+/** A policy whose grant asks for MFA (alone or as one alternative) or an authentication strength. */
+function asksForMfa(p: CompiledPolicy): boolean {
+  const g = p.policy.grantControls;
+  return (g?.builtInControls ?? []).includes('mfa') || !!g?.authenticationStrength;
+}
+
 /** What the sign-in's own policy results say about the MFA policies (R-OBS-6). */
 export function policySide(sample: ObservedSignIn | undefined, set: PolicySet): string {
   if (!sample) return 'the sign-in itself was not kept';
@@ -190,11 +196,11 @@ export function policySide(sample: ObservedSignIn | undefined, set: PolicySet): 
       if (r.result !== 'notApplied' && r.result !== 'notEnabled') parts.push(`${name} ${r.result} (a policy that no longer exists)`);
       continue;
     }
-    if (p.grant.kind !== 'mfa' && p.grant.kind !== 'block') continue;
+    if (!asksForMfa(p)) continue;
     const why = r.notSatisfied.length ? ` (conditions not satisfied: ${r.notSatisfied.join(', ')})` : '';
     parts.push(`${name} ${r.result}${why}`);
   }
-  return parts.length ? `the sign-in's results: ${parts.join('; ')}` : 'no MFA policy appears in the sign-in\'s results';
+  return parts.length ? `MFA policies in the sign-in's results: ${parts.join('; ')}` : 'no MFA policy appears in the sign-in\'s results';
 }
 
 function singleFactorFinding(admin: EvidenceAdmin, t: Tally, set: PolicySet, w: EvidenceWindow): Finding {
@@ -205,7 +211,7 @@ function singleFactorFinding(admin: EvidenceAdmin, t: Tally, set: PolicySet, w: 
   const last = s ? ` Last: ${e.lastSingleFactorAt}${stateText}, ${describeSignIn(s)}; ${policySide(s, set)}.` : '';
   return makeFinding('admin-single-factor-sign-in', 'high', admin.out.id, `${name} signed in successfully with a single factor ${e.singleFactor} time${e.singleFactor === 1 ? '' : 's'} in the last ${w.days} days.${last}`, `admin-single-factor-sign-in:${admin.out.id}`, {
     subjectName: name,
-    policyIds: (s?.policies ?? []).filter((p) => set.policies.some((q) => q.id === p.id && (q.grant.kind === 'mfa' || q.grant.kind === 'block'))).map((p) => p.id),
+    policyIds: (s?.policies ?? []).filter((p) => set.policies.some((q) => q.id === p.id && asksForMfa(q))).map((p) => p.id),
   });
 }
 

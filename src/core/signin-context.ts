@@ -73,13 +73,18 @@ function platformAtom(os: string | null): string | undefined {
   return PLATFORMS.find(([re]) => re.test(key))?.[1] ?? 'unknown';
 }
 
-/** R-OBS-14: the named locations the address (ipNamedLocation) or country (countryNamedLocation) falls in. */
+/**
+ * R-OBS-14: the named locations the address (ipNamedLocation) or, when no address range holds it, the country
+ * (countryNamedLocation) falls in. The engine's location atoms are disjoint (section 11, "Overlapping named
+ * locations"): an address inside an IP range is read as that range's location, as the gaps read it.
+ */
 function locationMask(set: PolicySet, c: SignInContext): bigint | undefined {
   const ip = parseIp(c.ipAddress);
   const country = c.countryOrRegion?.toUpperCase() ?? null;
   if (!ip && !country) return undefined;
   const atoms = set.space.dimensions[DIM.location]?.atoms ?? [];
-  const hits = new Set<string>();
+  const byRange = new Set<string>();
+  const byCountry = new Set<string>();
   let unsure = false;
   for (const atom of atoms) {
     if (atom === ELSEWHERE || atom === LEGACY_TRUSTED_IPS) continue;
@@ -87,14 +92,15 @@ function locationMask(set: PolicySet, c: SignInContext): bigint | undefined {
     if (!l) continue;
     if (l.ipRanges?.length) {
       if (!ip) unsure = true;
-      else if (l.ipRanges.some((r) => !!r.cidrAddress && inCidr(ip, r.cidrAddress))) hits.add(atom);
+      else if (l.ipRanges.some((r) => !!r.cidrAddress && inCidr(ip, r.cidrAddress))) byRange.add(atom);
     } else if (l.countriesAndRegions?.length || l.includeUnknownCountriesAndRegions) {
       // A GPS-based country location is decided by the Authenticator app's location, which the log does not hold.
       if ((l.countryLookupMethod ?? 'clientIpAddress') !== 'clientIpAddress') unsure = true;
-      else if (country ? (l.countriesAndRegions ?? []).some((x) => x.toUpperCase() === country) : l.includeUnknownCountriesAndRegions === true) hits.add(atom);
+      else if (country ? (l.countriesAndRegions ?? []).some((x) => x.toUpperCase() === country) : l.includeUnknownCountriesAndRegions === true) byCountry.add(atom);
     }
   }
-  if (unsure) return undefined;
+  if (unsure && byRange.size === 0) return undefined;
+  const hits = byRange.size > 0 ? byRange : byCountry;
   // R-OBS-15: legacy MFA trusted IPs show as networkType "trusted"; without network details the sign-in may be from them.
   const types = c.networkTypes;
   const trusted = types?.some((t) => t.toLowerCase() === 'trusted') ?? false;
