@@ -183,24 +183,35 @@ function asksForMfa(p: CompiledPolicy): boolean {
   return (g?.builtInControls ?? []).includes('mfa') || !!g?.authenticationStrength;
 }
 
-/** What the sign-in's own policy results say about the MFA policies (R-OBS-6). */
+/** Order of telling: enabled policies that did not apply explain most; report-only ones least. */
+function resultRank(result: string, state: string): number {
+  if (state === 'enabled') return result === 'notApplied' ? 0 : 1;
+  return result.startsWith('reportOnly') ? 3 : 2;
+}
+
+const SHOWN_POLICY_RESULTS = 4;
+
+/** What the sign-in's own policy results say about the MFA policies (R-OBS-6): at most four, those that explain most first. */
 export function policySide(sample: ObservedSignIn | undefined, set: PolicySet): string {
   if (!sample) return 'the sign-in itself was not kept';
   if (sample.policies === null) return 'the sign-in carries no Conditional Access results (no Entra ID P1, or the monitor may not read them)';
   const byId = new Map(set.policies.map((p) => [p.id, p]));
-  const parts: string[] = [];
+  const parts: Array<{ rank: number; text: string }> = [];
   for (const r of sample.policies) {
     const p = byId.get(r.id);
     const name = `'${p?.name ?? r.name ?? r.id}'`;
     if (!p) {
-      if (r.result !== 'notApplied' && r.result !== 'notEnabled') parts.push(`${name} ${r.result} (a policy that no longer exists)`);
+      if (r.result !== 'notApplied' && r.result !== 'notEnabled') parts.push({ rank: 4, text: `${name} ${r.result} (a policy that no longer exists)` });
       continue;
     }
     if (!asksForMfa(p)) continue;
     const why = r.notSatisfied.length ? ` (conditions not satisfied: ${r.notSatisfied.join(', ')})` : '';
-    parts.push(`${name} ${r.result}${why}`);
+    parts.push({ rank: resultRank(r.result, p.state), text: `${name} ${r.result}${why}` });
   }
-  return parts.length ? `MFA policies in the sign-in's results: ${parts.join('; ')}` : 'no MFA policy appears in the sign-in\'s results';
+  if (parts.length === 0) return "no MFA policy appears in the sign-in's results";
+  const shown = parts.sort((a, b) => a.rank - b.rank).slice(0, SHOWN_POLICY_RESULTS).map((x) => x.text);
+  const more = parts.length - shown.length;
+  return `MFA policies in the sign-in's results: ${shown.join('; ')}${more > 0 ? `; ${more} more` : ''}`;
 }
 
 function singleFactorFinding(admin: EvidenceAdmin, t: Tally, set: PolicySet, w: EvidenceWindow): Finding {
