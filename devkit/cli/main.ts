@@ -11,7 +11,7 @@ import { FixtureError } from '../fixture/format.js';
 import { fixtureForServing } from '../fixture/load.js';
 import type { Report } from '../../src/core/report.js';
 import { type Host, runStartupCycle, startHost } from '../host/host.js';
-import { historyText, reportText, runsText } from './format.js';
+import { historyText, reportText, rolloutText, runsText } from './format.js';
 
 interface CommonOptions {
   tenant?: string;
@@ -113,23 +113,66 @@ withCommon(
   out('Press Ctrl+C to stop.');
 });
 
+/** Runs the check handler (as POST /api/check does) and returns the report, or undefined after saying why not. */
+async function checkReport(h: Host): Promise<Report | undefined> {
+  let response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=230' });
+  // Longer than the HTTP wait: poll the status function like a client of the deployed app would.
+  while (response.status === 202) {
+    const { id } = JSON.parse(response.body) as { id: string };
+    await new Promise((r) => setTimeout(r, 2000));
+    response = await h.invokeHttp('checkStatus', { method: 'GET', url: `http://127.0.0.1/api/check/${id}`, params: { id } });
+  }
+  if (response.status !== 200) {
+    console.error(`check failed (${response.status}): ${response.body}`);
+    process.exitCode = 1;
+    return undefined;
+  }
+  return JSON.parse(response.body) as Report;
+}
+
 withCommon(program.command('check').description('collect and evaluate now (the same handler as POST /api/check) and print the result')).action(async (options: CommonOptions) => {
   const h = await host(options, false);
   try {
-    let response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=230' });
-    // Longer than the HTTP wait: poll the status function like a client of the deployed app would.
-    while (response.status === 202) {
-      const { id } = JSON.parse(response.body) as { id: string };
-      await new Promise((r) => setTimeout(r, 2000));
-      response = await h.invokeHttp('checkStatus', { method: 'GET', url: `http://127.0.0.1/api/check/${id}`, params: { id } });
-    }
-    if (response.status !== 200) {
-      console.error(`check failed (${response.status}): ${response.body}`);
-      process.exitCode = 1;
-    } else if (options.json) console.log(response.body);
+    const report = await checkReport(h);
+    if (!report) return;
+    if (options.json) console.log(JSON.stringify(report));
     else {
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
-      console.log(reportText(JSON.parse(response.body) as Report));
+      console.log(reportText(report));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
+    .command('rollout')
+    .description('collect and evaluate now, then show what each report-only policy would do if turned on (rollout readiness)')
+    .option('--policy <id>', 'only this report-only policy (its id)'),
+).action(async (options: CommonOptions & { policy?: string }) => {
+  if (options.policy !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(options.policy.trim())) {
+    console.error('rollout: --policy: expected a policy id (GUID)');
+    process.exit(2);
+  }
+  const h = await host(options, false);
+  try {
+    const report = await checkReport(h);
+    if (!report) return;
+    const all = report.rollout ?? [];
+    const wanted = options.policy?.trim().toLowerCase();
+    const rollout = wanted ? all.filter((r) => r.policyId.toLowerCase() === wanted) : all;
+    if (wanted && rollout.length === 0) {
+      const known = report.policies.find((p) => p.id.toLowerCase() === wanted);
+      console.error(`rollout: --policy: ${known ? `'${known.displayName}' is ${known.state}, not report-only` : 'no Conditional Access policy has this id'}; report-only policies: ${all.map((r) => `${r.displayName} (${r.policyId})`).join(', ') || 'none'}`);
+      process.exitCode = 2;
+      return;
+    }
+    if (options.json) console.log(JSON.stringify({ signInEvidence: report.signInEvidence ?? null, rollout }, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(rolloutText(rollout));
+      for (const note of report.signInEvidence?.notes ?? []) console.log(`Note: ${note}`);
     }
   } finally {
     await h.stop();
@@ -145,9 +188,11 @@ withCommon(
     .option('--to <time>', 'ISO date-time: only entries at or before it')
     .option('--principal <id-or-upn>', 'an admin / user (object id or UPN)')
     .option('--role <id-or-name>', 'a role (template id or name)')
-    .option('--policy <id>', 'a Conditional Access policy id (policies: its versions and diffs)')
+    .option('--policy <id>', 'a Conditional Access policy id (policies: its versions and diffs; signins: sign-ins it applied to)')
     .option('--type <type>', 'finding type, collector name, or policy dataset')
     .option('--severity <severity>', 'high | medium | low')
+    .option('--requirement <requirement>', 'signins: single | multi (single-factor or multifactor authentication required)')
+    .option('--result <result>', 'signins: success | failure | interrupted')
     .option('--top <n>', 'entries per page (max 500)')
     .option('--continuation <token>', 'continue a previous listing')
     .option('--all', 'follow continuation tokens to the end'),
@@ -155,7 +200,7 @@ withCommon(
   // History only reads storage: no need to collect, and no Graph needed.
   const h = await host(options, false);
   try {
-    const names = ['from', 'to', 'principal', 'role', 'policy', 'type', 'severity', 'top', 'continuation'] as const;
+    const names = ['from', 'to', 'principal', 'role', 'policy', 'type', 'severity', 'requirement', 'result', 'top', 'continuation'] as const;
     const items: unknown[] = [];
     let continuation = typeof options.continuation === 'string' ? options.continuation : undefined;
     for (;;) {
