@@ -18,6 +18,7 @@ export function evaluationOptions(settings: Settings): EvaluationOptions {
     globalAdminMax: settings.globalAdminMax,
     evidenceDays: settings.signInEvidenceDays,
     rolloutDays: settings.signInRolloutDays,
+    completionMinutes: settings.signInCompletionMinutes,
   };
 }
 

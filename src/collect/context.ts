@@ -74,8 +74,8 @@ export const GRAPH_PERMISSIONS: ReadonlyArray<{ permission: string; datasets: st
   { permission: 'RoleManagementPolicy.Read.AzureADGroup', datasets: 'PIM settings of role-holding PIM groups', withoutIt: 'no eligible-activation-without-mfa check for PIM groups' },
   { permission: 'GroupMember.Read.All', datasets: 'members of role-holding groups and of groups used in Conditional Access', withoutIt: 'group-based admins are missed and verdicts that depend on group exclusions are unknown' },
   { permission: 'User.Read.All', datasets: 'admin accounts (UPN, enabled, user type, synced)', withoutIt: 'admins are listed by object id only' },
-  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults', withoutIt: 'every verdict is unknown' },
-  { permission: 'AuditLog.Read.All', datasets: 'MFA registration details, sign-in logs', withoutIt: 'mfaRegistered is null; no interrupted or break-glass sign-ins' },
+  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults; the Conditional Access results on sign-ins (appliedConditionalAccessPolicies)', withoutIt: 'every verdict is unknown' },
+  { permission: 'AuditLog.Read.All', datasets: 'MFA registration details, sign-in logs', withoutIt: 'mfaRegistered is null; no sign-in evidence (single-factor sign-ins, contradictions, rollout readiness) and no break-glass sign-ins' },
 ];
 
 export const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled';

@@ -29,7 +29,7 @@ import {
   indexSnapshot,
   resolveRole,
 } from './inventory.js';
-import { DEFAULT_EVIDENCE_DAYS, DEFAULT_ROLLOUT_DAYS, observe } from './observe.js';
+import { DEFAULT_COMPLETION_MINUTES, DEFAULT_EVIDENCE_DAYS, DEFAULT_ROLLOUT_DAYS, observe } from './observe.js';
 import { pimSettingFindings } from './pim-settings.js';
 import type { AdminOut, Finding, Report, RoleOut, Severity, Summary, Verdict } from './report.js';
 import { SEVERITY_ORDER, who } from './report.js';
@@ -47,6 +47,8 @@ export interface EvaluationOptions {
   evidenceDays?: number;
   /** Days of sign-ins a report-only policy's readiness is judged on (SIGNIN_ROLLOUT_DAYS). */
   rolloutDays?: number;
+  /** SIGNIN_COMPLETION_MINUTES (R-OBS-9). */
+  completionMinutes?: number;
 }
 
 export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = {
@@ -351,6 +353,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
         now: options.now ?? snapshot.capturedAt,
         evidenceDays: options.evidenceDays ?? DEFAULT_EVIDENCE_DAYS,
         rolloutDays: options.rolloutDays ?? DEFAULT_ROLLOUT_DAYS,
+        completionMinutes: options.completionMinutes ?? DEFAULT_COMPLETION_MINUTES,
         isExcluded: (id, upn) => excludedBy({ id, userPrincipalName: upn }, index.groupsOfUser.get(id) ?? new Set(), matcher, index) !== undefined,
       })
     : undefined;

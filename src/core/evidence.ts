@@ -31,6 +31,8 @@ export interface EvidenceWindow {
   fromMs: number;
   toMs: number;
   days: number;
+  /** SIGNIN_COMPLETION_MINUTES: an interruption still "pending" after this long was abandoned (R-OBS-9). */
+  completionMinutes: number;
 }
 
 /** Places contexts once per evaluation: admins share apps, addresses and devices. */
@@ -134,9 +136,11 @@ function tally(admin: EvidenceAdmin, digests: readonly SignInDigest[], activatio
       const ms = Date.parse(i.at);
       if (!i.mfaPrompt || ms < w.fromMs || ms > w.toMs) continue;
       e.prompted++;
-      if (i.outcome === 'completed') e.completed++;
-      else if (i.outcome === 'abandoned') e.abandoned++;
-      else if (i.outcome === 'noMethod') e.noMethod++;
+      // A digest is rebuilt when its day gets sign-ins; one that said "pending" and got no completion since was abandoned.
+      const outcome = i.outcome === 'pending' && w.toMs - ms > w.completionMinutes * 60_000 ? 'abandoned' : i.outcome;
+      if (outcome === 'completed') e.completed++;
+      else if (outcome === 'abandoned') e.abandoned++;
+      else if (outcome === 'noMethod') e.noMethod++;
     }
   }
   e.contradictions = t.contradictions.length;

@@ -9,11 +9,13 @@ import type { TenantSnapshot } from './snapshot.js';
 
 export const DEFAULT_EVIDENCE_DAYS = 7;
 export const DEFAULT_ROLLOUT_DAYS = 14;
+export const DEFAULT_COMPLETION_MINUTES = 10;
 
 export interface ObserveOptions {
   now: string;
   evidenceDays: number;
   rolloutDays: number;
+  completionMinutes: number;
   isExcluded: (userId: string, upn: string | null) => boolean;
 }
 
@@ -38,7 +40,7 @@ export function observe(snapshot: TenantSnapshot, set: PolicySet, admins: readon
   const status = snapshot.dataSources.signIns;
   const to = evidenceEnd(snapshot, options.now);
   const toMs = Date.parse(to);
-  const window: EvidenceWindow = { fromMs: toMs - options.evidenceDays * 86_400_000, toMs, days: options.evidenceDays };
+  const window: EvidenceWindow = { fromMs: toMs - options.evidenceDays * 86_400_000, toMs, days: options.evidenceDays, completionMinutes: options.completionMinutes };
   const findings = observeAdmins(set, admins, evidence.digests, evidence.activations, window);
 
   const adminIds = new Set(admins.filter((a) => !a.potential).map((a) => a.out.id));
