@@ -1,7 +1,7 @@
 // Places an observed sign-in in the engine's space of sign-in contexts: for every dimension the atoms the
 // sign-in can be in. A field the sign-in log does not record, or records in a form the monitor cannot place,
 // spans the whole dimension, so a sign-in is only ever "covered" or "in a gap" when every reading of it is
-// (docs/evaluation.md, R-OBS-11..17). Pure.
+// (docs/evaluation.md, R-OBS-11..17, R-OBS-20). Pure.
 import { type Box, contains, uncovered } from './boxes.js';
 import { APP_GROUP_MEMBERS } from './catalog.js';
 import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type CompiledPolicy, type PolicySet } from './conditions.js';
@@ -111,7 +111,7 @@ function locationMask(set: PolicySet, c: SignInContext): bigint | undefined {
 }
 
 /**
- * R-OBS-11..17: the atoms a sign-in can be in. Sign-in risk, client app type, platform and flow come from the
+ * R-OBS-11..15, R-OBS-20: the atoms a sign-in can be in. Sign-in risk, client app type, platform and flow come from the
  * log when it records a value the monitor knows; user risk, insider risk, device filters and application
  * filters are not decidable from the log and span their dimension.
  */
