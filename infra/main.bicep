@@ -121,13 +121,13 @@ param signInOverlapMinutes string = '30'
 @description('Hours the first sign-in read goes back.')
 param signInInitialLookbackHours string = '24'
 
-@description('Read the monitored accounts' non-interactive sign-ins too (true or false).')
+@description('Read the non-interactive sign-ins of the monitored accounts too (true or false).')
 param signInNonInteractive string = 'true'
 
 @description('Days of sign-ins held against the verdicts.')
 param signInEvidenceDays string = '7'
 
-@description('Days of sign-ins a report-only policy's readiness is judged on.')
+@description('Days of sign-ins the readiness of a report-only policy is judged on.')
 param signInRolloutDays string = '14'
 
 @description('Days stored sign-ins and digests are kept.')

@@ -69,7 +69,9 @@ ${notes}
 export const EVIDENCE_CSS = `
 .evidence { margin-top: 4px; font-size: 12.5px; color: var(--text-2); }
 .tag.seen { color: var(--bad-fg); background: var(--bad-bg); border-color: var(--bad-bd); }
-.rollouts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 16px; }
+.rollouts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 420px), 1fr)); gap: 16px; }
+.rollout { min-width: 0; }
+.seen-line { margin-top: 2px; }
 .rollout h3 { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
 .rollout h4 { margin: 14px 0 6px; font-size: 13px; font-weight: 650; }
 .rollout .lead-sm { margin: 6px 0 10px; color: var(--text-2); }

@@ -408,7 +408,7 @@ function attentionAdmin(a: AdminOut, ctx: Ctx): string {
     const hidden = Math.max(0, w.reasons.length - 2) + w.more;
     const moreGaps = a.gaps.length - 1;
     const more = [moreGaps ? plural(moreGaps, 'more gap') : '', hidden ? plural(hidden, 'more reason') : ''].filter(Boolean).join(', ');
-    body = `<p>${e(w.headline)}${observedHtml(gap)}</p>${reasonsHtml(w.reasons, 2)}<a class="more-link" href="#${adminAnchor(a)}">${more ? `${e(more)} — details` : 'Details'} →</a>`;
+    body = `<p>${e(w.headline)}</p>${gap.observed ? `<p class="seen-line">${observedHtml(gap)}</p>` : ''}${reasonsHtml(w.reasons, 2)}<a class="more-link" href="#${adminAnchor(a)}">${more ? `${e(more)} — details` : 'Details'} →</a>`;
   } else body = `<p>${e(a.verdict === 'unknown' ? unknownReason(ctx) : VERDICT_HELP[a.verdict])}</p><a class="more-link" href="#${adminAnchor(a)}">Details →</a>`;
   const flags = adminFlags(a);
   return `<li class="${a.verdict}" data-admin="${e(a.id)}"><div>${verdictBadge(a.verdict)}</div><div class="who"><b>${e(adminName(a))}</b>${a.userPrincipalName && a.userPrincipalName !== adminName(a) ? `<span class="upn">${e(a.userPrincipalName)}</span>` : ''}<div class="roles">${e(shortRoles(a.roles))}</div>${flags ? `<div class="roles">${flags}</div>` : ''}</div><div class="gap-text">${body}</div></li>`;

@@ -5,6 +5,8 @@ import { FixtureError, parseTenantFixture, parseTenantFixtureText } from '../../
 import { fixtureAt } from '../../devkit/fixture/time.js';
 import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
+import type { SignIn } from '../../src/core/graph-types.js';
+import { digests } from '../core/signins.js';
 
 function problems(value: unknown): string[] {
   try {
@@ -64,11 +66,31 @@ describe('tenant fixture validation', () => {
       'eligible-activation-without-mfa',
       'exclusion-inconsistent',
       'permanent-privileged-assignment',
+      // CA011, the admin policy being rolled out in report-only mode (issue 13).
+      'policy-report-only',
       'policy-stale-reference',
       'potential-admin-unprotected',
       'principal-unresolved',
       'role-scope-not-targetable',
     ]);
+  });
+
+  it('the demo tenant\'s sign-ins show a contradicted admin, a rollout that would block a service account and an admin who never completes MFA (docs/tenant-fixture.md)', () => {
+    const demo = parseTenantFixtureText(readFileSync(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo-tenant.json');
+    const now = demo.referenceTime as string;
+    const snapshot = snapshotFromFixture(demo, now);
+    snapshot.signInEvidence = { digests: digests((demo.signIns ?? []) as SignIn[], 10, now), activations: [] };
+    snapshot.dataSources.signIns = { state: 'ok', asOf: now };
+    const report = evaluate(snapshot, { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
+    const of = (type: string) => report.findings.filter((f) => f.type === type).map((f) => `${f.subjectName}:${f.severity}`).sort();
+    expect(of('evaluation-contradicted')).toEqual(['adm-priya.raman@contoso-demo.example:high']);
+    expect(of('admin-cannot-complete-mfa')).toEqual(['fatima.alsayed@contoso-demo.example:high']);
+    expect(of('admin-single-factor-sign-in')).toContain('svc-exo-automation@contoso-demo.example:high');
+    const rollout = new Map((report.rollout ?? []).map((r) => [r.displayName.slice(0, 5), r]));
+    expect(rollout.get('CA005')?.verdict).toBe('ready');
+    expect(rollout.get('CA011')?.verdict).toBe('wouldBlock');
+    expect(rollout.get('CA011')?.excludedOrService.map((a) => `${a.userPrincipalName}:${a.kinds.join('+')}:${a.effect}`)).toEqual(['svc-exo-automation@contoso-demo.example:admin+service+unregistered:blocked']);
+    expect(report.admins.some((a) => a.gaps.some((g) => g.observed))).toBe(true);
   });
 
   it('moves relative times so referenceTime becomes now', () => {
