@@ -82,8 +82,8 @@ function tallies(inputs: RolloutInputs): { perPolicy: Map<string, Map<string, Us
 
 /**
  * R-ROLLOUT-1..4: readiness of every report-only policy of the set. `ready` when nothing would be blocked,
- * `wouldBlock` with the accounts, `noEvidence` when no sign-in in the window carries a report-only result for
- * it. Results for policies that no longer exist are left out and counted in `orphaned`.
+ * `wouldBlock` with the accounts, `noEvidence` when no sign-in in the window was in its scope (a report-only
+ * success, failure or interruption). Results for policies that no longer exist are left out and counted in `orphaned`.
  */
 export function rolloutReadiness(set: PolicySet, inputs: RolloutInputs): { rollout: RolloutOut[]; orphaned: string[]; caMissing: number } {
   const { perPolicy, names, caMissing } = tallies(inputs);
@@ -97,13 +97,14 @@ export function rolloutReadiness(set: PolicySet, inputs: RolloutInputs): { rollo
     const hit = users.filter((u) => u.counts.failure + u.counts.interrupted > 0).map((u) => account(u, inputs)).sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
     const blocked = hit.filter((a) => a.effect === 'blocked');
     const notes: string[] = [];
-    const judged = signIns.success + signIns.failure + signIns.interrupted + signIns.notApplied;
+    // Only sign-ins in its scope say what it would do; "not applied" ones say nothing about readiness.
+    const inScope = signIns.success + signIns.failure + signIns.interrupted;
     if (signIns.other > 0) notes.push(`${signIns.other} sign-in result${signIns.other === 1 ? ' was' : 's were'} withheld by Graph (unknownFutureValue): report-only results need the request header Prefer: include-unknown-enum-members`);
-    if (judged === 0 && caMissing > 0) notes.push(`${caMissing} sign-in${caMissing === 1 ? '' : 's'} carried no Conditional Access results (no Entra ID P1, or no permission to read them)`);
-    const verdict: RolloutOut['verdict'] = judged === 0 ? 'noEvidence' : blocked.length > 0 ? 'wouldBlock' : 'ready';
+    if (inScope === 0 && caMissing > 0) notes.push(`${caMissing} sign-in${caMissing === 1 ? '' : 's'} carried no Conditional Access results (no Entra ID P1, or no permission to read them)`);
+    const verdict: RolloutOut['verdict'] = inScope === 0 ? 'noEvidence' : blocked.length > 0 ? 'wouldBlock' : 'ready';
     const summary =
       verdict === 'noEvidence'
-        ? `no evidence: no sign-in in the last ${inputs.days} days carries a report-only result for it`
+        ? `no evidence: no sign-in in the last ${inputs.days} days was in its scope${signIns.notApplied ? ` (${signIns.notApplied} out of scope)` : ''}`
         : verdict === 'ready'
           ? `ready to enable: it would have blocked nobody (${distinct('interrupted')} user${distinct('interrupted') === 1 ? '' : 's'} would have been asked for MFA)`
           : `would block ${blocked.length} account${blocked.length === 1 ? '' : 's'}: ${listPhrase(blocked.slice(0, 5).map((a) => a.userPrincipalName ?? a.id))}${blocked.length > 5 ? ` and ${blocked.length - 5} more` : ''}`;
