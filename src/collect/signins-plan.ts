@@ -2,7 +2,7 @@
 // what each stored sign-in is filed as, which index partitions it is copied to, and which daily digests a
 // run's sign-ins touch. docs/storage.md ("Sign-ins") says why each is so.
 import { normId } from '../core/ids.js';
-import type { SignIn } from '../core/graph-types.js';
+import { type SignIn, signInSchema } from '../core/graph-types.js';
 import { APPLIED_RESULTS } from '../core/observed.js';
 import { dayOf } from '../core/signin-digest.js';
 import { escapeKey } from '../storage/codec.js';
@@ -97,6 +97,16 @@ export function touchedDigests(userId: string, at: string, completionMinutes: nu
   if (Number.isNaN(t)) return [];
   const days = new Set([dayOf(t), dayOf(t - completionMinutes * 60_000)]);
   return [...days].map((d) => `${d}|${userId}`);
+}
+
+/** Only the properties the monitor reads are kept: a stored sign-in is a fraction of Graph's. */
+const storedSchema = signInSchema.strip();
+
+/** A sign-in from a Graph page, trimmed to what the monitor reads; undefined when it has no id or no valid time (skipped and counted). */
+export function readSignIn(raw: unknown): SignIn | undefined {
+  const parsed = storedSchema.safeParse(raw);
+  if (!parsed.success || Number.isNaN(Date.parse(parsed.data.createdDateTime))) return undefined;
+  return parsed.data;
 }
 
 /** The first day a retention of `days` keeps (digests of earlier days are deleted). */

@@ -5,7 +5,6 @@
 // digests of the users it touched are rebuilt from what is stored, and what is past SIGNIN_RETENTION_DAYS is
 // deleted. The watermark (in the run record) moves only after a complete read. docs/storage.md, "Sign-ins".
 import type { ConditionalAccessPolicy, GraphUser, SignIn } from '../core/graph-types.js';
-import { signInSchema } from '../core/graph-types.js';
 import { isGuid, normId } from '../core/ids.js';
 import { observeSignIn } from '../core/observed.js';
 import { buildDigest } from '../core/signin-digest.js';
@@ -16,7 +15,7 @@ import type { Entity, TableStore } from '../storage/tables.js';
 import { type CollectorDeps, recordFailure } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS } from './specs.js';
-import { PREFER_UNKNOWN_ENUMS, RETENTION_DELETES_PER_RUN, type SignInKind, type SignInQuery, kindOf, retainedFromDay, signInIndex, signInQueries, touchedDigests } from './signins-plan.js';
+import { PREFER_UNKNOWN_ENUMS, RETENTION_DELETES_PER_RUN, type SignInKind, type SignInQuery, kindOf, readSignIn, retainedFromDay, signInIndex, signInQueries, touchedDigests } from './signins-plan.js';
 
 export interface StoredSignIn {
   id: string;
@@ -26,9 +25,6 @@ export interface StoredSignIn {
 
 /** State partition of the per-user daily digests (row key `<day>|<user id>`). */
 export const DIGEST_PARTITION = 'signInDigest';
-
-/** Only the properties the monitor reads are kept: a stored sign-in is a fraction of Graph's. */
-const storedSchema = signInSchema.strip();
 
 interface ReadState {
   known: Set<string>;
@@ -56,8 +52,11 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
     const accounts = await monitoredAccounts(deps);
     const state: ReadState = { known: await knownIds(store, from), seen: new Set(), touched: new Set(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
     const queries = signInQueries({ since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive });
-    // Each query pages on its own; the gateway paces them all on the reports budget.
-    await Promise.all(queries.map((q) => readQuery(deps, q, state, startedAt)));
+    // Each query pages on its own; the gateway paces them all on the reports budget. All of them finish before
+    // the run does (a failed one fails the run), so nothing is written after the run record.
+    const settled = await Promise.allSettled(queries.map((q) => readQuery(deps, q, state, startedAt)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     watermark = state.watermark;
     counts.digests = await rebuildDigests(deps, state.touched, startedAt);
     counts.expired = await applyRetention(deps, startedAt);
@@ -145,12 +144,11 @@ async function readQuery(deps: CollectorDeps, query: SignInQuery, state: ReadSta
     const rows: Entity[] = [];
     for (const raw of page) {
       state.counts.read = (state.counts.read ?? 0) + 1;
-      const parsed = storedSchema.safeParse(raw);
-      if (!parsed.success || Number.isNaN(Date.parse(parsed.data.createdDateTime))) {
+      const s = readSignIn(raw);
+      if (!s) {
         state.counts.malformed = (state.counts.malformed ?? 0) + 1;
         continue;
       }
-      const s = parsed.data;
       if (!state.watermark || s.createdDateTime > state.watermark) state.watermark = s.createdDateTime;
       if (s.userId) for (const key of touchedDigests(normId(s.userId), s.createdDateTime, deps.settings.signInCompletionMinutes)) state.touched.add(key);
       const id = normId(s.id);
