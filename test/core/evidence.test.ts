@@ -235,3 +235,21 @@ describe('the window (R-OBS-19)', () => {
     expect(report.rollout).toBeUndefined();
   });
 });
+
+describe('the check --json contract with sign-in evidence', () => {
+  it('R-CONTRACT-1 every admin carries evidence { signIns, singleFactor, lastSingleFactorAt, contradictions }; the report carries rollout (docs/evaluation.md §12)', () => {
+    const t = tenant();
+    const alice = activeAdmin(t);
+    const bob = activeAdmin(t, 'bob');
+    t.policy('Admins MFA');
+    t.policy('Rollout', { state: 'enabledForReportingButNotEnforced' });
+    const report = JSON.parse(JSON.stringify(t.evaluate({}, withSignIns([signIn(alice)])))) as Record<string, unknown>;
+    for (const a of report.admins as Array<Record<string, unknown>>) {
+      expect(a.evidence).toEqual(expect.objectContaining({ signIns: expect.any(Number), singleFactor: expect.any(Number), contradictions: expect.any(Number) }));
+      expect(a.evidence).toHaveProperty('lastSingleFactorAt');
+    }
+    expect((report.admins as Array<Record<string, unknown>>).find((a) => a.id === bob)?.evidence).toMatchObject({ signIns: 0, lastSingleFactorAt: null });
+    expect(report.rollout).toEqual([expect.objectContaining({ policyId: expect.any(String), displayName: 'Rollout', verdict: expect.stringMatching(/^(ready|wouldBlock|noEvidence)$/), summary: expect.any(String), blocked: [] })]);
+    expect(report.signInEvidence).toMatchObject({ available: true, windowDays: 7, rolloutDays: 14 });
+  });
+});
