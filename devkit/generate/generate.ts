@@ -490,10 +490,12 @@ const FAILURE_REASONS: Record<number, string> = {
   50055: 'The password is expired.',
   50057: 'The user account is disabled.',
 };
-const INTERRUPT_WEIGHTS: ReadonlyArray<readonly [number, number]> = [
-  [50074, 30], [50076, 25], [500121, 12], [50079, 8], [50072, 5], [50158, 6], [16000, 8], [50140, 6],
-];
-const FAILURE_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[50126, 60], [53003, 20], [50053, 10], [50055, 10]];
+/** An MFA prompt the user did not complete (the sign-in after it, if any, is another event). */
+const MFA_PROMPT_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[50074, 45], [50076, 35], [500121, 20]];
+/** Interruptions that are not MFA: account selection, keep me signed in. */
+const OTHER_INTERRUPT_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[16000, 60], [50140, 40]];
+/** Failures before Conditional Access: wrong password, locked, expired (53003 comes from the policies). */
+const FAILURE_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[50126, 75], [50053, 12], [50055, 13]];
 
 const METHOD_SETS: ReadonlyArray<readonly [readonly string[], number]> = [
   [['microsoftAuthenticatorPush', 'softwareOneTimePasscode'], 40],
@@ -2297,13 +2299,13 @@ function outcomeOf(judged: readonly Judgement[], methods: readonly string[], leg
   if (needsMfa) {
     if (!canMfa) return { errorCode: rng.chance(0.7) ? 50079 : 50072, mfa: false, blockedBy };
     const r = rng.next();
-    if (r < 0.12) return { errorCode: rng.weighted([[50074, 45], [50076, 35], [500121, 20]]), mfa: false, blockedBy };
+    if (r < 0.12) return { errorCode: rng.weighted(MFA_PROMPT_WEIGHTS), mfa: false, blockedBy };
     return { errorCode: 0, mfa: true, blockedBy };
   }
   const r = rng.next();
   if (r < 0.85) return { errorCode: 0, mfa: false, blockedBy };
-  if (r < 0.93) return { errorCode: rng.weighted(FAILURE_WEIGHTS.filter(([c]) => c !== 53003)), mfa: false, blockedBy };
-  return { errorCode: rng.weighted([[16000, 60], [50140, 40]]), mfa: false, blockedBy };
+  if (r < 0.93) return { errorCode: rng.weighted(FAILURE_WEIGHTS), mfa: false, blockedBy };
+  return { errorCode: rng.weighted(OTHER_INTERRUPT_WEIGHTS), mfa: false, blockedBy };
 }
 
 /** Each policy's result as the sign-in log records it (appliedConditionalAccessPolicies). */

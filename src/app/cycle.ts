@@ -70,9 +70,12 @@ export interface CycleResult {
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
   const pipeline = new CollectionPipeline();
   // Whatever happens to a collector, the other one is never left waiting for it.
-  const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => pipeline.done('rolesStored'));
+  const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => {
+    pipeline.done('rolesStored');
+    pipeline.shareAccounts(undefined);
+  });
   const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
-  // Sign-ins are read for the accounts and report-only policies the other two store (it waits for both).
+  // Sign-ins are read for the accounts the roles collector shares and the report-only policies the policies collector stores.
   const signins = runCollector(rt, 'signins', trigger, pipeline);
   const runs: RunRecord[] = await Promise.all([roles, policies, signins]);
   runs.push(await runCollector(rt, 'activations', trigger));

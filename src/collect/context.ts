@@ -23,13 +23,36 @@ export interface CollectorDeps {
 }
 
 /**
- * The two points where the roles and policies collectors depend on each other within one cycle: the roles
- * collector reads the admins' membership of the groups Conditional Access names (so it waits for the policies
- * to be stored), and the policies collector reads the PIM settings of the role-holding PIM groups (so it waits
- * for the roles). Everything else runs in parallel, each on its own Graph budget.
+ * The points where the collectors depend on each other within one cycle: the roles collector reads the admins'
+ * membership of the groups Conditional Access names (so it waits for the policies to be stored), the policies
+ * collector reads the PIM settings of the role-holding PIM groups (so it waits for the roles), and the sign-in
+ * collector reads the sign-ins of the roles collector's accounts (shared, below) for the stored report-only
+ * policies. Everything else runs in parallel, each on its own Graph budget.
  */
+/** The accounts the roles collector found, shared in a cycle before they are stored (see CollectionPipeline). */
+export interface SharedAccounts {
+  users: GraphUser[];
+  groups: SnapshotGroup[];
+}
+
 export class CollectionPipeline {
   private readonly signals = new Map<'policiesStored' | 'rolesStored', { promise: Promise<void>; resolve: () => void }>();
+  private resolveAccounts: (a: SharedAccounts | undefined) => void = () => undefined;
+  private readonly sharedAccounts = new Promise<SharedAccounts | undefined>((r) => (this.resolveAccounts = r));
+
+  /**
+   * The roles collector shares the admin, potential admin and excluded-group accounts as soon as it knows them,
+   * so the sign-in collector reads their sign-ins alongside the registration reads (both on the reports budget)
+   * instead of after everything is stored. The first call wins; `undefined` (the roles run ended without them)
+   * makes the sign-in collector use what is stored.
+   */
+  shareAccounts(accounts: SharedAccounts | undefined): void {
+    this.resolveAccounts(accounts);
+  }
+
+  accounts(): Promise<SharedAccounts | undefined> {
+    return this.sharedAccounts;
+  }
 
   private signal(name: 'policiesStored' | 'rolesStored') {
     let s = this.signals.get(name);

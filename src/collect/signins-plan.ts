@@ -1,8 +1,9 @@
 // The sign-in collector's decisions, apart from I/O: which queries read the window with the fewest requests,
 // what each stored sign-in is filed as, which index partitions it is copied to, and which daily digests a
 // run's sign-ins touch. docs/storage.md ("Sign-ins") says why each is so.
-import { normId } from '../core/ids.js';
-import { type SignIn, signInSchema } from '../core/graph-types.js';
+import { isGuid, normId } from '../core/ids.js';
+import { type GraphUser, type SignIn, signInSchema } from '../core/graph-types.js';
+import type { SnapshotGroup } from '../core/snapshot.js';
 import { APPLIED_RESULTS } from '../core/observed.js';
 import { dayOf } from '../core/signin-digest.js';
 import { escapeKey } from '../storage/codec.js';
@@ -116,3 +117,23 @@ export function retainedFromDay(nowMs: number, days: number): string {
 
 /** Sign-ins deleted per run: retention catches up over a few runs instead of one long one. */
 export const RETENTION_DELETES_PER_RUN = 2000;
+
+/** Excluded accounts as user ids or UPNs: listed ids/UPNs, and members of listed groups. */
+export function excludedAccounts(entries: readonly string[], users: readonly GraphUser[], groups: ReadonlyMap<string, SnapshotGroup>): string[] {
+  const out = new Set<string>();
+  for (const entry of entries) {
+    const id = normId(entry);
+    if (!isGuid(entry)) out.add(entry.toLowerCase());
+    else if (groups.has(id)) for (const m of groups.get(id)?.memberUserIds ?? []) out.add(normId(m));
+    else out.add(id);
+  }
+  // Users listed by UPN whose id is known are queried by id (cheaper filter, same result).
+  for (const u of users) {
+    const upn = u.userPrincipalName?.toLowerCase();
+    if (upn && out.has(upn)) {
+      out.delete(upn);
+      out.add(normId(u.id));
+    }
+  }
+  return [...out].sort();
+}

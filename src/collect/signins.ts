@@ -5,17 +5,17 @@
 // digests of the users it touched are rebuilt from what is stored, and what is past SIGNIN_RETENTION_DAYS is
 // deleted. The watermark (in the run record) moves only after a complete read. docs/storage.md, "Sign-ins".
 import type { ConditionalAccessPolicy, GraphUser, SignIn } from '../core/graph-types.js';
-import { isGuid, normId } from '../core/ids.js';
+import { normId } from '../core/ids.js';
 import { observeSignIn } from '../core/observed.js';
 import { buildDigest } from '../core/signin-digest.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
 import { contentHash, decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import { loadState, loadValues } from '../storage/state.js';
 import type { Entity, TableStore } from '../storage/tables.js';
-import { type CollectorDeps, recordFailure } from './context.js';
+import { type CollectorDeps, type SharedAccounts, recordFailure } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS } from './specs.js';
-import { PREFER_UNKNOWN_ENUMS, RETENTION_DELETES_PER_RUN, type SignInKind, type SignInQuery, kindOf, readSignIn, retainedFromDay, signInIndex, signInQueries, touchedDigests } from './signins-plan.js';
+import { PREFER_UNKNOWN_ENUMS, RETENTION_DELETES_PER_RUN, type SignInKind, type SignInQuery, excludedAccounts, kindOf, readSignIn, retainedFromDay, signInIndex, signInQueries, touchedDigests } from './signins-plan.js';
 
 export interface StoredSignIn {
   id: string;
@@ -43,13 +43,13 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
   Object.assign(counts, { read: 0, new: 0, breakGlass: 0, admin: 0, reportOnly: 0, malformed: 0, digests: 0, expired: 0 });
   let watermark = previous?.watermark;
   try {
-    // In a full cycle the accounts and policies this run reads for are the ones the roles and policies collectors store now.
-    if (deps.pipeline) await Promise.all([deps.pipeline.wait('rolesStored'), deps.pipeline.wait('policiesStored')]);
+    // In a full cycle: the accounts the roles collector shares as soon as it knows them, and this cycle's policies.
+    const [shared] = deps.pipeline ? await Promise.all([deps.pipeline.accounts(), deps.pipeline.wait('policiesStored')]) : [undefined];
     const from = watermark
       ? new Date(Date.parse(watermark) - settings.signInOverlapMinutes * 60_000)
       : new Date(Date.parse(startedAt) - settings.signInInitialLookbackHours * 3_600_000);
     const since = from.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const accounts = await monitoredAccounts(deps);
+    const accounts = await monitoredAccounts(deps, shared);
     const state: ReadState = { known: await knownIds(store, from), seen: new Set(), touched: new Set(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
     const queries = signInQueries({ since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive });
     // Each query pages on its own; the gateway paces them all on the reports budget. All of them finish before
@@ -70,37 +70,18 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
   return run.finish(watermark ? { watermark } : {});
 }
 
-/** Admins and potential admins (the roles collector's accounts, the latest evaluation's admins), and excluded accounts. */
-async function monitoredAccounts(deps: CollectorDeps): Promise<{ admins: string[]; excluded: string[] }> {
-  const users = await loadValues<GraphUser>(deps.store, PARTITIONS.user);
+/**
+ * Admins and potential admins (the roles collector's accounts: shared in a cycle, else stored; and the latest
+ * evaluation's admins), and excluded accounts.
+ */
+async function monitoredAccounts(deps: CollectorDeps, shared: SharedAccounts | undefined): Promise<{ admins: string[]; excluded: string[] }> {
+  const users = shared?.users ?? (await loadValues<GraphUser>(deps.store, PARTITIONS.user));
   const verdicts = await loadState<{ id: string }>(deps.store, PARTITIONS.adminVerdict);
   const admins = new Set([...users.map((u) => normId(u.id)), ...[...verdicts.keys()].map(normId)]);
-  const excluded = await excludedAccounts(deps, users);
+  const groups = new Map((await loadValues<SnapshotGroup>(deps.store, PARTITIONS.group)).map((g) => [g.id, g]));
+  for (const g of shared?.groups ?? []) groups.set(g.id, g);
+  const excluded = excludedAccounts(deps.settings.excludedAccounts, users, groups);
   return { admins: [...admins].filter((a) => !excluded.includes(a)).sort(), excluded };
-}
-
-/** Excluded accounts as user ids or UPNs: listed ids/UPNs, and members of listed groups. */
-export async function excludedAccounts(deps: CollectorDeps, users?: GraphUser[]): Promise<string[]> {
-  const { store, settings } = deps;
-  if (settings.excludedAccounts.length === 0) return [];
-  const known = users ?? (await loadValues<GraphUser>(store, PARTITIONS.user));
-  const groups = new Map((await loadValues<SnapshotGroup>(store, PARTITIONS.group)).map((g) => [g.id, g]));
-  const out = new Set<string>();
-  for (const entry of settings.excludedAccounts) {
-    const id = normId(entry);
-    if (!isGuid(entry)) out.add(entry.toLowerCase());
-    else if (groups.has(id)) for (const m of groups.get(id)?.memberUserIds ?? []) out.add(normId(m));
-    else out.add(id);
-  }
-  // Users listed by UPN whose id is known are queried by id (cheaper filter, same result).
-  for (const u of known) {
-    const upn = u.userPrincipalName?.toLowerCase();
-    if (upn && out.has(upn)) {
-      out.delete(upn);
-      out.add(normId(u.id));
-    }
-  }
-  return [...out].sort();
 }
 
 async function hasReportOnlyPolicy(store: TableStore): Promise<boolean> {

@@ -1,6 +1,6 @@
 // The sign-in collector's decisions (src/collect/signins-plan.ts; docs/storage.md, "Sign-ins").
 import { describe, expect, it } from 'vitest';
-import { ACCOUNTS_PER_FILTER, kindOf, readSignIn, retainedFromDay, signInIndex, signInQueries, touchedDigests } from '../../src/collect/signins-plan.js';
+import { ACCOUNTS_PER_FILTER, excludedAccounts, kindOf, readSignIn, retainedFromDay, signInIndex, signInQueries, touchedDigests } from '../../src/collect/signins-plan.js';
 
 const id = (i: number) => `a0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 const base = { since: '2026-11-01T00:00:00Z', admins: [] as string[], excluded: [] as string[], interruptCodes: [50074, 50076], reportOnlyPolicies: false, nonInteractive: true };
@@ -69,5 +69,14 @@ describe('filing and indexing', () => {
     expect(readSignIn({ createdDateTime: '2026-11-01T00:00:00Z' })).toBeUndefined();
     expect(readSignIn({ id: 'x', createdDateTime: 'yesterday' })).toBeUndefined();
     expect(readSignIn({ id: 'x', createdDateTime: '2026-11-01T00:00:00Z', status: { errorCode: '0' } })).toBeUndefined();
+  });
+});
+
+describe('excluded accounts', () => {
+  it('resolves listed ids, UPNs (to ids when known) and members of listed groups', () => {
+    const group = { id: id(9), memberUserIds: [id(3), id(4)], memberGroupIds: [], coverage: 'all' as const };
+    expect(excludedAccounts([id(1).toUpperCase(), 'BG@contoso.test', 'nobody@contoso.test', id(9)], [{ id: id(2), userPrincipalName: 'bg@contoso.test' }], new Map([[id(9), group]]))).toEqual(
+      [id(1), id(2), id(3), id(4), 'nobody@contoso.test'].sort(),
+    );
   });
 });
