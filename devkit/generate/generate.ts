@@ -2329,12 +2329,18 @@ function policyResult(j: Judgement, outcome: { errorCode: number; mfa: boolean; 
   };
 }
 
+/** Enabled policies that left a monitored account's sign-in out, listed per sign-in (the monitor shows four). */
+const LEFT_OUT_LISTED = 6;
+/** The policy results kept on the sign-ins of accounts the monitor does not read one by one. */
+const OTHERS_RESULTS = new Set(['failure', 'reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyInterrupted']);
+
 const PLATFORM_OF: Record<string, Setting['platform']> = { Windows10: 'windows', MacOs: 'macOS', Ios: 'iOS', Android: 'android', Linux: 'linux' };
 
 function signIn(model: TenantModel, judge: SignInJudge, j: number, t: number, userIndex: number, breakGlass: boolean, rng: Rng): Json {
   const user = model.user(userIndex);
   const service = userIndex >= 2 && userIndex < 2 + model.serviceAccounts;
   const admin = model.adminByUser.get(userIndex);
+  const monitored = breakGlass || service || admin !== undefined;
   // Where: HQ (trusted), a branch (trusted), elsewhere.
   const where = breakGlass ? 0 : rng.next();
   let ipAddress: string;
@@ -2404,8 +2410,19 @@ function signIn(model: TenantModel, judge: SignInJudge, j: number, t: number, us
     deviceDetail: { deviceId: '', displayName: '', operatingSystem: os, browser: clientAppUsed === 'Browser' ? rng.pick(['Edge 131.0.0', 'Chrome 131.0.0', 'Safari 18.1']) : '', isCompliant: compliant, isManaged: compliant || rng.chance(0.3), trustType: '' },
     location: { city: city[0], state: null, countryOrRegion: city[1] },
     networkLocationDetails: trusted ? [{ networkType: 'trustedNamedLocation', networkNames: [] }] : [],
-    // Graph lists every policy; the generator lists those that applied and the enabled MFA or block policies that
-    // target the user but left this sign-in out (they explain a single factor), so a sign-in stays a few KB.
-    appliedConditionalAccessPolicies: judged.filter((x) => (x.applies && x.state !== 'disabled') || (x.state === 'enabled' && x.notSatisfied !== 'users' && x.demand !== 'none')).map((x) => policyResult(x, outcome)),
+    // Graph lists every policy. The generator keeps a sign-in small (with 400 policies the full lists made the
+    // 100k tenant over a gigabyte): for the accounts the monitor reads one by one (admins, break-glass and
+    // service accounts) the policies that applied and the first few enabled MFA or block policies that target
+    // the user but left this sign-in out (they explain a single factor); for everyone else only what the monitor
+    // reads of them — failures and report-only results (the interrupted and report-only queries).
+    appliedConditionalAccessPolicies: monitored
+      ? [
+          ...judged.filter((x) => x.applies && x.state !== 'disabled'),
+          ...judged.filter((x) => !x.applies && x.state === 'enabled' && x.notSatisfied !== 'users' && x.demand !== 'none').slice(0, LEFT_OUT_LISTED),
+        ].map((x) => policyResult(x, outcome))
+      : judged
+          .filter((x) => x.applies && x.state !== 'disabled')
+          .map((x) => policyResult(x, outcome))
+          .filter((x) => OTHERS_RESULTS.has(x['result'] as string)),
   };
 }
