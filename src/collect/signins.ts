@@ -6,8 +6,8 @@
 // deleted. The watermark (in the run record) moves only after a complete read. docs/storage.md, "Sign-ins".
 import type { ConditionalAccessPolicy, GraphUser, SignIn } from '../core/graph-types.js';
 import { normId } from '../core/ids.js';
-import { observeSignIn } from '../core/observed.js';
-import { buildDigest } from '../core/signin-digest.js';
+import { type ObservedSignIn, observeSignIn } from '../core/observed.js';
+import { type SignInDigest, buildDigest } from '../core/signin-digest.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
 import { contentHash, decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import { loadState, loadValues } from '../storage/state.js';
@@ -27,9 +27,14 @@ export interface StoredSignIn {
 export const DIGEST_PARTITION = 'signInDigest';
 
 interface ReadState {
+  /** Ids stored before this run from the start of the earliest day this run can touch. */
   known: Set<string>;
+  /** Digest keys (`<day>|<user>`) that stored sign-ins from before this run belong to: rebuilt from storage. */
+  prior: Set<string>;
   seen: Set<string>;
   touched: Set<string>;
+  /** The other touched keys' sign-ins, all read in this run: their digests are built without reading them back. */
+  fresh: Map<string, ObservedSignIn[]>;
   admins: ReadonlySet<string>;
   excluded: ReadonlySet<string>;
   counts: Record<string, number>;
@@ -50,7 +55,8 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
       : new Date(Date.parse(startedAt) - settings.signInInitialLookbackHours * 3_600_000);
     const since = from.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const accounts = await monitoredAccounts(deps, shared);
-    const state: ReadState = { known: await knownIds(store, from), seen: new Set(), touched: new Set(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
+    const { known, prior } = await storedBefore(store, from, settings.signInCompletionMinutes);
+    const state: ReadState = { known, prior, seen: new Set(), touched: new Set(), fresh: new Map(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
     const queries = signInQueries({ since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive });
     // Each query pages on its own; the gateway paces them all on the reports budget. All of them finish before
     // the run does (a failed one fails the run), so nothing is written after the run record.
@@ -58,7 +64,7 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     watermark = state.watermark;
-    counts.digests = await rebuildDigests(deps, state.touched, startedAt);
+    counts.digests = await rebuildDigests(deps, state, startedAt);
     counts.expired = await applyRetention(deps, startedAt);
     if ((counts.malformed ?? 0) > 0) log.warn(`signIns: ${counts.malformed} sign-in(s) Graph returned without an id or time were skipped`);
     tracker.ok('signIns', { items: counts.read ?? 0, added: counts.new ?? 0 });
@@ -88,17 +94,24 @@ async function hasReportOnlyPolicy(store: TableStore): Promise<boolean> {
   return (await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy)).some((p) => p.state === 'enabledForReportingButNotEnforced');
 }
 
-/** Ids already stored in the window: re-reading the overlap never stores a sign-in twice. */
-async function knownIds(store: TableStore, from: Date): Promise<Set<string>> {
+/**
+ * Sign-ins stored since the start of the earliest day this run can touch (the day of `from` less the completion
+ * window): their ids (re-reading the overlap never stores a sign-in twice) and the digests they belong to.
+ */
+async function storedBefore(store: TableStore, from: Date, completionMinutes: number): Promise<{ known: Set<string>; prior: Set<string> }> {
   const known = new Set<string>();
-  for await (const e of store.partition('signins', 'all', { toRow: `${newestFirstKey(from)}~`, select: ['itemId'] })) known.add(String(e.itemId));
-  return known;
+  const prior = new Set<string>();
+  const firstDay = Date.parse(`${new Date(from.getTime() - completionMinutes * 60_000).toISOString().slice(0, 10)}T00:00:00Z`);
+  for await (const e of store.partition('signins', 'all', { toRow: `${newestFirstKey(firstDay)}~`, select: ['itemId', 'userId', 'createdDateTime'] })) {
+    known.add(String(e.itemId));
+    if (e.userId) for (const key of touchedDigests(String(e.userId), String(e.createdDateTime), completionMinutes)) prior.add(key);
+  }
+  return { known, prior };
 }
 
-function rowOf(s: SignIn, kind: SignInKind, startedAt: string, interruptCodes: ReadonlySet<number>): Entity[] {
+function rowOf(s: SignIn, observed: ObservedSignIn, kind: SignInKind, startedAt: string): Entity[] {
   const id = normId(s.id);
   const t = Date.parse(s.createdDateTime);
-  const observed = observeSignIn(s, interruptCodes);
   const index = signInIndex(s);
   const base: Entity = {
     partitionKey: 'all',
@@ -131,12 +144,15 @@ async function readQuery(deps: CollectorDeps, query: SignInQuery, state: ReadSta
         continue;
       }
       if (!state.watermark || s.createdDateTime > state.watermark) state.watermark = s.createdDateTime;
-      if (s.userId) for (const key of touchedDigests(normId(s.userId), s.createdDateTime, deps.settings.signInCompletionMinutes)) state.touched.add(key);
+      const keys = s.userId ? touchedDigests(normId(s.userId), s.createdDateTime, deps.settings.signInCompletionMinutes) : [];
+      for (const key of keys) state.touched.add(key);
       const id = normId(s.id);
       if (state.seen.has(id) || state.known.has(id)) continue;
       state.seen.add(id);
       const kind = kindOf(s, query.kind, state.excluded, state.admins);
-      rows.push(...rowOf(s, kind, startedAt, codes));
+      const observed = observeSignIn(s, codes);
+      for (const key of keys) if (!state.prior.has(key)) (state.fresh.get(key) ?? state.fresh.set(key, []).get(key))?.push(observed);
+      rows.push(...rowOf(s, observed, kind, startedAt));
       state.counts.new = (state.counts.new ?? 0) + 1;
       state.counts[kind] = (state.counts[kind] ?? 0) + 1;
     }
@@ -154,15 +170,23 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /**
- * Rebuilds each touched `<day>|<user>` digest from that user's stored sign-ins of the day (and the following
- * minutes that can complete an interruption); writes only digests that changed. Returns how many were written.
+ * Rebuilds each touched `<day>|<user>` digest from that user's sign-ins of the day (and the following minutes
+ * that can complete an interruption): read back from storage where some were stored before this run, else the
+ * ones this run read (a first run touches tens of thousands of user-days: reading each back took minutes at
+ * 100k users). Writes only digests that changed. Returns how many were written.
  */
-async function rebuildDigests(deps: CollectorDeps, touched: ReadonlySet<string>, startedAt: string): Promise<number> {
+async function rebuildDigests(deps: CollectorDeps, state: ReadState, startedAt: string): Promise<number> {
   const { store, settings } = deps;
   const codes = new Set(settings.interruptCodes);
   const completionMs = settings.signInCompletionMinutes * 60_000;
   const upserts: Entity[] = [];
-  await eachLimited([...touched].sort(), 8, async (key) => {
+  const digestEntity = (key: string, userId: string, day: string, digest: SignInDigest, h: string): Entity => ({ partitionKey: DIGEST_PARTITION, rowKey: key, h, updatedAt: startedAt, userId, day, ...encodeJson(digest) });
+  for (const [key, signIns] of state.fresh) {
+    const [day, userId] = key.split('|') as [string, string];
+    const digest = buildDigest(userId, day, signIns, settings.signInCompletionMinutes, Date.parse(startedAt));
+    upserts.push(digestEntity(key, userId, day, digest, contentHash(digest)));
+  }
+  await eachLimited([...state.touched].filter((k) => !state.fresh.has(k)).sort(), 8, async (key) => {
     const [day, userId] = key.split('|') as [string, string];
     const dayStart = Date.parse(`${day}T00:00:00Z`);
     const signIns = [];
@@ -175,7 +199,7 @@ async function rebuildDigests(deps: CollectorDeps, touched: ReadonlySet<string>,
     const h = contentHash(digest);
     const existing = await store.get('state', DIGEST_PARTITION, key);
     if (existing?.h === h) return;
-    upserts.push({ partitionKey: DIGEST_PARTITION, rowKey: key, h, updatedAt: startedAt, userId, day, ...encodeJson(digest) });
+    upserts.push(digestEntity(key, userId, day, digest, h));
   });
   await store.write('state', upserts);
   return upserts.length;

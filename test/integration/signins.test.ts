@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCollector, runCycle } from '../../src/app/cycle.js';
 import { queryHistory, parseHistoryQuery } from '../../src/app/history.js';
 import { DIGEST_PARTITION } from '../../src/collect/signins.js';
+import { decodeJson } from '../../src/storage/codec.js';
 import type { TenantFixture } from '../../devkit/fixture/format.js';
 import type { TableName, TableStore } from '../../src/storage/tables.js';
 import { type TestEnvironment, stopAzurite, testEnvironment } from '../helpers/environment.js';
@@ -67,6 +68,33 @@ describe('the sign-in collector', () => {
     const again = await runCollector(env.rt, 'signins', 'test');
     expect(again.counts).toMatchObject({ new: 0, digests: 0 });
     expect(again.writes).toBe(1);
+  });
+
+  it('a digest built from what one run read equals the digest rebuilt from storage when a later run adds to the same day', async () => {
+    const t0 = Date.now() - 2 * 3_600_000;
+    const prompt = signIn(T.alice, { createdDateTime: at(0, t0), correlationId: 'c1', status: { errorCode: 50074 }, authenticationRequirement: 'multiFactorAuthentication' });
+    const done = signIn(T.alice, { createdDateTime: at(-120_000, t0), correlationId: 'c1', authenticationRequirement: 'multiFactorAuthentication' });
+    const later = signIn(T.alice, { createdDateTime: at(-3_600_000, t0) });
+    const digests = async (): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      for await (const e of env.store.partition('state', DIGEST_PARTITION)) out.push({ key: e.rowKey, digest: decodeJson(e) });
+      return out;
+    };
+    // Two runs: the second adds a sign-in to days the first stored (read back from storage).
+    env = await testEnvironment(tenantWith([prompt, done]));
+    await runCollector(env.rt, 'roles', 'test');
+    await runCollector(env.rt, 'signins', 'test');
+    env.setTenant(tenantWith([prompt, done, later]));
+    expect((await runCollector(env.rt, 'signins', 'test')).counts).toMatchObject({ new: 1 });
+    const rebuilt = await digests();
+    await env.close();
+    // One run reading all three (built from what it read).
+    env = await testEnvironment(tenantWith([prompt, done, later]));
+    await runCollector(env.rt, 'roles', 'test');
+    await runCollector(env.rt, 'signins', 'test');
+    const fresh = await digests();
+    expect(fresh).toEqual(rebuilt);
+    expect(JSON.stringify(fresh)).toContain('"completed"');
   });
 
   it('reads interactive sign-ins only with SIGNIN_NON_INTERACTIVE=false', async () => {
