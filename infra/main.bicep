@@ -109,6 +109,9 @@ param scheduleActivations string = '0 */15 * * * *'
 @description('NCRONTAB schedule of the sign-in collector.')
 param scheduleSignIns string = '0 */10 * * * *'
 
+@description('NCRONTAB schedule of the daily secure score collector (Microsoft Secure Score, recommendation, licences, per-user MFA).')
+param scheduleSecureScore string = '0 30 6 * * *'
+
 @description('NCRONTAB schedule of evaluation, diff and alerts (after the collectors).')
 param scheduleEvaluate string = '0 5-59/15 * * * *'
 
@@ -193,6 +196,9 @@ var graphAppRoles = [
   'User.Read.All'
   'Policy.Read.All'
   'AuditLog.Read.All'
+  'SecurityEvents.Read.All'
+  'DirectoryRecommendations.Read.All'
+  'LicenseAssignment.Read.All'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -273,6 +279,7 @@ var appSettings = {
   SCHEDULE_POLICIES: schedulePolicies
   SCHEDULE_ACTIVATIONS: scheduleActivations
   SCHEDULE_SIGNINS: scheduleSignIns
+  SCHEDULE_SECURE_SCORE: scheduleSecureScore
   SCHEDULE_EVALUATE: scheduleEvaluate
   SIGNIN_INTERRUPT_CODES: signInInterruptCodes
   SIGNIN_OVERLAP_MINUTES: signInOverlapMinutes

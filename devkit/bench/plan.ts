@@ -13,7 +13,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const lower = (id: string): string => id.trim().toLowerCase();
 
 /** Maximum page sizes (entra-facts.md §4/§6; docs/simulator.md where Graph documents none). */
-export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15, orFilter: 15 } as const;
+export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15, orFilter: 15, recommendations: 100, skus: 100 } as const;
 
 export interface PlanInput {
   fixture: TenantFixture;
@@ -28,6 +28,8 @@ export interface Plan {
   minRequests: number;
   reports: number;
   conditionalAccess: number;
+  /** Secure Score requests (Security API budget). */
+  security: number;
   directoryUnits: number;
   directoryRequests: number;
   unmetered: number;
@@ -43,13 +45,15 @@ export function minimalPlan(input: PlanInput): Plan {
   const byStep: Record<string, number> = {};
   let reports = 0;
   let ca = 0;
+  let security = 0;
   let units = 0;
   let directoryRequests = 0;
   let unmetered = 0;
   let chain = 0;
-  const add = (step: string, n: number, cls: 'reports' | 'ca' | 'dir' | 'none', unitsEach = 1): void => {
+  const add = (step: string, n: number, cls: 'reports' | 'ca' | 'security' | 'dir' | 'none', unitsEach = 1): void => {
     byStep[step] = (byStep[step] ?? 0) + n;
     if (cls === 'reports') reports += n;
+    else if (cls === 'security') security += n;
     else if (cls === 'ca') ca += n;
     else if (cls === 'dir') {
       directoryRequests += n;
@@ -82,6 +86,7 @@ export function minimalPlan(input: PlanInput): Plan {
   const pimE = current(fixture.privilegedAccessGroupEligibilityScheduleInstances);
   const fullGroups = new Set(roleGroups);
   const pimGroups = new Set<string>();
+  const pimUsers = new Set<string>();
   for (const g of roleGroups) {
     const e = pimE.filter((i) => lower(i.groupId) === g);
     const a = pimA.filter((i) => lower(i.groupId) === g);
@@ -90,6 +95,7 @@ export function minimalPlan(input: PlanInput): Plan {
     for (const i of [...e, ...a]) {
       const p = lower(i.principalId);
       if (isGroup(p)) fullGroups.add(p);
+      else if (members.kindOf(p) === 'user') pimUsers.add(p);
     }
   }
   const groupMemberUsers = new Set<string>();
@@ -102,8 +108,30 @@ export function minimalPlan(input: PlanInput): Plan {
   }
   // Groups named by Conditional Access or MONITOR_EXCLUDED_ACCOUNTS: one read each, whatever their size.
   const watched = new Set<string>();
-  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) watched.add(lower(g));
+  const policyGroups = new Set<string>();
+  const policyRoles = new Set<string>();
+  for (const p of fixture.conditionalAccessPolicies ?? []) {
+    for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) policyGroups.add(lower(g));
+    for (const r of [...(p.conditions.users?.includeRoles ?? []), ...(p.conditions.users?.excludeRoles ?? [])]) policyRoles.add(lower(r));
+  }
+  for (const g of policyGroups) watched.add(g);
   for (const e of input.excludedAccounts) if (GUID.test(e.trim())) watched.add(lower(e));
+  // Groups holding (active or eligible) a role policies name that is not monitored: admins' membership decides.
+  const holders = [...active.filter((i) => (i.assignmentType ?? 'Assigned').toLowerCase() === 'assigned'), ...eligible];
+  for (const i of holders) {
+    const role = lower(i.roleDefinitionId);
+    if (policyRoles.has(role) && !monitored.has(role) && isGroup(lower(i.principalId))) watched.add(lower(i.principalId));
+  }
+  // PIM for Groups on the groups policies name (the role-holding ones are read above): eligible and active
+  // instances, one request of each per group; groups among their principals are watched too.
+  for (const g of policyGroups) {
+    if (roleGroups.has(g) || !GUID.test(g)) continue;
+    const e = pimE.filter((i) => lower(i.groupId) === g);
+    const a = pimA.filter((i) => lower(i.groupId) === g);
+    add('pimGroupInstances (policy groups)', pages(e.length, PAGE.instances) + pages(a.length, PAGE.instances), 'none');
+    if (e.length + a.length > 0) pimGroups.add(g);
+    for (const i of [...e, ...a]) if (isGroup(lower(i.principalId))) watched.add(lower(i.principalId));
+  }
   let kept = fullGroups.size;
   for (const g of watched) {
     if (fullGroups.has(g) || !isGroup(g)) continue;
@@ -138,6 +166,16 @@ export function minimalPlan(input: PlanInput): Plan {
   // Activations: activated role instances, and each PIM group's activated memberships.
   add('activations', 1 + pimGroups.size, 'none');
 
+  // The daily reads (a fresh store's first cycle): Secure Score and the AdminMFAV2 profile, the adminMFAV2
+  // recommendation and its impacted admins, the subscribed SKUs, and each admin account's per-user MFA state
+  // (no listing exists: one request per account, users/{id}/authentication/requirements).
+  add('secureScores + control profile', 2, 'security');
+  const recommendation = (fixture.directoryRecommendations ?? []).find((r) => (r.recommendationType ?? '').toLowerCase() === 'adminmfav2');
+  add('recommendations', 1 + (recommendation ? pages(recommendation.impactedResources?.length ?? 0, PAGE.recommendations) : 0), 'reports');
+  add('subscribedSkus', pages(fixture.subscribedSkus?.length ?? 0, PAGE.skus), 'dir', directoryCost(3, true, false));
+  const adminAccounts = new Set([...directUsers, ...groupMemberUsers, ...pimUsers].filter((u) => members.kindOf(u) === 'user'));
+  add('per-user MFA states', adminAccounts.size, 'dir', directoryCost(1, false, false));
+
   // Sign-ins in the first run's window (docs/storage.md, "Sign-ins"): every sign-in of the monitored accounts —
   // admins, owners of role-holding PIM groups, members of role-holding groups, excluded accounts — read 15
   // accounts per `or` filter; the tenant's interrupted interactive sign-ins; and, with a report-only policy, the
@@ -149,8 +187,7 @@ export function minimalPlan(input: PlanInput): Plan {
     if (isGroup(id)) for (const u of members.transitive(id).user) breakGlass.add(u);
     else breakGlass.add(id);
   }
-  const accounts = new Set<string>([...admins, ...breakGlass]);
-  for (const i of [...pimA, ...pimE]) if (roleGroups.has(lower(i.groupId)) && members.kindOf(lower(i.principalId)) === 'user') accounts.add(lower(i.principalId));
+  const accounts = new Set<string>([...adminAccounts, ...breakGlass]);
   const perAccount = new Map<string, number>();
   const codes = new Set(input.interruptCodes);
   let interrupts = 0;
@@ -176,9 +213,10 @@ export function minimalPlan(input: PlanInput): Plan {
   if (reportOnly) add('signIns (report-only hits)', pages(reportOnlyHits, PAGE.signIns), 'reports');
 
   return {
-    minRequests: reports + ca + directoryRequests + unmetered,
+    minRequests: reports + ca + security + directoryRequests + unmetered,
     reports,
     conditionalAccess: ca,
+    security,
     directoryUnits: units,
     directoryRequests,
     unmetered,
@@ -195,8 +233,9 @@ export function minimalPlan(input: PlanInput): Plan {
 export function floorMs(plan: Plan, timeScale: number, roundTripMs: number): { floorMs: number; budgetMs: number; chainMs: number } {
   const reports = Math.max(0, Math.ceil(plan.reports / THROTTLE_BUDGETS.reports.requests) - 1) * THROTTLE_BUDGETS.reports.windowMs;
   const ca = Math.max(0, plan.conditionalAccess - 1) * THROTTLE_BUDGETS.conditionalAccess.windowMs;
+  const security = Math.max(0, Math.ceil(plan.security / THROTTLE_BUDGETS.security.requests) - 1) * THROTTLE_BUDGETS.security.windowMs;
   const directory = Math.max(0, plan.directoryUnits - THROTTLE_BUDGETS.directory.capacity) / THROTTLE_BUDGETS.directory.refillPerMs;
-  const budgetMs = Math.max(reports, ca, directory) / timeScale;
+  const budgetMs = Math.max(reports, ca, security, directory) / timeScale;
   const chainMs = plan.longestChain * roundTripMs;
   return { floorMs: budgetMs + chainMs, budgetMs, chainMs };
 }

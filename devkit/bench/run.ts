@@ -22,6 +22,7 @@ import { startAzurite } from '../emulators/azurite.js';
 import { TableStore } from '../../src/storage/tables.js';
 import { generateTenant } from '../generate/generate.js';
 import { type Plan, floorMs, minimalPlan } from './plan.js';
+import { loadBench } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../cli/main.js');
@@ -264,9 +265,15 @@ const program = new Command()
   .option('--keep', 'keep the generated tenants')
   .option('--plan <file>', '(internal) print the minimal request plan of a fixture')
   .option('--excluded <ids>', '(internal) break-glass accounts for --plan')
-  .option('--eval', '(internal) print the evaluation benchmark in ms');
+  .option('--eval', '(internal) print the evaluation benchmark in ms')
+  .option('--load', 'the HTTP functions under concurrent callers (50 checks, 500 history reads) on the demo tenant');
 
-program.action(async (o: { users?: number; json?: boolean; scale: number; keep?: boolean; plan?: string; excluded?: string; eval?: boolean }) => {
+program.action(async (o: { users?: number; json?: boolean; scale: number; keep?: boolean; plan?: string; excluded?: string; eval?: boolean; load?: boolean }) => {
+  if (o.load) {
+    const result = await loadBench();
+    console.log(JSON.stringify(result, null, o.json ? undefined : 2));
+    return;
+  }
   if (o.plan) {
     const fixture = parseTenantFixtureText(readFileSync(o.plan, 'utf8'), o.plan);
     // The app's own defaults decide what it reads (the interrupt codes among them).

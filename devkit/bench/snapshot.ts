@@ -6,6 +6,8 @@ import type { TenantFixture } from '../fixture/format.js';
 import { fixtureHasPim } from '../fixture/format.js';
 import { membership } from '../simulator/membership.js';
 import { isCurrent } from '../simulator/routes.js';
+import { BUILT_IN_CONTROL_PROFILES } from '../simulator/builtins.js';
+import type { SecureScoreControlProfile, StoredSecureScore } from '../../src/core/microsoft-types.js';
 import type { GraphUser, GraphServicePrincipal } from '../../src/core/graph-types.js';
 import type { SnapshotGroup, TenantSnapshot } from '../../src/core/snapshot.js';
 import { emptySnapshot } from '../../src/core/snapshot.js';
@@ -63,11 +65,43 @@ export function snapshotFromFixture(fixture: TenantFixture, capturedAt: string):
     roleAssignments: { state: 'ok', asOf },
     pimGroups: pim ? { state: 'ok', asOf } : { state: 'notLicensed', asOf, message: 'the tenant has no PIM (Entra ID P2) data' },
     groupMembers: { state: 'ok', asOf },
+    accounts: { state: 'ok', asOf },
     registration: fixture.userRegistrationDetails ? { state: 'ok', asOf } : { state: 'unavailable', message: 'no registration details' },
     conditionalAccess: { state: 'ok', asOf },
     authenticationStrengths: { state: 'ok', asOf },
     securityDefaults: { state: 'ok', asOf },
     pimSettings: pim ? { state: 'ok', asOf } : { state: 'notLicensed', asOf },
+    secureScore: { state: 'ok', asOf },
+    mfaRecommendation: { state: 'ok', asOf },
+    licences: { state: 'ok', asOf },
+    perUserMfa: { state: 'ok', asOf },
   };
+  verdictData(fixture, snapshot);
   return snapshot;
+}
+
+/**
+ * Microsoft's verdict, the SKUs and per-user MFA as the simulated tenant serves them: the latest Secure Score
+ * day, the AdminMFAV2 profile (the fixture's or the built-in one), the adminMFAV2 recommendation with its
+ * impacted resources, and every user's per-user MFA state (`disabled` unless the fixture says otherwise).
+ */
+function verdictData(fixture: TenantFixture, snapshot: TenantSnapshot): void {
+  const latest = [...(fixture.secureScores ?? [])].sort((a, b) => Date.parse(b.createdDateTime) - Date.parse(a.createdDateTime))[0];
+  const controls = latest?.controlScores ?? [];
+  const adminMfa = controls.find((c) => c.controlName.toLowerCase() === 'adminmfav2');
+  const profile = (fixture.secureScoreControlProfiles ?? []).find((p) => p.id.toLowerCase() === 'adminmfav2') ?? BUILT_IN_CONTROL_PROFILES.find((p) => p.id === 'AdminMFAV2');
+  const secureScore: StoredSecureScore = {
+    id: 'AdminMFAV2',
+    score: latest
+      ? { id: latest.id, createdDateTime: latest.createdDateTime, controlNames: controls.length, adminMfa: adminMfa ? { ...adminMfa, description: undefined } : null, sampleControlNames: adminMfa ? [] : controls.map((c) => c.controlName).slice(0, 6) }
+      : null,
+    profile: (profile as SecureScoreControlProfile | undefined) ?? null,
+  };
+  snapshot.secureScore = secureScore;
+  const rec = (fixture.directoryRecommendations ?? []).find((r) => (r.recommendationType ?? '').toLowerCase() === 'adminmfav2');
+  const { impactedResources = [], ...recommendation } = rec ?? { id: '' };
+  snapshot.mfaRecommendation = { id: 'adminMFAV2', recommendation: rec ? recommendation : null, impactedResources };
+  snapshot.subscribedSkus = { id: 'subscribedSkus', skus: fixture.subscribedSkus ?? [] };
+  const own = new Map(Object.entries(fixture.authenticationRequirements ?? {}).map(([id, r]) => [lower(id), r.perUserMfaState]));
+  snapshot.perUserMfa = (fixture.users ?? []).map((u) => ({ id: lower(u.id), perUserMfaState: own.get(lower(u.id)) ?? 'disabled' }));
 }

@@ -2,6 +2,7 @@
 import type { RunRecord } from '../../src/collect/runs.js';
 import { findingTitle } from '../../src/core/finding-types.js';
 import { type AdminOut, type Report, type RolloutOut, VERDICT_ORDER } from '../../src/core/report.js';
+import { RECON_REASONS } from '../../src/core/secure-score.js';
 
 export function formatTable(headers: string[], rows: string[][], maxWidth = Math.max(80, process.stdout.columns ?? 140)): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -26,8 +27,10 @@ export function reportText(report: Report, options: { maxAdmins?: number; maxFin
   lines.push(`Tenant ${report.tenantName ? `'${report.tenantName}' ` : ''}(${report.tenantId}), data as of ${report.snapshotCapturedAt}`);
   const unavailable = Object.entries(report.dataSources).filter(([, d]) => d && d.state !== 'ok');
   if (unavailable.length > 0) lines.push(`Data: ${unavailable.map(([n, d]) => `${n} ${d?.state}${d?.asOf ? ` (as of ${d.asOf})` : ''}${d?.permission ? ` — grant ${d.permission}` : ''}`).join('; ')}`);
+  if (report.enforcement?.banner) lines.push(`NOTE: ${report.enforcement.banner}`);
+  const microsoft = s.microsoftSecureScore !== null && s.microsoftSecureScore !== undefined ? `; Microsoft shows ${s.microsoftSecureScore} (admin-mfa-monitor score explains the difference)` : '';
   lines.push(
-    `Admins: ${s.admins} — ${s.protected} protected, ${s.partial} partial, ${s.unprotected} unprotected, ${s.excluded} excluded${s.unknown ? `, ${s.unknown} unknown` : ''}; ${s.registered} registered for MFA. Secure Score estimate: ${s.secureScoreEstimate}/10`,
+    `Admins: ${s.admins} — ${s.protected} protected, ${s.partial} partial, ${s.unprotected} unprotected, ${s.excluded} excluded${s.unknown ? `, ${s.unknown} unknown` : ''}; ${s.registered} registered for MFA. Secure Score estimate: ${s.secureScoreEstimate}/10${microsoft}`,
   );
   if (s.potentialAdmins || s.workloadAdmins) lines.push(`Also: ${s.potentialAdmins} potential admin(s) (owners of role-holding PIM groups), ${s.workloadAdmins} service principal(s) with admin roles`);
   const admins = [...report.admins].sort((a, b) => (VERDICT_ORDER[a.verdict] ?? 9) - (VERDICT_ORDER[b.verdict] ?? 9) || (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
@@ -128,4 +131,43 @@ export function historyText(dataset: string, items: Array<Record<string, unknown
   };
   const columns = pick[dataset] ?? [['ITEM', (i: Record<string, unknown>) => i]];
   return formatTable(columns.map(([h]) => h), items.map((i) => columns.map(([, f]) => short(f(i), 120))));
+}
+
+/** `admin-mfa-monitor score`: Microsoft's AdminMFAV2 number, ours, and every admin on which they differ. */
+export function scoreText(report: Report): string {
+  const s = report.secureScore;
+  const enforcement = report.enforcement;
+  if (!s || !enforcement) return 'This report carries no Secure Score reconciliation.';
+  const m = s.microsoft;
+  const lines: string[] = [];
+  lines.push(`Tenant ${report.tenantName ? `'${report.tenantName}' ` : ''}(${report.tenantId}): Require MFA for administrative roles (${s.control})`);
+  if (enforcement.banner) lines.push(`NOTE: ${enforcement.banner}`);
+  lines.push(
+    m.state === 'ok' && m.score !== null
+      ? `Microsoft: ${m.score} / ${m.maxScore}${m.notProtected !== null ? ` — ${m.notProtected} of ${m.total} admins not registered and protected` : ''}${m.asOf ? ` (computed ${m.asOf})` : ''}`
+      : `Microsoft: unavailable — ${m.reason ?? m.state}`,
+  );
+  lines.push(`Ours:      ${s.ours.score} / ${s.ours.maxScore} — ${s.ours.notProtected} of ${s.ours.total} admins with a real gap (excluded break-glass and service accounts are handled by design)`);
+  lines.push(`By Microsoft's documented rule our facts give ${s.shouldShow.score}: ${s.shouldShow.formula}`);
+  const basis = s.basis === 'observed' ? "admin by admin (Microsoft's list of impacted admins)" : s.basis === 'predicted' ? "predicted from Microsoft's known counting (its per-admin list is not available)" : 'not possible';
+  lines.push(`Compared ${basis}.`);
+  if (s.rows.length > 0) {
+    lines.push('');
+    lines.push(
+      formatTable(
+        ['POINTS', 'ADMIN', 'MICROSOFT', 'OURS', 'REASON'],
+        s.rows.map((r) => [`${r.points > 0 ? '+' : ''}${r.points.toFixed(2)}`, r.userPrincipalName ?? r.displayName ?? r.adminId, r.microsoft === 'flagged' ? 'not protected' : 'protected', r.ours === 'gap' ? r.verdict : r.ours, `${RECON_REASONS[r.reason].title} (${r.rule})`]),
+      ),
+    );
+    lines.push('', 'Why, admin by admin:');
+    for (const r of s.rows) lines.push(`- ${r.userPrincipalName ?? r.displayName ?? r.adminId}: ${r.sentence}`);
+  }
+  const d = s.difference;
+  if (d.points !== null) lines.push('', `Difference: ${d.points} points (ours − Microsoft's); explained by the rows: ${d.explainedPoints}${d.unexplainedPoints ? `; unexplained: ${d.unexplainedPoints}` : ' — every point'}.`);
+  for (const n of s.notes) lines.push(`- ${n}`);
+  const e = enforcement;
+  lines.push('', `Licence: ${e.licences.tier === 'unknown' ? 'unknown' : e.licences.tier === 'free' ? 'Entra ID Free' : `Entra ID ${e.licences.tier.toUpperCase()}`} (${[...e.licences.evidence, e.licences.note ?? ''].filter(Boolean).join('; ')})`);
+  lines.push(formatTable(['ROUTE', 'NEEDS', 'AVAILABLE', 'IN THIS TENANT'], e.routes.map((r) => [r.name, r.requires, r.available === null ? '?' : r.available ? 'yes' : 'no', r.state])));
+  for (const p of e.managedPolicies) lines.push(`Microsoft-managed: '${p.displayName}' — ${p.note}`);
+  return lines.join('\n');
 }

@@ -9,16 +9,28 @@ import { SettingsError } from '../../src/app/settings.js';
 import { type LatestRuns, latestRuns } from '../../src/collect/runs.js';
 import { FixtureError } from '../fixture/format.js';
 import { fixtureForServing } from '../fixture/load.js';
+import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
+import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/core/report.js';
-import { type Host, runStartupCycle, startHost } from '../host/host.js';
-import { historyText, reportText, rolloutText, runsText } from './format.js';
+import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
+import { historyText, reportText, rolloutText, runsText, scoreText } from './format.js';
 
 interface CommonOptions {
   tenant?: string;
+  faults?: SimulatorFaultRule[];
   dataDir?: string;
   json?: boolean;
   live?: boolean;
   verbose?: boolean;
+}
+
+/** `--faults`: a JSON array of fault rules, inline or in a file. */
+function faultsOption(value: string): SimulatorFaultRule[] {
+  try {
+    return parseFaults(value.trim().startsWith('[') ? value : readFileSync(value, 'utf8'));
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function port(value: string): number {
@@ -30,6 +42,7 @@ function port(value: string): number {
 function withCommon(command: Command): Command {
   return command
     .option('--tenant <file>', 'run against a simulated tenant served from this fixture file')
+    .option('--faults <json-or-file>', 'fault rules for the simulated tenant: a JSON array, or a file holding one (docs/simulator.md)', faultsOption)
     .option('--data-dir <dir>', 'local data directory (embedded storage, mail outbox, function key)', undefined)
     .option('--json', 'print JSON instead of text')
     .option('--live', 'read the real tenant through DefaultAzureCredential (e.g. after az login)')
@@ -45,6 +58,7 @@ async function host(options: CommonOptions, serve: boolean, portNumber?: number)
     tenantFile: options.tenant,
     dataDir: options.dataDir,
     live: options.live,
+    ...(options.faults ? { faults: options.faults } : {}),
     serve,
     port: portNumber,
     log,
@@ -74,22 +88,35 @@ withCommon(
 ).action(async (options: CommonOptions & { once?: boolean; port?: number }) => {
   const h = await host(options, !options.once, options.port);
   const out = (text: string) => (options.json ? console.error(text) : console.log(text));
-  // Stop cleanly on Ctrl+C or a kill at any point, start-up cycle included: embedded Azurite saves and exits too.
+  // Stop cleanly on Ctrl+C, a kill or a hang-up at any point, start-up cycle included: work in flight finishes,
+  // then the local endpoints and the embedded storage stop (it saves). A second signal stops at once.
   let stopping = false;
   const stop = async (code: number) => {
-    if (stopping) return;
+    if (stopping) {
+      out('stopping now');
+      process.exit(code);
+    }
     stopping = true;
-    out('\nstopping…');
+    out('\nstopping: finishing the work in flight (Ctrl+C again to stop at once)…');
     await h.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(130));
   process.on('SIGTERM', () => void stop(143));
+  process.on('SIGHUP', () => void stop(129));
   out(`admin-mfa-monitor: reading ${h.sourceDescription}`);
   const started = Date.now();
   const ok = await runStartupCycle(h);
-  const runs = await latestRuns(h.runtime.store);
-  const report = await currentReport(h, runs);
+  // A stop that began meanwhile finishes on its own (and exits): storage is not read while it stops.
+  const summary = stopping ? undefined : await h.run(async () => {
+    const latest = await latestRuns(h.runtime.store);
+    return { runs: latest, report: await currentReport(h, latest) };
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code === HOST_STOPPING) return undefined;
+    throw error;
+  });
+  if (!summary) return;
+  const { runs, report } = summary;
   if (options.json) {
     console.log(JSON.stringify({ source: h.sourceDescription, ok, runs, report }, null, 2));
   } else {
@@ -113,8 +140,8 @@ withCommon(
   out('Press Ctrl+C to stop.');
 });
 
-/** Runs the check handler (as POST /api/check does) and returns the report, or undefined after saying why not. */
-async function checkReport(h: Host): Promise<Report | undefined> {
+/** Runs the check handler (POST /api/check), polling its status URL past the HTTP wait; the report, or undefined. */
+async function checkNow(h: Host): Promise<{ report: Report; body: string } | undefined> {
   let response = await h.invokeHttp('check', { method: 'POST', url: 'http://127.0.0.1/api/check?wait=230' });
   // Longer than the HTTP wait: poll the status function like a client of the deployed app would.
   while (response.status === 202) {
@@ -127,18 +154,18 @@ async function checkReport(h: Host): Promise<Report | undefined> {
     process.exitCode = 1;
     return undefined;
   }
-  return JSON.parse(response.body) as Report;
+  return { report: JSON.parse(response.body) as Report, body: response.body };
 }
 
 withCommon(program.command('check').description('collect and evaluate now (the same handler as POST /api/check) and print the result')).action(async (options: CommonOptions) => {
   const h = await host(options, false);
   try {
-    const report = await checkReport(h);
-    if (!report) return;
-    if (options.json) console.log(JSON.stringify(report));
+    const checked = await checkNow(h);
+    if (!checked) return;
+    if (options.json) console.log(checked.body);
     else {
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
-      console.log(reportText(report));
+      console.log(reportText(checked.report));
     }
   } finally {
     await h.stop();
@@ -157,7 +184,7 @@ withCommon(
   }
   const h = await host(options, false);
   try {
-    const report = await checkReport(h);
+    const report = (await checkNow(h))?.report;
     if (!report) return;
     const all = report.rollout ?? [];
     const wanted = options.policy?.trim().toLowerCase();
@@ -173,6 +200,25 @@ withCommon(
       console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
       console.log(rolloutText(rollout));
       for (const note of report.signInEvidence?.notes ?? []) console.log(`Note: ${note}`);
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
+    .command('score')
+    .description("Microsoft's Secure Score for admin MFA (AdminMFAV2) set against ours, admin by admin, with the reason for every difference (collects and evaluates first, like check)"),
+).action(async (options: CommonOptions) => {
+  const h = await host(options, false);
+  try {
+    const report = (await checkNow(h))?.report;
+    if (!report) return;
+    if (options.json) console.log(JSON.stringify({ secureScore: report.secureScore, enforcement: report.enforcement, summary: report.summary }, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(scoreText(report));
     }
   } finally {
     await h.stop();
@@ -237,12 +283,13 @@ program
   .requiredOption('--tenant <file>', 'tenant fixture (format version 1, docs/tenant-fixture.md)')
   .addOption(new Option('--port <port>', 'port (0 = any free port)').argParser(port).default(0))
   .option('--now <time>', "serve a fixture's relative times (referenceTime) as of this ISO time instead of now")
+  .option('--faults <json-or-file>', 'fault rules from the start (a JSON array, or a file); PUT /_simulator/faults changes them later', faultsOption)
   .option('--throttle-scale <n>', "enforce Graph's throttling budgets, windows shortened n times", (v) => {
     const n = Number(v);
     if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
     return n;
   })
-  .action(async (options: { tenant: string; port: number; throttleScale?: number; now?: string }) => {
+  .action(async (options: { tenant: string; port: number; throttleScale?: number; now?: string; faults?: SimulatorFaultRule[] }) => {
     const { startGraphSimulator } = await import('../simulator/graph-simulator.js');
     let fixture;
     try {
@@ -253,6 +300,7 @@ program
       fail(error);
     }
     const sim = await startGraphSimulator({ fixture, port: options.port, ...(options.throttleScale ? { throttle: { timeScale: options.throttleScale } } : {}) });
+    if (options.faults) sim.setFaults(options.faults);
     console.log(JSON.stringify({ url: sim.url, token: sim.token }));
     const stop = async () => {
       await sim.close();

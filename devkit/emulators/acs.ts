@@ -2,8 +2,10 @@
 // tests: it checks the HMAC signature like ACS does, answers 202 with an Operation-Location, reports the
 // operation as Succeeded, honours Operation-Id (a retried send is the same operation, stored once) and
 // writes each message under the data directory as .eml and .html, so `npm start` shows the mails a user gets.
+// The Operation-Ids it accepted are kept on disk (operations.jsonl, written and synced before it answers), so
+// a restarted endpoint still knows them — as the real service is expected to — and answers their status.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
@@ -91,8 +93,9 @@ export function verifyHmac(req: IncomingMessage, raw: Buffer, key: Buffer): stri
 
 async function writeMessage(dir: string, message: ReceivedEmail): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const stamp = message.receivedAt.replace(/[:.]/g, '-');
-  const base = path.join(dir, `${stamp}-${message.operationId}`);
+  // Named by the operation alone: a send repeated after a crash (before its operation was recorded) rewrites
+  // the same files instead of adding a second copy.
+  const base = path.join(dir, message.operationId);
   const composer = new MailComposer({
     from: message.senderAddress,
     to: message.to.map((a) => ({ name: a.displayName ?? '', address: a.address })),
@@ -111,10 +114,39 @@ async function writeMessage(dir: string, message: ReceivedEmail): Promise<void> 
   message.htmlPath = message.html ? `${base}.html` : undefined;
 }
 
+/** The operations a mail directory's endpoint accepted before (one JSON line each). */
+function loadOperations(mailDir: string | null): Map<string, { status: string; message?: ReceivedEmail }> {
+  const operations = new Map<string, { status: string; message?: ReceivedEmail }>();
+  const file = mailDir ? path.join(mailDir, 'operations.jsonl') : null;
+  if (!file || !existsSync(file)) return operations;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const { operationId, status } = JSON.parse(line) as { operationId: string; status: string };
+      operations.set(operationId, { status });
+    } catch {
+      // a line cut short by a crash: that operation was not answered, so it was never accepted
+    }
+  }
+  return operations;
+}
+
+/** Appends one accepted operation and syncs it to disk before the endpoint answers. */
+function persistOperation(mailDir: string, operationId: string, status: string): void {
+  mkdirSync(mailDir, { recursive: true });
+  const fd = openSync(path.join(mailDir, 'operations.jsonl'), 'a');
+  try {
+    writeSync(fd, `${JSON.stringify({ operationId, status, acceptedAt: new Date().toISOString() })}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function startAcsEmulator(options: AcsEmulatorOptions): Promise<AcsEmulator> {
   const accessKey = options.accessKey ?? randomBytes(32).toString('base64');
   const key = Buffer.from(accessKey, 'base64');
-  const operations = new Map<string, { status: string; message: ReceivedEmail }>();
+  const operations = loadOperations(options.mailDir);
   let failures: { count: number; status: number } = { count: 0, status: 429 };
   const state = { sendRequests: 0 };
   const messages: ReceivedEmail[] = [];
@@ -168,7 +200,10 @@ export async function startAcsEmulator(options: AcsEmulatorOptions): Promise<Acs
           html: parsed.content.html,
           headers: parsed.headers,
         };
-        if (options.mailDir) await writeMessage(options.mailDir, message);
+        if (options.mailDir) {
+          await writeMessage(options.mailDir, message);
+          persistOperation(options.mailDir, operationId, 'Succeeded');
+        }
         messages.push(message);
         operations.set(operationId, { status: 'Succeeded', message });
         return json(res, 202, { id: operationId, status: 'Running' }, { 'operation-location': location, 'retry-after': '0' });

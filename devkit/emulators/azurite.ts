@@ -4,6 +4,8 @@
 // (`inline`: no start-up cost, stopped with the process) or in a child process (`child`: the bench keeps it out
 // of the measured process). Runs on one data directory share one server (endpoint.json names it).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { TableServiceClient, odata } from '@azure/data-tables';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -31,7 +33,17 @@ interface TableServer {
   start(): Promise<void>;
   close(): Promise<void>;
   getHttpServerAddress(): string;
+  /** Azurite's LokiJS database (an implementation detail of 3.35, used only to shorten its save interval). */
+  metadataStore?: { db?: { autosaveInterval?: number; autosaveDisable?(): void; autosaveEnable?(): void } };
 }
+
+/**
+ * How often the embedded storage saves its database (Azurite's default is 5 s). Each save is a whole snapshot
+ * written to a temporary file and renamed over the old one, so a kill leaves the state as of the last save:
+ * the writes of at most this last second are lost, as if the monitor had stopped a second earlier — which the
+ * monitor's write order makes safe (docs/storage.md, "Crashes").
+ */
+export const AZURITE_SAVE_INTERVAL_MS = 1_000;
 
 function azuriteModule<T>(file: string): T {
   const require = createRequire(import.meta.url);
@@ -57,15 +69,26 @@ export async function startTableServer(location: string | null, port = 0): Promi
   const config = new TableConfiguration('127.0.0.1', port, 5, db, false, false, undefined, undefined, false, true, '', '', '', undefined, false, location === null);
   const server = new Server(config);
   await server.start();
+  const loki = server.metadataStore?.db;
+  if (location && loki?.autosaveDisable && loki.autosaveEnable) {
+    loki.autosaveDisable();
+    loki.autosaveInterval = AZURITE_SAVE_INTERVAL_MS;
+    loki.autosaveEnable();
+  }
   const bound = Number(/:(\d+)$/.exec(server.getHttpServerAddress())?.[1]);
   if (!Number.isInteger(bound) || bound <= 0) throw new Error(`Azurite started without a port: ${server.getHttpServerAddress()}`);
   return { port: bound, close: () => server.close() };
 }
 
-/** An Azurite another process of ours already runs on this data directory (two would overwrite each other's files). */
+/**
+ * An Azurite another process of ours already runs on this data directory (two would overwrite each other's
+ * files). A process id and a port can both be reused once their owner has gone, so the server must also hold
+ * the owner's marker table, whose name only endpoint.json knows.
+ */
 async function running(location: string): Promise<{ port: number } | undefined> {
   try {
-    const { port, pid } = JSON.parse(readFileSync(path.join(location, 'endpoint.json'), 'utf8')) as { port: number; pid: number };
+    const { port, pid, marker } = JSON.parse(readFileSync(path.join(location, 'endpoint.json'), 'utf8')) as { port: number; pid: number; marker?: string };
+    if (!marker || pid === process.pid) return undefined;
     process.kill(pid, 0);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => {
@@ -74,11 +97,24 @@ async function running(location: string): Promise<{ port: number } | undefined> 
       });
       socket.once('error', reject);
     });
-    return { port };
+    const tables = TableServiceClient.fromConnectionString(azuriteConnectionString(port), { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    for await (const t of tables.listTables({ queryOptions: { filter: odata`TableName eq ${marker}` } })) if (t.name === marker) return { port };
+    return undefined;
   } catch {
     return undefined;
   }
 }
+
+/** Marks this server as the data directory's (see running): one table named by a random marker; stale ones go. */
+async function claim(port: number): Promise<{ marker: string; release(): Promise<void> }> {
+  const tables = TableServiceClient.fromConnectionString(azuriteConnectionString(port), { allowInsecureConnection: true });
+  for await (const t of tables.listTables()) if (t.name?.startsWith(MARKER_PREFIX)) await tables.deleteTable(t.name);
+  const marker = `${MARKER_PREFIX}${randomBytes(8).toString('hex')}`;
+  await tables.createTable(marker);
+  return { marker, release: () => tables.deleteTable(marker).catch(() => undefined) };
+}
+
+const MARKER_PREFIX = 'ammowner';
 
 /** Starts the table server in a child process (this file is its entry) and learns the port it bound. */
 async function startChild(location: string | null, port: number): Promise<{ port: number; pid: number; close(): Promise<void> }> {
@@ -132,7 +168,8 @@ export async function startAzurite(options: { dataDir: string | null; mode?: 'in
   }
   const server = options.mode === 'child' ? await startChild(location, options.port ?? 0) : { ...(await startTableServer(location, options.port ?? 0)), pid: process.pid };
   const endpointFile = location ? path.join(location, 'endpoint.json') : null;
-  if (endpointFile) writeFileSync(endpointFile, JSON.stringify({ port: server.port, pid: server.pid }));
+  const owner = endpointFile ? await claim(server.port) : undefined;
+  if (endpointFile && owner) writeFileSync(endpointFile, JSON.stringify({ port: server.port, pid: server.pid, marker: owner.marker }));
   let stopped: Promise<void> | undefined;
   return {
     connectionString: azuriteConnectionString(server.port),
@@ -141,6 +178,7 @@ export async function startAzurite(options: { dataDir: string | null; mode?: 'in
     stop: () =>
       (stopped ??= (async () => {
         if (endpointFile) rmSync(endpointFile, { force: true });
+        await owner?.release();
         await server.close();
       })()),
   };

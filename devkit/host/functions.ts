@@ -100,12 +100,11 @@ export class FunctionApp {
   async invokeHttp(name: string, call: HttpCall): Promise<HttpResult> {
     const registration = this.https.find((h) => h.name === name);
     if (!registration) throw new Error(`no HTTP function ${name}`);
-    const url = new URL(call.url);
+    // The query comes from the URL, every value of a repeated parameter kept (as the Functions host passes it).
     const request = new HttpRequest({
       method: call.method,
       url: call.url,
       headers: call.headers ?? {},
-      query: Object.fromEntries(url.searchParams),
       params: call.params ?? {},
       body: call.body !== undefined ? { string: call.body } : undefined,
     });

@@ -19,7 +19,8 @@ import { startAcsEmulator } from '../emulators/acs.js';
 import { DEVELOPMENT_STORAGE_PORT, startAzurite } from '../emulators/azurite.js';
 import type { TenantFixture } from '../fixture/format.js';
 import { demoFixturePath, fixtureForServing } from '../fixture/load.js';
-import { startGraphSimulator } from '../simulator/graph-simulator.js';
+import { type GraphSimulator, startGraphSimulator } from '../simulator/graph-simulator.js';
+import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { FunctionApp, type HttpCall, type HttpResult } from './functions.js';
 import { serveFunctions } from './http.js';
 import { localSettingsValues } from './local-settings.js';
@@ -45,11 +46,15 @@ export interface HostOptions {
   serve: boolean;
   /** Keep embedded storage in memory (one-shot commands that need nothing afterwards). */
   ephemeral?: boolean;
+  /** Fault rules for the simulated tenant from the start (docs/simulator.md, "Faults"). */
+  faults?: SimulatorFaultRule[];
   log: Logger;
 }
 
 export interface Host {
   runtime: Runtime;
+  /** Starts work the host must let finish before it stops (the start-up cycle); refused (never started) once stopping. */
+  run<T>(work: () => Promise<T>): Promise<T>;
   settings: Settings;
   registrations: Registration[];
   /** Where the data came from, in words ("the bundled demo tenant (simulated)"). */
@@ -57,11 +62,53 @@ export interface Host {
   dataDir: string;
   url?: string;
   functionKey: string;
+  /** The simulated tenant, when one is served (its faults can be switched: setFaults). */
+  simulator?: GraphSimulator;
   invokeTimer(name: string): Promise<void>;
   /** Starts the timers on their schedules (after the start-up cycle). */
   startTimers(): void;
   invokeHttp(name: string, call: HttpCall): Promise<HttpResult>;
+  /**
+   * Graceful stop: accept no new work (timers paused, HTTP closed), let work in flight finish (up to
+   * STOP_GRACE_MS; what is still running then is abandoned at whatever point it reached, which the monitor's
+   * write order makes safe), then stop the local endpoints and, last, the embedded storage (which saves).
+   */
   stop(): Promise<void>;
+}
+
+/** The error code of work refused because the host is stopping. */
+export const HOST_STOPPING = 'HOST_STOPPING';
+
+/** How long a stop waits for work in flight. */
+export const STOP_GRACE_MS = 60_000;
+
+/** Work in flight, so a stop can wait for it. */
+class InFlight {
+  private readonly work = new Set<Promise<unknown>>();
+  stopping = false;
+  track<T>(work: Promise<T>): Promise<T> {
+    if (this.stopping) {
+      work.catch(() => undefined);
+      return Promise.reject(Object.assign(new Error('the host is stopping'), { code: HOST_STOPPING }));
+    }
+    this.work.add(work);
+    const done = () => this.work.delete(work);
+    work.then(done, done);
+    return work;
+  }
+  /** Starts work unless the host is stopping (then the work never starts). */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.stopping) return Promise.reject(Object.assign(new Error('the host is stopping'), { code: HOST_STOPPING }));
+    return this.track(work());
+  }
+  /** Resolves when everything in flight has settled, or after `ms`; says whether anything was left. */
+  async settle(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+    const result = await Promise.race([Promise.allSettled([...this.work]).then(() => 'done' as const), timeout]);
+    clearTimeout(timer);
+    return result === 'done';
+  }
 }
 
 function functionKeyFor(dataDir: string): string {
@@ -140,9 +187,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
     let source: GraphSource | undefined;
     let description: string;
+    let sim: GraphSimulator | undefined;
+    if (options.faults?.length && !fixture) throw new Error('faults: they apply to a simulated tenant (--tenant or the demo), not to Microsoft Graph');
     if (fixture) {
-      const sim = await startGraphSimulator({ fixture });
-      resources.add(() => sim.close());
+      sim = await startGraphSimulator({ fixture });
+      const served = sim;
+      resources.add(() => served.close());
+      if (options.faults) sim.setFaults(options.faults);
       source = simulatedSource(sim.url, sim.token, fixture);
       const name = fixture.displayName ?? fixture.tenantId;
       description = graph.demo ? `the bundled demo tenant '${name}' (simulated; pass --tenant FILE or Graph credentials to change)` : `simulated tenant '${name}' from ${graph.fixtureFile}`;
@@ -152,17 +203,20 @@ export async function startHost(options: HostOptions): Promise<Host> {
     setRuntime(runtime);
 
     const app = await FunctionApp.load(log);
+    const inFlight = new InFlight();
     const functionKey = functionKeyFor(dataDir);
     let server: Server | undefined;
     let url: string | undefined;
-    const timers = options.serve ? scheduleTimers(app, env, log) : undefined;
+    const timers = options.serve ? scheduleTimers(app, env, log, (work) => inFlight.run(work)) : undefined;
     if (timers) {
       resources.add(async () => timers.stop());
-      ({ server, url } = await serveFunctions(app, functionKey, options.port ?? DEFAULT_PORT, log).catch((error: unknown) => {
+      const track = <T>(work: () => Promise<T>) => inFlight.run(work);
+      const admin = sim ? faultControl(sim) : undefined;
+      ({ server, url } = await serveFunctions(app, functionKey, options.port ?? DEFAULT_PORT, log, track, admin).catch((error: unknown) => {
         // Another host has 7071: take any free port (the URL is printed), unless a port was asked for.
         if (options.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
         log.warn(`port ${DEFAULT_PORT} is taken (another host?): serving on a free port instead`);
-        return serveFunctions(app, functionKey, 0, log);
+        return serveFunctions(app, functionKey, 0, log, track, admin);
       }));
       const listening = server;
       resources.add(() => new Promise<void>((resolve) => listening.close(() => resolve())));
@@ -175,10 +229,17 @@ export async function startHost(options: HostOptions): Promise<Host> {
       dataDir,
       url,
       functionKey,
-      invokeTimer: (name) => app.invokeTimer(name),
-      invokeHttp: (name, call) => app.invokeHttp(name, call),
+      ...(sim ? { simulator: sim } : {}),
+      run: (work) => inFlight.run(work),
+      invokeTimer: (name) => inFlight.run(() => app.invokeTimer(name)),
+      invokeHttp: (name, call) => inFlight.run(() => app.invokeHttp(name, call)),
       startTimers: () => timers?.start(),
       stop: async () => {
+        inFlight.stopping = true;
+        timers?.stop();
+        // No new connections; those open finish their request.
+        server?.close();
+        if (!(await inFlight.settle(STOP_GRACE_MS))) log.warn(`work still running after ${STOP_GRACE_MS / 1000} s was abandoned at the point it reached`);
         server?.closeAllConnections();
         await resources.stopAll();
       },
@@ -189,11 +250,27 @@ export async function startHost(options: HostOptions): Promise<Host> {
   }
 }
 
+/** The local admin endpoint for the simulated tenant's faults: GET shows the rules, PUT replaces them. */
+function faultControl(sim: GraphSimulator): (method: string, body: string) => { status: number; body: unknown } {
+  let current: SimulatorFaultRule[] = [];
+  return (method, body) => {
+    if (method === 'GET') return { status: 200, body: { value: current } };
+    if (method !== 'PUT') return { status: 405, body: { error: { code: 'MethodNotAllowed', message: 'GET or PUT /admin/simulator/faults' } } };
+    try {
+      current = parseFaults(body);
+      sim.setFaults(current);
+      return { status: 200, body: { value: current } };
+    } catch (error) {
+      return { status: 400, body: { error: { code: 'BadRequest', message: (error as Error).message } } };
+    }
+  };
+}
+
 /** One full cycle (the app's cycle runner), each run logged as its timer would log it. False when a step failed. */
 export async function runStartupCycle(host: Host): Promise<boolean> {
   const log = host.runtime.log;
   try {
-    const result = await runCycle(host.runtime, 'startup');
+    const result = await host.run(() => runCycle(host.runtime, 'startup'));
     for (const run of result.runs) {
       if (run.status === 'failed') log.error(runLine(run));
       else log.info(runLine(run));

@@ -26,12 +26,19 @@ export function matchRoute(template: string, pathname: string): Record<string, s
   return params;
 }
 
+/** The largest request body the local host reads (the functions take small JSON bodies or none). */
+export const MAX_BODY_BYTES = 1_000_000;
+
+class BodyTooLarge extends Error {}
+
 async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 1_000_000) throw new Error('request body too large');
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -58,8 +65,24 @@ function route(functions: HttpRegistration[], method: string, path: string): { r
   return undefined;
 }
 
-async function handle(app: FunctionApp, functionKey: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** A local-only control route (the simulated tenant's faults), beside the functions. */
+export type AdminRoute = (method: string, body: string) => { status: number; body: unknown };
+
+async function handle(app: FunctionApp, functionKey: string, req: IncomingMessage, res: ServerResponse, track: <T>(work: () => Promise<T>) => Promise<T>, admin?: AdminRoute): Promise<void> {
   const requestUrl = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+  try {
+    decodeURIComponent(requestUrl.pathname);
+  } catch {
+    return json(res, 400, 'BadRequest', 'the path has a malformed %-escape');
+  }
+  if (requestUrl.pathname === '/admin/simulator/faults') {
+    const given = requestUrl.searchParams.get('code') ?? (req.headers['x-functions-key'] as string | undefined);
+    if (!keyMatches(given, functionKey)) return json(res, 401, 'Unauthorized', 'missing or wrong function key: pass ?code=<key> or the x-functions-key header');
+    if (!admin) return json(res, 404, 'NotFound', 'no simulated tenant is served (faults apply to a simulated tenant)');
+    const answer = admin((req.method ?? 'GET').toUpperCase(), req.method === 'PUT' ? await readBody(req) : '');
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+    return;
+  }
   if (!requestUrl.pathname.startsWith('/api/')) return json(res, 404, 'NotFound', 'functions are under /api/');
   const method = (req.method ?? 'GET').toUpperCase();
   const match = route(app.https, method, requestUrl.pathname.replace(/^\/api\/?/, ''));
@@ -71,14 +94,25 @@ async function handle(app: FunctionApp, functionKey: string, req: IncomingMessag
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
-  const result = await app.invokeHttp(match.registration.name, { method, url: requestUrl.toString(), headers, params: match.params, ...(body !== undefined ? { body } : {}) });
+  const result = await track(() => app.invokeHttp(match.registration.name, { method, url: requestUrl.toString(), headers, params: match.params, ...(body !== undefined ? { body } : {}) }));
   res.writeHead(result.status, result.headers).end(result.body);
 }
 
 /** Serves the HTTP functions on 127.0.0.1:`port` (0: any free port); resolves once listening. */
-export async function serveFunctions(app: FunctionApp, functionKey: string, port: number, log: Logger): Promise<{ server: Server; url: string }> {
+export async function serveFunctions(app: FunctionApp, functionKey: string, port: number, log: Logger, track: <T>(work: () => Promise<T>) => Promise<T>, admin?: AdminRoute): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    handle(app, functionKey, req, res).catch((e: unknown) => {
+    handle(app, functionKey, req, res, track, admin).catch((e: unknown) => {
+      if (e instanceof BodyTooLarge) {
+        if (!res.headersSent) res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+        res.end(JSON.stringify({ error: { code: 'PayloadTooLarge', message: `the request body is over ${MAX_BODY_BYTES} bytes` } }));
+        req.resume();
+        return;
+      }
+      if ((e as { code?: string }).code === 'HOST_STOPPING') {
+        if (!res.headersSent) res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '10' });
+        res.end(JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'the host is stopping' } }));
+        return;
+      }
       // The function key travels in the query string: never log it.
       log.error(`HTTP ${req.method} ${(req.url ?? '').replace(/([?&]code=)[^&]*/i, '$1***')}: ${(e as Error).stack ?? (e as Error).message}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

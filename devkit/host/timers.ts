@@ -15,12 +15,12 @@ export function resolveSchedule(schedule: string, env: Record<string, string | u
 }
 
 /** The timers, paused until `start()`: a start-up cycle must not overlap a scheduled run. */
-export function scheduleTimers(app: FunctionApp, env: Record<string, string | undefined>, log: Logger): { start(): void; stop(): void } {
+export function scheduleTimers(app: FunctionApp, env: Record<string, string | undefined>, log: Logger, track: <T>(work: () => Promise<T>) => Promise<T>): { start(): void; stop(): void } {
   const crons = app.timers.map(
     (t) =>
       new Cron(resolveSchedule(String(t.options.schedule), env), { paused: true, protect: true, catch: (e: unknown) => log.error(`${t.name}: ${(e as Error).message}`) }, async () => {
         try {
-          await app.invokeTimer(t.name);
+          await track(() => app.invokeTimer(t.name));
         } catch (e) {
           log.error(`${t.name} failed: ${(e as Error).message}`);
         }

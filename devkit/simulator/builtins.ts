@@ -84,3 +84,27 @@ export const BUILT_IN_STRENGTHS: ReadonlyArray<{ id: string; displayName: string
   { id: '00000000-0000-0000-0000-000000000003', displayName: 'Passwordless MFA', allowedCombinations: [...PASSWORDLESS, 'deviceBasedPush'] },
   { id: '00000000-0000-0000-0000-000000000004', displayName: 'Phishing-resistant MFA', allowedCombinations: [...PASSWORDLESS] },
 ];
+
+/**
+ * secureScoreControlProfiles every tenant has: the one the monitor reads (Graph: secureScoreControlProfile;
+ * `maxScore` 10 as Secure Score documents it for "Require MFA for administrative roles").
+ */
+export const BUILT_IN_CONTROL_PROFILES: ReadonlyArray<Record<string, unknown>> = [
+  {
+    id: 'AdminMFAV2',
+    controlName: 'AdminMFAV2',
+    title: 'Ensure multifactor authentication is enabled for all users in administrative roles',
+    controlCategory: 'Identity',
+    actionType: 'Config',
+    service: 'AzureAD',
+    maxScore: 10,
+    tier: 'Core',
+    userImpact: 'Low',
+    implementationCost: 'Low',
+    rank: 1,
+    deprecated: false,
+    remediation: 'Create a Conditional Access policy that requires multifactor authentication for administrative roles.',
+    controlStateUpdates: [],
+    vendorInformation: { provider: 'SecureScore', vendor: 'Microsoft' },
+  },
+];

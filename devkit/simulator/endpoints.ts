@@ -37,6 +37,12 @@ const SIMULATED: Readonly<Record<EndpointKey, { permission: string; pim: boolean
   namedLocations: { permission: 'Policy.Read.All', pim: false },
   authenticationStrengthPolicies: { permission: 'Policy.Read.AuthenticationMethod', pim: false },
   securityDefaults: { permission: 'Policy.Read.All', pim: false },
+  secureScores: { permission: 'SecurityEvents.Read.All', pim: false },
+  secureScoreControlProfile: { permission: 'SecurityEvents.Read.All', pim: false },
+  directoryRecommendations: { permission: 'DirectoryRecommendations.Read.All', pim: false },
+  recommendationImpactedResources: { permission: 'DirectoryRecommendations.Read.All', pim: false },
+  subscribedSkus: { permission: 'LicenseAssignment.Read.All', pim: false },
+  userAuthenticationRequirements: { permission: 'Policy.Read.All', pim: false },
   batch: { permission: 'none', pim: false },
 };
 

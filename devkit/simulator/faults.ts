@@ -3,7 +3,7 @@
 import type { EndpointKey } from './endpoints.js';
 import { ENDPOINTS } from './endpoints.js';
 import type { GraphHttpError } from './errors.js';
-import { forbidden, licenseRequired, serviceUnavailable, tooManyRequests } from './errors.js';
+import { forbidden, licenseRequired, notFound, serviceUnavailable, tooManyRequests } from './errors.js';
 
 interface FaultMatch {
   /** Endpoint key(s) the rule applies to; omitted = every endpoint (combine with `path`). */
@@ -46,6 +46,10 @@ export type SimulatorFaultRule = FaultMatch &
     | {
         /** 400 AadPremiumLicenseRequired, as for a tenant without Entra ID P2. */
         kind: 'licenseError';
+      }
+    | {
+        /** 404 Request_ResourceNotFound, as for an API this tenant or cloud does not have. */
+        kind: 'notFound404';
       }
   );
 
@@ -95,7 +99,7 @@ export class FaultInjector {
       }
       if (outcome.error) continue; // an earlier rule already decided the answer
       state.fired++;
-      outcome.error = errorFor(rule, request.key);
+      outcome.error = errorFor(rule, request.key, request);
     }
     return outcome;
   }
@@ -115,7 +119,7 @@ function matches(state: RuleState, request: FaultRequest): boolean {
   return true;
 }
 
-function errorFor(rule: Exclude<SimulatorFaultRule, { kind: 'delayMs' }>, key: EndpointKey): GraphHttpError {
+function errorFor(rule: Exclude<SimulatorFaultRule, { kind: 'delayMs' }>, key: EndpointKey, request: FaultRequest): GraphHttpError {
   switch (rule.kind) {
     case 'throttle429':
       return tooManyRequests(rule.retryAfterSeconds ?? null);
@@ -125,11 +129,41 @@ function errorFor(rule: Exclude<SimulatorFaultRule, { kind: 'delayMs' }>, key: E
       return forbidden(rule.permission ?? ENDPOINTS[key].permission);
     case 'licenseError':
       return licenseRequired();
+    case 'notFound404':
+      return notFound(request.target);
   }
 }
 
+/**
+ * Fault rules from JSON (a CLI flag, a file, or the control endpoint's body): an array of rules as
+ * docs/simulator.md describes them; `path` is a case-insensitive regular expression. Refused with the index
+ * and what was wrong.
+ */
+export function parseFaults(text: string): SimulatorFaultRule[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`faults: not valid JSON: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(value)) throw new Error('faults: expected a JSON array of fault rules');
+  return value.map((rule, i) => {
+    if (typeof rule !== 'object' || rule === null) throw new Error(`faults[${i}]: expected an object`);
+    const r = rule as SimulatorFaultRule & { endpoint?: unknown };
+    const endpoints = r.endpoint === undefined ? [] : Array.isArray(r.endpoint) ? r.endpoint : [r.endpoint];
+    const unknown = endpoints.filter((e) => typeof e !== 'string' || !(e in ENDPOINTS));
+    if (unknown.length > 0) throw new Error(`faults[${i}].endpoint: unknown endpoint ${unknown.map(String).join(', ')} (expected one of ${Object.keys(ENDPOINTS).join(', ')})`);
+    try {
+      validateRule(r);
+    } catch (error) {
+      throw new Error(`faults[${i}]: ${(error as Error).message}`);
+    }
+    return r;
+  });
+}
+
 function validateRule(rule: SimulatorFaultRule): void {
-  const kinds = ['throttle429', 'status503', 'delayMs', 'forbidden403', 'licenseError'];
+  const kinds = ['throttle429', 'status503', 'delayMs', 'forbidden403', 'licenseError', 'notFound404'];
   if (!kinds.includes(rule.kind)) throw new Error(`unknown fault kind '${String(rule.kind)}' (expected one of ${kinds.join(', ')})`);
   if (rule.kind === 'delayMs' && !(rule.delayMs >= 0)) throw new Error('a delayMs fault needs delayMs >= 0');
   for (const field of ['times', 'afterRequests', 'page'] as const) {

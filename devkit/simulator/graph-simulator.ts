@@ -12,7 +12,7 @@ import type { EndpointKey } from './endpoints.js';
 import { ENDPOINTS } from './endpoints.js';
 import { GraphHttpError, badRequest, errorBody, licenseRequired, tooManyRequests, unauthorized } from './errors.js';
 import type { SimulatorFaultRule } from './faults.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector, parseFaults } from './faults.js';
 import type { FilterNode } from './filter.js';
 import { compileFilter, evaluateFilter } from './filter.js';
 import type { RawQuery } from './query.js';
@@ -159,8 +159,11 @@ class SimulatorServer {
     this.tenant = new TenantIndex(fixture);
   }
 
+  private faultRules: SimulatorFaultRule[] = [];
+
   setFaults(rules: SimulatorFaultRule[]): void {
     this.faults.set(rules);
+    this.faultRules = [...rules];
   }
 
   stats(): SimulatorStats {
@@ -217,6 +220,8 @@ class SimulatorServer {
       return this.counted(this.errorAnswer(unauthorized('Access token validation failure. Invalid audience.')));
     }
     const { pathname, search } = splitTarget(req.url ?? '/');
+    // The control endpoint (not Graph): read or replace the fault rules, with the same bearer token.
+    if (pathname === '/_simulator/faults') return this.faultControl(req.method ?? 'GET', body);
     let segments: string[];
     try {
       segments = decodeSegments(pathname);
@@ -232,6 +237,19 @@ class SimulatorServer {
       return this.counted(await this.batch(req.method ?? 'GET', version as ApiVersion, search, body));
     }
     return this.dispatch(req.method ?? 'GET', version as ApiVersion, rest, search, false, prefersUnknownEnums(req.headers.prefer));
+  }
+
+  private faultControl(method: string, body: Buffer | null): Answer {
+    const json = (status: number, value: unknown): Answer => ({ status, headers: { 'content-type': 'application/json' }, body: value });
+    if (method === 'GET') return json(200, { value: this.faultRules });
+    if (method !== 'PUT') return json(405, { error: { code: 'MethodNotAllowed', message: 'GET or PUT /_simulator/faults' } });
+    try {
+      const rules = parseFaults(body?.toString('utf8') ?? '');
+      this.setFaults(rules);
+      return json(200, { value: rules });
+    } catch (error) {
+      return json(400, { error: { code: 'BadRequest', message: (error as Error).message } });
+    }
   }
 
   private counted(answer: Answer): Answer {

@@ -199,7 +199,7 @@ function policyAssignment(item: unknown, ctx: RouteContext): Item {
 
 // ------------------------------------------------------------------------------------------- table
 
-export const ROUTES: readonly Route[] = [
+const BASE_ROUTES: readonly Route[] = [
   {
     kind: 'collection',
     key: 'roleDefinitions',
@@ -538,6 +538,108 @@ export const ROUTES: readonly Route[] = [
     narrow: (items, ctx) => notAfter(mentionsLambda(ctx.filter, 'signInEventTypes') ? items : items.filter((s) => (s as Item).isInteractive !== false), ctx.now.getTime()),
   },
 ];
+
+// Microsoft's own verdict and the tenant's licences (the daily secure score collector).
+const VERDICT_ROUTES: readonly Route[] = [
+  {
+    kind: 'collection',
+    key: 'secureScores',
+    segments: ['security', 'securescores'],
+    versions: BOTH,
+    resource: 'microsoft.graph.secureScore',
+    context: 'security/secureScores',
+    select: true,
+    // Secure Score keeps 90 days; `$top=1` is the latest.
+    page: { defaultSize: 100, maxTop: 100 },
+    expand: [],
+    source: (ctx) => ctx.tenant.secureScores(),
+    cacheable: true,
+  },
+  {
+    kind: 'entity',
+    key: 'secureScoreControlProfile',
+    segments: ['security', 'securescorecontrolprofiles', '{profileId}'],
+    versions: BOTH,
+    resource: 'microsoft.graph.secureScoreControlProfile',
+    context: 'security/secureScoreControlProfiles/$entity',
+    select: true,
+    read: (ctx) => {
+      const id = ctx.params.profileId as string;
+      const profile = ctx.tenant.controlProfile(id);
+      if (!profile) throw notFound(id);
+      return profile;
+    },
+  },
+  {
+    kind: 'collection',
+    key: 'directoryRecommendations',
+    segments: ['directory', 'recommendations'],
+    versions: ['beta'],
+    resource: 'microsoft.graph.recommendation',
+    context: 'directory/recommendations',
+    select: true,
+    page: SMALL_PAGE,
+    filter: { resource: 'microsoft.graph.recommendation', properties: { recommendationType: str(), status: str(), id: str(), category: str() } },
+    expand: [],
+    source: (ctx) => ctx.tenant.fixture.directoryRecommendations ?? [],
+    cacheable: true,
+    // The fixture keeps a recommendation's impacted resources with it; Graph serves them on their own path.
+    project: (item) => {
+      const { impactedResources: _impacted, ...rec } = item as Item;
+      return rec;
+    },
+  },
+  {
+    kind: 'collection',
+    key: 'recommendationImpactedResources',
+    segments: ['directory', 'recommendations', '{recommendationId}', 'impactedresources'],
+    versions: ['beta'],
+    resource: 'microsoft.graph.impactedResource',
+    context: 'directory/recommendations/impactedResources',
+    select: true,
+    page: SMALL_PAGE,
+    expand: [],
+    check: (ctx) => {
+      const id = ctx.params.recommendationId as string;
+      if (!ctx.tenant.recommendation(id)) throw notFound(id);
+    },
+    source: (ctx) => {
+      const rec = ctx.tenant.recommendation(ctx.params.recommendationId as string);
+      return (rec?.impactedResources ?? []).map((r) => ({ recommendationId: rec?.id, ...r }));
+    },
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'subscribedSkus',
+    segments: ['subscribedskus'],
+    versions: BOTH,
+    resource: 'microsoft.graph.subscribedSku',
+    context: 'subscribedSkus',
+    select: true,
+    page: SMALL_PAGE,
+    expand: [],
+    source: (ctx) => ctx.tenant.fixture.subscribedSkus ?? [],
+    cacheable: true,
+  },
+  {
+    kind: 'entity',
+    key: 'userAuthenticationRequirements',
+    segments: ['users', '{userId}', 'authentication', 'requirements'],
+    versions: ['beta'],
+    resource: 'microsoft.graph.strongAuthenticationRequirements',
+    context: 'users/authentication/requirements/$entity',
+    select: true,
+    read: (ctx) => {
+      const id = ctx.params.userId as string;
+      const requirements = ctx.tenant.authenticationRequirements(id);
+      if (!requirements) throw notFound(id);
+      return requirements;
+    },
+  },
+];
+
+export const ROUTES: readonly Route[] = [...BASE_ROUTES, ...VERDICT_ROUTES];
 
 export interface RouteMatch {
   route: Route;

@@ -3,8 +3,8 @@
 // result lists so paging a 100k-item collection costs one filter pass, not one per page.
 import type { TenantFixture } from '../fixture/format.js';
 import { fixtureHasPim } from '../fixture/format.js';
-import type { FixtureRegistration, FixtureSignIn } from '../fixture/schema.js';
-import { BUILT_IN_DIRECTORY_ROLES, BUILT_IN_STRENGTHS, isPrivilegedBuiltIn } from './builtins.js';
+import type { FixtureRecommendation, FixtureRegistration, FixtureSignIn } from '../fixture/schema.js';
+import { BUILT_IN_CONTROL_PROFILES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_STRENGTHS, isPrivilegedBuiltIn } from './builtins.js';
 import { type Membership, membership } from './membership.js';
 
 type SignIn = FixtureSignIn;
@@ -73,6 +73,7 @@ export class TenantIndex {
   private registrationById?: Map<string, UserRegistrationDetails>;
   private roleDefinitionList?: Item[];
   private strengthList?: Item[];
+  private secureScoreList?: Item[];
 
   constructor(readonly fixture: TenantFixture) {
     this.hasPim = fixtureHasPim(fixture);
@@ -194,6 +195,31 @@ export class TenantIndex {
       this.served.set(key, list);
     }
     return list;
+  }
+
+  /** Secure Score days newest first (`$top=1` is the latest, as Graph answers). */
+  secureScores(): readonly Item[] {
+    this.secureScoreList ??= [...(this.fixture.secureScores ?? [])].sort((a, b) => Date.parse(b.createdDateTime) - Date.parse(a.createdDateTime)) as Item[];
+    return this.secureScoreList;
+  }
+
+  /** A control profile by id or control name (case-insensitive), else the built-in AdminMFAV2 profile. */
+  controlProfile(id: string): Item | undefined {
+    const wanted = id.toLowerCase();
+    const own = (this.fixture.secureScoreControlProfiles ?? []).find((p) => p.id.toLowerCase() === wanted || (p.controlName ?? '').toLowerCase() === wanted);
+    if (own) return own as Item;
+    return BUILT_IN_CONTROL_PROFILES.find((p) => String(p.id).toLowerCase() === wanted);
+  }
+
+  recommendation(id: string): FixtureRecommendation | undefined {
+    return (this.fixture.directoryRecommendations ?? []).find((r) => r.id.toLowerCase() === id.toLowerCase());
+  }
+
+  /** users/{id}/authentication/requirements: a user the fixture does not list is `disabled` (Graph's default). */
+  authenticationRequirements(userId: string): Item | undefined {
+    if (!this.entry('user', userId)) return undefined;
+    const own = Object.entries(this.fixture.authenticationRequirements ?? {}).find(([id]) => normId(id) === normId(userId))?.[1];
+    return { '@odata.type': '#microsoft.graph.strongAuthenticationRequirements', perUserMfaState: own?.perUserMfaState ?? 'disabled' };
   }
 
   registrationDetail(userId: string): UserRegistrationDetails | undefined {

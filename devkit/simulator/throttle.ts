@@ -3,8 +3,10 @@
 // and a refill rate is 10x faster, so every ratio (and the theoretical floor / timeScale) stays the same.
 //
 //  class              endpoints                                   budget                                   model
-//  reports            signIns, userRegistrationDetails[/{id}]     5 requests per 10 s                      sliding window (log)
+//  reports            signIns, userRegistrationDetails[/{id}],    5 requests per 10 s                      sliding window (log)
+//                     directory recommendations (+ impacted)
 //  conditionalAccess  CA policies, named locations (shared)       1 request per 1 s, 429 without Retry-After  sliding window (log)
+//  security           secureScores, secureScoreControlProfiles    150 requests per 60 s                    sliding window (log)
 //  directory          roleDefinitions[Beta], roleAssignments,     token bucket, 3,500 resource units,        token bucket
 //                     transitiveMembers, users, groups            refilled continuously at 350 RU/s
 //  unmetered          PIM endpoints, policies, $batch envelope    unthrottled
@@ -14,7 +16,7 @@
 
 import { type BudgetClass, SlidingWindow, THROTTLE_BUDGETS, TokenBucket, directoryCost } from '../../src/graph/budgets.js';
 
-export const THROTTLE_CLASSES: readonly BudgetClass[] = ['reports', 'conditionalAccess', 'directory', 'unmetered'];
+export const THROTTLE_CLASSES: readonly BudgetClass[] = ['reports', 'conditionalAccess', 'security', 'directory', 'unmetered'];
 export type ThrottleClass = BudgetClass;
 
 // The budgets, their cost rule and the window/bucket models are shared with the gateway's pacer.
@@ -25,6 +27,7 @@ export type ThrottleDecision = { ok: true } | { ok: false; retryAfterSeconds: nu
 export class Throttle {
   private readonly reports: SlidingWindow;
   private readonly conditionalAccess: SlidingWindow;
+  private readonly security: SlidingWindow;
   private readonly directory: TokenBucket;
 
   constructor(
@@ -34,6 +37,7 @@ export class Throttle {
     if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`throttle.timeScale must be a positive number, got ${timeScale}`);
     this.reports = new SlidingWindow(THROTTLE_BUDGETS.reports.requests, THROTTLE_BUDGETS.reports.windowMs / timeScale);
     this.conditionalAccess = new SlidingWindow(THROTTLE_BUDGETS.conditionalAccess.requests, THROTTLE_BUDGETS.conditionalAccess.windowMs / timeScale);
+    this.security = new SlidingWindow(THROTTLE_BUDGETS.security.requests, THROTTLE_BUDGETS.security.windowMs / timeScale);
     this.directory = new TokenBucket(THROTTLE_BUDGETS.directory.capacity, THROTTLE_BUDGETS.directory.refillPerMs * timeScale, clock());
   }
 
@@ -45,6 +49,9 @@ export class Throttle {
         return { ok: true };
       case 'reports':
         waitMs = this.reports.take(now);
+        break;
+      case 'security':
+        waitMs = this.security.take(now);
         break;
       case 'conditionalAccess':
         waitMs = this.conditionalAccess.take(now);

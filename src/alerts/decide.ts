@@ -2,6 +2,7 @@
 // told now (new at or above the threshold, break-glass sign-ins always, unresolved high ones again after
 // the re-notify interval), the digest's outbox id, and the finding-table writes that record it all.
 import { createHash } from 'node:crypto';
+import { findingType } from '../core/finding-types.js';
 import type { Finding, Severity } from '../core/report.js';
 import { SEVERITY_ORDER } from '../core/report.js';
 import { encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
@@ -24,6 +25,10 @@ export interface AlertDecisionInput {
   now: string;
   /** Run id of the previous evaluation ('first' when there is none). */
   previousEvaluationId: string;
+  /** Datasets this evaluation could not read (state `unavailable`): what rests on them does not resolve. */
+  unreadable?: readonly string[];
+  /** Subjects (admins) whose verdict is `unknown` this time: their findings neither resolve nor reopen. */
+  unknownSubjects?: ReadonlySet<string>;
 }
 
 export interface AlertDecision {
@@ -41,6 +46,19 @@ export interface AlertDecision {
   alertId: string | null;
   /** Current state findings by fingerprint. */
   current: Map<string, Finding>;
+  /** Open findings no longer raised but kept open: what they rest on could not be read. */
+  carried: OpenFinding[];
+}
+
+/**
+ * Findings resolve only on positive evidence: a finding about the tenant that is no longer raised while some
+ * dataset is unreadable, or while its subject's verdict is unknown, is carried (kept open, not told, not
+ * recorded); the monitor's own findings resolve as soon as they stop.
+ */
+function carriedBecauseUnknown(f: Finding, input: AlertDecisionInput): boolean {
+  const info = findingType(f.type);
+  if (!info || info.about === 'monitor') return false;
+  return (info.restsOn ?? []).some((d) => input.unreadable?.includes(d)) || (input.unknownSubjects?.has(f.subjectId) ?? false);
 }
 
 function hashId(parts: string[]): string {
@@ -52,7 +70,9 @@ export function decideAlerts(input: AlertDecisionInput): AlertDecision {
   const stateFindings = [...input.reportFindings, ...input.events.filter((f) => f.type === 'monitor-unhealthy')];
   const current = new Map(stateFindings.map((f) => [f.fingerprint, f]));
   const opened = stateFindings.filter((f) => !input.open.has(f.fingerprint));
-  const resolved = [...input.open.values()].filter((f) => !current.has(f.fingerprint));
+  const gone = [...input.open.values()].filter((f) => !current.has(f.fingerprint));
+  const carried = gone.filter((f) => carriedBecauseUnknown(f, input));
+  const resolved = gone.filter((f) => !carriedBecauseUnknown(f, input));
   const oneShot = input.events.filter((f) => f.type !== 'monitor-unhealthy');
 
   const threshold = SEVERITY_ORDER[input.minSeverity];
@@ -66,7 +86,7 @@ export function decideAlerts(input: AlertDecisionInput): AlertDecision {
   // retry compute the same key, while the same findings told again later (reopened, say) get a mail of their own.
   const alertId =
     toSend.length > 0 ? hashId([`after:${input.previousEvaluationId}`, ...notify.map((f) => f.fingerprint).sort(), ...renotify.map((f) => `renotify:${f.fingerprint}@${f.lastNotifiedAt}`).sort()]) : null;
-  return { opened, resolved, oneShot, renotify, toSend, renotified: new Set(renotify.map((f) => f.fingerprint)), alertId, current };
+  return { opened, resolved, oneShot, renotify, toSend, renotified: new Set(renotify.map((f) => f.fingerprint)), alertId, current, carried };
 }
 
 export function openEntity(f: OpenFinding): Entity {

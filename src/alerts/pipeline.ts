@@ -96,8 +96,12 @@ export async function changeWindowStart(store: TableStore, previousStart: string
   return start;
 }
 
+/** The daily secure score collector is stale after a day and a bit; before its first run it is not missed. */
+const DAILY_STALE_MINUTES = 26 * 60;
+
 export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
-  return (['roles', 'policies', 'activations', 'signins'] as const).map((collector) => {
+  const daily = runs.securescore ? (['securescore'] as const) : [];
+  return ([...(['roles', 'policies', 'activations', 'signins'] as const), ...daily]).map((collector) => {
     const run = runs[collector];
     if (!run) return { collector, lastRunAt: null, status: 'never', problems: [] };
     return {
@@ -108,6 +112,7 @@ export function collectorHealth(runs: LatestRuns): CollectorHealth[] {
       problems: Object.entries(run.datasets)
         .filter(([, d]) => d && d.state !== 'ok' && d.state !== 'notLicensed')
         .map(([dataset, d]) => ({ dataset, state: d?.state ?? 'unknown', asOf: d?.asOf ?? null, message: d?.message ?? null })),
+      ...(collector === 'securescore' ? { staleAfterMinutes: DAILY_STALE_MINUTES } : {}),
     };
   });
 }
@@ -158,26 +163,46 @@ export async function processAlerts(
     renotifyHours: settings.alertRenotifyHours,
     now: nowIso,
     previousEvaluationId: previousEvaluation?.runId ?? 'first',
+    unreadable: Object.entries(report.dataSources).filter(([, d]) => d?.state === 'unavailable').map(([name]) => name),
+    unknownSubjects: new Set([...report.admins, ...report.potentialAdmins].filter((a) => a.verdict === 'unknown').map((a) => a.id)),
   });
 
-  // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash
-  // before the run record is written makes the retry find the entry instead of creating a second mail.
-  if (decision.alertId && !(await store.get('outbox', 'alert', decision.alertId))) {
-    const digest = composeDigest({ tenantId: report.tenantId, tenantName: report.tenantName, generatedAt: report.generatedAt, summary: report.summary, findings: decision.toSend, renotified: decision.renotified, reportUrl: settings.reportUrl || null });
-    const configured = !!ctx.mailer && settings.alertRecipients.length > 0 && !!settings.alertSender;
-    const alert = newOutboxAlert(decision.alertId, digest.subject, decision.toSend, settings.alertRecipients, configured, nowIso, evaluation.run.runId);
-    await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
-    if (!configured) log.warn(`alert ${decision.alertId} recorded but not sent: ${alert.lastError}`);
-  }
-
-  // 5. Finding state and history (history first: an interrupted run leaves the open findings as they were).
   const writes = findingWrites(decision, nowIso, evaluation.run.runId);
-  await store.write('findings', writes.history);
-  await store.write('findings', writes.upserts, writes.deletes);
+  if (decision.alertId || writes.history.length > 0 || writes.deletes.length > 0) {
+    // Everything this evaluation records carries the time of its first attempt: a retry after a crash writes
+    // the same keys again (idempotent upserts) instead of a second copy of what was recorded.
+    const at = await attemptTime(store, previousEvaluation?.runId ?? 'first', nowIso);
+    const stable = at === nowIso ? writes : findingWrites(decision, at, evaluation.run.runId);
+
+    // 4. The outbox entry first, keyed by its content and the evaluation it follows (see alertId): a crash
+    // before the run record is written makes the retry find the entry instead of creating a second mail.
+    if (decision.alertId && !(await store.get('outbox', 'alert', decision.alertId))) {
+      const digest = composeDigest({ tenantId: report.tenantId, tenantName: report.tenantName, generatedAt: report.generatedAt, summary: report.summary, findings: decision.toSend, renotified: decision.renotified, reportUrl: settings.reportUrl || null });
+      const configured = !!ctx.mailer && settings.alertRecipients.length > 0 && !!settings.alertSender;
+      const alert = newOutboxAlert(decision.alertId, digest.subject, decision.toSend, settings.alertRecipients, configured, at, evaluation.run.runId);
+      await store.write('outbox', [outboxEntity(alert, digest.html, digest.text)]);
+      if (!configured) log.warn(`alert ${decision.alertId} recorded but not sent: ${alert.lastError}`);
+    }
+
+    // 5. Finding history (primary entities first, then their index copies), then the open state.
+    await store.write('findings', stable.history);
+    await store.write('findings', stable.upserts, stable.deletes);
+  }
 
   // 6. Deliver everything pending, oldest first.
   const { delivered, pending } = await deliverPending(ctx);
   return { changeFindings: events, opened: decision.opened, resolved: decision.resolved, notified: decision.toSend, alertId: decision.alertId, delivered, pending };
+}
+
+/**
+ * The time an evaluation's records carry: that of its first attempt. An evaluation that crashed before saving
+ * its run record is retried against the same previous evaluation, so that is the key.
+ */
+async function attemptTime(store: TableStore, previousEvaluationId: string, nowIso: string): Promise<string> {
+  const marker = await store.get('findings', 'attempt', 'current');
+  if (marker?.previousEvaluationId === previousEvaluationId && typeof marker.at === 'string') return marker.at;
+  await store.write('findings', [{ partitionKey: 'attempt', rowKey: 'current', previousEvaluationId, at: nowIso }]);
+  return nowIso;
 }
 
 /** The change window's history, the what-if of every CA change, break-glass sign-ins and collector health. */
@@ -284,6 +309,26 @@ export async function deliverPending(ctx: AlertContext): Promise<{ delivered: nu
       stillPending++;
       continue;
     }
+    // An earlier attempt may have reached ACS (the process stopped before the outbox said so): ask first.
+    if (alert.attempts > 0) {
+      const known = await mailer.status(alert.operationId).catch((e: unknown) => {
+        log.warn(`alert ${alert.alertId}: could not ask ACS about operation ${alert.operationId} (will retry next run): ${(e as Error).message}`);
+        return 'ask-again' as const;
+      });
+      if (known !== 'unknown') {
+        if (known === 'Succeeded') {
+          await store.write('outbox', [outboxEntity({ ...alert, status: 'sent', sentAt: ctx.now().toISOString(), lastError: null }, content.html, content.text)]);
+          delivered++;
+          log.info(`alert ${alert.alertId} was sent by an earlier attempt (operation ${alert.operationId}): not sent again`);
+        } else if (known === 'Failed' || known === 'Canceled') {
+          await store.write('outbox', [outboxEntity({ ...alert, status: 'failed', lastError: `ACS operation ${alert.operationId} ${known}` }, content.html, content.text)]);
+          log.error(`alert ${alert.alertId}: ACS operation ${alert.operationId} ${known}`);
+        } else stillPending++;
+        continue;
+      }
+    }
+    // The intent first: once an attempt may reach ACS, the outbox says so (attempts > 0) before it does.
+    await store.write('outbox', [outboxEntity({ ...alert, attempts: alert.attempts + 1 }, content.html, content.text)]);
     const outcome = await mailer.send(
       {
         senderAddress: settings.alertSender,

@@ -4,8 +4,10 @@ import { collectActivations } from '../collect/activity.js';
 import { collectSignIns } from '../collect/signins.js';
 import { collectPolicies } from '../collect/policies.js';
 import { collectRoles } from '../collect/roles.js';
+import { collectSecureScore } from '../collect/secure-score.js';
+import { dailyDue } from '../collect/secure-score-plan.js';
 import { CollectionPipeline } from '../collect/context.js';
-import { type CollectorName, type RunRecord, latestRuns, saveRun } from '../collect/runs.js';
+import { type CollectorName, type RunRecord, latestRun, latestRuns, saveRun } from '../collect/runs.js';
 import { type AlertResult, processAlerts } from '../alerts/pipeline.js';
 import type { Report } from '../core/report.js';
 import { recordVerdicts, runEvaluation } from './evaluation.js';
@@ -26,6 +28,8 @@ export async function runCollector(rt: Runtime, step: CollectorStep, trigger: st
         return collectActivations(deps, trigger);
       case 'signins':
         return collectSignIns(deps, trigger);
+      case 'securescore':
+        return collectSecureScore(deps, trigger);
     }
   });
 }
@@ -65,7 +69,8 @@ export interface CycleResult {
 /**
  * A full cycle. Roles, policies and sign-ins run side by side — each draws on a different Graph budget
  * (directory reads, Conditional Access, reports) — meeting only where one needs what the other stored (see
- * CollectionPipeline; the sign-ins wait for the admins and policies of this cycle). Activations follow the roles (they need the role-holding PIM groups), then evaluation.
+ * CollectionPipeline; the sign-ins wait for the admins and policies of this cycle). Activations follow the roles (they need the role-holding PIM groups), and so does the
+ * daily secure score collector (it reads the admins' per-user MFA) when its data is a day old; then evaluation.
  */
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
   const pipeline = new CollectionPipeline();
@@ -78,7 +83,8 @@ export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResul
   // Sign-ins are read for the accounts the roles collector shares and the report-only policies the policies collector stores.
   const signins = runCollector(rt, 'signins', trigger, pipeline);
   const runs: RunRecord[] = await Promise.all([roles, policies, signins]);
-  runs.push(await runCollector(rt, 'activations', trigger));
+  const daily = dailyDue(await latestRun(rt.store, 'securescore'), rt.now());
+  runs.push(...(await Promise.all([runCollector(rt, 'activations', trigger), ...(daily ? [runCollector(rt, 'securescore', trigger)] : [])])));
   const evaluation = await runEvaluate(rt, trigger);
   runs.push(evaluation.run);
   return { runs, report: evaluation.report, ok: runs.every((r) => r.status !== 'failed') };

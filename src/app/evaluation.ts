@@ -2,6 +2,7 @@
 import type { Settings } from './settings.js';
 import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
 import { normId } from '../core/ids.js';
+import { rolloutJudged } from '../core/rollout.js';
 import type { AdminOut, Report, RolloutOut, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
@@ -158,9 +159,25 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
     runStartedAt: run.startedAt,
     alreadyRecorded: await recordedSince(store, 'admins', previousEvaluation?.startedAt ?? '1970-01-01T00:00:00.000Z'),
   };
-  const records = [...report.admins.map((a) => verdictRecord(a)), ...report.potentialAdmins.map((a) => verdictRecord(a, true))];
-  const sync = await syncDataset(store, adminVerdictSpec, records, ctx);
-  // Readiness is state only (the change is told as a finding, kept in the findings history).
-  await syncDataset(store, rolloutSpec, (report.rollout ?? []).map((r) => ({ id: normId(r.policyId), displayName: r.displayName, verdict: r.verdict })), ctx);
+  const records = verdictsToKeep(report, evaluation.previous);
+  // While the inventory could not be read completely, an admin missing from it is not gone.
+  const incomplete = (['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'] as const).some((d) => ['unavailable', 'stale'].includes(report.dataSources[d]?.state ?? 'ok'));
+  const sync = await syncDataset(store, adminVerdictSpec, records, ctx, { keepUnseen: incomplete });
+  // Readiness is state only (the change is told as a finding, kept in the findings history). Unjudged while the
+  // sign-ins or the policies could not be read: what was last known stays, so a recovery is not a change.
+  if (rolloutJudged(report)) await syncDataset(store, rolloutSpec, (report.rollout ?? []).map((r) => ({ id: normId(r.policyId), displayName: r.displayName, verdict: r.verdict })), ctx);
   return sync.added + sync.changed + sync.removed;
+}
+
+/**
+ * The verdict records the next evaluation compares with. An `unknown` verdict (data it rests on could not be
+ * read) does not replace a known one: the next comparison is with what was last known, so a change made while
+ * the data was unreadable is still told when it is readable again, and a recovery is not a change.
+ */
+export function verdictsToKeep(report: Report, previous: ReadonlyMap<string, AdminVerdictRecord>): AdminVerdictRecord[] {
+  const keep = (a: AdminOut, potential: boolean): AdminVerdictRecord => {
+    const before = previous.get(a.id);
+    return a.verdict === 'unknown' && before && before.verdict !== 'unknown' ? before : verdictRecord(a, potential);
+  };
+  return [...report.admins.map((a) => keep(a, false)), ...report.potentialAdmins.map((a) => keep(a, true))];
 }

@@ -43,6 +43,9 @@ export interface ReportPageModel {
 
 export const REPORT_DAYS = 30;
 
+/** History datasets of the daily secure score collector left out of "Recent policy changes" (per-user MFA stays). */
+const DAILY_DATASETS = new Set(['secureScore', 'mfaRecommendation', 'subscribedSkus']);
+
 export async function buildReportModel(store: TableStore, settings: Settings, tenant: TenantInfo | undefined, now: Date, days = REPORT_DAYS): Promise<ReportPageModel> {
   const since = new Date(now.getTime() - days * 86_400_000).toISOString();
   const bound = `${newestFirstKey(since)}~`;
@@ -84,6 +87,8 @@ export async function buildReportModel(store: TableStore, settings: Settings, te
   const policyChanges: PolicyChangeRow[] = [];
   for await (const e of store.partition('policies', 'all', { toRow: bound })) {
     if (policyChanges.length >= 50) break;
+    // Microsoft's daily verdict and the SKUs change with Microsoft's clock, not the tenant's policies.
+    if (DAILY_DATASETS.has(String(e.dataset))) continue;
     const before = decodeJson<Record<string, unknown>>(e, 'b') ?? null;
     const after = decodeJson<Record<string, unknown>>(e, 'a') ?? null;
     policyChanges.push({

@@ -33,6 +33,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'SCHEDULE_POLICIES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the policy collector.', scope: 'app' },
   { name: 'SCHEDULE_ACTIVATIONS', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the PIM activation collector.', scope: 'app' },
   { name: 'SCHEDULE_SIGNINS', default: '0 */10 * * * *', description: 'NCRONTAB schedule of the sign-in collector (admins\' and excluded accounts\' sign-ins, interrupted sign-ins, report-only results).', scope: 'app' },
+  { name: 'SCHEDULE_SECURE_SCORE', default: '0 30 6 * * *', description: 'NCRONTAB schedule of the daily secure score collector: Microsoft\'s AdminMFAV2 score and recommendation, licences, per-user MFA states.', scope: 'app' },
   { name: 'SCHEDULE_EVALUATE', default: '0 5-59/15 * * * *', description: 'NCRONTAB schedule of evaluation, diff and alerts (after the collectors).', scope: 'app' },
   { name: 'SIGNIN_INTERRUPT_CODES', default: DEFAULT_INTERRUPT_ERROR_CODES.join(','), description: 'Sign-in error codes collected as "interrupted".', scope: 'app' },
   { name: 'SIGNIN_OVERLAP_MINUTES', default: '30', description: 'How far before the watermark each sign-in read starts (late-arriving logs).', scope: 'app' },
@@ -66,19 +67,34 @@ const durationInt = (name: string, min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `${name}: expected a number from ${min} to ${max}`);
 
+/**
+ * What a six-field NCRONTAB schedule is wrong with, if anything: not parseable, never firing (e.g. 31
+ * February), or firing more than once a minute (a collector or evaluation run takes longer than that).
+ */
+export function scheduleProblem(expr: string): string | undefined {
+  if (expr.split(/\s+/).length !== 6) return 'expected an NCRONTAB expression with six fields (second minute hour day month day-of-week), e.g. "0 */15 * * * *"';
+  let runs: Date[];
+  try {
+    // Every seconds value of a schedule falls in each minute it fires in: four runs show a second one.
+    runs = new Cron(expr, { paused: true }).nextRuns(4);
+  } catch {
+    return 'expected an NCRONTAB expression with six fields (second minute hour day month day-of-week), e.g. "0 */15 * * * *"';
+  }
+  if (runs.length === 0) return `"${expr}" never fires`;
+  for (let i = 1; i < runs.length; i++) {
+    if ((runs[i] as Date).getTime() - (runs[i - 1] as Date).getTime() < 60_000) return `"${expr}" fires more than once a minute; at most once a minute (seconds field a single value, e.g. "0 */5 * * * *")`;
+  }
+  return undefined;
+}
+
 const cronSetting = (name: string) =>
   z
     .string()
     .trim()
-    .refine((expr) => {
-      if (expr.split(/\s+/).length !== 6) return false;
-      try {
-        new Cron(expr, { paused: true });
-        return true;
-      } catch {
-        return false;
-      }
-    }, `${name}: expected an NCRONTAB expression with six fields (second minute hour day month day-of-week), e.g. "0 */15 * * * *"`);
+    .superRefine((expr, ctx) => {
+      const problem = scheduleProblem(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${name}: ${problem}` });
+    });
 
 const EMAIL = /^[^\s@,;<>]+@[^\s@,;<>]+\.[^\s@,;<>]+$/;
 
@@ -88,7 +104,7 @@ export interface Settings {
   excludedAccounts: string[];
   globalAdminMin: number;
   globalAdminMax: number;
-  schedules: { roles: string; policies: string; activations: string; signins: string; evaluate: string };
+  schedules: { roles: string; policies: string; activations: string; signins: string; secureScore: string; evaluate: string };
   interruptCodes: number[];
   signInOverlapMinutes: number;
   signInInitialLookbackHours: number;
@@ -167,6 +183,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     SCHEDULE_POLICIES: cronSetting('SCHEDULE_POLICIES'),
     SCHEDULE_ACTIVATIONS: cronSetting('SCHEDULE_ACTIVATIONS'),
     SCHEDULE_SIGNINS: cronSetting('SCHEDULE_SIGNINS'),
+    SCHEDULE_SECURE_SCORE: cronSetting('SCHEDULE_SECURE_SCORE'),
     SCHEDULE_EVALUATE: cronSetting('SCHEDULE_EVALUATE'),
     SIGNIN_INTERRUPT_CODES: z.string().transform((value, ctx) => {
       const codes = list(value);
@@ -230,7 +247,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     excludedAccounts: s.MONITOR_EXCLUDED_ACCOUNTS,
     globalAdminMin: s.MONITOR_GLOBAL_ADMIN_MIN,
     globalAdminMax: s.MONITOR_GLOBAL_ADMIN_MAX,
-    schedules: { roles: s.SCHEDULE_ROLES, policies: s.SCHEDULE_POLICIES, activations: s.SCHEDULE_ACTIVATIONS, signins: s.SCHEDULE_SIGNINS, evaluate: s.SCHEDULE_EVALUATE },
+    schedules: { roles: s.SCHEDULE_ROLES, policies: s.SCHEDULE_POLICIES, activations: s.SCHEDULE_ACTIVATIONS, signins: s.SCHEDULE_SIGNINS, secureScore: s.SCHEDULE_SECURE_SCORE, evaluate: s.SCHEDULE_EVALUATE },
     interruptCodes: s.SIGNIN_INTERRUPT_CODES,
     signInOverlapMinutes: s.SIGNIN_OVERLAP_MINUTES,
     signInInitialLookbackHours: s.SIGNIN_INITIAL_LOOKBACK_HOURS,

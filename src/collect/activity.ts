@@ -7,7 +7,7 @@ import { GraphRequestError } from '../graph/gateway.js';
 import { encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import { loadState } from '../storage/state.js';
 import type { Entity } from '../storage/tables.js';
-import { type CollectorDeps, batchEach, recordFailure, storedPimGroups } from './context.js';
+import { type CollectorDeps, batchEach, licenceErrorIsFailure, recordFailure, storedPimGroups } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS } from './specs.js';
 
@@ -42,7 +42,7 @@ export async function collectActivations(deps: CollectorDeps, trigger = 'timer')
   try {
     const events: ActivationEvent[] = [];
     const roles = await graph.all<RoleAssignmentScheduleInstance>("/roleManagement/directory/roleAssignmentScheduleInstances?$filter=assignmentType eq 'Activated'").catch((e: unknown) => {
-      if (e instanceof GraphRequestError && e.isLicenseError) return [] as RoleAssignmentScheduleInstance[];
+      if (e instanceof GraphRequestError && e.isLicenseError && !licenceErrorIsFailure(previous, 'activations')) return [] as RoleAssignmentScheduleInstance[];
       throw e;
     });
     for (const i of roles) {

@@ -80,6 +80,7 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   roleAssignments: 'RoleManagement.Read.Directory',
   pimGroups: 'PrivilegedEligibilitySchedule.Read.AzureADGroup, PrivilegedAssignmentSchedule.Read.AzureADGroup',
   groupMembers: 'GroupMember.Read.All',
+  accounts: 'User.Read.All',
   registration: 'AuditLog.Read.All',
   conditionalAccess: 'Policy.Read.All',
   authenticationStrengths: 'Policy.Read.All',
@@ -87,6 +88,10 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   pimSettings: 'RoleManagement.Read.Directory, RoleManagementPolicy.Read.AzureADGroup',
   activations: 'RoleManagement.Read.Directory, PrivilegedAssignmentSchedule.Read.AzureADGroup',
   signIns: 'AuditLog.Read.All',
+  secureScore: 'SecurityEvents.Read.All',
+  mfaRecommendation: 'DirectoryRecommendations.Read.All',
+  licences: 'LicenseAssignment.Read.All',
+  perUserMfa: 'Policy.Read.All',
 };
 
 /** Every Graph application permission the collectors need, with what each is for. */
@@ -97,23 +102,43 @@ export const GRAPH_PERMISSIONS: ReadonlyArray<{ permission: string; datasets: st
   { permission: 'RoleManagementPolicy.Read.AzureADGroup', datasets: 'PIM settings of role-holding PIM groups', withoutIt: 'no eligible-activation-without-mfa check for PIM groups' },
   { permission: 'GroupMember.Read.All', datasets: 'members of role-holding groups and of groups used in Conditional Access', withoutIt: 'group-based admins are missed and verdicts that depend on group exclusions are unknown' },
   { permission: 'User.Read.All', datasets: 'admin accounts (UPN, enabled, user type, synced)', withoutIt: 'admins are listed by object id only' },
-  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults; the Conditional Access results on sign-ins (appliedConditionalAccessPolicies)', withoutIt: 'every verdict is unknown' },
+  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults, admins\' per-user MFA state; the Conditional Access results on sign-ins (appliedConditionalAccessPolicies)', withoutIt: 'every verdict is unknown' },
   { permission: 'AuditLog.Read.All', datasets: 'MFA registration details, sign-in logs', withoutIt: 'mfaRegistered is null; no sign-in evidence (single-factor sign-ins, contradictions, rollout readiness) and no break-glass sign-ins' },
+  { permission: 'SecurityEvents.Read.All', datasets: 'Microsoft Secure Score (AdminMFAV2 control score and profile)', withoutIt: 'Microsoft\'s score is unavailable: the Secure Score reconciliation cannot compare' },
+  { permission: 'DirectoryRecommendations.Read.All', datasets: 'the Entra recommendation for admin MFA and the admins it counts (beta)', withoutIt: 'the reconciliation compares counts only, not admin by admin' },
+  { permission: 'LicenseAssignment.Read.All', datasets: 'subscribed SKUs and their service plans (Entra ID P1 / P2)', withoutIt: 'the report cannot say which enforcement routes the licence allows' },
 ];
 
 export const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled';
 export const GROUP_SELECT = 'id,displayName,isAssignableToRole,securityEnabled';
 
-/** Records a dataset failure as Graph reported it: 403 → unavailable with the permission, else failed (stale). */
+/**
+ * Records a dataset failure as Graph reported it: 403 → unavailable with the permission; a licence error or
+ * 404 (the API is not there for this tenant) → unavailable; anything else (5xx, throttling or a timeout beyond
+ * the retries, a page that failed part-way) → failed: the previous state is kept and marked stale. Either way
+ * nothing stored is replaced by what a failed read did not return.
+ */
 export function recordFailure(tracker: DatasetTracker, dataset: DatasetName, error: unknown, log: Logger): void {
   const e = toGraphError(error, dataset);
   if (e.isForbidden) {
     tracker.unavailable(dataset, `Graph answered 403 ${e.code}`, DATASET_PERMISSIONS[dataset]);
     log.warn(`${dataset}: permission missing (${DATASET_PERMISSIONS[dataset]}): ${e.message}`);
+  } else if (e.isLicenseError || e.status === 404) {
+    tracker.unavailable(dataset, `Graph answered ${e.status} ${e.code}: ${e.message}`);
+    log.warn(`${dataset}: unavailable (${e.status} ${e.code}), previous data kept: ${e.message}`);
   } else {
     tracker.failed(dataset, e.message);
     log.warn(`${dataset}: read failed, previous data kept: ${e.message}`);
   }
+}
+
+/**
+ * A licence error from an endpoint that answered in the collector's previous run is a failure (Graph's licence
+ * check fails transiently, or the licence lapsed): recorded as unavailable, the previous data kept. Only an
+ * endpoint that never answered means a tenant without the licence.
+ */
+export function licenceErrorIsFailure(previous: { datasets: Partial<Record<DatasetName, { state: string }>> } | undefined, dataset: DatasetName): boolean {
+  return previous?.datasets[dataset]?.state === 'ok';
 }
 
 export interface BatchBody<T> {

@@ -18,7 +18,7 @@ import type { SnapshotGroup } from '../core/snapshot.js';
 import { toGraphError } from '../graph/gateway.js';
 import type { DatasetSpec } from '../storage/state.js';
 import { type SyncContext, loadValues, syncDataset } from '../storage/state.js';
-import { type CollectorDeps, batchEach, groupsById, recordFailure, storedPimGroups, toSnapshotGroup, transitiveMembersOf } from './context.js';
+import { type CollectorDeps, batchEach, groupsById, licenceErrorIsFailure, recordFailure, storedPimGroups, toSnapshotGroup, transitiveMembersOf } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, groupSpec } from './specs.js';
 
@@ -110,7 +110,7 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
       tracker.ok('pimSettings', { items: named.length });
     } catch (e) {
       const err = toGraphError(e, 'pimSettings');
-      if (err.isLicenseError) tracker.notLicensed('pimSettings', err.message);
+      if (err.isLicenseError && !licenceErrorIsFailure(run.previous, 'pimSettings')) tracker.notLicensed('pimSettings', err.message);
       else throw err;
     }
   } catch (e) {

@@ -66,9 +66,30 @@ export function roleMatcher(monitored: ReadonlySet<string>, definitions: Readonl
  * Roles Conditional Access includes or excludes that are not monitored: their standing holders decide whether
  * a policy applies to an admin (R-USERS-8). Returns the test for a standing instance of such a role.
  */
-export function targetingOnly(policyRoles: ReadonlySet<string>, isMonitored: (roleId: string) => boolean): { roles: Set<string>; holds(i: { roleDefinitionId: string; assignmentType?: string | null }): boolean } {
+export function targetingOnly(
+  policyRoles: ReadonlySet<string>,
+  isMonitored: (roleId: string) => boolean,
+): { roles: Set<string>; holds(i: { roleDefinitionId: string; assignmentType?: string | null }): boolean; eligible(i: { roleDefinitionId: string }): boolean } {
   const roles = new Set([...policyRoles].filter((r) => !isMonitored(r)));
-  return { roles, holds: (i) => roles.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned') };
+  return {
+    roles,
+    holds: (i) => roles.has(normId(i.roleDefinitionId)) && sameEnum(i.assignmentType ?? 'Assigned', 'Assigned'),
+    // Eligible assignments of such roles: activating one is a state of its own (R-USERS-8).
+    eligible: (i) => roles.has(normId(i.roleDefinitionId)),
+  };
+}
+
+/**
+ * PIM-for-Groups instances to read for the groups Conditional Access includes or excludes (R-PIMGROUP-5): those
+ * not read already as role-holding groups.
+ */
+export function policyPimGroups(policyGroups: ReadonlySet<string>, alreadyRead: ReadonlySet<string>): string[] {
+  return [...policyGroups].filter((g) => isGuid(g) && !alreadyRead.has(g)).sort();
+}
+
+/** Groups that are eligible or active members (or owners) in PIM-for-Groups instances: their members inherit. */
+export function principalGroups(instances: ReadonlyArray<Expanded<{ principalId: string }>>): string[] {
+  return [...new Set(instances.filter((i) => principalKind(i.principal) === 'group').map((i) => normId(i.principalId)))].sort();
 }
 
 /**
@@ -83,10 +104,31 @@ export function watchedGroups(input: { policyGroups: ReadonlySet<string>; target
   return { forAdmins: [...watched], whole };
 }
 
+/** How long a licence error on PIM endpoints that answered before is taken for a transient failure. */
+export const PIM_LICENCE_GRACE_HOURS = 24;
+
+/**
+ * PIM endpoints answered with a licence error. In a tenant that never had PIM that means no Entra ID P2: read
+ * plain role assignments. In one whose PIM answered before, it is a failure (Graph's licence check fails
+ * transiently, or the P2 licence lapsed): keep every stored assignment and say so, until the error has lasted
+ * PIM_LICENCE_GRACE_HOURS — then it is taken as the licence change it is.
+ */
+export function onPimLicenceError(previous: { counts?: Record<string, number> } | undefined, nowMs: number): { use: 'plainAssignments' } | { use: 'previousState'; since: number } {
+  const counts = previous?.counts ?? {};
+  if (counts.pimAvailable !== 1 && counts.pimLicenceErrorSince === undefined) return { use: 'plainAssignments' };
+  const since = counts.pimLicenceErrorSince ?? nowMs;
+  return nowMs - since < PIM_LICENCE_GRACE_HOURS * 3_600_000 ? { use: 'previousState', since } : { use: 'plainAssignments' };
+}
+
 /** How the roles collector's reads went, as far as storing goes. */
 export interface RoleReadOutcome {
   /** PIM endpoints answered (false: the tenant has no PIM licence; plain role assignments were read). */
   pimAvailable: boolean;
+  /**
+   * The previous run read the other way (PIM instances vs plain assignments): the datasets of the new way are
+   * stored as a baseline, without history, so the switch is not a wave of "added" assignments.
+   */
+  modeSwitched: boolean;
   /** Every role assignment was read (false: the targeting-only ones of a tenant without PIM failed). */
   assignmentsComplete: boolean;
   /** PIM for Groups instances: read, not licensed, or failed. */
@@ -99,10 +141,14 @@ export interface RoleReadOutcome {
 
 export type RolePartition = 'activeInstance' | 'eligibleInstance' | 'roleAssignment' | 'pimGroupAssignment' | 'pimGroupEligibility' | 'group' | 'user' | 'servicePrincipal' | 'unresolved' | 'registration';
 
-/** One dataset to sync: `keepUnseen` stores what was read and removes nothing (the read may have missed items). */
+/**
+ * One dataset to sync: `keepUnseen` stores what was read and removes nothing (the read may have missed items);
+ * `baseline` stores it without recording history (a change of how it is read, not of the tenant).
+ */
 export interface SyncStep {
   partition: RolePartition;
   keepUnseen: boolean;
+  baseline?: boolean;
 }
 
 /**
@@ -113,12 +159,14 @@ export interface SyncStep {
  */
 export function roleStoragePlan(o: RoleReadOutcome): SyncStep[] {
   const complete = o.groupsOk && o.pimGroups !== 'failed';
+  // After a switch, the datasets the new way reads start as a baseline.
+  const newWay = (pim: boolean) => (o.modeSwitched && o.pimAvailable === pim ? { baseline: true } : {});
   const steps: SyncStep[] = [
-    { partition: 'activeInstance', keepUnseen: false },
-    { partition: 'eligibleInstance', keepUnseen: false },
+    { partition: 'activeInstance', keepUnseen: false, ...newWay(true) },
+    { partition: 'eligibleInstance', keepUnseen: false, ...newWay(true) },
   ];
-  if (o.assignmentsComplete) steps.push({ partition: 'roleAssignment', keepUnseen: false });
-  if (o.pimGroups === 'ok' || !o.pimAvailable) steps.push({ partition: 'pimGroupAssignment', keepUnseen: false }, { partition: 'pimGroupEligibility', keepUnseen: false });
+  if (o.assignmentsComplete) steps.push({ partition: 'roleAssignment', keepUnseen: false, ...newWay(false) });
+  if (o.pimGroups === 'ok' || !o.pimAvailable) steps.push({ partition: 'pimGroupAssignment', keepUnseen: false, ...newWay(true) }, { partition: 'pimGroupEligibility', keepUnseen: false, ...newWay(true) });
   // A group whose names could not be read is not stored over the named one.
   if (o.groupsOk) steps.push({ partition: 'group', keepUnseen: !complete });
   steps.push({ partition: 'user', keepUnseen: !complete }, { partition: 'servicePrincipal', keepUnseen: !complete });

@@ -19,14 +19,16 @@ import type {
   UserRegistrationDetails,
 } from '../core/graph-types.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
-import { toGraphError } from '../graph/gateway.js';
+import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
-import { type CollectorDeps, USER_SELECT, batchEach, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
-import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
+import { type BatchBody, type CollectorDeps, USER_SELECT, batchEach, batchPages, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
+import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, policyPimGroups, principalGroups, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
 import { type RunRecord, type RunScope, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
 
 class CollectionAborted extends Error {}
+/** A licence error from PIM endpoints that answered before: a failure, not a tenant without PIM. */
+class GraphLicenceFailure extends Error {}
 
 export async function collectRoles(deps: CollectorDeps, trigger = 'timer'): Promise<RunRecord> {
   const run = await beginRun(deps, 'roles', trigger, 'assignments');
@@ -69,7 +71,7 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   for (const item of [...instances.active, ...instances.eligible, ...instances.plain]) if (isMonitored(item.roleDefinitionId)) principals.note(item);
 
   // 3. Role-holding groups: PIM for Groups members and owners, then transitive members.
-  const pim = await readPimGroups(deps, run, principals, instances.pimAvailable);
+  const pim: { state: RoleReadOutcome['pimGroups']; assignments: PrivilegedAccessGroupAssignmentScheduleInstance[]; eligibilities: PrivilegedAccessGroupEligibilityScheduleInstance[] } = await readPimGroups(deps, run, principals, instances.pimAvailable);
   const wholeGroups = new Set([...principals.roleGroups, ...principals.pimPrincipalGroups([...pim.assignments, ...pim.eligibilities])]);
   for (const id of wholeGroups) principals.unresolved.delete(id);
   const groups = new Map<string, SnapshotGroup>();
@@ -88,6 +90,7 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   const named = policyTargets(await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy));
   const targeting = targetingOnly(named.roles, isMonitored);
   const active = instances.active.filter((i) => isMonitored(i.roleDefinitionId) || targeting.holds(i));
+  const eligible = instances.eligible.filter((i) => isMonitored(i.roleDefinitionId) || targeting.eligible(i));
   const plain = [...instances.plain];
   let assignmentsComplete = true;
   if (!instances.pimAvailable && targeting.roles.size > 0) {
@@ -100,9 +103,23 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
     }
   }
   counts.activeAssignments = active.length + plain.length;
-  counts.eligibleAssignments = instances.eligible.length;
+  counts.eligibleAssignments = eligible.length;
   // Holders of targeting-only roles are no admins: only the groups among them matter (admins' membership).
-  const targetingGroups = new Set([...active, ...plain].filter((i) => !isMonitored(i.roleDefinitionId) && principalKind(i.principal) === 'group').map((i) => normId(i.principalId)));
+  const targetingGroups = new Set([...active, ...eligible, ...plain].filter((i) => !isMonitored(i.roleDefinitionId) && principalKind(i.principal) === 'group').map((i) => normId(i.principalId)));
+
+  // 4b. PIM for Groups on the groups policies name (R-PIMGROUP-5): an eligible membership of an exclusion group is
+  // a way out of a policy. Groups among the members or owners are watched for admins' membership too.
+  if (pim.state === 'ok') {
+    const extra = await readPimGroupInstances(deps, policyPimGroups(named.groups, principals.roleGroups));
+    if (extra.ok) {
+      pim.assignments.push(...extra.assignments.map(strip));
+      pim.eligibilities.push(...extra.eligibilities.map(strip));
+      for (const g of principalGroups([...extra.assignments, ...extra.eligibilities])) targetingGroups.add(g);
+    } else {
+      pim.state = 'failed';
+      recordFailure(tracker, 'pimGroups', extra.error, log);
+    }
+  }
 
   // 5. Watched groups, for admins' membership; 6. the admin accounts themselves.
   if (groupsOk) groupsOk = await readWatchedGroups(deps, run, watchedGroups({ policyGroups: named.groups, targetingGroups, excludedAccounts: settings.excludedAccounts, wholeGroups: new Set(groups.keys()), adminIds }), groups, principals);
@@ -120,12 +137,14 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   } else recordFailure(tracker, 'registration', registration.error, log);
 
   // 8. Store what the reads allow (roleStoragePlan).
-  const outcome: RoleReadOutcome = { pimAvailable: instances.pimAvailable, assignmentsComplete, pimGroups: pim.state, groupsOk, registrationOk: registration.ok };
-  const reads: RoleReads = { active, eligible: instances.eligible, plain, pimAssignments: pim.assignments, pimEligibilities: pim.eligibilities, principals, groups, registrations };
+  const before = run.previous?.counts?.pimAvailable;
+  const modeSwitched = before !== undefined && before !== (instances.pimAvailable ? 1 : 0);
+  const outcome: RoleReadOutcome = { pimAvailable: instances.pimAvailable, modeSwitched, assignmentsComplete, pimGroups: pim.state, groupsOk, registrationOk: registration.ok };
+  const reads: RoleReads = { active, eligible, plain, pimAssignments: pim.assignments, pimEligibilities: pim.eligibilities, principals, groups, registrations };
   const results = await storeReads(deps, run, outcome, reads);
   if (assignmentsComplete) {
     const sum = (k: keyof SyncResult) => (['activeInstance', 'eligibleInstance', 'roleAssignment'] as const).reduce((n, p) => n + (results.get(p)?.[k] ?? 0), 0);
-    tracker.ok('roleAssignments', { items: active.length + instances.eligible.length + plain.length, added: sum('added'), changed: sum('changed'), removed: sum('removed') });
+    tracker.ok('roleAssignments', { items: active.length + eligible.length + plain.length, added: sum('added'), changed: sum('changed'), removed: sum('removed') });
   }
   counts.pimAvailable = instances.pimAvailable ? 1 : 0;
 }
@@ -147,7 +166,8 @@ async function storeReads(deps: CollectorDeps, run: RunScope, outcome: RoleReadO
   const results = new Map<RolePartition, SyncResult>();
   for (const step of roleStoragePlan(outcome)) {
     const { spec, values } = items[step.partition];
-    results.set(step.partition, await syncDataset(deps.store, spec, values as never[], run.sync, { keepUnseen: step.keepUnseen }));
+    const stored = step.baseline ? { partition: spec.partition, id: spec.id } : spec;
+    results.set(step.partition, await syncDataset(deps.store, stored, values as never[], run.sync, { keepUnseen: step.keepUnseen }));
   }
   return results;
 }
@@ -181,8 +201,8 @@ function readAssignments(deps: CollectorDeps, roleIds: Iterable<string>): Promis
 }
 
 /**
- * Active and eligible assignment instances with the principal expanded to learn its type; every active one is
- * kept until the policies are known. Tenants without Entra ID P2 refuse the PIM endpoints: their standing
+ * Active and eligible assignment instances with the principal expanded to learn its type; every one is kept
+ * until the policies are known. Tenants without Entra ID P2 refuse the PIM endpoints: their standing
  * role assignments are all there is. Anything else failing aborts the run with every previous state kept.
  */
 async function readInstances(deps: CollectorDeps, run: RunScope, monitored: ReadonlySet<string>, isMonitored: (roleId: string) => boolean) {
@@ -190,18 +210,32 @@ async function readInstances(deps: CollectorDeps, run: RunScope, monitored: Read
   try {
     try {
       const active = await graph.all<Expanded<RoleAssignmentScheduleInstance>>('/roleManagement/directory/roleAssignmentScheduleInstances?$expand=principal');
-      const eligible = (await graph.all<Expanded<RoleEligibilityScheduleInstance>>('/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal')).filter((i) => isMonitored(i.roleDefinitionId));
+      // Every eligible one too, until the policies say which roles outside the monitored set matter (R-USERS-8).
+      const eligible = await graph.all<Expanded<RoleEligibilityScheduleInstance>>('/roleManagement/directory/roleEligibilityScheduleInstances?$expand=principal');
       return { pimAvailable: true, active, eligible, plain: [] as Array<Expanded<UnifiedRoleAssignment>> };
     } catch (e) {
       const err = toGraphError(e, 'roleAssignmentScheduleInstances');
       if (!err.isLicenseError) throw err;
+      const decision = onPimLicenceError(run.previous, Date.parse(run.startedAt));
+      if (decision.use === 'previousState') {
+        run.counts.pimLicenceErrorSince = decision.since;
+        throw new GraphLicenceFailure(`PIM answered with a licence error although it answered before (since ${new Date(decision.since).toISOString()}): a transient licence-check failure or a lapsed Entra ID P2 licence; the stored assignments are kept (${err.message})`);
+      }
       log.info('PIM is not licensed in this tenant: reading role assignments instead');
       const plain = (await readAssignments(deps, monitored)).filter((a) => isMonitored(a.roleDefinitionId));
       return { pimAvailable: false, active: [] as Array<Expanded<RoleAssignmentScheduleInstance>>, eligible: [] as Array<Expanded<RoleEligibilityScheduleInstance>>, plain };
     }
   } catch (e) {
-    for (const d of ['roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) recordFailure(run.tracker, d, e, log);
-    throw new CollectionAborted(toGraphError(e, 'roleAssignments').message);
+    for (const d of ['roleAssignments', 'pimGroups', 'groupMembers', 'registration'] as const) {
+      if (e instanceof GraphLicenceFailure) run.tracker.unavailable(d, e.message);
+      else recordFailure(run.tracker, d, e, log);
+    }
+    if (e instanceof GraphLicenceFailure) {
+      // Carried so the next run knows PIM answered before (and when the errors began).
+      run.counts.pimAvailable = 1;
+      log.warn(e.message);
+    }
+    throw new CollectionAborted(e instanceof GraphLicenceFailure ? e.message : toGraphError(e, 'roleAssignments').message);
   }
 }
 
@@ -233,6 +267,11 @@ async function readPimGroups(deps: CollectorDeps, run: RunScope, principals: Pri
     return { state: 'ok' as const, assignments, eligibilities };
   } catch (e) {
     const err = toGraphError(e, 'pimGroups');
+    // PIM for Groups that answered before: a licence error now is a failure, and what it leads to is incomplete.
+    if (err.isLicenseError && run.previous?.datasets.pimGroups?.state === 'ok') {
+      run.tracker.unavailable('pimGroups', `Graph answered ${err.status} ${err.code} although PIM for Groups answered before: ${err.message}`);
+      return { state: 'failed' as const, assignments, eligibilities };
+    }
     if (err.isLicenseError) {
       run.tracker.notLicensed('pimGroups', err.message);
       return { state: 'notLicensed' as const, assignments, eligibilities };
@@ -243,11 +282,37 @@ async function readPimGroups(deps: CollectorDeps, run: RunScope, principals: Pri
   }
 }
 
-/** Transitive members of groups read whole; false when the read failed. */
+/**
+ * Eligible and active PIM-for-Groups instances (members and owners) of the given groups, one request of each kind
+ * per group (Graph requires the groupId filter). A group that is gone answers 404: it has none.
+ */
+async function readPimGroupInstances(deps: CollectorDeps, groupIds: readonly string[]): Promise<{ ok: true; assignments: Array<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>; eligibilities: Array<Expanded<PrivilegedAccessGroupEligibilityScheduleInstance>> } | { ok: false; error: unknown }> {
+  const assignments: Array<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>> = [];
+  const eligibilities: Array<Expanded<PrivilegedAccessGroupEligibilityScheduleInstance>> = [];
+  if (groupIds.length === 0) return { ok: true, assignments, eligibilities };
+  try {
+    const requests = groupIds.flatMap((g) => [
+      { id: `e|${g}`, url: `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
+      { id: `a|${g}`, url: `/identityGovernance/privilegedAccess/group/assignmentScheduleInstances?$filter=groupId eq '${g}'&$expand=principal` },
+    ]);
+    const responses = await deps.graph.batch<BatchBody<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>>(requests);
+    for (const request of requests) {
+      await batchPages<Expanded<PrivilegedAccessGroupAssignmentScheduleInstance>>(deps.graph, responses, request, (page) => (request.id.startsWith('e|') ? eligibilities : assignments).push(...page));
+    }
+    return { ok: true, assignments, eligibilities };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
+ * Transitive members of groups read whole; false when the read failed. These groups were just seen to exist
+ * (a role or PIM instance named them as groups): a 404 for their members is a failed read, not a deletion.
+ */
 async function readGroupsWhole(deps: CollectorDeps, run: RunScope, ids: string[], groups: Map<string, SnapshotGroup>, principals: Principals): Promise<boolean> {
   try {
     const read = await transitiveMembersOf(deps.graph, ids, `${USER_SELECT},appId`, () => true);
-    for (const id of read.notFound) principals.unresolved.add(id);
+    if (read.notFound.length > 0) throw new GraphRequestError(404, 'Request_ResourceNotFound', `members of ${read.notFound.length} role-holding group(s) answered 404, e.g. ${read.notFound[0]}`, '/groups/{id}/transitiveMembers');
     for (const [id, lists] of read.members) {
       groups.set(id, toSnapshotGroup(id, lists, 'all'));
       for (const u of lists.users) principals.users.set(u.id, u);
@@ -295,11 +360,12 @@ async function readAccounts(deps: CollectorDeps, run: RunScope, principals: Prin
   try {
     for (const u of await usersById(deps.graph, missing)) users.set(normId(u.id), { ...u, id: normId(u.id) });
     for (const u of users.values()) if (u.userPrincipalName === undefined) principals.unresolved.add(u.id);
+    run.tracker.ok('accounts', { items: users.size });
   } catch (e) {
     const stored = new Map((await loadValues<GraphUser>(deps.store, PARTITIONS.user)).map((u) => [normId(u.id), u]));
     for (const id of missing) users.set(id, stored.get(id) ?? ({ id } as GraphUser));
     run.counts.accountsUnread = missing.filter((id) => !stored.has(id)).length;
-    deps.log.warn(`admin account details unavailable, kept from the previous run: ${toGraphError(e, 'users').message}`);
+    recordFailure(run.tracker, 'accounts', e, deps.log);
   }
   for (const id of principals.unresolved) users.delete(id);
 }

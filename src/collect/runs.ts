@@ -8,7 +8,7 @@ import { type SyncContext, recordedSince } from '../storage/state.js';
 import type { StoredEntity, TableName, TableStore } from '../storage/tables.js';
 import type { GraphGateway } from '../graph/gateway.js';
 
-export type CollectorName = 'roles' | 'policies' | 'activations' | 'signins' | 'evaluate';
+export type CollectorName = 'roles' | 'policies' | 'activations' | 'signins' | 'securescore' | 'evaluate';
 
 export interface DatasetRun extends DatasetStatus {
   added?: number;
@@ -40,7 +40,7 @@ export const RUN_PARTITION = 'run';
 export type LatestRuns = Partial<Record<CollectorName, RunRecord>>;
 
 /** Every kind of run, in the order they are shown. */
-export const RUN_KINDS: readonly CollectorName[] = ['roles', 'policies', 'activations', 'signins', 'evaluate'];
+export const RUN_KINDS: readonly CollectorName[] = ['roles', 'policies', 'activations', 'signins', 'securescore', 'evaluate'];
 
 export function newRunId(): string {
   return randomUUID();

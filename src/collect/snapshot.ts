@@ -15,6 +15,7 @@ import type {
   UnifiedRoleDefinition,
   UserRegistrationDetails,
 } from '../core/graph-types.js';
+import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from '../core/microsoft-types.js';
 import { type ActivationWindow, type DatasetName, type DatasetStatus, type SignInEvidence, type SnapshotGroup, type TenantSnapshot, emptySnapshot } from '../core/snapshot.js';
 import type { SignInDigest } from '../core/signin-digest.js';
 import { decodeJson, newestFirstKey } from '../storage/codec.js';
@@ -36,6 +37,7 @@ const DATASET_COLLECTOR: Record<DatasetName, CollectorName> = {
   roleAssignments: 'roles',
   pimGroups: 'roles',
   groupMembers: 'roles',
+  accounts: 'roles',
   registration: 'roles',
   conditionalAccess: 'policies',
   authenticationStrengths: 'policies',
@@ -43,6 +45,10 @@ const DATASET_COLLECTOR: Record<DatasetName, CollectorName> = {
   pimSettings: 'policies',
   activations: 'activations',
   signIns: 'signins',
+  secureScore: 'securescore',
+  mfaRecommendation: 'securescore',
+  licences: 'securescore',
+  perUserMfa: 'securescore',
 };
 
 export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>): Partial<Record<DatasetName, DatasetStatus>> {
@@ -84,7 +90,7 @@ export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undef
   runs ??= await latestRuns(store);
   const snapshot = emptySnapshot(tenant?.tenantId ?? 'unknown', capturedAt);
   snapshot.tenantName = tenant?.displayName ?? null;
-  const [users, groups, sps, definitions, plain, active, eligible, pimA, pimE, policies, locations, strengths, sd, registration, pimSettings, unresolved] = await Promise.all([
+  const [users, groups, sps, definitions, plain, active, eligible, pimA, pimE, policies, locations, strengths, sd, registration, pimSettings, unresolved, secureScore, recommendation, skus, perUserMfa] = await Promise.all([
     loadValues<GraphUser>(store, PARTITIONS.user),
     loadValues<SnapshotGroup>(store, PARTITIONS.group),
     loadValues<GraphServicePrincipal>(store, PARTITIONS.servicePrincipal),
@@ -101,6 +107,10 @@ export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undef
     loadValues<UserRegistrationDetails>(store, PARTITIONS.registration),
     loadValues<RoleManagementPolicyAssignment>(store, PARTITIONS.pimSetting),
     loadValues<{ id: string }>(store, PARTITIONS.unresolved),
+    loadValues<StoredSecureScore>(store, PARTITIONS.secureScore),
+    loadValues<StoredRecommendation>(store, PARTITIONS.mfaRecommendation),
+    loadValues<StoredSubscribedSkus>(store, PARTITIONS.subscribedSkus),
+    loadValues<StoredPerUserMfa>(store, PARTITIONS.perUserMfa),
   ]);
   Object.assign(snapshot, {
     users,
@@ -121,6 +131,10 @@ export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undef
     roleManagementPolicyAssignments: pimSettings,
     unresolvedObjectIds: unresolved.map((u) => u.id),
     dataSources: datasetStatuses(runs),
+    secureScore: secureScore[0] ?? null,
+    mfaRecommendation: recommendation[0] ?? null,
+    subscribedSkus: skus[0] ?? null,
+    perUserMfa,
   } satisfies Partial<TenantSnapshot>);
   if (evidenceDays !== undefined) snapshot.signInEvidence = await loadSignInEvidence(store, capturedAt, evidenceDays);
   return snapshot;

@@ -27,6 +27,10 @@ export const PARTITIONS = {
   adminVerdict: 'adminVerdict',
   rolloutVerdict: 'rolloutVerdict',
   tenant: 'tenant',
+  secureScore: 'secureScore',
+  mfaRecommendation: 'mfaRecommendation',
+  subscribedSkus: 'subscribedSkus',
+  perUserMfa: 'perUserMfa',
 } as const;
 
 export function stateOnlySpec<T>(partition: string, id: (item: T) => string): DatasetSpec<T> {

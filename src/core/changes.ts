@@ -8,7 +8,7 @@ import { normId, sameEnum } from './ids.js';
 import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
 import { activationSettings, durationMinutes } from './pim-settings.js';
 import { type AdminOut, type Finding, type Report, type Verdict, who } from './report.js';
-import { type PreviousRollout, rolloutChangeFindings } from './rollout.js';
+import { type PreviousRollout, rolloutChangeFindings, rolloutJudged } from './rollout.js';
 
 /** What the previous evaluation recorded per admin. */
 export interface PreviousAdmin {
@@ -49,6 +49,8 @@ export interface CollectorHealth {
   error?: string | null;
   /** Datasets that are stale or unavailable, with their asOf. */
   problems: Array<{ dataset: string; state: string; asOf: string | null; message: string | null }>;
+  /** Freshness limit of this collector when it differs from MONITOR_STALE_AFTER_MINUTES (a daily collector). */
+  staleAfterMinutes?: number;
 }
 
 export interface ChangeInputs {
@@ -123,7 +125,7 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
     ...permanentAssignmentFindings(inputs, current),
     ...inputs.breakGlassSignIns.map(breakGlassFinding),
     ...healthFindings(inputs),
-    ...(inputs.firstEvaluation || !inputs.previousRollout ? [] : rolloutChangeFindings(inputs.report.rollout ?? [], inputs.previousRollout, inputs.previousEvaluationId)),
+    ...(inputs.firstEvaluation || !inputs.previousRollout || !rolloutJudged(inputs.report) ? [] : rolloutChangeFindings(inputs.report.rollout ?? [], inputs.previousRollout, inputs.previousEvaluationId)),
   ];
 }
 
@@ -213,7 +215,10 @@ function newAdminFinding(admin: AdminOut, previousEvaluationId: string): Finding
   );
 }
 
-/** Permanent active assignments of monitored roles added outside PIM activation. */
+/**
+ * Permanent active assignments of monitored roles added outside PIM activation. The event is the addition the
+ * history recorded (item and when it was seen): removed and added again is a new event, told again.
+ */
 function permanentAssignmentFindings(inputs: ChangeInputs, current: ReadonlyMap<string, AdminLike>): Finding[] {
   const out: Finding[] = [];
   for (const change of inputs.assignmentChanges) {
@@ -227,7 +232,7 @@ function permanentAssignmentFindings(inputs: ChangeInputs, current: ReadonlyMap<
     const name = principal ? who(principal) : `principal ${a.principalId}`;
     const roleName = builtInRole(role)?.displayName ?? `role ${role}`;
     out.push(
-      finding('permanent-assignment-added', CORE_ADMIN_ROLE_IDS.includes(role) ? 'high' : 'medium', normId(a.principalId), `${name} was given '${roleName}' permanently (active, no end date${a.directoryScopeId && a.directoryScopeId !== '/' ? `, scope ${a.directoryScopeId}` : ''}) outside PIM activation.`, `permanent-assignment-added:${normId(a.id)}`, { subjectName: name }),
+      finding('permanent-assignment-added', CORE_ADMIN_ROLE_IDS.includes(role) ? 'high' : 'medium', normId(a.principalId), `${name} was given '${roleName}' permanently (active, no end date${a.directoryScopeId && a.directoryScopeId !== '/' ? `, scope ${a.directoryScopeId}` : ''}) outside PIM activation.`, `permanent-assignment-added:${normId(a.id)}:${change.observedAt}`, { subjectName: name }),
     );
   }
   return out;
@@ -254,11 +259,11 @@ function healthFindings(inputs: ChangeInputs): Finding[] {
     const reasons: string[] = [];
     if (h.status === 'never') reasons.push('has never run');
     else if (h.status === 'failed') reasons.push(`last run failed${h.error ? `: ${h.error}` : ''}`);
-    if (h.status !== 'never' && ageMinutes > inputs.staleAfterMinutes) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
-    for (const p of h.problems) {
-      const age = p.asOf ? (Date.parse(inputs.now) - Date.parse(p.asOf)) / 60_000 : Infinity;
-      if (p.state === 'unavailable' || age > inputs.staleAfterMinutes) reasons.push(`${p.dataset} is ${p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
-    }
+    const limit = h.staleAfterMinutes ?? inputs.staleAfterMinutes;
+    if (h.status !== 'never' && ageMinutes > limit) reasons.push(`last ran ${Math.round(ageMinutes)} minutes ago`);
+    // Every dataset the latest run could not read (stale or unavailable) makes the monitor unhealthy at once:
+    // the first failed run is told, and the first good run resolves it.
+    for (const p of h.problems) reasons.push(`${p.dataset} is ${p.state === 'stale' ? 'stale (its read failed; the previous data is used)' : p.state}${p.asOf ? ` (data from ${p.asOf})` : ''}${p.message ? `: ${p.message}` : ''}`);
     if (reasons.length > 0) out.push(finding('monitor-unhealthy', 'high', h.collector, `The ${h.collector} collector ${reasons.join('; ')}.`, `monitor-unhealthy:${h.collector}`, { subjectName: h.collector }));
   }
   return out;

@@ -3,6 +3,7 @@
 // docs/evaluation.md; the rule ids (R-…) in comments refer to that page.
 import {
   APP_GROUP_MEMBERS,
+  APP_ID,
   APPLICATION_NAMES,
   BUILT_IN_AUTHENTICATION_STRENGTHS,
   CLIENT_APP_TYPE_NAMES,
@@ -10,16 +11,23 @@ import {
   SINGLE_FACTOR_MODES,
 } from './catalog.js';
 import { type Box, type Dimension, Space } from './boxes.js';
+import { type DeviceFact, type DeviceModel, type DeviceTerm, buildDeviceModel, ruleText, termPhrase } from './devices.js';
 import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy, NamedLocation } from './graph-types.js';
 import { flags, listPhrase, normId, quote } from './ids.js';
 
-export type PolicyState = 'enabled' | 'reportOnly' | 'disabled';
+export type PolicyState = 'enabled' | 'reportOnly' | 'disabled' | 'unknown';
 
-/** R-STATE-1: only `enabled` enforces; report-only and disabled (and unknown values) enforce nothing. */
+/**
+ * R-STATE-1: only `enabled` enforces; report-only and disabled enforce nothing. R-STATE-3: a value outside
+ * Graph's enum (conditionalAccessPolicyState: enabled, disabled, enabledForReportingButNotEnforced) is
+ * `unknown`: not counted as enforcing, and an admin whose gap it might close gets an unknown verdict (never a
+ * weakening alert).
+ */
 export function policyState(state: string): PolicyState {
   if (state === 'enabled') return 'enabled';
   if (state === 'enabledForReportingButNotEnforced') return 'reportOnly';
-  return 'disabled';
+  if (state === 'disabled') return 'disabled';
+  return 'unknown';
 }
 
 export type GrantEffect =
@@ -30,8 +38,17 @@ export type GrantEffect =
    * authentication strength that is not in the snapshot, so whether it is MFA is not known (R-DATA-3).
    */
   | { kind: 'notMfa'; description: string; alternatives: string[]; unresolvedStrength?: boolean }
+  /**
+   * MFA OR alternatives that depend on the device or client app (compliant device, hybrid-joined device, approved
+   * client app, app protection policy): MFA is enforced wherever none of them is satisfied (R-GRANT-7).
+   */
+  | { kind: 'mfaUnless'; description: string; alternatives: string[]; unless: ContextAlternative[] }
   /** No grant control at all (session controls only). */
   | { kind: 'none'; description: string };
+
+/** Grant controls that are facts about the sign-in's device or client app: each is a context dimension. */
+export type ContextAlternative = 'compliantDevice' | 'domainJoinedDevice' | 'approvedApplication' | 'compliantApplication';
+const CONTEXT_ALTERNATIVES: readonly string[] = ['compliantDevice', 'domainJoinedDevice', 'approvedApplication', 'compliantApplication'];
 
 /** What the policy's application condition targets (R-APP-*). */
 export type PolicyTarget =
@@ -61,8 +78,10 @@ export interface CompiledPolicy {
   index: number;
   /** Atoms the box spans: broad policies first keeps coverage subtraction small. */
   weight: number;
-  /** Enabled, targets applications, and enforces MFA or block: it can cover contexts. */
+  /** Enabled, targets applications, and its grant requires MFA (or blocks) in some context: it can cover contexts. */
   enforcing: boolean;
+  /** The grant requires MFA or blocks, in every context or where no device alternative is met (mfa, block, mfaUnless). */
+  mfaGrant: boolean;
   id: string;
   name: string;
   state: PolicyState;
@@ -70,6 +89,11 @@ export interface CompiledPolicy {
   target: PolicyTarget;
   /** Contexts the policy applies to. */
   box: Box;
+  /**
+   * Contexts where it requires MFA or blocks: the box for MFA and block, the box minus the contexts that satisfy a
+   * device or app alternative for mfaUnless, nothing otherwise (disjoint boxes).
+   */
+  cover: Box[];
   grant: GrantEffect;
   /** Per dimension, a phrase for the condition ("excludes trusted locations"); undefined = not narrowed. */
   conditionPhrases: Array<string | undefined>;
@@ -79,9 +103,67 @@ export interface PolicySet {
   space: Space;
   policies: CompiledPolicy[];
   namedLocations: Map<string, NamedLocation>;
+  /** Device filter and device-fact dimensions (R-DEVICE-*), with their phrases. */
+  devices: DeviceModel;
+  /** Phrases of dimension sets already put in words (describeContexts). */
+  phrases: Map<string, string>;
+  /**
+   * Security defaults, when enabled: what they cover for every user (Azure management, legacy authentication
+   * blocked; R-SD-2). Holders of their 16 roles are covered everywhere (R-SD-1). Null when off.
+   */
+  securityDefaults: { allUsers: Box[] } | null;
   /** Users, groups and roles some policy names: only these can make two admins' scopes differ. */
   referenced: { users: Set<string>; groups: Set<string>; roles: Set<string> };
+  /** Groups and roles some enabled MFA (or block) policy excludes: only these can take coverage away. */
+  excluded: { groups: Set<string>; roles: Set<string> };
+  /** Which policies each user, group, role and guest kind brings in or excludes (R-USERS-1..7), for scope vectors. */
+  scopeIndex: ScopeIndex;
 }
+
+/** Policy indexes per thing a user scope names: a scope vector is then the union of a few lists. */
+export interface ScopeIndex {
+  /** includeUsers All, and not None. */
+  everyone: number[];
+  includeNone: Set<number>;
+  includeUser: Map<string, number[]>;
+  includeGroup: Map<string, number[]>;
+  includeRole: Map<string, number[]>;
+  /** Per guest kind, where external tenants are not enumerated (R-USERS-6). */
+  includeGuest: Map<string, number[]>;
+  excludeUser: Map<string, number[]>;
+  excludeGroup: Map<string, number[]>;
+  excludeRole: Map<string, number[]>;
+  /** Per guest kind; the unknown kind (R-USERS-7) is excluded by every policy with a guest exclusion. */
+  excludeGuest: Map<string, number[]>;
+}
+
+function scopeIndex(policies: readonly CompiledPolicy[], unknownGuestType: string): ScopeIndex {
+  const index: ScopeIndex = { everyone: [], includeNone: new Set(), includeUser: new Map(), includeGroup: new Map(), includeRole: new Map(), includeGuest: new Map(), excludeUser: new Map(), excludeGroup: new Map(), excludeRole: new Map(), excludeGuest: new Map() };
+  const add = (map: Map<string, number[]>, key: string, i: number): void => {
+    const list = map.get(key);
+    if (!list) map.set(key, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  for (const p of policies) {
+    const u = p.users;
+    const i = p.index;
+    if (u.includeNone) index.includeNone.add(i);
+    if (u.includeAll) index.everyone.push(i);
+    for (const x of u.includeUsers) add(index.includeUser, x, i);
+    for (const x of u.includeGroups) add(index.includeGroup, x, i);
+    for (const x of u.includeRoles) add(index.includeRole, x, i);
+    if (!u.includeGuestTenantsEnumerated) for (const x of u.includeGuestTypes) add(index.includeGuest, x, i);
+    for (const x of u.excludeUsers) add(index.excludeUser, x, i);
+    for (const x of u.excludeGroups) add(index.excludeGroup, x, i);
+    for (const x of u.excludeRoles) add(index.excludeRole, x, i);
+    for (const x of u.excludeGuestTypes) add(index.excludeGuest, x, i);
+    if (u.excludeGuestTypes.size > 0) add(index.excludeGuest, unknownGuestType, i);
+  }
+  return index;
+}
+
+/** Stands in for the guest kind of an account whose details could not be read (R-USERS-7). */
+export const UNKNOWN_GUEST_KIND = 'unknown';
 
 export const CLIENT_APP_ATOMS = ['browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'];
 export const PLATFORM_ATOMS = ['android', 'iOS', 'windows', 'windowsPhone', 'macOS', 'linux', 'unknown'];
@@ -254,7 +336,9 @@ function compileGrant(
   }
   // R-GRANT-2/3: under OR, MFA is guaranteed only if every alternative is MFA.
   const alternatives: string[] = [];
+  const unless: ContextAlternative[] = [];
   for (const c of controls) if (c !== 'mfa') alternatives.push(CONTROL_NAMES[c] ?? c);
+  for (const c of controls) if (CONTEXT_ALTERNATIVES.includes(c)) unless.push(c as ContextAlternative);
   for (const c of custom) alternatives.push(`custom control '${c}'`);
   if (terms.length > 0) alternatives.push('accepting terms of use');
   if (strengthRef && !strengthMfa) alternatives.push(strengthProblem ?? `authentication strength ${strengthName}`);
@@ -262,6 +346,15 @@ function compileGrant(
   if (!mfaBy) {
     // No MFA among the alternatives at all: say so rather than "MFA OR …".
     return { kind: 'notMfa', description: `requires ${listPhrase(alternatives, 'or')} but not MFA`, alternatives, ...(unresolvedStrength ? { unresolvedStrength } : {}) };
+  }
+  if (unless.length === alternatives.length) {
+    // R-GRANT-7: every alternative is a fact about the device or client app: MFA where none of them holds.
+    return {
+      kind: 'mfaUnless',
+      description: `grant is ${mfaBy} OR ${listPhrase(alternatives, 'OR')}: ${listPhrase(alternatives, 'or')} satisfies it without MFA`,
+      alternatives,
+      unless,
+    };
   }
   return {
     kind: 'notMfa',
@@ -276,11 +369,26 @@ interface Mentions {
   locations: Set<string>;
   deviceFilters: Set<string>;
   appFilters: Set<string>;
+  /** Device facts OR grants name (compliant, hybrid-joined). */
+  deviceFacts: Set<DeviceFact>;
+  /** Client app controls OR grants name (approved client app, app protection policy). */
+  appControls: Set<string>;
 }
 
-function collectMentions(policies: readonly ConditionalAccessPolicy[]): Mentions {
-  const mentions: Mentions = { apps: new Set(), locations: new Set(), deviceFilters: new Set(), appFilters: new Set() };
+const FACT_OF: Partial<Record<ContextAlternative, DeviceFact>> = { compliantDevice: 'compliant', domainJoinedDevice: 'hybridJoined' };
+
+function collectMentions(policies: readonly ConditionalAccessPolicy[], securityDefaults: boolean): Mentions {
+  const mentions: Mentions = { apps: new Set(), locations: new Set(), deviceFilters: new Set(), appFilters: new Set(), deviceFacts: new Set(), appControls: new Set() };
+  // R-SD-2: security defaults cover Azure management for every user: its app group needs an atom.
+  if (securityDefaults) mentions.apps.add(APP_ID.azureServiceManagement);
   for (const policy of policies) {
+    if ((policy.grantControls?.operator ?? 'AND').toUpperCase() === 'OR') {
+      for (const c of list(policy.grantControls?.builtInControls)) {
+        const fact = FACT_OF[c as ContextAlternative];
+        if (fact) mentions.deviceFacts.add(fact);
+        else if (c === 'approvedApplication' || c === 'compliantApplication') mentions.appControls.add(c);
+      }
+    }
     const apps = policy.conditions.applications;
     for (const app of [...list(apps?.includeApplications), ...list(apps?.excludeApplications)]) {
       if (!APP_SPECIAL.has(app)) mentions.apps.add(app);
@@ -292,7 +400,7 @@ function collectMentions(policies: readonly ConditionalAccessPolicy[]): Mentions
       if (location !== 'All' && location !== 'AllTrusted') mentions.locations.add(normId(location));
     }
     const device = policy.conditions.devices?.deviceFilter?.rule;
-    if (device) mentions.deviceFilters.add(filterKey('device', device));
+    if (device) mentions.deviceFilters.add(ruleText(device));
   }
   // Apps shared by two app groups that are both mentioned get an atom of their own, so a policy excluding one
   // group and another excluding the other are seen to leave the shared app uncovered (R-APP-1).
@@ -322,7 +430,13 @@ export const DIM = {
 } as const;
 const FIXED_DIMENSIONS = 8;
 
-function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLocation>): Space {
+/** Client app controls as context dimensions (R-GRANT-7): the key, and the phrases for yes / no. */
+export const APP_CONTROL_DIMENSIONS: Record<string, { key: string; yes: string; no: string }> = {
+  approvedApplication: { key: 'appControl:approvedApplication', yes: 'with an approved client app', no: 'with a client app that is not an approved client app' },
+  compliantApplication: { key: 'appControl:compliantApplication', yes: 'with a client app under an app protection policy', no: 'with a client app under no app protection policy' },
+};
+
+function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLocation>, devices: DeviceModel): Space {
   // Every trusted named location is an atom of its own so "AllTrusted" gaps can name them.
   const locationAtoms = new Set(mentions.locations);
   for (const [id, location] of locations) if (location.isTrusted) locationAtoms.add(id);
@@ -336,7 +450,8 @@ function buildSpace(mentions: Mentions, locations: ReadonlyMap<string, NamedLoca
     { key: 'insiderRisk', atoms: INSIDER_RISK_ATOMS },
     { key: 'authFlow', atoms: FLOW_ATOMS },
   ];
-  for (const key of [...mentions.deviceFilters].sort()) dims.push({ key, atoms: ['match', 'noMatch'] });
+  for (const d of devices.dimensions) dims.push({ key: d.key, atoms: d.atoms });
+  for (const control of [...mentions.appControls].sort()) dims.push({ key: APP_CONTROL_DIMENSIONS[control]?.key ?? control, atoms: ['yes', 'no'] });
   for (const key of [...mentions.appFilters].sort()) dims.push({ key, atoms: ['match', 'noMatch'] });
   return new Space(dims);
 }
@@ -360,11 +475,11 @@ function compileApplications(policy: ConditionalAccessPolicy, space: Space, box:
   const exclude = list(c.applications?.excludeApplications);
   const filterOnly = (include.length === 0 || has(include, 'None')) && !!c.applications?.applicationFilter?.rule && c.applications.applicationFilter.mode !== 'exclude';
   if (include.length > 0 && !has(include, 'All') && !filterOnly) {
-    box[DIM.app] = space.mask(DIM.app, expandAppGroups(include.filter((a) => !APP_SPECIAL.has(a))));
+    space.set(box, DIM.app, space.mask(DIM.app, expandAppGroups(include.filter((a) => !APP_SPECIAL.has(a)))));
     phrases[DIM.app] = `applies only to ${listPhrase(include.map(appName))}`;
   }
   if (exclude.length > 0) {
-    box[DIM.app] = (box[DIM.app] as bigint) & ~space.mask(DIM.app, expandAppGroups(exclude));
+    space.set(box, DIM.app, space.get(box, DIM.app) & ~space.mask(DIM.app, expandAppGroups(exclude)));
     const excluded = `excludes ${listPhrase(exclude.map(appName))}`;
     phrases[DIM.app] = phrases[DIM.app] ? `${phrases[DIM.app]} and ${excluded}` : excluded;
   }
@@ -372,7 +487,7 @@ function compileApplications(policy: ConditionalAccessPolicy, space: Space, box:
   if (appRule) {
     const dim = space.dimensionIndex(filterKey('app', appRule));
     const mode = c.applications?.applicationFilter?.mode === 'exclude' ? 'noMatch' : 'match';
-    box[dim] = space.mask(dim, [mode]);
+    space.set(box, dim, space.mask(dim, [mode]));
     phrases[dim] = `${mode === 'match' ? 'applies only to' : 'excludes'} apps matching filter '${appRule}'`;
   }
 }
@@ -381,6 +496,7 @@ function compileBox(
   policy: ConditionalAccessPolicy,
   space: Space,
   locations: ReadonlyMap<string, NamedLocation>,
+  devices: DeviceModel,
 ): { box: Box; phrases: Array<string | undefined> } {
   const box = space.full.slice();
   const phrases: Array<string | undefined> = new Array(space.dimensions.length).fill(undefined);
@@ -392,7 +508,7 @@ function compileBox(
   const clientTypes = list(c.clientAppTypes);
   if (clientTypes.length > 0 && !has(clientTypes, 'all')) {
     const atoms = clientTypes.map(clientAppAtom).filter((a): a is string => a !== undefined);
-    box[DIM.clientApp] = space.mask(DIM.clientApp, atoms);
+    space.set(box, DIM.clientApp, space.mask(DIM.clientApp, atoms));
     phrases[DIM.clientApp] = `applies only to ${listPhrase([...new Set(atoms)].map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a))}`;
   }
 
@@ -400,11 +516,11 @@ function compileBox(
   const includePlatforms = list(c.platforms?.includePlatforms);
   const excludePlatforms = list(c.platforms?.excludePlatforms);
   if (includePlatforms.length > 0 && !has(includePlatforms, 'all')) {
-    box[DIM.platform] = space.mask(DIM.platform, includePlatforms);
+    space.set(box, DIM.platform, space.mask(DIM.platform, includePlatforms));
     phrases[DIM.platform] = `applies only to ${listPhrase(includePlatforms.map((p) => PLATFORM_NAMES[p] ?? p))}`;
   }
   if (excludePlatforms.length > 0) {
-    box[DIM.platform] = (box[DIM.platform] as bigint) & ~space.mask(DIM.platform, excludePlatforms);
+    space.set(box, DIM.platform, space.get(box, DIM.platform) & ~space.mask(DIM.platform, excludePlatforms));
     const excluded = `excludes ${listPhrase(excludePlatforms.map((p) => PLATFORM_NAMES[p] ?? p))}`;
     phrases[DIM.platform] = phrases[DIM.platform] ? `${phrases[DIM.platform]} and ${excluded}` : excluded;
   }
@@ -419,11 +535,11 @@ function compileBox(
   const describeLocations = (values: string[]): string =>
     listPhrase(values.map((v) => (v === 'AllTrusted' ? 'all trusted locations' : v === 'All' ? 'all locations' : locationName(normId(v), locations))));
   if (includeLocations.length > 0 && !has(includeLocations, 'All')) {
-    box[DIM.location] = space.mask(DIM.location, expandLocations(includeLocations));
+    space.set(box, DIM.location, space.mask(DIM.location, expandLocations(includeLocations)));
     phrases[DIM.location] = `applies only from ${describeLocations(includeLocations)}`;
   }
   if (excludeLocations.length > 0) {
-    box[DIM.location] = (box[DIM.location] as bigint) & ~space.mask(DIM.location, expandLocations(excludeLocations));
+    space.set(box, DIM.location, space.get(box, DIM.location) & ~space.mask(DIM.location, expandLocations(excludeLocations)));
     const excluded = `excludes ${describeLocations(excludeLocations)}${has(excludeLocations, 'AllTrusted') ? ' (AllTrusted)' : ''}`;
     phrases[DIM.location] = phrases[DIM.location] ? `${phrases[DIM.location]} and ${excluded}` : excluded;
   }
@@ -433,7 +549,7 @@ function compileBox(
   const risk = (dim: number, values: string[], label: string): void => {
     const levels = values.filter((v) => v !== 'unknownFutureValue');
     if (levels.length === 0) return;
-    box[dim] = space.mask(dim, levels);
+    space.set(box, dim, space.mask(dim, levels));
     phrases[dim] = `applies only at ${label} ${listPhrase(levels, 'or')}`;
   };
   risk(DIM.signInRisk, list(c.signInRiskLevels), 'sign-in risk');
@@ -443,17 +559,18 @@ function compileBox(
   // Authentication flows (R-FLOW-1).
   const transfer = flags(c.authenticationFlows?.transferMethods);
   if (transfer.length > 0) {
-    box[DIM.authFlow] = space.mask(DIM.authFlow, transfer);
+    space.set(box, DIM.authFlow, space.mask(DIM.authFlow, transfer));
     phrases[DIM.authFlow] = `applies only to the ${listPhrase(transfer, 'or')} authentication flow`;
   }
 
-  // Device filter (R-DEVICE-1): each distinct rule splits devices into matching and not matching.
+  // Device filter (R-DEVICE-1/3): the device classes the rule matches (include) or does not match (exclude).
   const deviceRule = c.devices?.deviceFilter?.rule;
-  if (deviceRule) {
-    const dim = space.dimensionIndex(filterKey('device', deviceRule));
-    const mode = c.devices?.deviceFilter?.mode === 'exclude' ? 'noMatch' : 'match';
-    box[dim] = space.mask(dim, [mode]);
-    phrases[dim] = `${mode === 'match' ? 'applies only to' : 'excludes'} devices matching filter '${deviceRule}'`;
+  const device = deviceRule ? devices.rule(deviceRule) : undefined;
+  if (deviceRule && device) {
+    const dim = space.dimensionIndex(device.key);
+    const exclude = c.devices?.deviceFilter?.mode === 'exclude';
+    space.set(box, dim, exclude ? space.fullMask(dim) & ~device.mask : device.mask);
+    phrases[dim] = `${exclude ? 'excludes' : 'applies only to'} devices matching filter '${ruleText(deviceRule)}'`;
   }
   return { box, phrases };
 }
@@ -482,97 +599,169 @@ export function policyTargets(policies: readonly ConditionalAccessPolicy[]): { g
   return { groups, roles };
 }
 
+/** The contexts where a device or app alternative of a grant can be satisfied (R-GRANT-7). */
+function alternativeBox(alternative: ContextAlternative, space: Space, devices: DeviceModel): Box | undefined {
+  const box = space.full.slice();
+  const fact = FACT_OF[alternative];
+  if (fact) {
+    const f = devices.fact(fact);
+    if (!f) return undefined;
+    space.set(box, space.dimensionIndex(f.key), f.mask);
+    return box;
+  }
+  const control = APP_CONTROL_DIMENSIONS[alternative];
+  if (!control) return undefined;
+  const dim = space.dimensionIndex(control.key);
+  space.set(box, dim, space.mask(dim, ['yes']));
+  return box;
+}
+
+/** R-SD-2: what security defaults require MFA for (or block) for every user: Azure management, legacy clients. */
+function securityDefaultsBoxes(space: Space): Box[] {
+  const management = space.full.slice();
+  space.set(management, DIM.app, space.mask(DIM.app, expandAppGroups([APP_ID.azureServiceManagement])));
+  const legacy = space.full.slice();
+  space.set(legacy, DIM.clientApp, space.mask(DIM.clientApp, ['exchangeActiveSync', 'other']));
+  return [management, legacy];
+}
+
+export interface CompileOptions {
+  /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
+  spacePolicies?: readonly ConditionalAccessPolicy[];
+  /** Security defaults are enabled (R-SD-1/2). */
+  securityDefaults?: boolean;
+}
+
 export function compilePolicies(
   policies: readonly ConditionalAccessPolicy[],
   namedLocations: readonly NamedLocation[],
   strengths: readonly AuthenticationStrengthPolicy[],
-  /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
-  spacePolicies: readonly ConditionalAccessPolicy[] = [],
+  options: CompileOptions = {},
 ): PolicySet {
   const locations = new Map(namedLocations.map((l) => [normId(l.id), l]));
-  const space = buildSpace(collectMentions([...policies, ...spacePolicies]), locations);
+  const mentions = collectMentions([...policies, ...(options.spacePolicies ?? [])], options.securityDefaults === true);
+  const devices = buildDeviceModel(mentions.deviceFilters, mentions.deviceFacts);
+  const space = buildSpace(mentions, locations, devices);
   const strengthById = strengthIndex(strengths);
   const compiled = policies.map((policy, index): CompiledPolicy => {
-    const { box, phrases } = compileBox(policy, space, locations);
+    const { box, phrases } = compileBox(policy, space, locations, devices);
     const grant = compileGrant(policy, strengthById);
     const target = compileTarget(policy);
     const state = policyState(policy.state);
-    let weight = 0;
-    for (const mask of box) for (let m = mask; m > 0n; m >>= 1n) if (m & 1n) weight++;
+    const weight = space.weight(box);
+    const mfaGrant = grant.kind === 'mfa' || grant.kind === 'block' || grant.kind === 'mfaUnless';
+    let cover: Box[] = [];
+    if (mfaGrant && !space.isEmpty(box)) {
+      const alternatives = grant.kind === 'mfaUnless' ? grant.unless.map((a) => alternativeBox(a, space, devices)).filter((b): b is Box => b !== undefined) : [];
+      cover = space.uncovered([box], alternatives).filter((b) => !space.isEmpty(b));
+    }
     return {
       policy,
       index,
       weight,
-      enforcing: state === 'enabled' && target.kind === 'apps' && (grant.kind === 'mfa' || grant.kind === 'block'),
+      enforcing: state === 'enabled' && target.kind === 'apps' && mfaGrant,
+      mfaGrant,
       id: normId(policy.id),
       name: policy.displayName,
       state,
       users: compileUsers(policy),
       target,
       box,
+      cover,
       grant,
       conditionPhrases: phrases,
     };
   });
   const referenced = { users: new Set<string>(), groups: new Set<string>(), roles: new Set<string>() };
+  const excluded = { groups: new Set<string>(), roles: new Set<string>() };
   for (const p of compiled) {
     for (const u of [...p.users.includeUsers, ...p.users.excludeUsers]) referenced.users.add(u);
     for (const g of [...p.users.includeGroups, ...p.users.excludeGroups]) referenced.groups.add(g);
     for (const r of [...p.users.includeRoles, ...p.users.excludeRoles]) referenced.roles.add(r);
+    if (p.enforcing) {
+      for (const g of p.users.excludeGroups) excluded.groups.add(g);
+      for (const r of p.users.excludeRoles) excluded.roles.add(r);
+    }
   }
-  return { space, policies: compiled, namedLocations: locations, referenced };
+  return {
+    space,
+    policies: compiled,
+    namedLocations: locations,
+    devices,
+    phrases: new Map(),
+    securityDefaults: options.securityDefaults ? { allUsers: securityDefaultsBoxes(space) } : null,
+    referenced,
+    excluded,
+    scopeIndex: scopeIndex(compiled, UNKNOWN_GUEST_KIND),
+  };
+}
+
+/** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
+/** The phrase for one (non-device) dimension's set of atoms, e.g. "on iOS or Android". */
+function dimensionPhrase(set: PolicySet, i: number, mask: bigint): string {
+  const { space } = set;
+  const atoms = space.atomsOf(i, mask);
+  const missing = space.atomsOf(i, space.fullMask(i) & ~mask);
+  switch (i) {
+    case DIM.app:
+      return atoms.includes(OTHER_APPS) ? `to any app other than ${listPhrase(missing.map(appName), 'or')}` : `to ${listPhrase(atoms.map(appName))}`;
+    case DIM.clientApp:
+      return `with ${listPhrase(atoms.map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a), 'or')}`;
+    case DIM.platform:
+      return `on ${listPhrase(atoms.map((a) => PLATFORM_NAMES[a] ?? a), 'or')}`;
+    case DIM.location:
+      return atoms.includes(ELSEWHERE) && missing.length < atoms.length
+        ? `from anywhere except ${listPhrase(missing.map((a) => locationName(a, set.namedLocations)), 'or')}`
+        : `from ${listPhrase(atoms.map((a) => locationName(a, set.namedLocations)), 'or')}`;
+    case DIM.signInRisk:
+      return `at sign-in risk ${listPhrase(atoms, 'or')}`;
+    case DIM.userRisk:
+      return `at user risk ${listPhrase(atoms, 'or')}`;
+    case DIM.insiderRisk:
+      return `at insider risk ${listPhrase(atoms, 'or')}`;
+    case DIM.authFlow:
+      return `using ${listPhrase(atoms.map((a) => (a === 'none' ? 'an ordinary sign-in flow' : `the ${a} flow`)), 'or')}`;
+    default: {
+      const key = space.dimensions[i]?.key ?? '';
+      const control = Object.values(APP_CONTROL_DIMENSIONS).find((c) => c.key === key);
+      if (control) return atoms[0] === 'yes' ? control.yes : control.no;
+      const rule = key.slice(key.indexOf(':') + 1);
+      return atoms[0] === 'match' ? `from apps matching filter '${rule}'` : `from apps not matching filter '${rule}'`;
+    }
+  }
 }
 
 /** Phrase for the sign-in contexts in a box, e.g. "from trusted location 'HQ' on iOS". Empty for the full space. */
 export function describeContexts(set: PolicySet, box: Box): string {
   const { space } = set;
   const parts: string[] = [];
+  // Device dimensions that each name one conjunction are said as one: "from compliant, hybrid-joined devices …".
+  const deviceTerms: DeviceTerm[] = [];
+  const devicePhrases: string[] = [];
+  let merged = true;
+  let deviceAt = -1;
   space.dimensions.forEach((dim, i) => {
-    const mask = box[i] as bigint;
-    if (space.isFull(i, mask)) return;
-    const atoms = space.atomsOf(i, mask);
-    const missing = space.atomsOf(i, (space.full[i] as bigint) & ~mask);
-    switch (i) {
-      case DIM.app:
-        parts.push(
-          atoms.includes(OTHER_APPS)
-            ? `to any app other than ${listPhrase(missing.map(appName), 'or')}`
-            : `to ${listPhrase(atoms.map(appName))}`,
-        );
-        break;
-      case DIM.clientApp:
-        parts.push(`with ${listPhrase(atoms.map((a) => CLIENT_APP_TYPE_NAMES[a] ?? a), 'or')}`);
-        break;
-      case DIM.platform:
-        parts.push(`on ${listPhrase(atoms.map((a) => PLATFORM_NAMES[a] ?? a), 'or')}`);
-        break;
-      case DIM.location:
-        parts.push(
-          atoms.includes(ELSEWHERE) && missing.length < atoms.length
-            ? `from anywhere except ${listPhrase(missing.map((a) => locationName(a, set.namedLocations)), 'or')}`
-            : `from ${listPhrase(atoms.map((a) => locationName(a, set.namedLocations)), 'or')}`,
-        );
-        break;
-      case DIM.signInRisk:
-        parts.push(`at sign-in risk ${listPhrase(atoms, 'or')}`);
-        break;
-      case DIM.userRisk:
-        parts.push(`at user risk ${listPhrase(atoms, 'or')}`);
-        break;
-      case DIM.insiderRisk:
-        parts.push(`at insider risk ${listPhrase(atoms, 'or')}`);
-        break;
-      case DIM.authFlow:
-        parts.push(`using ${listPhrase(atoms.map((a) => (a === 'none' ? 'an ordinary sign-in flow' : `the ${a} flow`)), 'or')}`);
-        break;
-      default: {
-        const key = dim.key;
-        const rule = key.slice(key.indexOf(':') + 1);
-        const what = key.startsWith('device:') ? 'devices' : 'apps';
-        parts.push(atoms[0] === 'match' ? `from ${what} matching filter '${rule}'` : `from ${what} not matching filter '${rule}'`);
+    if (space.isFull(box, i)) return;
+    const device = set.devices.byKey.get(dim.key);
+    if (device) {
+      const mask = space.get(box, i);
+      const term = device.term(mask);
+      if (term) deviceTerms.push(term);
+      else merged = false;
+      devicePhrases.push(device.describe(mask));
+      if (deviceAt < 0) {
+        deviceAt = parts.length;
+        parts.push('');
       }
+      return;
     }
+    // Regions share their dimensions' sets: each set is put in words once.
+    const key = `${i}:${box.slice(space.starts[i], space.starts[i + 1]).join(',')}`;
+    let phrase = set.phrases.get(key);
+    if (phrase === undefined) set.phrases.set(key, (phrase = dimensionPhrase(set, i, space.get(box, i))));
+    parts.push(phrase);
   });
+  if (deviceAt >= 0) parts[deviceAt] = merged ? termPhrase(deviceTerms) : devicePhrases.join(' and ');
   return parts.join(' ');
 }
 

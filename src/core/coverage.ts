@@ -1,9 +1,10 @@
 // Per-admin coverage: for every sign-in context, does some enabled policy that applies to this admin enforce
-// MFA (or block)? Evaluated in every role state the admin can be in (standing, and each eligible assignment
-// activated), because role-targeted policies only see active roles. Rule ids refer to docs/evaluation.md.
-import { type Box, contains, intersects, merge, uncovered } from './boxes.js';
+// MFA (or block)? Evaluated in every role state the admin can be in (standing, each eligible unit activated, and
+// every combination of activations that exposes something no smaller one does), because role-targeted policies
+// only see active roles. Rule ids refer to docs/evaluation.md.
+import type { Box, Space } from './boxes.js';
 import { SECURITY_DEFAULTS_ROLE_IDS } from './catalog.js';
-import { type CompiledPolicy, type CompiledUserScope, type PolicySet, describeContexts } from './conditions.js';
+import { type CompiledPolicy, type CompiledUserScope, type PolicySet, UNKNOWN_GUEST_KIND, describeContexts } from './conditions.js';
 import { listPhrase, normId, quote } from './ids.js';
 import { type AdminIdentity, type DirectoryIndex, type RolePath, resolveRole } from './inventory.js';
 
@@ -11,6 +12,10 @@ export interface AdminState {
   /** null for the standing state; otherwise what is activated, e.g. "'Global Administrator' is activated". */
   label: string | null;
   key: string;
+  /** The activation units active in this state (none: standing). */
+  units: readonly ActivationUnit[];
+  /** Active monitored paths in this state (standing and activated). */
+  activePaths: RolePath[];
   /** Role template ids CA role targeting can see: active, built-in, tenant-scoped (R-USERS-4). */
   targetableRoles: Set<string>;
   /** Active monitored paths in this state that role targeting cannot see (AU-scoped or custom). */
@@ -34,7 +39,7 @@ export interface UserContext {
 }
 
 /** Stands in for the guest kind of an account whose details could not be read (R-USERS-7). */
-export const UNKNOWN_GUEST_TYPE = 'unknown';
+export const UNKNOWN_GUEST_TYPE = UNKNOWN_GUEST_KIND;
 
 /** Guest / external user kind, approximated from userType and the #EXT# UPN marker (R-USERS-5). */
 export function guestTypesOf(user: AdminIdentity): Set<string> {
@@ -63,9 +68,32 @@ export type ScopeResult = 'out' | 'in' | 'excluded';
 export const SCOPE = { out: 0, in: 1, excluded: 2 } as const;
 const SCOPE_NAMES: readonly ScopeResult[] = ['out', 'in', 'excluded'];
 
-export function scopeVector(set: PolicySet, user: UserContext, state: AdminState): Uint8Array {
+/** What decides which policies apply in a state: its groups and the roles role targeting sees. */
+export type ScopeState = Pick<AdminState, 'groups' | 'targetableRoles'>;
+
+/**
+ * userScope for every policy at once, from the set's index: included by whatever the state holds that a policy
+ * includes, then excluded likewise (R-USERS-1..7; the same answer as userScope, policy by policy).
+ */
+export function scopeVector(set: PolicySet, user: UserContext, state: ScopeState): Uint8Array {
+  const ix = set.scopeIndex;
   const out = new Uint8Array(set.policies.length);
-  for (const p of set.policies) out[p.index] = SCOPE[userScope(p.users, user, state)];
+  const mark = (list: readonly number[] | undefined, value: number): void => {
+    if (list) for (const i of list) out[i] = value;
+  };
+  mark(ix.everyone, SCOPE.in);
+  mark(ix.includeUser.get(user.id), SCOPE.in);
+  for (const g of state.groups) mark(ix.includeGroup.get(g), SCOPE.in);
+  for (const r of state.targetableRoles) mark(ix.includeRole.get(r), SCOPE.in);
+  for (const t of user.guestTypes) mark(ix.includeGuest.get(t), SCOPE.in);
+  for (const i of ix.includeNone) out[i] = SCOPE.out;
+  const exclude = (list: readonly number[] | undefined): void => {
+    if (list) for (const i of list) if (out[i] === SCOPE.in) out[i] = SCOPE.excluded;
+  };
+  exclude(ix.excludeUser.get(user.id));
+  for (const g of state.groups) exclude(ix.excludeGroup.get(g));
+  for (const r of state.targetableRoles) exclude(ix.excludeRole.get(r));
+  for (const t of user.guestTypes) exclude(ix.excludeGuest.get(t));
   return out;
 }
 
@@ -73,7 +101,7 @@ export function scopeVector(set: PolicySet, user: UserContext, state: AdminState
  * What decides an admin's scope for every policy of the set: the user id only if a policy names it, the groups
  * and roles policies name, the guest kind. Admins with the same signature get the same scope vector.
  */
-export function scopeSignature(set: PolicySet, user: UserContext, state: AdminState): string {
+export function scopeSignature(set: PolicySet, user: UserContext, state: ScopeState): string {
   const groups: string[] = [];
   for (const g of state.groups) if (set.referenced.groups.has(g)) groups.push(g);
   const roles: string[] = [];
@@ -81,17 +109,22 @@ export function scopeSignature(set: PolicySet, user: UserContext, state: AdminSt
   return `${set.referenced.users.has(user.id) ? user.id : ''}|${groups.sort().join(',')}|${roles.sort().join(',')}|${[...user.guestTypes].sort().join(',')}`;
 }
 
-/** R-USERS-1..6: include by user, group (nested), active role, guest type or All; exclusion beats inclusion. */
-export function userScope(scope: CompiledUserScope, user: UserContext, state: AdminState): ScopeResult {
-  if (scope.includeNone) return 'out';
-  const included =
+/** The include half of userScope: the scope includes this user in this state (exclusions aside). */
+function userIncluded(scope: CompiledUserScope, user: UserContext, state: ScopeState): boolean {
+  if (scope.includeNone) return false;
+  return (
     scope.includeAll ||
     scope.includeUsers.has(user.id) ||
     anyIn(scope.includeGroups, state.groups) !== undefined ||
     anyIn(scope.includeRoles, state.targetableRoles) !== undefined ||
     // Enumerated external tenants cannot be matched to a user's home tenant: assume it does not apply.
-    (!scope.includeGuestTenantsEnumerated && guestMatch(scope.includeGuestTypes, user.guestTypes));
-  if (!included) return 'out';
+    (!scope.includeGuestTenantsEnumerated && guestMatch(scope.includeGuestTypes, user.guestTypes))
+  );
+}
+
+/** R-USERS-1..6: include by user, group (nested), active role, guest type or All; exclusion beats inclusion. */
+export function userScope(scope: CompiledUserScope, user: UserContext, state: ScopeState): ScopeResult {
+  if (!userIncluded(scope, user, state)) return 'out';
   const excluded =
     scope.excludeUsers.has(user.id) ||
     anyIn(scope.excludeGroups, state.groups) !== undefined ||
@@ -103,6 +136,16 @@ export function userScope(scope: CompiledUserScope, user: UserContext, state: Ad
   return excluded ? 'excluded' : 'in';
 }
 
+const memberSets = new WeakMap<object, Set<string>>();
+
+/** A group's (transitive) user members as a set, built once per group object. */
+function memberSet(group: { memberUserIds: readonly string[] } | undefined): ReadonlySet<string> {
+  if (!group) return new Set();
+  let set = memberSets.get(group);
+  if (!set) memberSets.set(group, (set = new Set(group.memberUserIds.map(normId))));
+  return set;
+}
+
 /** Why a policy excludes this admin, for gap sentences. */
 export function exclusionReason(policy: CompiledPolicy, user: UserContext, state: AdminState, index: DirectoryIndex): string {
   const scope = policy.users;
@@ -111,7 +154,7 @@ export function exclusionReason(policy: CompiledPolicy, user: UserContext, state
   if (group) {
     const g = index.groups.get(group);
     // memberUserIds is transitive, so look for a nested group that holds the admin to say how.
-    const nested = (g?.memberGroupIds ?? []).find((inner) => index.groups.get(normId(inner))?.memberUserIds.some((m) => normId(m) === user.id));
+    const nested = (g?.memberGroupIds ?? []).find((inner) => memberSet(index.groups.get(normId(inner))).has(user.id));
     const how = nested ? ` (nested membership through group ${quote(index.groups.get(normId(nested))?.displayName, nested)})` : '';
     return `excludes this admin through group ${quote(g?.displayName, group)}${how}`;
   }
@@ -122,55 +165,142 @@ export function exclusionReason(policy: CompiledPolicy, user: UserContext, state
 }
 
 /**
- * R-ROLESTATE-1: the role states to evaluate: standing (if any monitored role is active), each eligible
- * assignment (role or PIM group membership) activated on its own, and all of them at once.
+ * What one eligible unit activates: an eligible role assignment (with every path it gives), an eligible PIM group
+ * membership (the group, and the roles the group holds), or a role or group outside the monitored set that only
+ * decides which policies apply (R-USERS-8, R-PIMGROUP-5).
  */
-export function adminStates(paths: readonly RolePath[], baseGroups: ReadonlySet<string>, index: DirectoryIndex, otherRoles: readonly string[] = []): AdminState[] {
-  const closure = (groups: readonly string[]): Set<string> => {
-    // States only read their group set: without extra groups they can share the admin's own.
-    if (groups.length === 0) return baseGroups as Set<string>;
-    const out = new Set(baseGroups);
-    for (const g of groups) {
-      out.add(g);
-      for (const parent of index.groupsOfGroup.get(g) ?? []) out.add(parent);
-    }
-    return out;
-  };
-  const make = (label: string | null, key: string, active: RolePath[], extraGroups: string[]): AdminState => {
-    // Roles held outside the monitored set count for targeting in every state (R-USERS-8).
-    const targetable = new Set<string>(otherRoles);
-    const untargetable: RolePath[] = [];
-    for (const p of active) {
-      if (p.roleKind === 'builtIn' && p.scope === 'tenant') targetable.add(p.roleTemplateId);
-      else untargetable.push(p);
-    }
-    return { label, key, targetableRoles: targetable, untargetablePaths: untargetable, groups: closure(extraGroups) };
-  };
-  const standing = paths.filter((p) => p.assignment === 'active');
+export interface ActivationUnit {
+  key: string;
+  /** How the unit is named in a combination: "'Global Administrator'", "the membership of group 'G'". */
+  name: string;
+  /** The state label when it alone is activated: "while 'X' is activated (eligible membership of group 'G')". */
+  label: string;
+  paths: RolePath[];
+  /** Role template ids (outside the monitored set) role targeting sees once it is activated. */
+  roles: string[];
+  /** Groups joined by activating it. */
+  groups: string[];
+}
+
+/** An admin's standing state and eligible units, before any policy set is looked at. */
+export interface AdminUnits {
+  standingPaths: RolePath[];
+  /** Groups held beyond the directory's membership lists (active PIM-for-Groups memberships). */
+  standingGroups: string[];
+  /** Roles outside the monitored set held standing (R-USERS-8). */
+  otherRoles: readonly string[];
+  baseGroups: ReadonlySet<string>;
+  units: ActivationUnit[];
+  groupsOfGroup: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export interface ExtraUnitInput {
+  key: string;
+  name: string;
+  how: string;
+  roles: string[];
+  groups: string[];
+}
+
+/** Units from the admin's paths (role and PIM-group eligibilities) and the extra ones the inventory found. */
+export function activationUnits(
+  paths: readonly RolePath[],
+  baseGroups: ReadonlySet<string>,
+  index: Pick<DirectoryIndex, 'groupsOfGroup'>,
+  otherRoles: readonly string[] = [],
+  extra: { units?: readonly ExtraUnitInput[]; pimMemberOf?: readonly string[] } = {},
+): AdminUnits {
+  const standingPaths = paths.filter((p) => p.assignment === 'active');
   // An active PIM group member is a member of the group (and of any group it is nested in), whether or not the
   // membership list read from the directory shows it (R-PIMGROUP-1).
-  const activePimGroups = standing.filter((p) => p.via.kind === 'pimGroup' && p.via.groupId).map((p) => p.via.groupId as string);
-  const units = new Map<string, RolePath[]>();
+  const standingGroups = [...new Set([...standingPaths.filter((p) => p.via.kind === 'pimGroup' && p.via.groupId).map((p) => p.via.groupId as string), ...(extra.pimMemberOf ?? [])])];
+  const byKey = new Map<string, { paths: RolePath[]; roles: string[]; groups: string[]; name?: string; how?: string }>();
   for (const p of paths) {
     if (p.assignment !== 'eligible' || !p.activationKey) continue;
-    let list = units.get(p.activationKey);
-    if (!list) units.set(p.activationKey, (list = []));
-    list.push(p);
+    let u = byKey.get(p.activationKey);
+    if (!u) byKey.set(p.activationKey, (u = { paths: [], roles: [], groups: p.activationKey.startsWith('member:') ? [p.activationKey.slice('member:'.length)] : [] }));
+    u.paths.push(p);
   }
+  for (const e of extra.units ?? []) {
+    let u = byKey.get(e.key);
+    if (!u) byKey.set(e.key, (u = { paths: [], roles: [], groups: [] }));
+    u.roles.push(...e.roles);
+    for (const g of e.groups) if (!u.groups.includes(g)) u.groups.push(g);
+    u.name ??= e.name;
+    if (e.how && u.paths.length === 0) u.how ??= e.how;
+  }
+  const units: ActivationUnit[] = [];
+  for (const [key, u] of byKey) {
+    const names = [...new Set(u.paths.map((p) => `'${p.roleName}'`))];
+    const via = u.paths[0]?.via;
+    const member = key.startsWith('member:');
+    const how = u.how ?? (member && via ? ` (eligible membership of group ${quote(via.groupName, via.groupId ?? '')})` : '');
+    const subject = names.length > 0 ? listPhrase(names) : (u.name ?? key);
+    units.push({
+      key,
+      name: member && names.length > 0 ? `the membership of group ${quote(via?.groupName, via?.groupId ?? '')} (${listPhrase(names)})` : (u.name ?? subject),
+      label: `while ${subject} ${names.length > 1 ? 'are' : 'is'} activated${how}`,
+      paths: u.paths,
+      roles: u.roles,
+      groups: u.groups,
+    });
+  }
+  return { standingPaths, standingGroups, otherRoles, baseGroups, units, groupsOfGroup: index.groupsOfGroup };
+}
+
+/** The state with `units` activated (none: standing). */
+export function makeState(admin: AdminUnits, units: readonly ActivationUnit[], label: string | null, key: string): AdminState {
+  const extraGroups = [...admin.standingGroups, ...units.flatMap((u) => u.groups)];
+  let groups: Set<string>;
+  // States only read their group set: without extra groups they can share the admin's own.
+  if (extraGroups.length === 0) groups = admin.baseGroups as Set<string>;
+  else {
+    groups = new Set(admin.baseGroups);
+    for (const g of extraGroups) {
+      groups.add(g);
+      for (const parent of admin.groupsOfGroup.get(g) ?? []) groups.add(parent);
+    }
+  }
+  // Roles held outside the monitored set count for targeting in every state (R-USERS-8).
+  const targetable = new Set<string>(admin.otherRoles);
+  for (const u of units) for (const r of u.roles) targetable.add(r);
+  const untargetable: RolePath[] = [];
+  const activePaths = [...admin.standingPaths, ...units.flatMap((u) => u.paths)];
+  for (const p of activePaths) {
+    if (p.roleKind === 'builtIn' && p.scope === 'tenant') targetable.add(p.roleTemplateId);
+    else untargetable.push(p);
+  }
+  return { label, key, units, activePaths, targetableRoles: targetable, untargetablePaths: untargetable, groups };
+}
+
+/**
+ * R-ROLESTATE-1/2: the role states to evaluate: standing (if any monitored role is active), each eligible unit
+ * activated on its own, and the combinations of activations that expose contexts no state with fewer
+ * activations exposes (found by `CoverageMemo.combinations`, exact by the argument in docs/evaluation.md).
+ */
+export function roleStates(memo: CoverageMemo, user: UserContext, admin: AdminUnits, securityDefaultsEnabled: boolean): AdminState[] {
   const states: AdminState[] = [];
-  if (standing.length > 0) states.push(make(null, 'standing', standing, activePimGroups));
-  const groupOf = (key: string): string[] => (key.startsWith('member:') ? [key.slice('member:'.length)] : []);
-  for (const [key, activated] of units) {
-    const names = [...new Set(activated.map((p) => `'${p.roleName}'`))];
-    const via = activated[0]?.via;
-    const how = key.startsWith('member:') ? ` (eligible membership of group ${quote(via?.groupName, via?.groupId ?? '')})` : '';
-    states.push(make(`while ${listPhrase(names)} ${names.length > 1 ? 'are' : 'is'} activated${how}`, key, [...standing, ...activated], [...activePimGroups, ...groupOf(key)]));
-  }
-  if (units.size > 1) {
-    const all = [...units.values()].flat();
-    states.push(make('while all eligible roles are activated', 'all', [...standing, ...all], [...activePimGroups, ...[...units.keys()].flatMap(groupOf)]));
+  if (admin.standingPaths.length > 0) states.push(makeState(admin, [], null, 'standing'));
+  // A unit that brings no monitored role makes an admin state only together with the standing roles (or others).
+  for (const u of admin.units) if (u.paths.length > 0 || admin.standingPaths.length > 0) states.push(makeState(admin, [u], u.label, u.key));
+  for (const combo of memo.combinations(user, admin, securityDefaultsEnabled)) {
+    const units = combo.map((i) => admin.units[i] as ActivationUnit);
+    const names = units.map((u) => u.name);
+    states.push(makeState(admin, units, `while ${listPhrase(names)} are ${units.length === 2 ? 'both' : 'all'} activated`, units.map((u) => u.key).join('+')));
   }
   return states;
+}
+
+/** One unit's effect on which policies apply: the referenced groups and roles it adds, and security defaults. */
+interface UnitClass {
+  /** Index of the first unit with this effect (its representative; one that brings a monitored role if any does). */
+  unit: number;
+  /** Some unit of the class brings a monitored role: activating it alone makes its holder an admin. */
+  hasPaths: boolean;
+  groups: string[];
+  roles: string[];
+  sd: boolean;
+  key: string;
 }
 
 export interface StateCoverage {
@@ -195,32 +325,66 @@ export function scopeOf(coverage: StateCoverage, policy: CompiledPolicy): ScopeR
   return SCOPE_NAMES[coverage.scopes[policy.index] ?? 0] as ScopeResult;
 }
 
+/** R-SD-1: security defaults require MFA on every sign-in of a holder of one of their 16 roles. */
+function holdsSecurityDefaultsRole(roles: ReadonlySet<string>): boolean {
+  return SECURITY_DEFAULTS_ROLE_IDS.some((r) => roles.has(r));
+}
+
 /** What is known about one uncovered region, per policy; regions are shared by every admin with the same policies. */
 interface RegionFacts {
   id: number;
   contexts: string;
-  /** Per policy: 0 not computed, 1 the policy's box intersects the region, 2 it does not. */
+  /** Per policy: 0 not computed, 1 the policy's cover (where it requires MFA) intersects the region, 2 it does not. */
   intersects: Uint8Array;
-  /** Per policy: 0 not computed, 1 the box contains the region, 2 it does not. */
+  /** Per policy: 0 not computed, 1 the policy's box (where it applies) intersects the region, 2 it does not. */
+  applies: Uint8Array;
+  /** Per policy: 0 not computed, 1 the cover contains the region, 2 it does not. */
   contains: Uint8Array;
   narrowing: Map<number, string>;
 }
 
+/** The parts of `boxes` (disjoint) that lie inside `cover` (disjoint): disjoint boxes. */
+function intersection(space: Space, boxes: readonly Box[], cover: readonly Box[]): Box[] {
+  const out: Box[] = [];
+  for (const a of boxes) for (const b of cover) if (space.intersects(a, b)) out.push(space.intersection(a, b));
+  return out;
+}
+
+function anyIntersects(space: Space, boxes: readonly Box[], other: readonly Box[]): boolean {
+  for (const a of boxes) for (const b of other) if (space.intersects(a, b)) return true;
+  return false;
+}
+
 /**
- * R-COVER-1: the uncovered region is the full context space minus the union of the covering policies' boxes.
+ * R-COVER-1: the uncovered region is the full context space minus the union of the covering policies' covers.
  * Memoised by the set of covering policies: admins with the same policies share the work, and the regions
  * they get back are the same objects, so facts about a region are computed once too.
  */
 export class CoverageMemo {
   private readonly memo = new Map<string, Box[]>();
+  private readonly interned = new Map<string, Box>();
+  /** What is left after the first policies of a covering set, by their indexes (see uncovered). */
+  private readonly prefixes = new Map<string, Box[]>();
   private readonly regions = new WeakMap<Box, RegionFacts>();
   private regionCount = 0;
   private readonly scopes = new Map<string, { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string }>();
-  /** Per region id, per covering key: the covering policies that leave the region out. */
-  private readonly narrowed = new Map<number, Map<string, { policies: CompiledPolicy[]; ids: string[] }>>();
-  /** Anything else derived from a combination of states' signatures (see evaluate.ts). */
+  /** Per covering key: the covering policies (which leave every uncovered region out) and their ids. */
+  private readonly narrowed = new Map<string, { policies: readonly CompiledPolicy[]; ids: string[] }>();
+  private readonly combos = new Map<string, number[][]>();
+  private readonly idLists = new Map<string, string[]>();
+  private readonly candidateLists = new WeakMap<Uint8Array, { excluded: CompiledPolicy[]; nonMfa: CompiledPolicy[]; roleTargeted: CompiledPolicy[]; otherTargets: CompiledPolicy[]; notEnabled: CompiledPolicy[] }>();
+  /** Anything else derived from a combination of states' signatures (see evaluate.ts), one map per kind. */
   readonly derived = new Map<string, unknown>();
-  constructor(private readonly set: PolicySet) {}
+  readonly gapShapes = new Map<string, unknown>();
+  readonly adminShapes = new Map<string, unknown>();
+  /** The policies ordered by id as Graph spells it (lists of ids come out sorted without sorting). */
+  readonly byId: CompiledPolicy[];
+  /** Report-only and disabled policies that target apps and would require MFA: what could close a gap if enabled. */
+  readonly notEnabledMfa: CompiledPolicy[];
+  constructor(readonly set: PolicySet) {
+    this.byId = [...set.policies].sort((a, b) => (a.policy.id < b.policy.id ? -1 : a.policy.id > b.policy.id ? 1 : 0));
+    this.notEnabledMfa = set.policies.filter((p) => p.state !== 'enabled' && p.target.kind === 'apps' && p.mfaGrant);
+  }
 
   static key(covering: readonly CompiledPolicy[]): string {
     let key = '';
@@ -228,42 +392,152 @@ export class CoverageMemo {
     return key;
   }
 
-  uncovered(covering: readonly CompiledPolicy[], securityDefaults: boolean, key = CoverageMemo.key(covering)): Box[] {
-    if (securityDefaults) return [];
+  /** What no covering policy reaches; `securityDefaultsAdmin`: the state holds a security-defaults role (R-SD-1). */
+  uncovered(covering: readonly CompiledPolicy[], securityDefaultsAdmin: boolean, key = CoverageMemo.key(covering)): Box[] {
+    if (securityDefaultsAdmin) return [];
     let result = this.memo.get(key);
     if (!result) {
-      const boxes = [...covering].sort((a, b) => b.weight - a.weight).map((p) => p.box);
-      result = merge(uncovered([this.set.space.full], boxes));
+      const { space } = this.set;
+      const sorted = [...covering].sort((a, b) => b.weight - a.weight || a.index - b.index);
+      // Broadest first. Covering sets share their first (broadest) policies, so what is left after the first 12 and
+      // 36 is kept and picked up by the next set that starts alike.
+      let prefix = '';
+      const checkpoints: string[] = [];
+      for (let i = 0; i < sorted.length && i < 36; i++) {
+        prefix += `${(sorted[i] as CompiledPolicy).index},`;
+        if (i === 11 || i === 35) checkpoints.push(prefix);
+      }
+      let rest: Box[] = [space.full];
+      // R-SD-2: with security defaults on, every user is covered on Azure management and legacy clients are blocked.
+      if (this.set.securityDefaults) rest = space.uncovered(rest, this.set.securityDefaults.allUsers);
+      let start = 0;
+      for (let c = checkpoints.length - 1; c >= 0; c--) {
+        const hit = this.prefixes.get(checkpoints[c] as string);
+        if (hit) {
+          rest = hit;
+          start = c === 0 ? 12 : 36;
+          break;
+        }
+      }
+      for (let i = start; i < sorted.length; i++) {
+        if (rest.length === 0) break;
+        rest = space.uncovered(rest, (sorted[i] as CompiledPolicy).cover);
+        if ((i === 11 || i === 35) && rest.length <= 64) this.prefixes.set(checkpoints[i === 11 ? 0 : 1] as string, rest);
+      }
+      // Equal regions are one object, so what is learnt about a region (its phrase, which policies reach it) is
+      // learnt once for every covering set that leaves it.
+      result = space.merge(rest).map((box) => {
+        const k = box.join(',');
+        let shared = this.interned.get(k);
+        if (!shared) this.interned.set(k, (shared = box));
+        return shared;
+      });
       this.memo.set(key, result);
     }
     return result;
   }
 
   /** Scope vector and covering policies for an admin state, shared by every admin with the same signature. */
-  scopesFor(user: UserContext, state: AdminState): { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string } {
+  scopesFor(user: UserContext, state: ScopeState): { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string } {
     const signature = scopeSignature(this.set, user, state);
     let entry = this.scopes.get(signature);
     if (!entry) {
       const scopes = scopeVector(this.set, user, state);
       const covering: CompiledPolicy[] = [];
       for (const policy of this.set.policies) if (policy.enforcing && scopes[policy.index] === SCOPE.in) covering.push(policy);
-      entry = { scopes, covering, coveringKey: CoverageMemo.key(covering), signature };
+      // A short name for the signature: keys built from it stay short.
+      entry = { scopes, covering, coveringKey: CoverageMemo.key(covering), signature: `#${this.scopes.size}` };
       this.scopes.set(signature, entry);
     }
     return entry;
   }
 
-  /** The covering policies whose conditions leave `region` out (one shared list per covering set and region). */
-  narrowedOut(region: Box, covering: readonly CompiledPolicy[], coveringKey: string): { policies: CompiledPolicy[]; ids: string[] } {
-    const facts = this.facts(region);
-    let byCovering = this.narrowed.get(facts.id);
-    if (!byCovering) this.narrowed.set(facts.id, (byCovering = new Map()));
-    let entry = byCovering.get(coveringKey);
-    if (!entry) {
-      const policies = covering.filter((p) => !this.intersects(region, p));
-      entry = { policies, ids: policies.map((p) => p.policy.id) };
-      byCovering.set(coveringKey, entry);
+  /**
+   * R-ROLESTATE-2: the combinations of two or more units (as indexes into `admin.units`) whose activation together
+   * exposes contexts that no state with fewer of them does. Shared by every admin with the same standing scope
+   * and the same unit effects.
+   */
+  combinations(user: UserContext, admin: AdminUnits, securityDefaultsEnabled: boolean): number[][] {
+    if (admin.units.length < 2) return [];
+    const standing = makeState(admin, [], null, 'standing');
+    const referenced = this.set.referenced;
+    const standingSd = securityDefaultsEnabled && holdsSecurityDefaultsRole(standing.targetableRoles);
+    const classes = new Map<string, UnitClass>();
+    admin.units.forEach((u, i) => {
+      const state = makeState(admin, [u], null, u.key);
+      const groups = [...state.groups].filter((g) => referenced.groups.has(g) && !standing.groups.has(g)).sort();
+      const roles = [...state.targetableRoles].filter((r) => referenced.roles.has(r) && !standing.targetableRoles.has(r)).sort();
+      const sd = securityDefaultsEnabled && !standingSd && holdsSecurityDefaultsRole(state.targetableRoles);
+      // A unit that adds nothing a policy names changes no policy's applicability: it is never needed (R-ROLESTATE-2).
+      if (groups.length === 0 && roles.length === 0 && !sd) return;
+      const key = `${groups.join(',')}|${roles.join(',')}|${sd ? 'sd' : ''}`;
+      const existing = classes.get(key);
+      if (!existing) classes.set(key, { unit: i, hasPaths: u.paths.length > 0, groups, roles, sd, key });
+      else if (!existing.hasPaths && u.paths.length > 0) Object.assign(existing, { unit: i, hasPaths: true });
+    });
+    const list = [...classes.values()].sort((a, b) => a.key.localeCompare(b.key));
+    if (list.length < 2) return [];
+    const hasStanding = admin.standingPaths.length > 0;
+    // A class whose groups and roles no enabled MFA policy excludes only ever adds coverage, so a minimal exposing
+    // combination never holds it, unless as the one monitored role an admin state needs (R-ROLESTATE-2). With at
+    // most one class that can take coverage away, and no need for such a companion, there is no combination.
+    const excluded = this.set.excluded;
+    const takers = list.filter((c) => c.groups.some((g) => excluded.groups.has(g)) || c.roles.some((r) => excluded.roles.has(r)));
+    if (takers.length === 0 || (takers.length === 1 && (hasStanding || (takers[0] as UnitClass).hasPaths))) return [];
+    const memoKey = `${scopeSignature(this.set, user, standing)}|${standingSd ? 'sd' : ''}|${hasStanding ? 's' : ''}#${list.map((c) => `${c.key}${c.hasPaths ? '+' : ''}`).join('#')}`;
+    let found = this.combos.get(memoKey);
+    if (!found) {
+      found = exposingCombinations(this, user, standing, list, hasStanding, standingSd);
+      this.combos.set(memoKey, found);
     }
+    return found.map((combo) => combo.map((c) => (list[c] as UnitClass).unit));
+  }
+
+  /**
+   * The policies that may explain a gap, per scope vector (in policy order): enabled MFA policies that exclude the
+   * admin, enabled policies that apply but do not require MFA, enabled MFA policies targeting roles the admin
+   * does not hold, enabled MFA policies on user actions or contexts, and report-only or disabled MFA policies.
+   */
+  candidates(scopes: Uint8Array): { excluded: CompiledPolicy[]; nonMfa: CompiledPolicy[]; roleTargeted: CompiledPolicy[]; otherTargets: CompiledPolicy[]; notEnabled: CompiledPolicy[] } {
+    let c = this.candidateLists.get(scopes);
+    if (!c) {
+      c = { excluded: [], nonMfa: [], roleTargeted: [], otherTargets: [], notEnabled: [] };
+      for (const policy of this.set.policies) {
+        const scope = scopes[policy.index];
+        if (policy.enforcing && scope === SCOPE.in) continue;
+        if (policy.target.kind !== 'apps') {
+          if (policy.state === 'enabled' && scope === SCOPE.in && policy.mfaGrant) c.otherTargets.push(policy);
+        } else if (policy.state === 'enabled') {
+          if (scope === SCOPE.in) {
+            if (!policy.mfaGrant) c.nonMfa.push(policy);
+          } else if (policy.mfaGrant) {
+            if (scope === SCOPE.excluded) c.excluded.push(policy);
+            else if (policy.users.includeRoles.length > 0 && !policy.users.includeAll) c.roleTargeted.push(policy);
+          }
+        } else if (scope === SCOPE.in && policy.mfaGrant) c.notEnabled.push(policy);
+      }
+      this.candidateLists.set(scopes, c);
+    }
+    return c;
+  }
+
+  /** The ids of the covering policies that cover something, in id order (one list per covering set). */
+  coveringIds(covering: readonly CompiledPolicy[], coveringKey: string): string[] {
+    let ids = this.idLists.get(coveringKey);
+    if (!ids) {
+      const set = new Set(covering);
+      this.idLists.set(coveringKey, (ids = this.byId.filter((p) => set.has(p) && p.cover.length > 0).map((p) => p.policy.id)));
+    }
+    return ids;
+  }
+
+  /**
+   * The covering policies that leave `region` out: all of them, since an uncovered region is what every covering
+   * policy's cover leaves (R-COVER-1). One shared list (with ids) per covering set.
+   */
+  narrowedOut(covering: readonly CompiledPolicy[], coveringKey: string): { policies: readonly CompiledPolicy[]; ids: string[] } {
+    let entry = this.narrowed.get(coveringKey);
+    if (!entry) this.narrowed.set(coveringKey, (entry = { policies: covering, ids: covering.map((p) => p.policy.id) }));
     return entry;
   }
 
@@ -271,39 +545,141 @@ export class CoverageMemo {
     let facts = this.regions.get(region);
     if (!facts) {
       const n = this.set.policies.length;
-      facts = { id: this.regionCount++, contexts: describeContexts(this.set, region), intersects: new Uint8Array(n), contains: new Uint8Array(n), narrowing: new Map() };
+      facts = { id: this.regionCount++, contexts: describeContexts(this.set, region), intersects: new Uint8Array(n), applies: new Uint8Array(n), contains: new Uint8Array(n), narrowing: new Map() };
       this.regions.set(region, facts);
     }
     return facts;
   }
 
+  /** The policy requires MFA (or blocks) somewhere in `region`. */
   intersects(region: Box, policy: CompiledPolicy): boolean {
     const f = this.facts(region);
     let v = f.intersects[policy.index];
-    if (!v) f.intersects[policy.index] = v = intersects(policy.box, region) ? 1 : 2;
+    if (!v) f.intersects[policy.index] = v = policy.cover.some((b) => this.set.space.intersects(b, region)) ? 1 : 2;
     return v === 1;
   }
 
+  /** The policy's conditions select some context in `region` (whatever its grant). */
+  applies(region: Box, policy: CompiledPolicy): boolean {
+    const f = this.facts(region);
+    let v = f.applies[policy.index];
+    if (!v) f.applies[policy.index] = v = this.set.space.intersects(policy.box, region) ? 1 : 2;
+    return v === 1;
+  }
+
+  /** The policy requires MFA (or blocks) in all of `region`. */
   contains(region: Box, policy: CompiledPolicy): boolean {
     const f = this.facts(region);
     let v = f.contains[policy.index];
-    if (!v) f.contains[policy.index] = v = contains(policy.box, region) ? 1 : 2;
+    if (!v) {
+      const { space } = this.set;
+      const { cover } = policy;
+      const inside = cover.length === 1 ? space.contains(cover[0] as Box, region) : cover.length > 0 && space.uncovered([region], cover).length === 0;
+      f.contains[policy.index] = v = inside ? 1 : 2;
+    }
     return v === 1;
   }
 
   narrowing(region: Box, policy: CompiledPolicy): string {
     const f = this.facts(region);
     let phrase = f.narrowing.get(policy.index);
-    if (phrase === undefined) f.narrowing.set(policy.index, (phrase = narrowingPhrase(policy, region)));
+    if (phrase === undefined) f.narrowing.set(policy.index, (phrase = narrowingPhrase(this.set.space, policy, region)));
     return phrase;
   }
+}
+
+/**
+ * The exact search behind R-ROLESTATE-2 (the proof is in docs/evaluation.md). Every context starts in the state
+ * with every relevant unit activated; a context covered there by a policy some activated units include is moved
+ * to the state without those units (the only way that policy stops applying: exclusions cannot be added, every
+ * unit is already active), and a context covered by a policy the standing state includes is never exposed. What
+ * no applying policy covers is exposed in its state, which is the largest state exposing it. Each exposed piece
+ * is then labelled with an inclusion-minimal set of units that still exposes it; sets of two or more are returned.
+ */
+function exposingCombinations(memo: CoverageMemo, user: UserContext, standing: AdminState, classes: UnitClass[], hasStanding: boolean, standingSd: boolean): number[][] {
+  const set = memo.set;
+  const { space } = set;
+  const stateOf = (members: readonly number[]): ScopeState & { sd: boolean } => {
+    if (members.length === 0) return { groups: standing.groups, targetableRoles: standing.targetableRoles, sd: standingSd };
+    const groups = new Set(standing.groups);
+    const roles = new Set(standing.targetableRoles);
+    let sd = standingSd;
+    for (const m of members) {
+      const c = classes[m] as UnitClass;
+      for (const g of c.groups) groups.add(g);
+      for (const r of c.roles) roles.add(r);
+      sd ||= c.sd;
+    }
+    return { groups, targetableRoles: roles, sd };
+  };
+  const includedBy = (policy: CompiledPolicy, c: UnitClass): boolean => c.groups.some((g) => policy.users.includeGroups.includes(g)) || c.roles.some((r) => policy.users.includeRoles.includes(r));
+  const standingIncludes = (policy: CompiledPolicy): boolean => userIncluded(policy.users, user, standing);
+  const allUsers = set.securityDefaults?.allUsers ?? [];
+  // An admin state holds a monitored role: a standing one, or one an activated unit brings. Its subsets without
+  // one are not admin states, and neither are their subsets, so pieces that can only go there are dropped.
+  const admissible = (members: readonly number[]): boolean => hasStanding || members.some((m) => (classes[m] as UnitClass).hasPaths);
+  const pending = new Map<string, { members: number[]; pieces: Box[] }>();
+  const all = classes.map((_, i) => i);
+  pending.set(all.join(','), { members: all, pieces: [set.space.full] });
+  const exposed: Array<{ members: number[]; pieces: Box[] }> = [];
+  while (pending.size > 0) {
+    // Largest state first: pieces only ever move to smaller states.
+    const [key, entry] = [...pending].reduce((a, b) => (b[1].members.length > a[1].members.length ? b : a));
+    pending.delete(key);
+    const { members } = entry;
+    const state = stateOf(members);
+    let rest = entry.pieces;
+    const moveTo = (remaining: number[], pieces: Box[]): void => {
+      if (pieces.length === 0 || !admissible(remaining)) return;
+      const k = remaining.join(',');
+      const target = pending.get(k);
+      if (target) target.pieces.push(...pieces);
+      else pending.set(k, { members: remaining, pieces });
+    };
+    if (state.sd) {
+      // Security defaults cover everything here; they stop only without the units that bring their roles.
+      if (standingSd) continue;
+      moveTo(members.filter((m) => !(classes[m] as UnitClass).sd), rest);
+      continue;
+    }
+    if (allUsers.length > 0) rest = space.uncovered(rest, allUsers);
+    const { covering } = memo.scopesFor(user, state);
+    for (const policy of covering) {
+      if (rest.length === 0) break;
+      if (policy.cover.length === 0 || !anyIntersects(space, rest, policy.cover)) continue;
+      const includers = standingIncludes(policy) ? [] : members.filter((m) => includedBy(policy, classes[m] as UnitClass));
+      if (includers.length > 0) moveTo(members.filter((m) => !includers.includes(m)), intersection(space, rest, policy.cover));
+      rest = space.uncovered(rest, policy.cover);
+    }
+    if (rest.length > 0 && admissible(members)) exposed.push({ members, pieces: rest });
+  }
+  // Label each exposed piece with an inclusion-minimal set of units that still exposes it.
+  const exposes = (members: number[], pieces: Box[]): boolean => {
+    if (!admissible(members)) return false;
+    const state = stateOf(members);
+    if (state.sd) return false;
+    if (anyIntersects(space, pieces, allUsers)) return false;
+    return !memo.scopesFor(user, state).covering.some((p) => anyIntersects(space, pieces, p.cover));
+  };
+  const combos = new Map<string, number[]>();
+  for (const { members, pieces } of exposed) {
+    for (const piece of space.merge(pieces)) {
+      let label = members;
+      for (const m of members) {
+        const smaller = label.filter((x) => x !== m);
+        if (smaller.length < label.length && exposes(smaller, [piece])) label = smaller;
+      }
+      if (label.length >= 2) combos.set(label.join(','), label);
+    }
+  }
+  return [...combos.values()].sort((a, b) => a.length - b.length || a.join(',').localeCompare(b.join(',')));
 }
 
 /** Coverage of one admin in one role state, under the policy set `memo` was built for. */
 export function stateCoverage(memo: CoverageMemo, user: UserContext, state: AdminState, securityDefaultsEnabled: boolean): StateCoverage {
   const { scopes, covering, coveringKey, signature } = memo.scopesFor(user, state);
   // R-SD-1: security defaults require MFA on every sign-in for its 16 roles.
-  const sd = securityDefaultsEnabled && SECURITY_DEFAULTS_ROLE_IDS.some((r) => state.targetableRoles.has(r));
+  const sd = securityDefaultsEnabled && holdsSecurityDefaultsRole(state.targetableRoles);
   return { state, scopes, covering, coveringKey, signature: `${signature}|${sd ? 'sd' : ''}`, securityDefaults: sd, securityDefaultsEnabled, uncovered: memo.uncovered(covering, sd, coveringKey) };
 }
 
@@ -315,26 +691,43 @@ export function explainGap(
   coverage: StateCoverage,
   region: Box,
   index: DirectoryIndex,
-): Gap {
-  // Admins alike (same scope signature, same role state, same untargetable roles) get the same explanation;
-  // only the sentence saying how an admin is excluded is about the admin, and is rendered per admin.
-  const untargetable = coverage.state.untargetablePaths.map((p) => `${p.roleDefinitionId}@${p.directoryScopeId}`).join(',');
-  const key = `gap#${memo.facts(region).id}#${coverage.signature}#${coverage.state.label ?? ''}#${untargetable}`;
-  let shape = memo.derived.get(key) as GapShape | undefined;
-  if (!shape) memo.derived.set(key, (shape = gapShape(set, memo, coverage, region)));
-  if (!shape.personal) return shape.gap;
-  const sentences = shape.sentences.map((s, i) => s ?? `policy '${shape.shown[i]?.name}' ${exclusionReason(shape.shown[i] as CompiledPolicy, user, coverage.state, index)}`);
-  return { ...shape.gap, summary: shape.compose(sentences) };
+): { gap: Gap; sentence: string; personal: boolean } {
+  // `personal`: the sentence says how a policy excludes this admin (to be rendered per admin, not per shape).
+  // Admins alike (same scope signature, same kind of state, same untargetable and held roles) get the same
+  // explanation; the state's label and the sentence saying how an admin is excluded are about the admin.
+  const { state } = coverage;
+  let untargetable = '';
+  for (const p of state.untargetablePaths) untargetable += `${p.roleDefinitionId}@${p.directoryScopeId},`;
+  const key = `${memo.facts(region).id}#${coverage.signature}#${state.label === null ? 's' : 'a'}#${untargetable}#${state.activePaths.length > state.untargetablePaths.length ? 't' : ''}`;
+  let shape = memo.gapShapes.get(key) as GapShape | undefined;
+  if (!shape) memo.gapShapes.set(key, (shape = gapShape(set, memo, coverage, region)));
+  const personal = (i: number): string => {
+    const policy = shape.shown[i] as CompiledPolicy;
+    return `policy '${policy.name}' ${shape.ranks[i] === 2 ? (roleTargetMiss(policy, state) ?? '') : exclusionReason(policy, user, state, index)}`;
+  };
+  const sentence = shape.personal ? shape.compose(shape.sentences.map((s, i) => s ?? personal(i))) : shape.sentence;
+  // Only how a policy excludes the admin is about the admin; which roles it leaves out (rank 2) is about the
+  // admin's roles, which every admin evaluated alike holds too.
+  return { gap: { ...shape.gap, summary: state.label ? `${state.label}: ${sentence}` : sentence, state: state.label }, sentence, personal: shape.ranks.includes(0) };
 }
 
 interface GapShape {
-  gap: Gap;
+  /** The gap without its state (summary and state are set per admin). */
+  gap: Omit<Gap, 'summary' | 'state'>;
+  /** The summary without the state's label, when it is the same for every admin alike. */
+  sentence: string;
   /** The policies named in the summary, in order; their sentences, null where it is about the admin. */
   shown: CompiledPolicy[];
+  /** Each shown policy's rank (0 excluded, 2 role targeting: rendered per admin). */
+  ranks: number[];
   sentences: Array<string | null>;
   personal: boolean;
   compose(sentences: string[]): string;
 }
+
+/** R-SD-2: why security defaults leave a gap for an admin outside their 16 roles. */
+export const SECURITY_DEFAULTS_SCOPE =
+  'security defaults require MFA of every user only on Azure management (Azure portal, Microsoft Entra admin center, Azure PowerShell, Azure CLI) and block legacy authentication; they require it on every sign-in only of holders of their 16 administrator roles, none of which is active in this state';
 
 function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, region: Box): GapShape {
   const contexts = memo.facts(region).contexts;
@@ -343,24 +736,16 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
   // policies (rank 3) are the same for every admin with these covering policies: one shared list.
   const everywhere = contexts === '';
   const culprits: Array<Array<{ policy: CompiledPolicy; rank: number }>> = [[], [], [], [], [], []];
-  for (const policy of set.policies) {
-    const scope = coverage.scopes[policy.index];
-    if (policy.enforcing && scope === SCOPE.in) continue;
-    const enforces = policy.grant.kind === 'mfa' || policy.grant.kind === 'block';
-    if (policy.target.kind !== 'apps') {
-      if (everywhere && policy.state === 'enabled' && scope === SCOPE.in && enforces) culprits[4]?.push({ policy, rank: 4 });
-      continue;
-    }
-    if (policy.state === 'enabled') {
-      if (scope === SCOPE.in) {
-        if (!enforces && memo.intersects(region, policy)) culprits[1]?.push({ policy, rank: 1 });
-      } else if (enforces && memo.intersects(region, policy)) {
-        if (scope === SCOPE.excluded) culprits[0]?.push({ policy, rank: 0 });
-        else if (roleTargetMiss(policy, coverage.state)) culprits[2]?.push({ policy, rank: 2 });
-      }
-    } else if (scope === SCOPE.in && enforces && memo.contains(region, policy)) culprits[5]?.push({ policy, rank: 5 });
-  }
-  const narrowed = memo.narrowedOut(region, coverage.covering, coverage.coveringKey);
+  const lists = memo.candidates(coverage.scopes);
+  for (const policy of lists.excluded) if (memo.intersects(region, policy)) culprits[0]?.push({ policy, rank: 0 });
+  for (const policy of lists.nonMfa) if (memo.applies(region, policy)) culprits[1]?.push({ policy, rank: 1 });
+  // R-USERS-4 / R-USERS-9: a role-targeted policy that leaves this admin's roles out.
+  // (roleTargetMiss names a reason exactly when the state holds a role: untargetable, or targetable and not listed.)
+  const holdsRoles = coverage.state.activePaths.length > 0;
+  if (holdsRoles) for (const policy of lists.roleTargeted) if (memo.intersects(region, policy)) culprits[2]?.push({ policy, rank: 2 });
+  if (everywhere) for (const policy of lists.otherTargets) culprits[4]?.push({ policy, rank: 4 });
+  for (const policy of lists.notEnabled) if (memo.contains(region, policy)) culprits[5]?.push({ policy, rank: 5 });
+  const narrowed = memo.narrowedOut(coverage.covering, coverage.coveringKey);
   const first = [...(culprits[0] ?? []), ...(culprits[1] ?? []), ...(culprits[2] ?? [])];
   const last = [...(culprits[4] ?? []), ...(culprits[5] ?? [])];
   const total = first.length + narrowed.policies.length + last.length;
@@ -373,7 +758,8 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
       case 1:
         return `${name} ${policy.grant.description}`;
       case 2:
-        return `${name} ${roleTargetMiss(policy, coverage.state) ?? ''}`;
+        // Names the roles the admin holds: rendered per admin.
+        return null;
       case 3:
         return `${name} ${memo.narrowing(region, policy)}`;
       case 4: {
@@ -382,58 +768,72 @@ function gapShape(set: PolicySet, memo: CoverageMemo, coverage: StateCoverage, r
         return `${name} applies only to ${what}`;
       }
       default:
-        return `${name} would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : 'disabled'}`;
+        return `${name} would cover it but is ${policy.state === 'reportOnly' ? 'report-only' : policy.state === 'unknown' ? `in the undocumented state '${policy.policy.state}'` : 'disabled'}`;
     }
   };
   const sentences = candidates.map(sentence);
-  const prefix = coverage.state.label ? `${coverage.state.label}: ` : '';
+  // R-SD-2: with security defaults on, an admin outside their roles is told what they do and do not cover.
+  const sdScope = coverage.securityDefaultsEnabled && !coverage.securityDefaults ? [SECURITY_DEFAULTS_SCOPE] : [];
   const compose = (rendered: string[]): string => {
-    const shown = total > 4 ? [...rendered, `${total - 4} more`] : rendered;
+    const shown = [...(total > 4 ? [...rendered, `${total - 4} more`] : rendered), ...sdScope];
     if (everywhere) {
       let why = '';
       if (shown.length) why = ` (${shown.join('; ')})`;
-      else if (coverage.securityDefaultsEnabled) {
-        why = ' (security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles, and none of the roles active in this state is one of them)';
-      } else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
-      return `${prefix}no enabled policy requires MFA for this admin${why}`;
+      else if (set.policies.length === 0) why = ' (the tenant has no Conditional Access policies and security defaults are off)';
+      return `no enabled policy requires MFA for this admin${why}`;
     }
-    return `${prefix}no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
+    return `no MFA when signing in ${contexts}${shown.length ? ` (${shown.join('; ')})` : ''}`;
   };
   const personal = sentences.some((x) => x === null);
   return {
     gap: {
-      summary: personal ? '' : compose(sentences as string[]),
       policyIds: first.length + last.length === 0 ? narrowed.ids : [...first.map((c) => c.policy.policy.id), ...narrowed.ids, ...last.map((c) => c.policy.policy.id)],
-      state: coverage.state.label,
       contexts,
       kind: everywhere ? 'noPolicy' : 'conditions',
     },
+    sentence: personal ? '' : compose(sentences as string[]),
     shown: candidates.map((c) => c.policy),
+    ranks: candidates.map((c) => c.rank),
     sentences,
     personal,
     compose,
   };
 }
 
-/** Which of the policy's conditions leaves `region` out. */
-function narrowingPhrase(policy: CompiledPolicy, region: Box): string {
+/**
+ * Why a covering policy does not reach `region`: its conditions leave the region out, or (R-GRANT-7) the region
+ * is where a device or app alternative of its grant is met.
+ */
+function narrowingPhrase(space: Space, policy: CompiledPolicy, region: Box): string {
   const phrases: string[] = [];
-  policy.box.forEach((mask, i) => {
-    if (((mask as bigint) & (region[i] as bigint)) === 0n && policy.conditionPhrases[i]) phrases.push(policy.conditionPhrases[i] as string);
+  policy.conditionPhrases.forEach((phrase, i) => {
+    if (phrase && !space.meets(policy.box, region, i)) phrases.push(phrase);
   });
+  if (policy.grant.kind === 'mfaUnless' && space.intersects(policy.box, region)) phrases.unshift(policy.grant.description);
   return phrases.length ? listPhrase(phrases) : 'does not apply to these sign-ins';
 }
 
-/** A role-targeted policy the admin's role cannot trigger: AU-scoped or custom role (R-USERS-4). */
+/**
+ * A role-targeted policy that does not reach this admin's roles: the role is AU-scoped or custom (R-USERS-4), or
+ * the policy lists other roles than those the admin holds in this state (R-USERS-9).
+ */
 function roleTargetMiss(policy: CompiledPolicy, state: AdminState): string | undefined {
+  const include = policy.users.includeRoles;
+  if (include.length === 0 || policy.users.includeAll) return undefined;
   for (const path of state.untargetablePaths) {
-    if (policy.users.includeRoles.includes(path.roleTemplateId) || policy.users.includeRoles.includes(path.roleDefinitionId)) {
+    if (include.includes(path.roleTemplateId) || include.includes(path.roleDefinitionId)) {
       return path.roleKind === 'custom'
         ? `targets role '${path.roleName}', but role targeting does not apply to custom roles`
         : `targets role '${path.roleName}', but this admin holds it scoped to ${path.directoryScopeId}, which role targeting does not see`;
     }
   }
-  if (policy.users.includeRoles.length > 0 && state.untargetablePaths.length > 0 && !policy.users.includeAll) {
+  const held = [...new Set(state.activePaths.filter((p) => p.roleKind === 'builtIn' && p.scope === 'tenant' && !include.includes(p.roleTemplateId)).map((p) => `'${p.roleName}'`))];
+  if (held.length > 0) {
+    const named = held.length > 3 ? [...held.slice(0, 3), `${held.length - 3} more`] : held;
+    const others = policy.users.includeUsers.size + policy.users.includeGroups.length > 0 ? ' (and some users or groups)' : '';
+    return `targets ${include.length} role${include.length > 1 ? 's' : ''}${others} but not ${listPhrase(named)}, which this admin holds${state.label ? ' in this state' : ''}`;
+  }
+  if (state.untargetablePaths.length > 0) {
     const path = state.untargetablePaths[0] as RolePath;
     return `targets roles only; '${path.roleName}' ${path.roleKind === 'custom' ? 'is a custom role' : `is scoped to ${path.directoryScopeId}`} and cannot be targeted`;
   }

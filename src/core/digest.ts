@@ -111,7 +111,7 @@ function text(input: DigestInput, findings: Finding[], c: Record<Severity, numbe
   const s = input.summary;
   const lines = [
     `Admin MFA monitor — ${input.tenantName ?? input.tenantId} (${input.tenantId})`,
-    `Evaluated ${input.generatedAt}: ${s.admins} admins — ${s.protected} protected, ${s.partial} partial, ${s.unprotected} unprotected, ${s.excluded} excluded${s.unknown ? `, ${s.unknown} unknown` : ''}. Secure Score estimate ${s.secureScoreEstimate}/10.`,
+    `Evaluated ${input.generatedAt}: ${s.admins} admins — ${s.protected} protected, ${s.partial} partial, ${s.unprotected} unprotected, ${s.excluded} excluded${s.unknown ? `, ${s.unknown} unknown` : ''}. Secure Score estimate ${s.secureScoreEstimate}/10${typeof s.microsoftSecureScore === 'number' ? `; Microsoft shows ${s.microsoftSecureScore}/10 (the report explains the difference)` : ''}.`,
     `${findings.length} finding${findings.length === 1 ? '' : 's'}: ${c.high} high, ${c.medium} medium, ${c.low} low.`,
     '',
   ];

@@ -3,7 +3,7 @@
 import { type FindingType, makeFinding } from './finding-types.js';
 import { ROLE, builtInRole } from './catalog.js';
 import { type CompiledPolicy, type PolicySet, compilePolicies } from './conditions.js';
-import { type Box, intersects, isEmpty, uncovered } from './boxes.js';
+import type { Box } from './boxes.js';
 import {
   type AdminState,
   CoverageMemo,
@@ -11,9 +11,10 @@ import {
   type StateCoverage,
   type UserContext,
   SCOPE,
-  adminStates,
+  activationUnits,
   explainGap,
   guestTypesOf,
+  roleStates,
   scopeOf,
   stateCoverage,
   userScope,
@@ -30,10 +31,17 @@ import {
   resolveRole,
 } from './inventory.js';
 import { DEFAULT_COMPLETION_MINUTES, DEFAULT_EVIDENCE_DAYS, DEFAULT_ROLLOUT_DAYS, observe } from './observe.js';
+import type { GapRegion } from './evidence.js';
 import { pimSettingFindings } from './pim-settings.js';
+import { type PerUserMfaState, perUserGapReason, perUserIndex, withPerUserMfa, withReason } from './per-user-mfa.js';
+import { microsoftContext } from './microsoft-view.js';
+import { unavailableConsequence, unavailableSeverity } from './route-findings.js';
 import type { AdminOut, Finding, Report, RoleOut, Severity, Summary, Verdict } from './report.js';
 import { SEVERITY_ORDER, who } from './report.js';
 import type { TenantSnapshot } from './snapshot.js';
+
+/** localeCompare's order (the default locale's collation), with one collator instead of one per comparison. */
+const collator = new Intl.Collator();
 
 export interface EvaluationOptions {
   adminRoles: AdminRoleSelection;
@@ -105,8 +113,9 @@ interface AdminEvaluation {
   states: AdminState[];
   user: UserContext;
   entry: AdminEntry;
-  /** The uncovered region and role state behind each gap (for sign-ins observed in it). */
-  regions: Map<Gap, { stateKey: string; region: Box }>;
+  /** The uncovered region and role state behind each gap, for sign-ins observed in it (worked out when asked). */
+  regions: () => ReadonlyMap<Gap, GapRegion>;
+  shape: AdminShape;
 }
 
 /** Groups referenced by policies whose membership the snapshot does not hold (and are not known deleted). */
@@ -133,13 +142,19 @@ interface Unknowns {
  * includes a group whose membership is unknown, or its grant names an authentication strength that could not be
  * read. Only those that reach into an uncovered region matter (R-DATA-3).
  */
-function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCoverage, unknowns: Unknowns): Array<{ policy: CompiledPolicy; why: 'group' | 'strength' }> {
-  const out: Array<{ policy: CompiledPolicy; why: 'group' | 'strength' }> = [];
-  if (coverage.uncovered.length === 0 || (unknowns.groups.size === 0 && !unknowns.strengthsUnavailable)) return out;
+function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCoverage, unknowns: Unknowns): Array<{ policy: CompiledPolicy; why: 'group' | 'strength' | 'state' }> {
+  const out: Array<{ policy: CompiledPolicy; why: 'group' | 'strength' | 'state' }> = [];
+  if (coverage.uncovered.length === 0) return out;
+  // R-STATE-3: a policy in a state Graph's enum does not have might be enforcing.
+  for (const p of set.policies) {
+    if (p.state !== 'unknown' || p.target.kind !== 'apps' || !p.mfaGrant) continue;
+    if (scopeOf(coverage, p) === 'in' && coverage.uncovered.some((region) => p.cover.some((b) => set.space.intersects(b, region)))) out.push({ policy: p, why: 'state' });
+  }
+  if (unknowns.groups.size === 0 && !unknowns.strengthsUnavailable) return out;
   for (const p of set.policies) {
     if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.enforcing && coverage.scopes[p.index] === SCOPE.in)) continue;
     const strengthUnknown = unknowns.strengthsUnavailable && p.grant.kind === 'notMfa' && p.grant.unresolvedStrength === true;
-    if (p.grant.kind !== 'mfa' && p.grant.kind !== 'block' && !strengthUnknown) continue;
+    if (!p.mfaGrant && !strengthUnknown) continue;
     let scope = scopeOf(coverage, p);
     let groupUnknown = false;
     if (scope === 'out' && !p.users.includeNone && p.users.includeGroups.some((g) => unknowns.groups.has(g))) {
@@ -148,7 +163,9 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
       groupUnknown = scope === 'in';
     }
     if (scope !== 'in') continue;
-    if (!coverage.uncovered.some((region) => intersects(p.box, region))) continue;
+    // Where it would require MFA: its cover, or (an unreadable strength) wherever it applies.
+    const reach = p.mfaGrant ? p.cover : [p.box];
+    if (!coverage.uncovered.some((region) => reach.some((b) => set.space.intersects(b, region)))) continue;
     out.push({ policy: p, why: groupUnknown ? 'group' : 'strength' });
   }
   return out;
@@ -159,55 +176,84 @@ function dependsOnUnknown(set: PolicySet, user: UserContext, coverage: StateCove
  * (the answer depends on data that could not be read: the reason goes first among the gaps). `excluded` is the
  * caller's (a listed account).
  */
-function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCoverage[], unknowns: Unknowns, gaps: Gap[]): Verdict {
+function decideVerdict(set: PolicySet, user: UserContext, coverages: StateCoverage[], unknowns: Unknowns, hasGaps: boolean): { verdict: Verdict; lead?: Gap; replace?: boolean } {
   const { caAvailable, groups: unknownGroups } = unknowns;
-  // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
-  const doubtful = unknownGroups.size === 0 ? [] : coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
-  // Unprotected = in every role state, no context at all is covered.
-  const anyCovered = coverages.some((c) => !isFull(c, set));
-  const maybe = coverages.flatMap((c) => dependsOnUnknown(set, user, c, unknowns));
-  const sdUnknown = unknowns.securityDefaultsUnknown && coverages.some((c) => c.uncovered.length > 0);
   if (!caAvailable && !coverages.some((c) => c.securityDefaults)) {
     // R-DATA-1: without the policies every computed gap is an artefact of the missing data.
-    gaps.length = 0;
-    gaps.push({ summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' });
-    return 'unknown';
+    return { verdict: 'unknown', replace: true, lead: { summary: 'Conditional Access policies could not be read, so coverage is unknown', policyIds: [], state: null, contexts: '', kind: 'unknown' } };
   }
+  // A covering policy that excludes a group whose membership is unknown may not cover this admin at all.
+  const doubtful = unknownGroups.size === 0 ? [] : coverages.flatMap((c) => c.covering).filter((p) => p.users.excludeGroups.some((g) => unknownGroups.has(g)));
   if (doubtful.length > 0) {
     // R-DATA-2: a covering policy excludes a group whose membership is unknown.
     const names = [...new Set(doubtful.map((p) => `'${p.name}'`))];
-    gaps.unshift({
-      summary: `membership of a group excluded by ${listPhrase(names)} could not be read, so it is unknown whether ${names.length > 1 ? 'they apply' : 'it applies'} to this admin`,
-      policyIds: [...new Set(doubtful.map((p) => p.policy.id))],
-      state: null,
-      contexts: '',
-      kind: 'unknown',
-    });
-    return 'unknown';
+    return {
+      verdict: 'unknown',
+      lead: {
+        summary: `membership of a group excluded by ${listPhrase(names)} could not be read, so it is unknown whether ${names.length > 1 ? 'they apply' : 'it applies'} to this admin`,
+        policyIds: [...new Set(doubtful.map((p) => p.policy.id))],
+        state: null,
+        contexts: '',
+        kind: 'unknown',
+      },
+    };
   }
+  const maybe = coverages.flatMap((c) => dependsOnUnknown(set, user, c, unknowns));
   if (maybe.length > 0) {
     // R-DATA-3: a policy might close the gaps if the data it depends on could be read.
     const byGroup = [...new Set(maybe.filter((m) => m.why === 'group').map((m) => `'${m.policy.name}'`))];
     const byStrength = [...new Set(maybe.filter((m) => m.why === 'strength').map((m) => `'${m.policy.name}'`))];
+    const byState = [...new Set(maybe.filter((m) => m.why === 'state').map((m) => `'${m.policy.name}' (state '${m.policy.policy.state}')`))];
     const parts: string[] = [];
     if (byGroup.length) parts.push(`membership of a group included by ${listPhrase(byGroup)} could not be read`);
     if (byStrength.length) parts.push(`the authentication strength required by ${listPhrase(byStrength)} could not be read`);
-    gaps.unshift({
-      summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`,
-      policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))],
-      state: null,
-      contexts: '',
-      kind: 'unknown',
-    });
-    return 'unknown';
+    if (byState.length) parts.push(`${listPhrase(byState)} ${byState.length > 1 ? 'are' : 'is'} in a state Graph does not document`);
+    return {
+      verdict: 'unknown',
+      lead: { summary: `${listPhrase(parts)}, so it is unknown whether the gaps below are closed`, policyIds: [...new Set(maybe.map((m) => m.policy.policy.id))], state: null, contexts: '', kind: 'unknown' },
+    };
   }
-  if (sdUnknown) {
+  if (unknowns.securityDefaultsUnknown && coverages.some((c) => c.uncovered.length > 0)) {
     // R-DATA-4: security defaults could not be read and no enabled policy rules them out.
-    gaps.unshift({ summary: 'security defaults could not be read and may be enabled, so it is unknown whether the gaps below are closed', policyIds: [], state: null, contexts: '', kind: 'unknown' });
-    return 'unknown';
+    return { verdict: 'unknown', lead: { summary: 'security defaults could not be read and may be enabled, so it is unknown whether the gaps below are closed', policyIds: [], state: null, contexts: '', kind: 'unknown' } };
   }
-  if (gaps.length === 0) return 'protected';
-  return anyCovered ? 'partial' : 'unprotected';
+  if (!hasGaps) return { verdict: 'protected' };
+  // Unprotected = in every role state, no context at all is covered.
+  return { verdict: coverages.some((c) => !isFull(c, set)) ? 'partial' : 'unprotected' };
+}
+
+/** The union of two lists sorted in code-unit order, without repeats (a merge, not a sort). */
+function unionSorted(a: string[], b: string[]): string[] {
+  if (a === b || b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x < y)) {
+      out.push(x as string);
+      i++;
+    } else if (x === undefined || y < x) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(x);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
+/** Report-only and disabled MFA policies that include the admin in this state and reach one of its gaps. */
+function wouldClose(memo: CoverageMemo, c: StateCoverage): CompiledPolicy[] {
+  if (c.uncovered.length === 0) return [];
+  const key = `would#${c.signature}`;
+  let list = memo.derived.get(key) as CompiledPolicy[] | undefined;
+  if (!list) memo.derived.set(key, (list = memo.notEnabledMfa.filter((p) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)))));
+  return list;
 }
 
 /** Which policies cover, and which would if enabled: they depend only on the states' signatures, so shared. */
@@ -215,19 +261,15 @@ function coveringAndWould(set: PolicySet, memo: CoverageMemo, coverages: StateCo
   const derivedKey = `cover#${coverages.map((c) => c.signature).join('#')}`;
   let derived = memo.derived.get(derivedKey) as { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] } | undefined;
   if (!derived) {
-    const covering = new Set<string>();
     // A policy whose conditions select no context at all (e.g. only unrecognised risk levels) covers nothing.
-    for (const c of coverages) for (const p of c.covering) if (!isEmpty(p.box)) covering.add(p.policy.id);
-    const would = new Map<string, { policyId: string; displayName: string; state: string }>();
-    if (coverages.some((c) => c.uncovered.length > 0)) {
-      for (const p of set.policies) {
-        if (p.state === 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
-        // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
-        const closes = coverages.some((c) => c.scopes[p.index] === SCOPE.in && c.uncovered.some((region) => memo.intersects(region, p)));
-        if (closes) would.set(p.id, { policyId: p.policy.id, displayName: p.name, state: p.policy.state });
-      }
-    }
-    derived = { covering: [...covering].sort(), would: [...would.values()] };
+    const lists = coverages.map((c) => memo.coveringIds(c.covering, c.coveringKey));
+    const covering = lists.reduce(unionSorted);
+    // Only policies that would close (part of) a gap of this admin: a disabled policy for other contexts is noise.
+    // Per state (its signature decides scopes and gaps), then in policy order across the states.
+    const closing = new Set<CompiledPolicy>();
+    for (const c of coverages) for (const p of wouldClose(memo, c)) closing.add(p);
+    const would = memo.notEnabledMfa.filter((p) => closing.has(p)).map((p) => ({ policyId: p.policy.id, displayName: p.name, state: p.policy.state }));
+    derived = { covering, would };
     memo.derived.set(derivedKey, derived);
   }
   return derived;
@@ -243,34 +285,37 @@ function evaluateAdmin(
   unknowns: Unknowns,
   registration: Map<string, { registered: boolean | null; methods: string[] | null }>,
   registrationAvailable: boolean,
+  perUser: PerUserContext,
 ): AdminEvaluation {
   const baseGroups = index.groupsOfUser.get(entry.id) ?? new Set<string>();
   const user: UserContext = { id: entry.id, guestTypes: guestTypesOf(entry) };
-  const states = adminStates(entry.paths, baseGroups, index, entry.otherTargetableRoles);
-  const sdEnabled = snapshot.securityDefaults?.isEnabled === true;
-  const coverages = states.map((state) => stateCoverage(memo, user, state, sdEnabled));
+  // R-PUMFA-3: legacy per-user MFA covers what Conditional Access and security defaults leave open; the shape
+  // is computed with it, so admins of one shape and one per-user state share their gaps.
+  const perUserState = perUser.states.get(entry.id) ?? 'unknown';
+  const shape = adminShape(entry, baseGroups, user, set, memo, index, perUserState);
+  const { states, coverages } = shape;
 
-  // R-ROLESTATE-1: a gap already stated for the standing state is not repeated for each activation, and the
-  // "all activated" state only adds gaps no single activation has.
-  const gaps: Gap[] = [];
-  const regions = new Map<Gap, { stateKey: string; region: Box }>();
-  const standingGaps = new Set<string>();
-  const unitGaps = new Set<string>();
-  for (const coverage of coverages) {
-    const key = coverage.state.key;
-    for (const region of coverage.uncovered) {
-      const gap = explainGap(set, memo, user, coverage, region, index);
-      const sentence = coverage.state.label ? gap.summary.slice(coverage.state.label.length + 2) : gap.summary;
-      if (key === 'standing') standingGaps.add(sentence);
-      else if (standingGaps.has(sentence) || (key === 'all' && unitGaps.has(sentence))) continue;
-      else if (key !== 'all') unitGaps.add(sentence);
-      gaps.push(gap);
-      regions.set(gap, { stateKey: key, region });
-    }
+  // Gaps in the order of the states, deduplicated (dedupeGaps); without sentences about the admin they are the
+  // shape's, worked out once.
+  const personal = shape.items.some((item) => !item.shared);
+  let gaps: Gap[];
+  let regions: () => ReadonlyMap<Gap, GapRegion>;
+  if (personal) {
+    const explained = shape.items.map((item) => ({ item, ...(item.shared ?? explainWithPerUser(set, memo, user, item.coverage, item.region, index, perUserState)) }));
+    gaps = dedupeGaps(explained);
+    regions = () => gapRegions(explained);
+  } else {
+    const explained = shape.items.map((item) => ({ item, ...(item.shared as { gap: Gap; sentence: string }) }));
+    gaps = (shape.gaps ??= dedupeGaps(explained)).slice();
+    regions = () => (shape.regions ??= gapRegions(explained));
   }
 
-  const verdict = decideVerdict(set, user, coverages, unknowns, gaps);
-  const derived = coveringAndWould(set, memo, coverages);
+  // The verdict depends only on the shape (R-VERDICT-*, R-DATA-*): decided once per shape.
+  shape.verdict ??= decideVerdict(set, user, coverages, unknowns, shape.items.length > 0);
+  const { verdict, lead, replace } = shape.verdict;
+  if (replace) gaps.length = 0;
+  if (lead) gaps.unshift(lead);
+  const derived = shape.derived;
   const reg = registration.get(entry.id);
   const out: AdminOut = {
     id: entry.id,
@@ -286,6 +331,12 @@ function evaluateAdmin(
     gaps,
     coveringPolicyIds: derived.covering,
     wouldCoverIfEnabled: derived.would,
+    perUserMfa: perUser.describe(perUserState, shape.perUserClosesGaps),
+    enforcedBy: [
+      ...(derived.covering.length > 0 ? (['conditionalAccess'] as const) : []),
+      ...(coverages.some((c) => c.securityDefaults) ? (['securityDefaults'] as const) : []),
+      ...(shape.perUserClosesGaps ? (['perUserMfa'] as const) : []),
+    ],
   };
   // R-EXCL-1: accounts in MONITOR_EXCLUDED_ACCOUNTS (object id, UPN, or a group they belong to) are reported
   // apart with the verdict they would otherwise get.
@@ -295,7 +346,95 @@ function evaluateAdmin(
     out.coverageIfNotExcluded = verdict as Exclude<Verdict, 'excluded'>;
     out.verdict = 'excluded';
   }
-  return { out, coverages, states, user, entry, regions };
+  return { out, coverages, states, user, entry, shape, regions };
+}
+
+/** Each explained gap's uncovered region and role state (R-OBS-17). */
+function gapRegions(explained: ReadonlyArray<{ item: AdminShape['items'][number]; gap: Gap }>): Map<Gap, GapRegion> {
+  return new Map(explained.map(({ item, gap }) => [gap, { stateKey: item.coverage.state.key, region: item.region }]));
+}
+
+/** A gap's explanation, with why per-user MFA (enabled or enforced) does not reach it (R-PUMFA-2). */
+function explainWithPerUser(set: PolicySet, memo: CoverageMemo, user: UserContext, coverage: StateCoverage, region: Box, index: DirectoryIndex, perUserState: PerUserMfaState | 'unknown'): ReturnType<typeof explainGap> {
+  const explained = explainGap(set, memo, user, coverage, region, index);
+  const why = perUserState === 'enforced' || perUserState === 'enabled' ? perUserGapReason(set, region, perUserState) : undefined;
+  if (!why) return explained;
+  const summary = withReason(explained.gap.summary, why);
+  return { ...explained, gap: { ...explained.gap, summary }, sentence: withReason(explained.sentence, why) };
+}
+
+/** An admin's role states and their coverage, with the gaps that read the same for every admin of this shape. */
+interface AdminShape {
+  states: AdminState[];
+  coverages: StateCoverage[];
+  /** Per-user MFA (enabled or enforced) closes a context Conditional Access and security defaults leave open. */
+  perUserClosesGaps: boolean;
+  items: Array<{ coverage: StateCoverage; region: Box; shared?: { gap: Gap; sentence: string } }>;
+  derived: { covering: string[]; would: AdminOut['wouldCoverIfEnabled'] };
+  verdict?: { verdict: Verdict; lead?: Gap; replace?: boolean };
+  /** The gaps, when none is about the admin (so every admin of the shape has these). */
+  gaps?: Gap[];
+  /** Their regions, once sign-ins are held against them. */
+  regions?: Map<Gap, GapRegion>;
+  /** Role targeting that could see the AU-scoped and custom-role paths would close a gap (R-USERS-4). */
+  targetingWouldHelp?: boolean;
+  /** For the admin findings: the roles held, in words, and the policies the gaps name. */
+  rolesPhrase?: string;
+  gapPolicyIds?: string[];
+}
+
+/**
+ * Everything about an admin that decides their states, coverage and gap sentences: what policies name of them
+ * (their id if named, their guest kind, the named groups they are in), their paths by role, scope and how held,
+ * and what they can activate besides. Admins alike share one evaluation; only sentences about how a policy
+ * excludes the admin (or which roles they hold) are rendered per admin.
+ */
+function adminShape(entry: AdminEntry, baseGroups: ReadonlySet<string>, user: UserContext, set: PolicySet, memo: CoverageMemo, index: DirectoryIndex, perUserState: PerUserMfaState | 'unknown'): AdminShape {
+  let key = `${set.referenced.users.has(entry.id) ? entry.id : ''}|${user.guestTypes.size ? [...user.guestTypes].join(',') : ''}|${perUserState}|`;
+  const named: string[] = [];
+  for (const g of baseGroups) if (set.referenced.groups.has(g)) named.push(g);
+  key += `${named.sort().join(',')}|`;
+  // A path counts by its role and scope, and how it is activated (an eligible one) or which PIM group makes its
+  // holder a member (an active one); the role kind, names and labels follow from those ids.
+  for (const p of entry.paths) key += p.activationKey ? `${p.roleDefinitionId}@${p.directoryScopeId}>${p.activationKey};` : `${p.roleDefinitionId}@${p.directoryScopeId}${p.via.kind === 'pimGroup' ? `<${p.via.groupId ?? ''}` : ''};`;
+  key += `|${(entry.otherTargetableRoles ?? []).join(',')}|${(entry.pimMemberOf ?? []).join(',')}|`;
+  for (const u of entry.extraUnits ?? []) key += `${u.key}:${u.name}:${u.how}:${u.roles.join(',')}:${u.groups.join(',')};`;
+  const cached = memo.adminShapes.get(key) as AdminShape | undefined;
+  if (cached) return cached;
+  const sdEnabled = set.securityDefaults !== null;
+  const states = roleStates(memo, user, activationUnits(entry.paths, baseGroups, index, entry.otherTargetableRoles, { units: entry.extraUnits, pimMemberOf: entry.pimMemberOf }), sdEnabled);
+  const withPerUser = withPerUserMfa(set, states.map((state) => stateCoverage(memo, user, state, sdEnabled)), perUserState, memo.derived);
+  const coverages = withPerUser.coverages;
+  const items: AdminShape['items'] = [];
+  for (const coverage of coverages) {
+    for (const region of coverage.uncovered) {
+      const explained = explainWithPerUser(set, memo, user, coverage, region, index, perUserState);
+      items.push({ coverage, region, ...(explained.personal ? {} : { shared: explained }) });
+    }
+  }
+  const shape = { states, coverages, items, derived: coveringAndWould(set, memo, coverages), perUserClosesGaps: withPerUser.closesGaps };
+  memo.adminShapes.set(key, shape);
+  return shape;
+}
+
+/**
+ * R-ROLESTATE-1/2: a gap already stated for the standing state is not repeated for each activation, and a
+ * combination of activations only adds gaps no smaller state has.
+ */
+function dedupeGaps(explained: ReadonlyArray<{ item: AdminShape['items'][number]; gap: Gap; sentence: string }>): Gap[] {
+  // One state (the usual case): nothing to compare.
+  if (explained.every((e) => e.item.coverage === explained[0]?.item.coverage)) return explained.map((e) => e.gap);
+  const gaps: Gap[] = [];
+  const standingGaps = new Set<string>();
+  const earlierGaps = new Set<string>();
+  for (const { item, gap, sentence } of explained) {
+    const { key, units } = item.coverage.state;
+    if (key === 'standing') standingGaps.add(sentence);
+    else if (standingGaps.has(sentence) || (units.length > 1 && earlierGaps.has(sentence))) continue;
+    earlierGaps.add(sentence);
+    gaps.push(gap);
+  }
+  return gaps;
 }
 
 /** True when nothing at all is covered in this state. */
@@ -317,7 +456,7 @@ function finding(type: FindingType, severity: Severity, subjectId: string, messa
 export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = DEFAULT_EVALUATION_OPTIONS): Report {
   const index = indexSnapshot(snapshot);
   const inventory = buildInventory(snapshot, options.adminRoles, index);
-  const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies);
+  const set = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, { securityDefaults: snapshot.securityDefaults?.isEnabled === true });
   const memo = new CoverageMemo(set);
   const matcher = excludedMatcher(options.excludedAccounts);
   const caAvailable = snapshot.dataSources.conditionalAccess?.state !== 'unavailable';
@@ -336,11 +475,12 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     strengthsUnavailable: snapshot.dataSources.authenticationStrengths?.state === 'unavailable',
     securityDefaultsUnknown,
   };
-  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable));
+  const perUser = perUserContext(snapshot);
+  const evaluations = inventory.admins.map((a) => evaluateAdmin(a, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable, perUser));
 
   // Potential admins are evaluated as if they had added themselves to the groups they own (R-PIMGROUP-4).
   const potential = inventory.potentialAdmins.map((p) => {
-    const evaluation = evaluateAdmin(p, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable);
+    const evaluation = evaluateAdmin(p, snapshot, set, memo, index, matcher, unknowns, registration, registrationAvailable, perUser);
     evaluation.out.ownerOf = p.ownerOf;
     evaluation.out.roles = [];
     return evaluation;
@@ -349,7 +489,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   const admins = evaluations.map((e) => e.out);
   // R-OBS-*: the sign-in log held against the verdicts, when the snapshot carries it.
   const observation = snapshot.signInEvidence
-    ? observe(snapshot, set, [...evaluations.map((e) => ({ ...e, excluded: e.out.verdict === 'excluded', potential: false })), ...potential.map((e) => ({ ...e, excluded: false, potential: true }))], {
+    ? observe(snapshot, set, [...evaluations.map((e) => ({ ...e, regions: e.regions(), excluded: e.out.verdict === 'excluded', potential: false })), ...potential.map((e) => ({ ...e, regions: e.regions(), excluded: false, potential: true }))], {
         now: options.now ?? snapshot.capturedAt,
         evidenceDays: options.evidenceDays ?? DEFAULT_EVIDENCE_DAYS,
         rolloutDays: options.rolloutDays ?? DEFAULT_ROLLOUT_DAYS,
@@ -357,8 +497,11 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
         isExcluded: (id, upn) => excludedBy({ id, userPrincipalName: upn }, index.groupsOfUser.get(id) ?? new Set(), matcher, index) !== undefined,
       })
     : undefined;
-  const findings = collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, observation?.findings ?? []);
   const summary = summarize(admins, inventory, potential.length, snapshot.securityDefaults?.isEnabled === true);
+  // Microsoft's verdict set against ours, licences and enforcement routes (docs/secure-score.md).
+  const microsoft = microsoftContext(snapshot, admins, potential.map((p) => p.out), summary, options.now ?? snapshot.capturedAt);
+  summary.microsoftSecureScore = microsoft.secureScore.microsoft.score;
+  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, [...(observation?.findings ?? []), ...microsoft.findings]));
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
   return {
@@ -366,7 +509,7 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     tenantId: snapshot.tenantId,
     tenantName: snapshot.tenantName ?? null,
     snapshotCapturedAt: snapshot.capturedAt,
-    monitoredRoles: [...inventory.monitoredRoleIds].map((id) => ({ roleTemplateId: id, roleName: resolveRole(id, index).roleName })).sort((a, b) => a.roleName.localeCompare(b.roleName)),
+    monitoredRoles: [...inventory.monitoredRoleIds].map((id) => ({ roleTemplateId: id, roleName: resolveRole(id, index).roleName })).sort((a, b) => collator.compare(a.roleName, b.roleName)),
     dataSources: snapshot.dataSources,
     summary,
     admins,
@@ -383,7 +526,28 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     })),
     securityDefaultsEnabled: snapshot.securityDefaults ? snapshot.securityDefaults.isEnabled : null,
     findings,
+    secureScore: microsoft.secureScore,
+    enforcement: microsoft.enforcement,
     ...(observation ? { signInEvidence: observation.signInEvidence, rollout: observation.rollout } : {}),
+  };
+}
+
+/** Per-user MFA states and how an admin's is described (R-PUMFA-*). */
+interface PerUserContext {
+  states: ReadonlyMap<string, PerUserMfaState | 'unknown'>;
+  describe(state: PerUserMfaState | 'unknown', closesGaps: boolean): NonNullable<AdminOut['perUserMfa']>;
+}
+
+function perUserContext(snapshot: TenantSnapshot): PerUserContext {
+  const status = snapshot.dataSources.perUserMfa;
+  const unreadable = status?.state === 'unavailable' ? 'per-user MFA state could not be read; it may close the gaps below' : status ? 'per-user MFA state not read for this admin yet (it is read daily)' : null;
+  return {
+    states: perUserIndex(snapshot.perUserMfa),
+    describe: (state, closesGaps) => ({
+      state,
+      closesGaps,
+      note: closesGaps ? 'covers sign-ins nothing else covers, except legacy clients and the MFA trusted IPs' : state === 'unknown' ? unreadable : null,
+    }),
   };
 }
 
@@ -413,7 +577,8 @@ function summarize(admins: AdminOut[], inventory: Inventory, potentialAdmins: nu
     registered: admins.filter((a) => a.mfaRegistered === true).length,
     potentialAdmins,
     workloadAdmins: inventory.workloadAdmins.length,
-    secureScoreEstimate: admins.length === 0 ? 10 : Math.round((1000 * protectedRegistered) / admins.length) / 100,
+    // Learn (Microsoft Secure Score): partial credit = protected / total × max; security defaults give full points.
+    secureScoreEstimate: admins.length === 0 || securityDefaults ? 10 : Math.round((1000 * protectedRegistered) / admins.length) / 100,
     secureScoreNotes: notes,
   };
 }
@@ -423,7 +588,7 @@ function exclusionFinding(e: AdminEvaluation, set: PolicySet): Finding | undefin
   const excludedFrom = new Set<CompiledPolicy>();
   const notExcludedFrom = new Set<CompiledPolicy>();
   for (const p of set.policies) {
-    if (p.state !== 'enabled' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    if (p.state !== 'enabled' || p.target.kind !== 'apps' || !p.mfaGrant) continue;
     for (const s of e.states) {
       const scope = userScope(p.users, e.user, s);
       if (scope === 'excluded') excludedFrom.add(p);
@@ -462,9 +627,10 @@ function adminFindings(e: AdminEvaluation, snapshot: TenantSnapshot, set: Policy
   const name = who(out);
   const findings: Finding[] = [];
   if (out.verdict === 'unprotected') {
-    findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${rolesPhrase(out)}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
+    findings.push(finding('admin-unprotected', 'high', out.id, `${name} (${(e.shape.rolesPhrase ??= rolesPhrase(out))}) has no enforced MFA in any sign-in context: ${out.gaps[0]?.summary ?? ''}`, { subjectName: name, policyIds: out.gaps.flatMap((g) => g.policyIds) }));
   } else if (out.verdict === 'partial') {
-    findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${rolesPhrase(out)}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps[0]?.summary ?? ''}${out.gaps.length > 1 ? ` (and ${out.gaps.length - 1} more in the admin's record)` : ''}`, { subjectName: name, policyIds: gapPolicyIds(out) }));
+    // The roles and the policies the gaps name are the shape's (their ids do not depend on the admin).
+    findings.push(finding('admin-partially-protected', 'medium', out.id, `${name} (${(e.shape.rolesPhrase ??= rolesPhrase(out))}) has ${out.gaps.length} gap${out.gaps.length > 1 ? 's' : ''}: ${out.gaps[0]?.summary ?? ''}${out.gaps.length > 1 ? ` (and ${out.gaps.length - 1} more in the admin's record)` : ''}`, { subjectName: name, policyIds: (e.shape.gapPolicyIds ??= gapPolicyIds(out)) }));
   }
   // R-REG-1: covered but nothing registered: whoever has the password registers first.
   if ((out.verdict === 'protected' || out.verdict === 'partial') && out.mfaRegistered === false) {
@@ -476,9 +642,9 @@ function adminFindings(e: AdminEvaluation, snapshot: TenantSnapshot, set: Policy
   } else findings.push(...permanentFindings(e, index));
   // R-USERS-4: admins through AU-scoped or custom roles that role-targeted policies cannot see — only when
   // role targeting seeing those roles would actually close a gap (not for an unrelated gap).
-  if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true)) {
+  if ((out.verdict === 'partial' || out.verdict === 'unprotected') && coverages.some((c) => c.state.untargetablePaths.length > 0) && (e.shape.targetingWouldHelp ??= targetingWouldHelp(set, memo, user, coverages, snapshot.securityDefaults?.isEnabled === true))) {
     const untargetable = [...new Set(coverages.flatMap((c) => c.state.untargetablePaths).map((p) => (p.roleKind === 'custom' ? `custom role '${p.roleName}'` : `'${p.roleName}' scoped to ${p.directoryScopeId}`)))];
-    const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && (p.grant.kind === 'mfa' || p.grant.kind === 'block'));
+    const roleTargeted = set.policies.filter((p) => p.state === 'enabled' && p.users.includeRoles.length > 0 && p.mfaGrant);
     if (roleTargeted.length > 0) {
       findings.push(finding('role-scope-not-targetable', 'medium', out.id, `${name} is an admin through ${listPhrase(untargetable)}, which role-targeted policies (${listPhrase(roleTargeted.map((p) => `'${p.name}'`))}) cannot see; target the user or a group instead.`, { subjectName: name, policyIds: roleTargeted.map((p) => p.policy.id) }));
     }
@@ -499,7 +665,7 @@ function tenantFindings(snapshot: TenantSnapshot, options: EvaluationOptions, in
   const wouldCoverCounts = new Map<string, number>();
   for (const e of evaluations) for (const w of e.out.wouldCoverIfEnabled) wouldCoverCounts.set(w.policyId, (wouldCoverCounts.get(w.policyId) ?? 0) + 1);
   for (const p of set.policies) {
-    if (p.state !== 'reportOnly' || p.target.kind !== 'apps' || (p.grant.kind !== 'mfa' && p.grant.kind !== 'block')) continue;
+    if (p.state !== 'reportOnly' || p.target.kind !== 'apps' || !p.mfaGrant) continue;
     const wouldCover = wouldCoverCounts.get(p.policy.id) ?? 0;
     if (wouldCover > 0) findings.push(finding('policy-report-only', 'low', p.policy.id, `Policy '${p.name}' is report-only: it would require MFA for ${wouldCover} admin${wouldCover > 1 ? 's' : ''} but enforces nothing.`, { subjectName: p.name, policyIds: [p.policy.id] }));
   }
@@ -512,7 +678,7 @@ function dataFindings(snapshot: TenantSnapshot, inventory: Inventory, set: Polic
   for (const [dataset, status] of Object.entries(snapshot.dataSources)) {
     if (status?.state !== 'unavailable') continue;
     const grant = status.permission ? ` Grant the application permission ${status.permission}.` : '';
-    findings.push(finding('data-unavailable', 'high', dataset, `Dataset '${dataset}' could not be read: ${status.message ?? 'no data'}.${grant} Verdicts that depend on it are 'unknown'.`, {}, dataset));
+    findings.push(finding('data-unavailable', unavailableSeverity(dataset), dataset, `Dataset '${dataset}' could not be read: ${status.message ?? 'no data'}.${grant} ${unavailableConsequence(dataset)}`, {}, dataset));
   }
   for (const u of inventory.unresolved) {
     findings.push(finding('principal-unresolved', 'low', u.id, `Object ${u.id} ${u.roles.length ? `holds ${listPhrase(u.roles.map((r) => `'${r}'`))} but ` : ''}resolves to no user, group or service principal (deleted, or from another tenant).`));
@@ -536,9 +702,9 @@ function collectFindings(
   set: PolicySet,
   index: DirectoryIndex,
   memo: CoverageMemo,
-  observed: readonly Finding[],
+  extra: readonly Finding[] = [],
 ): Finding[] {
-  const findings: Finding[] = [...evaluations.flatMap((e) => adminFindings(e, snapshot, set, index, memo)), ...observed];
+  const findings: Finding[] = [...evaluations.flatMap((e) => adminFindings(e, snapshot, set, index, memo)), ...extra];
   for (const { out } of potential) {
     if (out.verdict === 'partial' || out.verdict === 'unprotected') {
       const groups = listPhrase((out.ownerOf ?? []).map((o) => `'${o.groupName ?? o.groupId}'`));
@@ -548,7 +714,7 @@ function collectFindings(
   findings.push(...tenantFindings(snapshot, options, inventory, evaluations, set), ...pimSettingFindings(snapshot, inventory, index), ...dataFindings(snapshot, inventory, set));
   // A fingerprint is the identity of a finding across runs: never two findings with the same one.
   const unique = [...new Map(findings.map((f) => [f.fingerprint, f])).values()];
-  return unique.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.type.localeCompare(b.type) || (a.subjectName ?? a.subjectId).localeCompare(b.subjectName ?? b.subjectId));
+  return unique.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || collator.compare(a.type, b.type) || collator.compare(a.subjectName ?? a.subjectId, b.subjectName ?? b.subjectId));
 }
 
 /** Would this admin be covered more if role targeting could see its AU-scoped / custom-role paths? */
@@ -562,7 +728,7 @@ function targetingWouldHelp(set: PolicySet, memo: CoverageMemo, user: UserContex
       if (p.roleKind === 'custom') for (const policy of set.policies) for (const r of policy.users.includeRoles) roles.add(r);
     }
     const visible = stateCoverage(memo, user, { ...c.state, targetableRoles: roles, untargetablePaths: [] }, sd);
-    return uncovered(c.uncovered, visible.uncovered).length > 0;
+    return set.space.uncovered(c.uncovered, visible.uncovered).length > 0;
   });
 }
 

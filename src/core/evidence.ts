@@ -2,19 +2,25 @@
 // engine's context space (signin-context.ts) and in the role state the admin was in at that moment; a
 // single-factor success where the evaluation says MFA is enforced contradicts the evaluation, sign-ins inside a
 // gap are counted next to it, and interrupted MFA prompts are told by what became of them. Pure; rule ids
-// (R-OBS-*) refer to docs/evaluation.md, section 13.
+// (R-OBS-*) refer to docs/evaluation.md, section 14.
 import type { Box } from './boxes.js';
-import { intersects } from './boxes.js';
 import type { CompiledPolicy, PolicySet } from './conditions.js';
+import { perUserBox } from './per-user-mfa.js';
 import type { AdminState, Gap, StateCoverage } from './coverage.js';
 import { makeFinding } from './finding-types.js';
 import { listPhrase } from './ids.js';
 import { type ObservedSignIn, describeSignIn } from './observed.js';
 import type { AdminOut, EvidenceOut, Finding, GapOut } from './report.js';
 import { who } from './report.js';
-import { type PlacedContext, coveredBy, placeSignIn, within } from './signin-context.js';
+import { type PlacedContext, coveredIn, openIn, placeSignIn, within } from './signin-context.js';
 import { type DigestContext, EVENT_CLASSES, type EventClass, type SignInDigest } from './signin-digest.js';
 import type { ActivationWindow } from './snapshot.js';
+
+/** The uncovered region behind a gap, and the key of the role state it was found in. */
+export interface GapRegion {
+  stateKey: string;
+  region: Box;
+}
 
 /** One evaluated admin, with what the evaluation worked out for them. */
 export interface EvidenceAdmin {
@@ -22,7 +28,7 @@ export interface EvidenceAdmin {
   states: AdminState[];
   coverages: StateCoverage[];
   /** The region and role state behind each gap the admin's record shows. */
-  regions: ReadonlyMap<Gap, { stateKey: string; region: Box }>;
+  regions: ReadonlyMap<Gap, GapRegion>;
   excluded: boolean;
   potential: boolean;
 }
@@ -46,30 +52,30 @@ export class ContextPlacer {
   }
 }
 
-const UNIT_KEYS = (states: readonly AdminState[]): AdminState[] => states.filter((s) => s.key !== 'standing' && s.key !== 'all');
+/** An activation of a role (its role and scope; through a role-holding group too) or of a PIM group membership activates this unit. */
+function activates(a: ActivationWindow, unitKey: string): boolean {
+  if (a.kind === 'pimGroup') return unitKey === `member:${a.groupId ?? ''}`;
+  const role = `role:${a.roleDefinitionId ?? ''}|${a.directoryScopeId ?? '/'}`;
+  return unitKey === role || unitKey.startsWith(`${role}|`);
+}
 
 /**
- * R-OBS-7: the role state an admin was in at `t`: the eligible units whose activation covered `t` (an
- * activation of a role matches the units of that role and scope; of a PIM group, that group's membership).
- * None active: the standing state. One: that unit's state. All of several: the "all activated" state. Any other
- * combination, or no standing role: no state the evaluation judged (null).
+ * R-OBS-7: the role state an admin was in at `t`: the eligible units whose activation covered `t`. None active:
+ * the standing state. Otherwise the state with exactly those units activated (one unit, or a combination the
+ * evaluation judged, R-ROLESTATE-2). A combination it did not list, or no standing role: no state the evaluation
+ * made a claim about (null).
  */
 export function stateAt(states: readonly AdminState[], activations: readonly ActivationWindow[], t: number): AdminState | null {
-  const units = UNIT_KEYS(states);
+  const unitKeys = new Set(states.flatMap((s) => s.units.map((u) => u.key)));
   const active = new Set<string>();
   for (const a of activations) {
     const start = a.startDateTime ? Date.parse(a.startDateTime) : -Infinity;
     const end = a.endDateTime ? Date.parse(a.endDateTime) : Infinity;
     if (!(start <= t && t < end)) continue;
-    for (const u of units) {
-      const match = a.kind === 'pimGroup' ? u.key === `member:${a.groupId ?? ''}` : u.key.startsWith(`role:${a.roleDefinitionId ?? ''}|${a.directoryScopeId ?? '/'}`);
-      if (match) active.add(u.key);
-    }
+    for (const key of unitKeys) if (activates(a, key)) active.add(key);
   }
   if (active.size === 0) return states.find((s) => s.key === 'standing') ?? null;
-  if (active.size === 1) return units.find((u) => active.has(u.key)) ?? null;
-  if (active.size === units.length) return states.find((s) => s.key === 'all') ?? null;
-  return null;
+  return states.find((s) => s.units.length === active.size && s.units.every((u) => active.has(u.key))) ?? null;
 }
 
 interface Contradiction {
@@ -77,6 +83,8 @@ interface Contradiction {
   sample: ObservedSignIn | undefined;
   state: AdminState;
   covering: CompiledPolicy[];
+  /** Other enforcement the evaluation counts there: security defaults, per-user MFA. */
+  also: string[];
 }
 
 interface Tally {
@@ -95,17 +103,19 @@ function emptyEvidence(days: number): EvidenceOut {
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** R-OBS-17: the first gap of the admin's record that holds a sign-in at this context and state. */
-function gapFor(admin: EvidenceAdmin, placed: PlacedContext, state: AdminState | null): Gap | undefined {
+function gapFor(set: PolicySet, admin: EvidenceAdmin, placed: PlacedContext, state: AdminState | null): Gap | undefined {
   if (!state) return undefined;
-  const coverage = admin.coverages.find((c) => c.state.key === state.key);
+  let fallback: Gap | undefined;
   for (const gap of admin.out.gaps as Gap[]) {
     const r = admin.regions.get(gap);
-    if (!r || !within(r.region, placed.box)) continue;
+    if (!r || !within(set, r.region, placed.box)) continue;
     if (r.stateKey === state.key) return gap;
-    // A gap stated once for the standing state holds for an activation too where that activation leaves it open.
-    if (r.stateKey === 'standing' && coverage && !coverage.covering.some((p) => intersects(p.box, placed.box))) return gap;
+    fallback ??= gap;
   }
-  return undefined;
+  // A gap stated once for a smaller state (the standing one, one activation) holds for this state too where this
+  // state leaves the sign-in open: the gap is not repeated for it (R-ROLESTATE-1/2).
+  const coverage = admin.coverages.find((c) => c.state.key === state.key);
+  return fallback && coverage && openIn(set, placed.box, coverage) ? fallback : undefined;
 }
 
 /** Every sign-in of one admin in the window, placed and judged. */
@@ -129,7 +139,7 @@ function tally(admin: EvidenceAdmin, digests: readonly SignInDigest[], activatio
         const times = minutes.map((m) => dayStart + m * 60_000).filter((ms) => ms >= w.fromMs && ms <= w.toMs);
         const n = minutes.length === count ? times.length : count;
         countClass(t, cls, n, c.context.interactive);
-        for (const ms of times) judge(admin, t, cls, ms, placed, state(ms), d.singleFactor[c.key]);
+        for (const ms of times) judge(placer.set, admin, t, cls, ms, placed, state(ms), d.singleFactor[c.key]);
       }
     }
     for (const i of d.interrupts) {
@@ -155,10 +165,10 @@ function countClass(t: Tally, cls: EventClass, n: number, interactive: boolean):
   if (cls === 'multiFactorSuccess') t.mfaSuccesses += n;
 }
 
-function judge(admin: EvidenceAdmin, t: Tally, cls: EventClass, ms: number, placed: PlacedContext, s: AdminState | null, sample: ObservedSignIn | undefined): void {
+function judge(set: PolicySet, admin: EvidenceAdmin, t: Tally, cls: EventClass, ms: number, placed: PlacedContext, s: AdminState | null, sample: ObservedSignIn | undefined): void {
   const e = t.evidence;
   if (!e.lastSignInAt || ms > Date.parse(e.lastSignInAt)) e.lastSignInAt = iso(ms);
-  const gap = gapFor(admin, placed, s);
+  const gap = gapFor(set, admin, placed, s);
   if (gap) {
     const hit = t.gapHits.get(gap) ?? { n: 0, last: 0 };
     t.gapHits.set(gap, { n: hit.n + 1, last: Math.max(hit.last, ms) });
@@ -171,9 +181,18 @@ function judge(admin: EvidenceAdmin, t: Tally, cls: EventClass, ms: number, plac
   }
   // R-OBS-16: the evaluation says this context is covered in this role state, yet a single factor sufficed.
   const coverage = s ? admin.coverages.find((c) => c.state.key === s.key) : undefined;
-  if (s && coverage && coveredBy(placed.box, coverage.covering, coverage.securityDefaults)) {
-    t.contradictions.push({ at: ms, sample, state: s, covering: coverage.covering.filter((p) => intersects(p.box, placed.box)) });
-  }
+  if (s && coverage && coveredIn(set, placed.box, coverage)) t.contradictions.push({ at: ms, sample, state: s, ...enforcersAt(set, admin, coverage, placed.box) });
+}
+
+/** What the evaluation says enforces MFA for a sign-in it counts as covered: policies, security defaults, per-user MFA. */
+function enforcersAt(set: PolicySet, admin: EvidenceAdmin, coverage: StateCoverage, box: Box): { covering: CompiledPolicy[]; also: string[] } {
+  const { space } = set;
+  const covering = coverage.covering.filter((p) => p.cover.some((c) => space.intersects(c, box)));
+  const also: string[] = [];
+  if (coverage.securityDefaults || set.securityDefaults?.allUsers.some((c) => space.intersects(c, box))) also.push('security defaults');
+  const perUser = admin.out.perUserMfa?.state;
+  if ((perUser === 'enabled' || perUser === 'enforced') && space.intersects(perUserBox(set), box)) also.push(`per-user MFA (${perUser})`);
+  return { covering, also };
 }
 
 /** "seen 14 times in 7 days". */
@@ -233,7 +252,7 @@ function singleFactorFinding(admin: EvidenceAdmin, t: Tally, set: PolicySet, w: 
 function contradictionFinding(admin: EvidenceAdmin, t: Tally, set: PolicySet, w: EvidenceWindow): Finding {
   const name = who(admin.out);
   const latest = t.contradictions.reduce((a, b) => (b.at > a.at ? b : a));
-  const covering = listPhrase([...new Set(latest.covering.map((p) => `'${p.name}'`))]);
+  const enforcers = [...new Set(latest.covering.map((p) => `'${p.name}'`)), ...latest.also];
   const state = latest.state.label ? `${latest.state.label}, ` : '';
   const where = latest.sample ? describeSignIn(latest.sample) : 'this context';
   const n = t.contradictions.length;
@@ -241,7 +260,7 @@ function contradictionFinding(admin: EvidenceAdmin, t: Tally, set: PolicySet, w:
     'evaluation-contradicted',
     'high',
     admin.out.id,
-    `${name}: ${state}the evaluation says ${covering || 'security defaults'} enforce${latest.covering.length === 1 ? 's' : ''} MFA for ${where}, yet ${n} single-factor sign-in${n === 1 ? '' : 's'} succeeded there in the last ${w.days} days (last ${iso(latest.at)}); ${policySide(latest.sample, set)}.`,
+    `${name}: ${state}the evaluation says ${listPhrase(enforcers)} enforce${enforcers.length === 1 && enforcers[0] !== 'security defaults' ? 's' : ''} MFA for ${where}, yet ${n} single-factor sign-in${n === 1 ? '' : 's'} succeeded there in the last ${w.days} days (last ${iso(latest.at)}); ${policySide(latest.sample, set)}.`,
     `evaluation-contradicted:${admin.out.id}`,
     { subjectName: name, policyIds: [...new Set([...latest.covering.map((p) => p.policy.id), ...(latest.sample?.policies ?? []).filter((p) => p.result !== 'notEnabled').map((p) => p.id)])] },
   );

@@ -2,6 +2,12 @@
 // what it means, what to do, and where it is documented. The digest, the report, the CLI, the check contract
 // and docs/alerts.md (generated from this table; a test keeps them equal) all take their wording from here.
 import type { Finding, Severity } from './report.js';
+import type { DatasetName } from './snapshot.js';
+
+/** The data an admin's coverage rests on. */
+const COVERAGE: readonly DatasetName[] = ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers', 'conditionalAccess', 'authenticationStrengths', 'securityDefaults'];
+/** The data the admin inventory rests on. */
+const INVENTORY: readonly DatasetName[] = ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'];
 
 export interface FindingTypeInfo {
   /** `state`: open while it holds, resolved when it stops; `event`: a one-off change, told once. */
@@ -18,6 +24,13 @@ export interface FindingTypeInfo {
   remediation: string;
   /** The evaluation rule it comes from (docs/evaluation.md), if any. */
   rule?: string;
+  /**
+   * `monitor`: about the monitor's own data (it resolves when the data is back). Everything else is about the
+   * tenant and resolves only on positive evidence: never while data it rests on is unreadable.
+   */
+  about?: 'monitor';
+  /** For state findings about the tenant: the datasets it rests on (while one is unreadable it cannot resolve). */
+  restsOn?: readonly DatasetName[];
 }
 
 export const FINDING_TYPES = {
@@ -30,6 +43,7 @@ export const FINDING_TYPES = {
     meaning: 'An admin has no enforced MFA in any sign-in context: no enabled policy (or security defaults) requires it where they sign in.',
     remediation: 'Include the admin (or their role) in an enabled Conditional Access policy that requires MFA for all cloud apps, or remove the exclusion that takes them out of it.',
     rule: 'R-VERDICT-3',
+    restsOn: COVERAGE,
   },
   'admin-partially-protected': {
     kind: 'state',
@@ -39,6 +53,7 @@ export const FINDING_TYPES = {
     meaning: 'An admin is required to use MFA in some sign-in contexts but not in others (an app, a location, a platform, a client type or a role state is left out).',
     remediation: 'Close each gap the finding names: widen the MFA policy to the uncovered apps, locations, platforms or clients, or add a policy that covers them.',
     rule: 'R-VERDICT-2',
+    restsOn: COVERAGE,
   },
   'admin-not-registered': {
     kind: 'state',
@@ -48,6 +63,7 @@ export const FINDING_TYPES = {
     meaning: 'An admin is covered by an MFA policy but has no MFA method registered: whoever has the password can register one first.',
     remediation: 'Have the admin register a strong method now (or issue a Temporary Access Pass), and require registration from trusted locations only.',
     rule: 'R-REG-1',
+    restsOn: [...COVERAGE, 'registration'],
   },
   'exclusion-inconsistent': {
     kind: 'state',
@@ -57,6 +73,7 @@ export const FINDING_TYPES = {
     meaning: 'A break-glass account is excluded from some enabled MFA policies but not from others.',
     remediation: 'Exclude emergency-access accounts from every policy the same way (one exclusion group), and monitor their sign-ins.',
     rule: 'R-EXCL-2',
+    restsOn: COVERAGE,
   },
   'eligible-activation-without-mfa': {
     kind: 'state',
@@ -66,6 +83,7 @@ export const FINDING_TYPES = {
     meaning: 'Admins are eligible for a role or PIM group membership whose activation requires neither MFA nor an authentication context.',
     remediation: 'In the PIM settings of the role or group, require Azure MFA (or an authentication context) on activation.',
     rule: 'R-PIM-2',
+    restsOn: [...INVENTORY, 'pimSettings'],
   },
   'permanent-privileged-assignment': {
     kind: 'state',
@@ -75,6 +93,7 @@ export const FINDING_TYPES = {
     meaning: 'An admin holds a privileged role permanently (active, no end date); medium for Global and Privileged Role Administrator.',
     remediation: 'Make the assignment eligible in PIM, or give it an end date.',
     rule: 'R-PERM-1',
+    restsOn: INVENTORY,
   },
   'global-admin-count': {
     kind: 'state',
@@ -84,6 +103,7 @@ export const FINDING_TYPES = {
     meaning: 'Fewer Global Administrators than MONITOR_GLOBAL_ADMIN_MIN or more than MONITOR_GLOBAL_ADMIN_MAX (active or eligible).',
     remediation: 'Keep at least two emergency-access Global Administrators and fewer than five in all; move the rest to least-privileged roles.',
     rule: 'R-GA-1',
+    restsOn: INVENTORY,
   },
   'policy-report-only': {
     kind: 'state',
@@ -93,6 +113,7 @@ export const FINDING_TYPES = {
     meaning: 'A report-only policy would require MFA for at least one admin but enforces nothing.',
     remediation: 'Check its sign-in results, then turn the policy on.',
     rule: 'R-STATE-2',
+    restsOn: COVERAGE,
   },
   'role-scope-not-targetable': {
     kind: 'state',
@@ -102,15 +123,17 @@ export const FINDING_TYPES = {
     meaning: 'An admin holds a role through an administrative-unit or object scope, or a custom role, which role-targeted Conditional Access policies cannot see.',
     remediation: 'Target the user or a group they are in, not the role; or assign the role at tenant scope.',
     rule: 'R-USERS-4',
+    restsOn: COVERAGE,
   },
   'data-unavailable': {
     kind: 'state',
-    severity: 'high',
+    severity: ['high', 'low'],
     title: 'Data unavailable',
     subject: 'dataset name',
-    meaning: 'A dataset could not be read (a permission is missing or the API refused); verdicts that depend on it are unknown.',
+    meaning: 'A dataset could not be read (a permission is missing or the API refused); verdicts that depend on it are unknown. High for the datasets verdicts depend on, medium for per-user MFA states, low for Microsoft\u2019s Secure Score, its recommendation and the licences, which only explain.',
     remediation: 'Grant the permission the finding names (infra/hooks grant them), or fix what the error says.',
     rule: 'R-DATA-1',
+    about: 'monitor',
   },
   'potential-admin-unprotected': {
     kind: 'state',
@@ -120,6 +143,37 @@ export const FINDING_TYPES = {
     meaning: 'An owner of a role-holding PIM group could add themselves and would then be partly or not protected.',
     remediation: 'Cover the owner with the admins\u2019 MFA policy, or remove the ownership.',
     rule: 'R-PIMGROUP-4',
+    restsOn: COVERAGE,
+  },
+  'admin-per-user-mfa-only': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Admin relies on per-user MFA',
+    subject: 'admin',
+    meaning: 'Some of an admin\u2019s sign-ins require MFA only because of legacy per-user MFA, which Microsoft no longer recommends: it is skipped from the MFA trusted IPs and legacy clients sign in without MFA.',
+    remediation: 'Cover the admin with a Conditional Access policy that requires MFA (or, without Entra ID P1, turn on security defaults), then turn per-user MFA off for the account.',
+    rule: 'R-PUMFA-4',
+    restsOn: [...COVERAGE, 'perUserMfa'],
+  },
+  'secure-score-disagreement': {
+    kind: 'state',
+    severity: 'low',
+    title: 'Secure Score disagreement',
+    subject: 'admin, or AdminMFAV2 for the count',
+    meaning: 'Microsoft\u2019s Secure Score counts an admin as not protected whom our evaluation finds protected, for none of the documented reasons (or its count differs by more than those reasons explain).',
+    remediation: 'Compare the admin\u2019s MFA registration and the policies that cover them with what Secure Score shows; wait one day if the change is recent (Secure Score refreshes daily).',
+    rule: 'R-RECON-7',
+    restsOn: [...COVERAGE, 'registration', 'secureScore', 'mfaRecommendation'],
+  },
+  'managed-policy-pending': {
+    kind: 'state',
+    severity: 'low',
+    title: 'Microsoft-managed policy pending',
+    subject: 'policy id',
+    meaning: 'A Microsoft-managed Conditional Access policy is in report-only mode: Microsoft turns it on no less than 45 days after introducing it, with 28 days\u2019 notice.',
+    remediation: 'Review the policy before Microsoft enables it: exclude the break-glass accounts, then turn it on yourself or opt out by turning it off.',
+    rule: 'R-MANAGED-2',
+    restsOn: ['conditionalAccess'],
   },
   'principal-unresolved': {
     kind: 'state',
@@ -129,6 +183,7 @@ export const FINDING_TYPES = {
     meaning: 'A role is held by an object id that resolves to no user, group or service principal (deleted, or from another tenant).',
     remediation: 'Remove the assignment.',
     rule: 'R-UNRESOLVED-1',
+    restsOn: INVENTORY,
   },
   'policy-stale-reference': {
     kind: 'state',
@@ -138,8 +193,9 @@ export const FINDING_TYPES = {
     meaning: 'A policy includes or excludes user or group ids that no longer exist.',
     remediation: 'Remove the stale ids from the policy (a re-created object gets a new id and is not covered).',
     rule: 'R-UNRESOLVED-1',
+    restsOn: ['conditionalAccess', 'groupMembers'],
   },
-  // ---- observed enforcement: the sign-in log held against the verdicts (docs/evaluation.md, section 13)
+  // ---- observed enforcement: the sign-in log held against the verdicts (docs/evaluation.md, section 14)
   'admin-single-factor-sign-in': {
     kind: 'state',
     severity: 'high',
@@ -148,6 +204,7 @@ export const FINDING_TYPES = {
     meaning: 'An admin signed in successfully with authenticationRequirement singleFactorAuthentication within the evidence window (SIGNIN_EVIDENCE_DAYS), in any role state; the finding names the latest sign-in\u2019s app, client, address, location and device, and which MFA policies did not apply and why.',
     remediation: 'Find why no MFA policy applied (the conditions the sign-in names), close that gap, and confirm with the admin that the sign-in was theirs.',
     rule: 'R-OBS-18',
+    restsOn: [...INVENTORY, 'signIns'],
   },
   'evaluation-contradicted': {
     kind: 'state',
@@ -157,6 +214,7 @@ export const FINDING_TYPES = {
     meaning: 'A single-factor sign-in of an admin succeeded in a sign-in context and role state the evaluation says an MFA policy covers: the monitor\u2019s model and Entra disagree; it names both sides (the covering policies, and the sign-in\u2019s policy results).',
     remediation: 'Read the sign-in\u2019s policy results: a condition the monitor cannot see (an app Conditional Access leaves out, a location, a device) let it through. Cover that case explicitly, and report the difference if the policy should have applied.',
     rule: 'R-OBS-16',
+    restsOn: [...COVERAGE, 'activations', 'signIns'],
   },
   'admin-cannot-complete-mfa': {
     kind: 'state',
@@ -166,6 +224,7 @@ export const FINDING_TYPES = {
     meaning: 'An admin\u2019s MFA prompts were blocked because no method is registered (AADSTS50079/50072); high when no sign-in with MFA succeeded in the evidence window.',
     remediation: 'Issue a Temporary Access Pass and have the admin register a strong method, from a trusted location.',
     rule: 'R-OBS-9',
+    restsOn: [...INVENTORY, 'signIns'],
   },
   // ---- change events, found by the diff after each evaluation
   'new-admin-unprotected': {
@@ -256,6 +315,7 @@ export const FINDING_TYPES = {
     subject: 'collector',
     meaning: 'A collector failed, never ran, or its data is older than MONITOR_STALE_AFTER_MINUTES, or a dataset is unavailable: verdicts may be out of date.',
     remediation: 'Read the collector\u2019s run record (history runs) and fix what it names: a permission, throttling, an outage.',
+    about: 'monitor',
   },
 } as const satisfies Record<string, FindingTypeInfo>;
 

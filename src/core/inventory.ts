@@ -5,10 +5,13 @@
 import { BUILT_IN_ROLES, CORE_ADMIN_ROLE_IDS, ROLE, builtInRole } from './catalog.js';
 import { policyTargets } from './conditions.js';
 import type { GraphServicePrincipal, GraphUser, UnifiedRoleDefinition } from './graph-types.js';
-import { type ScopeKind, normId, sameEnum, scopeKind } from './ids.js';
+import { type ScopeKind, normId, quote, sameEnum, scopeKind } from './ids.js';
 import type { SnapshotGroup, TenantSnapshot } from './snapshot.js';
 
 export type AdminRoleMode = 'core' | 'privileged' | 'list';
+
+/** localeCompare's order, with one collator instead of one per comparison. */
+const collator = new Intl.Collator();
 
 export interface AdminRoleSelection {
   mode: AdminRoleMode;
@@ -62,16 +65,41 @@ export interface AdminIdentity {
   onPremisesSyncEnabled: boolean | null;
 }
 
-export interface AdminEntry extends AdminIdentity {
-  paths: RolePath[];
+/**
+ * Something an admin can activate that is not a monitored role path but changes which policies apply: an eligible
+ * (or owned) PIM-for-Groups membership of a group Conditional Access names (R-PIMGROUP-5), or an eligible
+ * assignment of a role outside the monitored set that a policy names (R-USERS-8).
+ */
+export interface ExtraUnit {
+  /** `member:<group id>` or `role:<role definition id>|<scope>[|<group id>]`: equal keys are one activation. */
+  key: string;
+  /** How it is named in a combination ("the membership of group 'X'", "'Directory Readers'"). */
+  name: string;
+  /** Added to the single-activation label: " (eligible membership of group 'X')". */
+  how: string;
+  /** Role template ids role targeting sees once it is activated. */
+  roles: string[];
+  /** Groups joined once it is activated. */
+  groups: string[];
+}
+
+/** What an admin (or potential admin) can activate beyond their paths, and PIM memberships held standing. */
+export interface AdminExtras {
   /**
    * Roles outside the monitored set that CA policies name and this admin holds standing (active, built-in,
    * tenant-scoped; directly or through a group): they change which policies apply (R-USERS-8).
    */
   otherTargetableRoles?: string[];
+  extraUnits?: ExtraUnit[];
+  /** Groups Conditional Access names that this admin is an active PIM-for-Groups member of (R-PIMGROUP-1, R-PIMGROUP-5). */
+  pimMemberOf?: string[];
 }
 
-export interface PotentialAdmin extends AdminIdentity {
+export interface AdminEntry extends AdminIdentity, AdminExtras {
+  paths: RolePath[];
+}
+
+export interface PotentialAdmin extends AdminIdentity, AdminExtras {
   /** Owner of these role-holding PIM groups: can make themselves a member. */
   ownerOf: Array<{ groupId: string; groupName: string | null; assignment: 'active' | 'eligible'; roles: string[] }>;
   /**
@@ -281,35 +309,104 @@ function roleGrants(snapshot: TenantSnapshot, index: DirectoryIndex, monitored: 
   return { grants, activatedThroughGroup };
 }
 
+/** Adds to a per-user map of lists. */
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  list.push(value);
+}
+
 /**
- * R-USERS-8: standing holders of roles that are not monitored but that CA policies include or exclude. Such a
- * role makes no one an admin, but it decides whether a policy applies to an admin who also holds it.
+ * R-USERS-8: holders of roles that are not monitored but that CA policies include or exclude. Such a role makes no
+ * one an admin, but it decides whether a policy applies to an admin who also holds it: standing (active,
+ * built-in, tenant-scoped) in every state, eligible once activated (an activation unit).
  */
 function otherTargetableRoles(
   snapshot: TenantSnapshot,
   index: DirectoryIndex,
   monitored: Set<string>,
-  pimByGroup: Map<string, { assignments: TenantSnapshot['pimGroupAssignments'] }>,
-): Map<string, Set<string>> {
+  pimByGroup: PimByGroup,
+): { standing: Map<string, Set<string>>; units: Map<string, ExtraUnit[]> } {
   const named = policyTargets(snapshot.conditionalAccessPolicies).roles;
   for (const m of monitored) named.delete(m);
-  const out = new Map<string, Set<string>>();
-  if (named.size === 0) return out;
+  const standing = new Map<string, Set<string>>();
+  const units = new Map<string, ExtraUnit[]>();
+  if (named.size === 0) return { standing, units };
   const add = (userId: string, role: string): void => {
-    let roles = out.get(userId);
-    if (!roles) out.set(userId, (roles = new Set()));
+    let roles = standing.get(userId);
+    if (!roles) standing.set(userId, (roles = new Set()));
     roles.add(role);
   };
+  const unit = (userId: string, grant: RoleGrant, key: string, through?: string): void => {
+    const name = `'${grant.role.roleName}'`;
+    const how = through ? ` (through group ${quote(index.groups.get(through)?.displayName, through)})` : '';
+    push(units, userId, { key, name, how, roles: [grant.role.roleTemplateId], groups: [] });
+  };
   for (const grant of roleGrants(snapshot, index, named).grants) {
-    if (grant.assignment !== 'active' || grant.role.roleKind !== 'builtIn' || scopeKind(grant.directoryScopeId) !== 'tenant') continue;
+    if (grant.role.roleKind !== 'builtIn' || scopeKind(grant.directoryScopeId) !== 'tenant') continue;
     const principal = grant.principalId;
     const role = grant.role.roleTemplateId;
-    if (index.users.has(principal)) add(principal, role);
-    for (const m of index.groups.get(principal)?.memberUserIds ?? []) add(normId(m), role);
-    // Active PIM-for-Groups members are members (R-PIMGROUP-1), listed or not.
-    for (const a of pimByGroup.get(principal)?.assignments ?? []) if (sameEnum(a.accessId, 'member') && index.users.has(normId(a.principalId))) add(normId(a.principalId), role);
+    const roleKey = `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}`;
+    const pim = pimByGroup.get(principal);
+    if (grant.assignment === 'active') {
+      if (index.users.has(principal)) add(principal, role);
+      for (const m of index.groups.get(principal)?.memberUserIds ?? []) add(normId(m), role);
+      // Active PIM-for-Groups members are members (R-PIMGROUP-1), listed or not.
+      for (const a of pim?.assignments ?? []) if (sameEnum(a.accessId, 'member') && sameEnum(a.assignmentType ?? 'assigned', 'assigned') && index.users.has(normId(a.principalId))) add(normId(a.principalId), role);
+    } else {
+      // Eligible: activating it is a state of its own (R-ROLESTATE-1).
+      if (index.users.has(principal)) unit(principal, grant, roleKey);
+      for (const m of index.groups.get(principal)?.memberUserIds ?? []) unit(normId(m), grant, `${roleKey}|${principal}`, principal);
+    }
+    // An eligible member of a group holding such a role gets it by activating the membership (R-PIMGROUP-1).
+    for (const e of pim?.eligibilities ?? []) {
+      if (!sameEnum(e.accessId, 'member')) continue;
+      const p = normId(e.principalId);
+      const users = index.users.has(p) ? [p] : (index.groups.get(p)?.memberUserIds.map(normId) ?? []);
+      for (const u of users) push(units, u, { key: `member:${principal}`, name: `the membership of group ${quote(index.groups.get(principal)?.displayName, principal)}`, how: ` (eligible membership of group ${quote(index.groups.get(principal)?.displayName, principal)})`, roles: [role], groups: [principal] });
+    }
   }
-  return out;
+  return { standing, units };
+}
+
+/**
+ * R-PIMGROUP-5: PIM for Groups on groups Conditional Access includes or excludes. An eligible membership, or an
+ * ownership (an owner can add themselves), is an activation unit that joins the group; an active membership is
+ * standing membership whether or not the directory's member list shows it. A group that is an eligible member
+ * passes the eligibility to its members (R-PIMGROUP-2).
+ */
+function policyGroupMemberships(snapshot: TenantSnapshot, index: DirectoryIndex, pimByGroup: PimByGroup, isAdmin: (id: string) => boolean): { units: Map<string, ExtraUnit[]>; standing: Map<string, string[]> } {
+  const units = new Map<string, ExtraUnit[]>();
+  const standing = new Map<string, string[]>();
+  const groups = policyTargets(snapshot.conditionalAccessPolicies).groups;
+  for (const groupId of groups) {
+    const pim = pimByGroup.get(groupId);
+    if (!pim) continue;
+    const name = quote(index.groups.get(groupId)?.displayName, groupId);
+    const usersOf = (principalId: string): Array<{ user: string; through?: string }> => {
+      const p = normId(principalId);
+      if (index.users.has(p)) return [{ user: p }];
+      return (index.groups.get(p)?.memberUserIds ?? []).map((u) => ({ user: normId(u), through: p }));
+    };
+    const through = (g: string | undefined): string => (g ? ` through group ${quote(index.groups.get(g)?.displayName, g)}` : '');
+    const eligible = [
+      ...pim.eligibilities.map((e) => ({ principalId: e.principalId, owner: sameEnum(e.accessId, 'owner'), active: false })),
+      // An activated membership is the eligible one, activated now; an active ownership can add a membership.
+      ...pim.assignments.filter((a) => sameEnum(a.accessId, 'owner') || sameEnum(a.assignmentType ?? 'assigned', 'activated')).map((a) => ({ principalId: a.principalId, owner: sameEnum(a.accessId, 'owner'), active: true })),
+    ];
+    for (const e of eligible) {
+      for (const { user, through: via } of usersOf(e.principalId)) {
+        if (!isAdmin(user)) continue;
+        const how = e.owner ? ` (as ${e.active ? '' : 'eligible '}owner of group ${name}, who can add themselves as a member${via ? `,${through(via)}` : ''})` : via ? ` (eligible${through(via)})` : '';
+        push(units, user, { key: `member:${groupId}`, name: `the membership of group ${name}`, how, roles: [], groups: [groupId] });
+      }
+    }
+    for (const a of pim.assignments) {
+      if (!sameEnum(a.accessId, 'member') || !sameEnum(a.assignmentType ?? 'assigned', 'assigned')) continue;
+      for (const { user } of usersOf(a.principalId)) if (isAdmin(user)) push(standing, user, groupId);
+    }
+  }
+  return { units, standing };
 }
 
 function isDerivedFromGroup(memberType: string | null | undefined, principalId: string, index: DirectoryIndex): boolean {
@@ -449,15 +546,23 @@ interface InventoryParts {
   roleHoldingGroups: Map<string, RoleGrant[]>;
 }
 
-function grantBase(grant: RoleGrant) {
+/** A path of one grant: its role and scope, with the given timing and way it is held (one object shape for all paths). */
+function pathOf(grant: RoleGrant, timing: Pick<RolePath, 'assignment' | 'permanent' | 'activatedNow' | 'startDateTime' | 'endDateTime'>, via: RolePath['via'], activationKey?: string): RolePath {
   return {
     roleTemplateId: grant.role.roleTemplateId,
     roleDefinitionId: grant.role.roleDefinitionId,
     roleName: grant.role.roleName,
     roleKind: grant.role.roleKind,
+    assignment: timing.assignment,
+    permanent: timing.permanent,
+    activatedNow: timing.activatedNow,
+    startDateTime: timing.startDateTime,
+    endDateTime: timing.endDateTime,
+    via,
     directoryScopeId: grant.directoryScopeId,
     scope: scopeKind(grant.directoryScopeId),
     source: grant.source,
+    activationKey,
   };
 }
 
@@ -469,14 +574,13 @@ function grantTiming(grant: RoleGrant) {
 /** The paths one grant gives: to a user, a service principal, every member of a group, or an unresolved id. */
 function addGrant(parts: InventoryParts, grant: RoleGrant): void {
   const { index } = parts;
-  const base = grantBase(grant);
   const principal = grant.principalId;
   if (index.users.has(principal)) {
     // R-PATH-1: a direct path records role, active/eligible, permanence, scope and role kind.
-    parts.admins.add(principal, { ...base, ...grantTiming(grant), via: { kind: 'direct' }, activationKey: grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined });
+    parts.admins.add(principal, pathOf(grant, grantTiming(grant), { kind: 'direct' }, grant.assignment === 'eligible' ? `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}` : undefined));
   } else if (index.servicePrincipals.has(principal)) {
     // R-WORKLOAD-1: service principals are workload admins, never mixed with users.
-    parts.workloads.add(principal, { ...base, ...grantTiming(grant), via: { kind: 'direct' } });
+    parts.workloads.add(principal, pathOf(grant, grantTiming(grant), { kind: 'direct' }));
   } else if (index.groups.has(principal) || parts.pimByGroup.has(principal)) {
     addGroupGrant(parts, grant);
   } else {
@@ -492,7 +596,6 @@ function addGrant(parts: InventoryParts, grant: RoleGrant): void {
 function addGroupGrant(parts: InventoryParts, grant: RoleGrant): void {
   const { index } = parts;
   const principal = grant.principalId;
-  const base = grantBase(grant);
   let held = parts.roleHoldingGroups.get(principal);
   if (!held) parts.roleHoldingGroups.set(principal, (held = []));
   held.push(grant);
@@ -506,23 +609,19 @@ function addGroupGrant(parts: InventoryParts, grant: RoleGrant): void {
     const eligible = grant.assignment === 'eligible' || m.assignment === 'eligible';
     const end = [grant.endDateTime, m.endDateTime].filter((d): d is string => !!d).sort()[0] ?? null;
     const roleActivated = grant.activatedNow || parts.activatedThroughGroup.has(`${m.userId}|${grant.role.roleDefinitionId}|${grant.directoryScopeId}`);
-    parts.admins.add(m.userId, {
-      ...base,
-      assignment: eligible ? 'eligible' : 'active',
+    const timing = {
+      assignment: eligible ? ('eligible' as const) : ('active' as const),
       permanent: !eligible && !end,
       activatedNow: eligible && (grant.assignment === 'eligible' ? roleActivated : true) && (m.assignment === 'eligible' ? m.activatedNow : true),
       startDateTime: grant.startDateTime,
       endDateTime: end,
-      via: {
-        kind: m.kind,
-        groupId: principal,
-        groupName: group?.displayName ?? null,
-        ...(m.throughGroupId ? { throughGroupId: m.throughGroupId, throughGroupName: index.groups.get(m.throughGroupId)?.displayName ?? null } : {}),
-      },
-      activationKey: eligible ? (m.assignment === 'eligible' ? `member:${principal}` : `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}|${principal}`) : undefined,
-    });
+    };
+    const via: RolePath['via'] = m.throughGroupId
+      ? { kind: m.kind, groupId: principal, groupName: group?.displayName ?? null, throughGroupId: m.throughGroupId, throughGroupName: index.groups.get(m.throughGroupId)?.displayName ?? null }
+      : { kind: m.kind, groupId: principal, groupName: group?.displayName ?? null };
+    parts.admins.add(m.userId, pathOf(grant, timing, via, eligible ? (m.assignment === 'eligible' ? `member:${principal}` : `role:${grant.role.roleDefinitionId}|${grant.directoryScopeId}|${principal}`) : undefined));
   }
-  for (const sp of servicePrincipals) parts.workloads.add(sp, { ...base, ...grantTiming(grant), via: { kind: 'group', groupId: principal, groupName: group?.displayName ?? null } });
+  for (const sp of servicePrincipals) parts.workloads.add(sp, pathOf(grant, grantTiming(grant), { kind: 'group', groupId: principal, groupName: group?.displayName ?? null }));
 }
 
 /** Owners of role-holding PIM groups can add themselves as members: potential admins (R-PIMGROUP-4). */
@@ -550,12 +649,12 @@ function potentialAdmins(parts: InventoryParts): PotentialAdmin[] {
         if (entry.ownerOf.some((o) => o.groupId === groupId)) continue;
         entry.ownerOf.push({ groupId, groupName, assignment: ownership.assignment, roles });
         for (const grant of held) {
-          entry.paths.push({ ...grantBase(grant), assignment: 'eligible', permanent: false, activatedNow: false, startDateTime: null, endDateTime: null, via: { kind: 'pimGroup', groupId, groupName }, activationKey: `member:${groupId}` });
+          entry.paths.push(pathOf(grant, { assignment: 'eligible', permanent: false, activatedNow: false, startDateTime: null, endDateTime: null }, { kind: 'pimGroup', groupId, groupName }, `member:${groupId}`));
         }
       }
     }
   }
-  return [...owners.values()].map((o) => ({ ...o, paths: sortPaths(o.paths) })).sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
+  return [...owners.values()].map((o) => ({ ...o, paths: sortPaths(o.paths) })).sort((a, b) => collator.compare(a.userPrincipalName ?? a.id, b.userPrincipalName ?? b.id));
 }
 
 export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSelection, index = indexSnapshot(snapshot)): Inventory {
@@ -566,21 +665,34 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
   for (const grant of grants) addGrant(parts, grant);
 
   const otherRoles = otherTargetableRoles(snapshot, index, monitored, pimByGroup);
+  const potential = potentialAdmins(parts);
+  const potentialIds = new Set(potential.map((p) => p.id));
+  const memberships = policyGroupMemberships(snapshot, index, pimByGroup, (id) => parts.admins.byPrincipal.has(id) || potentialIds.has(id));
+  const extras = (id: string): AdminExtras => {
+    const other = otherRoles.standing.get(id);
+    const units = [...(otherRoles.units.get(id) ?? []), ...(memberships.units.get(id) ?? [])];
+    const pimMemberOf = memberships.standing.get(id);
+    return {
+      ...(other ? { otherTargetableRoles: [...other].sort() } : {}),
+      ...(units.length ? { extraUnits: units } : {}),
+      ...(pimMemberOf ? { pimMemberOf: [...new Set(pimMemberOf)].sort() } : {}),
+    };
+  };
   const admins: AdminEntry[] = [];
   for (const [id, paths] of parts.admins.byPrincipal) {
-    const user = index.users.get(id) as GraphUser;
-    const other = otherRoles.get(id);
-    admins.push({ ...identity(user), paths: sortPaths([...paths.values()]), ...(other ? { otherTargetableRoles: [...other].sort() } : {}) });
+    const entry: AdminEntry = identity(index.users.get(id) as GraphUser) as AdminEntry;
+    entry.paths = sortPaths([...paths.values()]);
+    admins.push(Object.assign(entry, extras(id)));
   }
-  admins.sort((a, b) => (a.userPrincipalName ?? a.id).localeCompare(b.userPrincipalName ?? b.id));
-  const potential = potentialAdmins(parts);
+  admins.sort((a, b) => collator.compare(a.userPrincipalName ?? a.id, b.userPrincipalName ?? b.id));
+  for (const p of potential) Object.assign(p, extras(p.id));
 
   const workloadAdmins: WorkloadAdmin[] = [];
   for (const [id, paths] of parts.workloads.byPrincipal) {
     const sp = index.servicePrincipals.get(id);
     workloadAdmins.push({ id, displayName: sp?.displayName ?? null, appId: sp?.appId ?? null, paths: sortPaths([...paths.values()]) });
   }
-  workloadAdmins.sort((a, b) => (a.displayName ?? a.id).localeCompare(b.displayName ?? b.id));
+  workloadAdmins.sort((a, b) => collator.compare(a.displayName ?? a.id, b.displayName ?? b.id));
 
   const unresolved: UnresolvedPrincipal[] = [...parts.unresolvedIds].sort().map((id) => ({
     id,
@@ -593,9 +705,9 @@ export function buildInventory(snapshot: TenantSnapshot, selection: AdminRoleSel
 function sortPaths(paths: RolePath[]): RolePath[] {
   return paths.sort(
     (a, b) =>
-      a.roleName.localeCompare(b.roleName) ||
-      a.assignment.localeCompare(b.assignment) ||
-      a.via.kind.localeCompare(b.via.kind) ||
-      (a.via.groupId ?? '').localeCompare(b.via.groupId ?? ''),
+      collator.compare(a.roleName, b.roleName) ||
+      collator.compare(a.assignment, b.assignment) ||
+      collator.compare(a.via.kind, b.via.kind) ||
+      collator.compare(a.via.groupId ?? '', b.via.groupId ?? ''),
   );
 }

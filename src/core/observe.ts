@@ -1,4 +1,4 @@
-// The evaluation's part that reads the sign-in log (section 13 of docs/evaluation.md): the evidence window,
+// The evaluation's part that reads the sign-in log (section 14 of docs/evaluation.md): the evidence window,
 // each admin's evidence and findings, and every report-only policy's rollout readiness. Pure.
 import type { PolicySet } from './conditions.js';
 import { type EvidenceAdmin, type EvidenceWindow, observeAdmins } from './evidence.js';

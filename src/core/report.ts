@@ -1,6 +1,9 @@
 // The evaluation result: the `check --json` contract (docs/evaluation.md). Names in the contract are read by
 // scripts and other tools: add fields freely, never rename.
+import type { EnforcementOut } from './enforcement.js';
 import type { FindingType } from './finding-types.js';
+import type { PerUserMfaOut } from './per-user-mfa.js';
+import type { SecureScoreOut } from './secure-score.js';
 import type { DatasetName, DatasetStatus } from './snapshot.js';
 
 export type Verdict = 'protected' | 'partial' | 'unprotected' | 'excluded' | 'unknown';
@@ -30,7 +33,7 @@ export interface GapOut {
   observed?: { signIns: number; days: number; lastAt: string | null; text: string };
 }
 
-/** What the sign-in log shows for one admin over the evidence window (docs/evaluation.md, section 13). */
+/** What the sign-in log shows for one admin over the evidence window (docs/evaluation.md, section 14). */
 export interface EvidenceOut {
   /** Sign-ins (successful, interrupted and failed, interactive and non-interactive) in the window. */
   signIns: number;
@@ -71,6 +74,10 @@ export interface AdminOut {
   evidence?: EvidenceOut;
   /** For potential admins: the role-holding PIM groups they own. */
   ownerOf?: Array<{ groupId: string; groupName: string | null; assignment: 'active' | 'eligible'; roles: string[] }>;
+  /** Legacy per-user MFA (R-PUMFA-*): its state and whether it closes contexts nothing else covers. */
+  perUserMfa?: PerUserMfaOut;
+  /** The ways MFA is enforced for this admin in some context: Conditional Access, security defaults, per-user MFA. */
+  enforcedBy?: Array<'conditionalAccess' | 'securityDefaults' | 'perUserMfa'>;
 }
 
 export interface WorkloadAdminOut {
@@ -104,9 +111,15 @@ export interface Summary {
   registered: number;
   potentialAdmins: number;
   workloadAdmins: number;
-  /** 10 × (protected and registered) / admins: Secure Score's "Require MFA for administrative roles" style. */
+  /**
+   * What Microsoft should show for "Require MFA for administrative roles" by its documented rule (Learn:
+   * Microsoft Secure Score, partial credit = protected / total × max points) applied to our count: admins
+   * protected and registered, of all admins (R-SCORE-1). 10 with security defaults on.
+   */
   secureScoreEstimate: number;
   secureScoreNotes: string[];
+  /** Microsoft's own AdminMFAV2 score, when it could be read (null otherwise; never 0 for "unknown"). */
+  microsoftSecureScore?: number | null;
 }
 
 export interface Report {
@@ -124,6 +137,10 @@ export interface Report {
   policies: Array<{ id: string; displayName: string; state: string; enforcesMfa: boolean; grant: string; coversAdmins: number }>;
   securityDefaultsEnabled: boolean | null;
   findings: Finding[];
+  /** Microsoft's AdminMFAV2 verdict set against ours, admin by admin (docs/secure-score.md). Always set by evaluate(). */
+  secureScore?: SecureScoreOut;
+  /** Licences and every way MFA is or could be enforced in this tenant. Always set by evaluate(). */
+  enforcement?: EnforcementOut;
   /** Whether sign-in evidence was held against the verdicts, over which window, and what could not be read. */
   signInEvidence?: SignInEvidenceOut;
   /** Rollout readiness of every report-only policy (R-ROLLOUT-*). */

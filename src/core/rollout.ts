@@ -2,11 +2,11 @@
 // it would have done had it been on — how many sign-ins and users it would have satisfied, interrupted or
 // blocked, and which admins, excluded or service accounts and users without an MFA method it would reach.
 // Microsoft-managed policies are ordinary policies in Graph (entra-facts.md §3) and are assessed alike. Pure;
-// rule ids (R-ROLLOUT-*) refer to docs/evaluation.md, section 13.
+// rule ids (R-ROLLOUT-*) refer to docs/evaluation.md, section 14.
 import type { PolicySet } from './conditions.js';
 import { makeFinding } from './finding-types.js';
 import { listPhrase, normId } from './ids.js';
-import type { Finding, RolloutAccount, RolloutOut } from './report.js';
+import type { Finding, Report, RolloutAccount, RolloutOut } from './report.js';
 import type { ReportOnlyCounts, SignInDigest } from './signin-digest.js';
 
 export interface RolloutInputs {
@@ -126,6 +126,11 @@ export function rolloutReadiness(set: PolicySet, inputs: RolloutInputs): { rollo
   const known = new Set(set.policies.map((p) => p.id));
   const orphaned = [...names].filter(([id]) => !known.has(id)).map(([id, name]) => (name ? `'${name}' (${id})` : id));
   return { rollout, orphaned, caMissing };
+}
+
+/** Rollout readiness means something only when the sign-ins and the policies were read (now or, stale, before). */
+export function rolloutJudged(report: Pick<Report, 'dataSources'>): boolean {
+  return (['signIns', 'conditionalAccess'] as const).every((d) => report.dataSources[d]?.state !== 'unavailable');
 }
 
 /** What the previous evaluation said about a report-only policy. */

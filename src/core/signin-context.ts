@@ -2,9 +2,10 @@
 // sign-in can be in. A field the sign-in log does not record, or records in a form the monitor cannot place,
 // spans the whole dimension, so a sign-in is only ever "covered" or "in a gap" when every reading of it is
 // (docs/evaluation.md, R-OBS-11..17, R-OBS-20). Pure.
-import { type Box, contains, uncovered } from './boxes.js';
+import type { Box } from './boxes.js';
 import { APP_GROUP_MEMBERS } from './catalog.js';
-import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type CompiledPolicy, type PolicySet } from './conditions.js';
+import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type PolicySet } from './conditions.js';
+import type { StateCoverage } from './coverage.js';
 import { inCidr, parseIp } from './ip.js';
 import type { SignInContext } from './observed.js';
 
@@ -120,7 +121,7 @@ export function placeSignIn(set: PolicySet, c: SignInContext): PlacedContext {
   const unplaced: string[] = [];
   const put = (dim: number, name: string, mask: bigint | undefined): void => {
     if (mask === undefined || mask === 0n) unplaced.push(name);
-    else box[dim] = mask;
+    else set.space.set(box, dim, mask);
   };
   put(DIM.app, 'app', appMask(set, c));
   const client = c.clientAppUsed ? CLIENT_APP[c.clientAppUsed.toLowerCase()] : undefined;
@@ -133,13 +134,21 @@ export function placeSignIn(set: PolicySet, c: SignInContext): PlacedContext {
   return { box, unplaced };
 }
 
-/** R-OBS-16: every reading of the sign-in is covered by one of these policies (or security defaults cover the state). */
-export function coveredBy(box: Box, covering: readonly CompiledPolicy[], securityDefaults: boolean): boolean {
-  if (securityDefaults) return true;
-  return uncovered([box], covering.map((p) => p.box)).length === 0;
+/**
+ * R-OBS-16: every reading of the sign-in is covered in this role state — by the covering policies where they
+ * require MFA, security defaults or per-user MFA: the state's uncovered region (the exact complement of what
+ * covers it) does not reach it.
+ */
+export function coveredIn(set: PolicySet, box: Box, coverage: StateCoverage): boolean {
+  return !coverage.uncovered.some((region) => set.space.intersects(region, box));
 }
 
 /** R-OBS-17: every reading of the sign-in lies in this uncovered region. */
-export function within(region: Box, box: Box): boolean {
-  return contains(region, box);
+export function within(set: PolicySet, region: Box, box: Box): boolean {
+  return set.space.contains(region, box);
+}
+
+/** Every reading of the sign-in is left open in this role state. */
+export function openIn(set: PolicySet, box: Box, coverage: StateCoverage): boolean {
+  return coverage.uncovered.length > 0 && set.space.uncovered([box], coverage.uncovered).length === 0;
 }

@@ -15,6 +15,7 @@ import type {
   UserRegistrationDetails,
 } from './graph-types.js';
 import type { SignInDigest } from './signin-digest.js';
+import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from './microsoft-types.js';
 
 /**
  * The datasets a collection reads. Each has its own status so one missing permission or one failed
@@ -25,6 +26,8 @@ export const DATASETS = [
   'roleAssignments',
   'pimGroups',
   'groupMembers',
+  /** The admin accounts (UPN, enabled, user type). */
+  'accounts',
   'registration',
   'conditionalAccess',
   'authenticationStrengths',
@@ -32,6 +35,11 @@ export const DATASETS = [
   'pimSettings',
   'activations',
   'signIns',
+  // Read daily by the secure score collector (docs/secure-score.md).
+  'secureScore',
+  'mfaRecommendation',
+  'licences',
+  'perUserMfa',
 ] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
@@ -116,6 +124,14 @@ export interface TenantSnapshot {
   dataSources: Partial<Record<DatasetName, DatasetStatus>>;
   /** Sign-in evidence (digests over the evidence and rollout windows); absent = not held against the verdicts. */
   signInEvidence?: SignInEvidence;
+  /** Microsoft's AdminMFAV2 verdict (secure score collector); absent or null when not collected. */
+  secureScore?: StoredSecureScore | null;
+  /** The Entra recommendation for admin MFA with the admins it counts. */
+  mfaRecommendation?: StoredRecommendation | null;
+  /** The tenant's subscribed SKUs (licences decide which enforcement routes exist). */
+  subscribedSkus?: StoredSubscribedSkus | null;
+  /** Legacy per-user MFA states of admins and potential admins. */
+  perUserMfa?: StoredPerUserMfa[];
 }
 
 export function emptySnapshot(tenantId: string, capturedAt: string): TenantSnapshot {

@@ -1,9 +1,8 @@
 // What-if coverage: evaluate the same admins under two versions of the policy set, in one shared context
 // space, and say whose coverage shrank. Used to decide whether a policy change weakened anything (alerted)
 // or reduced nothing (kept in history only), and by users previewing a change on a fixture.
-import { uncovered } from './boxes.js';
-import { compilePolicies } from './conditions.js';
-import { CoverageMemo, adminStates, guestTypesOf, stateCoverage } from './coverage.js';
+import { compilePolicies, policyState } from './conditions.js';
+import { type AdminUnits, CoverageMemo, activationUnits, guestTypesOf, roleStates, stateCoverage } from './coverage.js';
 import type { EvaluationOptions } from './evaluate.js';
 import type { ConditionalAccessPolicy } from './graph-types.js';
 import { normId } from './ids.js';
@@ -22,7 +21,7 @@ export function withPolicy(policies: readonly ConditionalAccessPolicy[], id: str
  * role states) is done once; each comparison only compiles its two policy sets.
  */
 export class WhatIf {
-  private readonly admins: Array<{ id: string; user: { id: string; guestTypes: Set<string> }; states: ReturnType<typeof adminStates> }>;
+  private readonly admins: Array<{ id: string; user: { id: string; guestTypes: Set<string> }; units: AdminUnits }>;
 
   constructor(private readonly snapshot: TenantSnapshot, options: EvaluationOptions) {
     const index = indexSnapshot(snapshot);
@@ -30,37 +29,44 @@ export class WhatIf {
     this.admins = inventory.admins.map((admin) => ({
       id: admin.id,
       user: { id: admin.id, guestTypes: guestTypesOf(admin) },
-      states: adminStates(admin.paths, index.groupsOfUser.get(admin.id) ?? new Set(), index, admin.otherTargetableRoles),
+      units: activationUnits(admin.paths, index.groupsOfUser.get(admin.id) ?? new Set(), index, admin.otherTargetableRoles, { units: admin.extraUnits, pimMemberOf: admin.pimMemberOf }),
     }));
   }
 
   /**
    * Admins for whom `after` covers strictly less than `before` in some role state and sign-in context.
-   * Contexts covered only by the new policy set do not offset a loss elsewhere.
+   * Contexts covered only by the new policy set do not offset a loss elsewhere. The states compared are those
+   * either policy set's evaluation visits (standing, single activations, exposing combinations).
    */
   losses(before: readonly ConditionalAccessPolicy[], after: readonly ConditionalAccessPolicy[]): string[] {
     const { snapshot } = this;
     const all = [...before, ...after];
-    const oldSet = compilePolicies(before, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, all);
-    const newSet = compilePolicies(after, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, all);
+    const sd = snapshot.securityDefaults?.isEnabled === true;
+    const oldSet = compilePolicies(before, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, { spacePolicies: all, securityDefaults: sd });
+    const newSet = compilePolicies(after, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, { spacePolicies: all, securityDefaults: sd });
     const oldMemo = new CoverageMemo(oldSet);
     const newMemo = new CoverageMemo(newSet);
-    const sd = snapshot.securityDefaults?.isEnabled === true;
     const losers: string[] = [];
-    for (const { id, user, states } of this.admins) {
-      const lost = states.some((state) => {
+    for (const { id, user, units } of this.admins) {
+      const states = new Map([...roleStates(oldMemo, user, units, sd), ...roleStates(newMemo, user, units, sd)].map((s) => [s.key, s]));
+      const lost = [...states.values()].some((state) => {
         const was = stateCoverage(oldMemo, user, state, sd).uncovered;
         const now = stateCoverage(newMemo, user, state, sd).uncovered;
-        return uncovered(now, was).length > 0;
+        return newSet.space.uncovered(now, was).length > 0;
       });
       if (lost) losers.push(id);
     }
     return losers;
   }
 
-  /** For one changed policy: who lost coverage because of this change alone. */
+  /**
+   * For one changed policy: who lost coverage because of this change alone. A policy now in a state Graph's
+   * enum does not have is not known to cover less (R-STATE-3): no loss is attributed to it.
+   */
   lossesFromChange(policyId: string, previousVersion: ConditionalAccessPolicy | null): string[] {
     const current = this.snapshot.conditionalAccessPolicies;
+    const now = current.find((p) => normId(p.id) === normId(policyId));
+    if (now && policyState(now.state) === 'unknown') return [];
     return this.losses(withPolicy(current, policyId, previousVersion), current);
   }
 }

@@ -3,7 +3,10 @@
 // endpoint draws on which budget is endpoints.ts.
 import { endpointFor } from './endpoints.js';
 
-export type BudgetClass = 'reports' | 'conditionalAccess' | 'directory' | 'unmetered';
+export type BudgetClass = 'reports' | 'conditionalAccess' | 'security' | 'directory' | 'unmetered';
+/** The budgets counted as requests in a sliding window. */
+export type WindowClass = 'reports' | 'conditionalAccess' | 'security';
+export const WINDOW_CLASSES: readonly WindowClass[] = ['reports', 'conditionalAccess', 'security'];
 
 /**
  * Graph's budgets per app and tenant. Reports and Conditional Access are request counts in a sliding window;
@@ -15,6 +18,8 @@ export const THROTTLE_BUDGETS = {
   reports: { requests: 5, windowMs: 10_000 },
   // Conditional Access policies and named locations: 1 request / s per tenant, 429 without Retry-After.
   conditionalAccess: { requests: 1, windowMs: 1_000 },
+  // Secure Score and its control profiles (Security API): 150 requests / minute per app and tenant.
+  security: { requests: 150, windowMs: 60_000 },
   directory: { capacity: 3_500, refillPerMs: 3_500 / 10_000 },
 } as const;
 
@@ -84,7 +89,7 @@ export class TokenBucket {
  * from admission would let the next window's first request arrive while an earlier one still counts there.
  */
 export class Pacer {
-  private readonly windows: Record<'reports' | 'conditionalAccess', { limit: number; windowMs: number; admitted: Array<{ at: number }> }>;
+  private readonly windows: Record<WindowClass, { limit: number; windowMs: number; admitted: Array<{ at: number }> }>;
   private readonly directory: TokenBucket;
   /** One queue per budget: a request waiting for its window must not hold up requests of another budget. */
   private readonly queues = new Map<BudgetClass, Promise<void>>();
@@ -93,10 +98,8 @@ export class Pacer {
     timeScale: number,
     private readonly clock: () => number = () => performance.now(),
   ) {
-    this.windows = {
-      reports: { limit: THROTTLE_BUDGETS.reports.requests, windowMs: THROTTLE_BUDGETS.reports.windowMs / timeScale, admitted: [] },
-      conditionalAccess: { limit: THROTTLE_BUDGETS.conditionalAccess.requests, windowMs: THROTTLE_BUDGETS.conditionalAccess.windowMs / timeScale, admitted: [] },
-    };
+    const window = (cls: WindowClass) => ({ limit: THROTTLE_BUDGETS[cls].requests, windowMs: THROTTLE_BUDGETS[cls].windowMs / timeScale, admitted: [] });
+    this.windows = { reports: window('reports'), conditionalAccess: window('conditionalAccess'), security: window('security') };
     // 2 % below the service's bucket: a margin for arrival order differing from admission order.
     this.directory = new TokenBucket(THROTTLE_BUDGETS.directory.capacity * 0.98, THROTTLE_BUDGETS.directory.refillPerMs * 0.98 * timeScale, clock());
   }

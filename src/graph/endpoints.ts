@@ -33,6 +33,17 @@ const GRAPH_ENDPOINT_LIST = [
   { key: 'namedLocations', path: '/identity/conditionalAccess/namedLocations', budget: 'conditionalAccess', baseCost: 1 },
   { key: 'authenticationStrengthPolicies', path: '/policies/authenticationStrengthPolicies', budget: 'unmetered', baseCost: 1 },
   { key: 'securityDefaults', path: '/policies/identitySecurityDefaultsEnforcementPolicy', budget: 'unmetered', baseCost: 1 },
+  // Microsoft's own verdict (the secure score collector, daily). Secure Score is a Security API resource
+  // (Learn, throttling-limits, "Security detections and incidents": 150 requests per minute per app and tenant).
+  { key: 'secureScores', path: '/security/secureScores', budget: 'security', baseCost: 1 },
+  { key: 'secureScoreControlProfile', path: '/security/secureScoreControlProfiles/{id}', budget: 'security', baseCost: 1 },
+  // Entra recommendations (beta). Learn's list of identity and access reports resources names `recommendation`
+  // among those still to verify: paced as a report, the cautious reading.
+  { key: 'directoryRecommendations', path: '/directory/recommendations', budget: 'reports', baseCost: 1 },
+  { key: 'recommendationImpactedResources', path: '/directory/recommendations/{id}/impactedResources', budget: 'reports', baseCost: 1 },
+  // Directory reads: GET subscribedSkus costs 3 resource units; any other identity path 1 (throttling-limits).
+  { key: 'subscribedSkus', path: '/subscribedSkus', budget: 'directory', baseCost: 3 },
+  { key: 'userAuthenticationRequirements', path: '/users/{id}/authentication/requirements', budget: 'directory', baseCost: 1 },
   { key: 'batch', path: '/$batch', budget: 'unmetered', baseCost: 0 },
 ] as const satisfies readonly GraphEndpoint[];
 
@@ -46,6 +57,8 @@ export const GRAPH_ENDPOINTS: Readonly<Record<EndpointKey, GraphEndpoint>> = Obj
  */
 const FAMILIES: ReadonlyArray<readonly [RegExp, BudgetClass]> = [
   [/^\/(auditlogs|reports)\//, 'reports'],
+  [/^\/directory\/recommendations(\/|$)/, 'reports'],
+  [/^\/security\/securescore/, 'security'],
   [/^\/identity\/conditionalaccess\//, 'conditionalAccess'],
   [/^\/(users|groups|directoryobjects)(\/|$)/, 'directory'],
 ];

@@ -245,7 +245,7 @@ export class GraphGateway {
     httpRequests: 0,
     graphRequests: 0,
     retries: 0,
-    byClass: { reports: 0, conditionalAccess: 0, directory: 0, unmetered: 0 },
+    byClass: { reports: 0, conditionalAccess: 0, security: 0, directory: 0, unmetered: 0 },
     byEndpoint: {},
   };
   private readonly client: Client;
@@ -325,18 +325,18 @@ export class GraphGateway {
    * Sends GETs in JSON batches of 20. An inner 429/5xx is retried (in a later batch) after its Retry-After
    * or a backoff, up to maxRetries; other inner errors are returned as they are.
    */
-  async batch<T>(requests: ReadonlyArray<{ id: string; url: string }>): Promise<Map<string, BatchResponse<T>>> {
+  async batch<T>(requests: ReadonlyArray<{ id: string; url: string }>, version: 'v1.0' | 'beta' = 'v1.0'): Promise<Map<string, BatchResponse<T>>> {
     const results = new Map<string, BatchResponse<T>>();
-    // Reports and Conditional Access budgets count requests in short windows: a batch's inner requests all
+    // Reports, Conditional Access and Security budgets count requests in short windows: a batch's inner requests all
     // arrive at once, so batching them saves nothing and would burst the window. Those go one by one.
     const windowed = requests.filter((r) => {
       const cls = budgetClass(graphPath(r.url).path);
-      return cls === 'reports' || cls === 'conditionalAccess';
+      return cls === 'reports' || cls === 'conditionalAccess' || cls === 'security';
     });
     await Promise.all(
       windowed.map(async (r) => {
         try {
-          results.set(r.id, { id: r.id, status: 200, body: await this.get<T>(r.url) });
+          results.set(r.id, { id: r.id, status: 200, body: await this.get<T>(r.url, version) });
         } catch (error) {
           const e = toGraphError(error, r.url);
           results.set(r.id, { id: r.id, status: e.status, body: { error: { code: e.code, message: e.message } } as T });
@@ -354,7 +354,7 @@ export class GraphGateway {
           const body = { requests: chunk.map((r) => ({ id: r.id, method: 'GET', url: r.url })) };
           let answer: { responses?: Array<BatchResponse<T>> };
           try {
-            answer = (await this.request('/$batch', 'v1.0').post(body)) as { responses?: Array<BatchResponse<T>> };
+            answer = (await this.request('/$batch', version).post(body)) as { responses?: Array<BatchResponse<T>> };
           } catch (error) {
             throw toGraphError(error, '/$batch');
           }

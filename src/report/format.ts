@@ -187,6 +187,7 @@ export const DATASET_LABEL: Record<DatasetName, string> = {
   roleAssignments: 'Role assignments',
   pimGroups: 'PIM for Groups',
   groupMembers: 'Group members',
+  accounts: 'Admin accounts',
   registration: 'MFA registration',
   conditionalAccess: 'Conditional Access policies',
   authenticationStrengths: 'Authentication strengths',
@@ -194,6 +195,10 @@ export const DATASET_LABEL: Record<DatasetName, string> = {
   pimSettings: 'PIM role settings',
   activations: 'PIM activations',
   signIns: 'Sign-in logs',
+  secureScore: 'Microsoft Secure Score',
+  mfaRecommendation: 'Entra recommendation (admin MFA)',
+  licences: 'Licences (subscribed SKUs)',
+  perUserMfa: 'Per-user MFA states',
 };
 
 export const DATASET_STATE_LABEL: Record<DatasetState, string> = {
@@ -208,6 +213,7 @@ export const COLLECTOR_LABEL: Record<string, string> = {
   policies: 'Conditional Access and PIM settings',
   activations: 'PIM activations',
   signins: 'Sign-ins',
+  securescore: 'Secure Score, licences, per-user MFA (daily)',
   evaluate: 'Evaluation and alerts',
 };
 
@@ -217,6 +223,10 @@ export const CHANGE_KIND_LABEL: Record<string, string> = {
   authStrength: 'Authentication strength',
   securityDefaults: 'Security defaults',
   pimSetting: 'PIM role setting',
+  secureScore: 'Secure Score (AdminMFAV2)',
+  mfaRecommendation: 'Entra recommendation',
+  subscribedSkus: 'Subscribed SKUs',
+  perUserMfa: 'Per-user MFA',
 };
 
 /** "2 named locations", "1 Conditional Access policy", "1 security defaults". */

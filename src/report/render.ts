@@ -40,6 +40,7 @@ import {
 } from './format.js';
 import { REPORT_CSS } from './styles.js';
 import { EVIDENCE_CSS, evidenceHtml, observedHtml, rolloutSection } from './render-evidence.js';
+import { licenceBanner, secureScoreSection } from './secure-score.js';
 
 export interface RenderOptions {
   /** CSP nonce for the inline script and style elements. */
@@ -112,6 +113,7 @@ ${masthead(ctx)}
 <nav class="toc" aria-label="Report sections"><div class="wrap">
 <a href="#summary">Summary</a>
 <a href="#attention">Needs attention<span class="n${attention.some((a) => a.verdict === 'unprotected' || a.verdict === 'unknown') ? ' bad' : ''}">${attention.length}</span></a>
+<a href="#secure-score">Secure Score</a>
 <a href="#trends">Trends</a>
 <a href="#admins">All admins<span class="n">${report.admins.length}</span></a>
 <a href="#other">Other principals</a>
@@ -124,8 +126,10 @@ ${report.rollout ? `<a href="#rollout">Rollout<span class="n${report.rollout.som
 </div></nav>
 <main id="main" class="wrap">
 ${problemsBanner(ctx)}
+${licenceBanner(report)}
 ${summarySection(ctx)}
 ${attentionSection(ctx, attention)}
+${secureScoreSection(report)}
 ${trendsSection(ctx)}
 ${adminsSection(ctx)}
 ${otherSection(ctx)}
@@ -273,12 +277,12 @@ function summarySection(ctx: Ctx): string {
 <h2 id="summary-h" class="visually-hidden">Summary</h2>
 <div class="card headline">
 <div><p class="lead">${lead}</p><p class="sub">${e(sub)}</p></div>
-<div class="score" data-kpi="score"><div class="v num">${e(formatScore(s.secureScoreEstimate))}<small> / 10</small></div><div class="l">Secure Score estimate</div></div>
+<div class="score" data-kpi="score"><div class="v num">${e(formatScore(s.secureScoreEstimate))}<small> / 10</small></div><div class="l">Secure Score estimate${s.microsoftSecureScore !== null && s.microsoftSecureScore !== undefined ? ` · Microsoft: ${e(formatScore(s.microsoftSecureScore))}` : ''}</div></div>
 ${verdictBar(report)}
 </div>
 <div class="kpis">${kpis}</div>
 <div class="summary-row">
-<div class="card pad"><h3>Secure Score estimate: ${e(formatScore(s.secureScoreEstimate))} / 10</h3><p class="note">“Require MFA for administrative roles”: 10 × admins that are protected and registered for MFA ÷ all admins (${s.admins}).</p>${notes}${assignmentStats(report)}</div>
+<div class="card pad"><h3>Secure Score estimate: ${e(formatScore(s.secureScoreEstimate))} / 10</h3><p class="note">“Require MFA for administrative roles”: Microsoft's documented partial-credit rule applied to our count, 10 × admins protected and registered for MFA ÷ all admins (${s.admins}). Microsoft's own number and every difference: <a href="#secure-score">Secure Score, explained</a>.</p>${notes}${assignmentStats(report)}</div>
 <div class="card pad"><h3>Open findings</h3>
 <div class="sevcounts">${SEVERITIES.map((sv) => `<div class="sevcount ${sv}"><b>${counts[sv]}</b><span>${SEVERITY_LABEL[sv].toLowerCase()}</span></div>`).join('')}</div>
 ${byType.length ? `<ul class="toptypes">${byType.map((g) => `<li><span class="sev ${g.severity}">${SEVERITY_LABEL[g.severity]}</span><span class="t">${e(findingTitle(g.type))}</span><b class="num">${g.items.length}</b></li>`).join('')}</ul>` : '<p class="note">Nothing open.</p>'}

@@ -31,8 +31,15 @@ export interface SyncContext {
   runId: string;
   /** All history entities of a run share this time, so a crashed run's entities can be found again. */
   runStartedAt: string;
-  /** History changes already written by an interrupted run: `${partition}|${id}|${afterHash}`. */
-  alreadyRecorded?: ReadonlySet<string>;
+  /** History changes already written by an interrupted run, by `${partition}|${id}|${afterHash}`. */
+  alreadyRecorded?: ReadonlyMap<string, RecordedChange>;
+}
+
+/** Where an interrupted run recorded a change: its index copies are rewritten under the same key. */
+export interface RecordedChange {
+  rowKey: string;
+  observedAt: string;
+  runId: string;
 }
 
 export interface SyncResult {
@@ -80,9 +87,10 @@ function indexPartitions(keys: IndexKeys): string[] {
 }
 
 /**
- * Brings the state partition to `items` and records each difference. Order: history first, then state, so
- * a crash can only leave a change recorded twice, never lost; `ctx.alreadyRecorded` (history written by
- * an interrupted earlier run) removes that duplicate too. `keepUnseen` is for an incomplete read: what was
+ * Brings the state partition to `items` and records each difference. Order: history first (its primary
+ * entity before its index copies), then state, so a crash can only leave a change recorded, never lost;
+ * `ctx.alreadyRecorded` (history an interrupted earlier run wrote) keeps it from being recorded twice and
+ * completes its index copies under the same key. `keepUnseen` is for an incomplete read: what was
  * read is stored, nothing is removed.
  */
 export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, items: Iterable<T>, ctx: SyncContext, options: { keepUnseen?: boolean } = {}): Promise<SyncResult> {
@@ -96,17 +104,19 @@ export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, it
 
   const record = (change: ChangeKind, id: string, before: T | undefined, after: T | undefined, beforeHash: string | null, afterHash: string | null): void => {
     if (!spec.historyTable) return;
-    if (ctx.alreadyRecorded?.has(recordKey(spec.partition, id, afterHash ?? 'removed'))) return;
+    // Recorded by an interrupted run: the primary entity is there (it is written first); its index copies may
+    // not be, so they are written again under the same key (an idempotent upsert), and nothing twice.
+    const recorded = ctx.alreadyRecorded?.get(recordKey(spec.partition, id, afterHash ?? 'removed'));
     const subject = (after ?? before) as T;
-    const rowKey = historyRowKey(ctx, spec.partition, id);
+    const rowKey = recorded?.rowKey ?? historyRowKey(ctx, spec.partition, id);
     const base: Entity = {
       partitionKey: 'all',
       rowKey,
       dataset: spec.partition,
       itemId: id,
       change,
-      observedAt: ctx.runStartedAt,
-      runId: ctx.runId,
+      observedAt: recorded?.observedAt ?? ctx.runStartedAt,
+      runId: recorded?.runId ?? ctx.runId,
       beforeHash: beforeHash ?? '',
       afterHash: afterHash ?? 'removed',
       summary: spec.describe?.(change, before, after) ?? `${spec.partition} ${id} ${change}`,
@@ -114,7 +124,7 @@ export async function syncDataset<T>(store: TableStore, spec: DatasetSpec<T>, it
       ...encodeJson(before ?? null, 'b'),
       ...encodeJson(after ?? null, 'a'),
     };
-    history.push(base);
+    if (!recorded) history.push(base);
     const partitions = spec.index ? indexPartitions(spec.index(subject)) : [];
     if (spec.versions) partitions.push(`v|${escapeKey(spec.partition)}|${escapeKey(id)}`);
     for (const partitionKey of partitions) history.push({ ...base, partitionKey });
@@ -169,10 +179,10 @@ function flattenIndex(keys: IndexKeys): Record<string, string> {
  * History entities (primary partition) written at or after `since`: what an interrupted run may already have
  * recorded. Used to build `SyncContext.alreadyRecorded`.
  */
-export async function recordedSince(store: TableStore, table: TableName, since: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  for await (const e of store.partition(table, 'all', { toRow: `${newestFirstKey(since)}~`, select: ['dataset', 'itemId', 'afterHash'] })) {
-    out.add(recordKey(String(e.dataset), String(e.itemId), String(e.afterHash)));
+export async function recordedSince(store: TableStore, table: TableName, since: string): Promise<Map<string, RecordedChange>> {
+  const out = new Map<string, RecordedChange>();
+  for await (const e of store.partition(table, 'all', { toRow: `${newestFirstKey(since)}~`, select: ['RowKey', 'dataset', 'itemId', 'afterHash', 'observedAt', 'runId'] })) {
+    out.set(recordKey(String(e.dataset), String(e.itemId), String(e.afterHash)), { rowKey: e.rowKey ?? '', observedAt: String(e.observedAt), runId: String(e.runId) });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // The set algebra behind coverage (R-COVER-1): boxes over per-dimension atom sets, subtraction, merging.
 import { describe, expect, it } from 'vitest';
-import { type Box, Space, contains, intersects, isEmpty, merge, subtract, uncovered } from '../../src/core/boxes.js';
+import { type Box, Space } from '../../src/core/boxes.js';
 
 const space = new Space([
   { key: 'app', atoms: ['portals', '@otherApps'] },
@@ -10,14 +10,22 @@ const space = new Space([
 
 /** Volume of a box: the number of atom combinations it holds. */
 function volume(box: Box): number {
-  return box.reduce((n, mask) => n * mask.toString(2).replace(/0/g, '').length, 1);
+  return space.dimensions.reduce((n, _d, i) => n * space.get(box, i).toString(2).replace(/0/g, '').length, 1);
 }
 function total(boxes: Box[]): number {
   return boxes.reduce((n, b) => n + volume(b), 0);
 }
 function box(app: string[], platform: string[], location: string[]): Box {
-  return [space.mask(0, app), space.mask(1, platform), space.mask(2, location)];
+  return space.box([space.mask(0, app), space.mask(1, platform), space.mask(2, location)]);
 }
+const { contains, intersects, isEmpty, merge, subtract, uncovered } = {
+  contains: (a: Box, b: Box) => space.contains(a, b),
+  intersects: (a: Box, b: Box) => space.intersects(a, b),
+  isEmpty: (a: Box) => space.isEmpty(a),
+  merge: (boxes: Box[]) => space.merge(boxes),
+  subtract: (a: Box, b: Box) => space.subtract(a, b),
+  uncovered: (region: Box[], covers: Box[]) => space.uncovered(region, covers),
+};
 
 describe('box algebra (R-COVER-1)', () => {
   it('R-COVER-1 the full space holds every combination; a box with an empty dimension is empty (docs/evaluation.md §5: box algebra)', () => {
@@ -60,6 +68,19 @@ describe('box algebra (R-COVER-1)', () => {
     const merged = merge(rest);
     expect(total(merged)).toBe(total(rest));
     expect(merged).toEqual([box(['@otherApps'], ['android', 'windows'], ['HQ', '@elsewhere'])]);
+  });
+
+  it('R-COVER-1 a dimension of more than 32 atoms spans several words; get and set round-trip its mask', () => {
+    const wide = new Space([{ key: 'app', atoms: Array.from({ length: 70 }, (_, i) => `app${i}`) }, { key: 'platform', atoms: ['iOS', 'android'] }]);
+    const mask = wide.mask(0, ['app0', 'app33', 'app69']);
+    const b = wide.box([mask, wide.mask(1, ['iOS'])]);
+    expect(wide.get(b, 0)).toBe(mask);
+    expect(wide.isFull(wide.full, 0)).toBe(true);
+    expect(wide.intersects(b, wide.box([wide.mask(0, ['app69']), wide.fullMask(1)]))).toBe(true);
+    expect(wide.intersects(b, wide.box([wide.mask(0, ['app68']), wide.fullMask(1)]))).toBe(false);
+    const rest = wide.uncovered([wide.full], [b]);
+    expect(rest.some((r) => wide.intersects(r, b))).toBe(false);
+    expect(wide.uncovered(rest, [wide.full])).toEqual([]);
   });
 
   it('R-COVER-1 masks ignore atoms the space does not know; atomsOf inverts mask (docs/evaluation.md §5: box algebra)', () => {

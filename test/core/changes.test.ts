@@ -105,7 +105,9 @@ describe('change findings (docs/alerts.md "Change findings")', () => {
     ['monitor-unhealthy: a collector failed', { health: [{ collector: 'roles', lastRunAt: NOW, status: 'failed', error: 'boom', problems: [] }] }, ['monitor-unhealthy/high']],
     ['monitor-unhealthy: a collector is stale', { health: [{ collector: 'roles', lastRunAt: '2026-11-25T09:00:00.000Z', status: 'succeeded', problems: [] }] }, ['monitor-unhealthy/high']],
     ['monitor-unhealthy: a dataset is unavailable', { health: [{ collector: 'policies', lastRunAt: NOW, status: 'partial', problems: [{ dataset: 'conditionalAccess', state: 'unavailable', asOf: NOW, message: '403' }] }] }, ['monitor-unhealthy/high']],
-    ['a stale-marked dataset within the freshness limit is not unhealthy', { health: [{ collector: 'policies', lastRunAt: NOW, status: 'partial', problems: [{ dataset: 'conditionalAccess', state: 'stale', asOf: '2026-11-25T11:30:00.000Z', message: 'timeout' }] }] }, []],
+    // Issue 16: a failed read raises monitor-unhealthy on the first failed run, not once the data is old.
+    ['a dataset whose read failed in the latest run is unhealthy at once', { health: [{ collector: 'policies', lastRunAt: NOW, status: 'partial', problems: [{ dataset: 'conditionalAccess', state: 'stale', asOf: '2026-11-25T11:30:00.000Z', message: 'timeout' }] }] }, ['monitor-unhealthy/high']],
+    ['a dataset the tenant has no licence for is healthy', { health: [{ collector: 'roles', lastRunAt: NOW, status: 'succeeded', problems: [] }] }, []],
   ];
   it.each(cases)('%s', (_name, over, expected) => {
     expect(types(over)).toEqual(expected);
@@ -217,6 +219,8 @@ describe('what-if: whose coverage a policy change reduced (docs/alerts.md "polic
     ['one role removed: only its holder', (p) => ({ ...p, conditions: { ...p.conditions, users: { ...p.conditions.users, includeRoles: [ROLE.globalAdministrator] } } }), ({ bob }) => [bob]],
     ['one admin excluded: only that admin', (p, { alice }) => ({ ...p, conditions: { ...p.conditions, users: { ...p.conditions.users, excludeUsers: [alice] } } }), ({ alice }) => [alice]],
     ['renamed: nobody', (p) => ({ ...p, displayName: 'Renamed' }), () => []],
+    // R-STATE-3 (issue 16): a state outside Graph's enum is unknown, never mailed as a weakening.
+    ['set to an undocumented state: nobody (unknown, not weaker)', (p) => ({ ...p, state: 'enabledForPilot' }), () => []],
   ];
   it.each(cases)('%s', (_name, mutate, expected) => {
     const { alice, bob, snapshot, policy } = build();

@@ -368,14 +368,15 @@ const riskFlowDeviceCases: Case[] = [
     gapCount: 0,
   },
   {
-    name: `R-DEVICE-1 rules that differ in text are independent, so a logical complement is not assumed (${DEVICES})`,
+    name: `R-DEVICE-3 rules that differ in text but are complements (-eq / -ne on one property) are recognised by meaning (${DEVICES})`,
     build: (t) => {
       const id = activeAdmin(t);
       t.policy('Joined devices', { devices: { deviceFilter: { mode: 'include', rule: 'device.trustType -eq "AzureAD"' } } });
       t.policy('Other devices', { devices: { deviceFilter: { mode: 'include', rule: 'device.trustType -ne "AzureAD"' } } });
       return id;
     },
-    verdict: 'partial',
+    verdict: 'protected',
+    gapCount: 0,
   },
 ];
 

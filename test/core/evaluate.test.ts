@@ -57,15 +57,19 @@ const verdictCases: Case[] = [
     check: (report) => expect(report.securityDefaultsEnabled).toBe(true),
   },
   {
-    name: `R-SD-1 security defaults do not cover a monitored role outside their list, and the gap says so (${SD})`,
+    name: `R-SD-2 security defaults cover a monitored role outside their list only on Azure management (and block legacy clients): partial, and the gap says so (${SD})`,
     build: (t) => {
       const id = activeAdmin(t, 'alice', ROLE.hybridIdentityAdministrator);
       t.securityDefaults = true;
       return id;
     },
     options: { adminRoles: { mode: 'privileged', roleIds: [] } },
-    verdict: 'unprotected',
-    gaps: ['security defaults are enabled, but they require MFA only for holders of their 16 tenant-wide administrator roles'],
+    verdict: 'partial',
+    gapCount: 1,
+    gaps: [
+      'no MFA when signing in to any app other than Windows Azure Service Management API with browser or mobile apps and desktop clients',
+      'security defaults require MFA of every user only on Azure management (Azure portal, Microsoft Entra admin center, Azure PowerShell, Azure CLI) and block legacy authentication',
+    ],
     notInGaps: ['security defaults are off'],
   },
   {
@@ -332,13 +336,13 @@ describe('Secure Score estimate (R-SCORE-1)', () => {
     expect(notes).toContain('not (known to be) registered');
   });
 
-  it('R-SCORE-1 security defaults and unknown verdicts are named as reasons the figure may differ (Learn: concept-identity-secure-score)', () => {
+  it('R-SCORE-1 security defaults give the full points whatever the registration (Learn: concept-identity-secure-score), and unknown verdicts are named as reasons the figure may differ', () => {
     const t = tenant();
     activeAdmin(t, 'alice', ROLE.securityAdministrator, { registered: false });
     t.securityDefaults = true;
     const report = t.evaluate();
     expect(report.summary.protected).toBe(1);
-    expect(report.summary.secureScoreEstimate).toBe(0);
+    expect(report.summary.secureScoreEstimate).toBe(10);
     expect(report.summary.secureScoreNotes.join(' ')).toContain('Microsoft gives this control its full 10 points');
 
     const u = tenant();

@@ -2,7 +2,7 @@
 // observed in gaps (R-OBS-17), single-factor admin sign-ins (R-OBS-18), MFA prompts (R-OBS-9), the role state
 // at the time (R-OBS-7) and the window's end (R-OBS-19).
 import { describe, expect, it } from 'vitest';
-import type { AdminState } from '../../src/core/coverage.js';
+import type { ActivationUnit, AdminState } from '../../src/core/coverage.js';
 import { stateAt } from '../../src/core/evidence.js';
 import type { ActivationWindow } from '../../src/core/snapshot.js';
 import { CAPTURED_AT, ROLE, activeAdmin, adminOf, findingsOf, tenant } from './helpers.js';
@@ -171,19 +171,34 @@ describe('MFA prompts (R-OBS-9)', () => {
 });
 
 describe('the role state at the time (R-OBS-7)', () => {
-  const state = (key: string): AdminState => ({ key, label: key === 'standing' ? null : key, targetableRoles: new Set(), untargetablePaths: [], groups: new Set() });
+  const unit = (key: string): ActivationUnit => ({ key, name: key, label: `while ${key} is activated`, paths: [], roles: [], groups: [] });
+  const state = (key: string, units: ActivationUnit[] = []): AdminState => ({ key, label: units.length ? key : null, units, activePaths: [], targetableRoles: new Set(), untargetablePaths: [], groups: new Set() });
   const roleKey = `role:${ROLE.globalAdministrator}|/`;
-  const states = [state('standing'), state(roleKey), state('member:g1'), state('all')];
-  const act = (kind: 'role' | 'pimGroup', start: string, end: string | null): ActivationWindow => ({ principalId: 'u', kind, roleDefinitionId: kind === 'role' ? ROLE.globalAdministrator : null, groupId: kind === 'pimGroup' ? 'g1' : null, directoryScopeId: kind === 'role' ? '/' : null, startDateTime: start, endDateTime: end });
+  const role = unit(roleKey);
+  const member = unit('member:g1');
+  const states = [state('standing'), state(roleKey, [role]), state('member:g1', [member]), state(`${roleKey}+member:g1`, [role, member])];
+  const act = (kind: 'role' | 'pimGroup', start: string, end: string | null, scope = '/'): ActivationWindow => ({ principalId: 'u', kind, roleDefinitionId: kind === 'role' ? ROLE.globalAdministrator : null, groupId: kind === 'pimGroup' ? 'g1' : null, directoryScopeId: kind === 'role' ? scope : null, startDateTime: start, endDateTime: end });
   const t = Date.parse('2026-11-01T08:00:00Z');
   it.each([
     ['nothing active: standing', [], 'standing'],
     ['a role activation covering the time: its state', [act('role', '2026-11-01T07:00:00Z', '2026-11-01T09:00:00Z')], roleKey],
     ['an activation that ended before: standing', [act('role', '2026-11-01T05:00:00Z', '2026-11-01T06:00:00Z')], 'standing'],
     ['a PIM group activation: the membership unit', [act('pimGroup', '2026-11-01T07:00:00Z', null)], 'member:g1'],
-    ['every unit active: the all-activated state', [act('role', '2026-11-01T07:00:00Z', null), act('pimGroup', '2026-11-01T07:00:00Z', null)], 'all'],
+    ['both units active: the combination the evaluation judged (R-ROLESTATE-2)', [act('role', '2026-11-01T07:00:00Z', null), act('pimGroup', '2026-11-01T07:00:00Z', null)], `${roleKey}+member:g1`],
   ])('R-OBS-7 %s', (_name, activations, key) => {
     expect(stateAt(states, activations, t)?.key).toBe(key);
+  });
+
+  it('R-OBS-7 an activation of the same role at the tenant scope does not activate its AU-scoped unit', () => {
+    const au = unit(`role:${ROLE.globalAdministrator}|/administrativeUnits/au1`);
+    const scoped = [state('standing'), state(au.key, [au])];
+    expect(stateAt(scoped, [act('role', '2026-11-01T07:00:00Z', null)], t)?.key).toBe('standing');
+    expect(stateAt(scoped, [act('role', '2026-11-01T07:00:00Z', null, '/administrativeUnits/au1')], t)?.key).toBe(au.key);
+  });
+
+  it('R-OBS-7 a combination the evaluation did not list (it exposes nothing new): no state judged', () => {
+    const both = [act('role', '2026-11-01T07:00:00Z', null), act('pimGroup', '2026-11-01T07:00:00Z', null)];
+    expect(stateAt(states.slice(0, 3), both, t)).toBeNull();
   });
 
   it('R-OBS-7 an eligible-only admin with nothing active: no state the evaluation judged', () => {

@@ -7,16 +7,17 @@ const STRENGTHS = 'Learn: concept-authentication-strengths; Graph: authenticatio
 
 const grantCases: Case[] = [
   {
-    name: `R-GRANT-2 MFA OR compliant device is a gap, named as such (${GRANT})`,
+    name: `R-GRANT-2 / R-GRANT-7 MFA OR compliant device enforces MFA on devices that are not compliant; compliant devices are the gap, named as such (${GRANT})`,
     build: (t) => {
       const id = activeAdmin(t);
-      t.policy('Admins MFA', { grantControls: { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] } });
+      t.policy('Admins MFA', { id: 'a5555555-0000-0000-0000-000000000001', grantControls: { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] } });
       return id;
     },
-    verdict: 'unprotected',
-    gaps: ["policy 'Admins MFA'", 'grant is MFA OR a compliant device', 'a compliant device satisfies it without MFA'],
-    findings: ['admin-unprotected'],
-    check: (_r, admin) => expect(admin.coveringPolicyIds).toEqual([]),
+    verdict: 'partial',
+    gapCount: 1,
+    gaps: ["no MFA when signing in from compliant devices (policy 'Admins MFA' grant is MFA OR a compliant device: a compliant device satisfies it without MFA)"],
+    findings: ['admin-partially-protected'],
+    check: (_r, admin) => expect(admin.coveringPolicyIds).toEqual(['a5555555-0000-0000-0000-000000000001']),
   },
   {
     name: `R-GRANT-2 OR of non-MFA controls only is not described as "MFA OR" (${GRANT})`,
@@ -214,6 +215,20 @@ const stateCases: Case[] = [
     },
     verdict: 'protected',
     check: (_r, admin) => expect(admin.coveringPolicyIds).toEqual(['a3333333-0000-0000-0000-000000000001']),
+  },
+  {
+    name: 'R-STATE-3 a state outside Graph\'s enum is unknown: not enforcing, the verdict unknown, never unprotected (Graph: conditionalAccessPolicyState)',
+    build: (t) => {
+      const id = activeAdmin(t);
+      t.policy('Admins MFA', { state: 'enabledForPilot' as 'enabled' });
+      return id;
+    },
+    verdict: 'unknown',
+    check: (report, admin) => {
+      expect(admin.coveringPolicyIds).toEqual([]);
+      expect(admin.gaps[0]?.summary).toContain("'Admins MFA' (state 'enabledForPilot') is in a state Graph does not document");
+      expect(findingsOf(report, 'admin-unprotected')).toEqual([]);
+    },
   },
 ];
 

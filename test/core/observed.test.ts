@@ -1,5 +1,5 @@
 // What a sign-in says (R-OBS-1..5), what became of an interruption (R-OBS-8, R-OBS-9), addresses in ranges,
-// and the daily digest the collector builds. Sources: docs/evaluation.md, section 13.
+// and the daily digest the collector builds. Sources: docs/evaluation.md, section 14.
 import { describe, expect, it } from 'vitest';
 import { inCidr, parseIp } from '../../src/core/ip.js';
 import { classifyInterrupts, isInteractive, observeSignIn, outcomeOf, requirementOf } from '../../src/core/observed.js';

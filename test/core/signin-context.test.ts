@@ -1,4 +1,4 @@
-// Placing an observed sign-in in the engine's context space (R-OBS-11..15, R-OBS-20; docs/evaluation.md §13).
+// Placing an observed sign-in in the engine's context space (R-OBS-11..15, R-OBS-20; docs/evaluation.md §14).
 import { describe, expect, it } from 'vitest';
 import { APP_ID } from '../../src/core/catalog.js';
 import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, compilePolicies } from '../../src/core/conditions.js';
@@ -33,7 +33,7 @@ const withGps = compile([COUNTRIES, GPS]);
 
 function place(overrides: Record<string, unknown>, policies = set) {
   const placed = placeSignIn(policies, observeSignIn(signIn(U, overrides), CODES).context);
-  return { atoms: (dim: number) => policies.space.atomsOf(dim, placed.box[dim] as bigint), unplaced: placed.unplaced };
+  return { atoms: (dim: number) => policies.space.atomsOf(dim, policies.space.get(placed.box, dim)), unplaced: placed.unplaced };
 }
 
 describe('placing a sign-in (R-OBS-11..15, R-OBS-20)', () => {

@@ -103,14 +103,17 @@ const cases: Case[] = [
     verdict: 'protected',
   },
   {
-    name: `R-USERS-8 an eligible (not activated) role that is not monitored does not exclude (R-USERS-4: active holders only)`,
+    name: `R-USERS-8 an eligible role that is not monitored excludes only while activated: a gap in that state (R-USERS-4: active holders only; ${USERS})`,
     build: (t) => {
       const id = activeAdmin(t);
       t.makeEligible(id, DIRECTORY_READERS);
       t.policy('Everyone MFA', { users: { includeUsers: ['All'], excludeRoles: [DIRECTORY_READERS] } });
       return id;
     },
-    verdict: 'protected',
+    verdict: 'partial',
+    gapCount: 1,
+    gaps: [`while 'role ${DIRECTORY_READERS}' is activated: no enabled policy requires MFA for this admin (policy 'Everyone MFA' excludes role`],
+    check: (_r, admin) => expect(admin.roles.map((r) => r.roleName)).toEqual(['Security Administrator']),
   },
   {
     name: `R-USERS-3 All users minus a group, compensated by a second policy for that group, is protected (${USERS})`,

@@ -72,7 +72,7 @@ describe('the real infrastructure agrees with the code', () => {
 
   it('binds every timer schedule to an app setting', () => {
     const bound = Object.values(sources.functions).flatMap((t) => [...t.matchAll(/%([A-Z0-9_]+)%/g)].map((m) => m[1]));
-    expect(bound.sort()).toEqual(['SCHEDULE_ACTIVATIONS', 'SCHEDULE_EVALUATE', 'SCHEDULE_POLICIES', 'SCHEDULE_ROLES', 'SCHEDULE_SIGNINS']);
+    expect(bound.sort()).toEqual(['SCHEDULE_ACTIVATIONS', 'SCHEDULE_EVALUATE', 'SCHEDULE_POLICIES', 'SCHEDULE_ROLES', 'SCHEDULE_SECURE_SCORE', 'SCHEDULE_SIGNINS']);
     expect(checkBindingExpressions(sources)).toEqual([]);
   });
 
@@ -190,11 +190,12 @@ describe('(b) Graph permissions: removed or added on either side fails', () => {
   });
 
   it('fails when the code needs a permission the Bicep does not grant, or no longer needs one it grants', () => {
-    const more = codeWith({ graphPermissions: [...CODE.graphPermissions, { permission: 'SecurityEvents.Read.All', datasets: 'secure score', withoutIt: 'no score' }] });
-    expect(checkGraphPermissions(sources, more)).toEqual(['Graph permission SecurityEvents.Read.All (GRAPH_PERMISSIONS) is not granted: missing from graphAppRoles in infra/main.bicep']);
+    const more = codeWith({ graphPermissions: [...CODE.graphPermissions, { permission: 'IdentityRiskEvent.Read.All', datasets: 'risk detections', withoutIt: 'no risk' }] });
+    expect(checkGraphPermissions(sources, more)).toEqual(['Graph permission IdentityRiskEvent.Read.All (GRAPH_PERMISSIONS) is not granted: missing from graphAppRoles in infra/main.bicep']);
     const fewer = codeWith({
       graphPermissions: CODE.graphPermissions.filter((p) => p.permission !== 'User.Read.All'),
-      datasetPermissions: CODE.datasetPermissions,
+      // No dataset needs it either (the accounts dataset reads with it today).
+      datasetPermissions: Object.fromEntries(Object.entries(CODE.datasetPermissions).filter(([, permission]) => permission !== 'User.Read.All')) as typeof CODE.datasetPermissions,
     });
     expect(checkGraphPermissions(sources, fewer)).toEqual(['graphAppRoles grants User.Read.All, which no collector needs (not in GRAPH_PERMISSIONS)']);
   });

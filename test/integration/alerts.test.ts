@@ -206,6 +206,22 @@ describe('change findings', () => {
     expect(activations).toBe(1);
   });
 
+  it('a permanent assignment removed and added again is a new event, alerted again (issue 16: identity of events)', async () => {
+    await baseline();
+    const grant = (f: TenantFixture) => f.roleAssignmentScheduleInstances?.push({ id: 'rasi-erin-pwd', principalId: T.erin, roleDefinitionId: ROLE.passwordAdministrator, directoryScopeId: '/', assignmentType: 'Assigned', memberType: 'Direct', startDateTime: null, endDateTime: null });
+    const revoke = (f: TenantFixture) => {
+      f.roleAssignmentScheduleInstances = f.roleAssignmentScheduleInstances?.filter((i) => i.id !== 'rasi-erin-pwd');
+    };
+    const first = await step(grant);
+    expect(types(first.changes)).toContain('permanent-assignment-added');
+    await step(revoke);
+    const again = await step(grant);
+    const added = again.changes.filter((f) => f.type === 'permanent-assignment-added');
+    expect(added).toHaveLength(1);
+    expect(added[0]?.fingerprint).not.toBe(first.changes.find((f) => f.type === 'permanent-assignment-added')?.fingerprint);
+    expect(again.mails).toHaveLength(1);
+  });
+
   it('monitor-unhealthy when a collection fails, resolved when it recovers', async () => {
     await baseline();
     env.sim.setFaults([{ kind: 'forbidden403', endpoint: 'conditionalAccessPolicies', permission: 'Policy.Read.All' }]);
@@ -307,6 +323,7 @@ describe('delivery', () => {
     let crash = true;
     const crashing: Mailer = {
       describe: 'crashing',
+      status: (operationId) => real.status(operationId),
       async send(message, operationId) {
         const outcome = await real.send(message, operationId);
         if (crash) throw new Error('process killed after sending');
@@ -322,8 +339,8 @@ describe('delivery', () => {
     crash = false;
     const next = await runEvaluate(rt, 'test');
     expect(next.alerts.delivered).toBe(1);
-    // Sent again with the same Operation-Id: the endpoint treats it as the same operation.
-    expect(acs.sendRequests).toBe(2);
+    // Issue 16: the retry asks ACS for the operation first and, finding it, does not send again at all.
+    expect(acs.sendRequests).toBe(1);
     expect(acs.messages).toHaveLength(1);
   });
 

@@ -55,6 +55,19 @@ describe.skipIf(!existsSync(CLI))('admin-mfa-monitor CLI (needs `npm run build`;
     expect(bad.stderr).toContain('from: expected an ISO 8601 date-time');
   });
 
+  it("score prints Microsoft's number next to ours; on a fixture without Microsoft's data it says why, never 0", async () => {
+    const r = await cli(['score', '--json', '--tenant', fixture, '--data-dir', path.join(dir, 'score')]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { secureScore: { microsoft: { state: string; score: number | null; reason: string }; ours: { total: number } }; enforcement: { routes: unknown[] } };
+    expect(out.secureScore.microsoft).toMatchObject({ state: 'missing', score: null });
+    expect(out.secureScore.microsoft.reason).toContain('no Secure Score for this tenant');
+    expect(out.secureScore.ours.total).toBe(6);
+    expect(out.enforcement.routes.length).toBeGreaterThan(4);
+    const text = await cli(['score', '--tenant', fixture, '--data-dir', path.join(dir, 'score')]);
+    expect(text.stdout).toContain('Microsoft: unavailable — Graph returned no Secure Score');
+    expect(text.stdout).toMatch(/ROUTE\s+NEEDS\s+AVAILABLE/);
+  });
+
   it('check --json prints the check contract', async () => {
     const r = await cli(['check', '--json', '--tenant', fixture, '--data-dir', path.join(dir, 'check')]);
     expect(r.code, r.stderr).toBe(0);

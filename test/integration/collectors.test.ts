@@ -130,6 +130,31 @@ describe('roles that are not monitored', () => {
     expect(alice?.coveringPolicyIds).not.toContain(T.policyAdmins);
     expect(after.report.admins.map((a) => a.id).sort()).toEqual(before.report.admins.map((a) => a.id).sort());
   });
+
+  it('R-PIMGROUP-5 / R-USERS-8 eligible exemptions are read: PIM-for-Groups eligibility of an exclusion group (also through a group) and eligible roles a policy excludes', async () => {
+    const readers = '88d8e3e3-8f55-4a1e-953a-9b9898b8876b';
+    const tenant = clone(baseTenant());
+    // Alice may activate her membership of the exclusion group; Erin through the nested group; Carol may activate Directory Readers, which the admin policy excludes.
+    tenant.privilegedAccessGroupEligibilityScheduleInstances?.push(
+      { id: 'pge-alice-excl', groupId: T.exclusions, principalId: T.alice, accessId: 'member', memberType: 'direct', startDateTime: '2025-01-01T00:00:00Z', endDateTime: null },
+      { id: 'pge-nested-excl', groupId: T.exclusions, principalId: T.nested, accessId: 'member', memberType: 'direct', startDateTime: '2025-01-01T00:00:00Z', endDateTime: null },
+    );
+    tenant.roleEligibilityScheduleInstances?.push({ id: 'resi-carol-readers', principalId: T.carol, roleDefinitionId: readers, directoryScopeId: '/', memberType: 'Direct', startDateTime: '2025-01-01T00:00:00Z', endDateTime: '2030-01-01T00:00:00Z' });
+    const policy = tenant.conditionalAccessPolicies?.find((p) => p.id === T.policyAdmins);
+    if (policy) policy.conditions.users = { ...policy.conditions.users, excludeRoles: [readers] };
+    env.setTenant(tenant);
+    const cycle = await runCycle(env.rt, 'test');
+    expect(cycle.ok).toBe(true);
+    const gaps = (id: string) => cycle.report.admins.find((a) => a.id === id)?.gaps.map((g) => g.summary).join('\n') ?? '';
+    expect(gaps(T.alice)).toContain("while the membership of group 'CA exclusions' is activated: no enabled policy requires MFA");
+    expect(gaps(T.erin)).toContain("while the membership of group 'PIM group: Exchange' ('Exchange Administrator') and the membership of group 'CA exclusions' are both activated");
+    expect(gaps(T.carol)).toContain(`while 'role ${readers}' is activated: no MFA when signing in with browser or mobile apps and desktop clients (policy 'Require MFA for admins' excludes role`);
+    // Stored as read: the exclusion group's instances, the eligible Directory Readers assignment; Carol is no new admin.
+    const snapshot = await loadSnapshot(env.store, undefined, new Date().toISOString());
+    expect(snapshot.pimGroupEligibilities.map((i) => i.id).sort()).toEqual(['pge-alice-excl', 'pge-dave', 'pge-nested', 'pge-nested-excl']);
+    expect(snapshot.eligibleRoleInstances.map((i) => i.id).sort()).toEqual(['resi-bob-ua', 'resi-carol-readers']);
+    expect(cycle.report.admins.find((a) => a.id === T.carol)?.roles.map((r) => r.roleName)).toEqual(['Helpdesk Administrator']);
+  });
 });
 
 describe('reliability', () => {

@@ -9,6 +9,7 @@ import { checkTrigger } from '../../src/app/check.js';
 import { runCollector, runCycle } from '../../src/app/cycle.js';
 import { type Host, matchRoute, resolveSchedule, runStartupCycle, startHost } from '../../devkit/host/host.js';
 import { silentLogger } from '../../src/app/logger.js';
+import { startAzurite } from '../../devkit/emulators/azurite.js';
 import { tempDir } from '../helpers/environment.js';
 import { baseTenant } from '../helpers/tenant.js';
 
@@ -31,7 +32,7 @@ describe('local host', () => {
     const names = host.registrations.map((r) => `${r.kind}:${r.name}`).sort();
     expect(names).toEqual(expect.arrayContaining(['timer:collectRoles', 'timer:collectPolicies', 'timer:collectActivations', 'timer:collectSignIns', 'timer:evaluate', 'http:check', 'http:checkStatus', 'http:history']));
     for (const r of host.registrations) {
-      if (r.kind === 'timer') expect(r.options.schedule).toMatch(/^%SCHEDULE_[A-Z]+%$/);
+      if (r.kind === 'timer') expect(r.options.schedule).toMatch(/^%SCHEDULE_[A-Z_]+%$/);
       else expect(r.options.authLevel).toBe('function');
     }
   });
@@ -46,7 +47,7 @@ describe('local host', () => {
   it('runs a full cycle at start-up through the handlers and writes the mail to the data dir', async () => {
     expect(await runStartupCycle(host)).toBe(true);
     const runs = await latestRuns(host.runtime.store);
-    expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'signins']);
+    expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'securescore', 'signins']);
     const mail = path.join(dataDir, 'mail');
     expect(existsSync(mail)).toBe(true);
     expect(readdirSync(mail).some((f) => f.endsWith('.eml'))).toBe(true);
@@ -161,5 +162,79 @@ describe('host helpers', () => {
     expect(matchRoute('check/{id}', 'check')).toBeUndefined();
     expect(matchRoute('check', 'check/x')).toBeUndefined();
     expect(matchRoute('report/{page?}', 'report')).toEqual({});
+  });
+});
+
+describe('graceful stop and fault controls (issue 16)', () => {
+  it('a stop during the start-up cycle lets it finish, refuses new work, and stops storage last (it saves)', async () => {
+    const data = tempDir();
+    const fixture = path.join(data, 'tenant.json');
+    writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 5 })));
+    // Conditional Access answers slowly: the cycle is still running when the stop comes.
+    const slow = await startHost({ env: {}, tenantFile: fixture, dataDir: data, serve: true, port: 0, log: silentLogger, faults: [{ kind: 'delayMs', endpoint: 'conditionalAccessPolicies', delayMs: 1_200 }] });
+    const cycle = runStartupCycle(slow);
+    await new Promise((r) => setTimeout(r, 300));
+    const stopping = slow.stop();
+    await expect(slow.invokeTimer('collectRoles')).rejects.toThrow('the host is stopping');
+    expect(await cycle).toBe(true);
+    await stopping;
+    // The storage saved everything the cycle wrote before it stopped: a new host on the same data sees it.
+    const again = await startHost({ env: {}, tenantFile: fixture, dataDir: data, serve: false, log: silentLogger });
+    try {
+      const runs = await latestRuns(again.runtime.store);
+      expect(Object.keys(runs).sort()).toEqual(['activations', 'evaluate', 'policies', 'roles', 'securescore', 'signins']);
+      expect(runs.evaluate?.trigger).toBe('startup');
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('switches the simulated tenant\'s faults through the local admin endpoint (function key), with named errors', async () => {
+    const url = `${host.url}/admin/simulator/faults`;
+    expect((await fetch(url)).status).toBe(401);
+    const put = await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: JSON.stringify([{ kind: 'forbidden403', endpoint: 'conditionalAccessPolicies' }]) });
+    expect(put.status).toBe(200);
+    expect(((await (await fetch(`${url}?code=${host.functionKey}`)).json()) as { value: unknown[] }).value).toHaveLength(1);
+    await runCollector(host.runtime, 'policies', 'faults');
+    expect((await latestRuns(host.runtime.store)).policies?.datasets.conditionalAccess?.state).toBe('unavailable');
+    const bad = await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: JSON.stringify([{ kind: 'explode', endpoint: 'users' }]) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain("faults[0]: unknown fault kind 'explode'");
+    const unknownEndpoint = await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: JSON.stringify([{ kind: 'status503', endpoint: 'nope' }]) });
+    expect(((await unknownEndpoint.json()) as { error: { message: string } }).error.message).toContain('faults[0].endpoint: unknown endpoint nope');
+    await fetch(`${url}?code=${host.functionKey}`, { method: 'PUT', body: '[]' });
+  });
+});
+
+describe('every bad input a 4xx, storage down a 503 (issue 16)', () => {
+  it('a malformed %-escape is 400, a body over 1 MB is 413, a parameter given twice is 400', async () => {
+    const key = `code=${host.functionKey}`;
+    expect((await fetch(`${host.url}/api/history/%E0%A4%A?${key}`)).status).toBe(400);
+    const big = await fetch(`${host.url}/api/check?${key}`, { method: 'POST', body: 'x'.repeat(1_000_001) });
+    expect(big.status).toBe(413);
+    for (const url of [`${host.url}/api/report?days=1&days=2&${key}`, `${host.url}/api/history/runs?top=1&top=2&${key}`]) {
+      const twice = await fetch(url);
+      expect(twice.status, url).toBe(400);
+      expect(((await twice.json()) as { error: { message: string } }).error.message).toMatch(/(days|top): given more than once/);
+    }
+    expect((await fetch(`${host.url}/api/check?wait=0&wait=1&${key}`, { method: 'POST' })).status).toBe(400);
+  });
+
+  it('history and the report answer 503 with Retry-After while storage is down', async () => {
+    const data = tempDir();
+    const storage = await startAzurite({ dataDir: path.join(data, 'storage'), mode: 'child' });
+    const fixture = path.join(data, 'tenant.json');
+    writeFileSync(fixture, JSON.stringify(baseTenant({ signIns: 0 })));
+    const h = await startHost({ env: { AzureWebJobsStorage: storage.connectionString, GRAPH_MAX_RETRIES: '0' }, tenantFile: fixture, dataDir: data, serve: true, port: 0, log: silentLogger });
+    try {
+      await storage.stop();
+      for (const route of ['history/runs', 'report']) {
+        const response = await fetch(`${h.url}/api/${route}?code=${h.functionKey}`);
+        expect(response.status, route).toBe(503);
+        expect(response.headers.get('retry-after'), route).toBe('30');
+      }
+    } finally {
+      await h.stop();
+    }
   });
 });

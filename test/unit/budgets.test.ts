@@ -25,6 +25,12 @@ const PATHS: Record<EndpointKey, string> = {
   namedLocations: '/identity/conditionalAccess/namedLocations',
   authenticationStrengthPolicies: '/policies/authenticationStrengthPolicies',
   securityDefaults: '/policies/identitySecurityDefaultsEnforcementPolicy',
+  secureScores: '/security/secureScores',
+  secureScoreControlProfile: '/security/secureScoreControlProfiles/AdminMFAV2',
+  directoryRecommendations: '/directory/recommendations',
+  recommendationImpactedResources: '/directory/recommendations/t_Microsoft.Identity.IAM.Insights.AdminMFAV2/impactedResources',
+  subscribedSkus: '/subscribedSkus',
+  userAuthenticationRequirements: '/users/a0000000-0000-0000-0000-000000000001/authentication/requirements',
   batch: '/$batch',
 };
 

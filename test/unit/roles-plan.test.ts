@@ -1,9 +1,9 @@
 // The roles collector's decisions: who an instance names, which groups are read how, what may be stored.
 import { describe, expect, it } from 'vitest';
-import { Principals, type RoleReadOutcome, roleMatcher, roleStoragePlan, targetingOnly, watchedGroups } from '../../src/collect/roles-plan.js';
+import { PIM_LICENCE_GRACE_HOURS, Principals, type RoleReadOutcome, onPimLicenceError, policyPimGroups, principalGroups, roleMatcher, roleStoragePlan, targetingOnly, watchedGroups } from '../../src/collect/roles-plan.js';
 
-const OK: RoleReadOutcome = { pimAvailable: true, assignmentsComplete: true, pimGroups: 'ok', groupsOk: true, registrationOk: true };
-const plan = (o: Partial<RoleReadOutcome>) => Object.fromEntries(roleStoragePlan({ ...OK, ...o }).map((s) => [s.partition, s.keepUnseen ? 'keep' : 'sync']));
+const OK: RoleReadOutcome = { pimAvailable: true, modeSwitched: false, assignmentsComplete: true, pimGroups: 'ok', groupsOk: true, registrationOk: true };
+const plan = (o: Partial<RoleReadOutcome>) => Object.fromEntries(roleStoragePlan({ ...OK, ...o }).map((s) => [s.partition, s.baseline ? 'baseline' : s.keepUnseen ? 'keep' : 'sync']));
 
 describe('roleStoragePlan: only what was read completely replaces what is stored', () => {
   it.each<[string, Partial<RoleReadOutcome>, Record<string, string>]>([
@@ -14,8 +14,23 @@ describe('roleStoragePlan: only what was read completely replaces what is stored
     ['group read failed: groups kept whole, accounts stored without removals', { groupsOk: false }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', user: 'keep', servicePrincipal: 'keep', registration: 'keep' }],
     ['targeting-only assignments failed (no PIM): plain assignments keep their state', { pimAvailable: false, pimGroups: 'notLicensed', assignmentsComplete: false }, { activeInstance: 'sync', eligibleInstance: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync', registration: 'sync' }],
     ['registration read failed: registrations keep their state', { registrationOk: false }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'sync', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync' }],
+    ['PIM lost for good (after the grace period): plain assignments start as a baseline, no "added" wave', { pimAvailable: false, pimGroups: 'notLicensed', modeSwitched: true }, { activeInstance: 'sync', eligibleInstance: 'sync', roleAssignment: 'baseline', pimGroupAssignment: 'sync', pimGroupEligibility: 'sync', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync', registration: 'sync' }],
+    ['PIM gained: its instances start as a baseline', { modeSwitched: true }, { activeInstance: 'baseline', eligibleInstance: 'baseline', roleAssignment: 'sync', pimGroupAssignment: 'baseline', pimGroupEligibility: 'baseline', group: 'sync', user: 'sync', servicePrincipal: 'sync', unresolved: 'sync', registration: 'sync' }],
   ])('%s', (_name, outcome, expected) => {
     expect(plan(outcome)).toEqual(expected);
+  });
+});
+
+describe('a licence error from PIM (issue 16: unreadable is never gone)', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+  it.each<[string, { counts?: Record<string, number> } | undefined, string]>([
+    ['first run: no PIM in this tenant, read plain assignments', undefined, 'plainAssignments'],
+    ['PIM never answered: a tenant without P2', { counts: { pimAvailable: 0 } }, 'plainAssignments'],
+    ['PIM answered last run: a failure, keep the stored assignments', { counts: { pimAvailable: 1 } }, 'previousState'],
+    ['errors for less than the grace period: still a failure', { counts: { pimAvailable: 1, pimLicenceErrorSince: now - 3_600_000 } }, 'previousState'],
+    ['errors for longer than the grace period: the licence changed', { counts: { pimAvailable: 1, pimLicenceErrorSince: now - (PIM_LICENCE_GRACE_HOURS + 1) * 3_600_000 } }, 'plainAssignments'],
+  ])('%s', (_name, previous, use) => {
+    expect(onPimLicenceError(previous, now).use).toBe(use);
   });
 });
 
@@ -49,6 +64,23 @@ describe('roles: monitored, and targeting-only (R-USERS-8)', () => {
     expect(t.holds({ roleDefinitionId: 'R2', assignmentType: 'Assigned' })).toBe(true);
     expect(t.holds({ roleDefinitionId: 'r2' })).toBe(true);
     expect(t.holds({ roleDefinitionId: 'r2', assignmentType: 'Activated' })).toBe(false);
+  });
+  it('R-USERS-8 eligible assignments of such a role are kept (activating one is a state of its own); of monitored roles they are kept anyway', () => {
+    const t = targetingOnly(new Set(['62e90394-69f5-4237-9190-012177145e10', 'r2']), isMonitored);
+    expect(t.eligible({ roleDefinitionId: 'R2' })).toBe(true);
+    expect(t.eligible({ roleDefinitionId: '62e90394-69f5-4237-9190-012177145e10' })).toBe(false);
+    expect(t.eligible({ roleDefinitionId: 'r3' })).toBe(false);
+  });
+});
+
+describe('PIM for Groups on groups policies name (R-PIMGROUP-5)', () => {
+  const g = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+  it('reads the policy groups not read already as role-holding groups (object ids only)', () => {
+    expect(policyPimGroups(new Set([g(3), g(1), g(2), 'All']), new Set([g(2)]))).toEqual([g(1), g(3)]);
+  });
+  it('watches the groups among eligible or active members and owners (their members inherit)', () => {
+    const instance = (principalId: string, type: string) => ({ principalId, principal: { '@odata.type': `#microsoft.graph.${type}`, id: principalId } });
+    expect(principalGroups([instance(g(1), 'group'), instance(g(2), 'user'), instance(g(1), 'group'), instance(g(3), 'servicePrincipal')])).toEqual([g(1)]);
   });
 });
 

@@ -38,6 +38,10 @@ describe('settings', () => {
     [{ MONITOR_EXCLUDED_ACCOUNTS: 'break glass' }, 'MONITOR_EXCLUDED_ACCOUNTS: expected object ids, UPNs or group ids'],
     [{ SCHEDULE_ROLES: '*/15 * * * *' }, 'SCHEDULE_ROLES: expected an NCRONTAB expression with six fields'],
     [{ SCHEDULE_EVALUATE: '0 61 * * * *' }, 'SCHEDULE_EVALUATE: expected an NCRONTAB expression'],
+    // Issue 16: a schedule that never fires, or fires more than once a minute, is refused at start-up.
+    [{ SCHEDULE_POLICIES: '0 0 0 31 2 *' }, 'SCHEDULE_POLICIES: "0 0 0 31 2 *" never fires'],
+    [{ SCHEDULE_SIGNINS: '*/30 * * * * *' }, 'SCHEDULE_SIGNINS: "*/30 * * * * *" fires more than once a minute'],
+    [{ SCHEDULE_EVALUATE: '0,30 5 * * * *' }, 'SCHEDULE_EVALUATE: "0,30 5 * * * *" fires more than once a minute'],
     [{ ALERT_RECIPIENTS: 'secops', ALERT_SENDER: 'a@b.com' }, 'ALERT_RECIPIENTS: expected comma-separated e-mail addresses; not an address: secops'],
     [{ ALERT_RECIPIENTS: 'a@b.com' }, 'ALERT_SENDER: required when ALERT_RECIPIENTS is set'],
     [{ ALERT_MIN_SEVERITY: 'urgent' }, 'ALERT_MIN_SEVERITY: expected high, medium or low'],

@@ -2,6 +2,7 @@
 // captures the same registrations instead (the package is in "test mode" outside the host and would skip
 // them), so both run exactly the definitions in these files.
 import azureFunctions, { type HttpFunctionOptions, type TimerFunctionOptions } from '@azure/functions';
+import { guarded } from './guard.js';
 
 export type Registration =
   | { kind: 'timer'; name: string; options: TimerFunctionOptions }
@@ -20,7 +21,9 @@ export function registerTimer(name: string, options: TimerFunctionOptions): void
   else azureFunctions.app.timer(name, options);
 }
 
+/** Every HTTP function gets the common guards (guard.ts): repeated parameters, storage down. */
 export function registerHttp(name: string, options: HttpFunctionOptions): void {
-  if (captured) captured.push({ kind: 'http', name, options });
-  else azureFunctions.app.http(name, options);
+  const withGuards = { ...options, handler: guarded(options.handler) };
+  if (captured) captured.push({ kind: 'http', name, options: withGuards });
+  else azureFunctions.app.http(name, withGuards);
 }

@@ -1,0 +1,7 @@
+// Issue 16: forbidden403 on every endpoint the collectors read (see matrix.ts).
+import { afterAll } from 'vitest';
+import { stopAzurite } from '../helpers/environment.js';
+import { failureClass } from './matrix.js';
+
+afterAll(stopAzurite);
+failureClass('forbidden403');

@@ -1,0 +1,113 @@
+// Issue 16, "unreadable is never gone": for every Graph failure class on every endpoint the collectors read,
+// a cycle that fails after a good one, then a cycle after recovery, must derive no change from the failure:
+// no admin gone or added, no finding resolved or reopened, nothing told but the monitor's own health.
+import { describe, expect, it } from 'vitest';
+import { runCycle } from '../../src/app/cycle.js';
+import type { EvaluateResult } from '../../src/app/cycle.js';
+import { latestRuns } from '../../src/collect/runs.js';
+import type { EndpointKey } from '../../devkit/simulator/endpoints.js';
+import type { SimulatorFaultRule } from '../../devkit/simulator/faults.js';
+import { findingType } from '../../src/core/finding-types.js';
+import { testEnvironment } from '../helpers/environment.js';
+import { baseTenant } from '../helpers/tenant.js';
+import { runEvaluate } from '../../src/app/cycle.js';
+import { loadState } from '../../src/storage/state.js';
+import type { OpenFinding } from '../../src/alerts/decide.js';
+import { decodeJson } from '../../src/storage/codec.js';
+
+/** Every endpoint a cycle reads (the beta role-definition flags only in `privileged` mode). */
+export const ENDPOINTS: readonly EndpointKey[] = [
+  'roleDefinitions',
+  'roleAssignmentScheduleInstances',
+  'roleEligibilityScheduleInstances',
+  'pimGroupEligibilityInstances',
+  'pimGroupAssignmentInstances',
+  'transitiveMembers',
+  'users',
+  'groups',
+  'userRegistrationDetails',
+  'conditionalAccessPolicies',
+  'namedLocations',
+  'authenticationStrengthPolicies',
+  'securityDefaults',
+  'roleManagementPolicyAssignments',
+  'signIns',
+];
+
+export type FailureClass = 'forbidden403' | 'licenseError' | 'notFound404' | 'status503' | 'throttle429' | 'timeout';
+
+function rule(kind: FailureClass, endpoint: EndpointKey): SimulatorFaultRule {
+  if (kind === 'timeout') return { kind: 'delayMs', endpoint, delayMs: 1_500 };
+  return { kind, endpoint } as SimulatorFaultRule;
+}
+
+const monitorOwn = (type: string) => findingType(type)?.about === 'monitor';
+
+async function openFindings(env: Awaited<ReturnType<typeof testEnvironment>>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of env.store.partition('findings', 'open')) {
+    const f = decodeJson<OpenFinding>(e);
+    if (f && !monitorOwn(f.type)) out.push(f.fingerprint);
+  }
+  return out.sort();
+}
+
+async function verdicts(env: Awaited<ReturnType<typeof testEnvironment>>): Promise<Record<string, string>> {
+  const state = await loadState<{ verdict: string }>(env.store, 'adminVerdict');
+  return Object.fromEntries([...state].map(([id, item]) => [id, item.value.verdict]));
+}
+
+const told = (r: EvaluateResult) => r.alerts.notified.map((f) => f.type).filter((t) => !monitorOwn(t));
+
+/** Fingerprints of every digest in the outbox (mailed or, without e-mail configured, recorded). */
+async function outbox(env: Awaited<ReturnType<typeof testEnvironment>>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of env.store.partition('outbox', 'alert')) out.push(...(decodeJson<{ fingerprints: string[] }>(e, 'm')?.fingerprints ?? []));
+  return out;
+}
+
+/** One failure class on every endpoint. */
+export function failureClass(kind: FailureClass): void {
+  describe(`${kind}: no false change finding`, () => {
+    it.each(ENDPOINTS)(`%s fails (${kind}), then recovers`, async (endpoint) => {
+      // One retry and a 1 s timeout: failures beyond the retries come quickly.
+      const env = await testEnvironment(baseTenant({ signIns: 5 }), { env: { GRAPH_MAX_RETRIES: '1', GRAPH_TIMEOUT_SECONDS: '1' } });
+      try {
+        const good = await runCycle(env.rt, 'baseline');
+        expect(good.ok).toBe(true);
+        const openBefore = await openFindings(env);
+        const toldBefore = await outbox(env);
+        const verdictsBefore = await verdicts(env);
+        const admins = good.report.summary.admins;
+
+        env.sim.setFaults([rule(kind, endpoint)]);
+        const failing = await runCycle(env.rt, 'failing');
+        const failingEvaluation = await runEvaluate(env.rt, 'failing again');
+        for (const r of [failing.runs.at(-1), failingEvaluation.run]) expect(r?.collector).toBe('evaluate');
+        const runs = await latestRuns(env.store);
+        const problems = Object.values(runs).flatMap((r) => Object.entries(r?.datasets ?? {}).filter(([, d]) => d?.state !== 'ok' && d?.state !== 'notLicensed'));
+        expect(problems.length, 'the failure is recorded on some dataset').toBeGreaterThan(0);
+        expect(failing.report.summary.admins, 'no admin gone or added').toBe(admins);
+        expect(failingEvaluation.alerts.changeFindings.map((f) => f.type).filter((t) => !monitorOwn(t)), 'no change finding').toEqual([]);
+        expect(failingEvaluation.alerts.resolved.map((f) => f.type).filter((t) => !monitorOwn(t)), 'nothing resolved').toEqual([]);
+        expect(told(failingEvaluation), 'nothing told but the monitor\'s health').toEqual([]);
+        const health = [...failingEvaluation.alerts.changeFindings, ...failingEvaluation.report.findings].filter((f) => monitorOwn(f.type));
+        expect(health.length, 'the failure is told (monitor-unhealthy or data-unavailable)').toBeGreaterThan(0);
+        expect(await openFindings(env), 'open findings unchanged').toEqual(openBefore);
+
+        env.sim.setFaults([]);
+        const recovered = await runCycle(env.rt, 'recovered');
+        expect(recovered.ok).toBe(true);
+        const after = await runEvaluate(env.rt, 'recovered again');
+        expect(after.alerts.changeFindings.map((f) => f.type).filter((t) => !monitorOwn(t)), 'no change finding after recovery').toEqual([]);
+        expect(await openFindings(env), 'open findings as before').toEqual(openBefore);
+        expect(await verdicts(env), 'verdict records as before').toEqual(verdictsBefore);
+        expect([...after.report.findings, ...after.alerts.changeFindings].filter((f) => monitorOwn(f.type)), 'healthy again').toEqual([]);
+        const toldSince = (await outbox(env)).filter((f) => !toldBefore.includes(f));
+        expect(toldSince.filter((f) => !/^(monitor-unhealthy|data-unavailable):/.test(f)), "nothing but the monitor's health was told, through failure and recovery").toEqual([]);
+      } finally {
+        await env.close();
+      }
+    });
+  });
+}

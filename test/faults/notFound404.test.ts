@@ -1,0 +1,7 @@
+// Issue 16: notFound404 on every endpoint the collectors read (see matrix.ts).
+import { afterAll } from 'vitest';
+import { stopAzurite } from '../helpers/environment.js';
+import { failureClass } from './matrix.js';
+
+afterAll(stopAzurite);
+failureClass('notFound404');
