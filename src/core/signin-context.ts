@@ -1,11 +1,12 @@
 // Places an observed sign-in in the engine's space of sign-in contexts: for every dimension the atoms the
 // sign-in can be in. A field the sign-in log does not record, or records in a form the monitor cannot place,
 // spans the whole dimension, so a sign-in is only ever "covered" or "in a gap" when every reading of it is
-// (docs/evaluation.md, R-OBS-11..17, R-OBS-20). Pure.
+// (docs/evaluation.md, R-OBS-11..17, R-OBS-20, R-OBS-21). Pure.
 import type { Box } from './boxes.js';
 import { APP_GROUP_MEMBERS } from './catalog.js';
 import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, type PolicySet } from './conditions.js';
 import type { StateCoverage } from './coverage.js';
+import type { DeviceFact } from './devices.js';
 import { inCidr, parseIp } from './ip.js';
 import type { SignInContext } from './observed.js';
 
@@ -111,10 +112,31 @@ function locationMask(set: PolicySet, c: SignInContext): bigint | undefined {
   return set.space.mask(DIM.location, hits);
 }
 
+/** R-OBS-21: trustType as the log words it ("Hybrid Azure AD joined", "Microsoft Entra hybrid joined", ServerAd): hybrid-joined or not. */
+function hybridJoined(trustType: string | null): boolean | null {
+  if (!trustType) return null;
+  return /hybrid|serverad/i.test(trustType);
+}
+
 /**
- * R-OBS-11..15, R-OBS-20: the atoms a sign-in can be in. Sign-in risk, client app type, platform and flow come from the
- * log when it records a value the monitor knows; user risk, insider risk, device filters and application
- * filters are not decidable from the log and span their dimension.
+ * R-OBS-21: a device fact a grant alternative names (compliant, hybrid-joined) narrows its device dimension to
+ * the kinds of device with (or without) it; filters on other properties stay open. Unknown: not placed.
+ */
+function placeDeviceFact(set: PolicySet, box: Box, fact: DeviceFact, value: boolean | null): boolean {
+  const f = set.devices.fact(fact);
+  if (!f) return true;
+  if (value === null) return false;
+  const { space } = set;
+  const dim = space.dimensionIndex(f.key);
+  space.set(box, dim, space.get(box, dim) & (value ? f.mask : space.fullMask(dim) & ~f.mask));
+  return true;
+}
+
+/**
+ * R-OBS-11..15, R-OBS-20, R-OBS-21: the atoms a sign-in can be in. Sign-in risk, client app type, platform,
+ * flow and the device facts grants name come from the log when it records a value the monitor knows; user risk,
+ * insider risk, other device filters, client app controls and application filters are not decidable from the
+ * log and span their dimension.
  */
 export function placeSignIn(set: PolicySet, c: SignInContext): PlacedContext {
   const box = set.space.full.slice();
@@ -131,6 +153,8 @@ export function placeSignIn(set: PolicySet, c: SignInContext): PlacedContext {
   put(DIM.location, 'location', locationMask(set, c));
   put(DIM.signInRisk, 'sign-in risk', c.signInRisk && RISK.has(c.signInRisk) ? set.space.mask(DIM.signInRisk, [c.signInRisk]) : undefined);
   put(DIM.authFlow, 'authentication flow', c.flow && FLOWS.has(c.flow) ? set.space.mask(DIM.authFlow, [c.flow]) : undefined);
+  if (!placeDeviceFact(set, box, 'compliant', c.deviceCompliant)) unplaced.push('device compliance');
+  if (!placeDeviceFact(set, box, 'hybridJoined', hybridJoined(c.deviceTrustType))) unplaced.push('device join type');
   return { box, unplaced };
 }
 

@@ -1,4 +1,4 @@
-// The sign-in log held against the verdicts (docs/evaluation.md §13): contradictions (R-OBS-16), sign-ins
+// The sign-in log held against the verdicts (docs/evaluation.md §14): contradictions (R-OBS-16), sign-ins
 // observed in gaps (R-OBS-17), single-factor admin sign-ins (R-OBS-18), MFA prompts (R-OBS-9), the role state
 // at the time (R-OBS-7) and the window's end (R-OBS-19).
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,71 @@ describe('contradictions (R-OBS-16)', () => {
     const report = t.evaluate({}, withSignIns([signIn(alice)]));
     expect(adminOf(report, alice).evidence?.contradictions).toBe(1);
     expect(findingsOf(report, 'evaluation-contradicted', alice)[0]?.message).toContain('security defaults enforce MFA');
+  });
+});
+
+describe('contradictions with every way MFA is enforced (R-OBS-16, R-OBS-21)', () => {
+  const mfaOrCompliant = { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] };
+
+  it('R-OBS-16 R-GRANT-7 "MFA or compliant device": a single-factor success from a non-compliant device contradicts', () => {
+    const t = tenant();
+    const alice = activeAdmin(t);
+    t.policy('MFA or compliant', { grantControls: mfaOrCompliant });
+    const report = t.evaluate({}, withSignIns([signIn(alice, { deviceDetail: { operatingSystem: 'Windows 10', isCompliant: false, trustType: '' } })]));
+    expect(adminOf(report, alice).evidence?.contradictions).toBe(1);
+    expect(findingsOf(report, 'evaluation-contradicted', alice)[0]?.message).toContain("'MFA or compliant' enforces MFA");
+  });
+
+  it('R-OBS-21 from a compliant device a single factor is what the policy allows: no contradiction', () => {
+    const t = tenant();
+    const alice = activeAdmin(t);
+    t.policy('MFA or compliant', { grantControls: mfaOrCompliant });
+    const report = t.evaluate({}, withSignIns([signIn(alice, { deviceDetail: { operatingSystem: 'Windows 10', isCompliant: true, trustType: 'Azure AD joined' } })]));
+    expect(adminOf(report, alice).evidence?.contradictions).toBe(0);
+  });
+
+  it('R-OBS-21 compliance the log does not record is not placed: no contradiction invented', () => {
+    const t = tenant();
+    const alice = activeAdmin(t);
+    t.policy('MFA or compliant', { grantControls: mfaOrCompliant });
+    const report = t.evaluate({}, withSignIns([signIn(alice, { deviceDetail: { operatingSystem: 'Windows 10' } })]));
+    expect(adminOf(report, alice).evidence?.contradictions).toBe(0);
+  });
+
+  it('R-OBS-21 "MFA or hybrid-joined device": a hybrid-joined device (trustType "Hybrid Azure AD joined") needs no MFA, an Entra-joined one does', () => {
+    const t = tenant();
+    const alice = activeAdmin(t);
+    t.policy('MFA or hybrid', { grantControls: { operator: 'OR', builtInControls: ['mfa', 'domainJoinedDevice'] } });
+    const device = (trustType: string) => ({ deviceDetail: { operatingSystem: 'Windows 10', isCompliant: false, trustType } });
+    const report = t.evaluate({}, withSignIns([signIn(alice, device('Hybrid Azure AD joined')), signIn(alice, device('Azure AD joined'))]));
+    expect(adminOf(report, alice).evidence).toMatchObject({ singleFactor: 2, contradictions: 1 });
+  });
+
+  it('R-OBS-16 R-PUMFA-3 per-user MFA covering the context: a single-factor browser success contradicts, naming per-user MFA', () => {
+    const t = tenant();
+    const alice = activeAdmin(t);
+    t.extra.authenticationRequirements = { [alice]: { perUserMfaState: 'enforced' } };
+    const report = t.evaluate({}, withSignIns([signIn(alice)]));
+    expect(adminOf(report, alice).evidence?.contradictions).toBe(1);
+    expect(findingsOf(report, 'evaluation-contradicted', alice)[0]?.message).toContain('per-user MFA (enforced) enforces MFA');
+  });
+
+  it('R-OBS-16 R-PUMFA-2 per-user MFA does not reach legacy clients: an IMAP single-factor success is in the gap, no contradiction', () => {
+    const t = tenant();
+    const alice = activeAdmin(t);
+    t.extra.authenticationRequirements = { [alice]: { perUserMfaState: 'enforced' } };
+    const report = t.evaluate({}, withSignIns([signIn(alice, { clientAppUsed: 'IMAP4' })]));
+    expect(adminOf(report, alice).evidence?.contradictions).toBe(0);
+    expect(adminOf(report, alice).gaps.some((g) => g.observed?.signIns === 1)).toBe(true);
+  });
+
+  it('R-OBS-16 R-SD-2 security defaults without an admin role of theirs cover Azure management for everyone: a single-factor portal success contradicts', () => {
+    const t = tenant();
+    const alice = activeAdmin(t, 'alice', ROLE.hybridIdentityAdministrator);
+    t.securityDefaults = true;
+    const portal = signIn(alice, { appId: AZURE_PORTAL, appDisplayName: 'Azure Portal', resourceId: SERVICE_MANAGEMENT, resourceDisplayName: 'Windows Azure Service Management API' });
+    const report = t.evaluate({ adminRoles: { mode: 'list', roleIds: [ROLE.hybridIdentityAdministrator] } }, withSignIns([portal, signIn(alice)]));
+    expect(adminOf(report, alice).evidence).toMatchObject({ singleFactor: 2, contradictions: 1 });
   });
 });
 

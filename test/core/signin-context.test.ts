@@ -1,4 +1,4 @@
-// Placing an observed sign-in in the engine's context space (R-OBS-11..15, R-OBS-20; docs/evaluation.md §14).
+// Placing an observed sign-in in the engine's context space (R-OBS-11..15, R-OBS-20, R-OBS-21; docs/evaluation.md §14).
 import { describe, expect, it } from 'vitest';
 import { APP_ID } from '../../src/core/catalog.js';
 import { DIM, ELSEWHERE, LEGACY_TRUSTED_IPS, OTHER_APPS, compilePolicies } from '../../src/core/conditions.js';
