@@ -127,6 +127,10 @@ describe('tenant fixture validation', () => {
     expect(rollout.get('CA005')?.verdict).toBe('ready');
     expect(rollout.get('CA011')?.verdict).toBe('wouldBlock');
     expect(rollout.get('CA011')?.excludedOrService.map((a) => `${a.userPrincipalName}:${a.kinds.join('+')}:${a.effect}`)).toEqual(['svc-exo-automation@contoso-demo.example:admin+service+unregistered:blocked']);
+    // Microsoft's managed admin-portals policy, report-only too: it would block the admin who cannot complete MFA.
+    const managed = (report.rollout ?? []).find((r) => r.displayName.startsWith('Multifactor authentication for admins accessing'));
+    expect(managed?.verdict).toBe('wouldBlock');
+    expect(managed?.blocked.map((a) => `${a.userPrincipalName}:${a.kinds.join('+')}`)).toEqual(['fatima.alsayed@contoso-demo.example:admin+unregistered']);
     expect(report.admins.some((a) => a.gaps.some((g) => g.observed))).toBe(true);
   });
 
