@@ -68,29 +68,17 @@ describe('contradictions (R-OBS-16)', () => {
 describe('contradictions with every way MFA is enforced (R-OBS-16, R-OBS-21)', () => {
   const mfaOrCompliant = { operator: 'OR', builtInControls: ['mfa', 'compliantDevice'] };
 
-  it('R-OBS-16 R-GRANT-7 "MFA or compliant device": a single-factor success from a non-compliant device contradicts', () => {
+  it.each([
+    ['R-OBS-16 R-GRANT-7 a single-factor success from a non-compliant device contradicts', { operatingSystem: 'Windows 10', isCompliant: false, trustType: '' }, 1],
+    ['R-OBS-21 from a compliant device a single factor is what the policy allows: no contradiction', { operatingSystem: 'Windows 10', isCompliant: true, trustType: 'Azure AD joined' }, 0],
+    ['R-OBS-21 compliance the log does not record is not placed: no contradiction invented', { operatingSystem: 'Windows 10' }, 0],
+  ])('"MFA or compliant device": %s', (_name, deviceDetail, contradictions) => {
     const t = tenant();
     const alice = activeAdmin(t);
     t.policy('MFA or compliant', { grantControls: mfaOrCompliant });
-    const report = t.evaluate({}, withSignIns([signIn(alice, { deviceDetail: { operatingSystem: 'Windows 10', isCompliant: false, trustType: '' } })]));
-    expect(adminOf(report, alice).evidence?.contradictions).toBe(1);
-    expect(findingsOf(report, 'evaluation-contradicted', alice)[0]?.message).toContain("'MFA or compliant' enforces MFA");
-  });
-
-  it('R-OBS-21 from a compliant device a single factor is what the policy allows: no contradiction', () => {
-    const t = tenant();
-    const alice = activeAdmin(t);
-    t.policy('MFA or compliant', { grantControls: mfaOrCompliant });
-    const report = t.evaluate({}, withSignIns([signIn(alice, { deviceDetail: { operatingSystem: 'Windows 10', isCompliant: true, trustType: 'Azure AD joined' } })]));
-    expect(adminOf(report, alice).evidence?.contradictions).toBe(0);
-  });
-
-  it('R-OBS-21 compliance the log does not record is not placed: no contradiction invented', () => {
-    const t = tenant();
-    const alice = activeAdmin(t);
-    t.policy('MFA or compliant', { grantControls: mfaOrCompliant });
-    const report = t.evaluate({}, withSignIns([signIn(alice, { deviceDetail: { operatingSystem: 'Windows 10' } })]));
-    expect(adminOf(report, alice).evidence?.contradictions).toBe(0);
+    const report = t.evaluate({}, withSignIns([signIn(alice, { deviceDetail })]));
+    expect(adminOf(report, alice).evidence?.contradictions).toBe(contradictions);
+    if (contradictions) expect(findingsOf(report, 'evaluation-contradicted', alice)[0]?.message).toContain("'MFA or compliant' enforces MFA");
   });
 
   it('R-OBS-21 "MFA or hybrid-joined device": a hybrid-joined device (trustType "Hybrid Azure AD joined") needs no MFA, an Entra-joined one does', () => {
