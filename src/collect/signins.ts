@@ -173,7 +173,10 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
  * Rebuilds each touched `<day>|<user>` digest from that user's sign-ins of the day (and the following minutes
  * that can complete an interruption): read back from storage where some were stored before this run, else the
  * ones this run read (a first run touches tens of thousands of user-days: reading each back took minutes at
- * 100k users). Writes only digests that changed. Returns how many were written.
+ * 100k users). Writes only digests that changed. Returns how many were written. An interruption nothing
+ * completed stays `pending` however old: the evaluation tells pending from abandoned at its own window end
+ * (R-OBS-9), so a digest is a function of the stored sign-ins alone and re-reading the overlap as time passes
+ * rewrites none.
  */
 async function rebuildDigests(deps: CollectorDeps, state: ReadState, startedAt: string): Promise<number> {
   const { store, settings } = deps;
@@ -183,7 +186,7 @@ async function rebuildDigests(deps: CollectorDeps, state: ReadState, startedAt: 
   const digestEntity = (key: string, userId: string, day: string, digest: SignInDigest, h: string): Entity => ({ partitionKey: DIGEST_PARTITION, rowKey: key, h, updatedAt: startedAt, userId, day, ...encodeJson(digest) });
   for (const [key, signIns] of state.fresh) {
     const [day, userId] = key.split('|') as [string, string];
-    const digest = buildDigest(userId, day, signIns, settings.signInCompletionMinutes, Date.parse(startedAt));
+    const digest = buildDigest(userId, day, signIns, settings.signInCompletionMinutes);
     upserts.push(digestEntity(key, userId, day, digest, contentHash(digest)));
   }
   await eachLimited([...state.touched].filter((k) => !state.fresh.has(k)).sort(), 8, async (key) => {
@@ -195,7 +198,7 @@ async function rebuildDigests(deps: CollectorDeps, state: ReadState, startedAt: 
       if (stored) signIns.push(observeSignIn(stored.signIn, codes));
     }
     if (signIns.length === 0) return;
-    const digest = buildDigest(userId, day, signIns, settings.signInCompletionMinutes, Date.parse(startedAt));
+    const digest = buildDigest(userId, day, signIns, settings.signInCompletionMinutes);
     const h = contentHash(digest);
     const existing = await store.get('state', DIGEST_PARTITION, key);
     if (existing?.h === h) return;

@@ -174,9 +174,9 @@ export type InterruptOutcome = 'completed' | 'abandoned' | 'noMethod' | 'pending
  * R-OBS-9: what became of each interrupted sign-in of one user: completed (a later success with the same
  * correlation id, or a success to the same app within `completionMinutes`; after an MFA prompt the success must
  * carry MFA), blocked for lack of a registered method (50079/50072 and never completed), still pending (less
- * than `completionMinutes` before the end of the data), or abandoned.
+ * than `completionMinutes` before `dataEndMs`, the end of the data; without it, every unresolved one), or abandoned.
  */
-export function classifyInterrupts(signIns: readonly ObservedSignIn[], completionMinutes: number, dataEndMs: number): Map<string, InterruptOutcome> {
+export function classifyInterrupts(signIns: readonly ObservedSignIn[], completionMinutes: number, dataEndMs?: number): Map<string, InterruptOutcome> {
   const out = new Map<string, InterruptOutcome>();
   const windowMs = completionMinutes * 60_000;
   const successes = signIns.filter((s) => s.outcome === 'success');
@@ -193,7 +193,7 @@ export function classifyInterrupts(signIns: readonly ObservedSignIn[], completio
     });
     if (completed) out.set(i.id, 'completed');
     else if (NO_METHOD_CODES.has(i.errorCode)) out.set(i.id, 'noMethod');
-    else if (dataEndMs - t < windowMs) out.set(i.id, 'pending');
+    else if (dataEndMs === undefined || dataEndMs - t < windowMs) out.set(i.id, 'pending');
     else out.set(i.id, 'abandoned');
   }
   return out;

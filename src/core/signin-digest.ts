@@ -107,9 +107,10 @@ function addReportOnly(digest: SignInDigest, s: ObservedSignIn): void {
 /**
  * The digest of `userId` on `day` from that user's sign-ins: those of the day count; later ones (the first
  * minutes of the next day) only tell whether an interruption was completed. `dataEndMs`: how far the read
- * sign-ins reach, so an interruption still inside its completion window is `pending`, not abandoned.
+ * sign-ins reach, so an interruption still inside its completion window is `pending`, not abandoned; without
+ * it every interruption nothing completed is `pending` and the evaluation ages it (the collector's digests).
  */
-export function buildDigest(userId: string, day: string, signIns: readonly ObservedSignIn[], completionMinutes: number, dataEndMs: number): SignInDigest {
+export function buildDigest(userId: string, day: string, signIns: readonly ObservedSignIn[], completionMinutes: number, dataEndMs?: number): SignInDigest {
   const sorted = [...signIns].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   const today = sorted.filter((s) => dayOf(s.at) === day);
   const digest: SignInDigest = { userId, userPrincipalName: today.find((s) => s.userPrincipalName)?.userPrincipalName ?? null, day, total: today.length, nonInteractive: 0, contexts: [], singleFactor: {}, interrupts: [], reportOnly: {}, caDetailsMissing: 0, unknownValues: [] };

@@ -119,6 +119,12 @@ describe('what became of an interruption (R-OBS-8, R-OBS-9; AADSTS error referen
     const i = signIn(U, { createdDateTime: ago(3), status: { errorCode: 50074 } });
     expect(run([i]).get(i.id)).toBe('pending');
   });
+
+  it('R-OBS-9 without the end of the data (the collector\'s digests) an unresolved one stays pending however old: the evaluation ages it', () => {
+    const i = signIn(U, { createdDateTime: ago(600), status: { errorCode: 50074 } });
+    expect(run([i]).get(i.id)).toBe('abandoned');
+    expect(classifyInterrupts([observeSignIn(i, CODES)], 10).get(i.id)).toBe('pending');
+  });
 });
 
 describe('addresses and ranges (R-OBS-14)', () => {

@@ -97,6 +97,21 @@ describe('the sign-in collector', () => {
     expect(JSON.stringify(fresh)).toContain('"completed"');
   });
 
+  it('an interruption whose completion window passes between two runs rewrites no digest: the evaluation ages it to abandoned (R-OBS-9)', async () => {
+    const start = Date.now();
+    let clock = start;
+    const prompt = signIn(T.alice, { createdDateTime: at(120_000, start), status: { errorCode: 50074 }, authenticationRequirement: 'multiFactorAuthentication' });
+    env = await testEnvironment(tenantWith([prompt]), { now: () => new Date(clock) });
+    const first = await runCycle(env.rt, 'test');
+    expect(first.report.admins.find((a) => a.id === T.alice)?.evidence).toMatchObject({ prompted: 1, completed: 0, abandoned: 0 });
+    clock = start + 20 * 60_000;
+    const again = await runCollector(env.rt, 'signins', 'test');
+    expect(again.counts).toMatchObject({ new: 0, digests: 0 });
+    expect(again.writes).toBe(1);
+    const later = await runCycle(env.rt, 'test');
+    expect(later.report.admins.find((a) => a.id === T.alice)?.evidence).toMatchObject({ prompted: 1, completed: 0, abandoned: 1 });
+  });
+
   it('reads interactive sign-ins only with SIGNIN_NON_INTERACTIVE=false', async () => {
     env = await testEnvironment(tenantWith([signIn(T.alice), signIn(T.alice, { isInteractive: false })]), { env: { SIGNIN_NON_INTERACTIVE: 'false' } });
     await runCollector(env.rt, 'roles', 'test');
