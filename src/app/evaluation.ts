@@ -5,7 +5,9 @@ import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
 import { reportNumbers } from '../core/numbers.js';
 import { proposeRemediation } from '../core/remediation.js';
 import { loadAcknowledgements } from './acknowledgements.js';
-import type { AdminOut, Report, Verdict } from '../core/report.js';
+import { normId } from '../core/ids.js';
+import { rolloutJudged } from '../core/rollout.js';
+import type { AdminOut, Report, RolloutOut, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, type RunRecord, newRunId } from '../collect/runs.js';
@@ -19,6 +21,9 @@ export function evaluationOptions(settings: Settings): EvaluationOptions {
     excludedAccounts: settings.excludedAccounts,
     globalAdminMin: settings.globalAdminMin,
     globalAdminMax: settings.globalAdminMax,
+    evidenceDays: settings.signInEvidenceDays,
+    rolloutDays: settings.signInRolloutDays,
+    completionMinutes: settings.signInCompletionMinutes,
   };
 }
 
@@ -85,6 +90,21 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
   },
 };
 
+/** What is kept per report-only policy between runs: its readiness, to tell when it changes (R-ROLLOUT-4). */
+export interface RolloutRecord {
+  id: string;
+  displayName: string;
+  verdict: RolloutOut['verdict'];
+}
+
+export const rolloutSpec: DatasetSpec<RolloutRecord> = { partition: PARTITIONS.rolloutVerdict, id: (r) => r.id };
+
+/** The readiness the previous evaluation recorded; undefined when it recorded none (it predates rollout readiness). */
+export async function previousRollout(store: TableStore, previousEvaluation: RunRecord | undefined): Promise<Map<string, RolloutRecord> | undefined> {
+  if (previousEvaluation?.counts?.rolloutPolicies === undefined) return undefined;
+  return new Map([...(await loadState<RolloutRecord>(store, PARTITIONS.rolloutVerdict))].map(([id, item]) => [id, item.value]));
+}
+
 /**
  * The evaluation of what storage holds now: no Graph reads, no writes. The report carries the accepted risks
  * on record, the one set of numbers every output shows, and (unless `remediation: false`, as for the timer
@@ -98,7 +118,7 @@ export async function evaluateStored(
   runs?: LatestRuns,
   extras: { remediation?: boolean } = {},
 ): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
-  const snapshot = await loadSnapshot(store, tenant, at, runs);
+  const snapshot = await loadSnapshot(store, tenant, at, runs, Math.max(settings.signInEvidenceDays, settings.signInRolloutDays));
   const options = evaluationOptions(settings);
   const report = evaluate(snapshot, { ...options, now: at });
   applyAcknowledgements(report, await loadAcknowledgements(store), at);
@@ -151,6 +171,7 @@ export async function runEvaluation(
       unknown: report.summary.unknown,
       findings: report.numbers?.findings.open ?? report.findings.length,
       accepted: report.numbers?.findings.accepted ?? 0,
+      rolloutPolicies: report.rollout?.length ?? 0,
     },
   };
   return { run, report, previous, snapshot, options, runs };
@@ -172,6 +193,9 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
   // While the inventory could not be read completely, an admin missing from it is not gone.
   const incomplete = (['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'] as const).some((d) => ['unavailable', 'stale'].includes(report.dataSources[d]?.state ?? 'ok'));
   const sync = await syncDataset(store, adminVerdictSpec, records, ctx, { keepUnseen: incomplete });
+  // Readiness is state only (the change is told as a finding, kept in the findings history). Unjudged while the
+  // sign-ins or the policies could not be read: what was last known stays, so a recovery is not a change.
+  if (rolloutJudged(report)) await syncDataset(store, rolloutSpec, (report.rollout ?? []).map((r) => ({ id: normId(r.policyId), displayName: r.displayName, verdict: r.verdict })), ctx);
   return sync.added + sync.changed + sync.removed;
 }
 
