@@ -389,5 +389,7 @@ describe('generateTenant: sign-ins judged by the generator, held against the eng
     expect(report.admins.some((a) => a.gaps.some((g) => (g.observed?.signIns ?? 0) > 0))).toBe(true);
     expect(report.findings.some((f) => f.type === 'admin-single-factor-sign-in')).toBe(true);
     expect((report.rollout ?? []).length).toBeGreaterThan(0);
-  }, 60_000);
+    // A generous limit, not a speed target (the bench has those): generating 3,000 users with their sign-ins takes
+    // about 30 s alone and several times that on a loaded machine.
+  }, 300_000);
 });
