@@ -67,7 +67,7 @@ export function verdictRecord(admin: AdminOut, potential = false, excludedThroug
 /** Per admin, the exclusions they are in now, in words ("group 'CA exclusions'"), from the exemption analysis. */
 export function exclusionsByAdmin(report: Report): Map<string, string[]> {
   const names = new Map((report.exemptions?.exclusions ?? []).map((x) => [x.key, `${x.kind} '${x.targetName}'`]));
-  return new Map((report.exemptions?.admins ?? []).filter((a) => a.excludedNow.length > 0).map((a) => [a.adminId, a.excludedNow.map((k) => names.get(k) ?? k).sort()]));
+  return new Map((report.exemptions?.excludedNow ?? []).map((a) => [a.adminId, a.exclusionKeys.map((k) => names.get(k) ?? k).sort()]));
 }
 
 export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
