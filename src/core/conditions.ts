@@ -721,6 +721,11 @@ export function compilePolicy(
   };
 }
 
+/** A compiled policy whose user scope changed (and nothing else): the rest of its compilation holds. */
+export function withUserScope(compiled: CompiledPolicy, policy: ConditionalAccessPolicy): CompiledPolicy {
+  return { ...compiled, policy, users: compileUsers(policy) };
+}
+
 export interface CompileOptions {
   /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
   spacePolicies?: readonly ConditionalAccessPolicy[];

@@ -382,10 +382,8 @@ export class CoverageMemo {
   readonly derived = new Map<string, unknown>();
   readonly gapShapes = new Map<string, unknown>();
   readonly adminShapes = new Map<string, unknown>();
-  /** The policies ordered by id as Graph spells it (lists of ids come out sorted without sorting). */
-  readonly byId: CompiledPolicy[];
-  /** Report-only and disabled policies that target apps and would require MFA: what could close a gap if enabled. */
-  readonly notEnabledMfa: CompiledPolicy[];
+  private sorted?: CompiledPolicy[];
+  private notEnabled?: CompiledPolicy[];
   /**
    * `sameCovers`: a memo of a set whose policies cover exactly what this set's policies at the same indexes
    * cover (they differ only in whom they apply to, or this set adds policies at the end): what is left
@@ -399,8 +397,16 @@ export class CoverageMemo {
     this.memo = sameCovers?.memo ?? new Map();
     this.interned = sameCovers?.interned ?? new Map();
     this.prefixes = sameCovers?.prefixes ?? new Map();
-    this.byId = [...set.policies].sort((a, b) => (a.policy.id < b.policy.id ? -1 : a.policy.id > b.policy.id ? 1 : 0));
-    this.notEnabledMfa = set.policies.filter((p) => p.state !== 'enabled' && p.target.kind === 'apps' && p.mfaGrant);
+  }
+
+  /** The policies ordered by id as Graph spells it (lists of ids come out sorted without sorting). */
+  get byId(): CompiledPolicy[] {
+    return (this.sorted ??= [...this.set.policies].sort((a, b) => (a.policy.id < b.policy.id ? -1 : a.policy.id > b.policy.id ? 1 : 0)));
+  }
+
+  /** Report-only and disabled policies that target apps and would require MFA: what could close a gap if enabled. */
+  get notEnabledMfa(): CompiledPolicy[] {
+    return (this.notEnabled ??= this.set.policies.filter((p) => p.state !== 'enabled' && p.target.kind === 'apps' && p.mfaGrant));
   }
 
   static key(covering: readonly CompiledPolicy[]): string {

@@ -10,7 +10,7 @@
 // Role states depend on the policies (R-ROLESTATE-2: the combinations of activations that expose something), so
 // each side is compared in the states either policy set's evaluation visits, as what-if comparisons are.
 import type { Box, Space } from './boxes.js';
-import { type CompiledPolicy, type PolicySet, compilePolicy, replacedPolicyIndexes, strengthIndex } from './conditions.js';
+import { type CompiledPolicy, type PolicySet, compilePolicy, replacedPolicyIndexes, strengthIndex, withUserScope } from './conditions.js';
 import { type AdminState, type AdminUnits, CoverageMemo, type UserContext, activationUnits, guestTypesOf, makeState, roleStates, stateCoverage, userScope } from './coverage.js';
 import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy } from './graph-types.js';
 import { normId } from './ids.js';
@@ -55,9 +55,11 @@ export interface PolicyChange {
  * remediation makes mention no value today's policies do not (they remove values, or use All), so the other
  * policies' boxes stay as they are.
  */
-export function spliced(base: PolicySet, strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>, policy: ConditionalAccessPolicy, at: number): PolicySet {
+export function spliced(base: PolicySet, strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>, policy: ConditionalAccessPolicy, at: number, scopeOnly = false): PolicySet {
   const policies = base.policies.slice();
-  const compiled = compilePolicy(policy, at, base, strengths);
+  const current = base.policies[at];
+  // Only whom it applies to changed: its conditions, grant and state compile as they did.
+  const compiled = scopeOnly && current ? withUserScope(current, policy) : compilePolicy(policy, at, base, strengths);
   policies[at] = compiled;
   return { ...base, policies, ...replacedPolicyIndexes(base, compiled) };
 }
@@ -123,7 +125,9 @@ export class Verifier {
   private variant(change: PolicyChange, keep: boolean, sameCovers?: CoverageMemo): { set: PolicySet; memo: CoverageMemo } {
     let v = this.variants.get(change.key);
     if (!v) {
-      const set = spliced(this.set, this.strengths, change.policy, change.at);
+      // On top of `sameCovers`' set when given (the shared part the admin's own edits build on).
+      const base = sameCovers?.set ?? this.set;
+      const set = spliced(base, this.strengths, change.policy, change.at, sameCovers !== undefined && change.at < base.policies.length);
       v = { set, memo: new CoverageMemo(set, sameCovers) };
       if (keep) this.variants.set(change.key, v);
     }
