@@ -13,7 +13,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const lower = (id: string): string => id.trim().toLowerCase();
 
 /** Maximum page sizes (entra-facts.md §4/§6; docs/simulator.md where Graph documents none). */
-export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15, recommendations: 100, skus: 100, owners: 999, appRoleAssignments: 999, directoryAudits: 999 } as const;
+export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15, orFilter: 15, recommendations: 100, skus: 100, owners: 999, appRoleAssignments: 999, directoryAudits: 999 } as const;
 
 /**
  * Resource actions that let a role change an MFA exclusion (docs/evaluation.md, R-EXEMPT-2..9), read here from
@@ -196,13 +196,15 @@ export function minimalPlan(input: PlanInput): Plan {
   const recommendation = (fixture.directoryRecommendations ?? []).find((r) => (r.recommendationType ?? '').toLowerCase() === 'adminmfav2');
   add('recommendations', 1 + (recommendation ? pages(recommendation.impactedResources?.length ?? 0, PAGE.recommendations) : 0), 'reports');
   add('subscribedSkus', pages(fixture.subscribedSkus?.length ?? 0, PAGE.skus), 'dir', directoryCost(3, true, false));
-  const accounts = new Set([...directUsers, ...groupMemberUsers, ...pimUsers].filter((u) => members.kindOf(u) === 'user'));
-  add('per-user MFA states', accounts.size, 'dir', directoryCost(1, false, false));
+  const adminAccounts = new Set([...directUsers, ...groupMemberUsers, ...pimUsers].filter((u) => members.kindOf(u) === 'user'));
+  add('per-user MFA states', adminAccounts.size, 'dir', directoryCost(1, false, false));
 
   exemptionReads(input, { at, members, current, add, admins: new Set([...admins, ...pimUsers]) });
 
-  // Sign-ins in the first run's window: interrupts, and every sign-in of the break-glass accounts.
-  const codes = new Set(input.interruptCodes);
+  // Sign-ins in the first run's window (docs/storage.md, "Sign-ins"): every sign-in of the monitored accounts —
+  // admins, owners of role-holding PIM groups, members of role-holding groups, excluded accounts — read 15
+  // accounts per `or` filter; the tenant's interrupted interactive sign-ins; and, with a report-only policy, the
+  // tenant's sign-ins one would have failed or interrupted. Each request is at least one page of up to 1,000.
   const since = at - (input.signInLookbackHours ?? 24) * 3_600_000;
   const breakGlass = new Set<string>();
   for (const e of input.excludedAccounts) {
@@ -210,16 +212,30 @@ export function minimalPlan(input: PlanInput): Plan {
     if (isGroup(id)) for (const u of members.transitive(id).user) breakGlass.add(u);
     else breakGlass.add(id);
   }
+  const accounts = new Set<string>([...adminAccounts, ...breakGlass]);
+  const perAccount = new Map<string, number>();
+  const codes = new Set(input.interruptCodes);
   let interrupts = 0;
-  let bg = 0;
+  let reportOnlyHits = 0;
+  const reportOnly = (fixture.conditionalAccessPolicies ?? []).some((p) => p.state === 'enabledForReportingButNotEnforced');
   for (const s of fixture.signIns ?? []) {
-    if (Date.parse(s.createdDateTime) < since || Date.parse(s.createdDateTime) > at) continue;
-    if (codes.has(s.status?.errorCode ?? 0)) interrupts++;
-    if (breakGlass.has(lower(s.userId ?? ''))) bg++;
+    const t = Date.parse(s.createdDateTime);
+    if (t < since || t > at) continue;
+    const user = lower(s.userId ?? '');
+    if (accounts.has(user)) perAccount.set(user, (perAccount.get(user) ?? 0) + 1);
+    const interactive = Array.isArray(s.signInEventTypes) ? (s.signInEventTypes as string[]).includes('interactiveUser') : s.isInteractive !== false;
+    if (interactive && codes.has(s.status?.errorCode ?? 0)) interrupts++;
+    if (reportOnly && (s.appliedConditionalAccessPolicies ?? []).some((p) => p.result === 'reportOnlyFailure' || p.result === 'reportOnlyInterrupted')) reportOnlyHits++;
+  }
+  const sorted = [...accounts].sort();
+  for (let i = 0; i < sorted.length; i += PAGE.orFilter) {
+    const n = sorted.slice(i, i + PAGE.orFilter).reduce((sum, a) => sum + (perAccount.get(a) ?? 0), 0);
+    add('signIns (monitored accounts)', pages(n, PAGE.signIns), 'reports');
+    chain = Math.max(chain, pages(n, PAGE.signIns));
   }
   add('signIns (interrupted)', pages(interrupts, PAGE.signIns), 'reports');
-  if (breakGlass.size > 0) add('signIns (break-glass)', pages(bg, PAGE.signIns), 'reports');
   chain = Math.max(chain, pages(interrupts, PAGE.signIns));
+  if (reportOnly) add('signIns (report-only hits)', pages(reportOnlyHits, PAGE.signIns), 'reports');
 
   return {
     minRequests: reports + ca + security + directoryRequests + unmetered,

@@ -2,11 +2,12 @@
 //   expr       := and-expr ('or' and-expr)*
 //   and-expr   := primary ('and' primary)*
 //   primary    := '(' expr ')' | path op literal | path 'in' '(' literal (',' literal)* ')'
-//               | path '/' 'any' '(' var ':' expr-over-var ')'    (only on collections a schema declares)
+//               | path '/any(' identifier ':' expr ')'          (a lambda over a collection property a schema declares)
+//               | 'startswith(' path ',' 'string' ')'
 //   path       := identifier ('/' identifier)*
 //   op         := 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'
 //   literal    := 'string' ('' escapes a quote) | number | true | false | null | unquoted ISO date-time
-// Anything else (functions, other lambdas, `not`, arithmetic) is a 400, and so is every property/operator
+// Anything else (other functions, `all`, `not`, arithmetic) is a 400, and so is every property/operator
 // pair an endpoint does not list in its FilterSchema: a filter is never silently ignored.
 import type { GraphHttpError } from './errors.js';
 import { badRequest, unsupportedQuery } from './errors.js';
@@ -25,8 +26,8 @@ export type FilterNode =
   | { type: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { type: 'compare'; op: ComparisonOp; path: string; value: Literal }
   | { type: 'in'; path: string; values: Literal[] }
-  /** `collection/any(v: v/p op literal …)`: the inner paths are relative to an item of the collection. */
-  | { type: 'any'; path: string; inner: FilterNode }
+  /** `path/any(variable: body)`: some element of the collection at `path` satisfies `body`. */
+  | { type: 'any'; path: string; variable: string; body: FilterNode }
   /** `startswith(path, 'prefix')`, case-insensitive like Graph's. */
   | { type: 'startswith'; path: string; value: Literal };
 
@@ -41,8 +42,6 @@ export interface FilterProperty {
   maxValues?: number;
   /** Custom equality for strings (e.g. enum aliases); default: case-insensitive. */
   equals?: (actual: string, literal: string) => boolean;
-  /** `collection/property`: only inside `collection/any(x: x/property …)`. */
-  lambda?: boolean;
 }
 
 export interface FilterSchema {
@@ -52,6 +51,11 @@ export interface FilterSchema {
   properties: Readonly<Record<string, FilterProperty>>;
   /** Whether `or` may appear (most Graph resources here support only `and`). */
   allowOr?: boolean;
+  /**
+   * Collection properties a lambda (`any`) may range over, with the properties of an element: '' is the
+   * element itself (a collection of strings), other keys its properties (`p/result`).
+   */
+  lambdas?: Readonly<Record<string, Readonly<Record<string, FilterProperty>>>>;
 }
 
 // ---------------------------------------------------------------------------------------------- lexer
@@ -252,33 +256,6 @@ class Parser {
     throw invalid(`'${opTok.v}' is not an operator (position ${opTok.at})`);
   }
 
-  /** `collection/any(v: …)`: every inner path must start with the variable; it is dropped from them. */
-  private parseLambda(collection: string, depth: number): FilterNode {
-    this.expectPunct('(');
-    const variable = this.next();
-    if (variable.t !== 'ident') throw invalid(`expected a lambda variable at position ${variable.at}`);
-    this.expectPunct(':');
-    const inner = this.parseOr(depth + 1);
-    this.expectPunct(')');
-    const name = variable.v;
-    const strip = (node: FilterNode): FilterNode => {
-      switch (node.type) {
-        case 'and':
-        case 'or':
-          return { ...node, left: strip(node.left), right: strip(node.right) };
-        case 'any':
-          throw unsupportedQuery('Nested lambdas are not supported in this query.');
-        case 'startswith':
-          if (!node.path.startsWith(`${name}/`)) throw invalid(`'${node.path}' inside the lambda must start with '${name}/'`);
-          return { ...node, path: node.path.slice(name.length + 1) };
-        default:
-          if (!node.path.startsWith(`${name}/`)) throw invalid(`'${node.path}' inside the lambda must start with '${name}/'`);
-          return { ...node, path: node.path.slice(name.length + 1) };
-      }
-    };
-    return { type: 'any', path: collection, inner: strip(inner) };
-  }
-
   private parsePath(): string {
     const first = this.next();
     if (first.t !== 'ident') throw invalid(`expected a property name at position ${first.at}`);
@@ -286,7 +263,7 @@ class Parser {
     for (;;) {
       const tok = this.peek();
       if (tok.t === 'punct' && tok.v === '(') {
-        if (parts[parts.length - 1] === 'any' && parts.length > 1) break;
+        if (parts.length > 1 && parts[parts.length - 1] === 'any') break;
         throw unsupportedQuery(`The function or lambda '${parts.join('/')}(...)' is not supported in this query.`);
       }
       if (!(tok.t === 'punct' && tok.v === '/')) break;
@@ -296,6 +273,16 @@ class Parser {
       parts.push(part.v);
     }
     return parts.join('/');
+  }
+
+  private parseLambda(path: string, depth: number): FilterNode {
+    this.expectPunct('(');
+    const variable = this.next();
+    if (variable.t !== 'ident') throw invalid(`expected a lambda variable after '${path}/any(' at position ${variable.at}`);
+    this.expectPunct(':');
+    const body = this.parseOr(depth + 1);
+    this.expectPunct(')');
+    return { type: 'any', path, variable: variable.v, body };
   }
 
   private parseLiteral(): Literal {
@@ -370,36 +357,33 @@ function checkLiteral(path: string, prop: FilterProperty, literal: Literal): voi
   }
 }
 
-/** The schema of a collection's items inside a lambda: the properties declared `collection/…` with `lambda`. */
-function lambdaSchema(schema: FilterSchema, collection: string): FilterSchema {
-  const properties: Record<string, FilterProperty> = {};
-  for (const [path, prop] of Object.entries(schema.properties)) if (prop.lambda && path.startsWith(`${collection}/`)) properties[path.slice(collection.length + 1)] = prop;
-  return { resource: schema.resource, properties, allowOr: schema.allowOr };
+/** The schema a lambda's body is checked and evaluated with: the element's properties under the variable's name. */
+function lambdaSchema(schema: FilterSchema, path: string, variable: string): FilterSchema {
+  const element = schema.lambdas?.[path];
+  if (!element) throw unsupportedQuery(`Lambda expressions are not supported on property '${path}' of resource '${schema.resource}'.`);
+  return { resource: schema.resource, allowOr: true, properties: Object.fromEntries(Object.entries(element).map(([k, v]) => [k ? `${variable}/${k}` : variable, v])) };
 }
 
 /** Rejects every property, operator or literal the endpoint does not support. */
-export function validateFilter(node: FilterNode, schema: FilterSchema, inLambda = false): void {
+export function validateFilter(node: FilterNode, schema: FilterSchema): void {
   switch (node.type) {
-    case 'any': {
-      const inner = lambdaSchema(schema, node.path);
-      if (inLambda || Object.keys(inner).length === 0) throw unsupportedQuery(`The function or lambda '${node.path}/any(...)' is not supported in this query.`);
-      validateFilter(node.inner, inner, true);
+    case 'any':
+      validateFilter(node.body, lambdaSchema(schema, node.path, node.variable));
       return;
-    }
     case 'and':
     case 'or':
       if (node.type === 'or' && !schema.allowOr) {
         throw unsupportedQuery(`The 'or' operator is not supported on resource '${schema.resource}'.`);
       }
-      validateFilter(node.left, schema, inLambda);
-      validateFilter(node.right, schema, inLambda);
+      validateFilter(node.left, schema);
+      validateFilter(node.right, schema);
       return;
     case 'compare':
     case 'in':
     case 'startswith': {
       const prop = schema.properties[node.path];
       const op: FilterOp = node.type === 'in' ? 'in' : node.type === 'startswith' ? 'startswith' : node.op;
-      if (!prop || !Object.hasOwn(schema.properties, node.path) || (prop.lambda === true && !inLambda)) {
+      if (!prop || !Object.hasOwn(schema.properties, node.path)) {
         throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.path}' of resource '${schema.resource}'.`);
       }
       if (!prop.ops.includes(op)) {
@@ -425,6 +409,14 @@ export function compileFilter(text: string, schema: FilterSchema | undefined, re
   const node = parseFilter(text);
   validateFilter(node, schema);
   return node;
+}
+
+/** Whether the filter ranges over `path` anywhere (in a lambda). */
+export function mentionsLambda(node: FilterNode | undefined, path: string): boolean {
+  if (!node) return false;
+  if (node.type === 'any') return node.path === path;
+  if (node.type === 'and' || node.type === 'or') return mentionsLambda(node.left, path) || mentionsLambda(node.right, path);
+  return false;
 }
 
 /** The terms joined by top-level `and`s (the whole filter when it is a single term). */
@@ -508,6 +500,12 @@ function compare(actual: unknown, op: ComparisonOp, literal: Literal, prop: Filt
 /** Whether an item satisfies a validated filter. */
 export function evaluateFilter(node: FilterNode, item: unknown, schema: FilterSchema): boolean {
   switch (node.type) {
+    case 'any': {
+      const collection = valueAt(item, node.path);
+      if (!Array.isArray(collection)) return false;
+      const inner = lambdaSchema(schema, node.path, node.variable);
+      return collection.some((element) => evaluateFilter(node.body, { [node.variable]: element }, inner));
+    }
     case 'and':
       return evaluateFilter(node.left, item, schema) && evaluateFilter(node.right, item, schema);
     case 'or':
@@ -522,11 +520,6 @@ export function evaluateFilter(node: FilterNode, item: unknown, schema: FilterSc
     case 'startswith': {
       const actual = valueAt(item, node.path);
       return typeof actual === 'string' && node.value.kind === 'string' && actual.toLowerCase().startsWith(node.value.value.toLowerCase());
-    }
-    case 'any': {
-      const items = valueAt(item, node.path);
-      const inner = lambdaSchema(schema, node.path);
-      return Array.isArray(items) && items.some((x) => evaluateFilter(node.inner, x, inner));
     }
   }
 }

@@ -3,7 +3,7 @@
 import type { EndpointKey } from './endpoints.js';
 import { badRequest, notFound } from './errors.js';
 import type { FilterNode, FilterProperty, FilterSchema } from './filter.js';
-import { equalityTerm } from './filter.js';
+import { equalityTerm, mentionsLambda } from './filter.js';
 import type { ExpandName, PageSpec, QueryOptions } from './query.js';
 import type { DirectoryEntry, Item, TenantIndex } from './tenant.js';
 import { toDirectoryObject } from './tenant.js';
@@ -22,6 +22,8 @@ export interface RouteContext {
   filter?: FilterNode;
   tenant: TenantIndex;
   now: Date;
+  /** The request sent `Prefer: include-unknown-enum-members` (evolvable enum members are served as they are). */
+  unknownEnums: boolean;
   /** The audit log and delta change log of the tenant's edits (changes.ts). */
   changes: ChangeTracker;
 }
@@ -529,12 +531,22 @@ const BASE_ROUTES: readonly Route[] = [
         createdDateTime: dateRange,
         'status/errorCode': { type: 'number', ops: ['eq', 'ne'] },
         userId: str(),
+        userPrincipalName: str(),
+      },
+      lambdas: {
+        signInEventTypes: { '': str() },
+        appliedConditionalAccessPolicies: { id: str(), result: str() },
       },
     },
     expand: [],
-    source: (ctx) => ctx.tenant.signIns(),
+    check: (ctx) => {
+      // signInEventTypes is a beta property: v1.0 has no such property to filter on.
+      if (ctx.version === 'v1.0' && mentionsLambda(ctx.filter, 'signInEventTypes')) throw badRequest("Could not find a property named 'signInEventTypes' on type 'microsoft.graph.signIn'.");
+    },
+    source: (ctx) => ctx.tenant.servedSignIns(ctx.version, ctx.unknownEnums),
     cacheable: true,
-    narrow: (items, ctx) => notAfter(items, ctx.now.getTime()),
+    // Without a signInEventTypes filter Graph lists interactive sign-ins only (Learn: sign-in logs with Microsoft Graph).
+    narrow: (items, ctx) => notAfter(mentionsLambda(ctx.filter, 'signInEventTypes') ? items : items.filter((s) => (s as Item).isInteractive !== false), ctx.now.getTime()),
   },
 ];
 
@@ -767,8 +779,8 @@ const EXEMPTION_ROUTES: readonly Route[] = [
         category: str(['eq']),
         loggedByService: str(['eq']),
         'initiatedBy/user/id': str(['eq']),
-        'targetResources/id': { type: 'string', ops: ['eq'], lambda: true },
       },
+      lambdas: { targetResources: { id: str(['eq']) } },
     },
     expand: [],
     // The fixture's own events and those the tenant's edits wrote (changes.ts), each once the audit log shows it

@@ -35,6 +35,33 @@ export function toDirectoryObject(entry: DirectoryEntry): Item {
 
 const QUERY_CACHE_LIMIT = 64;
 
+/** Members Graph added after `unknownFutureValue` in the enums a sign-in carries (Graph signIn, appliedConditionalAccessPolicy). */
+const EVOLVABLE_RESULTS = new Set(['reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyNotApplied', 'reportOnlyInterrupted']);
+const EVOLVABLE_CONDITIONS = new Set(['servicePrincipals', 'servicePrincipalRisk']);
+
+function withoutEvolvableFlags(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const parts = value.split(',').map((v) => v.trim());
+  return parts.some((p) => EVOLVABLE_CONDITIONS.has(p)) ? [...new Set(parts.map((p) => (EVOLVABLE_CONDITIONS.has(p) ? 'unknownFutureValue' : p)))].join(',') : value;
+}
+
+function serveSignIn(s: SignIn, version: 'v1.0' | 'beta', unknownEnums: boolean): Item {
+  const types = (s.signInEventTypes as string[] | null | undefined) ?? null;
+  const interactive = types ? types.some((t) => t.toLowerCase() === 'interactiveuser') || !types.some((t) => t.toLowerCase() === 'noninteractiveuser') : s.isInteractive !== false;
+  const out: Item = { ...s, isInteractive: interactive };
+  if (version === 'beta') out.signInEventTypes = types ?? [interactive ? 'interactiveUser' : 'nonInteractiveUser'];
+  else delete out.signInEventTypes;
+  if (!unknownEnums && Array.isArray(s.appliedConditionalAccessPolicies)) {
+    out.appliedConditionalAccessPolicies = s.appliedConditionalAccessPolicies.map((p) => ({
+      ...p,
+      result: typeof p.result === 'string' && EVOLVABLE_RESULTS.has(p.result) ? 'unknownFutureValue' : p.result,
+      ...('conditionsSatisfied' in p ? { conditionsSatisfied: withoutEvolvableFlags(p.conditionsSatisfied) } : {}),
+      ...('conditionsNotSatisfied' in p ? { conditionsNotSatisfied: withoutEvolvableFlags(p.conditionsNotSatisfied) } : {}),
+    }));
+  }
+  return out;
+}
+
 export class TenantIndex {
   readonly hasPim: boolean;
   readonly members: Membership;
@@ -42,6 +69,7 @@ export class TenantIndex {
   private readonly transitive = new Map<string, DirectoryEntry[]>();
   private readonly queryCache = new Map<string, readonly unknown[]>();
   private signInsNewestFirst?: SignIn[];
+  private readonly served = new Map<string, readonly Item[]>();
   private registrationById?: Map<string, UserRegistrationDetails>;
   private roleDefinitionList?: Item[];
   private strengthList?: Item[];
@@ -155,6 +183,21 @@ export class TenantIndex {
         .map((x) => x.s);
     }
     return this.signInsNewestFirst;
+  }
+
+  /**
+   * Sign-ins newest first as a version serves them: `isInteractive` always set; beta carries `signInEventTypes`
+   * (v1.0 has no such property); without `Prefer: include-unknown-enum-members` the evolvable enum members
+   * (report-only results, the service-principal condition flags) read `unknownFutureValue`, as Graph sends them.
+   */
+  servedSignIns(version: 'v1.0' | 'beta', unknownEnums: boolean): readonly Item[] {
+    const key = `${version}|${unknownEnums}`;
+    let list = this.served.get(key);
+    if (!list) {
+      list = this.signIns().map((s) => serveSignIn(s, version, unknownEnums));
+      this.served.set(key, list);
+    }
+    return list;
   }
 
   /** Secure Score days newest first (`$top=1` is the latest, as Graph answers). */

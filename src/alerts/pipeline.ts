@@ -4,7 +4,7 @@
 import { type Settings, scheduleIntervalMinutes } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
 import { type CollectorName, type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
-import type { StoredSignIn } from '../collect/activity.js';
+import type { StoredSignIn } from '../collect/signins.js';
 import { loadFeedNotes } from '../collect/changefeed.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { materialKeys } from '../core/acceptance.js';
@@ -23,6 +23,7 @@ import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/co
 import { type OpenFinding, afterAttempt, decideAlerts, findingWrites } from './decide.js';
 import type { Entity, TableStore } from '../storage/tables.js';
 import type { Logger } from '../app/logger.js';
+import { previousRollout } from '../app/evaluation.js';
 import { type Mailer, operationIdFor } from './mailer.js';
 import type { WebhookSender } from './webhook.js';
 import { deliverPendingWebhooks, enqueueWebhook } from './webhook-outbox.js';
@@ -252,7 +253,7 @@ async function attemptTime(store: TableStore, previousEvaluationId: string, nowI
 /** The change window's history, the what-if of every CA change, break-glass sign-ins and collector health. */
 async function changeInputs(
   ctx: AlertContext,
-  evaluation: { report: Report; snapshot: TenantSnapshot; previous: Map<string, PreviousAdmin>; options: EvaluationOptions; runs: LatestRuns; run: RunRecord },
+  evaluation: { report: Report; snapshot: TenantSnapshot; previous: Map<string, PreviousAdmin>; options: EvaluationOptions; runs: LatestRuns; run: RunRecord; scope?: ReadonlySet<string> },
   previousEvaluation: RunRecord | undefined,
   nowIso: string,
 ): Promise<ChangeInputs> {
@@ -290,6 +291,8 @@ async function changeInputs(
       since: new Date(firstEvaluation ? Date.parse(nowIso) - settings.signInInitialLookbackHours * 3_600_000 : Date.parse(previousEvaluation.startedAt) - 24 * 3_600_000).toISOString(),
       readable: ['ok', 'stale'].includes(evaluation.report.dataSources.directoryAudits?.state ?? 'unavailable'),
     },
+    // Rollout readiness rests on every admin's sign-ins: an evaluation of some admins does not judge it.
+    ...(evaluation.scope ? {} : { previousRollout: await previousRollout(store, previousEvaluation) }),
   };
 }
 

@@ -5,7 +5,9 @@ import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
 import { reportNumbers } from '../core/numbers.js';
 import { proposeRemediation } from '../core/remediation.js';
 import { loadAcknowledgements } from './acknowledgements.js';
-import type { AdminOut, Report, Verdict } from '../core/report.js';
+import { normId } from '../core/ids.js';
+import { rolloutJudged } from '../core/rollout.js';
+import type { AdminOut, Report, RolloutOut, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, type RunRecord, newRunId } from '../collect/runs.js';
@@ -19,6 +21,9 @@ export function evaluationOptions(settings: Settings): EvaluationOptions {
     excludedAccounts: settings.excludedAccounts,
     globalAdminMin: settings.globalAdminMin,
     globalAdminMax: settings.globalAdminMax,
+    evidenceDays: settings.signInEvidenceDays,
+    rolloutDays: settings.signInRolloutDays,
+    completionMinutes: settings.signInCompletionMinutes,
   };
 }
 
@@ -62,7 +67,7 @@ export function verdictRecord(admin: AdminOut, potential = false, excludedThroug
 /** Per admin, the exclusions they are in now, in words ("group 'CA exclusions'"), from the exemption analysis. */
 export function exclusionsByAdmin(report: Report): Map<string, string[]> {
   const names = new Map((report.exemptions?.exclusions ?? []).map((x) => [x.key, `${x.kind} '${x.targetName}'`]));
-  return new Map((report.exemptions?.admins ?? []).filter((a) => a.excludedNow.length > 0).map((a) => [a.adminId, a.excludedNow.map((k) => names.get(k) ?? k).sort()]));
+  return new Map((report.exemptions?.excludedNow ?? []).map((a) => [a.adminId, a.exclusionKeys.map((k) => names.get(k) ?? k).sort()]));
 }
 
 export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
@@ -85,6 +90,21 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
   },
 };
 
+/** What is kept per report-only policy between runs: its readiness, to tell when it changes (R-ROLLOUT-4). */
+export interface RolloutRecord {
+  id: string;
+  displayName: string;
+  verdict: RolloutOut['verdict'];
+}
+
+export const rolloutSpec: DatasetSpec<RolloutRecord> = { partition: PARTITIONS.rolloutVerdict, id: (r) => r.id };
+
+/** The readiness the previous evaluation recorded; undefined when it recorded none (it predates rollout readiness). */
+export async function previousRollout(store: TableStore, previousEvaluation: RunRecord | undefined): Promise<Map<string, RolloutRecord> | undefined> {
+  if (previousEvaluation?.counts?.rolloutPolicies === undefined) return undefined;
+  return new Map([...(await loadState<RolloutRecord>(store, PARTITIONS.rolloutVerdict))].map(([id, item]) => [id, item.value]));
+}
+
 /**
  * The evaluation of what storage holds now: no Graph reads, no writes. The report carries the accepted risks
  * on record, the one set of numbers every output shows, and (unless `remediation: false`, as for the timer
@@ -98,7 +118,7 @@ export async function evaluateStored(
   runs?: LatestRuns,
   extras: { remediation?: boolean; scope?: ReadonlySet<string> } = {},
 ): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
-  const snapshot = await loadSnapshot(store, tenant, at, runs);
+  const snapshot = await loadSnapshot(store, tenant, at, runs, Math.max(settings.signInEvidenceDays, settings.signInRolloutDays));
   const options = { ...evaluationOptions(settings), ...(extras.scope ? { onlyAdmins: extras.scope } : {}) };
   const report = evaluate(snapshot, { ...options, now: at });
   applyAcknowledgements(report, await loadAcknowledgements(store), at);
@@ -155,6 +175,7 @@ export async function runEvaluation(
       unknown: report.summary.unknown,
       findings: report.numbers?.findings.open ?? report.findings.length,
       accepted: report.numbers?.findings.accepted ?? 0,
+      rolloutPolicies: report.rollout?.length ?? 0,
       ...(scope ? { scope: scope.size } : {}),
     },
   };
@@ -178,6 +199,10 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
   const incomplete = (['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'] as const).some((d) => ['unavailable', 'stale'].includes(report.dataSources[d]?.state ?? 'ok'));
   // An evaluation of some admins replaces their records only; one of them no longer an admin is removed.
   const sync = await syncDataset(store, adminVerdictSpec, records, ctx, { keepUnseen: incomplete, ...(scope ? { scope: (a: AdminVerdictRecord) => scope.has(a.id) } : {}) });
+  // Readiness is state only (the change is told as a finding, kept in the findings history). Unjudged while the
+  // sign-ins or the policies could not be read: what was last known stays, so a recovery is not a change. An
+  // evaluation of some admins does not judge it (readiness rests on every admin's sign-ins).
+  if (!scope && rolloutJudged(report)) await syncDataset(store, rolloutSpec, (report.rollout ?? []).map((r) => ({ id: normId(r.policyId), displayName: r.displayName, verdict: r.verdict })), ctx);
   return sync.added + sync.changed + sync.removed;
 }
 

@@ -134,6 +134,8 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   if (groupsOk) groupsOk = await readWatchedGroups(deps, run, watchedGroups({ policyGroups: named.groups, targetingGroups, excludedAccounts: settings.excludedAccounts, wholeGroups: new Set(groups.keys()), adminIds }), groups, principals);
   await readAccounts(deps, run, principals);
   counts.admins = principals.users.size;
+  // In a cycle the sign-in collector reads these accounts' sign-ins now, alongside the registration reads.
+  deps.pipeline?.shareAccounts({ users: [...principals.users.values()], groups: [...groups.values()] });
 
   // 7. MFA registration details of the admins that resolved.
   const registration = await registrationRead;

@@ -17,11 +17,15 @@ import type {
 } from '../core/graph-types.js';
 import type { ExemptionData, StoredAppPrincipal, StoredAuditEvent, StoredController, StoredControllerGroup, StoredExclusionGroup, StoredGroupUnits, StoredPimOwners } from '../core/exemption-types.js';
 import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from '../core/microsoft-types.js';
-import { type DatasetName, type DatasetStatus, type SnapshotGroup, type TenantSnapshot, emptySnapshot } from '../core/snapshot.js';
+import { type ActivationWindow, type DatasetName, type DatasetStatus, type SignInEvidence, type SnapshotGroup, type TenantSnapshot, emptySnapshot } from '../core/snapshot.js';
+import type { SignInDigest } from '../core/signin-digest.js';
+import { decodeJson, newestFirstKey } from '../storage/codec.js';
 import { loadValues } from '../storage/state.js';
 import type { TableStore } from '../storage/tables.js';
 import { type CollectorName, type LatestRuns, type RunRecord, latestRuns } from './runs.js';
 import { PARTITIONS } from './specs.js';
+import type { ActivationEvent } from './activity.js';
+import { DIGEST_PARTITION } from './signins.js';
 
 export interface TenantInfo {
   id: string;
@@ -69,8 +73,27 @@ export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>)
   return out;
 }
 
-/** `runs`: the latest runs, when the caller has read them already. */
-export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undefined, capturedAt: string, runs?: LatestRuns): Promise<TenantSnapshot> {
+/** Activations last at most a day or so (PIM's maximum is 24 hours): ones started this long before the window still count. */
+const ACTIVATION_LEAD_MS = 2 * 86_400_000;
+
+/** The daily sign-in digests of the last `days` days and the PIM activations they can have happened in. */
+export async function loadSignInEvidence(store: TableStore, at: string, days: number): Promise<SignInEvidence> {
+  const fromMs = Date.parse(at) - days * 86_400_000;
+  const digests: SignInDigest[] = [];
+  for await (const e of store.partition('state', DIGEST_PARTITION, { fromRow: new Date(fromMs).toISOString().slice(0, 10) })) {
+    const d = decodeJson<SignInDigest>(e);
+    if (d) digests.push(d);
+  }
+  const activations: ActivationWindow[] = [];
+  for await (const e of store.partition('activations', 'all', { toRow: `${newestFirstKey(fromMs - ACTIVATION_LEAD_MS)}~` })) {
+    const a = decodeJson<ActivationEvent>(e);
+    if (a) activations.push({ principalId: a.principalId, kind: a.kind, roleDefinitionId: a.roleDefinitionId, groupId: a.groupId, directoryScopeId: a.directoryScopeId, startDateTime: a.startDateTime, endDateTime: a.endDateTime });
+  }
+  return { digests, activations };
+}
+
+/** `runs`: the latest runs, when the caller has read them already. `evidenceDays`: also load that many days of sign-in evidence. */
+export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undefined, capturedAt: string, runs?: LatestRuns, evidenceDays?: number): Promise<TenantSnapshot> {
   runs ??= await latestRuns(store);
   const snapshot = emptySnapshot(tenant?.tenantId ?? 'unknown', capturedAt);
   snapshot.tenantName = tenant?.displayName ?? null;
@@ -121,6 +144,7 @@ export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undef
     perUserMfa,
     exemptions: await loadExemptions(store),
   } satisfies Partial<TenantSnapshot>);
+  if (evidenceDays !== undefined) snapshot.signInEvidence = await loadSignInEvidence(store, capturedAt, evidenceDays);
   return snapshot;
 }
 

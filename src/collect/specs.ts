@@ -25,6 +25,7 @@ export const PARTITIONS = {
   pimSetting: 'pimSetting',
   activation: 'activation',
   adminVerdict: 'adminVerdict',
+  rolloutVerdict: 'rolloutVerdict',
   tenant: 'tenant',
   secureScore: 'secureScore',
   mfaRecommendation: 'mfaRecommendation',

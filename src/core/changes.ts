@@ -10,6 +10,7 @@ import { normId, sameEnum } from './ids.js';
 import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
 import { activationSettings, durationMinutes } from './pim-settings.js';
 import { type AdminOut, type Finding, type Report, type Verdict, who } from './report.js';
+import { type PreviousRollout, rolloutChangeFindings, rolloutJudged } from './rollout.js';
 
 /** What the previous evaluation recorded per admin. */
 export interface PreviousAdmin {
@@ -94,6 +95,8 @@ export interface ChangeInputs {
   monitoredRoleIds: ReadonlySet<string>;
   /** Directory audit events about exclusions, those since `since` considered; `readable`: the audit log was read. */
   exemptionAudits?: { audits: readonly StoredAuditEvent[]; since: string; readable: boolean };
+  /** Report-only readiness the previous evaluation recorded, by policy id; undefined when it recorded none. */
+  previousRollout?: ReadonlyMap<string, PreviousRollout>;
 }
 
 const VERDICT_RANK: Record<Verdict, number> = { protected: 0, partial: 1, unprotected: 2, excluded: -1, unknown: -1 };
@@ -145,6 +148,7 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
     ...(inputs.exemptionAudits ? exemptionUsedFindings({ report: inputs.report, audits: inputs.exemptionAudits.audits, auditSince: inputs.exemptionAudits.since, auditReadable: inputs.exemptionAudits.readable, assignmentChanges: inputs.assignmentChanges, policyChanges: inputs.policyChanges }) : []),
     ...inputs.breakGlassSignIns.map(breakGlassFinding),
     ...healthFindings(inputs),
+    ...(inputs.firstEvaluation || !inputs.previousRollout || !rolloutJudged(inputs.report) ? [] : rolloutChangeFindings(inputs.report.rollout ?? [], inputs.previousRollout, inputs.previousEvaluationId)),
     ...(inputs.feedNotes ?? []).map(feedFinding),
   ];
 }

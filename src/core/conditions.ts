@@ -165,6 +165,62 @@ function scopeIndex(policies: readonly CompiledPolicy[], unknownGuestType: strin
 /** Stands in for the guest kind of an account whose details could not be read (R-USERS-7). */
 export const UNKNOWN_GUEST_KIND = 'unknown';
 
+/**
+ * A set's indexes with the policy at `policy.index` replaced by `policy` (or added at the end), patched rather
+ * than rebuilt (remediation verifies thousands of one-policy changes). The scope index is exact; `referenced` and
+ * `excluded` keep what the replaced version named: a superset only makes scope signatures finer and the search
+ * for combinations of activations wider, never wrong.
+ */
+export function replacedPolicyIndexes(set: PolicySet, policy: CompiledPolicy): Pick<PolicySet, 'referenced' | 'excluded' | 'scopeIndex'> {
+  const at = policy.index;
+  const old = set.policies[at];
+  const ix = set.scopeIndex;
+  const removed = old ? scopeIndex([old], UNKNOWN_GUEST_KIND) : undefined;
+  const added = scopeIndex([policy], UNKNOWN_GUEST_KIND);
+  const patch = (key: Exclude<keyof ScopeIndex, 'everyone' | 'includeNone'>): Map<string, number[]> => {
+    const gone = removed?.[key] ?? new Map<string, number[]>();
+    const come = added[key];
+    if (gone.size === 0 && come.size === 0) return ix[key];
+    const out = new Map(ix[key]);
+    for (const k of gone.keys()) {
+      const list = (out.get(k) ?? []).filter((i) => i !== at);
+      if (list.length) out.set(k, list);
+      else out.delete(k);
+    }
+    for (const k of come.keys()) out.set(k, [...(out.get(k) ?? []), at]);
+    return out;
+  };
+  const includeNone = new Set(ix.includeNone);
+  includeNone.delete(at);
+  if (policy.users.includeNone) includeNone.add(at);
+  const scope: ScopeIndex = {
+    everyone: [...ix.everyone.filter((i) => i !== at), ...(policy.users.includeAll ? [at] : [])],
+    includeNone,
+    includeUser: patch('includeUser'),
+    includeGroup: patch('includeGroup'),
+    includeRole: patch('includeRole'),
+    includeGuest: patch('includeGuest'),
+    excludeUser: patch('excludeUser'),
+    excludeGroup: patch('excludeGroup'),
+    excludeRole: patch('excludeRole'),
+    excludeGuest: patch('excludeGuest'),
+  };
+  const union = (base: Set<string>, more: Iterable<string>): Set<string> => {
+    const extra = [...more].filter((x) => !base.has(x));
+    return extra.length ? new Set([...base, ...extra]) : base;
+  };
+  const u = policy.users;
+  return {
+    referenced: {
+      users: union(set.referenced.users, [...u.includeUsers, ...u.excludeUsers]),
+      groups: union(set.referenced.groups, [...u.includeGroups, ...u.excludeGroups]),
+      roles: union(set.referenced.roles, [...u.includeRoles, ...u.excludeRoles]),
+    },
+    excluded: policy.enforcing ? { groups: union(set.excluded.groups, u.excludeGroups), roles: union(set.excluded.roles, u.excludeRoles) } : set.excluded,
+    scopeIndex: scope,
+  };
+}
+
 export const CLIENT_APP_ATOMS = ['browser', 'mobileAppsAndDesktopClients', 'exchangeActiveSync', 'other'];
 export const PLATFORM_ATOMS = ['android', 'iOS', 'windows', 'windowsPhone', 'macOS', 'linux', 'unknown'];
 const RISK_ATOMS = ['none', 'low', 'medium', 'high'];
@@ -665,6 +721,11 @@ export function compilePolicy(
   };
 }
 
+/** A compiled policy whose user scope changed (and nothing else): the rest of its compilation holds. */
+export function withUserScope(compiled: CompiledPolicy, policy: ConditionalAccessPolicy): CompiledPolicy {
+  return { ...compiled, policy, users: compileUsers(policy) };
+}
+
 export interface CompileOptions {
   /** Other policies whose values the space must also distinguish (what-if comparisons share one space). */
   spacePolicies?: readonly ConditionalAccessPolicy[];
@@ -695,11 +756,8 @@ export function compilePolicies(
   };
 }
 
-/**
- * What a set knows about its policies' user scopes: the users, groups and roles they name, those enforcing
- * policies exclude, and the scope index. A set whose policies change (remediation's verification) rebuilds it.
- */
-export function policyIndexes(compiled: readonly CompiledPolicy[]): Pick<PolicySet, 'referenced' | 'excluded' | 'scopeIndex'> {
+/** What a set knows about its policies' user scopes: the users, groups and roles they name, those enforcing policies exclude, and the scope index. */
+function policyIndexes(compiled: readonly CompiledPolicy[]): Pick<PolicySet, 'referenced' | 'excluded' | 'scopeIndex'> {
   const referenced = { users: new Set<string>(), groups: new Set<string>(), roles: new Set<string>() };
   const excluded = { groups: new Set<string>(), roles: new Set<string>() };
   for (const p of compiled) {

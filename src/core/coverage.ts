@@ -366,10 +366,10 @@ function anyIntersects(space: Space, boxes: readonly Box[], other: readonly Box[
  * they get back are the same objects, so facts about a region are computed once too.
  */
 export class CoverageMemo {
-  private readonly memo = new Map<string, Box[]>();
-  private readonly interned = new Map<string, Box>();
+  private readonly memo: Map<string, Box[]>;
+  private readonly interned: Map<string, Box>;
   /** What is left after the first policies of a covering set, by their indexes (see uncovered). */
-  private readonly prefixes = new Map<string, Box[]>();
+  private readonly prefixes: Map<string, Box[]>;
   private readonly regions = new WeakMap<Box, RegionFacts>();
   private regionCount = 0;
   private readonly scopes = new Map<string, { scopes: Uint8Array; covering: CompiledPolicy[]; coveringKey: string; signature: string }>();
@@ -382,13 +382,31 @@ export class CoverageMemo {
   readonly derived = new Map<string, unknown>();
   readonly gapShapes = new Map<string, unknown>();
   readonly adminShapes = new Map<string, unknown>();
+  private sorted?: CompiledPolicy[];
+  private notEnabled?: CompiledPolicy[];
+  /**
+   * `sameCovers`: a memo of a set whose policies cover exactly what this set's policies at the same indexes
+   * cover (they differ only in whom they apply to, or this set adds policies at the end): what is left
+   * uncovered by a covering set is then the same, and is shared (remediation's verification of one admin's
+   * change).
+   */
+  constructor(
+    readonly set: PolicySet,
+    sameCovers?: CoverageMemo,
+  ) {
+    this.memo = sameCovers?.memo ?? new Map();
+    this.interned = sameCovers?.interned ?? new Map();
+    this.prefixes = sameCovers?.prefixes ?? new Map();
+  }
+
   /** The policies ordered by id as Graph spells it (lists of ids come out sorted without sorting). */
-  readonly byId: CompiledPolicy[];
+  get byId(): CompiledPolicy[] {
+    return (this.sorted ??= [...this.set.policies].sort((a, b) => (a.policy.id < b.policy.id ? -1 : a.policy.id > b.policy.id ? 1 : 0)));
+  }
+
   /** Report-only and disabled policies that target apps and would require MFA: what could close a gap if enabled. */
-  readonly notEnabledMfa: CompiledPolicy[];
-  constructor(readonly set: PolicySet) {
-    this.byId = [...set.policies].sort((a, b) => (a.policy.id < b.policy.id ? -1 : a.policy.id > b.policy.id ? 1 : 0));
-    this.notEnabledMfa = set.policies.filter((p) => p.state !== 'enabled' && p.target.kind === 'apps' && p.mfaGrant);
+  get notEnabledMfa(): CompiledPolicy[] {
+    return (this.notEnabled ??= this.set.policies.filter((p) => p.state !== 'enabled' && p.target.kind === 'apps' && p.mfaGrant));
   }
 
   static key(covering: readonly CompiledPolicy[]): string {

@@ -5,7 +5,7 @@
 import type { StoredAuditEvent } from './exemption-types.js';
 import { auditRoleOf } from './exemption-audit.js';
 import { makeFinding } from './finding-types.js';
-import { listPhrase, normId } from './ids.js';
+import { listPhrase, normId, shortListPhrase } from './ids.js';
 import type { AdminOut, Finding, Report } from './report.js';
 import { who } from './report.js';
 
@@ -72,12 +72,12 @@ function fromAudits(inputs: ExemptionChangeInputs, groups: Map<string, GroupExcl
       const via = g.topName !== g.groupName ? ` (nested in '${g.topName}')` : '';
       const behind = g.dynamic ? attributeChange(inputs.audits, admin.id, e.time) : null;
       const cause = g.dynamic ? `matched the rule of dynamic group '${g.groupName}'${via} (${g.rule ?? 'rule unknown'}) and was added at ${e.time}${behind ? `; the change behind it: ${behind}` : ''}` : `was added to group '${g.groupName}'${via} by ${actor(e)} at ${e.time}`;
-      out.push(makeFinding('exemption-used', 'high', admin.id, `${who(admin)} ${cause}: they are now excluded from ${listPhrase(g.policies)}.`, `exemption-used:${e.id}`, { subjectName: who(admin), policyIds: g.policyIds }));
+      out.push(makeFinding('exemption-used', 'high', admin.id, `${who(admin)} ${cause}: they are now excluded from ${shortListPhrase(g.policies)}.`, `exemption-used:${e.id}`, { subjectName: who(admin), policyIds: g.policyIds }));
     } else if (/^add (eligible )?member to role/i.test(e.activity)) {
       const role = auditRoleOf(e);
       const policies = role ? excludedRoles.get(role) : undefined;
       if (!role || !policies) continue;
-      out.push(makeFinding('exemption-used', 'high', admin.id, `${who(admin)} was given role ${e.targets.find((t) => (t.type ?? '').toLowerCase() === 'role')?.displayName ?? role} by ${actor(e)} at ${e.time}, which ${listPhrase(policies)} exclude${policies.length > 1 ? '' : 's'}: they are now exempt from MFA there.`, `exemption-used:${e.id}`, { subjectName: who(admin) }));
+      out.push(makeFinding('exemption-used', 'high', admin.id, `${who(admin)} was given role ${e.targets.find((t) => (t.type ?? '').toLowerCase() === 'role')?.displayName ?? role} by ${actor(e)} at ${e.time}, which ${shortListPhrase(policies)} exclude${policies.length > 1 ? '' : 's'}: they are now exempt from MFA there.`, `exemption-used:${e.id}`, { subjectName: who(admin) }));
     }
   }
   return out;
@@ -95,7 +95,7 @@ function fromHistory(inputs: ExemptionChangeInputs, groups: Map<string, GroupExc
       const admin = admins.get(id);
       if (!admin || before.has(id)) continue;
       const how = g.dynamic ? `matched the rule of dynamic group '${g.groupName}'` : `was added to group '${g.groupName}'${g.topName !== g.groupName ? ` (nested in '${g.topName}')` : ''}`;
-      out.push(makeFinding('exemption-used', 'high', id, `${who(admin)} ${how} (seen at ${c.observedAt}; the directory audit log could not be read, so who did it is not known): they are now excluded from ${listPhrase(g.policies)}.`, `exemption-used:${id}:${g.groupId}:${c.observedAt}`, { subjectName: who(admin), policyIds: g.policyIds }));
+      out.push(makeFinding('exemption-used', 'high', id, `${who(admin)} ${how} (seen at ${c.observedAt}; the directory audit log could not be read, so who did it is not known): they are now excluded from ${shortListPhrase(g.policies)}.`, `exemption-used:${id}:${g.groupId}:${c.observedAt}`, { subjectName: who(admin), policyIds: g.policyIds }));
     }
   }
   return out;

@@ -5,7 +5,7 @@ import type { Analysis, GroupFacts } from './exemptions.js';
 import { type ControllerOut, type ExclusionOut, type ExemptionsOut } from './exemption-types.js';
 import { makeFinding } from './finding-types.js';
 import { parseRule } from './dynamic-rule.js';
-import { listPhrase, normId } from './ids.js';
+import { listPhrase, normId, shortListPhrase } from './ids.js';
 import type { AdminOut, Finding } from './report.js';
 import { who } from './report.js';
 
@@ -25,17 +25,17 @@ function verdictWords(c: ControllerOut): string {
 }
 
 /** R-EXEMPT-10: a principal that can exempt an admin is not protected itself (or is an app with a secret). */
-function controllerFindings(out: ExemptionsOut): Finding[] {
+function controllerFindings(out: ExemptionsOut, adminCount: number): Finding[] {
   const findings: Finding[] = [];
-  const anyAdmin = out.admins.length > 0;
+  const anyAdmin = adminCount > 0;
   // Each unprotected controller's paths, gathered in one pass over the exclusions.
   const unprotected = new Set(out.controllers.filter((c) => UNPROTECTED.has(c.verdict)).map((c) => c.id));
   // The first few ways each controller can exempt an admin (for the message), and how many there are.
   const reachBy = new Map<string, { via: string[]; more: number; exclusions: string[] }>();
   const byKey = new Map(out.exclusions.map((x) => [x.key, x]));
   for (const x of out.exclusions) {
-    if (x.reachableAdminIds.length === 0) continue;
-    const policies = x.policies.map((q) => `'${q.displayName}'`).join(', ');
+    if (x.reachableAdmins === 0) continue;
+    const policies = shortListPhrase(x.policies.map((q) => `'${q.displayName}'`), 2);
     for (const k of x.controllers) {
       if (!unprotected.has(k.id)) continue;
       let entry = reachBy.get(k.id);
@@ -48,7 +48,7 @@ function controllerFindings(out: ExemptionsOut): Finding[] {
     }
   }
   // At least as many admins as the largest exclusion it controls reaches (an exact union is not worth its cost).
-  const countFor = (keys: string[]): number => Math.max(0, ...keys.map((k) => byKey.get(k)?.reachableAdminIds.length ?? 0));
+  const countFor = (keys: string[]): number => Math.max(0, ...keys.map((k) => byKey.get(k)?.reachableAdmins ?? 0));
   const editors = new Map(out.policyEditors.map((k) => [k.id, k.paths]));
   for (const c of out.controllers) {
     if (!unprotected.has(c.id)) continue;
@@ -57,7 +57,7 @@ function controllerFindings(out: ExemptionsOut): Finding[] {
     const how = [...new Set([...(reach?.via ?? []), ...editor])];
     if (how.length === 0) continue;
     const more = (reach?.more ?? 0) + Math.max(0, how.length - 3);
-    const count = editor.length ? out.admins.length : countFor(reach?.exclusions ?? []);
+    const count = editor.length ? adminCount : countFor(reach?.exclusions ?? []);
     findings.push(
       makeFinding(
         'exemption-controller-unprotected',
@@ -76,7 +76,7 @@ function controllerFindings(out: ExemptionsOut): Finding[] {
 function* exclusionGroups(analysis: Analysis, out: ExemptionsOut): Generator<{ x: ExclusionOut; g: GroupFacts }> {
   const seen = new Set<string>();
   for (const x of out.exclusions) {
-    if (x.kind !== 'group' || x.reachableAdminIds.length === 0) continue;
+    if (x.kind !== 'group' || x.reachableAdmins === 0) continue;
     for (const gid of [x.targetId, ...(x.group?.nestedGroupIds ?? [])]) {
       const g = analysis.groupFacts(gid);
       if (seen.has(g.id)) continue;
@@ -93,7 +93,7 @@ function dynamicFindings(analysis: Analysis, out: ExemptionsOut, admins: Readonl
     if (!g.dynamic) continue;
     const parsed = parseRule(g.stored?.membershipRule);
     const policies = x.policies.map((p) => p.id);
-    const where = `excluded by ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}`;
+    const where = `excluded by ${shortListPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}`;
     const writers = analysis.writersBelowGlobalAdmin(parsed);
     if (!parsed.ok) {
       findings.push(makeFinding('exemption-dynamic-rule', 'medium', g.id, `Dynamic group '${g.name}', ${where}, has a membership rule the monitor cannot parse (${parsed.error}): who can make an admin match it is unknown.`, `exemption-dynamic-rule:${g.id}`, { subjectName: g.name, policyIds: policies }));
@@ -118,13 +118,13 @@ function groupFindings(analysis: Analysis, out: ExemptionsOut): Finding[] {
   for (const { x, g } of exclusionGroups(analysis, out)) {
     // Unknown facts are not a finding either way (they are listed as unknown in the view).
     if (g.roleAssignable !== false || !g.unitsKnown || g.restrictedUnits.length > 0) continue;
-    const n = x.reachableAdminIds.length;
+    const n = x.reachableAdmins;
     findings.push(
       makeFinding(
         'exemption-group-unprotected',
         'medium',
         g.id,
-        `Group '${g.name}' can take ${n} admin${n === 1 ? '' : 's'} out of ${listPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}${g.id === normId(x.targetId) && x.memberAdminIds.length ? ` (${x.memberAdminIds.length} now)` : ''}, and is neither role-assignable nor in a restricted-management administrative unit: ${x.controllers.length} principal${x.controllers.length === 1 ? '' : 's'} with group${g.dynamic ? ' or user-attribute' : ''} rights can change it (see the Exemptions view).`,
+        `Group '${g.name}' can take ${n} admin${n === 1 ? '' : 's'} out of ${shortListPhrase(x.policies.map((p) => `'${p.displayName}'`))}${g.id === normId(x.targetId) ? '' : ` (nested in '${x.targetName}')`}${g.id === normId(x.targetId) && x.memberAdminIds.length ? ` (${x.memberAdminIds.length} now)` : ''}, and is neither role-assignable nor in a restricted-management administrative unit: ${x.controllers.length} principal${x.controllers.length === 1 ? '' : 's'} with group${g.dynamic ? ' or user-attribute' : ''} rights can change it (see the Exemptions view).`,
         `exemption-group-unprotected:${g.id}`,
         { subjectName: g.name, policyIds: x.policies.map((p) => p.id) },
       ),
@@ -135,5 +135,5 @@ function groupFindings(analysis: Analysis, out: ExemptionsOut): Finding[] {
 
 export function exemptionFindings(analysis: Analysis, out: ExemptionsOut, admins: readonly AdminOut[]): Finding[] {
   const byId = new Map(admins.map((a) => [a.id, a]));
-  return [...controllerFindings(out), ...dynamicFindings(analysis, out, byId), ...groupFindings(analysis, out)];
+  return [...controllerFindings(out, admins.length), ...dynamicFindings(analysis, out, byId), ...groupFindings(analysis, out)];
 }

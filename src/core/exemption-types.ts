@@ -143,8 +143,8 @@ export interface ExclusionOut {
   policies: Array<{ id: string; displayName: string }>;
   /** Admins this exclusion takes out of at least one of its policies now (in some role state). */
   memberAdminIds: string[];
-  /** Admins the policies include, whom the exclusion could take out. */
-  reachableAdminIds: string[];
+  /** How many admins the policies include, whom the exclusion could take out (which: `ExemptionsOut.reach`). */
+  reachableAdmins: number;
   group?: {
     roleAssignable: boolean | null;
     dynamic: boolean;
@@ -168,8 +168,18 @@ export interface ExemptionsOut {
   controllers: ControllerOut[];
   /** Who can edit Conditional Access policies (and so add any exclusion), and who can give itself any role. */
   policyEditors: Array<{ id: string; paths: ControlPath[] }>;
-  /** Per admin: the exclusions that reach them (keys), and those they are excluded through now. */
-  admins: Array<{ adminId: string; reachedBy: string[]; excludedNow: string[] }>;
+  /** Which exclusions (keys) reach which admins; admins reached by the same exclusions share one entry. */
+  reach: Array<{ exclusionKeys: string[]; adminIds: string[] }>;
+  /** The admins an exclusion takes out now (in some role state), with the exclusions' keys. */
+  excludedNow: Array<{ adminId: string; exclusionKeys: string[] }>;
   /** Data the analysis could not rely on (unavailable datasets, roles without permissions, unknown actions). */
   unknowns: string[];
+}
+
+/** Per admin: the exclusions that reach them and those they are excluded through now (keys), for lookups. */
+export function exemptionsByAdmin(out: ExemptionsOut | undefined): Map<string, { reachedBy: string[]; excludedNow: string[] }> {
+  const by = new Map<string, { reachedBy: string[]; excludedNow: string[] }>();
+  for (const r of out?.reach ?? []) for (const id of r.adminIds) by.set(id, { reachedBy: r.exclusionKeys, excludedNow: [] });
+  for (const x of out?.excludedNow ?? []) by.set(x.adminId, { reachedBy: by.get(x.adminId)?.reachedBy ?? [], excludedNow: x.exclusionKeys });
+  return by;
 }

@@ -7,7 +7,7 @@ import type { Box } from './boxes.js';
 import { ROLE } from './catalog.js';
 import type { CompiledPolicy, PolicySet } from './conditions.js';
 import { type DeviceExpr, parseDeviceRule } from './devices.js';
-import { type AdminState, type CoverageMemo, type UserContext, explainGap, guestTypesOf, scopeSignature, stateCoverage, userScope } from './coverage.js';
+import { type AdminState, type CoverageMemo, SCOPE, type UserContext, explainGap, guestTypesOf, scopeSignature, stateCoverage } from './coverage.js';
 import { type RuleParse, attributeName, parseRule } from './dynamic-rule.js';
 import type { ControlPath, ControllerOut, ExclusionKind, ExclusionOut, ExemptionData, ExemptionsOut, StoredExclusionGroup, StoredPrincipalRef } from './exemption-types.js';
 import { emptyExemptionData } from './exemption-types.js';
@@ -326,7 +326,7 @@ class Analysis {
     const evaluated = this.evaluatedById.get(id);
     if (evaluated) {
       const o = evaluated.e.out;
-      return { id, kind: 'user', name: o.userPrincipalName ?? o.displayName ?? id, verdict: o.verdict, note: o.verdict === 'excluded' ? `excluded from MFA by design (${o.excludedBy ?? 'MONITOR_EXCLUDED_ACCOUNTS'})` : (o.gaps[0]?.summary ?? null), isAdmin: evaluated.admin };
+      return { id, kind: 'user', name: o.userPrincipalName ?? o.displayName ?? id, verdict: o.verdict, note: o.verdict === 'excluded' ? `excluded from MFA by design (${o.excludedBy ?? 'MONITOR_EXCLUDED_ACCOUNTS'})` : gapNote(o.gaps[0]?.summary), isAdmin: evaluated.admin };
     }
     const app = this.appsById.get(id) ?? (this.input.index.servicePrincipals.has(id) ? null : undefined);
     if (app !== undefined) {
@@ -371,8 +371,18 @@ class Analysis {
     const first = coverage.uncovered[0] as Box;
     const full = coverage.uncovered.length === 1 && first.every((mask, i) => mask === set.space.full[i]);
     const gap = explainGap(set, memo, user, coverage, first, index);
-    return { id, kind: 'user', name, verdict: full ? 'unprotected' : 'partial', note: gap.gap.summary, isAdmin: false };
+    return { id, kind: 'user', name, verdict: full ? 'unprotected' : 'partial', note: gapNote(gap.gap.summary), isAdmin: false };
   }
+}
+
+/**
+ * A controller's first gap without its reasons ("no MFA when signing in from …"): the admin's own row, or the
+ * check contract's admin record, gives the why; the view and the finding say only what is open.
+ */
+function gapNote(summary: string | undefined): string | null {
+  if (!summary) return null;
+  const cut = summary.indexOf(' (policy ');
+  return cut > 0 ? summary.slice(0, cut) : summary;
 }
 
 /** The exclusions each enforcing policy makes, keyed so one group excluded by many policies is one exclusion. */
@@ -394,67 +404,97 @@ function policyExclusions(p: CompiledPolicy): Array<{ key: string; kind: Exclusi
   return out;
 }
 
-const stripped = (p: CompiledPolicy) => ({ ...p.users, excludeUsers: new Set<string>(), excludeGroups: [], excludeRoles: [], excludeGuestTypes: new Set<string>(), excludeGuestTenantsEnumerated: false });
+interface Reach {
+  /** Per exclusion key: the admins it takes out now, and how many it reaches. */
+  byKey: Map<string, { current: string[]; reachable: number }>;
+  reach: ExemptionsOut['reach'];
+  excludedNow: ExemptionsOut['excludedNow'];
+}
 
 /**
  * Which admins each exclusion reaches (a policy includes them, exclusions aside) and takes out now (R-EXEMPT-1).
- * Worked out once per scope signature: admins alike share it, as they share coverage.
+ * Worked out once per scope signature: admins alike share it, as they share coverage; admins reached by the same
+ * exclusions share one entry of the output.
  */
-function reach(analysis: Analysis, policies: CompiledPolicy[]): Map<string, { current: string[]; reachable: string[] }> {
-  const compiled = policies.map((p) => ({ p, scope: stripped(p), exclusions: policyExclusions(p) }));
-  const { set } = analysis.input;
-  const admins = analysis.input.admins;
-  // Admin indices per scope signature, and each signature's exclusion keys (reached, and excluding now).
-  const groups = new Map<string, { reachable: string[]; current: string[]; admins: number[] }>();
-  for (const [a, e] of admins.entries()) {
-    for (const [i, s] of e.states.entries()) {
-      const signature = e.coverages?.[i]?.signature ?? scopeSignature(set, e.user, s);
-      let g = groups.get(signature);
-      if (!g) {
-        const reachable = new Set<string>();
-        const current = new Set<string>();
-        for (const { p, scope, exclusions } of compiled) {
-          if (userScope(scope, e.user, s) !== 'in') continue;
-          for (const x of exclusions) {
-            reachable.add(x.key);
-            const now =
-              (x.kind === 'user' && x.targetId === e.user.id) ||
-              (x.kind === 'group' && s.groups.has(x.targetId)) ||
-              (x.kind === 'role' && s.targetableRoles.has(x.targetId)) ||
-              (x.kind === 'guests' && [...e.user.guestTypes].some((t) => p.users.excludeGuestTypes.has(t)));
-            if (now) current.add(x.key);
-          }
+function reach(analysis: Analysis, policies: CompiledPolicy[]): Reach {
+  // Exclusion keys as bits (in key order, so a set of bits reads back sorted); each policy's keys as one mask.
+  const keys = [...new Set(policies.flatMap((p) => policyExclusions(p).map((x) => x.key)))].sort();
+  const bit = new Map(keys.map((k, i) => [k, i]));
+  const words = Math.max(1, Math.ceil(keys.length / 32));
+  const compiled = policies.map((p) => {
+    const exclusions = policyExclusions(p).map((x) => ({ ...x, bit: bit.get(x.key) as number }));
+    const mask = new Uint32Array(words);
+    for (const x of exclusions) mask[x.bit >>> 5] = (mask[x.bit >>> 5] as number) | (1 << (x.bit & 31));
+    return { p, exclusions, mask };
+  });
+  const toKeys = (m: Uint32Array): string[] => keys.filter((_k, i) => ((m[i >>> 5] as number) & (1 << (i & 31))) !== 0);
+  const { set, memo } = analysis.input;
+  // Per scope signature: the exclusion keys reached, and those excluding now (sorted, so sets compare as text).
+  const signatures = new Map<string, { reachable: Uint32Array; current: Uint32Array }>();
+  const ofState = (e: EvaluatedPrincipal, i: number, s: AdminState): { reachable: Uint32Array; current: Uint32Array } => {
+    const signature = e.coverages?.[i]?.signature ?? scopeSignature(set, e.user, s);
+    let g = signatures.get(signature);
+    if (!g) {
+      const reachable = new Uint32Array(words);
+      const current = new Uint32Array(words);
+      // The scope vector coverage computed for this signature: a policy that includes the admin (excluded or not)
+      // reaches them with all its exclusions; one that excludes them does so through the exclusions they are in.
+      const { scopes } = memo.scopesFor(e.user, s);
+      for (const { p, exclusions, mask } of compiled) {
+        const scope = scopes[p.index];
+        if (scope === SCOPE.out) continue;
+        for (let w = 0; w < words; w++) reachable[w] = (reachable[w] as number) | (mask[w] as number);
+        if (scope !== SCOPE.excluded) continue;
+        for (const x of exclusions) {
+          const now =
+            (x.kind === 'user' && x.targetId === e.user.id) ||
+            (x.kind === 'group' && s.groups.has(x.targetId)) ||
+            (x.kind === 'role' && s.targetableRoles.has(x.targetId)) ||
+            (x.kind === 'guests' && [...e.user.guestTypes].some((t) => p.users.excludeGuestTypes.has(t)));
+          if (now) current[x.bit >>> 5] = (current[x.bit >>> 5] as number) | (1 << (x.bit & 31));
         }
-        groups.set(signature, (g = { reachable: [...reachable], current: [...current], admins: [] }));
       }
-      if (g.admins[g.admins.length - 1] !== a) g.admins.push(a);
+      signatures.set(signature, (g = { reachable, current }));
     }
-  }
-  // Per key, the admins of every signature that has it, each once (an admin's states can differ in signature).
-  const byKey = new Map<string, { reachable: number[][]; current: number[][] }>();
-  for (const g of groups.values()) {
-    for (const k of g.reachable) {
-      let e = byKey.get(k);
-      if (!e) byKey.set(k, (e = { reachable: [], current: [] }));
-      e.reachable.push(g.admins);
-    }
-    for (const k of g.current) byKey.get(k)?.current.push(g.admins);
-  }
-  const mark = new Uint32Array(admins.length);
-  let stamp = 0;
-  // Admins are in report order, so their indices sort them.
-  const ids = (lists: number[][]): string[] => {
-    stamp++;
-    const found: number[] = [];
-    for (const list of lists) for (const a of list) if (mark[a] !== stamp) {
-      mark[a] = stamp;
-      found.push(a);
-    }
-    return found.sort((x, y) => x - y).map((a) => (admins[a] as EvaluatedPrincipal).out.id);
+    return g;
   };
-  const out = new Map<string, { current: string[]; reachable: string[] }>();
-  for (const [k, e] of byKey) out.set(k, { reachable: ids(e.reachable), current: ids(e.current) });
-  return out;
+  const union = (masks: Uint32Array[]): Uint32Array => {
+    if (masks.length === 1) return masks[0] as Uint32Array;
+    const out = new Uint32Array(words);
+    for (const m of masks) for (let w = 0; w < words; w++) out[w] = (out[w] as number) | (m[w] as number);
+    return out;
+  };
+  const sets = new Map<string, { exclusionKeys: string[]; adminIds: string[] }>();
+  const byKey = new Map<string, { current: string[]; reachable: number }>();
+  const entry = (key: string) => {
+    let e = byKey.get(key);
+    if (!e) byKey.set(key, (e = { current: [], reachable: 0 }));
+    return e;
+  };
+  const excludedNow: Reach['excludedNow'] = [];
+  // Admins alike share one evaluation (the same coverages object): they get the same answer.
+  const combos = new Map<object, { r: { exclusionKeys: string[]; adminIds: string[] }; current: string[] }>();
+  // Admins are in report order: every list below is too.
+  for (const e of analysis.input.admins) {
+    const combo = e.coverages ?? null;
+    let known = combo === null ? undefined : combos.get(combo);
+    if (!known) {
+      const perState = e.states.map((s, i) => ofState(e, i, s));
+      const reachable = union(perState.map((g) => g.reachable));
+      const id = reachable.join(',');
+      let r = sets.get(id);
+      if (!r) sets.set(id, (r = { exclusionKeys: toKeys(reachable), adminIds: [] }));
+      known = { r, current: toKeys(union(perState.map((g) => g.current))) };
+      if (combo !== null) combos.set(combo, known);
+    }
+    known.r.adminIds.push(e.out.id);
+    const current = known.current;
+    if (current.length === 0) continue;
+    excludedNow.push({ adminId: e.out.id, exclusionKeys: current });
+    for (const k of current) entry(k).current.push(e.out.id);
+  }
+  for (const r of sets.values()) for (const k of r.exclusionKeys) entry(k).reachable += r.adminIds.length;
+  return { byKey, reach: [...sets.values()].filter((r) => r.exclusionKeys.length > 0), excludedNow };
 }
 
 function targetName(analysis: Analysis, kind: ExclusionKind, id: string): string {
@@ -586,8 +626,8 @@ export function analyseExemptions(input: ExemptionInput): { out: ExemptionsOut; 
     for (const x of policyExclusions(p)) {
       let e = analysis.exclusions.get(x.key);
       if (!e) {
-        const r = reached.get(x.key);
-        e = { key: x.key, kind: x.kind, targetId: x.targetId, targetName: targetName(analysis, x.kind, x.targetId), policies: [], memberAdminIds: r?.current ?? [], reachableAdminIds: r?.reachable ?? [], controllers: [], unknowns: [] };
+        const r = reached.byKey.get(x.key);
+        e = { key: x.key, kind: x.kind, targetId: x.targetId, targetName: targetName(analysis, x.kind, x.targetId), policies: [], memberAdminIds: r?.current ?? [], reachableAdmins: r?.reachable ?? 0, controllers: [], unknowns: [] };
         analysis.exclusions.set(x.key, e);
       }
       if (!e.policies.some((q) => q.id === p.policy.id)) e.policies.push({ id: p.policy.id, displayName: p.name });
@@ -603,12 +643,6 @@ export function analyseExemptions(input: ExemptionInput): { out: ExemptionsOut; 
   const editors = policyEditors(analysis);
   for (const c of editors) analysis.addController(c.id);
   for (const u of datasetUnknowns(input.snapshot)) analysis.unknowns.add(u);
-  const perAdmin = new Map<string, { adminId: string; reachedBy: string[]; excludedNow: string[] }>(input.admins.map((e) => [e.out.id, { adminId: e.out.id, reachedBy: [], excludedNow: [] }]));
-  for (const x of analysis.exclusions.values()) {
-    for (const id of x.reachableAdminIds) perAdmin.get(id)?.reachedBy.push(x.key);
-    for (const id of x.memberAdminIds) perAdmin.get(id)?.excludedNow.push(x.key);
-  }
-  const admins = [...perAdmin.values()];
   return {
     analysis,
     policies,
@@ -616,7 +650,8 @@ export function analyseExemptions(input: ExemptionInput): { out: ExemptionsOut; 
       exclusions: [...analysis.exclusions.values()].sort((a, b) => b.memberAdminIds.length - a.memberAdminIds.length || a.kind.localeCompare(b.kind) || a.targetName.localeCompare(b.targetName)),
       controllers: [...analysis.controllers.values()].sort((a, b) => a.name.localeCompare(b.name)),
       policyEditors: editors,
-      admins,
+      reach: reached.reach,
+      excludedNow: reached.excludedNow,
       unknowns: [...analysis.unknowns].sort(),
     },
   };

@@ -197,6 +197,37 @@ export const FINDING_TYPES = {
     rule: 'R-UNRESOLVED-1',
     restsOn: ['conditionalAccess', 'groupMembers'],
   },
+  // ---- observed enforcement: the sign-in log held against the verdicts (docs/evaluation.md, section 15)
+  'admin-single-factor-sign-in': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Admin signed in with a single factor',
+    subject: 'admin',
+    meaning: 'An admin signed in successfully with authenticationRequirement singleFactorAuthentication within the evidence window (SIGNIN_EVIDENCE_DAYS), in any role state; the finding names the latest sign-in\u2019s app, client, address, location and device, and which MFA policies did not apply and why.',
+    remediation: 'Find why no MFA policy applied (the conditions the sign-in names), close that gap, and confirm with the admin that the sign-in was theirs.',
+    rule: 'R-OBS-18',
+    restsOn: [...INVENTORY, 'signIns'],
+  },
+  'evaluation-contradicted': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Sign-in contradicts the evaluation',
+    subject: 'admin',
+    meaning: 'A single-factor sign-in of an admin succeeded in a sign-in context and role state the evaluation says an MFA policy covers: the monitor\u2019s model and Entra disagree; it names both sides (the covering policies, and the sign-in\u2019s policy results).',
+    remediation: 'Read the sign-in\u2019s policy results: a condition the monitor cannot see (an app Conditional Access leaves out, a location, a device) let it through. Cover that case explicitly, and report the difference if the policy should have applied.',
+    rule: 'R-OBS-16',
+    restsOn: [...COVERAGE, 'activations', 'signIns'],
+  },
+  'admin-cannot-complete-mfa': {
+    kind: 'state',
+    severity: ['high', 'medium'],
+    title: 'Admin cannot complete MFA',
+    subject: 'admin',
+    meaning: 'An admin\u2019s MFA prompts were blocked because no method is registered (AADSTS50079/50072); high when no sign-in with MFA succeeded in the evidence window.',
+    remediation: 'Issue a Temporary Access Pass and have the admin register a strong method, from a trusted location.',
+    rule: 'R-OBS-9',
+    restsOn: [...INVENTORY, 'signIns'],
+  },
   // ---- change events, found by the diff after each evaluation
   'new-admin-unprotected': {
     kind: 'event',
@@ -270,6 +301,15 @@ export const FINDING_TYPES = {
     meaning: 'An admin joined an MFA exclusion since the last evaluation: added to an exclusion group (or a group nested in one), matched a dynamic exclusion rule, or given a role a policy excludes, or the role they hold was added to excludeRoles; the message names who did it and when, from the directory audit log where it could be read.',
     remediation: 'If it was not an approved exception, undo it and find out how the actor got the means; time-box approved exceptions.',
     rule: 'R-EXEMPT-13',
+  },
+  'rollout-readiness-changed': {
+    kind: 'event',
+    severity: 'medium',
+    title: 'Report-only policy readiness changed',
+    subject: 'policy id',
+    meaning: 'A report-only policy became ready to enable (its results in the sign-in log would block nobody) or stopped being ready (it would now block accounts, which the finding lists).',
+    remediation: 'Ready: turn the policy on. No longer ready: exclude or fix the accounts it names (register MFA, replace service accounts with workload identities) before turning it on.',
+    rule: 'R-ROLLOUT-4',
   },
   'admin-protected-again': {
     kind: 'event',

@@ -115,13 +115,28 @@ export interface HeadlineBody {
   counted: string;
 }
 
+/** Headlines per role state (states are shared by admins alike) and body. */
+const headlines = new WeakMap<object, Map<HeadlineBody, string>>();
+
 /** The headline of a gap in its role state (R-EXPLAIN-1): the state in short, then the body (counted if too long). */
 export function withStatePrefix(state: Pick<AdminState, 'label' | 'units'>, body: HeadlineBody): string {
+  let byBody = headlines.get(state);
+  if (!byBody) headlines.set(state, (byBody = new Map()));
+  let headline = byBody.get(body);
+  if (headline === undefined) byBody.set(body, (headline = prefixed(state, body)));
+  return headline;
+}
+
+function prefixed(state: Pick<AdminState, 'label' | 'units'>, body: HeadlineBody): string {
   const prefix = statePrefix(state);
   const text = prefix ? `${prefix}${body.text}` : body.text.charAt(0).toUpperCase() + body.text.slice(1);
   if (wordCount(text) <= HEADLINE_WORDS + 1 || body.counted === body.text) return text;
   return prefix ? `${prefix}${body.counted}` : body.counted.charAt(0).toUpperCase() + body.counted.slice(1);
 }
+
+const NO_POLICY: HeadlineBody = { text: 'no enabled policy requires MFA', counted: 'no enabled policy requires MFA' };
+/** Bodies per region (a memo interns regions: one object per set of contexts), the same for every admin. */
+const bodies = new WeakMap<Box, HeadlineBody>();
 
 /**
  * R-EXPLAIN-1: the headline of a gap without its role state: the most telling narrowed dimension of the
@@ -129,8 +144,13 @@ export function withStatePrefix(state: Pick<AdminState, 'label' | 'units'>, body
  * context. The body is the same for every admin with this gap; the state is added per admin (withStatePrefix).
  */
 export function headlineBody(set: PolicySet, region: Box | null): HeadlineBody {
-  const none = { text: 'no enabled policy requires MFA', counted: 'no enabled policy requires MFA' };
-  if (!region) return none;
+  if (!region) return NO_POLICY;
+  let body = bodies.get(region);
+  if (!body) bodies.set(region, (body = regionHeadline(set, region)));
+  return body;
+}
+
+function regionHeadline(set: PolicySet, region: Box): HeadlineBody {
   const { space } = set;
   const narrowed: Array<{ dim: number; fraction: number; rank: number }> = [];
   space.dimensions.forEach((d, dim) => {
@@ -139,7 +159,7 @@ export function headlineBody(set: PolicySet, region: Box | null): HeadlineBody {
     const rank = PRIORITY.indexOf(dim as (typeof PRIORITY)[number]);
     narrowed.push({ dim, fraction, rank: rank < 0 ? PRIORITY.length : rank });
   });
-  if (narrowed.length === 0) return none;
+  if (narrowed.length === 0) return NO_POLICY;
   const telling = narrowed.filter((n) => n.fraction <= BROAD);
   const pick = (telling.length ? telling : narrowed).sort((a, b) => a.rank - b.rank || a.fraction - b.fraction)[0] as { dim: number };
   const mask = space.get(region, pick.dim);

@@ -10,7 +10,7 @@
 // Role states depend on the policies (R-ROLESTATE-2: the combinations of activations that expose something), so
 // each side is compared in the states either policy set's evaluation visits, as what-if comparisons are.
 import type { Box, Space } from './boxes.js';
-import { type CompiledPolicy, type PolicySet, compilePolicy, policyIndexes, strengthIndex } from './conditions.js';
+import { type CompiledPolicy, type PolicySet, compilePolicy, replacedPolicyIndexes, strengthIndex, withUserScope } from './conditions.js';
 import { type AdminState, type AdminUnits, CoverageMemo, type UserContext, activationUnits, guestTypesOf, makeState, roleStates, stateCoverage, userScope } from './coverage.js';
 import type { AuthenticationStrengthPolicy, ConditionalAccessPolicy } from './graph-types.js';
 import { normId } from './ids.js';
@@ -55,10 +55,13 @@ export interface PolicyChange {
  * remediation makes mention no value today's policies do not (they remove values, or use All), so the other
  * policies' boxes stay as they are.
  */
-export function spliced(base: PolicySet, strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>, policy: ConditionalAccessPolicy, at: number): PolicySet {
+export function spliced(base: PolicySet, strengths: ReadonlyMap<string, AuthenticationStrengthPolicy>, policy: ConditionalAccessPolicy, at: number, scopeOnly = false): PolicySet {
   const policies = base.policies.slice();
-  policies[at] = compilePolicy(policy, at, base, strengths);
-  return { ...base, policies, ...policyIndexes(policies) };
+  const current = base.policies[at];
+  // Only whom it applies to changed: its conditions, grant and state compile as they did.
+  const compiled = scopeOnly && current ? withUserScope(current, policy) : compilePolicy(policy, at, base, strengths);
+  policies[at] = compiled;
+  return { ...base, policies, ...replacedPolicyIndexes(base, compiled) };
 }
 
 /** The state with the same activations as `like`, for an admin whose units may differ (groups after a removal). */
@@ -114,12 +117,18 @@ export class Verifier {
     return this.byId.get(id);
   }
 
-  /** The policy set and memo with a change applied; shared parts are cached by key, personal ones are not. */
-  private variant(change: PolicyChange, keep: boolean): { set: PolicySet; memo: CoverageMemo } {
+  /**
+   * The policy set and memo with a change applied; shared parts are cached by key, personal ones are not.
+   * `sameCovers`: the memo of a set whose policies cover the same (`change` only names whom a policy applies to,
+   * or adds one at the end), whose uncovered regions are then shared.
+   */
+  private variant(change: PolicyChange, keep: boolean, sameCovers?: CoverageMemo): { set: PolicySet; memo: CoverageMemo } {
     let v = this.variants.get(change.key);
     if (!v) {
-      const set = spliced(this.set, this.strengths, change.policy, change.at);
-      v = { set, memo: new CoverageMemo(set) };
+      // On top of `sameCovers`' set when given (the shared part the admin's own edits build on).
+      const base = sameCovers?.set ?? this.set;
+      const set = spliced(base, this.strengths, change.policy, change.at, sameCovers !== undefined && change.at < base.policies.length);
+      v = { set, memo: new CoverageMemo(set, sameCovers) };
       if (keep) this.variants.set(change.key, v);
     }
     return v;
@@ -190,9 +199,12 @@ export class Verifier {
    * The admin under fix with the whole change applied: a policy replaced or added (`change`, the shared part
    * with their own scope edits, or a new policy naming them), and/or the admin removed from `removal` groups.
    */
-  personalChange(a: VerifiedAdmin, change: PolicyChange | null, removal: readonly string[] | null, keep = false): PersonalResult {
+  personalChange(a: VerifiedAdmin, change: (PolicyChange & { scopeOf?: string | null }) | null, removal: readonly string[] | null, keep = false): PersonalResult {
     this.evaluations++;
-    const memo = change ? this.variant(change, keep).memo : this.memo;
+    // A change of whom a policy applies to (on top of a shared part, `scopeOf` its key; null: today's policies)
+    // or a new policy covers what that set covers: its uncovered regions are shared.
+    const base = change?.scopeOf === undefined ? undefined : change.scopeOf === null ? this.memo : this.variants.get(change.scopeOf)?.memo;
+    const memo = change ? this.variant(change, keep, base).memo : this.memo;
     const units = removal ? this.unitsOf(a.entry, this.groupsAfterRemoval(a.id, new Set(removal.map(normId)))) : a.units;
     return this.compare(a, memo, units);
   }

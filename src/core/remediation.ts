@@ -369,7 +369,8 @@ function policyCandidate(ctx: Context, target: Target, plan: Plan, need: Box): C
       const sharedChange = sharedKey ? { key: sharedKey, policy: shared.policy, at: p.index } : null;
       const others = sharedChange ? v.sharedChange(sharedChange) : { losers: [], gainers: [] };
       // The whole change for the admin under fix: the shared part with their own scope edits (or the shared part alone, cached).
-      const own = personal.changes.length ? { key: `${p.id}:${JSON.stringify(body)}`, policy: personal.policy, at: p.index } : sharedChange;
+      // The admin's own scope edits change whom the policy applies to, not what it covers: the shared part's (or today's) regions hold.
+      const own = personal.changes.length ? { key: `${p.id}:${JSON.stringify(body)}`, policy: personal.policy, at: p.index, scopeOf: sharedChange?.key ?? null } : sharedChange;
       const mine = v.personalChange(target.admin, edited ? own : null, removal?.groupIds ?? null, own === sharedChange);
       return { others, mine };
     },
@@ -419,7 +420,8 @@ function newPolicyCandidate(ctx: Context, target: Target): Candidate {
     notes: ['Consider adding the admin to the group or role your admins’ MFA policy targets instead, so one policy keeps covering every admin.'],
     verify: (v) => {
       // Only the admin is in the new policy: nobody else is covered differently.
-      const mine = v.personalChange(target.admin, { key: `new:${target.admin.id}`, policy, at: v.set.policies.length }, null);
+      // A policy added at the end: today's covering sets keep their regions.
+      const mine = v.personalChange(target.admin, { key: `new:${target.admin.id}`, policy, at: v.set.policies.length, scopeOf: null }, null);
       return { others: { losers: [], gainers: [] }, mine };
     },
   };

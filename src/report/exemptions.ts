@@ -1,7 +1,7 @@
 // The report's "Exemptions" section: every exclusion of an enforcing policy, the admins it takes out now, who
 // controls it (and how), and each controller's own verdict; plus who can edit the policies themselves. Each
 // admin's row in "All admins" links to the exclusions that reach them. Everything from the tenant is escaped.
-import type { ControlPath, ControllerOut, ExclusionOut, ExemptionsOut } from '../core/exemption-types.js';
+import { type ControlPath, type ControllerOut, type ExclusionOut, type ExemptionsOut, exemptionsByAdmin } from '../core/exemption-types.js';
 import type { AdminOut, Report } from '../core/report.js';
 import { VERDICT_LABEL, e, plural } from './format.js';
 
@@ -70,7 +70,7 @@ function exclusionCard(x: ExclusionOut, byId: Map<string, ControllerOut>, admins
   const unknowns = x.unknowns.length ? `<ul class="notes">${x.unknowns.map((u) => `<li class="no">${e(u)}</li>`).join('')}</ul>` : '';
   return `<div class="card pad" id="${exclusionAnchor(x.key)}" data-exclusion="${e(x.key)}">
 <h3>${e(KIND_LABEL[x.kind])}: ${e(x.targetName)} <span class="count">${plural(x.controllers.length, 'controller')}</span>${unprotected ? ` <span class="badge unprotected">${unprotected} not protected</span>` : ''}</h3>
-<p class="note">Excluded by ${e(x.policies.map((p) => `'${p.displayName}'`).join(', '))}. ${members.length ? `Takes ${e(plural(members.length, 'admin'))} out now: ${e(members.join(', '))}.` : 'Takes no admin out now.'} It could take out ${e(plural(x.reachableAdminIds.length, 'admin'))} the policies include.</p>
+<p class="note">Excluded by ${e(x.policies.map((p) => `'${p.displayName}'`).join(', '))}. ${members.length ? `Takes ${e(plural(members.length, 'admin'))} out now: ${e(members.join(', '))}.` : 'Takes no admin out now.'} It could take out ${e(plural(x.reachableAdmins, 'admin'))} the policies include.</p>
 ${groupFacts(x)}${table}${unknowns}</div>`;
 }
 
@@ -92,9 +92,19 @@ ${unknowns}
 </section>`;
 }
 
+const BY_ADMIN = new WeakMap<object, ReturnType<typeof exemptionsByAdmin>>();
+
+/** The exemption lookups of a report, made once per report (each admin's row asks). */
+function byAdmin(report: Report): ReturnType<typeof exemptionsByAdmin> {
+  const key = report.exemptions ?? report;
+  let map = BY_ADMIN.get(key);
+  if (!map) BY_ADMIN.set(key, (map = exemptionsByAdmin(report.exemptions)));
+  return map;
+}
+
 /** The exclusions that reach an admin, as links for their row in "All admins" (current ones first). */
 export function adminExemptionLinks(report: Report, adminId: string): string {
-  const mine = report.exemptions?.admins.find((a) => a.adminId === adminId);
+  const mine = byAdmin(report).get(adminId);
   if (!mine || mine.reachedBy.length === 0) return '';
   const names = new Map((report.exemptions?.exclusions ?? []).map((x) => [x.key, `${KIND_LABEL[x.kind]} ${x.targetName}`]));
   const now = new Set(mine.excludedNow);

@@ -10,6 +10,11 @@ import type { AdminOut, Report } from '../../src/core/report.js';
 import { VERDICT_ORDER } from '../../src/core/report.js';
 import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { type TenantFixture, parseTenantFixture } from '../../devkit/fixture/format.js';
+import { compilePolicies, strengthIndex } from '../../src/core/conditions.js';
+import { activationUnits, guestTypesOf, makeState, scopeVector } from '../../src/core/coverage.js';
+import { buildInventory, indexSnapshot } from '../../src/core/inventory.js';
+import { spliced } from '../../src/core/remediation-verify.js';
+import { demoFixturePath, fixtureForServing } from '../../devkit/fixture/load.js';
 import { CAPTURED_AT, MFA, ROLE, type TenantBuilder, activeAdmin, exposedOnlyWhenBothActive, tenant } from './helpers.js';
 
 type Json = Record<string, unknown>;
@@ -373,5 +378,36 @@ describe('remediation: one case per kind of gap, each applied and re-evaluated i
     expect(first.sideEffects.adminsCovered).toHaveLength(3);
     expect(remediation.fixed).toBe(3);
     void MFA;
+  });
+});
+
+describe('R-FIX-2 a changed policy in today\'s context space', () => {
+  it('the patched scope index answers as a set compiled from scratch, for every admin and role state of the demo tenant', () => {
+    const fixture = fixtureForServing(demoFixturePath(), new Date('2026-12-06T12:00:00Z'));
+    const snapshot = snapshotFromFixture(fixture, '2026-12-06T12:00:00Z');
+    const index = indexSnapshot(snapshot);
+    const admins = buildInventory(snapshot, DEFAULT_EVALUATION_OPTIONS.adminRoles, index).admins;
+    const base = compilePolicies(snapshot.conditionalAccessPolicies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies);
+    const strengths = strengthIndex(snapshot.authenticationStrengthPolicies);
+    const someone = admins[0]?.id as string;
+    let compared = 0;
+    snapshot.conditionalAccessPolicies.forEach((policy, at) => {
+      // The kinds of edit remediation makes: an exclusion dropped, an admin added, the state switched on.
+      const users = policy.conditions.users ?? {};
+      const edited = { ...policy, state: 'enabled', conditions: { ...policy.conditions, users: { ...users, excludeGroups: (users.excludeGroups ?? []).slice(1), includeUsers: [...(users.includeUsers ?? []).filter((u) => u !== 'None'), someone] } } };
+      const patched = spliced(base, strengths, edited, at);
+      const policies = snapshot.conditionalAccessPolicies.map((p, i) => (i === at ? edited : p));
+      const fresh = compilePolicies(policies, snapshot.namedLocations, snapshot.authenticationStrengthPolicies, { spacePolicies: snapshot.conditionalAccessPolicies });
+      expect(patched.policies[at]?.box).toEqual(fresh.policies[at]?.box);
+      for (const a of admins) {
+        const user = { id: a.id, guestTypes: guestTypesOf(a) };
+        const units = activationUnits(a.paths, index.groupsOfUser.get(a.id) ?? new Set(), index, a.otherTargetableRoles, { units: a.extraUnits, pimMemberOf: a.pimMemberOf });
+        for (const state of [makeState(units, [], null, 'standing'), makeState(units, units.units, null, 'all')]) {
+          expect([...scopeVector(patched, user, state)], `${policy.displayName} / ${a.userPrincipalName}`).toEqual([...scopeVector(fresh, user, state)]);
+          compared++;
+        }
+      }
+    });
+    expect(compared).toBeGreaterThan(100);
   });
 });

@@ -108,7 +108,7 @@ describe('exemptions end to end', () => {
     return (async () => {
       const report = (await runEvaluate(env.rt, 'cli')).report;
       const view = exemptionsView(report, 'breakglass@contoso.test');
-      expect(view?.exemptions.admins.map((a) => a.excludedNow)).toEqual([[`group:${T.exclusions}`]]);
+      expect(view?.exemptions.excludedNow.map((a) => a.exclusionKeys)).toEqual([[`group:${T.exclusions}`]]);
       expect(exemptionsText(view as NonNullable<typeof view>)).toContain('EXCLUDED NOW');
       expect(exemptionsView(report, 'nobody@contoso.test')).toBeNull();
     })();
