@@ -106,7 +106,7 @@ param schedulePolicies string = '0 */15 * * * *'
 @description('NCRONTAB schedule of the PIM activation collector.')
 param scheduleActivations string = '0 */15 * * * *'
 
-@description('NCRONTAB schedule of the interrupted sign-in collector.')
+@description('NCRONTAB schedule of the sign-in collector.')
 param scheduleSignIns string = '0 */10 * * * *'
 
 @description('NCRONTAB schedule of the daily secure score collector (Microsoft Secure Score, recommendation, licences, per-user MFA).')
@@ -123,6 +123,21 @@ param signInOverlapMinutes string = '30'
 
 @description('Hours the first sign-in read goes back.')
 param signInInitialLookbackHours string = '24'
+
+@description('Read the non-interactive sign-ins of the monitored accounts too (true or false).')
+param signInNonInteractive string = 'true'
+
+@description('Days of sign-ins held against the verdicts.')
+param signInEvidenceDays string = '7'
+
+@description('Days of sign-ins the readiness of a report-only policy is judged on.')
+param signInRolloutDays string = '14'
+
+@description('Days stored sign-ins and digests are kept.')
+param signInRetentionDays string = '30'
+
+@description('Minutes within which a success completes an interrupted sign-in.')
+param signInCompletionMinutes string = '10'
 
 @description('Per-user registration lookups per run.')
 param registrationLookupsPerRun string = '20'
@@ -200,6 +215,9 @@ var graphAppRoles = [
   'SecurityEvents.Read.All'
   'DirectoryRecommendations.Read.All'
   'LicenseAssignment.Read.All'
+  'Application.Read.All'
+  'AdministrativeUnit.Read.All'
+  'Directory.Read.All'
 ]
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -285,6 +303,11 @@ var appSettings = {
   SIGNIN_INTERRUPT_CODES: signInInterruptCodes
   SIGNIN_OVERLAP_MINUTES: signInOverlapMinutes
   SIGNIN_INITIAL_LOOKBACK_HOURS: signInInitialLookbackHours
+  SIGNIN_NON_INTERACTIVE: signInNonInteractive
+  SIGNIN_EVIDENCE_DAYS: signInEvidenceDays
+  SIGNIN_ROLLOUT_DAYS: signInRolloutDays
+  SIGNIN_RETENTION_DAYS: signInRetentionDays
+  SIGNIN_COMPLETION_MINUTES: signInCompletionMinutes
   REGISTRATION_LOOKUPS_PER_RUN: registrationLookupsPerRun
   GRAPH_MAX_CONCURRENCY: graphMaxConcurrency
   GRAPH_TIMEOUT_SECONDS: graphTimeoutSeconds

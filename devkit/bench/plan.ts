@@ -3,8 +3,8 @@
 // makes unavoidable — and the least time those requests can take under Graph's budgets.
 // Computed from the fixture with the dev kit's own pieces (membership, built-in roles, what is current), never
 // with the app's: the plan is what the app is measured against.
-import type { TenantFixture } from '../fixture/format.js';
-import { ADMIN_TEMPLATE_ROLES, BUILT_IN_DIRECTORY_ROLES } from '../simulator/builtins.js';
+import { type TenantFixture, fixtureHasPim } from '../fixture/format.js';
+import { ADMIN_TEMPLATE_ROLES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_ROLE_ACTIONS, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_APP_ROLES } from '../simulator/builtins.js';
 import { membership } from '../simulator/membership.js';
 import { isCurrent } from '../simulator/routes.js';
 import { THROTTLE_BUDGETS, directoryCost } from '../../src/graph/budgets.js';
@@ -13,7 +13,30 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const lower = (id: string): string => id.trim().toLowerCase();
 
 /** Maximum page sizes (entra-facts.md §4/§6; docs/simulator.md where Graph documents none). */
-export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15, recommendations: 100, skus: 100 } as const;
+export const PAGE = { instances: 100, roleDefinitions: 100, caPolicies: 100, namedLocations: 100, policyAssignments: 100, transitiveMembers: 999, registration: 1000, signIns: 1000, inFilter: 15, orFilter: 15, recommendations: 100, skus: 100, owners: 999, appRoleAssignments: 999, directoryAudits: 999 } as const;
+
+/**
+ * Resource actions that let a role change an MFA exclusion (docs/evaluation.md, R-EXEMPT-2..9), read here from
+ * the actions' names with the dev kit's own patterns: its holders are read as controllers.
+ */
+const CONTROLLING_ACTION = new RegExp(
+  [
+    String.raw`^microsoft\.directory/groups(\.[a-z.]+)?/(members|owners|dynamicmembershiprule|grouptype)/update$`,
+    String.raw`^microsoft\.directory/groups(\.[a-z.]+)?/(allproperties/(update|alltasks)|alltasks)$`,
+    String.raw`^microsoft\.directory/groupsassignabletoroles/(allproperties|members|owners)/(update|alltasks)$`,
+    String.raw`^microsoft\.directory/users/(basic|jobinfo|contactinfo|extensionproperties|identities|manager|usagelocation|userprincipalname)/update$`,
+    String.raw`^microsoft\.directory/users/(allproperties/(update|alltasks)|enable|disable)$`,
+    String.raw`^microsoft\.directory/(roleassignments|scopedrolememberships|directoryroles|privilegedidentitymanagement)/`,
+    String.raw`^microsoft\.directory/(conditionalaccesspolicies|namedlocations)/(?!.*read$)`,
+    String.raw`^microsoft\.directory/devices/(?!create$|delete$|disable$|enable$|.*read$)`,
+    String.raw`^microsoft\.directory/administrativeunits/(members/update|allproperties/(update|alltasks))$`,
+    String.raw`^microsoft\.directory/serviceprincipals/managepermissiongrantsforall\.microsoft-company-admin$`,
+  ].join('|'),
+  'i',
+);
+
+/** The Microsoft Graph application permissions whose holders are read as controllers. */
+const CONTROLLING_PERMISSIONS = new Set(['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All', 'User.ReadWrite.All', 'Device.ReadWrite.All', 'Policy.ReadWrite.ConditionalAccess', 'RoleManagement.ReadWrite.Directory', 'AppRoleAssignment.ReadWrite.All']);
 
 export interface PlanInput {
   fixture: TenantFixture;
@@ -173,11 +196,15 @@ export function minimalPlan(input: PlanInput): Plan {
   const recommendation = (fixture.directoryRecommendations ?? []).find((r) => (r.recommendationType ?? '').toLowerCase() === 'adminmfav2');
   add('recommendations', 1 + (recommendation ? pages(recommendation.impactedResources?.length ?? 0, PAGE.recommendations) : 0), 'reports');
   add('subscribedSkus', pages(fixture.subscribedSkus?.length ?? 0, PAGE.skus), 'dir', directoryCost(3, true, false));
-  const accounts = new Set([...directUsers, ...groupMemberUsers, ...pimUsers].filter((u) => members.kindOf(u) === 'user'));
-  add('per-user MFA states', accounts.size, 'dir', directoryCost(1, false, false));
+  const adminAccounts = new Set([...directUsers, ...groupMemberUsers, ...pimUsers].filter((u) => members.kindOf(u) === 'user'));
+  add('per-user MFA states', adminAccounts.size, 'dir', directoryCost(1, false, false));
 
-  // Sign-ins in the first run's window: interrupts, and every sign-in of the break-glass accounts.
-  const codes = new Set(input.interruptCodes);
+  exemptionReads(input, { at, members, current, add, admins: new Set([...admins, ...pimUsers]) });
+
+  // Sign-ins in the first run's window (docs/storage.md, "Sign-ins"): every sign-in of the monitored accounts —
+  // admins, owners of role-holding PIM groups, members of role-holding groups, excluded accounts — read 15
+  // accounts per `or` filter; the tenant's interrupted interactive sign-ins; and, with a report-only policy, the
+  // tenant's sign-ins one would have failed or interrupted. Each request is at least one page of up to 1,000.
   const since = at - (input.signInLookbackHours ?? 24) * 3_600_000;
   const breakGlass = new Set<string>();
   for (const e of input.excludedAccounts) {
@@ -185,16 +212,30 @@ export function minimalPlan(input: PlanInput): Plan {
     if (isGroup(id)) for (const u of members.transitive(id).user) breakGlass.add(u);
     else breakGlass.add(id);
   }
+  const accounts = new Set<string>([...adminAccounts, ...breakGlass]);
+  const perAccount = new Map<string, number>();
+  const codes = new Set(input.interruptCodes);
   let interrupts = 0;
-  let bg = 0;
+  let reportOnlyHits = 0;
+  const reportOnly = (fixture.conditionalAccessPolicies ?? []).some((p) => p.state === 'enabledForReportingButNotEnforced');
   for (const s of fixture.signIns ?? []) {
-    if (Date.parse(s.createdDateTime) < since || Date.parse(s.createdDateTime) > at) continue;
-    if (codes.has(s.status?.errorCode ?? 0)) interrupts++;
-    if (breakGlass.has(lower(s.userId ?? ''))) bg++;
+    const t = Date.parse(s.createdDateTime);
+    if (t < since || t > at) continue;
+    const user = lower(s.userId ?? '');
+    if (accounts.has(user)) perAccount.set(user, (perAccount.get(user) ?? 0) + 1);
+    const interactive = Array.isArray(s.signInEventTypes) ? (s.signInEventTypes as string[]).includes('interactiveUser') : s.isInteractive !== false;
+    if (interactive && codes.has(s.status?.errorCode ?? 0)) interrupts++;
+    if (reportOnly && (s.appliedConditionalAccessPolicies ?? []).some((p) => p.result === 'reportOnlyFailure' || p.result === 'reportOnlyInterrupted')) reportOnlyHits++;
+  }
+  const sorted = [...accounts].sort();
+  for (let i = 0; i < sorted.length; i += PAGE.orFilter) {
+    const n = sorted.slice(i, i + PAGE.orFilter).reduce((sum, a) => sum + (perAccount.get(a) ?? 0), 0);
+    add('signIns (monitored accounts)', pages(n, PAGE.signIns), 'reports');
+    chain = Math.max(chain, pages(n, PAGE.signIns));
   }
   add('signIns (interrupted)', pages(interrupts, PAGE.signIns), 'reports');
-  if (breakGlass.size > 0) add('signIns (break-glass)', pages(bg, PAGE.signIns), 'reports');
   chain = Math.max(chain, pages(interrupts, PAGE.signIns));
+  if (reportOnly) add('signIns (report-only hits)', pages(reportOnlyHits, PAGE.signIns), 'reports');
 
   return {
     minRequests: reports + ca + security + directoryRequests + unmetered,
@@ -207,6 +248,99 @@ export function minimalPlan(input: PlanInput): Plan {
     longestChain: chain,
     byStep,
   };
+}
+
+type Adder = (step: string, n: number, cls: 'reports' | 'ca' | 'security' | 'dir' | 'none', unitsEach?: number) => void;
+
+/**
+ * The exemption reads (at the end of the policies collector): per group an exclusion of an enabled policy goes
+ * through (excluded groups, the groups nested in them, groups holding an excluded role) its details (15 per
+ * id filter), owners, PIM-for-Groups owners and administrative units; Microsoft Graph's service principal and its
+ * app role assignments, the service principals (and applications) that hold a controlling permission or role;
+ * the controllers who are no admins (accounts, and their groups when policies name groups); one audit query.
+ */
+ 
+function exemptionReads(input: PlanInput, ctx: { at: number; members: ReturnType<typeof membership>; current: <T extends { startDateTime?: string | null; endDateTime?: string | null }>(items: T[] | undefined) => T[]; add: Adder; admins: Set<string> }): void {
+  const { fixture } = input;
+  const { members, current, add } = ctx;
+  const isGroup = (id: string): boolean => members.kindOf(lower(id)) === 'group';
+  const enabled = (fixture.conditionalAccessPolicies ?? []).filter((p) => p.state.toLowerCase() === 'enabled');
+  const groups = new Set<string>();
+  const excludedRoles = new Set<string>();
+  for (const p of enabled) {
+    for (const g of p.conditions.users?.excludeGroups ?? []) {
+      if (!isGroup(g)) continue;
+      groups.add(lower(g));
+      for (const nested of members.transitive(lower(g)).group) groups.add(nested);
+    }
+    for (const r of p.conditions.users?.excludeRoles ?? []) excludedRoles.add(lower(r));
+  }
+  const holdings = [...current(fixture.roleAssignmentScheduleInstances), ...current(fixture.roleEligibilityScheduleInstances)].filter((i) => (i.memberType ?? 'Direct').toLowerCase() === 'direct');
+  for (const h of holdings) if (excludedRoles.has(lower(h.roleDefinitionId)) && isGroup(h.principalId)) groups.add(lower(h.principalId));
+  const n = groups.size;
+  add('exemption groups by id', Math.ceil(n / PAGE.inFilter), 'dir', directoryCost(1, true, false));
+  add('exemption group owners', n, 'dir', directoryCost(1, true, false, PAGE.owners));
+  // PIM owners: the roles collector reads PIM for Groups on every group a policy names (R-PIMGROUP-5); only the
+  // others (nested groups, groups holding an excluded role) are read again.
+  const policyNamed = new Set<string>();
+  for (const p of fixture.conditionalAccessPolicies ?? []) for (const g of [...(p.conditions.users?.includeGroups ?? []), ...(p.conditions.users?.excludeGroups ?? [])]) policyNamed.add(lower(g));
+  if (fixtureHasPim(fixture)) add('exemption PIM owners', 2 * [...groups].filter((g) => !policyNamed.has(g)).length, 'none');
+  add('exemption administrative units', n, 'dir', directoryCost(1, true, false));
+  // A dynamic group nested in an exclusion (no policy names it, so the roles collector does not watch it): its members.
+  for (const g of fixture.groups ?? []) {
+    if (!groups.has(lower(g.id)) || policyNamed.has(lower(g.id)) || !(g.groupTypes ?? []).some((t) => t.toLowerCase() === 'dynamicmembership')) continue;
+    const m = members.transitive(lower(g.id));
+    add('exemption dynamic group members', pages(m.user.length + m.group.length + m.servicePrincipal.length, PAGE.transitiveMembers), 'dir', directoryCost(5, true, false));
+  }
+
+  // Roles that control exclusions: built-in ones by their served actions, custom ones by their own.
+  const controlling = new Set<string>();
+  for (const [id, actions] of Object.entries(BUILT_IN_ROLE_ACTIONS)) if (actions.some((a) => CONTROLLING_ACTION.test(a))) controlling.add(id);
+  for (const d of fixture.roleDefinitions ?? []) if ((d.rolePermissions ?? []).some((p) => !p.condition && (p.allowedResourceActions ?? []).some((a) => CONTROLLING_ACTION.test(a)))) controlling.add(lower(d.id));
+  const controllerHoldings = holdings.filter((h) => controlling.has(lower(h.roleDefinitionId)));
+  const graphSp = (fixture.servicePrincipals ?? []).find((sp) => (sp.appId ?? '').toLowerCase() === MICROSOFT_GRAPH_APP_ID);
+  const graphRoles = new Map((graphSp?.appRoles ?? MICROSOFT_GRAPH_APP_ROLES).map((r) => [lower(r.id), r.value ?? '']));
+  const toGraph = (fixture.appRoleAssignments ?? []).filter((a) => !graphSp || lower(a.resourceId) === lower(graphSp.id));
+  add('Microsoft Graph service principal', 1, 'dir', directoryCost(1, true, false));
+  add('app role assignments', pages(toGraph.length, PAGE.appRoleAssignments), 'dir', directoryCost(1, false, false, PAGE.appRoleAssignments));
+  const apps = new Set(toGraph.filter((a) => CONTROLLING_PERMISSIONS.has(graphRoles.get(lower(a.appRoleId)) ?? '')).map((a) => lower(a.principalId)));
+  for (const h of controllerHoldings) if (members.kindOf(lower(h.principalId)) === 'servicePrincipal') apps.add(lower(h.principalId));
+  const appIds = new Set((fixture.servicePrincipals ?? []).filter((sp) => apps.has(lower(sp.id)) && sp.appId).map((sp) => lower(sp.appId as string)));
+  add('service principals by id', Math.ceil(apps.size / PAGE.inFilter), 'dir', directoryCost(1, true, false));
+  add('applications by appId', Math.ceil(appIds.size / PAGE.inFilter), 'dir', directoryCost(1, true, false));
+
+  // Controllers who are no admins: owners (direct and PIM), holders of controlling roles (through groups too).
+  const fixtureGroups = new Map((fixture.groups ?? []).map((g) => [lower(g.id), g]));
+  const candidates = new Set<string>();
+  for (const g of groups) for (const o of fixtureGroups.get(g)?.owners ?? []) if (members.kindOf(lower(o)) === 'user') candidates.add(lower(o));
+  for (const i of [...current(fixture.privilegedAccessGroupAssignmentScheduleInstances), ...current(fixture.privilegedAccessGroupEligibilityScheduleInstances)]) {
+    if (groups.has(lower(i.groupId)) && i.accessId.toLowerCase() === 'owner' && members.kindOf(lower(i.principalId)) === 'user') candidates.add(lower(i.principalId));
+  }
+  const roleGroups = new Set<string>();
+  for (const h of controllerHoldings) {
+    const id = lower(h.principalId);
+    if (isGroup(id)) roleGroups.add(id);
+    else if (members.kindOf(id) === 'user') candidates.add(id);
+  }
+  // Groups holding a monitored role are read whole by the roles collector; the others here.
+  const monitored = new Set(ADMIN_TEMPLATE_ROLES);
+  const wholeAlready = new Set(holdings.filter((h) => monitored.has(lower(h.roleDefinitionId)) && isGroup(h.principalId)).map((h) => lower(h.principalId)));
+  for (const g of roleGroups) {
+    const m = members.transitive(g);
+    for (const u of m.user) candidates.add(u);
+    if (!wholeAlready.has(g)) add('transitiveMembers (controller groups)', pages(m.user.length + m.group.length + m.servicePrincipal.length, PAGE.transitiveMembers), 'dir', directoryCost(5, true, false));
+  }
+  const controllers = [...candidates].filter((u) => !ctx.admins.has(u));
+  add('controllers by id', Math.ceil(controllers.length / PAGE.inFilter), 'dir', directoryCost(2, true, false));
+  if (policyNamed.size > 0) add("controllers' groups", controllers.length, 'dir', directoryCost(5, true, false, PAGE.transitiveMembers));
+
+  // The audit log: every "Add member to …" event since the initial look-back, in one listing.
+  const since = ctx.at - (input.signInLookbackHours ?? 24) * 3_600_000;
+  const added = (fixture.directoryAudits ?? []).filter((a) => a.activityDisplayName.toLowerCase().startsWith('add member to') && Date.parse(a.activityDateTime) >= since && Date.parse(a.activityDateTime) <= ctx.at).length;
+  // For a member the directory added to a dynamic exclusion group: the user update behind it (at most 5 a run).
+  const dynamic = new Set((fixture.groups ?? []).filter((g) => groups.has(lower(g.id)) && (g.groupTypes ?? []).some((t) => t.toLowerCase() === 'dynamicmembership')).map((g) => lower(g.id)));
+  const matches = (fixture.directoryAudits ?? []).filter((a) => a.activityDisplayName.toLowerCase().startsWith('add member to group') && Date.parse(a.activityDateTime) >= since && Date.parse(a.activityDateTime) <= ctx.at && (a.targetResources ?? []).some((t) => dynamic.has(lower(t.id ?? '')))).length;
+  add('directoryAudits', pages(added, PAGE.directoryAudits) + Math.min(5, matches), 'reports');
 }
 
 /**

@@ -3,7 +3,7 @@ import type { RunRecord } from '../../src/collect/runs.js';
 import { findingTitle } from '../../src/core/finding-types.js';
 import { isAccepted } from '../../src/core/acceptance.js';
 import { adminsPhrase, findingsPhrase, reportNumbers } from '../../src/core/numbers.js';
-import { type AdminOut, type GapOut, type Report, VERDICT_ORDER } from '../../src/core/report.js';
+import { type AdminOut, type GapOut, type Report, type RolloutOut, VERDICT_ORDER } from '../../src/core/report.js';
 import { RECON_REASONS } from '../../src/core/secure-score.js';
 
 /** How wide text output may be: the terminal's width, or unlimited with --wide. */
@@ -119,18 +119,19 @@ export function reportText(report: Report, options: { maxAdmins?: number; maxFin
     lines.push('');
     lines.push(
       formatTable(
-        ['VERDICT', 'ADMIN', 'MFA REG.', 'ROLES', 'WHY NOT PROTECTED'],
+        ['VERDICT', 'ADMIN', 'MFA REG.', 'ROLES', 'SIGN-INS', 'WHY NOT PROTECTED'],
         shown.map((a) => [
           a.verdict,
           a.userPrincipalName ?? a.displayName ?? a.id,
           a.mfaRegistered === null ? '?' : a.mfaRegistered ? 'yes' : 'NO',
           [...new Set(a.roles.map((r) => `${r.roleName}${r.assignment === 'eligible' ? '*' : ''}`))].join(', '),
-          a.verdict === 'excluded' ? `listed in MONITOR_EXCLUDED_ACCOUNTS (${a.excludedBy ?? ''})` : a.gaps.length ? `${a.gaps[0]?.headline ?? a.gaps[0]?.summary ?? ''}${a.gaps.length > 1 ? ` (+${a.gaps.length - 1} more)` : ''}` : '',
+          evidenceText(a),
+          a.verdict === 'excluded' ? `listed in MONITOR_EXCLUDED_ACCOUNTS (${a.excludedBy ?? ''})` : a.gaps.length ? `${a.gaps[0]?.observed ? `[${a.gaps[0].observed.text}] ` : ''}${a.gaps[0]?.headline ?? a.gaps[0]?.summary ?? ''}${a.gaps.length > 1 ? ` (+${a.gaps.length - 1} more)` : ''}` : '',
         ]),
       ),
     );
     if (admins.length > shown.length) lines.push(`… ${admins.length - shown.length} more admins (admin-mfa-monitor check lists them all; --json carries everything)`);
-    lines.push('* eligible (PIM)');
+    lines.push(`* eligible (PIM)${report.signInEvidence ? `; SIGN-INS over the last ${report.signInEvidence.windowDays} days: total, single-factor (single), contradicting the evaluation (!), MFA prompts completed/asked` : ''}`);
   }
   if (options.details) {
     const withGaps = admins.filter((a) => a.gaps.length > 0 && a.verdict !== 'excluded');
@@ -155,7 +156,42 @@ export function reportText(report: Report, options: { maxAdmins?: number; maxFin
     lines.push('', `Accepted risks (not mailed until they expire or change): ${accepted.length}`);
     lines.push(formatTable(['UNTIL', 'FINDING', 'OWNER', 'REASON'], accepted.map((f) => [f.acknowledgement?.until.slice(0, 10) ?? '', `${findingTitle(f.type)}: ${f.subjectName ?? f.subjectId}`, f.acknowledgement?.owner ?? '', f.acknowledgement?.reason ?? ''])));
   }
+  if (report.rollout?.length) {
+    lines.push('');
+    lines.push(`Report-only rollout (last ${report.rollout[0]?.windowDays ?? 0} days of sign-ins):`);
+    for (const r of report.rollout) lines.push(`  ${r.displayName}: ${r.summary}`);
+  }
+  for (const note of report.signInEvidence?.notes ?? []) lines.push(`Note: ${note}`);
   return lines.join('\n');
+}
+
+/** "12, single 1, !1, MFA 1/4": sign-ins in the window, single-factor ones, contradictions, MFA prompts completed/asked. */
+export function evidenceText(a: AdminOut): string {
+  const ev = a.evidence;
+  if (!ev) return '';
+  return [String(ev.signIns), ev.singleFactor ? `single ${ev.singleFactor}` : '', ev.contradictions ? `!${ev.contradictions}` : '', ev.prompted ? `MFA ${ev.completed}/${ev.prompted}` : ''].filter(Boolean).join(', ');
+}
+
+/** The rollout readiness of report-only policies, each with the accounts it would block or reach. */
+export function rolloutText(rollout: readonly RolloutOut[]): string {
+  if (rollout.length === 0) return 'No Conditional Access policy is in report-only mode.';
+  const lines: string[] = [];
+  for (const r of rollout) {
+    lines.push(`${r.displayName} (${r.policyId})`);
+    lines.push(`  ${r.verdict === 'ready' ? 'READY' : r.verdict === 'wouldBlock' ? 'WOULD BLOCK' : 'NO EVIDENCE'}: ${r.summary}`);
+    lines.push(`  Last ${r.windowDays} days: ${r.signIns.success} sign-ins would have satisfied it, ${r.signIns.interrupted} would have been asked for MFA (${r.users.interrupted} users), ${r.signIns.failure} would have failed (${r.users.failure} users), ${r.signIns.notApplied} were out of its scope.`);
+    const list = (title: string, accounts: RolloutOut['blocked']) => {
+      if (!accounts.length) return;
+      lines.push(`  ${title}:`);
+      for (const a of accounts) lines.push(`    ${a.userPrincipalName ?? a.id} [${a.kinds.join(', ')}]: ${a.reason}`);
+    };
+    list('Would block', r.blocked);
+    list('Admins it reaches', r.admins.filter((a) => a.effect !== 'blocked'));
+    list('Excluded or service accounts it reaches', r.excludedOrService.filter((a) => a.effect !== 'blocked'));
+    for (const n of r.notes) lines.push(`  Note: ${n}`);
+    lines.push('');
+  }
+  return lines.join('\n').trimEnd();
 }
 
 export function runsText(runs: RunRecord[]): string {
@@ -182,7 +218,7 @@ export function historyText(dataset: string, items: Array<Record<string, unknown
     admins: [['TIME', (i) => i.time], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
     policies: [['TIME', (i) => i.time], ['KIND', (i) => i.dataset], ['CHANGE', (i) => i.change], ['SUMMARY', (i) => i.summary]],
     activations: [['START', (i) => i.startDateTime], ['KIND', (i) => i.kind], ['PRINCIPAL', (i) => i.principalName ?? i.principalId], ['ROLE/GROUP', (i) => i.roleName ?? i.groupName ?? i.roleDefinitionId ?? i.groupId], ['END', (i) => i.endDateTime]],
-    signins: [['TIME', (i) => i.createdDateTime], ['KIND', (i) => i.kind], ['USER', (i) => i.userPrincipalName], ['APP', (i) => i.appDisplayName], ['ERROR', (i) => (i.status as { errorCode?: number } | undefined)?.errorCode], ['IP', (i) => i.ipAddress]],
+    signins: [['TIME', (i) => i.createdDateTime], ['KIND', (i) => i.kind], ['USER', (i) => i.userPrincipalName], ['APP', (i) => i.appDisplayName], ['RESULT', (i) => i.result], ['REQUIRED', (i) => i.requirement], ['ERROR', (i) => (i.status as { errorCode?: number } | undefined)?.errorCode], ['IP', (i) => i.ipAddress]],
     findings: [['TIME', (i) => i.time], ['EVENT', (i) => i.event], ['SEVERITY', (i) => i.severity], ['TYPE', (i) => i.type], ['SUBJECT', (i) => i.subjectName ?? i.subjectId], ['MESSAGE', (i) => i.message]],
     alerts: [['CREATED', (i) => i.createdAt], ['STATUS', (i) => i.status], ['ATTEMPTS', (i) => i.attempts], ['SUBJECT', (i) => i.subject], ['ERROR', (i) => i.lastError]],
   };

@@ -13,8 +13,9 @@ import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../src/core/report.js';
 import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
-import { historyText, reportText, runsText, scoreText, setWide } from './format.js';
+import { historyText, reportText, rolloutText, runsText, scoreText, setWide } from './format.js';
 import { addRemediationCommands } from './remediate.js';
+import { exemptionsText, exemptionsView } from './exemptions.js';
 
 interface CommonOptions {
   tenant?: string;
@@ -178,6 +179,40 @@ withCommon(program.command('check').description('collect and evaluate now (the s
 
 withCommon(
   program
+    .command('rollout')
+    .description('collect and evaluate now, then show what each report-only policy would do if turned on (rollout readiness)')
+    .option('--policy <id>', 'only this report-only policy (its id)'),
+).action(async (options: CommonOptions & { policy?: string }) => {
+  if (options.policy !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(options.policy.trim())) {
+    console.error('rollout: --policy: expected a policy id (GUID)');
+    process.exit(2);
+  }
+  const h = await host(options, false);
+  try {
+    const report = (await checkNow(h))?.report;
+    if (!report) return;
+    const all = report.rollout ?? [];
+    const wanted = options.policy?.trim().toLowerCase();
+    const rollout = wanted ? all.filter((r) => r.policyId.toLowerCase() === wanted) : all;
+    if (wanted && rollout.length === 0) {
+      const known = report.policies.find((p) => p.id.toLowerCase() === wanted);
+      console.error(`rollout: --policy: ${known ? `'${known.displayName}' is ${known.state}, not report-only` : 'no Conditional Access policy has this id'}; report-only policies: ${all.map((r) => `${r.displayName} (${r.policyId})`).join(', ') || 'none'}`);
+      process.exitCode = 2;
+      return;
+    }
+    if (options.json) console.log(JSON.stringify({ signInEvidence: report.signInEvidence ?? null, rollout }, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(rolloutText(rollout));
+      for (const note of report.signInEvidence?.notes ?? []) console.log(`Note: ${note}`);
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
     .command('score')
     .description("Microsoft's Secure Score for admin MFA (AdminMFAV2) set against ours, admin by admin, with the reason for every difference (collects and evaluates first, like check)"),
 ).action(async (options: CommonOptions) => {
@@ -197,6 +232,32 @@ withCommon(
 
 withCommon(
   program
+    .command('exemptions')
+    .description('who can switch MFA off for an admin: every exclusion of an enforcing policy, who controls it and whether they are protected (collects and evaluates first, like check)')
+    .option('--admin <upn-or-id>', 'only the exclusions that reach this admin'),
+).action(async (options: CommonOptions & { admin?: string }) => {
+  const h = await host(options, false);
+  try {
+    const report = (await checkNow(h))?.report;
+    if (!report) return;
+    const view = exemptionsView(report, options.admin);
+    if (!view) {
+      console.error(`exemptions: no admin '${options.admin}' (give a UPN or object id of an admin)`);
+      process.exitCode = 2;
+      return;
+    }
+    if (options.json) console.log(JSON.stringify(view, null, 2));
+    else {
+      console.log(`admin-mfa-monitor: read ${h.sourceDescription}\n`);
+      console.log(exemptionsText(view));
+    }
+  } finally {
+    await h.stop();
+  }
+});
+
+withCommon(
+  program
     .command('history')
     .description('query the stored history (the same handler as GET /api/history/{dataset})')
     .argument('<dataset>', 'admins | assignments | activations | signins | policies | findings | alerts | runs')
@@ -204,9 +265,11 @@ withCommon(
     .option('--to <time>', 'ISO date-time: only entries at or before it')
     .option('--principal <who>', 'an admin / user: object id, UPN, the start of a UPN, or display name')
     .option('--role <id-or-name>', 'a role (template id or name)')
-    .option('--policy <id>', 'a Conditional Access policy id (policies: its versions and diffs)')
+    .option('--policy <id>', 'a Conditional Access policy id (policies: its versions and diffs; signins: sign-ins it applied to)')
     .option('--type <type>', 'finding type, collector name, or policy dataset')
     .option('--severity <severity>', 'high | medium | low')
+    .option('--requirement <requirement>', 'signins: single | multi (single-factor or multifactor authentication required)')
+    .option('--result <result>', 'signins: success | failure | interrupted')
     .option('--top <n>', 'entries per page (max 500)')
     .option('--continuation <token>', 'continue a previous listing')
     .option('--all', 'follow continuation tokens to the end')
@@ -215,7 +278,7 @@ withCommon(
   // History only reads storage: no need to collect, and no Graph needed.
   const h = await host(options, false);
   try {
-    const names = ['from', 'to', 'principal', 'role', 'policy', 'type', 'severity', 'top', 'continuation'] as const;
+    const names = ['from', 'to', 'principal', 'role', 'policy', 'type', 'severity', 'requirement', 'result', 'top', 'continuation'] as const;
     const items: unknown[] = [];
     let continuation = typeof options.continuation === 'string' ? options.continuation : undefined;
     for (;;) {

@@ -25,7 +25,8 @@
 // - Churn: per chosen admin one of: remove a direct assignment (an admin whose only path goes stops being one),
 //   add an eligible assignment, leave or join a role group; per chosen policy one of: add an exclusion, flip the
 //   state, change the grant. It never touches the break-glass accounts.
-import { ADMIN_TEMPLATE_ROLES, APP_ID, BUILT_IN_STRENGTHS, ROLE } from '../simulator/builtins.js';
+import { ADMIN_TEMPLATE_ROLES, APP_ID, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_STRENGTHS, MICROSOFT_GRAPH_APP_ROLES, MICROSOFT_GRAPH_SP_ID, ROLE } from '../simulator/builtins.js';
+import { type Judgement, type Setting, SignInJudge, type Subject } from './signin-policies.js';
 
 // ------------------------------------------------------------------------------------------- options
 
@@ -81,6 +82,11 @@ export interface GenerateSummary {
   roleManagementPolicyAssignments: number;
   userRegistrationDetails: number;
   signIns: number;
+  /** Who can change an exclusion: app registrations, application permissions granted, administrative units, audit events. */
+  applications: number;
+  appRoleAssignments: number;
+  administrativeUnits: number;
+  directoryAudits: number;
   /** UTF-8 bytes written, and the number of write() calls. */
   bytes: number;
   chunks: number;
@@ -250,6 +256,9 @@ const KIND = {
   roleManagementPolicy: 17,
   deleted: 18,
   activation: 19,
+  appRoleAssignment: 20,
+  application: 21,
+  audit: 22,
 } as const;
 
 /** Deterministic, unique, version-4-shaped lower-case GUIDs. */
@@ -460,15 +469,16 @@ const WORKLOAD_NAMES: ReadonlyArray<readonly [string, string]> = [
   ['Security Orchestrator', ROLE.securityAdministrator],
 ];
 
-const SIGN_IN_APPS: ReadonlyArray<readonly [string, string, string]> = [
-  ['00000006-0000-0ff1-ce00-000000000000', 'Microsoft Office 365 Portal', 'Microsoft Office 365 Portal'],
-  ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', 'Microsoft Teams', 'Microsoft Teams Services'],
-  ['d3590ed6-52b3-4102-aeff-aad2292ab01c', 'Microsoft Office', 'Office 365 Exchange Online'],
-  ['00000003-0000-0ff1-ce00-000000000000', 'Office 365 SharePoint Online', 'Office 365 SharePoint Online'],
-  ['c44b4083-3bb0-49c1-b47d-974e53cbdf3c', 'Azure Portal', 'Windows Azure Service Management API'],
-  ['04b07795-8ddb-461a-bbee-02f9e1bf7b46', 'Microsoft Azure CLI', 'Windows Azure Service Management API'],
-  ['14d82eec-204b-4c2f-b7e8-296a70dab67e', 'Microsoft Graph Command Line Tools', 'Microsoft Graph'],
-  ['fb78d390-0c51-40cd-8e17-fdbfab77341b', 'Microsoft Exchange REST API Based Powershell', 'Office 365 Exchange Online'],
+/** Sign-in apps: client app id, client name, resource name, resource id (Conditional Access targets the resource). */
+const SIGN_IN_APPS: ReadonlyArray<readonly [string, string, string, string]> = [
+  ['00000006-0000-0ff1-ce00-000000000000', 'Microsoft Office 365 Portal', 'Microsoft Office 365 Portal', '00000006-0000-0ff1-ce00-000000000000'],
+  ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', 'Microsoft Teams', 'Microsoft Teams Services', APP_ID.teamsServices],
+  ['d3590ed6-52b3-4102-aeff-aad2292ab01c', 'Microsoft Office', 'Office 365 Exchange Online', APP_ID.exchangeOnline],
+  ['00000003-0000-0ff1-ce00-000000000000', 'Office 365 SharePoint Online', 'Office 365 SharePoint Online', APP_ID.sharePointOnline],
+  ['c44b4083-3bb0-49c1-b47d-974e53cbdf3c', 'Azure Portal', 'Windows Azure Service Management API', APP_ID.azureServiceManagement],
+  ['04b07795-8ddb-461a-bbee-02f9e1bf7b46', 'Microsoft Azure CLI', 'Windows Azure Service Management API', APP_ID.azureServiceManagement],
+  ['14d82eec-204b-4c2f-b7e8-296a70dab67e', 'Microsoft Graph Command Line Tools', 'Microsoft Graph', '00000003-0000-0000-c000-000000000000'],
+  ['fb78d390-0c51-40cd-8e17-fdbfab77341b', 'Microsoft Exchange REST API Based Powershell', 'Office 365 Exchange Online', APP_ID.exchangeOnline],
 ];
 
 const FAILURE_REASONS: Record<number, string> = {
@@ -488,10 +498,12 @@ const FAILURE_REASONS: Record<number, string> = {
   50055: 'The password is expired.',
   50057: 'The user account is disabled.',
 };
-const INTERRUPT_WEIGHTS: ReadonlyArray<readonly [number, number]> = [
-  [50074, 30], [50076, 25], [500121, 12], [50079, 8], [50072, 5], [50158, 6], [16000, 8], [50140, 6],
-];
-const FAILURE_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[50126, 60], [53003, 20], [50053, 10], [50055, 10]];
+/** An MFA prompt the user did not complete (the sign-in after it, if any, is another event). */
+const MFA_PROMPT_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[50074, 45], [50076, 35], [500121, 20]];
+/** Interruptions that are not MFA: account selection, keep me signed in. */
+const OTHER_INTERRUPT_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[16000, 60], [50140, 40]];
+/** Failures before Conditional Access: wrong password, locked, expired (53003 comes from the policies). */
+const FAILURE_WEIGHTS: ReadonlyArray<readonly [number, number]> = [[50126, 75], [50053, 12], [50055, 13]];
 
 const METHOD_SETS: ReadonlyArray<readonly [readonly string[], number]> = [
   [['microsoftAuthenticatorPush', 'softwareOneTimePasscode'], 40],
@@ -605,6 +617,9 @@ interface Group {
   roles: Array<{ roleId: string; state: 'active' | 'eligible' }>;
   /** For team groups: the PIM group it is an eligible member of. */
   parentPimGroupId?: string;
+  /** Owners (user ids), and the membership rule of a dynamic group (members: as Graph computed them). */
+  owners?: string[];
+  dynamicRule?: string;
 }
 
 interface Request {
@@ -663,6 +678,10 @@ class TenantModel {
   readonly servicePrincipals: Json[] = [];
   readonly customRoles: Json[] = [];
   readonly administrativeUnits: string[] = [];
+  /** A restricted-management administrative unit holding the break-glass exclusion group. */
+  readonly restrictedUnitId: string;
+  readonly applications: Json[] = [];
+  readonly appRoleAssignments: Json[] = [];
   readonly namedLocations: Json[] = [];
   readonly strengths: Json[] = [];
   readonly policies: Json[] = [];
@@ -697,6 +716,7 @@ class TenantModel {
     this.key = hash(options.seed >>> 0, Math.floor(options.seed / 2 ** 32) >>> 0, 0x5eed, 1);
     this.ids = new Guids(this.key);
     this.tenantId = this.ids.guid(KIND.tenant, 0);
+    this.restrictedUnitId = this.ids.guid(KIND.administrativeUnit, 1_000_000);
     this.n = options.users;
     this.serviceAccounts = Math.min(4 + Math.floor(this.n / 10_000), 40);
     this.firstRegularUser = 2 + this.serviceAccounts;
@@ -920,6 +940,7 @@ class TenantModel {
         appOwnerOrganizationId: this.tenantId,
         createdDateTime: iso(this.ref - rng.range(60, 2500) * DAY),
       });
+      this.appPermissions(a, String(at(this.servicePrincipals, this.servicePrincipals.length - 1).id), appId);
     }
     const workloads = Math.min(2 + Math.floor(this.options.admins / 300), 40);
     for (let w = 0; w < workloads; w++) {
@@ -946,6 +967,30 @@ class TenantModel {
         end: null,
       });
     }
+  }
+
+  /**
+   * Microsoft Graph application permissions of generated app `a` (most read, one in four can change an MFA
+   * exclusion: group members, users, groups), and its app registration: one in three with a client secret.
+   */
+  private appPermissions(a: number, spId: string, appId: string): void {
+    const sets: ReadonlyArray<readonly string[]> = [
+      ['User.Read.All'],
+      ['User.Read.All', 'Policy.Read.All'],
+      ['GroupMember.ReadWrite.All', 'User.Read.All'],
+      ['User.Read.All'],
+      ['Policy.Read.All'],
+      ['User.ReadWrite.All'],
+      ['User.Read.All'],
+      ['Group.ReadWrite.All'],
+    ];
+    for (const value of at(sets, a % sets.length)) {
+      const role = MICROSOFT_GRAPH_APP_ROLES.find((r) => r.value === value);
+      if (!role) continue;
+      this.appRoleAssignments.push({ id: this.ids.guid(KIND.appRoleAssignment, this.appRoleAssignments.length), principalId: spId, principalType: 'ServicePrincipal', resourceId: MICROSOFT_GRAPH_SP_ID, appRoleId: role.id });
+    }
+    const secret = a % 3 === 0;
+    this.applications.push({ id: this.ids.guid(KIND.application, a), appId, passwordCredentials: secret ? [{ keyId: this.ids.guid(KIND.application, 10_000 + a), displayName: 'automation' }] : [], keyCredentials: secret ? [] : [{ keyId: this.ids.guid(KIND.application, 20_000 + a), displayName: 'cert' }] });
   }
 
   private buildCustomRoles(): void {
@@ -1212,13 +1257,16 @@ class TenantModel {
     const execAdmin = regular.find((a) => a.account === 'regular' && a.kind === 'directPermanent');
     if (execAdmin) this.executives.push(execAdmin.userIndex);
     const ids = (list: readonly number[]): string[] => list.map((i) => this.userId(i));
+    // Owners of exclusion groups who are no admins (whoever owns one can exempt an admin from MFA).
+    const owner = (k: number): string => this.userId(nonAdmin(300 + k));
     this.smallGroup(this.groupIds.breakGlass, 'CA-Exclude-BreakGlass', 'Emergency access accounts excluded from every Conditional Access policy.', created(1900), ids([0, 1]));
     const serviceMembers = [];
     for (let i = 2; i < 2 + this.serviceAccounts; i++) if (i !== 3) serviceMembers.push(this.userId(i));
     serviceMembers.push(this.groupIds.migration);
-    this.smallGroup(this.groupIds.serviceAccounts, 'CA-Exclude-ServiceAccounts', 'Service accounts that cannot do MFA (review quarterly)', created(1500), serviceMembers);
-    this.smallGroup(this.groupIds.migration, 'SG-Migration-ServiceAccounts', 'Accounts used by the SharePoint migration tooling', created(600), ids([3]));
-    this.smallGroup(this.groupIds.temporary, 'CA-Exclude-MFA-Temporary', 'Temporary MFA exclusion (lost phone etc.). Remove members after 7 days!', created(800), ids(this.temporary));
+    this.smallGroup(this.groupIds.serviceAccounts, 'CA-Exclude-ServiceAccounts', 'Service accounts that cannot do MFA (review quarterly)', created(1500), serviceMembers).owners = [owner(0)];
+    // A dynamic group nested in an exclusion: whoever writes the department of an account can exempt it.
+    this.smallGroup(this.groupIds.migration, 'SG-Migration-ServiceAccounts', 'Accounts used by the SharePoint migration tooling', created(600), ids([3])).dynamicRule = '(user.department -eq "Service Accounts") -and (user.accountEnabled -eq true)';
+    this.smallGroup(this.groupIds.temporary, 'CA-Exclude-MFA-Temporary', 'Temporary MFA exclusion (lost phone etc.). Remove members after 7 days!', created(800), ids(this.temporary)).owners = [owner(1), owner(2)];
     this.smallGroup(this.groupIds.tier0, 'SG-Tier0-Admins', 'Tier-0 administrators: stricter Conditional Access', created(1200), ids(this.tier0));
     this.smallGroup(this.groupIds.executives, 'SG-Executives', 'Executive leadership team', created(1700), ids(this.executives));
     // Registration: a few admins have not registered any method.
@@ -1353,6 +1401,57 @@ class TenantModel {
       }
       this.pimAssignments.push(pimInstance(g.id, this.userId(ownerIndex), 'owner', 'assigned', this.ref - rng.range(100, 900) * DAY, null));
     });
+  }
+
+  /** The groups user i is a member of, nested ones included (for judging Conditional Access on their sign-ins). */
+  memberGroups(i: number): Set<string> {
+    const id = this.userId(i);
+    const t = this.traits(i);
+    const out = new Set<string>();
+    if (t.contractor) out.add(this.groupIds.contractors);
+    if (t.pilot) out.add(this.groupIds.pilot);
+    if (t.enabled && !t.guest) out.add(this.groupIds.allEmployees);
+    if (t.department >= 0) {
+      out.add(at(this.departmentGroupIds, t.department));
+      out.add(at(at(this.regionGroupIds, t.department), t.region));
+    }
+    const containers = [...this.smallGroups, ...this.roleGroups.filter((g) => g.kind === 'ra' || g.kind === 'team')];
+    for (const g of containers) if (g.members.includes(id)) out.add(g.id);
+    // Nesting is one level deep in the generated tenant (SG-Migration-ServiceAccounts in CA-Exclude-ServiceAccounts).
+    for (const g of this.smallGroups) if (g.members.some((m) => out.has(m))) out.add(g.id);
+    return out;
+  }
+
+  /**
+   * The built-in roles user i holds actively at tenant scope at time t, as Conditional Access role targeting
+   * sees them: active assignments, activations running at t, roles of role-assignable groups they belong to
+   * (eligible ones only while their activation runs) and of PIM groups they are an active or activated member of.
+   */
+  activeRolesAt(i: number, t: number): Set<string> {
+    const id = this.userId(i);
+    const builtIn = new Set(BUILT_IN_DIRECTORY_ROLES.map(([r]) => r));
+    const within = (start: string | null | undefined, end: string | null | undefined): boolean => (!start || Date.parse(start) <= t) && (!end || t < Date.parse(end));
+    const out = new Set<string>();
+    const add = (roleId: string, scope: string): void => {
+      if (scope === '/' && builtIn.has(roleId)) out.add(roleId);
+    };
+    for (const g of this.grants) {
+      if (g.principalId !== id) continue;
+      if (g.state === 'active' && within(g.start, g.end)) add(g.roleId, g.scope);
+      else if (g.state === 'eligible' && g.activation && within(g.activation.start, g.activation.end)) add(g.roleId, g.scope);
+    }
+    for (const group of this.roleGroups) {
+      if (group.kind === 'ra' && group.members.includes(id)) {
+        for (const r of group.roles) {
+          if (r.state === 'active') add(r.roleId, '/');
+          else if (this.groupActivations.some((a) => a.principalId === id && a.roleId === r.roleId && within(a.start, a.end))) add(r.roleId, '/');
+        }
+      } else if (group.kind === 'pim') {
+        const member = this.pimAssignments.some((a) => a.groupId === group.id && a.principalId === id && a.accessId === 'member' && within(a.start, a.end));
+        if (member) for (const r of group.roles) if (r.state === 'active') add(r.roleId, '/');
+      }
+    }
+    return out;
   }
 
   /** Principals with an active role path: an active or activated assignment, or membership of a group holding an active role. */
@@ -1925,6 +2024,12 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
   if (problems.length > 0) throw new RangeError(`invalid tenant generator options: ${problems.join('; ')}`);
   const model = new TenantModel(options);
   model.build();
+  // Sign-ins happened before the churn: they are judged against the tenant as it was (a second, unchurned model).
+  let before = model;
+  if (options.churn) {
+    before = new TenantModel({ ...options, churn: undefined });
+    before.build();
+  }
   const churn = options.churn ? model.applyChurn(options.churn) : undefined;
   const counted = model.countPaths();
   const out = new Output(write);
@@ -1973,7 +2078,7 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
       createdDateTime: created,
     }).slice(0, -1);
   const smallGroup = (g: Group): Promise<void> | undefined =>
-    groups.item(`${groupHead(g.id, g.displayName, g.description, g.created, { roleAssignable: g.isAssignableToRole })},"members":${JSON.stringify(g.members)}}`);
+    groups.item(`${groupHead(g.id, g.displayName, g.description, g.created, { roleAssignable: g.isAssignableToRole, ...(g.dynamicRule ? { dynamicRule: g.dynamicRule } : {}) })},"members":${JSON.stringify(g.members)}${g.owners ? `,"owners":${JSON.stringify(g.owners)}` : ''}}`);
   for (const g of model.smallGroups) await wait(smallGroup(g));
   for (const g of model.roleGroups) await wait(smallGroup(g));
   const bigGroup = async (head: string, members: (emit: (id: string) => Promise<void> | undefined) => Promise<void>): Promise<void> => {
@@ -2013,6 +2118,14 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
   };
   await simpleArray('servicePrincipals', model.servicePrincipals);
   await simpleArray('roleDefinitions', model.customRoles);
+  // Who can change an exclusion: app registrations, application permissions, administrative units.
+  await simpleArray('applications', model.applications);
+  await simpleArray('appRoleAssignments', model.appRoleAssignments);
+  const units = [
+    { id: model.restrictedUnitId, displayName: 'RMAU-Emergency-Access', isMemberManagementRestricted: true, members: [G.breakGlass, model.userId(0), model.userId(1)] },
+    ...model.administrativeUnits.map((id, u) => ({ id, displayName: `AU-Region-${u + 1}`, isMemberManagementRestricted: false, members: [] as string[] })),
+  ];
+  await simpleArray('administrativeUnits', units);
 
   // Role schedule instances.
   const active: Json[] = [];
@@ -2118,18 +2231,55 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
   }
   await wait(registration.end());
 
-  // Sign-ins, newest first, over the three days before the reference time.
+  // Directory audit events, newest first, over the three days before the reference time: group memberships and
+  // user updates at a rate that grows with the tenant, and one member added to the temporary MFA exclusion.
+  const audits = new ArrayWriter(out, 'directoryAudits');
+  const perDay = Math.max(6, Math.floor(N / 100));
+  const auditTotal = perDay * 3;
+  const auditStep = (3 * DAY) / auditTotal;
+  const regionGroups = model.regionGroupIds.flat();
+  for (let j = 0; j < auditTotal; j++) {
+    const rng = model.rng(0xa0d1, j);
+    const t = ref - (j + 0.05 + 0.9 * rng.next()) * auditStep;
+    const userIndex = 2 + rng.int(N - 2);
+    const exemption = j === Math.floor(auditTotal / 7);
+    const kind = exemption ? 'member' : rng.chance(0.7) ? 'member' : 'update';
+    const target = exemption ? model.userId(at(model.temporary, 0)) : model.userId(userIndex);
+    const targets =
+      kind === 'member'
+        ? [{ id: target, type: 'User', userPrincipalName: null, modifiedProperties: [] }, { id: exemption ? G.temporary : rng.pick(regionGroups), type: 'Group', displayName: null, modifiedProperties: [] }]
+        : [{ id: target, type: 'User', userPrincipalName: null, modifiedProperties: [{ displayName: 'Department', oldValue: '["Sales"]', newValue: '["Marketing"]' }] }];
+    await wait(
+      audits.item(
+        JSON.stringify({
+          id: `Directory_${model.ids.guid(KIND.audit, j)}`,
+          activityDateTime: iso(Math.floor(t)),
+          activityDisplayName: kind === 'member' ? 'Add member to group' : 'Update user',
+          category: kind === 'member' ? 'GroupManagement' : 'UserManagement',
+          result: 'success',
+          loggedByService: 'Core Directory',
+          initiatedBy: { user: { id: model.userId(2 + ((userIndex * 7) % (N - 2))), userPrincipalName: null, displayName: null }, app: null },
+          targetResources: targets,
+        }),
+      ),
+    );
+  }
+  await wait(audits.end());
+
+  // Sign-ins, newest first, over the three days before the reference time, each with the Conditional Access
+  // results the generator's own reading of its policies gives (signin-policies.ts; never the app's engine).
+  const judge = new SignInJudge(before.policies, before.namedLocations, before.strengths);
   const signIns = new ArrayWriter(out, 'signIns');
   const total = options.signInsPerDay * 3;
-  const adminIndices = model.admins.filter((a) => a.account !== 'breakGlass').map((a) => a.userIndex);
+  const adminIndices = before.admins.filter((a) => a.account !== 'breakGlass').map((a) => a.userIndex);
   const breakGlassAt = total >= 20 ? new Map([[Math.floor(total * 0.31), 0], [Math.floor(total * 0.77), 1]]) : new Map<number, number>();
   const step = (3 * DAY) / Math.max(total, 1);
   for (let j = 0; j < total; j++) {
-    const rng = model.rng(0x5101, j);
+    const rng = before.rng(0x5101, j);
     const t = ref - (j + 0.05 + 0.9 * rng.next()) * step;
     const bg = breakGlassAt.get(j);
     const userIndex = bg ?? (rng.chance(0.3) ? rng.pick(adminIndices) : 2 + rng.int(N - 2));
-    await wait(signIns.item(JSON.stringify(signIn(model, j, t, userIndex, bg !== undefined, rng))));
+    await wait(signIns.item(JSON.stringify(signIn(before, judge, j, t, userIndex, bg !== undefined, rng))));
   }
   await wait(signIns.end());
   await wait(out.put('\n}\n'));
@@ -2160,6 +2310,10 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
     roleManagementPolicyAssignments: model.roleManagementPolicies.length,
     userRegistrationDetails: registration.length,
     signIns: total,
+    applications: model.applications.length,
+    appRoleAssignments: model.appRoleAssignments.length,
+    administrativeUnits: units.length,
+    directoryAudits: auditTotal,
     bytes: out.bytes,
     chunks: out.chunks,
     breakGlassGroupId: G.breakGlass,
@@ -2168,8 +2322,8 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
   };
 }
 
-function registrationRow(model: TenantModel, i: number, admin: AdminUser | undefined): Json {
-  const user = model.user(i);
+/** User i's MFA registration: whether registered and the methods (the registration report's, and what sign-ins can use). */
+function registrationOf(model: TenantModel, i: number, admin: AdminUser | undefined): { registered: boolean; methods: readonly string[] } {
   const h = hash(model.key, 0x7201, i);
   const breakGlass = i < 2;
   const service = !breakGlass && i < 2 + model.serviceAccounts;
@@ -2181,6 +2335,14 @@ function registrationRow(model: TenantModel, i: number, admin: AdminUser | undef
       : unit(hash(model.key, 0x7203, i)) < 0.3
         ? ['email']
         : [];
+  return { registered, methods };
+}
+
+function registrationRow(model: TenantModel, i: number, admin: AdminUser | undefined): Json {
+  const user = model.user(i);
+  const breakGlass = i < 2;
+  const service = !breakGlass && i < 2 + model.serviceAccounts;
+  const { registered, methods } = registrationOf(model, i, admin);
   const preferred = methods.find((m) => SYSTEM_PREFERRED[m]);
   return {
     id: user.id,
@@ -2213,10 +2375,63 @@ function weightedIndex<T>(items: ReadonlyArray<readonly [T, number]>, u: number)
   return items.length - 1;
 }
 
-function signIn(model: TenantModel, j: number, t: number, userIndex: number, breakGlass: boolean, rng: Rng): Json {
+/** The sign-in's outcome from what the applying policies demand (Conditional Access grant; AADSTS error reference). */
+function outcomeOf(judged: readonly Judgement[], methods: readonly string[], legacy: boolean, enabled: boolean, rng: Rng): { errorCode: number; mfa: boolean; blockedBy: Set<Judgement> } {
+  const blockedBy = new Set<Judgement>();
+  if (!enabled) return { errorCode: 50057, mfa: false, blockedBy };
+  const enforced = judged.filter((j) => j.applies && j.state === 'enabled');
+  const canMfa = methods.some((m) => m !== 'email');
+  for (const j of enforced) {
+    // Legacy clients cannot do MFA: a policy asking for it blocks them (CA conditions, client apps).
+    if (j.demand === 'block' || (j.demand === 'unsatisfiable' && (canMfa || legacy)) || (legacy && j.demand === 'mfa')) blockedBy.add(j);
+  }
+  if (blockedBy.size > 0) return { errorCode: 53003, mfa: false, blockedBy };
+  const needsMfa = enforced.some((j) => j.demand === 'mfa' || j.demand === 'unsatisfiable');
+  if (needsMfa) {
+    if (!canMfa) return { errorCode: rng.chance(0.7) ? 50079 : 50072, mfa: false, blockedBy };
+    const r = rng.next();
+    if (r < 0.12) return { errorCode: rng.weighted(MFA_PROMPT_WEIGHTS), mfa: false, blockedBy };
+    return { errorCode: 0, mfa: true, blockedBy };
+  }
+  const r = rng.next();
+  if (r < 0.85) return { errorCode: 0, mfa: false, blockedBy };
+  if (r < 0.93) return { errorCode: rng.weighted(FAILURE_WEIGHTS), mfa: false, blockedBy };
+  return { errorCode: rng.weighted(OTHER_INTERRUPT_WEIGHTS), mfa: false, blockedBy };
+}
+
+/** Each policy's result as the sign-in log records it (appliedConditionalAccessPolicies). */
+function policyResult(j: Judgement, outcome: { errorCode: number; mfa: boolean; blockedBy: Set<Judgement> }): Json {
+  const failed = outcome.blockedBy.has(j) || ((j.demand === 'mfa' || j.demand === 'unsatisfiable') && !outcome.mfa);
+  let result: string;
+  if (j.state === 'disabled') result = 'notEnabled';
+  else if (!j.applies) result = j.state === 'enabled' ? 'notApplied' : 'reportOnlyNotApplied';
+  else if (j.state === 'enabled') result = failed ? 'failure' : 'success';
+  else if (j.demand === 'block' || (j.demand === 'unsatisfiable' && outcome.mfa)) result = 'reportOnlyFailure';
+  else if (j.demand === 'mfa' || j.demand === 'unsatisfiable') result = outcome.mfa ? 'reportOnlySuccess' : 'reportOnlyInterrupted';
+  else result = 'reportOnlySuccess';
+  const applied = j.applies && j.state !== 'disabled';
+  return {
+    id: j.policy.id,
+    displayName: j.policy.displayName,
+    enforcedGrantControls: applied ? j.controls : [],
+    enforcedSessionControls: [],
+    result,
+    ...(j.notSatisfied ? { conditionsNotSatisfied: j.notSatisfied } : {}),
+  };
+}
+
+/** Enabled policies that left a monitored account's sign-in out, listed per sign-in (the monitor shows four). */
+const LEFT_OUT_LISTED = 6;
+/** The policy results kept on the sign-ins of accounts the monitor does not read one by one. */
+const OTHERS_RESULTS = new Set(['failure', 'reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyInterrupted']);
+
+const PLATFORM_OF: Record<string, Setting['platform']> = { Windows10: 'windows', MacOs: 'macOS', Ios: 'iOS', Android: 'android', Linux: 'linux' };
+
+function signIn(model: TenantModel, judge: SignInJudge, j: number, t: number, userIndex: number, breakGlass: boolean, rng: Rng): Json {
   const user = model.user(userIndex);
   const service = userIndex >= 2 && userIndex < 2 + model.serviceAccounts;
-  const admin = model.adminByUser.has(userIndex);
+  const admin = model.adminByUser.get(userIndex);
+  const monitored = breakGlass || service || admin !== undefined;
   // Where: HQ (trusted), a branch (trusted), elsewhere.
   const where = breakGlass ? 0 : rng.next();
   let ipAddress: string;
@@ -2234,38 +2449,34 @@ function signIn(model: TenantModel, j: number, t: number, userIndex: number, bre
   const app = breakGlass ? at(SIGN_IN_APPS, 4) : service ? at(SIGN_IN_APPS, 7) : admin && rng.chance(0.4) ? at(SIGN_IN_APPS, rng.range(4, 7)) : at(SIGN_IN_APPS, rng.int(4));
   const legacy = !breakGlass && !service && rng.chance(0.04);
   const clientAppUsed = legacy ? rng.pick(['Exchange ActiveSync', 'IMAP4', 'Authenticated SMTP']) : service || rng.chance(0.4) ? 'Mobile Apps and Desktop clients' : 'Browser';
-  let errorCode: number;
-  if (breakGlass || service) errorCode = 0;
-  else if (!user.accountEnabled) errorCode = 50057;
-  else if (legacy) errorCode = rng.chance(0.8) ? 53003 : 50126;
-  else {
-    const r = rng.next();
-    const interrupt = admin ? 0.15 : 0.12;
-    if (r < 0.8) errorCode = 0;
-    else if (r < 0.8 + interrupt) errorCode = rng.weighted(INTERRUPT_WEIGHTS);
-    else errorCode = rng.weighted(FAILURE_WEIGHTS);
-  }
-  const mfaInterrupt = [50074, 50076, 500121, 50079, 50072, 50158].includes(errorCode);
-  const conditionalAccessStatus =
-    errorCode === 53003 || mfaInterrupt ? 'failure' : errorCode === 0 && !service && rng.chance(0.8) ? 'success' : 'notApplied';
   const os = breakGlass ? 'Windows10' : rng.weighted<string>([['Windows10', 50], ['MacOs', 15], ['Ios', 15], ['Android', 15], ['Linux', 5]]);
-  const policyCount = model.policies.length;
-  const applied: Json[] = [];
-  if (!breakGlass && !service && rng.chance(0.25)) {
-    for (const p of model.policies.slice(0, Math.min(policyCount, 3))) {
-      const needsMfa = conditionalAccessStatus !== 'notApplied';
-      applied.push({
-        id: p.id,
-        displayName: p.displayName,
-        enforcedGrantControls: needsMfa ? ['Mfa'] : [],
-        enforcedSessionControls: [],
-        result: needsMfa ? (conditionalAccessStatus === 'success' ? 'success' : 'failure') : 'notApplied',
-      });
-    }
-  }
+  const compliant = breakGlass ? true : rng.chance(0.9);
+  const { methods } = registrationOf(model, userIndex, admin);
+  const subject: Subject = { userId: user.id, groups: model.memberGroups(userIndex), roles: model.activeRolesAt(userIndex, t), guest: model.traits(userIndex).guest, methods };
+  const setting: Setting = {
+    resourceId: app[3],
+    appId: app[0],
+    client: clientAppUsed === 'Exchange ActiveSync' ? 'exchangeActiveSync' : legacy ? 'other' : clientAppUsed === 'Browser' ? 'browser' : 'mobileAppsAndDesktopClients',
+    platform: PLATFORM_OF[os] ?? 'windows',
+    ip: ipAddress,
+    country: city[1],
+    compliant,
+  };
+  const judged = judge.judge(subject, setting);
+  const outcome = outcomeOf(judged, methods, legacy, user.accountEnabled !== false, rng);
+  const { errorCode } = outcome;
+  const mfaPrompt = [50074, 50076, 500121, 50079, 50072].includes(errorCode);
+  const enforcedApplied = judged.some((x) => x.applies && x.state === 'enabled');
+  const conditionalAccessStatus = errorCode === 53003 || mfaPrompt ? 'failure' : enforcedApplied ? 'success' : 'notApplied';
+  // Service accounts refresh tokens; a third of the others' successes are token refreshes too.
+  const interactive = !service && !(errorCode === 0 && !legacy && rng.chance(0.3));
+  const time = iso(t);
+  const steps: Json[] = [{ authenticationStepDateTime: time, authenticationMethod: 'Password', succeeded: errorCode !== 50126, authenticationStepRequirement: 'Primary authentication' }];
+  if (outcome.mfa || mfaPrompt) steps.push({ authenticationStepDateTime: time, authenticationMethod: methods.includes('fido2SecurityKey') ? 'FIDO2 security key' : 'Mobile app notification', succeeded: outcome.mfa, authenticationStepRequirement: 'Multi-factor authentication' });
+  const trusted = ipAddress.startsWith('203.0.113.') || ipAddress.startsWith('198.18.') || /^198\.51\.100\.([0-9]|[1-5][0-9]|6[0-3])$/.test(ipAddress);
   return {
     id: model.ids.guid(KIND.signIn, j),
-    createdDateTime: iso(t),
+    createdDateTime: time,
     userDisplayName: user.displayName,
     userPrincipalName: user.userPrincipalName,
     userId: user.id,
@@ -2275,16 +2486,34 @@ function signIn(model: TenantModel, j: number, t: number, userIndex: number, bre
     clientAppUsed,
     correlationId: model.ids.guid(KIND.correlation, j),
     conditionalAccessStatus,
-    isInteractive: !service,
+    isInteractive: interactive,
+    signInEventTypes: [interactive ? 'interactiveUser' : 'nonInteractiveUser'],
     riskDetail: 'none',
     riskLevelAggregated: 'none',
     riskLevelDuringSignIn: 'none',
     riskState: 'none',
+    originalTransferMethod: 'none',
     resourceDisplayName: app[2],
-    authenticationRequirement: errorCode === 0 && conditionalAccessStatus === 'success' ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
-    status: { errorCode, failureReason: FAILURE_REASONS[errorCode] ?? 'Other.', additionalDetails: mfaInterrupt ? 'MFA required in Azure AD' : null },
-    deviceDetail: { deviceId: '', displayName: '', operatingSystem: os, browser: clientAppUsed === 'Browser' ? rng.pick(['Edge 131.0.0', 'Chrome 131.0.0', 'Safari 18.1']) : '', isCompliant: breakGlass ? true : rng.chance(0.6), isManaged: rng.chance(0.7), trustType: '' },
+    resourceId: app[3],
+    authenticationRequirement: outcome.mfa || mfaPrompt ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
+    authenticationDetails: steps,
+    status: { errorCode, failureReason: FAILURE_REASONS[errorCode] ?? 'Other.', additionalDetails: mfaPrompt ? 'MFA required in Azure AD' : null },
+    deviceDetail: { deviceId: '', displayName: '', operatingSystem: os, browser: clientAppUsed === 'Browser' ? rng.pick(['Edge 131.0.0', 'Chrome 131.0.0', 'Safari 18.1']) : '', isCompliant: compliant, isManaged: compliant || rng.chance(0.3), trustType: '' },
     location: { city: city[0], state: null, countryOrRegion: city[1] },
-    appliedConditionalAccessPolicies: applied,
+    networkLocationDetails: trusted ? [{ networkType: 'trustedNamedLocation', networkNames: [] }] : [],
+    // Graph lists every policy. The generator keeps a sign-in small (with 400 policies the full lists made the
+    // 100k tenant over a gigabyte): for the accounts the monitor reads one by one (admins, break-glass and
+    // service accounts) the policies that applied and the first few enabled MFA or block policies that target
+    // the user but left this sign-in out (they explain a single factor); for everyone else only what the monitor
+    // reads of them — failures and report-only results (the interrupted and report-only queries).
+    appliedConditionalAccessPolicies: monitored
+      ? [
+          ...judged.filter((x) => x.applies && x.state !== 'disabled'),
+          ...judged.filter((x) => !x.applies && x.state === 'enabled' && x.notSatisfied !== 'users' && x.demand !== 'none').slice(0, LEFT_OUT_LISTED),
+        ].map((x) => policyResult(x, outcome))
+      : judged
+          .filter((x) => x.applies && x.state !== 'disabled')
+          .map((x) => policyResult(x, outcome))
+          .filter((x) => OTHERS_RESULTS.has(x['result'] as string)),
   };
 }

@@ -43,6 +43,13 @@ const SIMULATED: Readonly<Record<EndpointKey, { permission: string; pim: boolean
   recommendationImpactedResources: { permission: 'DirectoryRecommendations.Read.All', pim: false },
   subscribedSkus: { permission: 'LicenseAssignment.Read.All', pim: false },
   userAuthenticationRequirements: { permission: 'Policy.Read.All', pim: false },
+  groupOwners: { permission: 'GroupMember.Read.All', pim: false },
+  groupAdministrativeUnits: { permission: 'GroupMember.Read.All', pim: false },
+  servicePrincipals: { permission: 'Application.Read.All', pim: false },
+  appRoleAssignedTo: { permission: 'Application.Read.All', pim: false },
+  applications: { permission: 'Application.Read.All', pim: false },
+  userTransitiveMemberOf: { permission: 'GroupMember.Read.All', pim: false },
+  directoryAudits: { permission: 'AuditLog.Read.All', pim: false },
   batch: { permission: 'none', pim: false },
 };
 

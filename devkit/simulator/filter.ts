@@ -2,16 +2,18 @@
 //   expr       := and-expr ('or' and-expr)*
 //   and-expr   := primary ('and' primary)*
 //   primary    := '(' expr ')' | path op literal | path 'in' '(' literal (',' literal)* ')'
+//               | path '/any(' identifier ':' expr ')'          (a lambda over a collection property a schema declares)
+//               | 'startswith(' path ',' 'string' ')'
 //   path       := identifier ('/' identifier)*
 //   op         := 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'
 //   literal    := 'string' ('' escapes a quote) | number | true | false | null | unquoted ISO date-time
-// Anything else (functions, lambdas, `not`, arithmetic) is a 400, and so is every property/operator
+// Anything else (other functions, `all`, `not`, arithmetic) is a 400, and so is every property/operator
 // pair an endpoint does not list in its FilterSchema: a filter is never silently ignored.
 import type { GraphHttpError } from './errors.js';
 import { badRequest, unsupportedQuery } from './errors.js';
 
 export type ComparisonOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
-export type FilterOp = ComparisonOp | 'in';
+export type FilterOp = ComparisonOp | 'in' | 'startswith';
 
 export type Literal =
   | { kind: 'string'; value: string }
@@ -23,7 +25,11 @@ export type Literal =
 export type FilterNode =
   | { type: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { type: 'compare'; op: ComparisonOp; path: string; value: Literal }
-  | { type: 'in'; path: string; values: Literal[] };
+  | { type: 'in'; path: string; values: Literal[] }
+  /** `path/any(variable: body)`: some element of the collection at `path` satisfies `body`. */
+  | { type: 'any'; path: string; variable: string; body: FilterNode }
+  /** `startswith(path, 'prefix')`, case-insensitive like Graph's. */
+  | { type: 'startswith'; path: string; value: Literal };
 
 export type ValueType = 'string' | 'number' | 'boolean' | 'datetime';
 
@@ -45,6 +51,11 @@ export interface FilterSchema {
   properties: Readonly<Record<string, FilterProperty>>;
   /** Whether `or` may appear (most Graph resources here support only `and`). */
   allowOr?: boolean;
+  /**
+   * Collection properties a lambda (`any`) may range over, with the properties of an element: '' is the
+   * element itself (a collection of strings), other keys its properties (`p/result`).
+   */
+  lambdas?: Readonly<Record<string, Readonly<Record<string, FilterProperty>>>>;
 }
 
 // ---------------------------------------------------------------------------------------------- lexer
@@ -54,7 +65,7 @@ type Token =
   | { t: 'string'; v: string; at: number }
   | { t: 'number'; v: number; at: number }
   | { t: 'datetime'; v: number; text: string; at: number }
-  | { t: 'punct'; v: '(' | ')' | ',' | '/'; at: number }
+  | { t: 'punct'; v: '(' | ')' | ',' | '/' | ':'; at: number }
   | { t: 'error'; error: GraphHttpError; at: number }
   | { t: 'end'; at: number };
 
@@ -97,7 +108,7 @@ function lex(text: string, tokens: Token[]): void {
       i++;
       continue;
     }
-    if (c === '(' || c === ')' || c === ',' || c === '/') {
+    if (c === '(' || c === ')' || c === ',' || c === '/' || c === ':') {
       tokens.push({ t: 'punct', v: c, at: i });
       i++;
       continue;
@@ -217,7 +228,17 @@ class Parser {
       return inner;
     }
     if (tok.t === 'ident' && tok.v === 'not') throw unsupportedQuery("The 'not' operator is not supported in this query.");
+    if (tok.t === 'ident' && tok.v === 'startswith' && (this.tokens[this.pos + 1] as Token | undefined)?.t === 'punct' && (this.tokens[this.pos + 1] as { v: string }).v === '(') {
+      this.next();
+      this.expectPunct('(');
+      const path = this.parsePath();
+      this.expectPunct(',');
+      const value = this.parseLiteral();
+      this.expectPunct(')');
+      return { type: 'startswith', path, value };
+    }
     const path = this.parsePath();
+    if (path.endsWith('/any') && this.peek().t === 'punct' && (this.peek() as { v: string }).v === '(') return this.parseLambda(path.slice(0, -'/any'.length), depth);
     const opTok = this.next();
     if (opTok.t !== 'ident') throw invalid(`expected an operator after '${path}' at position ${opTok.at}`);
     if (opTok.v === 'in') {
@@ -242,6 +263,7 @@ class Parser {
     for (;;) {
       const tok = this.peek();
       if (tok.t === 'punct' && tok.v === '(') {
+        if (parts.length > 1 && parts[parts.length - 1] === 'any') break;
         throw unsupportedQuery(`The function or lambda '${parts.join('/')}(...)' is not supported in this query.`);
       }
       if (!(tok.t === 'punct' && tok.v === '/')) break;
@@ -251,6 +273,16 @@ class Parser {
       parts.push(part.v);
     }
     return parts.join('/');
+  }
+
+  private parseLambda(path: string, depth: number): FilterNode {
+    this.expectPunct('(');
+    const variable = this.next();
+    if (variable.t !== 'ident') throw invalid(`expected a lambda variable after '${path}/any(' at position ${variable.at}`);
+    this.expectPunct(':');
+    const body = this.parseOr(depth + 1);
+    this.expectPunct(')');
+    return { type: 'any', path, variable: variable.v, body };
   }
 
   private parseLiteral(): Literal {
@@ -271,7 +303,7 @@ class Parser {
     }
   }
 
-  private expectPunct(p: '(' | ')' | ','): void {
+  private expectPunct(p: '(' | ')' | ',' | ':'): void {
     const tok = this.next();
     if (!(tok.t === 'punct' && tok.v === p)) throw invalid(`expected '${p}' at position ${tok.at}`);
   }
@@ -325,9 +357,19 @@ function checkLiteral(path: string, prop: FilterProperty, literal: Literal): voi
   }
 }
 
+/** The schema a lambda's body is checked and evaluated with: the element's properties under the variable's name. */
+function lambdaSchema(schema: FilterSchema, path: string, variable: string): FilterSchema {
+  const element = schema.lambdas?.[path];
+  if (!element) throw unsupportedQuery(`Lambda expressions are not supported on property '${path}' of resource '${schema.resource}'.`);
+  return { resource: schema.resource, allowOr: true, properties: Object.fromEntries(Object.entries(element).map(([k, v]) => [k ? `${variable}/${k}` : variable, v])) };
+}
+
 /** Rejects every property, operator or literal the endpoint does not support. */
 export function validateFilter(node: FilterNode, schema: FilterSchema): void {
   switch (node.type) {
+    case 'any':
+      validateFilter(node.body, lambdaSchema(schema, node.path, node.variable));
+      return;
     case 'and':
     case 'or':
       if (node.type === 'or' && !schema.allowOr) {
@@ -337,9 +379,10 @@ export function validateFilter(node: FilterNode, schema: FilterSchema): void {
       validateFilter(node.right, schema);
       return;
     case 'compare':
-    case 'in': {
+    case 'in':
+    case 'startswith': {
       const prop = schema.properties[node.path];
-      const op: FilterOp = node.type === 'in' ? 'in' : node.op;
+      const op: FilterOp = node.type === 'in' ? 'in' : node.type === 'startswith' ? 'startswith' : node.op;
       if (!prop || !Object.hasOwn(schema.properties, node.path)) {
         throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.path}' of resource '${schema.resource}'.`);
       }
@@ -353,7 +396,8 @@ export function validateFilter(node: FilterNode, schema: FilterSchema): void {
           );
         }
         for (const v of node.values) checkLiteral(node.path, prop, v);
-      } else checkLiteral(node.path, prop, node.value);
+      } else if (node.type === 'startswith' && node.value.kind !== 'string') throw badRequest(`startswith on '${node.path}' needs a string.`);
+      else checkLiteral(node.path, prop, node.value);
       return;
     }
   }
@@ -365,6 +409,14 @@ export function compileFilter(text: string, schema: FilterSchema | undefined, re
   const node = parseFilter(text);
   validateFilter(node, schema);
   return node;
+}
+
+/** Whether the filter ranges over `path` anywhere (in a lambda). */
+export function mentionsLambda(node: FilterNode | undefined, path: string): boolean {
+  if (!node) return false;
+  if (node.type === 'any') return node.path === path;
+  if (node.type === 'and' || node.type === 'or') return mentionsLambda(node.left, path) || mentionsLambda(node.right, path);
+  return false;
 }
 
 /** The terms joined by top-level `and`s (the whole filter when it is a single term). */
@@ -448,6 +500,12 @@ function compare(actual: unknown, op: ComparisonOp, literal: Literal, prop: Filt
 /** Whether an item satisfies a validated filter. */
 export function evaluateFilter(node: FilterNode, item: unknown, schema: FilterSchema): boolean {
   switch (node.type) {
+    case 'any': {
+      const collection = valueAt(item, node.path);
+      if (!Array.isArray(collection)) return false;
+      const inner = lambdaSchema(schema, node.path, node.variable);
+      return collection.some((element) => evaluateFilter(node.body, { [node.variable]: element }, inner));
+    }
     case 'and':
       return evaluateFilter(node.left, item, schema) && evaluateFilter(node.right, item, schema);
     case 'or':
@@ -458,6 +516,10 @@ export function evaluateFilter(node: FilterNode, item: unknown, schema: FilterSc
       const actual = valueAt(item, node.path);
       const prop = schema.properties[node.path] as FilterProperty;
       return node.values.some((v) => compare(actual, 'eq', v, prop));
+    }
+    case 'startswith': {
+      const actual = valueAt(item, node.path);
+      return typeof actual === 'string' && node.value.kind === 'string' && actual.toLowerCase().startsWith(node.value.value.toLowerCase());
     }
   }
 }

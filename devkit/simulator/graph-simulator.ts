@@ -236,7 +236,7 @@ class SimulatorServer {
     if (rest.length === 1 && rest[0]?.toLowerCase() === '$batch') {
       return this.counted(await this.batch(req.method ?? 'GET', version as ApiVersion, search, body));
     }
-    return this.dispatch(req.method ?? 'GET', version as ApiVersion, rest, search, false);
+    return this.dispatch(req.method ?? 'GET', version as ApiVersion, rest, search, false, prefersUnknownEnums(req.headers.prefer));
   }
 
   private faultControl(method: string, body: Buffer | null): Answer {
@@ -291,7 +291,7 @@ class SimulatorServer {
       }
       const statusById = new Map<string, number>();
       const responses: Array<{ id: string; status: number; headers: Record<string, string>; body: unknown }> = [];
-      for (const request of requests as Array<{ id: string; method: string; url: string; dependsOn?: unknown }>) {
+      for (const request of requests as Array<{ id: string; method: string; url: string; dependsOn?: unknown; headers?: Record<string, unknown> }>) {
         let answer: Answer;
         const failedDependency = Array.isArray(request.dependsOn)
           ? request.dependsOn.find((dep) => typeof dep === 'string' && (statusById.get(dep) ?? 0) >= 400)
@@ -318,7 +318,7 @@ class SimulatorServer {
     }
   }
 
-  private async inner(request: { method: string; url: string }, version: ApiVersion): Promise<Answer> {
+  private async inner(request: { method: string; url: string; headers?: Record<string, unknown> }, version: ApiVersion): Promise<Answer> {
     const url = request.url.trim();
     if (/^[a-z]+:\/\//i.test(url)) {
       this.counters.graphRequests++;
@@ -334,13 +334,14 @@ class SimulatorServer {
       this.counters.batchInnerRequests++;
       return this.counted(this.errorAnswer(error as GraphHttpError));
     }
-    return this.dispatch(request.method.toUpperCase(), version, segments, search, true);
+    const prefer = Object.entries(request.headers ?? {}).find(([k]) => k.toLowerCase() === 'prefer')?.[1];
+    return this.dispatch(request.method.toUpperCase(), version, segments, search, true, prefersUnknownEnums(typeof prefer === 'string' ? prefer : undefined));
   }
 
   // -------------------------------------------------------------------------------------- dispatch
 
   /** Routes one Graph request (top-level or inside a `$batch`): faults, budget, then the data. */
-  private async dispatch(method: string, version: ApiVersion, segments: string[], search: string, inner: boolean): Promise<Answer> {
+  private async dispatch(method: string, version: ApiVersion, segments: string[], search: string, inner: boolean, unknownEnums: boolean): Promise<Answer> {
     this.counters.graphRequests++;
     if (inner) this.counters.batchInnerRequests++;
     const match = matchRoute(version, segments);
@@ -375,7 +376,7 @@ class SimulatorServer {
         headers['x-ms-resource-unit'] = String(cost);
         if (this.throttle) this.admit(info.throttleClass, cost);
       } else if (this.throttle) this.admit(info.throttleClass, 1);
-      const body = this.respond(route, version, params, raw, pathForLinks);
+      const body = this.respond(route, version, params, raw, pathForLinks, unknownEnums);
       return this.counted({ status: 200, headers, body });
     } catch (error) {
       if (error instanceof GraphHttpError) return this.counted(this.errorAnswer(error));
@@ -390,7 +391,7 @@ class SimulatorServer {
     throw tooManyRequests(decision.retryAfterSeconds);
   }
 
-  private respond(route: Route, version: ApiVersion, params: Record<string, string>, raw: RawQuery, pathForLinks: string): Record<string, unknown> {
+  private respond(route: Route, version: ApiVersion, params: Record<string, string>, raw: RawQuery, pathForLinks: string, unknownEnums: boolean): Record<string, unknown> {
     const tenant = this.tenant;
     if (ENDPOINTS[route.key].pim && !tenant.hasPim) throw licenseRequired();
     const options = parseQueryOptions(raw, {
@@ -404,7 +405,7 @@ class SimulatorServer {
     });
     const schema = route.kind === 'collection' ? route.filter : undefined;
     const filter: FilterNode | undefined = options.filterText !== undefined ? compileFilter(options.filterText, schema, route.resource) : undefined;
-    const ctx: RouteContext = { version, params, options, filter, tenant, now: this.now() };
+    const ctx: RouteContext = { version, params, options, filter, tenant, now: this.now(), unknownEnums };
     route.check?.(ctx);
     const contextUrl = `${this.url}/${version}/$metadata#${route.context}${options.select ? `(${options.select.join(',')})` : ''}`;
     if (route.kind === 'entity') {
@@ -413,7 +414,7 @@ class SimulatorServer {
     let items: readonly unknown[];
     if (filter && schema) {
       const run = (): readonly unknown[] => route.source(ctx).filter((item) => evaluateFilter(filter, item, schema));
-      items = route.cacheable ? tenant.cached(`${route.key}\n${version}\n${JSON.stringify(params)}\n${options.filterText}`, run) : run();
+      items = route.cacheable ? tenant.cached(`${route.key}\n${version}\n${JSON.stringify(params)}\n${unknownEnums}\n${options.filterText}`, run) : run();
     } else items = route.source(ctx);
     if (route.narrow) items = route.narrow(items, ctx);
     const size = pageSize(options, route.page);
@@ -430,6 +431,12 @@ class SimulatorServer {
     body.value = value;
     return body;
   }
+}
+
+/** `Prefer: include-unknown-enum-members` (one of possibly several comma-separated preferences). */
+function prefersUnknownEnums(header: string | string[] | undefined): boolean {
+  const values = Array.isArray(header) ? header : header ? [header] : [];
+  return values.some((v) => v.split(',').some((p) => p.trim().toLowerCase() === 'include-unknown-enum-members'));
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

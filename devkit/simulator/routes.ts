@@ -3,7 +3,7 @@
 import type { EndpointKey } from './endpoints.js';
 import { badRequest, notFound } from './errors.js';
 import type { FilterNode, FilterProperty, FilterSchema } from './filter.js';
-import { equalityTerm } from './filter.js';
+import { equalityTerm, mentionsLambda } from './filter.js';
 import type { ExpandName, PageSpec, QueryOptions } from './query.js';
 import type { DirectoryEntry, Item, TenantIndex } from './tenant.js';
 import { toDirectoryObject } from './tenant.js';
@@ -20,6 +20,8 @@ export interface RouteContext {
   filter?: FilterNode;
   tenant: TenantIndex;
   now: Date;
+  /** The request sent `Prefer: include-unknown-enum-members` (evolvable enum members are served as they are). */
+  unknownEnums: boolean;
 }
 
 interface RouteBase {
@@ -518,12 +520,22 @@ const BASE_ROUTES: readonly Route[] = [
         createdDateTime: dateRange,
         'status/errorCode': { type: 'number', ops: ['eq', 'ne'] },
         userId: str(),
+        userPrincipalName: str(),
+      },
+      lambdas: {
+        signInEventTypes: { '': str() },
+        appliedConditionalAccessPolicies: { id: str(), result: str() },
       },
     },
     expand: [],
-    source: (ctx) => ctx.tenant.signIns(),
+    check: (ctx) => {
+      // signInEventTypes is a beta property: v1.0 has no such property to filter on.
+      if (ctx.version === 'v1.0' && mentionsLambda(ctx.filter, 'signInEventTypes')) throw badRequest("Could not find a property named 'signInEventTypes' on type 'microsoft.graph.signIn'.");
+    },
+    source: (ctx) => ctx.tenant.servedSignIns(ctx.version, ctx.unknownEnums),
     cacheable: true,
-    narrow: (items, ctx) => notAfter(items, ctx.now.getTime()),
+    // Without a signInEventTypes filter Graph lists interactive sign-ins only (Learn: sign-in logs with Microsoft Graph).
+    narrow: (items, ctx) => notAfter(mentionsLambda(ctx.filter, 'signInEventTypes') ? items : items.filter((s) => (s as Item).isInteractive !== false), ctx.now.getTime()),
   },
 ];
 
@@ -627,7 +639,145 @@ const VERDICT_ROUTES: readonly Route[] = [
   },
 ];
 
-export const ROUTES: readonly Route[] = [...BASE_ROUTES, ...VERDICT_ROUTES];
+const LIST_PAGE: PageSpec = { defaultSize: 100, maxTop: 999 };
+
+function requireEntry(type: 'user' | 'group' | 'servicePrincipal', param: string): (ctx: RouteContext) => void {
+  return (ctx) => {
+    const id = ctx.params[param] as string;
+    const found = type === 'servicePrincipal' ? ctx.tenant.servicePrincipals().some((sp) => normId(String(sp.id)) === normId(id)) : type === 'group' ? ctx.tenant.hasGroup(id) : !!ctx.tenant.entry('user', id);
+    if (!found) throw notFound(id);
+  };
+}
+
+/** Items whose `key` matches an `id in (…)` / `id eq` (or appId) filter, read from a list without the id index. */
+function byIds(items: readonly Item[], ids: string[] | undefined): readonly Item[] {
+  if (!ids) return items;
+  const wanted = new Set(ids.map(normId));
+  return items.filter((i) => wanted.has(normId(String(i.id))));
+}
+
+/** A newest-first list without the items after `now` (audit events the directory has not logged yet). */
+function auditsUntil(items: readonly unknown[], now: number): readonly unknown[] {
+  return items.filter((i) => {
+    const t = time((i as Item).activityDateTime);
+    return t === null || t <= now;
+  });
+}
+
+// Who can change an exclusion: owners, administrative units, service principals and their app role
+// assignments, app registrations, a user's groups, and the directory audit log.
+const EXEMPTION_ROUTES: readonly Route[] = [
+  {
+    kind: 'collection',
+    key: 'groupOwners',
+    segments: ['groups', '{groupId}', 'owners'],
+    versions: BOTH,
+    resource: 'microsoft.graph.directoryObject',
+    context: 'directoryObjects',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('group', 'groupId'),
+    source: (ctx) => ctx.tenant.ownersOf(ctx.params.groupId as string),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'groupAdministrativeUnits',
+    segments: ['groups', '{groupId}', 'memberof', 'microsoft.graph.administrativeunit'],
+    versions: BOTH,
+    resource: 'microsoft.graph.administrativeUnit',
+    context: 'administrativeUnits',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('group', 'groupId'),
+    source: (ctx) => ctx.tenant.unitsOf(ctx.params.groupId as string),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'servicePrincipals',
+    segments: ['serviceprincipals'],
+    versions: BOTH,
+    resource: 'microsoft.graph.servicePrincipal',
+    context: 'servicePrincipals',
+    select: true,
+    page: LIST_PAGE,
+    filter: { resource: 'microsoft.graph.servicePrincipal', properties: { id: { type: 'string', ops: ['eq', 'in'], maxValues: 15 }, appId: { type: 'string', ops: ['eq', 'in'], maxValues: 15 } } },
+    expand: [],
+    source: (ctx) => byIds(ctx.tenant.servicePrincipals(), idLookup(ctx.filter)),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'appRoleAssignedTo',
+    segments: ['serviceprincipals', '{spId}', 'approleassignedto'],
+    versions: BOTH,
+    resource: 'microsoft.graph.appRoleAssignment',
+    context: 'servicePrincipals/appRoleAssignedTo',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('servicePrincipal', 'spId'),
+    source: (ctx) => (ctx.tenant.fixture.appRoleAssignments ?? []).filter((a) => normId(a.resourceId) === normId(ctx.params.spId as string)),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'applications',
+    segments: ['applications'],
+    versions: BOTH,
+    resource: 'microsoft.graph.application',
+    context: 'applications',
+    select: true,
+    page: LIST_PAGE,
+    filter: { resource: 'microsoft.graph.application', properties: { id: { type: 'string', ops: ['eq', 'in'], maxValues: 15 }, appId: { type: 'string', ops: ['eq', 'in'], maxValues: 15 } } },
+    expand: [],
+    source: (ctx) => ctx.tenant.fixture.applications ?? [],
+    cacheable: true,
+  },
+  {
+    kind: 'collection',
+    key: 'userTransitiveMemberOf',
+    segments: ['users', '{userId}', 'transitivememberof', 'microsoft.graph.group'],
+    versions: BOTH,
+    resource: 'microsoft.graph.group',
+    context: 'groups',
+    select: true,
+    page: LIST_PAGE,
+    expand: [],
+    check: requireEntry('user', 'userId'),
+    source: (ctx) => ctx.tenant.groupsOfUser(ctx.params.userId as string),
+    cacheable: false,
+  },
+  {
+    kind: 'collection',
+    key: 'directoryAudits',
+    segments: ['auditlogs', 'directoryaudits'],
+    versions: BOTH,
+    resource: 'microsoft.graph.directoryAudit',
+    context: 'auditLogs/directoryAudits',
+    select: true,
+    page: { defaultSize: 100, maxTop: 999 },
+    filter: {
+      resource: 'microsoft.graph.directoryAudit',
+      properties: {
+        activityDateTime: dateRange,
+        activityDisplayName: str(['eq', 'startswith']),
+        category: str(['eq']),
+        'initiatedBy/user/id': str(['eq']),
+      },
+      lambdas: { targetResources: { id: str(['eq']) } },
+    },
+    expand: [],
+    source: (ctx) => ctx.tenant.directoryAudits(),
+    cacheable: true,
+    narrow: (items, ctx) => auditsUntil(items, ctx.now.getTime()),
+  },
+];
+
+export const ROUTES: readonly Route[] = [...BASE_ROUTES, ...VERDICT_ROUTES, ...EXEMPTION_ROUTES];
 
 export interface RouteMatch {
   route: Route;

@@ -4,7 +4,7 @@
 import type { TenantFixture } from '../fixture/format.js';
 import { fixtureHasPim } from '../fixture/format.js';
 import type { FixtureRecommendation, FixtureRegistration, FixtureSignIn } from '../fixture/schema.js';
-import { BUILT_IN_CONTROL_PROFILES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_STRENGTHS, isPrivilegedBuiltIn } from './builtins.js';
+import { BUILT_IN_CONTROL_PROFILES, BUILT_IN_DIRECTORY_ROLES, BUILT_IN_ROLE_ACTIONS, BUILT_IN_STRENGTHS, MICROSOFT_GRAPH_APP_ID, MICROSOFT_GRAPH_APP_ROLES, MICROSOFT_GRAPH_SP_ID, isPrivilegedBuiltIn } from './builtins.js';
 import { type Membership, membership } from './membership.js';
 
 type SignIn = FixtureSignIn;
@@ -35,6 +35,33 @@ export function toDirectoryObject(entry: DirectoryEntry): Item {
 
 const QUERY_CACHE_LIMIT = 64;
 
+/** Members Graph added after `unknownFutureValue` in the enums a sign-in carries (Graph signIn, appliedConditionalAccessPolicy). */
+const EVOLVABLE_RESULTS = new Set(['reportOnlySuccess', 'reportOnlyFailure', 'reportOnlyNotApplied', 'reportOnlyInterrupted']);
+const EVOLVABLE_CONDITIONS = new Set(['servicePrincipals', 'servicePrincipalRisk']);
+
+function withoutEvolvableFlags(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const parts = value.split(',').map((v) => v.trim());
+  return parts.some((p) => EVOLVABLE_CONDITIONS.has(p)) ? [...new Set(parts.map((p) => (EVOLVABLE_CONDITIONS.has(p) ? 'unknownFutureValue' : p)))].join(',') : value;
+}
+
+function serveSignIn(s: SignIn, version: 'v1.0' | 'beta', unknownEnums: boolean): Item {
+  const types = (s.signInEventTypes as string[] | null | undefined) ?? null;
+  const interactive = types ? types.some((t) => t.toLowerCase() === 'interactiveuser') || !types.some((t) => t.toLowerCase() === 'noninteractiveuser') : s.isInteractive !== false;
+  const out: Item = { ...s, isInteractive: interactive };
+  if (version === 'beta') out.signInEventTypes = types ?? [interactive ? 'interactiveUser' : 'nonInteractiveUser'];
+  else delete out.signInEventTypes;
+  if (!unknownEnums && Array.isArray(s.appliedConditionalAccessPolicies)) {
+    out.appliedConditionalAccessPolicies = s.appliedConditionalAccessPolicies.map((p) => ({
+      ...p,
+      result: typeof p.result === 'string' && EVOLVABLE_RESULTS.has(p.result) ? 'unknownFutureValue' : p.result,
+      ...('conditionsSatisfied' in p ? { conditionsSatisfied: withoutEvolvableFlags(p.conditionsSatisfied) } : {}),
+      ...('conditionsNotSatisfied' in p ? { conditionsNotSatisfied: withoutEvolvableFlags(p.conditionsNotSatisfied) } : {}),
+    }));
+  }
+  return out;
+}
+
 export class TenantIndex {
   readonly hasPim: boolean;
   readonly members: Membership;
@@ -42,10 +69,14 @@ export class TenantIndex {
   private readonly transitive = new Map<string, DirectoryEntry[]>();
   private readonly queryCache = new Map<string, readonly unknown[]>();
   private signInsNewestFirst?: SignIn[];
+  private readonly served = new Map<string, readonly Item[]>();
   private registrationById?: Map<string, UserRegistrationDetails>;
   private roleDefinitionList?: Item[];
   private strengthList?: Item[];
   private secureScoreList?: Item[];
+  private servicePrincipalList?: Item[];
+  private userGroups?: Map<string, string[]>;
+  private auditList?: Item[];
 
   constructor(readonly fixture: TenantFixture) {
     this.hasPim = fixtureHasPim(fixture);
@@ -96,7 +127,7 @@ export class TenantIndex {
         resourceScopes: ['/'],
         templateId,
         version: '1',
-        rolePermissions: [],
+        rolePermissions: [{ allowedResourceActions: [...(BUILT_IN_ROLE_ACTIONS[templateId] ?? [])], condition: null }],
       }));
       const position = new Map(list.map((r, i) => [normId(r.id as string), i]));
       for (const def of this.fixture.roleDefinitions ?? []) {
@@ -154,6 +185,21 @@ export class TenantIndex {
     return this.signInsNewestFirst;
   }
 
+  /**
+   * Sign-ins newest first as a version serves them: `isInteractive` always set; beta carries `signInEventTypes`
+   * (v1.0 has no such property); without `Prefer: include-unknown-enum-members` the evolvable enum members
+   * (report-only results, the service-principal condition flags) read `unknownFutureValue`, as Graph sends them.
+   */
+  servedSignIns(version: 'v1.0' | 'beta', unknownEnums: boolean): readonly Item[] {
+    const key = `${version}|${unknownEnums}`;
+    let list = this.served.get(key);
+    if (!list) {
+      list = this.signIns().map((s) => serveSignIn(s, version, unknownEnums));
+      this.served.set(key, list);
+    }
+    return list;
+  }
+
   /** Secure Score days newest first (`$top=1` is the latest, as Graph answers). */
   secureScores(): readonly Item[] {
     this.secureScoreList ??= [...(this.fixture.secureScores ?? [])].sort((a, b) => Date.parse(b.createdDateTime) - Date.parse(a.createdDateTime)) as Item[];
@@ -177,6 +223,46 @@ export class TenantIndex {
     if (!this.entry('user', userId)) return undefined;
     const own = Object.entries(this.fixture.authenticationRequirements ?? {}).find(([id]) => normId(id) === normId(userId))?.[1];
     return { '@odata.type': '#microsoft.graph.strongAuthenticationRequirements', perUserMfaState: own?.perUserMfaState ?? 'disabled' };
+  }
+
+  /** Service principals: the fixture's, and Microsoft Graph's own (with its app roles) unless the fixture has it. */
+  servicePrincipals(): readonly Item[] {
+    this.servicePrincipalList ??= (() => {
+      const own = (this.fixture.servicePrincipals ?? []) as Item[];
+      if (own.some((sp) => String(sp.appId ?? '').toLowerCase() === MICROSOFT_GRAPH_APP_ID)) return own;
+      const graph: Item = { id: MICROSOFT_GRAPH_SP_ID, appId: MICROSOFT_GRAPH_APP_ID, displayName: 'Microsoft Graph', servicePrincipalType: 'Application', appRoles: MICROSOFT_GRAPH_APP_ROLES.map((r) => ({ ...r, displayName: r.value, allowedMemberTypes: ['Application'], isEnabled: true })) };
+      return [...own, graph];
+    })();
+    return this.servicePrincipalList;
+  }
+
+  /** The owners of a group, as directory objects (an id the fixture does not have comes back typeless). */
+  ownersOf(groupId: string): Item[] {
+    const group = this.entry('group', groupId)?.object as { owners?: string[] } | undefined;
+    return (group?.owners ?? []).map((id) => this.directoryObject(id) ?? { id });
+  }
+
+  /** The administrative units an object is a member of (directly). */
+  unitsOf(objectId: string): Item[] {
+    const id = normId(objectId);
+    return (this.fixture.administrativeUnits ?? []).filter((u) => (u.members ?? []).some((m) => normId(m) === id)).map(({ members: _m, ...unit }) => ({ '@odata.type': '#microsoft.graph.administrativeUnit', ...unit }) as Item);
+  }
+
+  /** The groups a user is in, at any depth (the inverse of transitiveMembersOf). */
+  groupsOfUser(userId: string): Item[] {
+    const id = normId(userId);
+    this.userGroups ??= (() => {
+      const map = new Map<string, string[]>();
+      for (const g of this.fixture.groups ?? []) for (const u of this.members.transitive(g.id).user) map.set(u, [...(map.get(u) ?? []), normId(g.id)]);
+      return map;
+    })();
+    return (this.userGroups.get(id) ?? []).map((g) => this.directoryObject(g) as Item);
+  }
+
+  /** Directory audit events newest first. */
+  directoryAudits(): readonly Item[] {
+    this.auditList ??= [...(this.fixture.directoryAudits ?? [])].sort((a, b) => Date.parse(b.activityDateTime) - Date.parse(a.activityDateTime)) as Item[];
+    return this.auditList;
   }
 
   registrationDetail(userId: string): UserRegistrationDetails | undefined {

@@ -4,7 +4,7 @@
 import { type Settings } from '../app/settings.js';
 import type { TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
-import type { StoredSignIn } from '../collect/activity.js';
+import type { StoredSignIn } from '../collect/signins.js';
 import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { materialKeys } from '../core/acceptance.js';
 import { type DigestInput, composeDigest, digestSubject } from '../core/digest.js';
@@ -22,6 +22,7 @@ import { decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/co
 import { type OpenFinding, afterAttempt, decideAlerts, findingWrites } from './decide.js';
 import type { Entity, TableStore } from '../storage/tables.js';
 import type { Logger } from '../app/logger.js';
+import { previousRollout } from '../app/evaluation.js';
 import { type Mailer, operationIdFor } from './mailer.js';
 import type { WebhookSender } from './webhook.js';
 import { deliverPendingWebhooks, enqueueWebhook } from './webhook-outbox.js';
@@ -264,6 +265,14 @@ async function changeInputs(
     health: collectorHealth(evaluation.runs),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
+    // Audit events about exclusions: on the first evaluation those of the initial look-back, then the day before
+    // the previous evaluation (late-arriving events); each is told once (the `event` partition).
+    exemptionAudits: {
+      audits: evaluation.snapshot.exemptions?.audits ?? [],
+      since: new Date(firstEvaluation ? Date.parse(nowIso) - settings.signInInitialLookbackHours * 3_600_000 : Date.parse(previousEvaluation.startedAt) - 24 * 3_600_000).toISOString(),
+      readable: ['ok', 'stale'].includes(evaluation.report.dataSources.directoryAudits?.state ?? 'unavailable'),
+    },
+    previousRollout: await previousRollout(store, previousEvaluation),
   };
 }
 

@@ -1,6 +1,7 @@
 // One monitoring cycle and its steps. Timer functions run one step each; the HTTP check, the local host's
 // start-up run and `run --once` run them all in order.
-import { collectActivations, collectSignIns } from '../collect/activity.js';
+import { collectActivations } from '../collect/activity.js';
+import { collectSignIns } from '../collect/signins.js';
 import { collectPolicies } from '../collect/policies.js';
 import { collectRoles } from '../collect/roles.js';
 import { collectSecureScore } from '../collect/secure-score.js';
@@ -68,15 +69,19 @@ export interface CycleResult {
 /**
  * A full cycle. Roles, policies and sign-ins run side by side — each draws on a different Graph budget
  * (directory reads, Conditional Access, reports) — meeting only where one needs what the other stored (see
- * CollectionPipeline). Activations follow the roles (they need the role-holding PIM groups), and so does the
+ * CollectionPipeline; the sign-ins wait for the admins and policies of this cycle). Activations follow the roles (they need the role-holding PIM groups), and so does the
  * daily secure score collector (it reads the admins' per-user MFA) when its data is a day old; then evaluation.
  */
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
   const pipeline = new CollectionPipeline();
   // Whatever happens to a collector, the other one is never left waiting for it.
-  const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => pipeline.done('rolesStored'));
+  const roles = runCollector(rt, 'roles', trigger, pipeline).finally(() => {
+    pipeline.done('rolesStored');
+    pipeline.shareAccounts(undefined);
+  });
   const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
-  const signins = runCollector(rt, 'signins', trigger);
+  // Sign-ins are read for the accounts the roles collector shares and the report-only policies the policies collector stores.
+  const signins = runCollector(rt, 'signins', trigger, pipeline);
   const runs: RunRecord[] = await Promise.all([roles, policies, signins]);
   const daily = dailyDue(await latestRun(rt.store, 'securescore'), rt.now());
   runs.push(...(await Promise.all([runCollector(rt, 'activations', trigger), ...(daily ? [runCollector(rt, 'securescore', trigger)] : [])])));

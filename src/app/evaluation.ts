@@ -5,7 +5,9 @@ import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
 import { reportNumbers } from '../core/numbers.js';
 import { loadAcknowledgements } from './acknowledgements.js';
 import { withRemediation } from './remediation-cache.js';
-import type { AdminOut, Report, Verdict } from '../core/report.js';
+import { normId } from '../core/ids.js';
+import { rolloutJudged } from '../core/rollout.js';
+import type { AdminOut, Report, RolloutOut, Verdict } from '../core/report.js';
 import type { TenantSnapshot } from '../core/snapshot.js';
 import { loadSnapshot, type TenantInfo } from '../collect/snapshot.js';
 import { type LatestRuns, type RunRecord, newRunId } from '../collect/runs.js';
@@ -19,6 +21,9 @@ export function evaluationOptions(settings: Settings): EvaluationOptions {
     excludedAccounts: settings.excludedAccounts,
     globalAdminMin: settings.globalAdminMin,
     globalAdminMax: settings.globalAdminMax,
+    evidenceDays: settings.signInEvidenceDays,
+    rolloutDays: settings.signInRolloutDays,
+    completionMinutes: settings.signInCompletionMinutes,
   };
 }
 
@@ -33,9 +38,11 @@ export interface AdminVerdictRecord {
   gaps: string[];
   coveringPolicyIds: string[];
   potential: boolean;
+  /** The exclusions of enforcing policies the admin is in now, in words (absent when none: older records match). */
+  excludedThrough?: string[];
 }
 
-export function verdictRecord(admin: AdminOut, potential = false): AdminVerdictRecord {
+export function verdictRecord(admin: AdminOut, potential = false, excludedThrough: readonly string[] = []): AdminVerdictRecord {
   return {
     id: admin.id,
     userPrincipalName: admin.userPrincipalName,
@@ -53,7 +60,14 @@ export function verdictRecord(admin: AdminOut, potential = false): AdminVerdictR
     gaps: admin.gaps.map((g) => g.summary),
     coveringPolicyIds: admin.coveringPolicyIds,
     potential,
+    ...(excludedThrough.length ? { excludedThrough: [...excludedThrough] } : {}),
   };
+}
+
+/** Per admin, the exclusions they are in now, in words ("group 'CA exclusions'"), from the exemption analysis. */
+export function exclusionsByAdmin(report: Report): Map<string, string[]> {
+  const names = new Map((report.exemptions?.exclusions ?? []).map((x) => [x.key, `${x.kind} '${x.targetName}'`]));
+  return new Map((report.exemptions?.excludedNow ?? []).map((a) => [a.adminId, a.exclusionKeys.map((k) => names.get(k) ?? k).sort()]));
 }
 
 export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
@@ -66,9 +80,30 @@ export const adminVerdictSpec: DatasetSpec<AdminVerdictRecord> = {
     const who = a.userPrincipalName ?? a.id;
     if (change === 'added') return `${who} became ${a.potential ? 'a potential admin' : 'an admin'}: ${a.verdict}`;
     if (change === 'removed') return `${who} is no longer ${a.potential ? 'a potential admin' : 'an admin'}`;
-    return before?.verdict !== after?.verdict ? `${who}: ${before?.verdict} → ${after?.verdict}` : `${who}: roles or gaps changed (${after?.verdict})`;
+    if (before?.verdict !== after?.verdict) return `${who}: ${before?.verdict} → ${after?.verdict}`;
+    const was = new Set(before?.excludedThrough ?? []);
+    const is = new Set(after?.excludedThrough ?? []);
+    const joined = [...is].filter((x) => !was.has(x));
+    const left = [...was].filter((x) => !is.has(x));
+    if (joined.length || left.length) return `${who}: ${[joined.length ? `now excluded through ${joined.join(', ')}` : '', left.length ? `no longer excluded through ${left.join(', ')}` : ''].filter(Boolean).join('; ')} (${after?.verdict})`;
+    return `${who}: roles or gaps changed (${after?.verdict})`;
   },
 };
+
+/** What is kept per report-only policy between runs: its readiness, to tell when it changes (R-ROLLOUT-4). */
+export interface RolloutRecord {
+  id: string;
+  displayName: string;
+  verdict: RolloutOut['verdict'];
+}
+
+export const rolloutSpec: DatasetSpec<RolloutRecord> = { partition: PARTITIONS.rolloutVerdict, id: (r) => r.id };
+
+/** The readiness the previous evaluation recorded; undefined when it recorded none (it predates rollout readiness). */
+export async function previousRollout(store: TableStore, previousEvaluation: RunRecord | undefined): Promise<Map<string, RolloutRecord> | undefined> {
+  if (previousEvaluation?.counts?.rolloutPolicies === undefined) return undefined;
+  return new Map([...(await loadState<RolloutRecord>(store, PARTITIONS.rolloutVerdict))].map(([id, item]) => [id, item.value]));
+}
 
 /**
  * The evaluation of what storage holds now: no Graph reads, no writes. The report carries the accepted risks
@@ -83,7 +118,7 @@ export async function evaluateStored(
   runs?: LatestRuns,
   extras: { remediation?: boolean } = {},
 ): Promise<{ snapshot: TenantSnapshot; options: EvaluationOptions; report: Report }> {
-  const snapshot = await loadSnapshot(store, tenant, at, runs);
+  const snapshot = await loadSnapshot(store, tenant, at, runs, Math.max(settings.signInEvidenceDays, settings.signInRolloutDays));
   const options = evaluationOptions(settings);
   const report = evaluate(snapshot, { ...options, now: at });
   applyAcknowledgements(report, await loadAcknowledgements(store), at);
@@ -136,6 +171,7 @@ export async function runEvaluation(
       unknown: report.summary.unknown,
       findings: report.numbers?.findings.open ?? report.findings.length,
       accepted: report.numbers?.findings.accepted ?? 0,
+      rolloutPolicies: report.rollout?.length ?? 0,
     },
   };
   return { run, report, previous, snapshot, options, runs };
@@ -157,6 +193,9 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
   // While the inventory could not be read completely, an admin missing from it is not gone.
   const incomplete = (['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'] as const).some((d) => ['unavailable', 'stale'].includes(report.dataSources[d]?.state ?? 'ok'));
   const sync = await syncDataset(store, adminVerdictSpec, records, ctx, { keepUnseen: incomplete });
+  // Readiness is state only (the change is told as a finding, kept in the findings history). Unjudged while the
+  // sign-ins or the policies could not be read: what was last known stays, so a recovery is not a change.
+  if (rolloutJudged(report)) await syncDataset(store, rolloutSpec, (report.rollout ?? []).map((r) => ({ id: normId(r.policyId), displayName: r.displayName, verdict: r.verdict })), ctx);
   return sync.added + sync.changed + sync.removed;
 }
 
@@ -166,9 +205,10 @@ export async function recordVerdicts(store: TableStore, evaluation: EvaluationRu
  * the data was unreadable is still told when it is readable again, and a recovery is not a change.
  */
 export function verdictsToKeep(report: Report, previous: ReadonlyMap<string, AdminVerdictRecord>): AdminVerdictRecord[] {
+  const exclusions = exclusionsByAdmin(report);
   const keep = (a: AdminOut, potential: boolean): AdminVerdictRecord => {
     const before = previous.get(a.id);
-    return a.verdict === 'unknown' && before && before.verdict !== 'unknown' ? before : verdictRecord(a, potential);
+    return a.verdict === 'unknown' && before && before.verdict !== 'unknown' ? before : verdictRecord(a, potential, exclusions.get(a.id));
   };
   return [...report.admins.map((a) => keep(a, false)), ...report.potentialAdmins.map((a) => keep(a, true))];
 }

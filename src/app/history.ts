@@ -47,6 +47,8 @@ const querySchema = z
     policy: z.string().trim().refine(isGuid, 'policy: expected a policy id (GUID)').optional(),
     type: z.string().trim().regex(/^[a-zA-Z][a-zA-Z-]{1,60}$/, 'type: expected a finding type or collector name such as admin-unprotected or roles').optional(),
     severity: z.enum(['high', 'medium', 'low'], { message: 'severity: expected high, medium or low' }).optional(),
+    requirement: z.enum(['single', 'multi'], { message: 'requirement: expected single or multi (single-factor or multifactor authentication required)' }).optional(),
+    result: z.enum(['success', 'failure', 'interrupted'], { message: 'result: expected success, failure or interrupted' }).optional(),
     top: z
       .string()
       .regex(/^\d+$/, 'top: expected a whole number')
@@ -66,6 +68,8 @@ export interface HistoryQuery {
   policy?: string;
   type?: string;
   severity?: 'high' | 'medium' | 'low';
+  requirement?: 'single' | 'multi';
+  result?: 'success' | 'failure' | 'interrupted';
   top: number;
   continuation?: string;
   /** `csv`: the page as CSV; json by default. */
@@ -77,7 +81,7 @@ const ALLOWED: Record<HistoryDataset, ReadonlyArray<keyof HistoryQuery>> = {
   admins: ['from', 'to', 'principal', 'top', 'continuation'],
   assignments: ['from', 'to', 'principal', 'role', 'top', 'continuation'],
   activations: ['from', 'to', 'principal', 'role', 'top', 'continuation'],
-  signins: ['from', 'to', 'principal', 'top', 'continuation'],
+  signins: ['from', 'to', 'principal', 'policy', 'requirement', 'result', 'top', 'continuation'],
   policies: ['from', 'to', 'policy', 'type', 'top', 'continuation'],
   findings: ['from', 'to', 'principal', 'type', 'severity', 'top', 'continuation'],
   alerts: ['from', 'to', 'top', 'continuation'],
@@ -191,6 +195,28 @@ function changeItem(e: StoredEntity, withValues: boolean): Record<string, unknow
   return item;
 }
 
+/** Sign-ins are indexed by user id, by UPN and by each policy that applied: one partition, one range. */
+async function signInHistory(store: TableStore, query: HistoryQuery): Promise<HistoryPage> {
+  // A principal given as a UPN prefix or display name is resolved to a known user's id first; else the UPN as given.
+  const known = query.principal && !isGuid(query.principal) ? await resolvePrincipal(store, query.principal).catch(() => undefined) : undefined;
+  const principal = query.principal ? (known ?? (isGuid(query.principal) ? normId(query.principal) : query.principal.toLowerCase())) : undefined;
+  const partition = query.policy ? `c|${normId(query.policy)}` : principal ? `p|${escapeKey(principal)}` : 'all';
+  const extra = and(
+    query.policy && principal ? (isGuid(principal) ? odata`userId eq ${principal}` : odata`userPrincipalName eq ${principal}`) : '',
+    query.requirement ? odata`requirement eq ${query.requirement}` : '',
+    query.result ? odata`result eq ${query.result}` : '',
+  );
+  const result = await page(store, 'signins', partition, extra, query);
+  return {
+    dataset: 'signins',
+    items: result.items.map((e) => {
+      const stored = decodeJson<{ kind: string; signIn: Record<string, unknown> }>(e);
+      return { time: timeFromNewestFirstKey(e.rowKey ?? ''), kind: stored?.kind ?? e.kind, requirement: e.requirement ?? null, result: e.result ?? null, ...(stored?.signIn ?? {}) };
+    }),
+    continuation: result.continuation,
+  };
+}
+
 export async function queryHistory(store: TableStore, dataset: HistoryDataset, query: HistoryQuery): Promise<HistoryPage> {
   switch (dataset) {
     case 'admins':
@@ -211,21 +237,8 @@ export async function queryHistory(store: TableStore, dataset: HistoryDataset, q
       const items = names ? raw.map((i) => withNames(i, names)) : raw;
       return { dataset, items, continuation: result.continuation };
     }
-    case 'signins': {
-      // Sign-ins are indexed by user id and by UPN, so either works without a lookup.
-      // By user id when the principal is a known user; else by the UPN as given (sign-ins of users not stored).
-      const known = query.principal && !isGuid(query.principal) ? await resolvePrincipal(store, query.principal).catch(() => undefined) : undefined;
-      const partition = query.principal ? `p|${escapeKey(known ?? (isGuid(query.principal) ? normId(query.principal) : query.principal.toLowerCase()))}` : 'all';
-      const result = await page(store, 'signins', partition, '', query);
-      return {
-        dataset,
-        items: result.items.map((e) => {
-          const stored = decodeJson<{ kind: string; signIn: Record<string, unknown> }>(e);
-          return { time: timeFromNewestFirstKey(e.rowKey ?? ''), kind: stored?.kind ?? e.kind, ...(stored?.signIn ?? {}) };
-        }),
-        continuation: result.continuation,
-      };
-    }
+    case 'signins':
+      return signInHistory(store, query);
     case 'policies': {
       const partition = query.policy ? `v|caPolicy|${escapeKey(normId(query.policy))}` : 'all';
       const extra = query.type ? odata`dataset eq ${query.type}` : '';

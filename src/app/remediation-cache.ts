@@ -1,8 +1,9 @@
 // The verified fixes (docs/remediation.md) of the tenant as stored, kept for the next request that reads the
 // same data: the report page, check and the CLI are read again and again while the tenant does not change, and
 // verifying every gap's candidates takes seconds in a tenant with a thousand admins. The key is a hash of
-// everything the fixes are worked out from (the snapshot but its capture and read times, the options, and each
-// admin's gaps), so any change in the stored data is a new key. One instance's memory; two entries.
+// everything the fixes are worked out from (the snapshot but its capture and read times and what no fix depends
+// on, the options, and each admin's gaps), so any change in that data is a new key. One instance's memory; two
+// entries.
 import { createHash } from 'node:crypto';
 import type { EvaluationOptions } from '../core/evaluate.js';
 import { type GapFix, type RemediationOut, proposeRemediation } from '../core/remediation.js';
@@ -20,9 +21,11 @@ const entries = new Map<string, Entry>();
 
 function keyOf(snapshot: TenantSnapshot, options: EvaluationOptions, report: Report): string {
   const hash = createHash('sha256');
-  // When each dataset was read does not change what it holds: only whether it could be read counts.
+  // When each dataset was read does not change what it holds: only whether it could be read counts. Sign-in
+  // evidence, Secure Score, licences and exemption controllers change often and no fix is worked out from them.
   const sources = Object.fromEntries(Object.entries(snapshot.dataSources).map(([name, status]) => [name, status?.state ?? null]));
-  hash.update(JSON.stringify({ ...snapshot, capturedAt: null, dataSources: sources }));
+  const { capturedAt: _at, signInEvidence: _signIns, secureScore: _score, mfaRecommendation: _recommendation, subscribedSkus: _skus, exemptions: _exemptions, ...rest } = snapshot;
+  hash.update(JSON.stringify({ ...rest, dataSources: sources }));
   hash.update(JSON.stringify(options));
   for (const a of report.admins) hash.update(`\n${a.id}|${a.verdict}|${a.gaps.map((g) => `${g.kind ?? ''}#${g.state ?? ''}#${g.contexts}`).join('|')}`);
   return hash.digest('hex');

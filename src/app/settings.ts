@@ -32,12 +32,17 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'SCHEDULE_ROLES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the role collector.', scope: 'app' },
   { name: 'SCHEDULE_POLICIES', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the policy collector.', scope: 'app' },
   { name: 'SCHEDULE_ACTIVATIONS', default: '0 */15 * * * *', description: 'NCRONTAB schedule of the PIM activation collector.', scope: 'app' },
-  { name: 'SCHEDULE_SIGNINS', default: '0 */10 * * * *', description: 'NCRONTAB schedule of the interrupted sign-in collector.', scope: 'app' },
+  { name: 'SCHEDULE_SIGNINS', default: '0 */10 * * * *', description: 'NCRONTAB schedule of the sign-in collector (admins\' and excluded accounts\' sign-ins, interrupted sign-ins, report-only results).', scope: 'app' },
   { name: 'SCHEDULE_SECURE_SCORE', default: '0 30 6 * * *', description: 'NCRONTAB schedule of the daily secure score collector: Microsoft\'s AdminMFAV2 score and recommendation, licences, per-user MFA states.', scope: 'app' },
   { name: 'SCHEDULE_EVALUATE', default: '0 5-59/15 * * * *', description: 'NCRONTAB schedule of evaluation, diff and alerts (after the collectors).', scope: 'app' },
   { name: 'SIGNIN_INTERRUPT_CODES', default: DEFAULT_INTERRUPT_ERROR_CODES.join(','), description: 'Sign-in error codes collected as "interrupted".', scope: 'app' },
   { name: 'SIGNIN_OVERLAP_MINUTES', default: '30', description: 'How far before the watermark each sign-in read starts (late-arriving logs).', scope: 'app' },
   { name: 'SIGNIN_INITIAL_LOOKBACK_HOURS', default: '24', description: 'How far back the first sign-in read goes.', scope: 'app' },
+  { name: 'SIGNIN_NON_INTERACTIVE', default: 'true', description: '`true`: read the monitored accounts\' non-interactive sign-ins too (beta `signInEventTypes`); `false`: interactive only.', scope: 'app' },
+  { name: 'SIGNIN_EVIDENCE_DAYS', default: '7', description: 'Days of sign-ins held against the verdicts: single-factor and contradicting sign-ins, gap counts, MFA prompts.', scope: 'app' },
+  { name: 'SIGNIN_ROLLOUT_DAYS', default: '14', description: 'Days of sign-ins a report-only policy\'s rollout readiness is judged on.', scope: 'app' },
+  { name: 'SIGNIN_RETENTION_DAYS', default: '30', description: 'Days stored sign-ins and their daily digests are kept (at least SIGNIN_EVIDENCE_DAYS and SIGNIN_ROLLOUT_DAYS).', scope: 'app' },
+  { name: 'SIGNIN_COMPLETION_MINUTES', default: '10', description: 'An interrupted sign-in followed by a success to the same app within this many minutes counts as completed.', scope: 'app' },
   { name: 'REGISTRATION_LOOKUPS_PER_RUN', default: '20', description: 'Admins Microsoft does not flag isAdmin whose MFA registration is read one by one; above this many the monitor reads whichever is cheaper, per-user lookups or one full listing (reports budget: 5 requests / 10 s).', scope: 'app' },
   { name: 'GRAPH_MAX_CONCURRENCY', default: '4', description: 'Graph requests in flight at once.', scope: 'app' },
   { name: 'GRAPH_TIMEOUT_SECONDS', default: '60', description: 'A Graph request that takes longer is retried.', scope: 'app' },
@@ -108,6 +113,11 @@ export interface Settings {
   interruptCodes: number[];
   signInOverlapMinutes: number;
   signInInitialLookbackHours: number;
+  signInNonInteractive: boolean;
+  signInEvidenceDays: number;
+  signInRolloutDays: number;
+  signInRetentionDays: number;
+  signInCompletionMinutes: number;
   registrationLookupsPerRun: number;
   graphMaxConcurrency: number;
   graphTimeoutSeconds: number;
@@ -220,6 +230,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     }),
     SIGNIN_OVERLAP_MINUTES: durationInt('SIGNIN_OVERLAP_MINUTES', 0, 1440),
     SIGNIN_INITIAL_LOOKBACK_HOURS: durationInt('SIGNIN_INITIAL_LOOKBACK_HOURS', 1, 720),
+    SIGNIN_NON_INTERACTIVE: z.string().trim().toLowerCase().pipe(z.enum(['true', 'false'], { message: 'SIGNIN_NON_INTERACTIVE: expected true or false' })),
+    // Entra keeps sign-ins 30 days (P1/P2): a longer window could never fill.
+    SIGNIN_EVIDENCE_DAYS: durationInt('SIGNIN_EVIDENCE_DAYS', 1, 30),
+    SIGNIN_ROLLOUT_DAYS: durationInt('SIGNIN_ROLLOUT_DAYS', 1, 30),
+    SIGNIN_RETENTION_DAYS: durationInt('SIGNIN_RETENTION_DAYS', 1, 730),
+    SIGNIN_COMPLETION_MINUTES: durationInt('SIGNIN_COMPLETION_MINUTES', 1, 120),
     REGISTRATION_LOOKUPS_PER_RUN: durationInt('REGISTRATION_LOOKUPS_PER_RUN', 0, 1000),
     GRAPH_MAX_CONCURRENCY: durationInt('GRAPH_MAX_CONCURRENCY', 1, 64),
     GRAPH_TIMEOUT_SECONDS: durationInt('GRAPH_TIMEOUT_SECONDS', 1, 600),
@@ -266,6 +282,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   if (s.ACS_ENDPOINT && s.ACS_CONNECTION_STRING) problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
   if (s.ACCEPTED_RISK_DEFAULT_DAYS > s.ACCEPTED_RISK_MAX_DAYS) problems.push(`ACCEPTED_RISK_DEFAULT_DAYS (${s.ACCEPTED_RISK_DEFAULT_DAYS}) must not be above ACCEPTED_RISK_MAX_DAYS (${s.ACCEPTED_RISK_MAX_DAYS})`);
   if (s.WEBHOOK_SECRET && !s.WEBHOOK_URL) problems.push('WEBHOOK_SECRET: set WEBHOOK_URL too (a secret without a webhook signs nothing)');
+  const windowDays = Math.max(s.SIGNIN_EVIDENCE_DAYS, s.SIGNIN_ROLLOUT_DAYS);
+  if (s.SIGNIN_RETENTION_DAYS < windowDays) problems.push(`SIGNIN_RETENTION_DAYS (${s.SIGNIN_RETENTION_DAYS}) must be at least SIGNIN_EVIDENCE_DAYS and SIGNIN_ROLLOUT_DAYS (${windowDays}): the evaluation reads that far back`);
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     graphBaseUrl: s.GRAPH_BASE_URL.replace(/\/$/, ''),
@@ -277,6 +295,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     interruptCodes: s.SIGNIN_INTERRUPT_CODES,
     signInOverlapMinutes: s.SIGNIN_OVERLAP_MINUTES,
     signInInitialLookbackHours: s.SIGNIN_INITIAL_LOOKBACK_HOURS,
+    signInNonInteractive: s.SIGNIN_NON_INTERACTIVE === 'true',
+    signInEvidenceDays: s.SIGNIN_EVIDENCE_DAYS,
+    signInRolloutDays: s.SIGNIN_ROLLOUT_DAYS,
+    signInRetentionDays: s.SIGNIN_RETENTION_DAYS,
+    signInCompletionMinutes: s.SIGNIN_COMPLETION_MINUTES,
     registrationLookupsPerRun: s.REGISTRATION_LOOKUPS_PER_RUN,
     graphMaxConcurrency: s.GRAPH_MAX_CONCURRENCY,
     graphTimeoutSeconds: s.GRAPH_TIMEOUT_SECONDS,

@@ -23,13 +23,36 @@ export interface CollectorDeps {
 }
 
 /**
- * The two points where the roles and policies collectors depend on each other within one cycle: the roles
- * collector reads the admins' membership of the groups Conditional Access names (so it waits for the policies
- * to be stored), and the policies collector reads the PIM settings of the role-holding PIM groups (so it waits
- * for the roles). Everything else runs in parallel, each on its own Graph budget.
+ * The points where the collectors depend on each other within one cycle: the roles collector reads the admins'
+ * membership of the groups Conditional Access names (so it waits for the policies to be stored), the policies
+ * collector reads the PIM settings of the role-holding PIM groups (so it waits for the roles), and the sign-in
+ * collector reads the sign-ins of the roles collector's accounts (shared, below) for the stored report-only
+ * policies. Everything else runs in parallel, each on its own Graph budget.
  */
+/** The accounts the roles collector found, shared in a cycle before they are stored (see CollectionPipeline). */
+export interface SharedAccounts {
+  users: GraphUser[];
+  groups: SnapshotGroup[];
+}
+
 export class CollectionPipeline {
   private readonly signals = new Map<'policiesStored' | 'rolesStored', { promise: Promise<void>; resolve: () => void }>();
+  private resolveAccounts: (a: SharedAccounts | undefined) => void = () => undefined;
+  private readonly sharedAccounts = new Promise<SharedAccounts | undefined>((r) => (this.resolveAccounts = r));
+
+  /**
+   * The roles collector shares the admin, potential admin and excluded-group accounts as soon as it knows them,
+   * so the sign-in collector reads their sign-ins alongside the registration reads (both on the reports budget)
+   * instead of after everything is stored. The first call wins; `undefined` (the roles run ended without them)
+   * makes the sign-in collector use what is stored.
+   */
+  shareAccounts(accounts: SharedAccounts | undefined): void {
+    this.resolveAccounts(accounts);
+  }
+
+  accounts(): Promise<SharedAccounts | undefined> {
+    return this.sharedAccounts;
+  }
 
   private signal(name: 'policiesStored' | 'rolesStored') {
     let s = this.signals.get(name);
@@ -69,21 +92,30 @@ export const DATASET_PERMISSIONS: Record<DatasetName, string> = {
   mfaRecommendation: 'DirectoryRecommendations.Read.All',
   licences: 'LicenseAssignment.Read.All',
   perUserMfa: 'Policy.Read.All',
+  exclusionGroups: 'GroupMember.Read.All',
+  exclusionPimOwners: 'PrivilegedEligibilitySchedule.Read.AzureADGroup, PrivilegedAssignmentSchedule.Read.AzureADGroup',
+  administrativeUnits: 'GroupMember.Read.All, AdministrativeUnit.Read.All',
+  appPermissions: 'Application.Read.All',
+  controllers: 'User.Read.All, GroupMember.Read.All',
+  directoryAudits: 'AuditLog.Read.All, Directory.Read.All',
 };
 
 /** Every Graph application permission the collectors need, with what each is for. */
 export const GRAPH_PERMISSIONS: ReadonlyArray<{ permission: string; datasets: string; withoutIt: string }> = [
   { permission: 'RoleManagement.Read.Directory', datasets: 'role definitions, active and eligible role assignments (PIM schedule instances), PIM role settings, activations', withoutIt: 'no admin inventory: every verdict is unknown' },
-  { permission: 'PrivilegedEligibilitySchedule.Read.AzureADGroup', datasets: 'eligible members and owners of PIM for Groups', withoutIt: 'PIM-for-Groups eligible admins are missed' },
-  { permission: 'PrivilegedAssignmentSchedule.Read.AzureADGroup', datasets: 'active members and owners of PIM for Groups, group activations', withoutIt: 'PIM-for-Groups active members are reported as plain group members; owners are missed' },
+  { permission: 'PrivilegedEligibilitySchedule.Read.AzureADGroup', datasets: 'eligible members and owners of PIM for Groups (role-holding and exclusion groups)', withoutIt: 'PIM-for-Groups eligible admins are missed' },
+  { permission: 'PrivilegedAssignmentSchedule.Read.AzureADGroup', datasets: 'active members and owners of PIM for Groups (role-holding and exclusion groups), group activations', withoutIt: 'PIM-for-Groups active members are reported as plain group members; owners are missed' },
   { permission: 'RoleManagementPolicy.Read.AzureADGroup', datasets: 'PIM settings of role-holding PIM groups', withoutIt: 'no eligible-activation-without-mfa check for PIM groups' },
-  { permission: 'GroupMember.Read.All', datasets: 'members of role-holding groups and of groups used in Conditional Access', withoutIt: 'group-based admins are missed and verdicts that depend on group exclusions are unknown' },
-  { permission: 'User.Read.All', datasets: 'admin accounts (UPN, enabled, user type, synced)', withoutIt: 'admins are listed by object id only' },
-  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults, admins\' per-user MFA state', withoutIt: 'every verdict is unknown' },
-  { permission: 'AuditLog.Read.All', datasets: 'MFA registration details, sign-in logs', withoutIt: 'mfaRegistered is null; no interrupted or break-glass sign-ins' },
+  { permission: 'GroupMember.Read.All', datasets: "members of role-holding groups and of groups used in Conditional Access; exclusion groups' owners and dynamic rules; the groups of exemption controllers", withoutIt: 'group-based admins are missed and verdicts that depend on group exclusions are unknown' },
+  { permission: 'User.Read.All', datasets: 'admin and exemption-controller accounts (UPN, enabled, user type, synced)', withoutIt: 'admins are listed by object id only' },
+  { permission: 'Policy.Read.All', datasets: 'Conditional Access policies, named locations, authentication strengths, security defaults, admins\' per-user MFA state; the Conditional Access results on sign-ins (appliedConditionalAccessPolicies)', withoutIt: 'every verdict is unknown' },
+  { permission: 'AuditLog.Read.All', datasets: 'MFA registration details, sign-in logs, the directory audit log', withoutIt: 'mfaRegistered is null; no sign-in evidence (single-factor sign-ins, contradictions, rollout readiness) and no break-glass sign-ins; exemption alerts cannot name who made the change' },
   { permission: 'SecurityEvents.Read.All', datasets: 'Microsoft Secure Score (AdminMFAV2 control score and profile)', withoutIt: 'Microsoft\'s score is unavailable: the Secure Score reconciliation cannot compare' },
   { permission: 'DirectoryRecommendations.Read.All', datasets: 'the Entra recommendation for admin MFA and the admins it counts (beta)', withoutIt: 'the reconciliation compares counts only, not admin by admin' },
   { permission: 'LicenseAssignment.Read.All', datasets: 'subscribed SKUs and their service plans (Entra ID P1 / P2)', withoutIt: 'the report cannot say which enforcement routes the licence allows' },
+  { permission: 'Application.Read.All', datasets: "service principals' Microsoft Graph application permissions (app role assignments) and whether they have client secrets", withoutIt: 'apps that can change exclusions, policies or role membership are not named' },
+  { permission: 'AdministrativeUnit.Read.All', datasets: 'the administrative units exclusion groups are in (restricted management)', withoutIt: 'whether an exclusion group is protected by a restricted-management unit is unknown' },
+  { permission: 'Directory.Read.All', datasets: 'the directory audit log (Graph lists it with AuditLog.Read.All for directoryAudits)', withoutIt: 'exemption alerts cannot name who added an admin to an exclusion, or when' },
 ];
 
 export const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled,userType,onPremisesSyncEnabled';

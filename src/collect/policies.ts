@@ -19,6 +19,7 @@ import { toGraphError } from '../graph/gateway.js';
 import type { DatasetSpec } from '../storage/state.js';
 import { type SyncContext, loadValues, syncDataset } from '../storage/state.js';
 import { type CollectorDeps, batchEach, groupsById, licenceErrorIsFailure, recordFailure, storedPimGroups, toSnapshotGroup, transitiveMembersOf } from './context.js';
+import { collectExemptions } from './exemptions.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS, groupSpec } from './specs.js';
 
@@ -117,7 +118,14 @@ export async function collectPolicies(deps: CollectorDeps, trigger = 'timer'): P
     recordFailure(tracker, 'pimSettings', e, log);
   }
 
-  return run.finish();
+  // Who can change the policies' exclusions (after the roles are stored: it reads their groups and role holders).
+  let auditWatermark: string | undefined = run.previous?.watermark;
+  try {
+    auditWatermark = await collectExemptions(deps, run);
+  } catch (e) {
+    for (const d of ['exclusionGroups', 'exclusionPimOwners', 'administrativeUnits', 'appPermissions', 'controllers', 'directoryAudits'] as const) if (!tracker.datasets[d]) recordFailure(tracker, d, e, log);
+  }
+  return run.finish(auditWatermark ? { watermark: auditWatermark } : {});
 }
 
 /**

@@ -22,6 +22,7 @@ import type { SnapshotGroup } from '../core/snapshot.js';
 import { GraphRequestError, toGraphError } from '../graph/gateway.js';
 import { type DatasetSpec, type SyncResult, loadValues, syncDataset } from '../storage/state.js';
 import { type BatchBody, type CollectorDeps, USER_SELECT, batchEach, batchPages, groupsById, recordFailure, toSnapshotGroup, transitiveMembersOf, usersById } from './context.js';
+import { controllerPrincipals, controllerRoleIds } from './exemptions-plan.js';
 import { type Expanded, Principals, type RolePartition, type RoleReadOutcome, onPimLicenceError, policyPimGroups, principalGroups, principalKind, roleMatcher, roleStoragePlan, strip, targetingOnly, watchedGroups } from './roles-plan.js';
 import { type RunRecord, type RunScope, beginRun } from './runs.js';
 import { PARTITIONS, assignmentSpec, groupSpec, stateOnlySpec } from './specs.js';
@@ -66,7 +67,10 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   const definitions = await readDefinitions(deps, run);
   const monitored = monitoredRoles(settings.adminRoles, { roleDefinitions: definitions });
   const isMonitored = roleMatcher(monitored, definitions);
-  const instances = await readInstances(deps, run, monitored, isMonitored);
+  // Roles whose permissions can change an MFA exclusion: their holders are kept too (collect/exemptions.ts).
+  const controllerRoles = controllerRoleIds(definitions);
+  const isKept = (roleId: string): boolean => isMonitored(roleId) || controllerRoles.has(normId(roleId));
+  const instances = await readInstances(deps, run, new Set([...monitored, ...controllerRoles]), isKept);
   const principals = new Principals();
   for (const item of [...instances.active, ...instances.eligible, ...instances.plain]) if (isMonitored(item.roleDefinitionId)) principals.note(item);
 
@@ -89,8 +93,8 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   await deps.pipeline?.wait('policiesStored');
   const named = policyTargets(await loadValues<ConditionalAccessPolicy>(store, PARTITIONS.caPolicy));
   const targeting = targetingOnly(named.roles, isMonitored);
-  const active = instances.active.filter((i) => isMonitored(i.roleDefinitionId) || targeting.holds(i));
-  const eligible = instances.eligible.filter((i) => isMonitored(i.roleDefinitionId) || targeting.eligible(i));
+  const active = instances.active.filter((i) => isKept(i.roleDefinitionId) || targeting.holds(i));
+  const eligible = instances.eligible.filter((i) => isKept(i.roleDefinitionId) || targeting.eligible(i));
   const plain = [...instances.plain];
   let assignmentsComplete = true;
   if (!instances.pimAvailable && targeting.roles.size > 0) {
@@ -105,7 +109,12 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   counts.activeAssignments = active.length + plain.length;
   counts.eligibleAssignments = eligible.length;
   // Holders of targeting-only roles are no admins: only the groups among them matter (admins' membership).
-  const targetingGroups = new Set([...active, ...eligible, ...plain].filter((i) => !isMonitored(i.roleDefinitionId) && principalKind(i.principal) === 'group').map((i) => normId(i.principalId)));
+  // (Holders of roles kept because they can change an exclusion are not watched: collect/exemptions.ts reads them.)
+  const targetingGroups = new Set(
+    [...[...active, ...plain].filter((i) => targeting.holds(i)), ...eligible.filter((i) => targeting.eligible(i))]
+      .filter((i) => !isMonitored(i.roleDefinitionId) && principalKind(i.principal) === 'group')
+      .map((i) => normId(i.principalId)),
+  );
 
   // 4b. PIM for Groups on the groups policies name (R-PIMGROUP-5): an eligible membership of an exclusion group is
   // a way out of a policy. Groups among the members or owners are watched for admins' membership too.
@@ -125,6 +134,8 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   if (groupsOk) groupsOk = await readWatchedGroups(deps, run, watchedGroups({ policyGroups: named.groups, targetingGroups, excludedAccounts: settings.excludedAccounts, wholeGroups: new Set(groups.keys()), adminIds }), groups, principals);
   await readAccounts(deps, run, principals);
   counts.admins = principals.users.size;
+  // In a cycle the sign-in collector reads these accounts' sign-ins now, alongside the registration reads.
+  deps.pipeline?.shareAccounts({ users: [...principals.users.values()], groups: [...groups.values()] });
 
   // 7. MFA registration details of the admins that resolved.
   const registration = await registrationRead;
@@ -140,6 +151,8 @@ async function collect(deps: CollectorDeps, run: RunScope): Promise<void> {
   const outcome: RoleReadOutcome = { pimAvailable: instances.pimAvailable, modeSwitched, assignmentsComplete, pimGroups: pim.state, groupsOk, registrationOk: registration.ok };
   const reads: RoleReads = { active, eligible, plain, pimAssignments: pim.assignments, pimEligibilities: pim.eligibilities, principals, groups, registrations };
   const results = await storeReads(deps, run, outcome, reads);
+  // Who holds a role that can change an MFA exclusion without being an admin, and what it is (collect/exemptions.ts).
+  if (assignmentsComplete) await syncDataset(store, stateOnlySpec<{ id: string }>(PARTITIONS.controllerPrincipal, (p) => p.id), controllerPrincipals([...active, ...eligible, ...plain], isMonitored, controllerRoles, principalKind), run.sync);
   if (assignmentsComplete) {
     const sum = (k: keyof SyncResult) => (['activeInstance', 'eligibleInstance', 'roleAssignment'] as const).reduce((n, p) => n + (results.get(p)?.[k] ?? 0), 0);
     tracker.ok('roleAssignments', { items: active.length + eligible.length + plain.length, added: sum('added'), changed: sum('changed'), removed: sum('removed') });
@@ -174,7 +187,7 @@ async function storeReads(deps: CollectorDeps, run: RunScope, outcome: RoleReadO
 async function readDefinitions(deps: CollectorDeps, run: RunScope): Promise<UnifiedRoleDefinition[]> {
   const { graph, store, settings, log } = deps;
   try {
-    let definitions = await graph.all<UnifiedRoleDefinition>('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled');
+    let definitions = await graph.all<UnifiedRoleDefinition>('/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled,rolePermissions');
     if (settings.adminRoles.mode === 'privileged') {
       // isPrivileged is beta-only (preview); without it the catalog's copy of the flag is used.
       try {

@@ -15,12 +15,17 @@ import type {
   UnifiedRoleDefinition,
   UserRegistrationDetails,
 } from '../core/graph-types.js';
+import type { ExemptionData, StoredAppPrincipal, StoredAuditEvent, StoredController, StoredControllerGroup, StoredExclusionGroup, StoredGroupUnits, StoredPimOwners } from '../core/exemption-types.js';
 import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from '../core/microsoft-types.js';
-import { type DatasetName, type DatasetStatus, type SnapshotGroup, type TenantSnapshot, emptySnapshot } from '../core/snapshot.js';
+import { type ActivationWindow, type DatasetName, type DatasetStatus, type SignInEvidence, type SnapshotGroup, type TenantSnapshot, emptySnapshot } from '../core/snapshot.js';
+import type { SignInDigest } from '../core/signin-digest.js';
+import { decodeJson, newestFirstKey } from '../storage/codec.js';
 import { loadValues } from '../storage/state.js';
 import type { TableStore } from '../storage/tables.js';
 import { type CollectorName, type LatestRuns, type RunRecord, latestRuns } from './runs.js';
 import { PARTITIONS } from './specs.js';
+import type { ActivationEvent } from './activity.js';
+import { DIGEST_PARTITION } from './signins.js';
 
 export interface TenantInfo {
   id: string;
@@ -45,6 +50,12 @@ const DATASET_COLLECTOR: Record<DatasetName, CollectorName> = {
   mfaRecommendation: 'securescore',
   licences: 'securescore',
   perUserMfa: 'securescore',
+  exclusionGroups: 'policies',
+  exclusionPimOwners: 'policies',
+  administrativeUnits: 'policies',
+  appPermissions: 'policies',
+  controllers: 'policies',
+  directoryAudits: 'policies',
 };
 
 export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>): Partial<Record<DatasetName, DatasetStatus>> {
@@ -62,8 +73,27 @@ export function datasetStatuses(runs: Partial<Record<CollectorName, RunRecord>>)
   return out;
 }
 
-/** `runs`: the latest runs, when the caller has read them already. */
-export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undefined, capturedAt: string, runs?: LatestRuns): Promise<TenantSnapshot> {
+/** Activations last at most a day or so (PIM's maximum is 24 hours): ones started this long before the window still count. */
+const ACTIVATION_LEAD_MS = 2 * 86_400_000;
+
+/** The daily sign-in digests of the last `days` days and the PIM activations they can have happened in. */
+export async function loadSignInEvidence(store: TableStore, at: string, days: number): Promise<SignInEvidence> {
+  const fromMs = Date.parse(at) - days * 86_400_000;
+  const digests: SignInDigest[] = [];
+  for await (const e of store.partition('state', DIGEST_PARTITION, { fromRow: new Date(fromMs).toISOString().slice(0, 10) })) {
+    const d = decodeJson<SignInDigest>(e);
+    if (d) digests.push(d);
+  }
+  const activations: ActivationWindow[] = [];
+  for await (const e of store.partition('activations', 'all', { toRow: `${newestFirstKey(fromMs - ACTIVATION_LEAD_MS)}~` })) {
+    const a = decodeJson<ActivationEvent>(e);
+    if (a) activations.push({ principalId: a.principalId, kind: a.kind, roleDefinitionId: a.roleDefinitionId, groupId: a.groupId, directoryScopeId: a.directoryScopeId, startDateTime: a.startDateTime, endDateTime: a.endDateTime });
+  }
+  return { digests, activations };
+}
+
+/** `runs`: the latest runs, when the caller has read them already. `evidenceDays`: also load that many days of sign-in evidence. */
+export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undefined, capturedAt: string, runs?: LatestRuns, evidenceDays?: number): Promise<TenantSnapshot> {
   runs ??= await latestRuns(store);
   const snapshot = emptySnapshot(tenant?.tenantId ?? 'unknown', capturedAt);
   snapshot.tenantName = tenant?.displayName ?? null;
@@ -112,6 +142,22 @@ export async function loadSnapshot(store: TableStore, tenant: TenantInfo | undef
     mfaRecommendation: recommendation[0] ?? null,
     subscribedSkus: skus[0] ?? null,
     perUserMfa,
+    exemptions: await loadExemptions(store),
   } satisfies Partial<TenantSnapshot>);
+  if (evidenceDays !== undefined) snapshot.signInEvidence = await loadSignInEvidence(store, capturedAt, evidenceDays);
   return snapshot;
+}
+
+/** What the exemption reads stored (collect/exemptions.ts). */
+export async function loadExemptions(store: TableStore): Promise<ExemptionData> {
+  const [groups, pimOwners, units, apps, controllers, controllerGroups, audits] = await Promise.all([
+    loadValues<StoredExclusionGroup>(store, PARTITIONS.exemptionGroup),
+    loadValues<StoredPimOwners>(store, PARTITIONS.exemptionPimOwner),
+    loadValues<StoredGroupUnits>(store, PARTITIONS.exemptionUnits),
+    loadValues<StoredAppPrincipal>(store, PARTITIONS.appPermission),
+    loadValues<StoredController>(store, PARTITIONS.controller),
+    loadValues<StoredControllerGroup>(store, PARTITIONS.controllerGroup),
+    loadValues<StoredAuditEvent>(store, PARTITIONS.exemptionAudit),
+  ]);
+  return { groups, pimOwners, units, apps, controllers, controllerGroups, audits };
 }

@@ -25,11 +25,21 @@ export const PARTITIONS = {
   pimSetting: 'pimSetting',
   activation: 'activation',
   adminVerdict: 'adminVerdict',
+  rolloutVerdict: 'rolloutVerdict',
   tenant: 'tenant',
   secureScore: 'secureScore',
   mfaRecommendation: 'mfaRecommendation',
   subscribedSkus: 'subscribedSkus',
   perUserMfa: 'perUserMfa',
+  // Who can change the exclusions (collect/exemptions.ts).
+  exemptionGroup: 'exemptionGroup',
+  exemptionPimOwner: 'exemptionPimOwner',
+  exemptionUnits: 'exemptionUnits',
+  appPermission: 'appPermission',
+  controller: 'controller',
+  controllerGroup: 'controllerGroup',
+  controllerPrincipal: 'controllerPrincipal',
+  exemptionAudit: 'exemptionAudit',
 } as const;
 
 export function stateOnlySpec<T>(partition: string, id: (item: T) => string): DatasetSpec<T> {

@@ -1,6 +1,8 @@
 // Change findings: what got worse (or better) since the previous evaluation. Pure: the shell gathers the
 // previous verdicts, the history entries recorded since then and the what-if results, this decides what
 // they mean. Stable `type` ids are a contract (docs/alerts.md).
+import { exemptionUsedFindings } from './exemption-changes.js';
+import type { StoredAuditEvent } from './exemption-types.js';
 import { makeFinding } from './finding-types.js';
 import { CORE_ADMIN_ROLE_IDS, builtInRole } from './catalog.js';
 import type { RoleAssignmentScheduleInstance, RoleManagementPolicyAssignment, UnifiedRoleAssignment } from './graph-types.js';
@@ -8,6 +10,7 @@ import { normId, sameEnum } from './ids.js';
 import { type FieldChange, describeFieldChange, diffFields } from './policy-diff.js';
 import { activationSettings, durationMinutes } from './pim-settings.js';
 import { type AdminOut, type Finding, type Report, type Verdict, who } from './report.js';
+import { type PreviousRollout, rolloutChangeFindings, rolloutJudged } from './rollout.js';
 
 /** What the previous evaluation recorded per admin. */
 export interface PreviousAdmin {
@@ -72,6 +75,10 @@ export interface ChangeInputs {
   health: ReadonlyArray<CollectorHealth>;
   staleAfterMinutes: number;
   monitoredRoleIds: ReadonlySet<string>;
+  /** Directory audit events about exclusions, those since `since` considered; `readable`: the audit log was read. */
+  exemptionAudits?: { audits: readonly StoredAuditEvent[]; since: string; readable: boolean };
+  /** Report-only readiness the previous evaluation recorded, by policy id; undefined when it recorded none. */
+  previousRollout?: ReadonlyMap<string, PreviousRollout>;
 }
 
 const VERDICT_RANK: Record<Verdict, number> = { protected: 0, partial: 1, unprotected: 2, excluded: -1, unknown: -1 };
@@ -120,8 +127,10 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
     ...policies.findings,
     ...(inputs.firstEvaluation ? [] : adminChangeFindings(inputs, policies.weakened)),
     ...permanentAssignmentFindings(inputs, current),
+    ...(inputs.exemptionAudits ? exemptionUsedFindings({ report: inputs.report, audits: inputs.exemptionAudits.audits, auditSince: inputs.exemptionAudits.since, auditReadable: inputs.exemptionAudits.readable, assignmentChanges: inputs.assignmentChanges, policyChanges: inputs.policyChanges }) : []),
     ...inputs.breakGlassSignIns.map(breakGlassFinding),
     ...healthFindings(inputs),
+    ...(inputs.firstEvaluation || !inputs.previousRollout || !rolloutJudged(inputs.report) ? [] : rolloutChangeFindings(inputs.report.rollout ?? [], inputs.previousRollout, inputs.previousEvaluationId)),
   ];
 }
 

@@ -33,6 +33,10 @@ import {
   resolveRole,
 } from './inventory.js';
 import { completeGaps } from './explain.js';
+import { analyseExemptions } from './exemptions.js';
+import { exemptionFindings } from './exemption-findings.js';
+import { DEFAULT_COMPLETION_MINUTES, DEFAULT_EVIDENCE_DAYS, DEFAULT_ROLLOUT_DAYS, observe } from './observe.js';
+import type { GapRegion } from './evidence.js';
 import { pimSettingFindings } from './pim-settings.js';
 import { type PerUserMfaState, perUserGapReason, perUserIndex, withPerUserMfa, withReason } from './per-user-mfa.js';
 import { microsoftContext } from './microsoft-view.js';
@@ -52,6 +56,12 @@ export interface EvaluationOptions {
   globalAdminMax: number;
   /** Evaluation time (ISO); defaults to the snapshot's capture time so results are reproducible. */
   now?: string;
+  /** Days of sign-ins held against the verdicts (SIGNIN_EVIDENCE_DAYS). */
+  evidenceDays?: number;
+  /** Days of sign-ins a report-only policy's readiness is judged on (SIGNIN_ROLLOUT_DAYS). */
+  rolloutDays?: number;
+  /** SIGNIN_COMPLETION_MINUTES (R-OBS-9). */
+  completionMinutes?: number;
 }
 
 export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = {
@@ -78,7 +88,7 @@ function excludedMatcher(entries: readonly string[]): ExcludedMatcher {
   return { ids, upns };
 }
 
-function excludedBy(admin: AdminEntry, groups: ReadonlySet<string>, matcher: ExcludedMatcher, index: DirectoryIndex): string | undefined {
+function excludedBy(admin: { id: string; userPrincipalName: string | null }, groups: ReadonlySet<string>, matcher: ExcludedMatcher, index: DirectoryIndex): string | undefined {
   if (matcher.ids.has(admin.id)) return `object id ${admin.id}`;
   if (admin.userPrincipalName && matcher.upns.has(admin.userPrincipalName.toLowerCase())) return `UPN ${admin.userPrincipalName}`;
   for (const g of groups) if (matcher.ids.has(g)) return `group '${index.groups.get(g)?.displayName ?? g}'`;
@@ -108,6 +118,8 @@ interface AdminEvaluation {
   states: AdminState[];
   user: UserContext;
   entry: AdminEntry;
+  /** The uncovered region and role state behind each gap, for sign-ins observed in it (worked out when asked). */
+  regions: () => ReadonlyMap<Gap, GapRegion>;
   shape: AdminShape;
 }
 
@@ -292,8 +304,16 @@ function evaluateAdmin(
   // shape's, worked out once.
   const personal = shape.items.some((item) => !item.shared);
   let gaps: Gap[];
-  if (personal) gaps = dedupeGaps(shape.items.map((item) => ({ item, ...(item.shared ?? explainWithPerUser(set, memo, user, item.coverage, item.region, index, perUserState)) })));
-  else gaps = (shape.gaps ??= dedupeGaps(shape.items.map((item) => ({ item, ...(item.shared as { gap: Gap; sentence: string }) })))).slice();
+  let regions: () => ReadonlyMap<Gap, GapRegion>;
+  if (personal) {
+    const explained = shape.items.map((item) => ({ item, ...(item.shared ?? explainWithPerUser(set, memo, user, item.coverage, item.region, index, perUserState)) }));
+    gaps = dedupeGaps(explained);
+    regions = () => gapRegions(explained);
+  } else {
+    const explained = shape.items.map((item) => ({ item, ...(item.shared as { gap: Gap; sentence: string }) }));
+    gaps = (shape.gaps ??= dedupeGaps(explained)).slice();
+    regions = () => (shape.regions ??= gapRegions(explained));
+  }
 
   // The verdict depends only on the shape (R-VERDICT-*, R-DATA-*): decided once per shape.
   shape.verdict ??= decideVerdict(set, user, coverages, unknowns, shape.items.length > 0);
@@ -334,7 +354,12 @@ function evaluateAdmin(
     out.coverageIfNotExcluded = verdict as Exclude<Verdict, 'excluded'>;
     out.verdict = 'excluded';
   }
-  return { out, coverages, states, user, entry, shape };
+  return { out, coverages, states, user, entry, shape, regions };
+}
+
+/** Each explained gap's uncovered region and role state (R-OBS-17). */
+function gapRegions(explained: ReadonlyArray<{ item: AdminShape['items'][number]; gap: Gap }>): Map<Gap, GapRegion> {
+  return new Map(explained.map(({ item, gap }) => [gap, { stateKey: item.coverage.state.key, region: item.region }]));
 }
 
 /** A gap's explanation, with why per-user MFA (enabled or enforced) does not reach it (R-PUMFA-2). */
@@ -378,6 +403,8 @@ interface AdminShape {
   verdict?: { verdict: Verdict; lead?: Gap; replace?: boolean };
   /** The gaps, when none is about the admin (so every admin of the shape has these). */
   gaps?: Gap[];
+  /** Their regions, once sign-ins are held against them. */
+  regions?: Map<Gap, GapRegion>;
   /** Role targeting that could see the AU-scoped and custom-role paths would close a gap (R-USERS-4). */
   targetingWouldHelp?: boolean;
   /** The enabled MFA policies that exclude the admin, with the first state they do in (R-EXCL-3). */
@@ -491,11 +518,23 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
   });
 
   const admins = evaluations.map((e) => e.out);
+  // R-OBS-*: the sign-in log held against the verdicts, when the snapshot carries it.
+  const observation = snapshot.signInEvidence
+    ? observe(snapshot, set, [...evaluations.map((e) => ({ ...e, regions: e.regions(), excluded: e.out.verdict === 'excluded', potential: false })), ...potential.map((e) => ({ ...e, regions: e.regions(), excluded: false, potential: true }))], {
+        now: options.now ?? snapshot.capturedAt,
+        evidenceDays: options.evidenceDays ?? DEFAULT_EVIDENCE_DAYS,
+        rolloutDays: options.rolloutDays ?? DEFAULT_ROLLOUT_DAYS,
+        completionMinutes: options.completionMinutes ?? DEFAULT_COMPLETION_MINUTES,
+        isExcluded: (id, upn) => excludedBy({ id, userPrincipalName: upn }, index.groupsOfUser.get(id) ?? new Set(), matcher, index) !== undefined,
+      })
+    : undefined;
   const summary = summarize(admins, inventory, potential.length, snapshot.securityDefaults?.isEnabled === true);
   // Microsoft's verdict set against ours, licences and enforcement routes (docs/secure-score.md).
   const microsoft = microsoftContext(snapshot, admins, potential.map((p) => p.out), summary, options.now ?? snapshot.capturedAt);
   summary.microsoftSecureScore = microsoft.secureScore.microsoft.score;
-  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, microsoft.findings));
+  // Who can switch MFA off for an admin: every exclusion, its controllers and their own verdicts (R-EXEMPT-*).
+  const exemptions = analyseExemptions({ snapshot, index, set, memo, admins: evaluations, potential });
+  const findings = microsoft.adapt(collectFindings(snapshot, options, inventory, evaluations, potential, set, index, memo, [...(observation?.findings ?? []), ...microsoft.findings, ...exemptionFindings(exemptions.analysis, exemptions.out, admins)]))
   const coversAdmins = new Map<string, number>();
   for (const a of admins) for (const id of a.coveringPolicyIds) coversAdmins.set(id, (coversAdmins.get(id) ?? 0) + 1);
   return {
@@ -522,6 +561,8 @@ export function evaluate(snapshot: TenantSnapshot, options: EvaluationOptions = 
     findings,
     secureScore: microsoft.secureScore,
     enforcement: microsoft.enforcement,
+    exemptions: exemptions.out,
+    ...(observation ? { signInEvidence: observation.signInEvidence, rollout: observation.rollout } : {}),
   };
 }
 

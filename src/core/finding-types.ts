@@ -8,6 +8,8 @@ import type { DatasetName } from './snapshot.js';
 const COVERAGE: readonly DatasetName[] = ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers', 'conditionalAccess', 'authenticationStrengths', 'securityDefaults'];
 /** The data the admin inventory rests on. */
 const INVENTORY: readonly DatasetName[] = ['roleDefinitions', 'roleAssignments', 'pimGroups', 'groupMembers'];
+/** The data who-can-exempt-whom rests on. */
+const EXEMPTIONS: readonly DatasetName[] = [...COVERAGE, 'accounts', 'exclusionGroups', 'exclusionPimOwners', 'administrativeUnits', 'appPermissions', 'controllers'];
 
 export interface FindingTypeInfo {
   /** `state`: open while it holds, resolved when it stops; `event`: a one-off change, told once. */
@@ -195,6 +197,37 @@ export const FINDING_TYPES = {
     rule: 'R-UNRESOLVED-1',
     restsOn: ['conditionalAccess', 'groupMembers'],
   },
+  // ---- observed enforcement: the sign-in log held against the verdicts (docs/evaluation.md, section 15)
+  'admin-single-factor-sign-in': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Admin signed in with a single factor',
+    subject: 'admin',
+    meaning: 'An admin signed in successfully with authenticationRequirement singleFactorAuthentication within the evidence window (SIGNIN_EVIDENCE_DAYS), in any role state; the finding names the latest sign-in\u2019s app, client, address, location and device, and which MFA policies did not apply and why.',
+    remediation: 'Find why no MFA policy applied (the conditions the sign-in names), close that gap, and confirm with the admin that the sign-in was theirs.',
+    rule: 'R-OBS-18',
+    restsOn: [...INVENTORY, 'signIns'],
+  },
+  'evaluation-contradicted': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Sign-in contradicts the evaluation',
+    subject: 'admin',
+    meaning: 'A single-factor sign-in of an admin succeeded in a sign-in context and role state the evaluation says an MFA policy covers: the monitor\u2019s model and Entra disagree; it names both sides (the covering policies, and the sign-in\u2019s policy results).',
+    remediation: 'Read the sign-in\u2019s policy results: a condition the monitor cannot see (an app Conditional Access leaves out, a location, a device) let it through. Cover that case explicitly, and report the difference if the policy should have applied.',
+    rule: 'R-OBS-16',
+    restsOn: [...COVERAGE, 'activations', 'signIns'],
+  },
+  'admin-cannot-complete-mfa': {
+    kind: 'state',
+    severity: ['high', 'medium'],
+    title: 'Admin cannot complete MFA',
+    subject: 'admin',
+    meaning: 'An admin\u2019s MFA prompts were blocked because no method is registered (AADSTS50079/50072); high when no sign-in with MFA succeeded in the evidence window.',
+    remediation: 'Issue a Temporary Access Pass and have the admin register a strong method, from a trusted location.',
+    rule: 'R-OBS-9',
+    restsOn: [...INVENTORY, 'signIns'],
+  },
   // ---- change events, found by the diff after each evaluation
   'new-admin-unprotected': {
     kind: 'event',
@@ -260,6 +293,24 @@ export const FINDING_TYPES = {
     meaning: 'An account in MONITOR_EXCLUDED_ACCOUNTS (or a member of a group it lists) signed in, successfully or not; always mailed.',
     remediation: 'Confirm with the account\u2019s keepers that the sign-in was an emergency; otherwise treat it as a compromise.',
   },
+  'exemption-used': {
+    kind: 'event',
+    severity: 'high',
+    title: 'Admin exempted from MFA',
+    subject: 'admin',
+    meaning: 'An admin joined an MFA exclusion since the last evaluation: added to an exclusion group (or a group nested in one), matched a dynamic exclusion rule, or given a role a policy excludes, or the role they hold was added to excludeRoles; the message names who did it and when, from the directory audit log where it could be read.',
+    remediation: 'If it was not an approved exception, undo it and find out how the actor got the means; time-box approved exceptions.',
+    rule: 'R-EXEMPT-13',
+  },
+  'rollout-readiness-changed': {
+    kind: 'event',
+    severity: 'medium',
+    title: 'Report-only policy readiness changed',
+    subject: 'policy id',
+    meaning: 'A report-only policy became ready to enable (its results in the sign-in log would block nobody) or stopped being ready (it would now block accounts, which the finding lists).',
+    remediation: 'Ready: turn the policy on. No longer ready: exclude or fix the accounts it names (register MFA, replace service accounts with workload identities) before turning it on.',
+    rule: 'R-ROLLOUT-4',
+  },
   'admin-protected-again': {
     kind: 'event',
     severity: 'low',
@@ -267,6 +318,37 @@ export const FINDING_TYPES = {
     subject: 'admin',
     meaning: 'An admin went back to protected.',
     remediation: 'Nothing to do.',
+  },
+  // ---- who can switch MFA off for an admin (docs/evaluation.md, section 14)
+  'exemption-controller-unprotected': {
+    kind: 'state',
+    severity: 'high',
+    title: 'Exemption controller not protected',
+    subject: 'controller (user or service principal)',
+    meaning: 'A principal that can exempt an admin from MFA (owner or manager of an exclusion group, writer of an attribute a dynamic exclusion rule reads, editor of the policies or named locations, role or permission assigner) is itself not protected by MFA, or is a service principal with a client secret.',
+    remediation: 'Protect the controller with the admins’ MFA policy (or replace the app’s secret with a certificate or managed identity), or take the ability away: remove the ownership, the role or the application permission.',
+    rule: 'R-EXEMPT-10',
+    restsOn: EXEMPTIONS,
+  },
+  'exemption-dynamic-rule': {
+    kind: 'state',
+    severity: ['high', 'medium'],
+    title: 'Dynamic exclusion group',
+    subject: 'exclusion group, or the admin who matches its rule',
+    meaning: 'An MFA exclusion group is dynamic and its rule reads a user attribute someone below Global Administrator can write (medium), or an admin matches such a rule now (high); a rule the monitor cannot parse is reported the same way.',
+    remediation: 'Replace the dynamic exclusion with an assigned, role-assignable group in a restricted-management administrative unit (or base the rule on an attribute only Global Administrators write), and take matching admins out.',
+    rule: 'R-EXEMPT-11',
+    restsOn: EXEMPTIONS,
+  },
+  'exemption-group-unprotected': {
+    kind: 'state',
+    severity: 'medium',
+    title: 'Exclusion group not protected',
+    subject: 'exclusion group',
+    meaning: 'A group that takes admins out of an MFA policy is neither role-assignable nor in a restricted-management administrative unit, so Groups and User Administrators, its owners and apps with group write permissions can change it.',
+    remediation: 'Use a role-assignable group for MFA exclusions, or put the group in a restricted-management administrative unit with its own administrators.',
+    rule: 'R-EXEMPT-12',
+    restsOn: EXEMPTIONS,
   },
   'monitor-unhealthy': {
     kind: 'state',

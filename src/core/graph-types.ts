@@ -48,6 +48,8 @@ export const unifiedRoleDefinitionSchema = z.looseObject({
   /** beta only (preview): Microsoft's "privileged" flag. */
   isPrivileged: optBool,
   description: optStr,
+  /** What the role allows (resource actions); read to decide who can change an exclusion (R-EXEMPT-1). */
+  rolePermissions: z.array(z.looseObject({ allowedResourceActions: optStrArray, condition: optStr })).nullish(),
 });
 export type UnifiedRoleDefinition = z.infer<typeof unifiedRoleDefinitionSchema>;
 
@@ -279,26 +281,70 @@ export const userRegistrationDetailsSchema = z.looseObject({
 });
 export type UserRegistrationDetails = z.infer<typeof userRegistrationDetailsSchema>;
 
+/** appliedConditionalAccessPolicy: one policy's part in a sign-in (flag enums as comma-separated strings). */
+export const appliedConditionalAccessPolicySchema = z.looseObject({
+  id: str,
+  displayName: optStr,
+  /**
+   * success, failure, notApplied, notEnabled, unknown, unknownFutureValue, and (only with the request header
+   * `Prefer: include-unknown-enum-members`) reportOnlySuccess, reportOnlyFailure, reportOnlyNotApplied,
+   * reportOnlyInterrupted.
+   */
+  result: optStr,
+  enforcedGrantControls: optStrArray,
+  enforcedSessionControls: optStrArray,
+  /** Flag enum: application, users, devicePlatform, location, clientType, signInRisk, userRisk, … */
+  conditionsSatisfied: optStr,
+  conditionsNotSatisfied: optStr,
+});
+export type AppliedConditionalAccessPolicy = z.infer<typeof appliedConditionalAccessPolicySchema>;
+
+/** One step of a sign-in's authentication (beta and v1.0 `authenticationDetail`). */
+export const authenticationDetailSchema = z.looseObject({
+  authenticationStepDateTime: optStr,
+  authenticationMethod: optStr,
+  authenticationMethodDetail: optStr,
+  succeeded: optBool,
+  authenticationStepResultDetail: optStr,
+  authenticationStepRequirement: optStr,
+});
+
+/** signIn (`/auditLogs/signIns`; beta for non-interactive sign-ins, `signInEventTypes`). */
 export const signInSchema = z.looseObject({
   id: str,
   createdDateTime: str,
   userId: optStr,
   userPrincipalName: optStr,
   userDisplayName: optStr,
+  userType: optStr,
   appId: optStr,
   appDisplayName: optStr,
+  resourceId: optStr,
   resourceDisplayName: optStr,
   ipAddress: optStr,
   clientAppUsed: optStr,
+  correlationId: optStr,
   isInteractive: optBool,
+  /** beta: interactiveUser, nonInteractiveUser, servicePrincipal, managedIdentity, … */
+  signInEventTypes: optStrArray,
+  /** singleFactorAuthentication or multiFactorAuthentication (other values: unknown). */
+  authenticationRequirement: optStr,
+  authenticationDetails: z.array(authenticationDetailSchema).nullish(),
+  /** beta: deviceCode, ropc, … */
+  authenticationProtocol: optStr,
+  /** beta: none, deviceCodeFlow, authenticationTransfer. */
+  originalTransferMethod: optStr,
   conditionalAccessStatus: optStr,
+  riskLevelDuringSignIn: optStr,
   status: z
     .looseObject({ errorCode: z.number().nullish(), failureReason: optStr, additionalDetails: optStr })
     .nullish(),
-  location: z.looseObject({ city: optStr, countryOrRegion: optStr }).nullish(),
-  deviceDetail: z.looseObject({ operatingSystem: optStr, browser: optStr, isCompliant: optBool }).nullish(),
-  appliedConditionalAccessPolicies: z
-    .array(z.looseObject({ id: str, displayName: optStr, result: optStr, enforcedGrantControls: optStrArray }))
+  location: z.looseObject({ city: optStr, state: optStr, countryOrRegion: optStr }).nullish(),
+  networkLocationDetails: z.array(z.looseObject({ networkType: optStr, networkNames: optStrArray })).nullish(),
+  deviceDetail: z
+    .looseObject({ deviceId: optStr, displayName: optStr, operatingSystem: optStr, browser: optStr, isCompliant: optBool, isManaged: optBool, trustType: optStr })
     .nullish(),
+  /** Absent or null when the tenant has no Entra ID P1 or the app may not read Conditional Access details. */
+  appliedConditionalAccessPolicies: z.array(appliedConditionalAccessPolicySchema).nullish(),
 });
 export type SignIn = z.infer<typeof signInSchema>;

@@ -41,3 +41,8 @@ export function listPhrase(items: readonly string[], conjunction = 'and'): strin
   if (items.length <= 1) return items[0] ?? '';
   return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
 }
+
+/** The first `max` items as a phrase and the rest counted ("'A', 'B', 'C' and 12 more"): messages stay short. */
+export function shortListPhrase(items: readonly string[], max = 3): string {
+  return items.length <= max ? listPhrase(items) : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}

@@ -4,6 +4,7 @@ import type { EnforcementOut } from './enforcement.js';
 import type { AcknowledgementOut } from './acceptance.js';
 import type { ReportNumbers } from './numbers.js';
 import type { GapFix, RemediationOut } from './remediation.js';
+import type { ExemptionsOut } from './exemption-types.js';
 import type { FindingType } from './finding-types.js';
 import type { PerUserMfaOut } from './per-user-mfa.js';
 import type { SecureScoreOut } from './secure-score.js';
@@ -40,6 +41,27 @@ export interface GapOut {
   reasons?: string[];
   /** The smallest verified change that closes this gap (docs/remediation.md); set where remediation ran. */
   fix?: GapFix;
+  /** Sign-ins observed in this gap within the evidence window (R-OBS-17): "seen 14 times in 7 days". */
+  observed?: { signIns: number; days: number; lastAt: string | null; text: string };
+}
+
+/** What the sign-in log shows for one admin over the evidence window (docs/evaluation.md, section 15). */
+export interface EvidenceOut {
+  /** Sign-ins (successful, interrupted and failed, interactive and non-interactive) in the window. */
+  signIns: number;
+  /** Successful sign-ins that needed a single factor only (authenticationRequirement). */
+  singleFactor: number;
+  lastSingleFactorAt: string | null;
+  /** Single-factor successes in a context the evaluation says is covered (R-OBS-16). */
+  contradictions: number;
+  windowDays: number;
+  nonInteractive: number;
+  lastSignInAt: string | null;
+  /** MFA prompts (interrupted sign-ins with an MFA code, R-OBS-8) and what became of them (R-OBS-9). */
+  prompted: number;
+  completed: number;
+  abandoned: number;
+  noMethod: number;
 }
 
 export interface AdminOut {
@@ -60,6 +82,8 @@ export interface AdminOut {
   excludedBy?: string;
   /** For `excluded`: the verdict the account would get if it were not listed. */
   coverageIfNotExcluded?: Exclude<Verdict, 'excluded'>;
+  /** The sign-in log held against the verdict (present when the snapshot carries sign-in evidence). */
+  evidence?: EvidenceOut;
   /** For potential admins: the role-holding PIM groups they own. */
   ownerOf?: Array<{ groupId: string; groupName: string | null; assignment: 'active' | 'eligible'; roles: string[] }>;
   /** Legacy per-user MFA (R-PUMFA-*): its state and whether it closes contexts nothing else covers. */
@@ -150,6 +174,54 @@ export interface Report {
   acknowledgements?: AcknowledgementOut[];
   /** The counts every output shows (console, mail subject and header, report, contract): numbers.ts. */
   numbers?: ReportNumbers;
+  /** Every exclusion of an enforcing policy, who controls it, and their own verdicts (docs/evaluation.md, section 14). Always set by evaluate(). */
+  exemptions?: ExemptionsOut;
+  /** Whether sign-in evidence was held against the verdicts, over which window, and what could not be read. */
+  signInEvidence?: SignInEvidenceOut;
+  /** Rollout readiness of every report-only policy (R-ROLLOUT-*). */
+  rollout?: RolloutOut[];
+}
+
+export interface SignInEvidenceOut {
+  /** The sign-in collector has read the log at least once (dataset signIns not unavailable). */
+  available: boolean;
+  windowDays: number;
+  rolloutDays: number;
+  /** The window's end: now, or when the sign-ins were last read completely. */
+  to: string;
+  notes: string[];
+}
+
+export interface RolloutAccount {
+  id: string;
+  userPrincipalName: string | null;
+  /** admin, excluded (MONITOR_EXCLUDED_ACCOUNTS), service (non-interactive or legacy sign-ins only), unregistered (no MFA method). */
+  kinds: Array<'admin' | 'excluded' | 'service' | 'unregistered'>;
+  /** blocked: the policy would stop it; prompted: it would be asked for MFA and can answer. */
+  effect: 'blocked' | 'prompted';
+  failure: number;
+  interrupted: number;
+  reason: string;
+}
+
+export interface RolloutOut {
+  policyId: string;
+  displayName: string;
+  windowDays: number;
+  /** Sign-ins by report-only result: what the policy would have done. */
+  signIns: { success: number; failure: number; interrupted: number; notApplied: number; other: number };
+  /** Distinct users by result. */
+  users: { success: number; failure: number; interrupted: number; notApplied: number };
+  verdict: 'ready' | 'wouldBlock' | 'noEvidence';
+  /** "ready to enable", "would block 2 accounts", "no evidence: …". */
+  summary: string;
+  /** The accounts it would block, with why. */
+  blocked: RolloutAccount[];
+  /** Accounts it would reach: admins, excluded or service accounts, users without an MFA method. */
+  admins: RolloutAccount[];
+  excludedOrService: RolloutAccount[];
+  unregistered: RolloutAccount[];
+  notes: string[];
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { high: 0, medium: 1, low: 2 };

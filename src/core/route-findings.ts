@@ -14,6 +14,13 @@ const SEVERITY_WHEN_UNAVAILABLE: Partial<Record<DatasetName, Severity>> = {
   secureScore: 'low',
   mfaRecommendation: 'low',
   licences: 'low',
+  // The exemption view: verdicts do not depend on them; what they explain is shown as unknown.
+  exclusionGroups: 'medium',
+  exclusionPimOwners: 'medium',
+  administrativeUnits: 'medium',
+  appPermissions: 'medium',
+  controllers: 'medium',
+  directoryAudits: 'low',
 };
 
 /** data-unavailable: high for the datasets verdicts depend on, lower for those that explain. */
@@ -32,6 +39,14 @@ export function unavailableConsequence(dataset: string): string {
       return "Microsoft's count is compared in total only, not admin by admin.";
     case 'licences':
       return 'The licence is judged from what the tenant uses.';
+    case 'exclusionGroups':
+    case 'exclusionPimOwners':
+    case 'administrativeUnits':
+    case 'appPermissions':
+    case 'controllers':
+      return 'Who can exempt admins from MFA is partly unknown (the Exemptions view says what).';
+    case 'directoryAudits':
+      return 'Exemption alerts cannot name who made the change.';
     default:
       return "Verdicts that depend on it are 'unknown'.";
   }

@@ -14,6 +14,8 @@ import type {
   UnifiedRoleDefinition,
   UserRegistrationDetails,
 } from './graph-types.js';
+import type { ExemptionData } from './exemption-types.js';
+import type { SignInDigest } from './signin-digest.js';
 import type { StoredPerUserMfa, StoredRecommendation, StoredSecureScore, StoredSubscribedSkus } from './microsoft-types.js';
 
 /**
@@ -39,6 +41,13 @@ export const DATASETS = [
   'mfaRecommendation',
   'licences',
   'perUserMfa',
+  // Who can change the policies' exclusions (docs/evaluation.md, section 14), read with the policies.
+  'exclusionGroups',
+  'exclusionPimOwners',
+  'administrativeUnits',
+  'appPermissions',
+  'controllers',
+  'directoryAudits',
 ] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
@@ -78,6 +87,23 @@ export interface SnapshotGroup {
   coverage: 'all' | 'admins';
 }
 
+/** A PIM activation as the activations collector saw it: a role or PIM-group membership active from start to end. */
+export interface ActivationWindow {
+  principalId: string;
+  kind: 'role' | 'pimGroup';
+  roleDefinitionId: string | null;
+  groupId: string | null;
+  directoryScopeId: string | null;
+  startDateTime: string | null;
+  endDateTime: string | null;
+}
+
+/** The sign-in log as the evaluation reads it: per-user daily digests and the activations they happened in. */
+export interface SignInEvidence {
+  digests: SignInDigest[];
+  activations: ActivationWindow[];
+}
+
 /** Everything the evaluation reads about one tenant at one moment. Built from a fixture or from storage. */
 export interface TenantSnapshot {
   tenantId: string;
@@ -104,6 +130,8 @@ export interface TenantSnapshot {
   /** Object ids some resource points at that resolve to nothing (deleted objects, partner groups). */
   unresolvedObjectIds: string[];
   dataSources: Partial<Record<DatasetName, DatasetStatus>>;
+  /** Sign-in evidence (digests over the evidence and rollout windows); absent = not held against the verdicts. */
+  signInEvidence?: SignInEvidence;
   /** Microsoft's AdminMFAV2 verdict (secure score collector); absent or null when not collected. */
   secureScore?: StoredSecureScore | null;
   /** The Entra recommendation for admin MFA with the admins it counts. */
@@ -112,6 +140,8 @@ export interface TenantSnapshot {
   subscribedSkus?: StoredSubscribedSkus | null;
   /** Legacy per-user MFA states of admins and potential admins. */
   perUserMfa?: StoredPerUserMfa[];
+  /** Exclusion groups' details and owners, administrative units, app permissions, controllers, audit events. */
+  exemptions?: ExemptionData;
 }
 
 export function emptySnapshot(tenantId: string, capturedAt: string): TenantSnapshot {

@@ -44,6 +44,15 @@ const GRAPH_ENDPOINT_LIST = [
   // Directory reads: GET subscribedSkus costs 3 resource units; any other identity path 1 (throttling-limits).
   { key: 'subscribedSkus', path: '/subscribedSkus', budget: 'directory', baseCost: 3 },
   { key: 'userAuthenticationRequirements', path: '/users/{id}/authentication/requirements', budget: 'directory', baseCost: 1 },
+  // Who can change an exclusion (collect/exemptions.ts): directory reads at 1 unit, a transitive walk at 5
+  // (like transitiveMembers); the directory audit log is an identity and access report.
+  { key: 'groupOwners', path: '/groups/{id}/owners', budget: 'directory', baseCost: 1 },
+  { key: 'groupAdministrativeUnits', path: '/groups/{id}/memberOf/microsoft.graph.administrativeUnit', budget: 'directory', baseCost: 1 },
+  { key: 'servicePrincipals', path: '/servicePrincipals', budget: 'directory', baseCost: 1 },
+  { key: 'appRoleAssignedTo', path: '/servicePrincipals/{id}/appRoleAssignedTo', budget: 'directory', baseCost: 1 },
+  { key: 'applications', path: '/applications', budget: 'directory', baseCost: 1 },
+  { key: 'userTransitiveMemberOf', path: '/users/{id}/transitiveMemberOf/microsoft.graph.group', budget: 'directory', baseCost: 5 },
+  { key: 'directoryAudits', path: '/auditLogs/directoryAudits', budget: 'reports', baseCost: 1 },
   { key: 'batch', path: '/$batch', budget: 'unmetered', baseCost: 0 },
 ] as const satisfies readonly GraphEndpoint[];
 
@@ -60,7 +69,7 @@ const FAMILIES: ReadonlyArray<readonly [RegExp, BudgetClass]> = [
   [/^\/directory\/recommendations(\/|$)/, 'reports'],
   [/^\/security\/securescore/, 'security'],
   [/^\/identity\/conditionalaccess\//, 'conditionalAccess'],
-  [/^\/(users|groups|directoryobjects)(\/|$)/, 'directory'],
+  [/^\/(users|groups|directoryobjects|serviceprincipals|applications)(\/|$)/, 'directory'],
 ];
 
 const MATCHERS: ReadonlyArray<readonly [RegExp, GraphEndpoint]> = GRAPH_ENDPOINT_LIST.filter((e) => e.key !== 'roleDefinitionsBeta').map((e) => [

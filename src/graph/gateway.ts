@@ -305,11 +305,11 @@ export class GraphGateway {
     return { graphRequests: t.graphRequests, httpRequests: t.httpRequests };
   }
 
-  /** Pages of a collection, following @odata.nextLink; a retry repeats only the failed page. */
-  async *pages<T>(path: string, version: 'v1.0' | 'beta' = 'v1.0'): AsyncIterable<T[]> {
+  /** Pages of a collection, following @odata.nextLink; a retry repeats only the failed page. `headers` go with every page. */
+  async *pages<T>(path: string, version: 'v1.0' | 'beta' = 'v1.0', headers?: Record<string, string>): AsyncIterable<T[]> {
     let next: string | undefined = path;
     while (next) {
-      const page: { value?: T[]; '@odata.nextLink'?: string } = await this.get(next, version);
+      const page: { value?: T[]; '@odata.nextLink'?: string } = await this.get(next, version, headers);
       yield page.value ?? [];
       next = page['@odata.nextLink'];
     }

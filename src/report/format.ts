@@ -198,6 +198,12 @@ export const DATASET_LABEL: Record<DatasetName, string> = {
   secureScore: 'Microsoft Secure Score',
   mfaRecommendation: 'Entra recommendation (admin MFA)',
   licences: 'Licences (subscribed SKUs)',
+  exclusionGroups: 'Exclusion groups (owners, dynamic rules)',
+  exclusionPimOwners: 'PIM owners of exclusion groups',
+  administrativeUnits: 'Administrative units of exclusion groups',
+  appPermissions: 'Application permissions and credentials',
+  controllers: 'Exemption controllers',
+  directoryAudits: 'Directory audit log',
   perUserMfa: 'Per-user MFA states',
 };
 

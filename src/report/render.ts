@@ -43,6 +43,8 @@ import {
   truncate,
 } from './format.js';
 import { REPORT_CSS } from './styles.js';
+import { adminExemptionLinks, exemptionsSection } from './exemptions.js';
+import { EVIDENCE_CSS, evidenceHtml, observedHtml, rolloutSection } from './render-evidence.js';
 import { licenceBanner, secureScoreSection } from './secure-score.js';
 
 export interface RenderOptions {
@@ -109,7 +111,7 @@ export function renderReportPage(model: ReportPageModel, options: RenderOptions)
 <meta name="color-scheme" content="light">
 <meta name="referrer" content="no-referrer">
 <title>${e(`Admin MFA report — ${tenant}`)}</title>
-<style nonce="${nonce}">${REPORT_CSS}</style>
+<style nonce="${nonce}">${REPORT_CSS}${EVIDENCE_CSS}</style>
 </head>
 <body>
 <a class="skip" href="#main">Skip to the report</a>
@@ -119,12 +121,14 @@ ${masthead(ctx)}
 <a href="#attention">Needs attention<span class="n${attention.some((a) => a.verdict === 'unprotected' || a.verdict === 'unknown') ? ' bad' : ''}">${attention.length}</span></a>
 ${report.remediation ? `<a href="#fixes">Fixes<span class="n">${report.remediation.proposals.filter((p) => p.closes.length > 0).length}</span></a>` : ''}
 <a href="#secure-score">Secure Score</a>
+<a href="#exemptions">Exemptions<span class="n${report.findings.some((f) => f.type.startsWith('exemption-') && f.severity === 'high') ? ' bad' : ''}">${report.exemptions?.exclusions.length ?? 0}</span></a>
 <a href="#trends">Trends</a>
 <a href="#admins">All admins<span class="n">${report.admins.length}</span></a>
 <a href="#other">Other principals</a>
 <a href="#findings">Findings<span class="n${numbers.findings.high ? ' bad' : ''}">${openFindings}</span></a>
 <a href="#accepted">Accepted<span class="n">${report.acknowledgements?.length ?? 0}</span></a>
 <a href="#policies">Policies<span class="n">${report.policies.length}</span></a>
+${report.rollout ? `<a href="#rollout">Rollout<span class="n${report.rollout.some((r) => r.verdict === 'wouldBlock') ? ' bad' : ''}">${report.rollout.length}</span></a>` : ''}
 <a href="#changes">Changes<span class="n">${model.policyChanges.length}</span></a>
 <a href="#alerts">Alerts</a>
 <a href="#health">Health</a>
@@ -137,12 +141,14 @@ ${summarySection(ctx)}
 ${attentionSection(ctx, attention)}
 ${fixesSection(report, model.graphBaseUrl)}
 ${secureScoreSection(report)}
+${exemptionsSection(report)}
 ${trendsSection(ctx)}
 ${adminsSection(ctx)}
 ${otherSection(ctx)}
 ${findingsSection(ctx)}
 ${acceptedSection(report)}
 ${policiesSection(ctx)}
+${report.rollout ? rolloutSection(report) : ''}
 ${changesSection(ctx)}
 ${alertsSection(ctx)}
 ${healthSection(ctx)}
@@ -423,7 +429,7 @@ function attentionAdmin(a: AdminOut, ctx: Ctx): string {
     const hidden = Math.max(0, w.reasons.length - 2);
     const moreGaps = a.gaps.length - 1;
     const more = [moreGaps ? plural(moreGaps, 'more gap') : '', hidden ? plural(hidden, 'more reason') : ''].filter(Boolean).join(', ');
-    body = `<p>${e(w.headline)}</p>${reasonsHtml(w.reasons, 2)}${fixLine(gap)}<a class="more-link" href="#${adminAnchor(a)}">${more ? `${e(more)} — details` : 'Details'} →</a>`;
+    body = `<p>${e(w.headline)}</p>${gap.observed ? `<p class="seen-line">${observedHtml(gap)}</p>` : ''}${reasonsHtml(w.reasons, 2)}${fixLine(gap)}<a class="more-link" href="#${adminAnchor(a)}">${more ? `${e(more)} — details` : 'Details'} →</a>`;
   } else body = `<p>${e(a.verdict === 'unknown' ? unknownReason(ctx) : VERDICT_HELP[a.verdict])}</p><a class="more-link" href="#${adminAnchor(a)}">Details →</a>`;
   const flags = adminFlags(a);
   return `<li class="${a.verdict}" data-admin="${e(a.id)}"><div>${verdictBadge(a.verdict)}</div><div class="who"><b>${e(adminName(a))}</b>${a.userPrincipalName && a.userPrincipalName !== adminName(a) ? `<span class="upn">${e(a.userPrincipalName)}</span>` : ''}<div class="roles">${e(shortRoles(a.roles))}</div>${flags ? `<div class="roles">${flags}</div>` : ''}</div><div class="gap-text">${body}</div></li>`;
@@ -551,7 +557,7 @@ function gapItem(g: GapOut, ctx: Ctx): string {
   const reasons = w.reasons.map((r) => `<li>${e(capitalize(r))}</li>`);
   const policies = g.policyIds.length ? `<li class="faint">Policies involved: ${e(g.policyIds.map(ctx.policyName).join(', '))}</li>` : '';
   const why = reasons.length || policies ? `<details><summary>Why (${plural(w.reasons.length, 'reason')})</summary><ul class="reasons">${reasons.join('')}${policies}</ul></details>` : '';
-  return `<li><span class="gap-headline">${e(w.headline)}</span>${why}${fixLine(g)}</li>`;
+  return `<li><span class="gap-headline">${e(w.headline)}</span>${observedHtml(g)}${why}${fixLine(g)}</li>`;
 }
 
 function policiesCell(a: AdminOut, ctx: Ctx): string {
@@ -562,6 +568,8 @@ function policiesCell(a: AdminOut, ctx: Ctx): string {
   if (a.wouldCoverIfEnabled.length) {
     parts.push(`<span class="lbl">Would cover if turned on</span>${a.wouldCoverIfEnabled.map((p) => `<li>${e(p.displayName)} <span class="tag">${e(POLICY_STATE_LABEL[p.state] ?? p.state)}</span></li>`).join('')}`);
   }
+  const exemptions = adminExemptionLinks(ctx.report, a.id);
+  if (exemptions) parts.push(exemptions);
   return `<ul class="policylist">${parts.join('')}</ul>`;
 }
 
@@ -602,7 +610,7 @@ function adminRow(a: AdminOut, ctx: Ctx): string {
       : `${excluded}<span class="yes">No gaps</span>`;
   return `<tr id="${adminAnchor(a)}" data-verdict="${a.verdict}" data-search="${e(searchText(a, ctx))}">
 <td data-label="Verdict">${verdictBadge(a.verdict)}</td>
-<td data-label="Admin" class="who"><b>${e(adminName(a))}</b>${a.userPrincipalName && a.userPrincipalName !== adminName(a) ? `<span class="upn">${e(a.userPrincipalName)}</span>` : ''}<div class="mfa">${mfaCell(a)}</div>${flags ? `<div class="roles">${flags}</div>` : ''}</td>
+<td data-label="Admin" class="who"><b>${e(adminName(a))}</b>${a.userPrincipalName && a.userPrincipalName !== adminName(a) ? `<span class="upn">${e(a.userPrincipalName)}</span>` : ''}<div class="mfa">${mfaCell(a)}</div>${evidenceHtml(a)}${flags ? `<div class="roles">${flags}</div>` : ''}</td>
 <td data-label="Roles"><ul class="rolelist">${a.roles.map(roleItem).join('')}</ul></td>
 <td data-label="Gaps">${gaps}</td>
 <td data-label="Policies">${policiesCell(a, ctx)}</td>

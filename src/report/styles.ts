@@ -125,7 +125,7 @@ section:first-child { margin-top: 0; }
 .summary-row { display: grid; grid-template-columns: minmax(0, 1.2fr) minmax(0, 1fr); gap: 12px; margin-top: 12px; }
 .summary-row h3 { margin-bottom: 8px; }
 .notes { padding-left: 18px; color: var(--text-2); font-size: 13px; }
-.notes li { margin-top: 3px; }
+.notes li { margin-top: 3px; overflow-wrap: anywhere; }
 .sevcounts { display: flex; gap: 10px; flex-wrap: wrap; }
 .sevcount { display: flex; align-items: baseline; gap: 8px; padding: 8px 14px; border-radius: 8px; background: var(--off-bg); }
 .sevcount b { font-size: 22px; font-variant-numeric: tabular-nums; }

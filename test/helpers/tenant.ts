@@ -30,6 +30,49 @@ function filler(i: number): string {
 
 export interface TenantOptions {
   signIns?: number;
+  /**
+   * Who can change the exclusion group (docs/evaluation.md, section 14): an owner who is no admin, an
+   * administrative unit, an app with GroupMember.ReadWrite.All and a client secret, and the audit event of an
+   * admin added to the group.
+   */
+  exemptions?: boolean;
+}
+
+export const EXEMPTION_IDS = {
+  owner: filler(0),
+  unit: 'a0000000-0000-4000-8000-0000000000a1',
+  graph: '5e000000-0000-4000-8000-000000000003',
+  app: 'a0000000-0000-4000-8000-0000000000a2',
+  audit: 'Directory_test_add_member',
+} as const;
+
+/** The exemption data of `baseTenant({ exemptions: true })`, added to a fixture. */
+export function withExemptions(fixture: TenantFixture, now = Date.now()): TenantFixture {
+  const f = structuredClone(fixture);
+  const group = f.groups?.find((g) => g.id === T.exclusions);
+  if (group) group.owners = [EXEMPTION_IDS.owner];
+  f.administrativeUnits = [{ id: EXEMPTION_IDS.unit, displayName: 'Exclusions unit', isMemberManagementRestricted: false, members: [T.exclusions] }];
+  f.servicePrincipals = [
+    ...(f.servicePrincipals ?? []),
+    { id: EXEMPTION_IDS.graph, appId: '00000003-0000-0000-c000-000000000000', displayName: 'Microsoft Graph', appRoles: [{ id: 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695', value: 'GroupMember.ReadWrite.All' }] },
+  ];
+  f.appRoleAssignments = [{ id: 'ara-1', principalId: T.sp, principalType: 'ServicePrincipal', resourceId: EXEMPTION_IDS.graph, appRoleId: 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695' }];
+  f.applications = [{ id: EXEMPTION_IDS.app, appId: 'a0000000-0000-4000-8000-000000000001', displayName: 'Automation', passwordCredentials: [{ keyId: 'k1' }], keyCredentials: [] }];
+  f.directoryAudits = [
+    {
+      id: EXEMPTION_IDS.audit,
+      activityDateTime: new Date(now - 3_600_000).toISOString(),
+      activityDisplayName: 'Add member to group',
+      category: 'GroupManagement',
+      result: 'success',
+      initiatedBy: { user: { id: EXEMPTION_IDS.owner, userPrincipalName: 'user0@contoso.test' } },
+      targetResources: [
+        { id: T.breakGlass, type: 'User', userPrincipalName: 'breakglass@contoso.test' },
+        { id: T.exclusions, type: 'Group', displayName: 'CA exclusions' },
+      ],
+    },
+  ];
+  return f;
 }
 
 /** The base tenant; tests mutate a copy (structuredClone) to model changes. */
@@ -55,7 +98,7 @@ export function baseTenant(options: TenantOptions = {}): TenantFixture {
     status: { errorCode: i % 10 === 0 ? 0 : i % 2 === 0 ? 50074 : 50076, failureReason: null },
     location: { city: 'Berlin', countryOrRegion: 'DE' },
   }));
-  return parseTenantFixture({
+  const fixture = parseTenantFixture({
     version: 1,
     tenantId: T.tenant,
     displayName: 'Contoso Test',
@@ -135,6 +178,7 @@ export function baseTenant(options: TenantOptions = {}): TenantFixture {
     userRegistrationDetails: users.slice(0, 6).map((u) => ({ id: u.id, userPrincipalName: u.userPrincipalName, isAdmin: true, isMfaRegistered: u.id !== T.erin, isMfaCapable: true, methodsRegistered: ['microsoftAuthenticatorPush'] })),
     signIns,
   });
+  return options.exemptions ? withExemptions(fixture) : fixture;
 }
 
 export function clone<T>(value: T): T {

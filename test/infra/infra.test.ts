@@ -184,8 +184,8 @@ describe('(b) Graph permissions: removed or added on either side fails', () => {
   });
 
   it('fails when the Bicep grants a permission no collector needs', () => {
-    expect(checkGraphPermissions(altered('mainBicep', /^(var graphAppRoles = \[\n)/m, "$1  'Directory.Read.All'\n"))).toEqual([
-      'graphAppRoles grants Directory.Read.All, which no collector needs (not in GRAPH_PERMISSIONS)',
+    expect(checkGraphPermissions(altered('mainBicep', /^(var graphAppRoles = \[\n)/m, "$1  'Directory.ReadWrite.All'\n"))).toEqual([
+      'graphAppRoles grants Directory.ReadWrite.All, which no collector needs (not in GRAPH_PERMISSIONS)',
     ]);
   });
 
@@ -194,8 +194,8 @@ describe('(b) Graph permissions: removed or added on either side fails', () => {
     expect(checkGraphPermissions(sources, more)).toEqual(['Graph permission IdentityRiskEvent.Read.All (GRAPH_PERMISSIONS) is not granted: missing from graphAppRoles in infra/main.bicep']);
     const fewer = codeWith({
       graphPermissions: CODE.graphPermissions.filter((p) => p.permission !== 'User.Read.All'),
-      // No dataset needs it either (the accounts dataset reads with it today).
-      datasetPermissions: Object.fromEntries(Object.entries(CODE.datasetPermissions).filter(([, permission]) => permission !== 'User.Read.All')) as typeof CODE.datasetPermissions,
+      // No dataset needs it either (the accounts and controllers datasets read with it today).
+      datasetPermissions: Object.fromEntries(Object.entries(CODE.datasetPermissions).filter(([, permission]) => !permission.split(', ').includes('User.Read.All'))) as typeof CODE.datasetPermissions,
     });
     expect(checkGraphPermissions(sources, fewer)).toEqual(['graphAppRoles grants User.Read.All, which no collector needs (not in GRAPH_PERMISSIONS)']);
   });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/environment.js';
-import { baseTenant } from '../helpers/tenant.js';
+import { T, baseTenant } from '../helpers/tenant.js';
 
 const exec = promisify(execFile);
 const CLI = new URL('../../dist/devkit/cli/main.js', import.meta.url).pathname;
@@ -66,6 +66,26 @@ describe.skipIf(!existsSync(CLI))('admin-mfa-monitor CLI (needs `npm run build`;
     const text = await cli(['score', '--tenant', fixture, '--data-dir', path.join(dir, 'score')]);
     expect(text.stdout).toContain('Microsoft: unavailable — Graph returned no Secure Score');
     expect(text.stdout).toMatch(/ROUTE\s+NEEDS\s+AVAILABLE/);
+  });
+
+  it('rollout shows each report-only policy\'s readiness; --policy narrows it; a bad or non-report-only id exits 2 naming the report-only ones', async () => {
+    const data = path.join(dir, 'rollout');
+    const r = await cli(['rollout', '--json', '--tenant', fixture, '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { signInEvidence: { available: boolean } | null; rollout: Array<{ policyId: string; verdict: string; summary: string }> };
+    expect(out.signInEvidence?.available).toBe(true);
+    expect(out.rollout.map((p) => p.policyId)).toEqual([T.policyAll]);
+    expect(['ready', 'wouldBlock', 'noEvidence']).toContain(out.rollout[0]?.verdict);
+    const one = await cli(['rollout', '--policy', T.policyAll.toUpperCase(), '--tenant', fixture, '--data-dir', data]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain(`MFA for everyone (${T.policyAll})`);
+    expect(one.stdout).toMatch(/READY|WOULD BLOCK|NO EVIDENCE/);
+    const enabled = await cli(['rollout', '--policy', T.policyAdmins, '--tenant', fixture, '--data-dir', data]);
+    expect(enabled.code).toBe(2);
+    expect(enabled.stderr).toContain("'Require MFA for admins' is enabled, not report-only; report-only policies: MFA for everyone");
+    const bad = await cli(['rollout', '--policy', 'nope', '--tenant', fixture, '--data-dir', data]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('rollout: --policy: expected a policy id (GUID)');
   });
 
   it('check --json prints the check contract', async () => {

