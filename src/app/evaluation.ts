@@ -3,8 +3,8 @@ import type { Settings } from './settings.js';
 import { applyAcknowledgements } from '../core/acceptance.js';
 import { type EvaluationOptions, evaluate } from '../core/evaluate.js';
 import { reportNumbers } from '../core/numbers.js';
-import { proposeRemediation } from '../core/remediation.js';
 import { loadAcknowledgements } from './acknowledgements.js';
+import { withRemediation } from './remediation-cache.js';
 import { normId } from '../core/ids.js';
 import { rolloutJudged } from '../core/rollout.js';
 import type { AdminOut, Report, RolloutOut, Verdict } from '../core/report.js';
@@ -122,7 +122,7 @@ export async function evaluateStored(
   const options = { ...evaluationOptions(settings), ...(extras.scope ? { onlyAdmins: extras.scope } : {}) };
   const report = evaluate(snapshot, { ...options, now: at });
   applyAcknowledgements(report, await loadAcknowledgements(store), at);
-  if (extras.remediation !== false) report.remediation = proposeRemediation(snapshot, options, report);
+  if (extras.remediation !== false) withRemediation(snapshot, options, report);
   report.numbers = reportNumbers(report);
   return { snapshot, options, report };
 }

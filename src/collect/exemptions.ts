@@ -120,7 +120,8 @@ async function readExclusionGroups(deps: CollectorDeps, run: RunScope, sync: Syn
     return items.flatMap((g) => g.owners.filter((o) => o.type === 'user').map((o) => o.id));
   } catch (e) {
     recordFailure(run.tracker, 'exclusionGroups', e, deps.log);
-    return [];
+    // The stored groups stay (stale): so do their owners among the controllers.
+    return (await loadValues<StoredExclusionGroup>(deps.store, PARTITIONS.exemptionGroup)).flatMap((g) => g.owners.filter((o) => o.type === 'user').map((o) => o.id));
   }
 }
 
@@ -156,9 +157,13 @@ async function readPimOwners(deps: CollectorDeps, run: RunScope, sync: Sync, gro
     return items.flatMap((i) => i.owners.map((o) => o.principalId));
   } catch (e) {
     const err = toGraphError(e, 'exclusionPimOwners');
-    if (err.isLicenseError && !licenceErrorIsFailure(run.previous, 'exclusionPimOwners')) run.tracker.notLicensed('exclusionPimOwners', err.message);
-    else recordFailure(run.tracker, 'exclusionPimOwners', err, deps.log);
-    return [];
+    if (err.isLicenseError && !licenceErrorIsFailure(run.previous, 'exclusionPimOwners')) {
+      run.tracker.notLicensed('exclusionPimOwners', err.message);
+      return [];
+    }
+    recordFailure(run.tracker, 'exclusionPimOwners', err, deps.log);
+    // The stored ownership stays (stale): so do those owners among the controllers.
+    return (await loadValues<StoredPimOwners>(deps.store, PARTITIONS.exemptionPimOwner)).flatMap((i) => i.owners.map((o) => o.principalId));
   }
 }
 

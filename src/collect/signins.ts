@@ -9,6 +9,7 @@ import { normId } from '../core/ids.js';
 import { type ObservedSignIn, observeSignIn } from '../core/observed.js';
 import { type SignInDigest, buildDigest } from '../core/signin-digest.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
+import { THROTTLE_BUDGETS } from '../graph/budgets.js';
 import { contentHash, decodeJson, encodeJson, escapeKey, newestFirstKey } from '../storage/codec.js';
 import { loadState, loadValues } from '../storage/state.js';
 import type { Entity, TableStore } from '../storage/tables.js';
@@ -22,6 +23,12 @@ export interface StoredSignIn {
   kind: SignInKind;
   signIn: SignIn;
 }
+
+/**
+ * Sign-in queries in progress at once: two reports windows' worth, so the budget stays used while some of them
+ * store a page (each holds at most one page of 1,000 sign-ins in memory).
+ */
+const QUERIES_AT_ONCE = 2 * THROTTLE_BUDGETS.reports.requests;
 
 /** State partition of the per-user daily digests (row key `<day>|<user id>`). */
 export const DIGEST_PARTITION = 'signInDigest';
@@ -58,12 +65,11 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
     const { known, prior } = await storedBefore(store, from, settings.signInCompletionMinutes);
     const state: ReadState = { known, prior, seen: new Set(), touched: new Set(), fresh: new Map(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
     const queries = signInQueries({ since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive });
-    // Each query pages on its own, as many at once as Graph requests may be in flight: the gateway paces them on
-    // the reports budget, and a page is stored before its query reads the next, so no more pages wait in memory
-    // for storage than that (all queries at once held a page each while storage was slower than Graph: 600 MiB
-    // at 100k users). All of them settle before the run does (a failed one fails the run), so nothing is written
-    // after the run record.
-    await eachSettled(queries, settings.graphMaxConcurrency, (q) => readQuery(deps, q, state, startedAt));
+    // Each query pages on its own, a bounded number at once: the gateway paces them on the reports budget, and a
+    // page is stored before its query reads the next, so no more pages wait in memory for storage than that (all
+    // queries at once each held a page while storage was slower than Graph: 600 MiB at 100k users). All of them
+    // settle before the run does (a failed one fails the run), so nothing is written after the run record.
+    await eachSettled(queries, QUERIES_AT_ONCE, (q) => readQuery(deps, q, state, startedAt));
     watermark = state.watermark;
     counts.digests = await rebuildDigests(deps, state, startedAt);
     counts.expired = await applyRetention(deps, startedAt);

@@ -87,7 +87,8 @@ function fromAudits(inputs: ExemptionChangeInputs, groups: Map<string, GroupExcl
 function fromHistory(inputs: ExemptionChangeInputs, groups: Map<string, GroupExclusion>, admins: Map<string, AdminOut>): Finding[] {
   const out: Finding[] = [];
   for (const c of inputs.assignmentChanges) {
-    if (c.dataset !== 'group') continue;
+    // A group seen for the first time (a new deployment, a newly watched group) is no change of membership.
+    if (c.dataset !== 'group' || c.change !== 'changed') continue;
     const g = groups.get(normId(c.itemId));
     if (!g) continue;
     const before = new Set(((c.before?.memberUserIds as string[] | undefined) ?? []).map(normId));
@@ -105,7 +106,8 @@ function fromHistory(inputs: ExemptionChangeInputs, groups: Map<string, GroupExc
 function fromPolicies(inputs: ExemptionChangeInputs, admins: readonly AdminOut[]): Finding[] {
   const out: Finding[] = [];
   for (const c of inputs.policyChanges) {
-    if (c.dataset !== 'caPolicy' || !c.after || c.after.state !== 'enabled') continue;
+    // A new policy never covered its excluded roles' holders: only an exclusion added to an existing one exempts.
+    if (c.dataset !== 'caPolicy' || c.change !== 'changed' || !c.before || !c.after || c.after.state !== 'enabled') continue;
     const roles = (p: Record<string, unknown> | null): Set<string> => new Set((((p?.conditions as { users?: { excludeRoles?: string[] } } | undefined)?.users?.excludeRoles) ?? []).map(normId));
     const was = roles(c.before);
     const added = [...roles(c.after)].filter((r) => !was.has(r));

@@ -43,7 +43,7 @@ function controllerRows(list: ExemptionsOut['policyEditors'], byId: Map<string, 
     .map(({ id, paths }) => {
       const c = byId.get(id);
       const note = c?.note ? `<div class="small muted">${e(c.note)}</div>` : '';
-      return `<tr data-controller="${e(id)}"><td data-label="Controller"><b class="break">${e(c?.name ?? id)}</b>${c?.isAdmin ? ' <span class="tag">admin</span>' : ''}</td><td data-label="Protected" class="tight">${controllerBadge(c)}${note}</td><td data-label="How"><ul class="reasons">${paths.map((p) => `<li>${e(pathText(p))}</li>`).join('')}</ul></td></tr>`;
+      return `<tr data-controller="${e(id)}"><td data-label="Controller"><b class="break">${e(c?.name ?? id)}</b>${c?.isAdmin ? ' <span class="tag">admin</span>' : ''}</td><td data-label="Protected" class="tight">${controllerBadge(c)}${note}</td><td data-label="How"><ul class="reasons break">${paths.map((p) => `<li>${e(pathText(p))}</li>`).join('')}</ul></td></tr>`;
     })
     .join('');
 }
@@ -58,7 +58,7 @@ function groupFacts(x: ExclusionOut): string {
   ];
   const nested = g.nestedGroups.length ? `<li>Nested groups: ${g.nestedGroups.map((n) => `${e(n.name)}${n.dynamic ? ` (dynamic: ${e(n.rule ?? '?')})` : ''}`).join(', ')}</li>` : '';
   const attrs = g.ruleAttributes.length ? `<li>Its rule reads ${e(g.ruleAttributes.join(', '))}</li>` : g.ruleError ? `<li class="no">Its rule could not be parsed: ${e(g.ruleError)}</li>` : '';
-  return `<ul class="notes">${facts.map((f) => `<li>${e(f)}</li>`).join('')}${attrs}${nested}</ul>`;
+  return `<ul class="notes break">${facts.map((f) => `<li>${e(f)}</li>`).join('')}${attrs}${nested}</ul>`;
 }
 
 function exclusionCard(x: ExclusionOut, byId: Map<string, ControllerOut>, admins: Map<string, AdminOut>): string {
@@ -67,7 +67,7 @@ function exclusionCard(x: ExclusionOut, byId: Map<string, ControllerOut>, admins
   const table = x.controllers.length
     ? `<div class="table-wrap"><table class="rtable"><thead><tr><th scope="col">Controller</th><th scope="col">Protected</th><th scope="col">How it can exempt an admin</th></tr></thead><tbody>${controllerRows(x.controllers, byId)}</tbody></table></div>`
     : `<p class="note">Only the policy editors below can change it.</p>`;
-  const unknowns = x.unknowns.length ? `<ul class="notes">${x.unknowns.map((u) => `<li class="no">${e(u)}</li>`).join('')}</ul>` : '';
+  const unknowns = x.unknowns.length ? `<ul class="notes break">${x.unknowns.map((u) => `<li class="no">${e(u)}</li>`).join('')}</ul>` : '';
   return `<div class="card pad" id="${exclusionAnchor(x.key)}" data-exclusion="${e(x.key)}">
 <h3>${e(KIND_LABEL[x.kind])}: ${e(x.targetName)} <span class="count">${plural(x.controllers.length, 'controller')}</span>${unprotected ? ` <span class="badge unprotected">${unprotected} not protected</span>` : ''}</h3>
 <p class="note">Excluded by ${e(x.policies.map((p) => `'${p.displayName}'`).join(', '))}. ${members.length ? `Takes ${e(plural(members.length, 'admin'))} out now: ${e(members.join(', '))}.` : 'Takes no admin out now.'} It could take out ${e(plural(x.reachableAdmins, 'admin'))} the policies include.</p>
@@ -83,7 +83,7 @@ export function exemptionsSection(report: Report): string {
   const editors = x.policyEditors.length
     ? `<div class="card pad"><h3>Who can edit the policies themselves (and so add any exclusion)</h3><div class="table-wrap"><table class="rtable" id="policy-editors"><thead><tr><th scope="col">Controller</th><th scope="col">Protected</th><th scope="col">How</th></tr></thead><tbody>${controllerRows(x.policyEditors, byId)}</tbody></table></div></div>`
     : '';
-  const unknowns = x.unknowns.length ? `<div class="card pad"><h3>What could not be determined</h3><ul class="notes">${x.unknowns.map((u) => `<li>${e(u)}</li>`).join('')}</ul></div>` : '';
+  const unknowns = x.unknowns.length ? `<div class="card pad"><h3>What could not be determined</h3><ul class="notes break">${x.unknowns.map((u) => `<li>${e(u)}</li>`).join('')}</ul></div>` : '';
   return `<section id="exemptions" aria-labelledby="exemptions-h">
 <div class="section-head"><h2 id="exemptions-h">Exemptions<span class="count">${x.exclusions.length}</span></h2><p>Who can switch MFA off for an admin: every exclusion of an enforcing policy, who controls it, and whether they are protected themselves (docs/evaluation.md, section 14).</p></div>
 ${cards || '<div class="card empty">No enforcing policy has exclusions.</div>'}

@@ -381,6 +381,12 @@ describe('exemption-used (R-EXEMPT-13)', () => {
     expect(f[0]?.message).toContain('who did it is not known');
   });
 
+  it('a group or a policy seen for the first time is no change: nothing is told', () => {
+    const group = { dataset: 'group', itemId: T.exclusions, change: 'added', before: null, after: { memberUserIds: [T.breakGlass] }, observedAt: NOW };
+    const policy = { dataset: 'caPolicy', itemId: T.policyAdmins, change: 'added', before: null, after: { state: 'enabled', displayName: 'New', conditions: { users: { excludeRoles: [ROLE.globalAdministrator] } } }, observedAt: NOW };
+    expect(exemptionUsedFindings({ report: r, audits: [], auditSince: NOW, auditReadable: false, assignmentChanges: [group], policyChanges: [policy] })).toEqual([]);
+  });
+
   it('a role an admin holds, added to an enabled policy\u2019s excludeRoles, exempts them', () => {
     const before = { state: 'enabled', displayName: 'Require MFA for admins', conditions: { users: { excludeRoles: [] } } };
     const after = { ...before, conditions: { users: { excludeRoles: [ROLE.globalAdministrator] } } };
