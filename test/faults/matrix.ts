@@ -78,11 +78,7 @@ async function outbox(env: Awaited<ReturnType<typeof testEnvironment>>): Promise
 /** One failure class on every endpoint. */
 export function failureClass(kind: FailureClass): void {
   describe(`${kind}: no false change finding`, () => {
-    // Known bug (found merging issues 13 and 17, left for the next session): a transient failure (429, 503, timeout) of the exemption
-    // collector's group reads drops one exemption-controller finding instead of keeping it. Skipped visibly.
-    const known = kind === 'throttle429' || kind === 'status503' || kind === 'timeout' ? new Set<string>(['groups', 'groupOwners']) : new Set<string>();
-    if (known.size) it.skip.each([...known])(`%s fails (${kind}), then recovers — KNOWN BUG: an exemption-controller finding is dropped`, () => undefined);
-    it.each(ENDPOINTS.filter((e) => !known.has(e)))(`%s fails (${kind}), then recovers`, async (endpoint) => {
+    it.each(ENDPOINTS)(`%s fails (${kind}), then recovers`, async (endpoint) => {
       // One retry and a 1 s timeout: failures beyond the retries come quickly.
       const env = await testEnvironment(baseTenant({ signIns: 5, exemptions: true }), { env: { GRAPH_MAX_RETRIES: '1', GRAPH_TIMEOUT_SECONDS: '1' } });
       try {
