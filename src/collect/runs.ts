@@ -1,6 +1,7 @@
 // Run records: one entity per collection or evaluation run, written once at the end, holding the status of
 // every dataset it touched. The latest record of a collector is the source of each dataset's status and of
 // the watermarks, so a steady run writes nothing but this record.
+import type { SignInReadMode } from './signins-plan.js';
 import { randomUUID } from 'node:crypto';
 import type { DatasetName, DatasetState, DatasetStatus } from '../core/snapshot.js';
 import { decodeJson, encodeJson, newestFirstKey } from '../storage/codec.js';
@@ -35,6 +36,8 @@ export interface RunRecord {
   watermark?: string;
   /** The change feed's position: audit events handled in the overlap window, delta links (collect/changefeed.ts). */
   feed?: FeedPosition;
+  /** How the sign-in collector read its window, and since when it reads so (signins-plan.ts chooseSignInRead). */
+  signInRead?: SignInReadMode;
   /** A full collection's stored changes (at most MAX_RECORDED_CHANGES), for the change feed's reconciliation. */
   changes?: RecordedStateChange[];
   /** How many stored changes did not fit in `changes`. */
@@ -181,7 +184,7 @@ export interface RunScope {
   /** For runs that record history: what an interrupted earlier run already wrote. */
   sync: SyncContext;
   /** Writes the run record (last, so everything it describes is stored) and returns it. */
-  finish(extra?: { status?: RunRecord['status']; error?: string; watermark?: string; feed?: FeedPosition }): Promise<RunRecord>;
+  finish(extra?: { status?: RunRecord['status']; error?: string; watermark?: string; feed?: FeedPosition; signInRead?: SignInReadMode }): Promise<RunRecord>;
 }
 
 export async function beginRun(
@@ -236,6 +239,7 @@ export async function beginRun(
         ...(extra.error ? { error: extra.error } : {}),
         ...(extra.watermark ? { watermark: extra.watermark } : {}),
         ...(extra.feed ? { feed: extra.feed } : {}),
+        ...(extra.signInRead ? { signInRead: extra.signInRead } : {}),
         ...(changes.length > 0 ? { changes } : {}),
         ...(changesOmitted > 0 ? { changesOmitted } : {}),
       };

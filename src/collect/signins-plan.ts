@@ -67,6 +67,54 @@ export function signInQueries(input: QueryInput): SignInQuery[] {
   return queries;
 }
 
+/** How a run reads its window: per account (signInQueries), or the tenant's whole window (tenantWideQuery). */
+export interface SignInReadMode {
+  mode: 'tenant' | 'accounts';
+  /** When the collector last chose this mode. */
+  decidedAt: string;
+}
+
+/** After a tenant-wide read proved dearer than the per-account queries, it is tried again after this long. */
+export const TENANT_WIDE_RETRY_MS = 24 * 3_600_000;
+
+/**
+ * Whether a run reads the tenant's whole window instead of the per-account queries, and in how many pages at
+ * most (docs/storage.md, "Sign-ins"). The per-account queries cost one request per ACCOUNTS_PER_FILTER accounts
+ * however quiet the tenant is; the tenant's window costs one per 1,000 sign-ins however many accounts are
+ * monitored. A steady run's window is minutes long, so for a tenant with many admins the whole window is
+ * usually far cheaper. It is tried only when it can be cheaper (fewer pages than the per-account queries'
+ * requests) and given exactly that many pages: when the window holds more, the run goes on per account (what it
+ * stored stays) and reads per account for TENANT_WIDE_RETRY_MS. Never on a first run: its window is the initial
+ * look-back, and the reports budget sets the first run's floor.
+ */
+export function chooseSignInRead(input: { firstRun: boolean; previous: SignInReadMode | undefined; now: string; accountQueries: number }): { tenantWide: false } | { tenantWide: true; maxPages: number } {
+  const maxPages = input.accountQueries - 1;
+  if (input.firstRun || maxPages < 1) return { tenantWide: false };
+  if (input.previous?.mode === 'accounts' && Date.parse(input.now) - Date.parse(input.previous.decidedAt) < TENANT_WIDE_RETRY_MS) return { tenantWide: false };
+  return { tenantWide: true, maxPages };
+}
+
+/** The tenant's whole window: every user sign-in (interactive and, when enabled, non-interactive). */
+export function tenantWideQuery(input: Pick<QueryInput, 'since' | 'nonInteractive'>): string {
+  return `/auditLogs/signIns?$top=1000&$filter=createdDateTime ge ${input.since}${input.nonInteractive ? ` and ${USER_EVENT_TYPES}` : ''}`;
+}
+
+/**
+ * What the per-account queries would have filed a sign-in of the tenant's window as, or undefined when none of
+ * them would have read it: a monitored account's (kindOf), else a hit of a report-only policy (while one is),
+ * else an interactive interruption (the interrupted query reads interactive sign-ins only, R-OBS-3).
+ */
+export function tenantWideKind(
+  s: Pick<SignIn, 'userId' | 'userPrincipalName' | 'appliedConditionalAccessPolicies' | 'status'>,
+  input: { excluded: ReadonlySet<string>; admins: ReadonlySet<string>; interruptCodes: ReadonlySet<number>; reportOnlyPolicies: boolean; interactive: boolean },
+): SignInKind | undefined {
+  const kind = kindOf(s, 'interrupted', input.excluded, input.admins);
+  if (kind !== 'interrupted') return kind;
+  if (input.reportOnlyPolicies && (s.appliedConditionalAccessPolicies ?? []).some((p) => p.result === 'reportOnlyFailure' || p.result === 'reportOnlyInterrupted')) return 'reportOnly';
+  if (input.interactive && input.interruptCodes.has(s.status?.errorCode ?? 0)) return 'interrupted';
+  return undefined;
+}
+
 /** What a sign-in is filed as: by whose it is first (excluded, then monitored), else by the query that found it. */
 export function kindOf(s: Pick<SignIn, 'userId' | 'userPrincipalName'>, found: SignInKind, excluded: ReadonlySet<string>, admins: ReadonlySet<string>): SignInKind {
   const id = normId(s.userId ?? '');

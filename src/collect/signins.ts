@@ -16,7 +16,23 @@ import type { Entity, TableStore } from '../storage/tables.js';
 import { type CollectorDeps, type SharedAccounts, recordFailure } from './context.js';
 import { type RunRecord, beginRun } from './runs.js';
 import { PARTITIONS } from './specs.js';
-import { PREFER_UNKNOWN_ENUMS, RETENTION_DELETES_PER_RUN, type SignInKind, type SignInQuery, excludedAccounts, kindOf, readSignIn, retainedFromDay, signInIndex, signInQueries, touchedDigests } from './signins-plan.js';
+import {
+  PREFER_UNKNOWN_ENUMS,
+  type QueryInput,
+  RETENTION_DELETES_PER_RUN,
+  type SignInKind,
+  type SignInQuery,
+  chooseSignInRead,
+  excludedAccounts,
+  kindOf,
+  readSignIn,
+  retainedFromDay,
+  signInIndex,
+  signInQueries,
+  tenantWideKind,
+  tenantWideQuery,
+  touchedDigests,
+} from './signins-plan.js';
 
 export interface StoredSignIn {
   id: string;
@@ -54,6 +70,7 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
   const { startedAt, tracker, counts, previous } = run;
   Object.assign(counts, { read: 0, new: 0, breakGlass: 0, admin: 0, reportOnly: 0, malformed: 0, digests: 0, expired: 0 });
   let watermark = previous?.watermark;
+  let signInRead = previous?.signInRead;
   try {
     // In a full cycle: the accounts the roles collector shares as soon as it knows them, and this cycle's policies.
     const [shared] = deps.pipeline ? await Promise.all([deps.pipeline.accounts(), deps.pipeline.wait('policiesStored')]) : [undefined];
@@ -64,12 +81,16 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
     const accounts = await monitoredAccounts(deps, shared);
     const { known, prior } = await storedBefore(store, from, settings.signInCompletionMinutes);
     const state: ReadState = { known, prior, seen: new Set(), touched: new Set(), fresh: new Map(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
-    const queries = signInQueries({ since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive });
+    const input = { since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive };
+    const queries = signInQueries(input);
+    const choice = chooseSignInRead({ firstRun: !previous?.watermark, previous: previous?.signInRead, now: startedAt, accountQueries: queries.length });
+    const wholeWindow = choice.tenantWide && (await readTenantWide(deps, input, choice.maxPages, state, startedAt));
+    if (choice.tenantWide) signInRead = { mode: wholeWindow ? 'tenant' : 'accounts', decidedAt: startedAt };
     // Each query pages on its own, a bounded number at once: the gateway paces them on the reports budget, and a
     // page is stored before its query reads the next, so no more pages wait in memory for storage than that (all
     // queries at once each held a page while storage was slower than Graph: 600 MiB at 100k users). All of them
     // settle before the run does (a failed one fails the run), so nothing is written after the run record.
-    await eachSettled(queries, QUERIES_AT_ONCE, (q) => readQuery(deps, q, state, startedAt));
+    if (!wholeWindow) await eachSettled(queries, QUERIES_AT_ONCE, (q) => readQuery(deps, q, state, startedAt));
     watermark = state.watermark;
     counts.digests = await rebuildDigests(deps, state, startedAt);
     counts.expired = await applyRetention(deps, startedAt);
@@ -80,7 +101,7 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
     watermark = previous?.watermark;
     recordFailure(tracker, 'signIns', e, log);
   }
-  return run.finish(watermark ? { watermark } : {});
+  return run.finish({ ...(watermark ? { watermark } : {}), ...(signInRead ? { signInRead } : {}) });
 }
 
 /**
@@ -140,32 +161,56 @@ function rowOf(s: SignIn, observed: ObservedSignIn, kind: SignInKind, startedAt:
 }
 
 async function readQuery(deps: CollectorDeps, query: SignInQuery, state: ReadState, startedAt: string): Promise<void> {
-  const codes = new Set(deps.settings.interruptCodes);
   for await (const page of deps.graph.pages<unknown>(query.url, 'beta', PREFER_UNKNOWN_ENUMS)) {
-    const rows: Entity[] = [];
-    for (const raw of page) {
-      state.counts.read = (state.counts.read ?? 0) + 1;
-      const s = readSignIn(raw);
-      if (!s) {
-        state.counts.malformed = (state.counts.malformed ?? 0) + 1;
-        continue;
-      }
-      if (!state.watermark || s.createdDateTime > state.watermark) state.watermark = s.createdDateTime;
-      const keys = s.userId ? touchedDigests(normId(s.userId), s.createdDateTime, deps.settings.signInCompletionMinutes) : [];
-      for (const key of keys) state.touched.add(key);
-      const id = normId(s.id);
-      if (state.seen.has(id) || state.known.has(id)) continue;
-      state.seen.add(id);
-      const kind = kindOf(s, query.kind, state.excluded, state.admins);
-      const observed = observeSignIn(s, codes);
-      for (const key of keys) if (!state.prior.has(key)) (state.fresh.get(key) ?? state.fresh.set(key, []).get(key))?.push(observed);
-      rows.push(...rowOf(s, observed, kind, startedAt));
-      state.counts.new = (state.counts.new ?? 0) + 1;
-      state.counts[kind] = (state.counts[kind] ?? 0) + 1;
-    }
-    // Stored page by page: memory stays flat however many sign-ins the window holds.
-    await deps.store.write('signins', rows);
+    await storePage(deps, page, state, startedAt, (s) => kindOf(s, query.kind, state.excluded, state.admins));
   }
+}
+
+/**
+ * The tenant's whole window in at most `maxPages` pages, keeping what the per-account queries would have read
+ * (tenantWideKind). True when the window was read to its end; false when it held more pages (what was stored
+ * stays; the caller reads per account, and the ids already seen are skipped).
+ */
+async function readTenantWide(deps: CollectorDeps, input: QueryInput, maxPages: number, state: ReadState, startedAt: string): Promise<boolean> {
+  const interruptCodes = new Set(input.interruptCodes);
+  const keep = (s: SignIn, interactive: boolean) => tenantWideKind(s, { excluded: state.excluded, admins: state.admins, interruptCodes, reportOnlyPolicies: input.reportOnlyPolicies, interactive });
+  let next: string | undefined = tenantWideQuery(input);
+  for (let pages = 0; next; pages++) {
+    if (pages === maxPages) return false;
+    const page: { value?: unknown[]; '@odata.nextLink'?: string } = await deps.graph.get(next, 'beta', PREFER_UNKNOWN_ENUMS);
+    await storePage(deps, page.value ?? [], state, startedAt, keep);
+    next = page['@odata.nextLink'];
+  }
+  return true;
+}
+
+/** Stores a page's new sign-ins as `kindFor` files them (undefined: not kept), and notes the digests they touch. */
+async function storePage(deps: CollectorDeps, page: readonly unknown[], state: ReadState, startedAt: string, kindFor: (s: SignIn, interactive: boolean) => SignInKind | undefined): Promise<void> {
+  const codes = new Set(deps.settings.interruptCodes);
+  const rows: Entity[] = [];
+  for (const raw of page) {
+    state.counts.read = (state.counts.read ?? 0) + 1;
+    const s = readSignIn(raw);
+    if (!s) {
+      state.counts.malformed = (state.counts.malformed ?? 0) + 1;
+      continue;
+    }
+    if (!state.watermark || s.createdDateTime > state.watermark) state.watermark = s.createdDateTime;
+    const observed = observeSignIn(s, codes);
+    const kind = kindFor(s, observed.context.interactive);
+    if (!kind) continue;
+    const keys = s.userId ? touchedDigests(normId(s.userId), s.createdDateTime, deps.settings.signInCompletionMinutes) : [];
+    for (const key of keys) state.touched.add(key);
+    const id = normId(s.id);
+    if (state.seen.has(id) || state.known.has(id)) continue;
+    state.seen.add(id);
+    for (const key of keys) if (!state.prior.has(key)) (state.fresh.get(key) ?? state.fresh.set(key, []).get(key))?.push(observed);
+    rows.push(...rowOf(s, observed, kind, startedAt));
+    state.counts.new = (state.counts.new ?? 0) + 1;
+    state.counts[kind] = (state.counts[kind] ?? 0) + 1;
+  }
+  // Stored page by page: memory stays flat however many sign-ins the window holds.
+  await deps.store.write('signins', rows);
 }
 
 /**

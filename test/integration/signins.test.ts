@@ -132,8 +132,9 @@ describe('the sign-in collector', () => {
     env.sim.resetStats();
     await runCollector(env.rt, 'policies', 'test');
     await runCollector(env.rt, 'signins', 'test');
-    // One request for the monitored accounts, one for the interrupted sign-ins.
-    expect(env.sim.stats().byEndpoint.signIns).toBe(2);
+    // A steady run of a small tenant: the whole window in one page, instead of one request for the monitored
+    // accounts and one for the interrupted sign-ins.
+    expect(env.sim.stats().byEndpoint.signIns).toBe(1);
   });
 
   it('deletes sign-ins (with their index copies) and digests past SIGNIN_RETENTION_DAYS', async () => {
@@ -156,6 +157,62 @@ describe('the sign-in collector', () => {
     expect(() => loadSettings({ SIGNIN_RETENTION_DAYS: '10', SIGNIN_ROLLOUT_DAYS: '14' })).toThrow(/SIGNIN_RETENTION_DAYS \(10\) must be at least SIGNIN_EVIDENCE_DAYS and SIGNIN_ROLLOUT_DAYS \(14\)/);
     expect(() => loadSettings({ SIGNIN_NON_INTERACTIVE: 'maybe' })).toThrow(/SIGNIN_NON_INTERACTIVE: expected true or false/);
     expect(() => loadSettings({ SIGNIN_EVIDENCE_DAYS: '31' })).toThrow(/SIGNIN_EVIDENCE_DAYS: expected a number from 1 to 30/);
+  });
+});
+
+describe('the tenant-wide read of a steady run (docs/storage.md, "Sign-ins")', () => {
+  const other = 'f0000000-0000-4000-8000-000000000004';
+  async function stored(e: TestEnvironment): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for await (const row of e.store.partition('signins', 'all')) out[String(row.itemId)] = String(row.kind);
+    return out;
+  }
+
+  it('stores exactly what the per-account queries store, in one request', async () => {
+    const first = signIn(T.alice, { createdDateTime: at(120_000) });
+    const window = [
+      signIn(T.alice, { createdDateTime: at(60_000), isInteractive: false }),
+      signIn(other, { createdDateTime: at(50_000), status: { errorCode: 50074 } }),
+      signIn(other, { createdDateTime: at(40_000), status: { errorCode: 50074 }, isInteractive: false, signInEventTypes: ['nonInteractiveUser'] }),
+      signIn(other, { createdDateTime: at(30_000) }),
+    ];
+    env = await testEnvironment(tenantWith([first]));
+    await runCollector(env.rt, 'roles', 'test');
+    await runCollector(env.rt, 'signins', 'test');
+    env.setTenant(tenantWith([first, ...window]));
+    env.sim.resetStats();
+    const steady = await runCollector(env.rt, 'signins', 'test');
+    expect(env.sim.stats().byEndpoint.signIns).toBe(1);
+    expect(steady.signInRead).toMatchObject({ mode: 'tenant' });
+    expect(steady.counts).toMatchObject({ new: 2, admin: 1, interrupted: 1 });
+    const tenantWide = await stored(env);
+    await env.close();
+    // The same sign-ins read per account (a first run) are filed the same.
+    env = await testEnvironment(tenantWith([first, ...window]));
+    await runCollector(env.rt, 'roles', 'test');
+    await runCollector(env.rt, 'signins', 'test');
+    expect(await stored(env)).toEqual(tenantWide);
+  });
+
+  it('a window larger than the per-account requests goes on per account, and stays so for a day', async () => {
+    const start = Date.now();
+    let clock = start;
+    const busy = Array.from({ length: 1001 }, () => signIn(other, { createdDateTime: at(60_000, start) }));
+    env = await testEnvironment(tenantWith([signIn(T.alice, { createdDateTime: at(120_000, start) })]), { now: () => new Date(clock) });
+    await runCollector(env.rt, 'roles', 'test');
+    await runCollector(env.rt, 'signins', 'test');
+    const admin = signIn(T.alice, { createdDateTime: at(30_000, start) });
+    env.setTenant(tenantWith([admin, ...busy]));
+    env.sim.resetStats();
+    const probe = await runCollector(env.rt, 'signins', 'test');
+    // One page of the whole window (a second would cost as much as the two per-account requests), then those.
+    expect(env.sim.stats().byEndpoint.signIns).toBe(3);
+    expect(probe.signInRead).toMatchObject({ mode: 'accounts' });
+    expect((await stored(env))[admin.id as string]).toBe('admin');
+    clock += 10 * 60_000;
+    env.sim.resetStats();
+    await runCollector(env.rt, 'signins', 'test');
+    expect(env.sim.stats().byEndpoint.signIns).toBe(2);
   });
 });
 

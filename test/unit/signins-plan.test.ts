@@ -1,6 +1,19 @@
 // The sign-in collector's decisions (src/collect/signins-plan.ts; docs/storage.md, "Sign-ins").
 import { describe, expect, it } from 'vitest';
-import { ACCOUNTS_PER_FILTER, excludedAccounts, kindOf, readSignIn, retainedFromDay, signInIndex, signInQueries, touchedDigests } from '../../src/collect/signins-plan.js';
+import {
+  ACCOUNTS_PER_FILTER,
+  TENANT_WIDE_RETRY_MS,
+  chooseSignInRead,
+  excludedAccounts,
+  kindOf,
+  readSignIn,
+  retainedFromDay,
+  signInIndex,
+  signInQueries,
+  tenantWideKind,
+  tenantWideQuery,
+  touchedDigests,
+} from '../../src/collect/signins-plan.js';
 
 const id = (i: number) => `a0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 const base = { since: '2026-11-01T00:00:00Z', admins: [] as string[], excluded: [] as string[], interruptCodes: [50074, 50076], reportOnlyPolicies: false, nonInteractive: true };
@@ -26,6 +39,40 @@ describe('sign-in queries', () => {
 
   it("escapes a quote in a UPN (OData '')", () => {
     expect(signInQueries({ ...base, excluded: ["o'brien@contoso.test"] })[0]?.url).toContain("userPrincipalName eq 'o''brien@contoso.test'");
+  });
+});
+
+// docs/storage.md, "Sign-ins": the tenant's whole window when it can be cheaper than the per-account queries.
+describe('the tenant-wide read', () => {
+  const now = '2026-12-06T12:00:00Z';
+  const ago = (ms: number) => new Date(Date.parse(now) - ms).toISOString();
+  it.each([
+    ['a first run reads per account (the initial look-back; the reports budget sets its floor)', { firstRun: true, previous: undefined, accountQueries: 100 }, { tenantWide: false }],
+    ['one or two queries: one page cannot be cheaper than them by a request', { firstRun: false, previous: undefined, accountQueries: 1 }, { tenantWide: false }],
+    ['a steady run tries the whole window in fewer pages than the per-account requests', { firstRun: false, previous: undefined, accountQueries: 100 }, { tenantWide: true, maxPages: 99 }],
+    ['after the whole window proved dearer, per account for a day', { firstRun: false, previous: { mode: 'accounts' as const, decidedAt: ago(TENANT_WIDE_RETRY_MS - 1) }, accountQueries: 100 }, { tenantWide: false }],
+    ['a day later it is tried again', { firstRun: false, previous: { mode: 'accounts' as const, decidedAt: ago(TENANT_WIDE_RETRY_MS) }, accountQueries: 100 }, { tenantWide: true, maxPages: 99 }],
+    ['while the whole window is cheaper it stays', { firstRun: false, previous: { mode: 'tenant' as const, decidedAt: ago(3 * TENANT_WIDE_RETRY_MS) }, accountQueries: 3 }, { tenantWide: true, maxPages: 2 }],
+  ])('%s', (_name, input, expected) => {
+    expect(chooseSignInRead({ ...input, now })).toEqual(expected);
+  });
+
+  it('reads every user sign-in of the window, non-interactive ones only when enabled', () => {
+    expect(tenantWideQuery(base)).toBe("/auditLogs/signIns?$top=1000&$filter=createdDateTime ge 2026-11-01T00:00:00Z and signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'nonInteractiveUser')");
+    expect(tenantWideQuery({ ...base, nonInteractive: false })).toBe('/auditLogs/signIns?$top=1000&$filter=createdDateTime ge 2026-11-01T00:00:00Z');
+  });
+
+  it('keeps what the per-account queries would have read, filed alike', () => {
+    const input = { excluded: new Set([id(1)]), admins: new Set([id(2)]), interruptCodes: new Set([50074]), reportOnlyPolicies: true, interactive: true };
+    const hit = { appliedConditionalAccessPolicies: [{ id: id(7), result: 'reportOnlyInterrupted' }] };
+    expect(tenantWideKind({ userId: id(1) }, input)).toBe('breakGlass');
+    expect(tenantWideKind({ userId: id(2), status: { errorCode: 50074 } }, input)).toBe('admin');
+    expect(tenantWideKind({ userId: id(3), ...hit }, input)).toBe('reportOnly');
+    expect(tenantWideKind({ userId: id(3), ...hit }, { ...input, reportOnlyPolicies: false })).toBeUndefined();
+    expect(tenantWideKind({ userId: id(3), status: { errorCode: 50074 } }, input)).toBe('interrupted');
+    // The interrupted query reads interactive sign-ins only (beta without signInEventTypes, R-OBS-3).
+    expect(tenantWideKind({ userId: id(3), status: { errorCode: 50074 } }, { ...input, interactive: false })).toBeUndefined();
+    expect(tenantWideKind({ userId: id(3), status: { errorCode: 0 } }, input)).toBeUndefined();
   });
 });
 
