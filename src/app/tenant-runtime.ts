@@ -2,7 +2,7 @@
 // so its own throttling budgets, as Graph's are per app per tenant — its own identity, and its own settings
 // (the deployment's with the tenant's values in their place). Built on first use and kept while the
 // tenant's record is unchanged.
-import type { TenantRecord } from '../core/tenants.js';
+import { type TenantRecord, TenantInputError, parseTenantId } from '../core/tenants.js';
 import { tenantCredentialChoice } from './credentials.js';
 import type { Logger } from './logger.js';
 import type { GraphSource, Runtime } from './runtime.js';
@@ -50,6 +50,20 @@ export class TenantRuntimes {
     });
     this.cache.set(tenant.tenantId, { version, runtime });
     return runtime;
+  }
+
+  /**
+   * The runtime a `tenant` parameter names (history, overview, CLI `--tenant`): none or the deployment's own
+   * tenant id → the deployment's runtime; a registered tenant's id → its runtime. A value that is no GUID, or
+   * a tenant not registered, is a TenantInputError naming the parameter.
+   */
+  async select(tenant: string | undefined, field = 'tenant'): Promise<Runtime> {
+    if (tenant === undefined || tenant === '') return this.base;
+    const id = parseTenantId(tenant, field);
+    if (id === this.base.source.tenant.tenantId.toLowerCase()) return this.base;
+    const record = await this.base.registry.get(id);
+    if (!record) throw new TenantInputError([`${field}: ${id} is neither this deployment's tenant nor a registered one (tenants list)`]);
+    return this.forTenant(record);
   }
 
   forget(tenantId: string): void {
