@@ -33,7 +33,7 @@ function scheduleOption(value: string, previous: Record<string, string> = {}): R
   return { ...previous, [STEP_SCHEDULE[m[1] as WorkStep]]: m[2] as string };
 }
 
-// eslint-disable-next-line max-lines-per-function -- four subcommands, each a request and its printout
+ 
 export function addTenantCommands(program: Command, kit: Kit): void {
   const tenants = program.command('tenants').description('the tenants this deployment watches besides its own (docs/tenants.md)');
   kit

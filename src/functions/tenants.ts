@@ -20,7 +20,7 @@ function error(status: number, problems: string[]): HttpResponseInit {
 
 const ok = (status: number, jsonBody: unknown): HttpResponseInit => ({ status, headers: { 'cache-control': 'no-store' }, jsonBody });
 
-// eslint-disable-next-line max-lines-per-function -- one branch per method of one resource, each a few lines
+ 
 export async function tenants(request: HttpRequest): Promise<HttpResponseInit> {
   const rt = await getRuntime();
   const raw = request.params.id;

@@ -1,7 +1,8 @@
 // Azure Storage Queues: the tenant work queue the fan-out timer fills and the queue-triggered functions drain
 // (issue 20). Messages are base64-encoded JSON, as the Functions queue trigger expects by default
 // (host.json `extensions.queues.messageEncoding`). The local host reads the same queues with the same client.
-import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import type { QueueClient} from '@azure/storage-queue';
+import { QueueServiceClient } from '@azure/storage-queue';
 import type { StorageTarget } from './tables.js';
 
 /** The suffix the Functions runtime gives a queue's poison queue. */
