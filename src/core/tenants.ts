@@ -129,9 +129,12 @@ export function tenantTablePrefix(deploymentPrefix: string, tenantId: string): s
   return `${deploymentPrefix}x${createHash('sha256').update(normId(tenantId)).digest('hex').slice(0, 16)}`;
 }
 
-/** The id of the work for one tenant, step and schedule slot (the minute it fired in). */
+/**
+ * The id of the work for one tenant, step and schedule slot (the minute it fired in). The slot comes first: a
+ * tenant's claims (app/fanout.ts) are then ordered by time, and old ones go with one row-key range.
+ */
 export function workId(tenantId: string, step: WorkStep, slot: string): string {
-  return `${normId(tenantId)}|${step}|${slot}`;
+  return `${slot}|${step}|${normId(tenantId)}`;
 }
 
 /** A queue message's body as work, or the problem with it (a message nobody can act on is dead-lettered at once). */

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Host, startHost } from '../../devkit/host/host.js';
 import { silentLogger } from '../../src/app/logger.js';
-import { workMessage } from '../../src/app/fanout.js';
+import { fanOut, workMessage } from '../../src/app/fanout.js';
+import { sendMspDigest } from '../../src/app/msp-digest.js';
 import { latestRuns } from '../../src/collect/runs.js';
+import { decodeJson } from '../../src/storage/codec.js';
 import type { WorkStep } from '../../src/core/tenants.js';
 import { tenantTablePrefix } from '../../src/core/tenants.js';
 import type { TableStore } from '../../src/storage/tables.js';
@@ -64,7 +66,7 @@ beforeAll(async () => {
   const own = path.join(dataDir, 'own.json');
   writeFileSync(own, JSON.stringify(baseTenant({ signIns: 3 })));
   host = await startHost({
-    env: { ALERT_RECIPIENTS: 'secops@contoso.test', ALERT_SENDER: 'DoNotReply@contoso.test', GRAPH_MAX_RETRIES: '1', GRAPH_TIMEOUT_SECONDS: '2' },
+    env: { ALERT_RECIPIENTS: 'secops@contoso.test', ALERT_SENDER: 'DoNotReply@contoso.test', MSP_DIGEST_RECIPIENTS: 'noc@msp.test', GRAPH_MAX_RETRIES: '1', GRAPH_TIMEOUT_SECONDS: '2' },
     tenantFile: own,
     dataDir,
     ephemeral: true,
@@ -129,6 +131,14 @@ describe('fan-out over the queue', () => {
       expect(await count(storeOf(t), 'findings', 'open'), t).toBeGreaterThan(0);
     }
     expect(Object.keys(await latestRuns(host.runtime.store))).toEqual([]);
+    // Each tenant's digest goes to its own recipients (Alpha's own setting; Beta the deployment's).
+    const recipients = async (t: string) => {
+      const out: string[] = [];
+      for await (const e of storeOf(t).partition('outbox', 'alert')) out.push(...(decodeJson<{ recipients: string[]; status: string }>(e, 'm')?.recipients ?? []));
+      return [...new Set(out)];
+    };
+    expect(await recipients(A)).toEqual(['soc@alpha.test']);
+    expect(await recipients(B)).toEqual(['secops@contoso.test']);
   });
 
   it('a tenant without consent (403 everywhere) gets its own monitor-unhealthy finding and is not retried', async () => {
@@ -173,11 +183,52 @@ describe('fan-out over the queue', () => {
     expect(poison).toMatch(/-poison$/);
   });
 
+  it('the overview shows every tenant with its own counts, escaped, sortable', async () => {
+    const D = 'dddddddd-4444-4000-8000-00000000000d';
+    expect((await api('PUT', D, { displayName: '<img src=x onerror=alert(1)>' })).status).toBe(201);
+    const json = await host.invokeHttp('overview', { method: 'GET', url: 'http://127.0.0.1/api/overview?format=json&sort=name' });
+    expect(json.status).toBe(200);
+    const body = JSON.parse(json.body) as { items: Array<{ tenantId: string; displayName: string; own: boolean; verdicts: { admins: number } | null; openFindings: { high: number }; trend: number[] }> };
+    const names = body.items.map((i) => i.displayName);
+    expect(names).toHaveLength(5);
+    expect(names).toEqual([...names].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+    const byId = new Map(body.items.map((i) => [i.tenantId, i]));
+    expect(byId.get(A)?.verdicts?.admins).toBeGreaterThan(0);
+    expect(byId.get(A)?.trend.length).toBeGreaterThanOrEqual(2);
+    expect(byId.get(C)?.openFindings.high).toBeGreaterThan(0);
+    expect(byId.get(D)?.verdicts).toBeNull();
+    expect(body.items.filter((i) => i.own)).toHaveLength(1);
+    const page = await host.invokeHttp('overview', { method: 'GET', url: 'http://127.0.0.1/api/overview?sort=risk' });
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).not.toContain('<img src=x');
+    expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect((await host.invokeHttp('overview', { method: 'GET', url: 'http://127.0.0.1/api/overview?sort=colour' })).status).toBe(400);
+    expect((await api('DELETE', D)).status).toBe(204);
+  });
+
+  it('the operator gets one digest over every tenant a day', async () => {
+    const first = await sendMspDigest(host.runtime);
+    expect(first.status).toBe('sent');
+    expect(first.detail).toMatch(/^Admin MFA across 4 tenants: \d+ unprotected admins/);
+    expect((await sendMspDigest(host.runtime)).status).toBe('already-sent');
+  });
+
   it('a tenant removed while its message is in flight: the message is dropped with a clear warning, nothing is written', async () => {
     expect((await api('DELETE', C)).status).toBe(204);
     const runsBefore = await count(storeOf(C), 'runs', 'run');
     await run([C], ['roles']);
     expect(await count(storeOf(C), 'runs', 'run')).toBe(runsBefore);
     expect((await api('GET', C)).status).toBe(404);
+  });
+
+  it('the fan-out timer enqueues one message per enabled tenant and due step, and none for the others', async () => {
+    expect((await api('PUT', B, { displayName: 'Beta GmbH', enabled: false })).status).toBe(200);
+    const messages = await fanOut(host.runtime, new Date('2026-01-03T00:05:00Z'));
+    expect(messages.map((m) => `${m.tenantId}:${m.step}`)).toEqual([`${A}:evaluate`]);
+    expect(await host.queues?.drain(60_000)).toBe(true);
+    const atMidnight = await fanOut(host.runtime, new Date('2026-01-03T00:00:00Z'));
+    expect(atMidnight.map((m) => m.step)).toEqual(['changefeed', 'roles', 'policies', 'activations', 'signins']);
+    expect(await host.queues?.drain(120_000)).toBe(true);
+    expect((await latestRuns(storeOf(B))).changefeed).toBeUndefined();
   });
 });
