@@ -11,7 +11,8 @@ import { settingsForTenant, tenantSettingsProblems } from '../../src/app/tenants
 import { loadSettings } from '../../src/app/settings.js';
 import type { RunRecord } from '../../src/collect/runs.js';
 import { type OverviewRow, sortOverview, worstFindings } from '../../src/core/overview.js';
-import { TenantInputError, dueSteps, parseTenantInput, parseWorkMessage, tenantIdProblem, tenantTablePrefix } from '../../src/core/tenants.js';
+import type { TenantInputError} from '../../src/core/tenants.js';
+import { dueSteps, parseTenantInput, parseWorkMessage, tenantIdProblem, tenantTablePrefix } from '../../src/core/tenants.js';
 import { decodeMessage, encodeMessage } from '../../src/storage/queue.js';
 import { RUNTIME_DEFAULTS, queueSemantics } from '../../devkit/host/queues.js';
 import { readFileSync } from 'node:fs';
