@@ -7,6 +7,7 @@ import { buildOverview } from '../app/overview.js';
 import { getRuntime } from '../app/provider.js';
 import { OVERVIEW_SORTS, type OverviewSort, overviewTotals, sortOverview } from '../core/overview.js';
 import { renderOverviewPage } from '../report/overview.js';
+import { htmlPageHeaders } from './lib/html.js';
 import { registerHttp } from './lib/registry.js';
 
 function bad(message: string): HttpResponseInit {
@@ -27,13 +28,7 @@ export async function overview(request: HttpRequest): Promise<HttpResponseInit> 
   const nonce = randomBytes(16).toString('base64');
   return {
     status: 200,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    },
+    headers: htmlPageHeaders(nonce, { script: false }),
     body: renderOverviewPage(rows, { nonce, sort: sort as OverviewSort, order: order === 'asc' ? 'asc' : order === 'desc' ? 'desc' : 'desc', now }),
   };
 }

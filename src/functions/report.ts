@@ -7,6 +7,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { getRuntime } from '../app/provider.js';
 import { REPORT_DAYS, buildReportModel } from '../app/report-page.js';
 import { renderReportPage } from '../report/render.js';
+import { htmlPageHeaders } from './lib/html.js';
 import { registerHttp } from './lib/registry.js';
 
 let chartJs: string | undefined;
@@ -29,13 +30,7 @@ export async function report(request: HttpRequest): Promise<HttpResponseInit> {
   const nonce = randomBytes(16).toString('base64');
   return {
     status: 200,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    },
+    headers: htmlPageHeaders(nonce, { script: true }),
     body: renderReportPage(model, { nonce, chartJs: chartBundle() }),
   };
 }
