@@ -325,7 +325,8 @@ program.action(async (o: { users?: number; json?: boolean; scale: number; keep?:
   if (o.load) {
     const result = await loadBench();
     console.log(JSON.stringify(result, null, o.json ? undefined : 2));
-    return;
+    // The hanging tenant's requests are still open (they time out after GRAPH_TIMEOUT_SECONDS): do not wait for them.
+    process.exit(0);
   }
   if (o.plan) {
     const fixture = parseTenantFixtureText(readFileSync(o.plan, 'utf8'), o.plan);

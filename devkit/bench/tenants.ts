@@ -2,8 +2,7 @@
 // runs them (docs/tenants.md). N registered tenants of M users each (one generated tenant, served under N ids,
 // each with its own throttling budget in one simulator process) are collected and evaluated by one worker —
 // this process: the app's queue trigger handlers run by the local host's queue runner on Azurite's queue
-// service — in three fan-out waves (roles and policies; activations, sign-ins and secure score; evaluation),
-// as a full cycle orders them. Reported:
+// service — in fan-out waves in the order the steps depend on each other's stored data (WAVES). Reported:
 //   wallMs vs floorMs           the last tenant done vs one tenant's throttling floor (budgets are per tenant)
 //   requests vs minRequests     Graph requests of every tenant vs the plan minimum summed over tenants
 //   peakRssMiB                  the worker's peak resident memory
@@ -24,6 +23,7 @@ import type { WorkStep } from '../../src/core/tenants.js';
 import { parseWorkMessage } from '../../src/core/tenants.js';
 import { staticTokenCredential } from '../../src/graph/gateway.js';
 import { queueService } from '../../src/storage/queue.js';
+import { latestRuns } from '../../src/collect/runs.js';
 import { TableStore } from '../../src/storage/tables.js';
 import { startAzurite } from '../emulators/azurite.js';
 import { parseTenantFixtureText } from '../fixture/format.js';
@@ -33,7 +33,12 @@ import type { SimulatorFaultRule } from '../simulator/faults.js';
 import { type Plan, floorMs } from './plan.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const WAVES: WorkStep[][] = [['roles', 'policies'], ['activations', 'signins', 'securescore'], ['evaluate']];
+/**
+ * A first full collection as queue steps: each step reads what the steps before it stored (the queue runs
+ * steps apart, like the timers: roles reads the groups the stored policies name, sign-ins the accounts the
+ * roles collector stored), so the waves follow those dependencies.
+ */
+const WAVES: WorkStep[][] = [['policies'], ['roles'], ['activations', 'signins', 'securescore'], ['evaluate']];
 
 export interface TenantsRound {
   tenants: number;
@@ -42,6 +47,8 @@ export interface TenantsRound {
   /** Each normal tenant's own wall (its first message to its evaluation), the slowest. */
   slowestTenantMs: number;
   requests: number;
+  /** Graph requests of each step's latest run, summed over the tenants. */
+  requestsByStep: Record<string, number>;
   throttleRetries: number;
   failedDeliveries: number;
 }
@@ -58,6 +65,8 @@ export interface TenantsBenchResult {
   minRequests: number;
   requestsVsMinimum: number;
   peakRssMiB: number;
+  requestsByStep: Record<string, number>;
+  throttleRetries: number;
   faults: {
     wallMs: number;
     wallVsFloor: number;
@@ -162,15 +171,17 @@ async function round(o: { fixtureFile: string; tenants: string[]; faulty: Record
     const slowest = Math.max(...o.tenants.map((id) => (done.get(`${id}|evaluate|t`) ?? 0) - (started.get(id) ?? 0)));
     let requests = 0;
     let retries = 0;
+    const byStep: Record<string, number> = {};
     for (const id of o.tenants) {
       const record = await rt.registry.get(id);
       if (!record) continue;
-      const stats = rt.tenants.forTenant(record).graph.stats;
-      requests += stats.graphRequests;
-      retries += stats.retries;
+      const trt = rt.tenants.forTenant(record);
+      requests += trt.graph.stats.graphRequests;
+      retries += trt.graph.stats.retries;
+      for (const run of Object.values(await latestRuns(trt.store))) if (run) byStep[run.collector] = (byStep[run.collector] ?? 0) + run.graphRequests;
     }
     for (const id of Object.keys(o.faulty)) outcome[id] ??= 'no delivery finished yet';
-    return { tenants: o.tenants.length, wallMs: Math.round(wallMs), slowestTenantMs: Math.round(slowest), requests, throttleRetries: retries, failedDeliveries, outcome };
+    return { tenants: o.tenants.length, wallMs: Math.round(wallMs), slowestTenantMs: Math.round(slowest), requests, requestsByStep: byStep, throttleRetries: retries, failedDeliveries, outcome };
   } finally {
     sim.child.stdin?.end();
     sim.child.kill('SIGTERM');
@@ -193,6 +204,8 @@ export async function tenantsBench(o: { tenants: number; users: number; timeScal
   const dir = mkdtempSync(path.join(tmpdir(), 'amm-bench-tenants-'));
   try {
     const file = path.join(dir, 'tenant.json');
+    const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+    log(`generating a tenant of ${o.users} users`);
     const summary = await o.generate(file, o.users);
     const plan = await o.plan(file, summary.breakGlassGroupId);
     const ids = Array.from({ length: o.tenants }, (_, i) => tenantId(i + 1));
@@ -201,11 +214,13 @@ export async function tenantsBench(o: { tenants: number; users: number; timeScal
     probe.child.stdin?.end();
     probe.child.kill('SIGTERM');
     const floor = Math.round(floorMs(plan, o.timeScale, rtt).floorMs);
+    log(`round 1: ${o.tenants} tenants, concurrency ${o.concurrency}, floor ${floor} ms`);
     const clean = await round({ fixtureFile: file, tenants: ids, faulty: {}, timeScale: o.timeScale, concurrency: o.concurrency, prefix: 'benchmt' });
     let faults: TenantsBenchResult['faults'] = null;
     if (o.faults) {
       const throttled = tenantId(90_001);
       const hanging = tenantId(90_002);
+      log('round 2: the same with an always-429 tenant and a hanging one');
       const r = await round({ fixtureFile: file, tenants: ids, faulty: { [throttled]: [{ kind: 'throttle429', retryAfterSeconds: 1 }], [hanging]: [{ kind: 'hang' }] }, timeScale: o.timeScale, concurrency: o.concurrency, prefix: 'benchmf' });
       faults = { wallMs: r.wallMs, wallVsFloor: round2(r.wallMs / Math.max(1, floor)), slowestOtherMs: r.slowestTenantMs, throttledTenant: throttled, hangingTenant: hanging, faultyOutcome: r.outcome };
     }
@@ -221,6 +236,8 @@ export async function tenantsBench(o: { tenants: number; users: number; timeScal
       minRequests: plan.minRequests * o.tenants,
       requestsVsMinimum: round2(clean.requests / Math.max(1, plan.minRequests * o.tenants)),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      requestsByStep: clean.requestsByStep,
+      throttleRetries: clean.throttleRetries,
       faults,
       plan,
       roundTripMs: Math.round(rtt * 100) / 100,

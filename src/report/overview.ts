@@ -30,7 +30,8 @@ export function renderOverviewTable(rows: readonly OverviewRow[], link?: (sort: 
   const body = rows
     .map((r) => {
       const worst = r.worst.map((f) => `<li><b>${escapeHtml(f.severity)}</b> ${escapeHtml(f.title)}: ${escapeHtml(f.subjectName)}</li>`).join('');
-      return `<tr><td>${escapeHtml(r.displayName)}${r.own ? ' <small>(own)</small>' : ''}${r.enabled ? '' : ' <small>(disabled)</small>'}<br><small>${escapeHtml(r.tenantId)}</small></td>${verdictCell(r)}<td>${r.openFindings.high} / ${r.openFindings.medium} / ${r.openFindings.low}</td><td><ul>${worst}</ul></td><td class="${r.stale ? 'bad' : ''}">${escapeHtml(r.dataAsOf ?? 'never')}${r.stale ? ' (stale)' : ''}</td><td>${sparkline(r.trend)}</td></tr>`;
+      const name = link ? `<a href="${escapeHtml(`report${r.own ? '' : `?tenant=${encodeURIComponent(r.tenantId)}`}`)}">${escapeHtml(r.displayName)}</a>` : escapeHtml(r.displayName);
+      return `<tr><td>${name}${r.own ? ' <small>(own)</small>' : ''}${r.enabled ? '' : ' <small>(disabled)</small>'}<br><small>${escapeHtml(r.tenantId)}</small></td>${verdictCell(r)}<td>${r.openFindings.high} / ${r.openFindings.medium} / ${r.openFindings.low}</td><td><ul>${worst}</ul></td><td class="${r.stale ? 'bad' : ''}">${escapeHtml(r.dataAsOf ?? 'never')}${r.stale ? ' (stale)' : ''}</td><td>${sparkline(r.trend)}</td></tr>`;
     })
     .join('\n');
   return `<table><thead><tr>${head('Tenant', 'name')}${head('Admins')}${head('Unprotected', 'unprotected')}${head('Partial')}${head('Open findings (high / medium / low)', 'findings')}${head('Worst')}${head('Data as of', 'freshness')}${head('Trend')}</tr></thead>\n<tbody>${body}</tbody></table>`;

@@ -204,6 +204,15 @@ describe('fan-out over the queue', () => {
     expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect((await host.invokeHttp('overview', { method: 'GET', url: 'http://127.0.0.1/api/overview?sort=colour' })).status).toBe(400);
     expect((await api('DELETE', D)).status).toBe(204);
+    const report = await host.invokeHttp('report', { method: 'GET', url: `http://127.0.0.1/api/report?tenant=${A}` });
+    expect(report.status).toBe(200);
+    expect(report.body).toContain('Alpha Ltd');
+    expect((await host.invokeHttp('report', { method: 'GET', url: 'http://127.0.0.1/api/report?tenant=contoso' })).status).toBe(400);
+    const history = await host.invokeHttp('history', { method: 'GET', url: `http://127.0.0.1/api/history/runs?tenant=${A}&top=50`, params: { dataset: 'runs' } });
+    expect((JSON.parse(history.body) as { items: unknown[] }).items.length).toBeGreaterThan(3);
+    const own = await host.invokeHttp('history', { method: 'GET', url: 'http://127.0.0.1/api/history/runs?top=50', params: { dataset: 'runs' } });
+    expect((JSON.parse(own.body) as { items: unknown[] }).items).toEqual([]);
+    expect((await host.invokeHttp('history', { method: 'GET', url: 'http://127.0.0.1/api/history/runs?tenant=nope', params: { dataset: 'runs' } })).status).toBe(400);
   });
 
   it('the operator gets one digest over every tenant a day', async () => {
