@@ -82,6 +82,8 @@ export interface SimulatorStats {
   throttledByClass: Record<ThrottleClass, number>;
   /** Answers per HTTP status (inner batch answers included, `$batch` envelopes too). */
   byStatus: Record<string, number>;
+  /** Requests a `hang` fault left unanswered until their client went away (counted once the client has gone). */
+  hung: number;
 }
 
 export interface GraphSimulator {
@@ -139,6 +141,7 @@ function emptyStats(): SimulatorStats {
     throttled429: 0,
     throttledByClass: perClass(),
     byStatus: {},
+    hung: 0,
   };
 }
 
@@ -163,6 +166,7 @@ function sumStats(all: readonly SimulatorStats[]): SimulatorStats {
     sum.graphRequests += s.graphRequests;
     sum.batchInnerRequests += s.batchInnerRequests;
     sum.throttled429 += s.throttled429;
+    sum.hung += s.hung;
     add(sum.byEndpoint, s.byEndpoint);
     add(sum.byThrottleClass, s.byThrottleClass);
     add(sum.throttledByClass, s.throttledByClass);
@@ -213,6 +217,14 @@ class SimulatedTenant {
   setFaults(rules: readonly SimulatorFaultRule[]): void {
     this.faults.set(rules);
     this.faultRules = [...rules];
+  }
+}
+
+/** Ends a hung request's handling once its client has gone; never answered, never counted as a status. */
+class ClientGone extends Error {
+  constructor() {
+    super('The client closed the connection while the tenant hung.');
+    this.name = 'ClientGone';
   }
 }
 
@@ -352,14 +364,13 @@ class SimulatorServer {
   }
 
   private async handle(req: IncomingMessage, signal: AbortSignal): Promise<Answer> {
-    let counters = this.anonymous;
+    const auth = req.headers.authorization;
+    const bearer = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
+    const t = bearer ? this.byToken.get(bearer[1] as string) : undefined;
+    const counters = t ? t.counters : this.anonymous;
+    counters.totalRequests++;
     try {
       const body = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? await readBody(req) : null;
-      const auth = req.headers.authorization;
-      const bearer = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
-      const t = bearer ? this.byToken.get(bearer[1] as string) : undefined;
-      if (t) counters = t.counters;
-      counters.totalRequests++;
       if (!bearer) return counted(counters, this.errorAnswer(unauthorized('Access token is empty.')));
       if (!t) return counted(counters, this.errorAnswer(unauthorized('Access token validation failure. Invalid audience.')));
       return await this.handleOuter(req, body, { t, signal });
@@ -531,8 +542,9 @@ class SimulatorServer {
         if (scope.signal.aborted) resolve();
         else scope.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      // Nobody is listening any more; write() drops the answer on the closed response.
-      throw new GraphHttpError(499, 'ClientClosedRequest', 'The client closed the connection while the tenant hung.');
+      scope.t.counters.hung++;
+      // Nobody is listening any more: no answer, none counted (write() drops whatever reaches a closed response).
+      throw new ClientGone();
     }
     if (outcome.error) throw outcome.error;
   }

@@ -171,6 +171,10 @@ describe('simulator: many tenants on one server', () => {
     sim2.setFaults([{ kind: 'hang', times: 1 }], B);
     await expect(fetch(`${sim2.url}/v1.0/users`, { headers: { authorization: `Bearer ${sim2.tokenFor(B)}` }, signal: AbortSignal.timeout(300) })).rejects.toThrow();
     expect((await get(sim2, B, '/v1.0/users')).status).toBe(200);
+    // A hung request is counted as hung once its client has gone, never as an answer.
+    await expect.poll(() => sim2.stats(B).hung).toBe(1);
+    expect(sim2.stats(B).byStatus).toEqual({ '200': 1 });
+    expect(sim2.stats(A).hung).toBe(0);
   });
 
   it('setFaults without a tenant applies to every tenant; with one, to that tenant only', async () => {
@@ -192,6 +196,9 @@ describe('simulator: many tenants on one server', () => {
     };
     const beforeA = await audits(A);
     const beforeB = await audits(B);
+    const deltaLink = async (tenantId: string): Promise<string> => String((await get(sim, tenantId, '/v1.0/users/delta?$select=id,displayName&$deltatoken=latest')).body['@odata.deltaLink']).replace(sim.url, '');
+    const linkA = await deltaLink(A);
+    const linkB = await deltaLink(B);
     // Edits of tenant A through B's token and ?tenant=A: A changes, B does not.
     const edit = await call(sim, sim.tokenFor(B), `/_simulator/edits?tenant=${A}`, { method: 'POST', body: JSON.stringify([{ op: 'updateUser', userId: ID.bob, set: { displayName: 'Robert' } }]) });
     expect(edit.status).toBe(200);
@@ -200,6 +207,9 @@ describe('simulator: many tenants on one server', () => {
     expect((await audits(A)).length).toBe(beforeA.length + 1);
     expect(await audits(B)).toEqual(beforeB);
     expect(await usersOf(sim, A)).toContain('Robert');
+    // The delta change log is per tenant too.
+    expect((await get(sim, A, linkA)).body.value).toEqual([{ id: ID.bob, displayName: 'Robert' }]);
+    expect((await get(sim, B, linkB)).body.value).toEqual([]);
     // Faults by control endpoint: the token's tenant by default, `*` for every tenant.
     expect((await call(sim, sim.tokenFor(B), '/_simulator/faults', { method: 'PUT', body: JSON.stringify([{ kind: 'notFound404', endpoint: 'users' }]) })).status).toBe(200);
     expect((await get(sim, B, '/v1.0/users')).status).toBe(404);
