@@ -198,6 +198,28 @@ param checkMinIntervalSeconds string = '60'
 param monitorTablePrefix string = 'mfamon'
 
 // ---------------------------------------------------------------------------------------------------------
+// Many tenants (docs/tenants.md)
+// ---------------------------------------------------------------------------------------------------------
+
+@description('Storage queue of the registered tenants\' work (one message per tenant and due step); `<name>-poison` holds work given up.')
+param monitorWorkQueue string = 'mfamon-work'
+
+@description('NCRONTAB schedule of the fan-out timer that enqueues the registered tenants\' due steps.')
+param scheduleFanOut string = '0 * * * * *'
+
+@description('Application (client) id of the multi-tenant app registration consented in each registered tenant. Empty: only this deployment\'s own tenant is read.')
+param multitenantClientId string = ''
+
+@description('PEM file (certificate and key) the multi-tenant app proves itself with, e.g. a Key Vault certificate loaded by the platform. Empty: a federated credential trusting the managed identity (no secret).')
+param multitenantCertificatePath string = ''
+
+@description('Operator addresses of the daily digest over every tenant. Empty: none is sent.')
+param mspDigestRecipients string = ''
+
+@description('NCRONTAB schedule of the operator\'s digest over every tenant.')
+param scheduleMspDigest string = '0 0 7 * * *'
+
+// ---------------------------------------------------------------------------------------------------------
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -251,6 +273,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     principalId: identity.outputs.principalId
+    workQueueName: monitorWorkQueue
   }
 }
 
@@ -334,6 +357,12 @@ var appSettings = {
   REPORT_URL: reportUrl
   CHECK_MIN_INTERVAL_SECONDS: checkMinIntervalSeconds
   MONITOR_TABLE_PREFIX: monitorTablePrefix
+  MONITOR_WORK_QUEUE: monitorWorkQueue
+  SCHEDULE_FANOUT: scheduleFanOut
+  MULTITENANT_CLIENT_ID: multitenantClientId
+  MULTITENANT_CERTIFICATE_PATH: multitenantCertificatePath
+  MSP_DIGEST_RECIPIENTS: mspDigestRecipients
+  SCHEDULE_MSP_DIGEST: scheduleMspDigest
 }
 
 module functionApp 'modules/function-app.bicep' = {

@@ -16,6 +16,8 @@ import type { Report } from '../../src/core/report.js';
 import { HOST_STOPPING, type Host, runStartupCycle, startHost } from '../host/host.js';
 import { historyText, reportText, rolloutText, runsText, scoreText, setWide } from './format.js';
 import { addRemediationCommands } from './remediate.js';
+import { addTenantCommands } from './tenants.js';
+import { isGuid } from '../../src/core/ids.js';
 import { exemptionsText, exemptionsView } from './exemptions.js';
 
 interface CommonOptions {
@@ -45,7 +47,7 @@ function port(value: string): number {
 
 function withCommon(command: Command): Command {
   return command
-    .option('--tenant <file>', 'run against a simulated tenant served from this fixture file')
+    .option('--tenant <file-or-id>', 'run against a simulated tenant served from this fixture file; history: a registered tenant\'s id (a GUID) reads its history')
     .option('--faults <json-or-file>', 'fault rules for the simulated tenant: a JSON array, or a file holding one (docs/simulator.md)', faultsOption)
     .option('--data-dir <dir>', 'local data directory (embedded storage, mail outbox, function key)', undefined)
     .option('--json', 'print JSON instead of text')
@@ -61,7 +63,8 @@ async function host(options: CommonOptions, serve: boolean, portNumber?: number)
   const log = options.json ? { ...consoleLogger(options.verbose), info: (m: string) => console.error(m) } : consoleLogger(options.verbose);
   return startHost({
     env: process.env,
-    tenantFile: options.tenant,
+    // A GUID names a registered tenant (history --tenant), not a fixture file.
+    tenantFile: options.tenant && !isGuid(options.tenant) ? options.tenant : undefined,
     dataDir: options.dataDir,
     live: options.live,
     ...(options.faults ? { faults: options.faults } : {}),
@@ -314,6 +317,7 @@ withCommon(
         if (typeof v === 'string') url.searchParams.set(n, v);
       }
       if (options.csv) url.searchParams.set('format', 'csv');
+      if (options.tenant && isGuid(options.tenant)) url.searchParams.set('tenant', options.tenant);
       const response = await h.invokeHttp('history', { method: 'GET', url: url.toString(), params: { dataset } });
       if (response.status !== 200) {
         const body = JSON.parse(response.body) as { error?: { details?: string[]; message?: string } };
@@ -347,6 +351,7 @@ withCommon(
 });
 
 addRemediationCommands(program, { withCommon, host: (options, serve) => host(options as CommonOptions, serve), checkNow });
+addTenantCommands(program, { withCommon, host: (options, serve) => host(options as CommonOptions, serve) });
 
 program
   .command('simulate')

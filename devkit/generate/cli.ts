@@ -1,11 +1,15 @@
 // Writes a deterministic tenant fixture for the scale bench (issue 9):
 //   npm run gen-tenant -- --users N --admins A --policies P --signins-per-day S --seed K --out F
 //     [--churn-admins PCT --churn-policies PCT --churn-seed K] [--registration all|admins] [--reference-time ISO]
-// The fixture is streamed to the file (the generator never holds the users); a one-line JSON summary goes to stdout.
+// or a set of tenants (issue 20): --tenants N --out DIR writes DIR/<tenantId>.json for seeds K..K+N-1 and
+// DIR/tenants.json (the manifest readTenantSet and the simulator's callers read).
+// Each fixture is streamed to its file (the generator never holds the users); a one-line JSON summary goes to stdout.
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type GenerateOptions, MIN_ADMINS, MIN_USERS, generateTenant, validateGenerateOptions } from './generate.js';
+import { type GenerateOptions, type GenerateSummary, MIN_ADMINS, MIN_USERS, generateTenant, validateGenerateOptions } from './generate.js';
+import { MANIFEST_FILE, MAX_TENANTS, type TenantSetManifest, tenantOptions, validateTenantSetOptions } from './tenants.js';
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
@@ -34,6 +38,7 @@ interface CliOptions {
   churnSeed?: number;
   registration: 'all' | 'admins';
   referenceTime?: string;
+  tenants?: number;
 }
 
 const program = new Command()
@@ -44,7 +49,8 @@ const program = new Command()
   .option('--policies <n>', 'Conditional Access policies', integer(1, 10_000), 40)
   .option('--signins-per-day <n>', 'sign-ins per day over the 3 days before the reference time', integer(0, 10_000_000), 200)
   .option('--seed <n>', 'seed: the same seed and options give the same bytes', integer(0), 1)
-  .requiredOption('--out <file>', 'output file')
+  .requiredOption('--out <file>', 'output file (with --tenants: a directory)')
+  .option('--tenants <n>', `a set of N tenants (seeds --seed .. --seed+N-1), one file each in the --out directory, with ${MANIFEST_FILE}`, integer(1, MAX_TENANTS))
   .option('--churn-admins <pct>', 'change this percentage of admins (with --churn-seed)', percent)
   .option('--churn-policies <pct>', 'change this percentage of policies (with --churn-seed)', percent)
   .option('--churn-seed <n>', 'seed of the churn', integer(0))
@@ -64,6 +70,7 @@ if (churnGiven && cli.churnSeed === undefined) program.error("error: option '--c
 if (churnGiven && cli.churnAdmins === undefined && cli.churnPolicies === undefined) {
   program.error("error: option '--churn-seed <n>' needs --churn-admins and/or --churn-policies");
 }
+if (churnGiven && cli.tenants !== undefined) program.error('error: --tenants makes a set of base tenants; churn one of its files with a separate run');
 
 const options: GenerateOptions = {
   users: cli.users,
@@ -87,39 +94,71 @@ const FLAG: Record<string, string> = {
   'churn.policiesPercent': '--churn-policies',
   'churn.seed': '--churn-seed',
 };
-const problems = validateGenerateOptions(options);
+const problems = cli.tenants === undefined ? validateGenerateOptions(options) : validateTenantSetOptions({ ...options, tenants: cli.tenants });
 if (problems.length > 0) {
   program.error(`error: ${problems.map((p) => p.replace(/^[\w.]+/, (name) => FLAG[name] ?? name)).join('; ')}`);
 }
 
-const stream = createWriteStream(cli.out);
-let failure: Error | undefined;
-stream.on('error', (error) => {
-  failure = error;
-});
-try {
-  const summary = await generateTenant(options, async (chunk) => {
-    if (failure) throw failure;
-    if (stream.write(chunk)) return;
-    // Backpressure: wait for the buffer to drain (or for an error, recorded above).
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        stream.off('drain', done);
-        stream.off('error', done);
-        resolve();
-      };
-      stream.on('drain', done);
-      stream.on('error', done);
-    });
-    if (failure) throw failure;
+/** Streams one fixture to `file`, with backpressure. */
+async function writeFixture(o: GenerateOptions, file: string): Promise<GenerateSummary> {
+  const stream = createWriteStream(file);
+  let failure: Error | undefined;
+  stream.on('error', (error) => {
+    failure = error;
   });
-  stream.end();
-  await once(stream, 'finish');
-  if (failure) throw failure;
-  process.stdout.write(`${JSON.stringify({ out: cli.out, ...summary })}\n`);
+  try {
+    const summary = await generateTenant(o, async (chunk) => {
+      if (failure) throw failure;
+      if (stream.write(chunk)) return;
+      // Backpressure: wait for the buffer to drain (or for an error, recorded above).
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done);
+          stream.off('error', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('error', done);
+      });
+      if (failure) throw failure;
+    });
+    stream.end();
+    await once(stream, 'finish');
+    if (failure) throw failure;
+    return summary;
+  } catch (error) {
+    stream.destroy();
+    if (error === failure) throw new Error(`cannot write ${file}: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+try {
+  if (cli.tenants === undefined) {
+    const summary = await writeFixture(options, cli.out);
+    process.stdout.write(`${JSON.stringify({ out: cli.out, ...summary })}\n`);
+  } else {
+    const started = performance.now();
+    mkdirSync(cli.out, { recursive: true });
+    const set = { ...options, tenants: cli.tenants };
+    const manifest: TenantSetManifest = { version: 1, options: set, tenants: [] };
+    const ids = new Set<string>();
+    for (let i = 0; i < cli.tenants; i++) {
+      const o = tenantOptions(set, i);
+      // The file is named by the tenant id, which only the generator knows: write, then rename.
+      const temporary = path.join(cli.out, `.tenant-${i}.json.partial`);
+      const summary = await writeFixture(o, temporary);
+      if (ids.has(summary.tenantId)) throw new Error(`two tenants of the set have the tenant id ${summary.tenantId}; choose another --seed`);
+      ids.add(summary.tenantId);
+      const file = `${summary.tenantId}.json`;
+      renameSync(temporary, path.join(cli.out, file));
+      manifest.tenants.push({ tenantId: summary.tenantId, displayName: o.displayName ?? '', seed: o.seed, file, users: summary.users, admins: summary.admins });
+    }
+    writeFileSync(path.join(cli.out, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ out: cli.out, manifest: path.join(cli.out, MANIFEST_FILE), tenants: cli.tenants, firstSeed: cli.seed, seconds: Math.round(performance.now() - started) / 1000 })}\n`);
+  }
 } catch (error) {
-  stream.destroy();
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`gen-tenant: ${error === failure ? `cannot write --out ${cli.out}: ` : ''}${message}\n`);
+  process.stderr.write(`gen-tenant: ${message.startsWith('cannot write') ? message.replace(/^cannot write /, 'cannot write --out ') : message}\n`);
   process.exitCode = 1;
 }

@@ -51,6 +51,10 @@ export interface GenerateOptions {
   churn?: ChurnOptions;
   /** Registration details for every user (default; Graph's report lists every user) or only for admins. */
   registration?: 'all' | 'admins';
+  /** The tenant's display name (default 'Northwind Scale'); a tenant set names each tenant (tenants.ts). */
+  displayName?: string;
+  /** The verified domain of the users' UPNs (default 'northwind-scale.example'). */
+  domain?: string;
 }
 
 export interface GenerateSummary {
@@ -142,6 +146,12 @@ export function validateGenerateOptions(o: GenerateOptions): string[] {
   }
   if (o.registration !== undefined && o.registration !== 'all' && o.registration !== 'admins') {
     problems.push(`registration must be 'all' or 'admins' (got ${JSON.stringify(o.registration)})`);
+  }
+  if (o.displayName !== undefined && (typeof o.displayName !== 'string' || o.displayName.trim() === '' || o.displayName.length > 256)) {
+    problems.push(`displayName must be a non-empty name of at most 256 characters (got ${JSON.stringify(o.displayName)})`);
+  }
+  if (o.domain !== undefined && (typeof o.domain !== 'string' || !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(o.domain))) {
+    problems.push(`domain must be a lower-case DNS name such as 'contoso.example' (got ${JSON.stringify(o.domain)})`);
   }
   if (o.churn) {
     pct('churn.adminsPercent', o.churn.adminsPercent);
@@ -661,6 +671,7 @@ class TenantModel {
   readonly key: number;
   readonly ids: Guids;
   readonly tenantId: string;
+  readonly domain: string;
   readonly n: number;
   readonly serviceAccounts: number;
   readonly firstRegularUser: number;
@@ -716,6 +727,7 @@ class TenantModel {
     this.key = hash(options.seed >>> 0, Math.floor(options.seed / 2 ** 32) >>> 0, 0x5eed, 1);
     this.ids = new Guids(this.key);
     this.tenantId = this.ids.guid(KIND.tenant, 0);
+    this.domain = options.domain ?? DOMAIN;
     this.restrictedUnitId = this.ids.guid(KIND.administrativeUnit, 1_000_000);
     this.n = options.users;
     this.serviceAccounts = Math.min(4 + Math.floor(this.n / 10_000), 40);
@@ -824,7 +836,7 @@ class TenantModel {
       const name = `breakglass-0${i + 1}`;
       return {
         id,
-        userPrincipalName: `${name}@${DOMAIN}`,
+        userPrincipalName: `${name}@${this.domain}`,
         displayName: `Emergency Access 0${i + 1}`,
         givenName: null,
         surname: null,
@@ -842,7 +854,7 @@ class TenantModel {
       const name = this.serviceAccountName(i);
       return {
         id,
-        userPrincipalName: `${name}@${DOMAIN}`,
+        userPrincipalName: `${name}@${this.domain}`,
         displayName: name,
         givenName: null,
         surname: null,
@@ -864,7 +876,7 @@ class TenantModel {
       const partner = at(PARTNER_DOMAINS, hash(this.key, 0x710a, i) % PARTNER_DOMAINS.length);
       return {
         id,
-        userPrincipalName: `${local}_${partner}#EXT#@${DOMAIN}`,
+        userPrincipalName: `${local}_${partner}#EXT#@${this.domain}`,
         displayName: `${first} ${last}`,
         givenName: first,
         surname: last,
@@ -884,11 +896,11 @@ class TenantModel {
     const title = t.department < 0 ? null : titles ? at(titles, hash(this.key, 0x710b, i) % titles.length) : at(GENERIC_TITLES, hash(this.key, 0x710b, i) % GENERIC_TITLES.length);
     return {
       id,
-      userPrincipalName: `${upnLocal}@${DOMAIN}`,
+      userPrincipalName: `${upnLocal}@${this.domain}`,
       displayName: dedicated ? `${first} ${last} (Admin)` : `${first} ${last}`,
       givenName: first,
       surname: last,
-      mail: dedicated ? null : `${local}@${DOMAIN}`,
+      mail: dedicated ? null : `${local}@${this.domain}`,
       jobTitle: dedicated ? null : t.contractor ? 'Contractor' : title,
       department: t.department < 0 ? null : at(DEPARTMENTS, t.department)[0],
       officeLocation: t.department < 0 ? null : at(REGIONS, t.region)[1],
@@ -2044,7 +2056,7 @@ export async function generateTenant(options: GenerateOptions, write: (chunk: st
   await wait(
     out.put(
       `{"version":1,"referenceTime":${JSON.stringify(model.referenceTime)},"tenantId":${JSON.stringify(model.tenantId)},` +
-        `"displayName":${JSON.stringify(TENANT_NAME)},"settings":${JSON.stringify({ MONITOR_EXCLUDED_ACCOUNTS: G.breakGlass })}`,
+        `"displayName":${JSON.stringify(options.displayName ?? TENANT_NAME)},"settings":${JSON.stringify({ MONITOR_EXCLUDED_ACCOUNTS: G.breakGlass })}`,
     ),
   );
 

@@ -13,6 +13,17 @@ const { HttpRequest, InvocationContext: Context } = azureFunctions;
 
 export type TimerRegistration = Extract<Registration, { kind: 'timer' }>;
 export type HttpRegistration = Extract<Registration, { kind: 'http' }>;
+export type QueueRegistration = Extract<Registration, { kind: 'queue' }>;
+
+/** What the Functions host passes a queue trigger about the message (InvocationContext.triggerMetadata). */
+export interface QueueMessageMetadata {
+  id: string;
+  dequeueCount: number;
+  insertionTime: string;
+  expirationTime: string;
+  nextVisibleTime: string;
+  popReceipt: string;
+}
 
 export interface HttpCall {
   method: string;
@@ -38,11 +49,14 @@ async function loadFunctions(): Promise<Registration[]> {
   return registrations;
 }
 
-function contextFor(name: string, log: Logger, trigger: 'timer' | 'http'): InvocationContext {
+const TRIGGERS = { timer: { type: 'timerTrigger', name: 'timer' }, http: { type: 'httpTrigger', name: 'request' }, queue: { type: 'queueTrigger', name: 'queueItem' } } as const;
+
+function contextFor(name: string, log: Logger, trigger: 'timer' | 'http' | 'queue', triggerMetadata?: Record<string, unknown>): InvocationContext {
   return new Context({
     invocationId: randomUUID(),
     functionName: name,
-    options: { trigger: { type: trigger === 'timer' ? 'timerTrigger' : 'httpTrigger', name: trigger === 'timer' ? 'timer' : 'request' }, extraInputs: [], extraOutputs: [] },
+    ...(triggerMetadata ? { triggerMetadata } : {}),
+    options: { trigger: TRIGGERS[trigger], extraInputs: [], extraOutputs: [] },
     logHandler: (level, ...args) => {
       const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
       if (level === 'error' || level === 'critical') log.error(`${name}: ${text}`);
@@ -87,6 +101,17 @@ export class FunctionApp {
 
   get https(): HttpRegistration[] {
     return this.registrations.filter((r): r is HttpRegistration => r.kind === 'http');
+  }
+
+  get queues(): QueueRegistration[] {
+    return this.registrations.filter((r): r is QueueRegistration => r.kind === 'queue');
+  }
+
+  /** Runs a queue trigger on one message (its body decoded as the host decodes it: JSON when it parses). */
+  async invokeQueue(name: string, body: unknown, metadata: QueueMessageMetadata): Promise<void> {
+    const registration = this.queues.find((q) => q.name === name);
+    if (!registration) throw new Error(`no queue function ${name}`);
+    await registration.options.handler(body, contextFor(name, this.log, 'queue', { ...metadata }));
   }
 
   async invokeTimer(name: string): Promise<void> {

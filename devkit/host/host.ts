@@ -20,7 +20,10 @@ import { startWebhookReceiver } from '../emulators/webhook.js';
 import { DEVELOPMENT_STORAGE_PORT, startAzurite } from '../emulators/azurite.js';
 import type { TenantFixture } from '../fixture/format.js';
 import { demoFixturePath, fixtureForServing } from '../fixture/load.js';
-import { type GraphSimulator, startGraphSimulator } from '../simulator/graph-simulator.js';
+import { type GraphSimulator, type SimulatedTenantSpec, startGraphSimulator } from '../simulator/graph-simulator.js';
+import type { TenantSourceFactory } from '../../src/app/tenant-runtime.js';
+import { queueService } from '../../src/storage/queue.js';
+import { QueueRunner, type QueueSemantics, projectHostJson, queueSemantics } from './queues.js';
 import { type SimulatorFaultRule, parseFaults } from '../simulator/faults.js';
 import { FunctionApp, type HttpCall, type HttpResult } from './functions.js';
 import { serveFunctions } from './http.js';
@@ -49,6 +52,10 @@ export interface HostOptions {
   ephemeral?: boolean;
   /** Fault rules for the simulated tenant from the start (docs/simulator.md, "Faults"). */
   faults?: SimulatorFaultRule[];
+  /** More simulated tenants on the same simulator, for registered tenants (docs/tenants.md); each its own token. */
+  tenants?: SimulatedTenantSpec[];
+  /** Queue trigger semantics other than host.json's (tests: no retry delay). */
+  queueSemantics?: Partial<QueueSemantics>;
   log: Logger;
 }
 
@@ -69,6 +76,8 @@ export interface Host {
   /** Starts the timers on their schedules (after the start-up cycle). */
   startTimers(): void;
   invokeHttp(name: string, call: HttpCall): Promise<HttpResult>;
+  /** The queue triggers on the storage's queue service (undefined when the storage has no queue endpoint). */
+  queues?: QueueRunner;
   /**
    * Graceful stop: accept no new work (timers paused, HTTP closed), let work in flight finish (up to
    * STOP_GRACE_MS; what is still running then is abandoned at whatever point it reached, which the monitor's
@@ -199,16 +208,19 @@ export async function startHost(options: HostOptions): Promise<Host> {
     let description: string;
     let sim: GraphSimulator | undefined;
     if (options.faults?.length && !fixture) throw new Error('faults: they apply to a simulated tenant (--tenant or the demo), not to Microsoft Graph');
+    if (options.tenants?.length && !fixture) throw new Error('tenants: simulated tenants are served beside a simulated default tenant, not beside Microsoft Graph');
+    let tenantSource: TenantSourceFactory | undefined;
     if (fixture) {
-      sim = await startGraphSimulator({ fixture });
+      sim = await startGraphSimulator({ fixture, ...(options.tenants?.length ? { tenants: options.tenants } : {}) });
       const served = sim;
       resources.add(() => served.close());
       if (options.faults) sim.setFaults(options.faults);
       source = simulatedSource(sim.url, sim.token, fixture);
+      tenantSource = simulatedTenantSource(served);
       const name = fixture.displayName ?? fixture.tenantId;
       description = graph.demo ? `the bundled demo tenant '${name}' (simulated; pass --tenant FILE or Graph credentials to change)` : `simulated tenant '${name}' from ${graph.fixtureFile}`;
     }
-    const runtime = await assembleRuntime({ env, log, storage: storage.target, ...(source ? { source } : {}) });
+    const runtime = await assembleRuntime({ env, log, storage: storage.target, ...(source ? { source } : {}), ...(tenantSource ? { tenantSource } : {}) });
     description ??= `Microsoft Graph (${runtime.settings.graphBaseUrl}), tenant ${runtime.source.tenant.tenantId}`;
     setRuntime(runtime);
 
@@ -218,6 +230,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
     let server: Server | undefined;
     let url: string | undefined;
     const timers = options.serve ? scheduleTimers(app, env, log, (work) => inFlight.run(work)) : undefined;
+    const queues = await queueRunnerFor(app, storage.target, env, log, (work) => inFlight.run(work), options.queueSemantics);
+    if (queues && options.serve) resources.add(async () => queues.stop());
     if (timers) {
       resources.add(async () => timers.stop());
       const track = <T>(work: () => Promise<T>) => inFlight.run(work);
@@ -243,10 +257,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
       run: (work) => inFlight.run(work),
       invokeTimer: (name) => inFlight.run(() => app.invokeTimer(name)),
       invokeHttp: (name, call) => inFlight.run(() => app.invokeHttp(name, call)),
-      startTimers: () => timers?.start(),
+      startTimers: () => {
+        timers?.start();
+        queues?.start();
+      },
+      ...(queues ? { queues } : {}),
       stop: async () => {
         inFlight.stopping = true;
         timers?.stop();
+        queues?.stop();
         // No new connections; those open finish their request.
         server?.close();
         if (!(await inFlight.settle(STOP_GRACE_MS))) log.warn(`work still running after ${STOP_GRACE_MS / 1000} s was abandoned at the point it reached`);
@@ -258,6 +277,34 @@ export async function startHost(options: HostOptions): Promise<Host> {
     await resources.stopAll();
     throw error;
   }
+}
+
+/** Registered tenants read from the simulator, each with its own token (one the simulator does not serve gets 401). */
+export function simulatedTenantSource(sim: GraphSimulator): TenantSourceFactory {
+  return (tenant) => {
+    let token: string;
+    try {
+      token = sim.tokenFor(tenant.tenantId);
+    } catch {
+      token = `not-served.${tenant.tenantId}`;
+    }
+    return { baseUrl: sim.url, credential: staticTokenCredential(token), tenant: { id: tenant.tenantId, tenantId: tenant.tenantId, displayName: tenant.displayName }, pacing: false, retryDelaySeconds: 0 };
+  };
+}
+
+/** The queue triggers on the storage's queue service; none when it has no queue endpoint (a table-only emulator). */
+async function queueRunnerFor(app: FunctionApp, target: StorageTarget, env: Record<string, string | undefined>, log: Logger, track: <T>(work: () => Promise<T>) => Promise<T>, semantics?: Partial<QueueSemantics>): Promise<QueueRunner | undefined> {
+  if (app.queues.length === 0) return undefined;
+  let service;
+  try {
+    service = queueService(target);
+  } catch (error) {
+    log.warn(`queue triggers not run: ${(error as Error).message}`);
+    return undefined;
+  }
+  const runner = new QueueRunner(app, service, env, log, track, { ...queueSemantics(projectHostJson()), ...semantics });
+  await runner.ensureQueues();
+  return runner;
 }
 
 /** The local admin endpoint for the simulated tenant's faults: GET shows the rules, PUT replaces them. */

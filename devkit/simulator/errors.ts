@@ -47,6 +47,11 @@ export function forbidden(permission: string): GraphHttpError {
   );
 }
 
+/** A tenant where the app has no consent: its token carries no application permissions, so every call is denied. */
+export function notConsented(): GraphHttpError {
+  return new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+}
+
 export function unauthorized(message: string): GraphHttpError {
   return new GraphHttpError(401, 'InvalidAuthenticationToken', message);
 }

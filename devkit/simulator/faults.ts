@@ -51,6 +51,13 @@ export type SimulatorFaultRule = FaultMatch &
         /** 404 Request_ResourceNotFound, as for an API this tenant or cloud does not have. */
         kind: 'notFound404';
       }
+    | {
+        /**
+         * A hung tenant: the request is accepted and never answered; the connection stays open until the client
+         * gives up (its timeout) or the simulator closes. Inside a `$batch`, the whole batch hangs.
+         */
+        kind: 'hang';
+      }
   );
 
 export interface FaultRequest {
@@ -63,6 +70,8 @@ export interface FaultRequest {
 export interface FaultOutcome {
   delayMs: number;
   error?: GraphHttpError;
+  /** Never answer (a `hang` rule fired). */
+  hang?: boolean;
 }
 
 interface RuleState {
@@ -97,9 +106,10 @@ export class FaultInjector {
         outcome.delayMs += rule.delayMs;
         continue;
       }
-      if (outcome.error) continue; // an earlier rule already decided the answer
+      if (outcome.error || outcome.hang) continue; // an earlier rule already decided the answer
       state.fired++;
-      outcome.error = errorFor(rule, request.key, request);
+      if (rule.kind === 'hang') outcome.hang = true;
+      else outcome.error = errorFor(rule, request.key, request);
     }
     return outcome;
   }
@@ -119,7 +129,7 @@ function matches(state: RuleState, request: FaultRequest): boolean {
   return true;
 }
 
-function errorFor(rule: Exclude<SimulatorFaultRule, { kind: 'delayMs' }>, key: EndpointKey, request: FaultRequest): GraphHttpError {
+function errorFor(rule: Exclude<SimulatorFaultRule, { kind: 'delayMs' | 'hang' }>, key: EndpointKey, request: FaultRequest): GraphHttpError {
   switch (rule.kind) {
     case 'throttle429':
       return tooManyRequests(rule.retryAfterSeconds ?? null);
@@ -163,7 +173,7 @@ export function parseFaults(text: string): SimulatorFaultRule[] {
 }
 
 function validateRule(rule: SimulatorFaultRule): void {
-  const kinds = ['throttle429', 'status503', 'delayMs', 'forbidden403', 'licenseError', 'notFound404'];
+  const kinds = ['throttle429', 'status503', 'delayMs', 'forbidden403', 'licenseError', 'notFound404', 'hang'];
   if (!kinds.includes(rule.kind)) throw new Error(`unknown fault kind '${String(rule.kind)}' (expected one of ${kinds.join(', ')})`);
   if (rule.kind === 'delayMs' && !(rule.delayMs >= 0)) throw new Error('a delayMs fault needs delayMs >= 0');
   for (const field of ['times', 'afterRequests', 'page'] as const) {

@@ -10,10 +10,14 @@ param deploymentContainerName string
 @description('Object id of the managed identity that gets the data roles below.')
 param principalId string
 
+@description('The registered tenants\' work queue (MONITOR_WORK_QUEUE); the runtime moves work given up to `<name>-poison`.')
+param workQueueName string
+
 // Built-in data roles (role definition ids are the same in every tenant):
 // - Storage Blob Data Owner: host keys, timer schedule status and singleton leases, and the Flex
 //   deployment package (Flex Consumption requires Owner on the deployment container's account).
-// - Storage Queue Data Contributor: the host's internal queues.
+// - Storage Queue Data Contributor: the host's internal queues, and the tenant work queue and its poison queue
+//   (the fan-out timer sends, the queue triggers receive and delete).
 // - Storage Table Data Contributor: the monitor's tables (created on first run; src/storage/tables.ts).
 var dataRoles = [
   {
@@ -67,6 +71,19 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+// Created here so the queue triggers find them at start-up; the app also creates them if missing.
+resource workQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for queueName in [workQueueName, '${workQueueName}-poison']: {
+    parent: queueService
+    name: queueName
+  }
+]
+
 resource dataRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for role in dataRoles: {
     name: guid(storage.id, principalId, role.id)
@@ -82,4 +99,5 @@ resource dataRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01
 ]
 
 output name string = storage.name
+output workQueues array = [workQueueName, '${workQueueName}-poison']
 output blobEndpoint string = storage.properties.primaryEndpoints.blob

@@ -6,7 +6,9 @@ import type { TenantInfo } from '../collect/snapshot.js';
 import { type CollectorName, type LatestRuns, RUN_PARTITION, type RunRecord } from '../collect/runs.js';
 import type { StoredSignIn } from '../collect/signins.js';
 import { loadFeedNotes } from '../collect/changefeed.js';
-import { type BreakGlassSignIn, type ChangeInputs, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
+import { PARTITIONS } from '../collect/specs.js';
+import { loadValues } from '../storage/state.js';
+import { type BreakGlassSignIn, type ChangeInputs, type DeadLetterNote, type CollectorHealth, type HistoryChange, type PreviousAdmin, changeFindings, changeKey } from '../core/changes.js';
 import { materialKeys } from '../core/acceptance.js';
 import { type DigestInput, composeDigest, digestSubject } from '../core/digest.js';
 import { type ReportNumbers, reportNumbers } from '../core/numbers.js';
@@ -282,6 +284,7 @@ async function changeInputs(
     breakGlassSignIns: await breakGlassSignIns(store, nowIso),
     health: collectorHealth(evaluation.runs, staleLimits(settings)),
     feedNotes: await loadFeedNotes({ store }),
+    deadLetters: await loadValues<DeadLetterNote>(store, PARTITIONS.deadLetter),
     staleAfterMinutes: settings.staleAfterMinutes,
     monitoredRoleIds: monitoredRoles(evaluation.options.adminRoles, evaluation.snapshot),
     // Audit events about exclusions: on the first evaluation those of the initial look-back, then the day before

@@ -10,6 +10,10 @@ import { type StorageTarget, TableStore, storageTargetFromSettings } from '../st
 import type { Logger } from './logger.js';
 import { type Settings, loadSettings } from './settings.js';
 import { type Mailer, createMailer } from '../alerts/mailer.js';
+import { WorkQueue, queueService } from '../storage/queue.js';
+import { REGISTRY_TABLES, TABLES } from '../storage/tables.js';
+import { TenantRegistry } from './tenants.js';
+import { type TenantSourceFactory, TenantRuntimes, liveTenantSource } from './tenant-runtime.js';
 import { type WebhookSender, createWebhookSender } from '../alerts/webhook.js';
 export { liveCredential };
 
@@ -36,6 +40,14 @@ export interface Runtime {
   /** Posts alerts to WEBHOOK_URL; undefined when no webhook is configured. */
   webhook: WebhookSender | undefined;
   deps(): CollectorDeps;
+  /** The registered tenants (the deployment's tables; docs/tenants.md). */
+  registry: TenantRegistry;
+  /** Each registered tenant's own runtime (tables, gateway and budgets, identity, settings). */
+  tenants: TenantRuntimes;
+  /** The tenant work queue (MONITOR_WORK_QUEUE), created on first use. */
+  workQueue(): WorkQueue;
+  /** The registered tenant this runtime is for; undefined for the deployment's own tenant. */
+  registered?: string;
 }
 
 /** The tenant id a Graph token was issued for (the `tid` claim): no extra permission needed. */
@@ -65,12 +77,27 @@ export function configuredStorage(env: Record<string, string | undefined> = proc
     AzureWebJobsStorage: env.AzureWebJobsStorage,
     AzureWebJobsStorage__accountName: env.AzureWebJobsStorage__accountName,
     AzureWebJobsStorage__tableServiceUri: env.AzureWebJobsStorage__tableServiceUri,
+    AzureWebJobsStorage__queueServiceUri: env.AzureWebJobsStorage__queueServiceUri,
     AzureWebJobsStorage__clientId: env.AzureWebJobsStorage__clientId,
     AzureWebJobsStorage__credential: env.AzureWebJobsStorage__credential,
   });
 }
 
-export function createRuntime(options: { settings: Settings; store: TableStore; source: GraphSource; log: Logger; now?: () => Date; mailer?: Mailer }): Runtime {
+export interface RuntimeOptions {
+  settings: Settings;
+  store: TableStore;
+  source: GraphSource;
+  log: Logger;
+  now?: () => Date;
+  mailer?: Mailer;
+  /** How a registered tenant's Graph is read (default: Microsoft Graph as the multi-tenant app). */
+  tenantSource?: TenantSourceFactory;
+  /** A registered tenant's runtime: the deployment's runtime it belongs to. */
+  base?: Runtime;
+  registered?: string;
+}
+
+export function createRuntime(options: RuntimeOptions): Runtime {
   const { settings, store, source, log } = options;
   const graph = new GraphGateway({
     baseUrl: source.baseUrl,
@@ -82,18 +109,28 @@ export function createRuntime(options: { settings: Settings; store: TableStore; 
     retryDelaySeconds: source.retryDelaySeconds,
   });
   const now = options.now ?? (() => new Date());
-  return {
+  const base = options.base;
+  let queue: WorkQueue | undefined;
+  const runtime: Runtime = {
     settings,
     store,
     graph,
     source,
     log,
     now,
-    mailer: options.mailer ?? createMailer(settings),
-    webhook: settings.webhook ? createWebhookSender(settings.webhook) : undefined,
+    mailer: options.mailer ?? base?.mailer ?? createMailer(settings),
+    webhook: base?.webhook ?? (settings.webhook ? createWebhookSender(settings.webhook) : undefined),
     // Each run gets its own write counter on the shared tables: runs in parallel report their own writes.
     deps: () => ({ graph, store: store.scoped(), settings, now, log }),
+    registry: base?.registry ?? new TenantRegistry(store),
+    tenants: undefined as unknown as TenantRuntimes,
+    workQueue: () => base?.workQueue() ?? (queue ??= new WorkQueue(queueService(store.target), settings.tenants.workQueue)),
+    ...(options.registered ? { registered: options.registered } : {}),
   };
+  runtime.tenants =
+    base?.tenants ??
+    new TenantRuntimes(runtime, options.tenantSource ?? liveTenantSource, (o) => createRuntime({ settings: o.settings, store: o.store, source: o.source, log: o.log, now: o.now, base: o.base, registered: o.source.tenant.tenantId }));
+  return runtime;
 }
 
 export interface Assembly {
@@ -106,6 +143,8 @@ export interface Assembly {
   source?: GraphSource;
   now?: () => Date;
   mailer?: Mailer;
+  /** How registered tenants' Graph is read, when not Microsoft Graph (the local host's simulated tenants). */
+  tenantSource?: TenantSourceFactory;
 }
 
 /** The one assembly of the runtime: settings validated, storage ready (tables exist), Graph source chosen. */
@@ -114,7 +153,7 @@ export async function assembleRuntime(a: Assembly): Promise<Runtime> {
   const target = a.storage ?? configuredStorage(a.env);
   if (!target) throw new Error('AzureWebJobsStorage (or AzureWebJobsStorage__accountName) is not set: the monitor needs Table Storage');
   const store = new TableStore(target, settings.tablePrefix);
-  await store.ensureTables();
+  await store.ensureTables([...TABLES, ...REGISTRY_TABLES]);
   const source = a.source ?? (await liveSource(settings));
-  return createRuntime({ settings, store, source, log: a.log, ...(a.now ? { now: a.now } : {}), ...(a.mailer ? { mailer: a.mailer } : {}) });
+  return createRuntime({ settings, store, source, log: a.log, ...(a.now ? { now: a.now } : {}), ...(a.mailer ? { mailer: a.mailer } : {}), ...(a.tenantSource ? { tenantSource: a.tenantSource } : {}) });
 }

@@ -21,6 +21,7 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'AzureWebJobsStorage', default: '(empty: embedded Azurite locally)', description: 'Storage connection string. In Azure use the identity-based form below instead.', scope: 'storage' },
   { name: 'AzureWebJobsStorage__accountName', default: '', description: 'Storage account name for identity-based connections (managed identity, no keys).', scope: 'storage' },
   { name: 'AzureWebJobsStorage__tableServiceUri', default: '', description: 'Table endpoint for identity-based connections where the account-name form does not fit (national clouds): https://<account>.table.<suffix>.', scope: 'storage' },
+  { name: 'AzureWebJobsStorage__queueServiceUri', default: '', description: 'Queue endpoint for identity-based connections where the account-name form does not fit: https://<account>.queue.<suffix> (the tenant work queue, docs/tenants.md).', scope: 'storage' },
   { name: 'AzureWebJobsStorage__credential', default: '', description: '`managedidentity` to use the app\'s managed identity for storage.', scope: 'storage' },
   { name: 'AzureWebJobsStorage__clientId', default: '', description: 'Client id of a user-assigned managed identity for storage.', scope: 'storage' },
   { name: 'GRAPH_BASE_URL', default: 'https://graph.microsoft.com', description: 'Microsoft Graph endpoint (national clouds: their Graph host).', scope: 'app' },
@@ -64,6 +65,12 @@ export const SETTINGS: readonly SettingDoc[] = [
   { name: 'REPORT_URL', default: '', description: 'URL of the report page linked from alert mails. Mails never carry a function key: point it at a URL your readers can open (e.g. the app behind App Service authentication), or leave it empty.', scope: 'app' },
   { name: 'CHECK_MIN_INTERVAL_SECONDS', default: '60', description: 'POST /api/check runs at most once per this interval; later callers get the latest result.', scope: 'app' },
   { name: 'MONITOR_TABLE_PREFIX', default: 'mfamon', description: 'Prefix of the Table Storage tables.', scope: 'app' },
+  { name: 'MONITOR_WORK_QUEUE', default: 'mfamon-work', description: 'Storage queue the fan-out timer fills with one message per registered tenant and due step; failed messages go to `<name>-poison` after host.json `maxDequeueCount` attempts (docs/tenants.md).', scope: 'app' },
+  { name: 'SCHEDULE_FANOUT', default: '0 * * * * *', description: 'NCRONTAB schedule of the fan-out timer: each time, every enabled registered tenant\'s steps whose schedule (its own or the app\'s) fires in that minute are enqueued.', scope: 'app' },
+  { name: 'MULTITENANT_CLIENT_ID', default: '', description: 'Application (client) id of the multi-tenant app registration that reads the registered tenants (consented in each); empty: only the deployment\'s own tenant is read.', scope: 'app' },
+  { name: 'MULTITENANT_CERTIFICATE_PATH', default: '', description: 'PEM file (certificate and private key, e.g. a Key Vault certificate the platform loads) the multi-tenant app proves itself with; empty: a federated credential, the managed identity\'s token for api://AzureADTokenExchange.', scope: 'app' },
+  { name: 'MSP_DIGEST_RECIPIENTS', default: '', description: 'Operator addresses that receive the daily digest over every tenant (SCHEDULE_MSP_DIGEST); empty: none is sent.', scope: 'app' },
+  { name: 'SCHEDULE_MSP_DIGEST', default: '0 0 7 * * *', description: 'NCRONTAB schedule of the operator\'s digest over every tenant.', scope: 'app' },
 ];
 
 const durationInt = (name: string, min: number, max: number) =>
@@ -156,6 +163,8 @@ export interface Settings {
   webhook: { url: string; format: WebhookFormat; secret: string } | null;
   checkMinIntervalSeconds: number;
   tablePrefix: string;
+  /** Registered tenants (issue 20): the work queue, the fan-out schedule, the multi-tenant identity, the operator's digest. */
+  tenants: { workQueue: string; fanOutSchedule: string; clientId: string; certificatePath: string; mspRecipients: string[]; mspDigestSchedule: string };
 }
 
 export const WEBHOOK_FORMATS = ['json', 'teams', 'slack'] as const;
@@ -293,6 +302,21 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     WEBHOOK_SECRET: z.string().refine((v) => v === '' || v.length >= 32, 'WEBHOOK_SECRET: expected at least 32 characters (or empty for unsigned requests)'),
     CHECK_MIN_INTERVAL_SECONDS: durationInt('CHECK_MIN_INTERVAL_SECONDS', 0, 86_400),
     MONITOR_TABLE_PREFIX: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9]{0,29}$/, 'MONITOR_TABLE_PREFIX: expected 1-30 letters or digits, starting with a letter (Table name rules)'),
+    // Queue name rules: 3-63 lower-case letters, digits and single hyphens; 56 leave room for `-poison`.
+    MONITOR_WORK_QUEUE: z.string().trim().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,54}[a-z0-9]$/, 'MONITOR_WORK_QUEUE: expected 3-56 lower-case letters, digits and single hyphens, starting and ending with a letter or digit (queue name rules; `-poison` is appended for failed messages)'),
+    SCHEDULE_FANOUT: cronSetting('SCHEDULE_FANOUT'),
+    MULTITENANT_CLIENT_ID: z.string().trim().refine((v) => v === '' || isGuid(v), 'MULTITENANT_CLIENT_ID: expected the application (client) id, a GUID'),
+    MULTITENANT_CERTIFICATE_PATH: z.string().trim(),
+    MSP_DIGEST_RECIPIENTS: z.string().transform((value, ctx) => {
+      const addresses = list(value);
+      const bad = addresses.filter((a) => !EMAIL.test(a));
+      if (bad.length > 0 || addresses.length > 50) {
+        ctx.addIssue({ code: 'custom', message: `MSP_DIGEST_RECIPIENTS: expected at most 50 comma-separated e-mail addresses${bad.length ? `; not an address: ${bad.join(', ')}` : ''}` });
+        return z.NEVER;
+      }
+      return addresses;
+    }),
+    SCHEDULE_MSP_DIGEST: cronSetting('SCHEDULE_MSP_DIGEST'),
   });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -302,6 +326,8 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   const problems: string[] = [];
   if (s.MONITOR_GLOBAL_ADMIN_MIN > s.MONITOR_GLOBAL_ADMIN_MAX) problems.push(`MONITOR_GLOBAL_ADMIN_MIN (${s.MONITOR_GLOBAL_ADMIN_MIN}) must not be above MONITOR_GLOBAL_ADMIN_MAX (${s.MONITOR_GLOBAL_ADMIN_MAX})`);
   if (s.ALERT_RECIPIENTS.length > 0 && !s.ALERT_SENDER) problems.push('ALERT_SENDER: required when ALERT_RECIPIENTS is set');
+  if (s.MSP_DIGEST_RECIPIENTS.length > 0 && !s.ALERT_SENDER) problems.push('ALERT_SENDER: required when MSP_DIGEST_RECIPIENTS is set');
+  if (s.MULTITENANT_CERTIFICATE_PATH && !s.MULTITENANT_CLIENT_ID) problems.push('MULTITENANT_CERTIFICATE_PATH: set MULTITENANT_CLIENT_ID too (the certificate proves that app)');
   if (s.ACS_ENDPOINT && s.ACS_CONNECTION_STRING) problems.push('ACS_ENDPOINT and ACS_CONNECTION_STRING: set one, not both');
   if (s.ACCEPTED_RISK_DEFAULT_DAYS > s.ACCEPTED_RISK_MAX_DAYS) problems.push(`ACCEPTED_RISK_DEFAULT_DAYS (${s.ACCEPTED_RISK_DEFAULT_DAYS}) must not be above ACCEPTED_RISK_MAX_DAYS (${s.ACCEPTED_RISK_MAX_DAYS})`);
   if (s.WEBHOOK_SECRET && !s.WEBHOOK_URL) problems.push('WEBHOOK_SECRET: set WEBHOOK_URL too (a secret without a webhook signs nothing)');
@@ -341,5 +367,6 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     webhook: s.WEBHOOK_URL ? { url: s.WEBHOOK_URL, format: s.WEBHOOK_FORMAT, secret: s.WEBHOOK_SECRET } : null,
     checkMinIntervalSeconds: s.CHECK_MIN_INTERVAL_SECONDS,
     tablePrefix: s.MONITOR_TABLE_PREFIX,
+    tenants: { workQueue: s.MONITOR_WORK_QUEUE, fanOutSchedule: s.SCHEDULE_FANOUT, clientId: s.MULTITENANT_CLIENT_ID.toLowerCase(), certificatePath: s.MULTITENANT_CERTIFICATE_PATH, mspRecipients: s.MSP_DIGEST_RECIPIENTS, mspDigestSchedule: s.SCHEDULE_MSP_DIGEST },
   };
 }

@@ -42,6 +42,8 @@ export const PARTITIONS = {
   exemptionAudit: 'exemptionAudit',
   /** The change feed's notes about itself (missed changes, restarts), see collect/changefeed.ts. */
   feedNote: 'feedNote',
+  /** Queued work of a tenant given up after every delivery failed (app/fanout.ts). */
+  deadLetter: 'deadLetter',
 } as const;
 
 export function stateOnlySpec<T>(partition: string, id: (item: T) => string): DatasetSpec<T> {

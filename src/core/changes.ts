@@ -59,6 +59,17 @@ export interface CollectorHealth {
  * What the change feed recorded about itself (collect/changefeed.ts): a change only a full collection found
  * (`missed`), or a restart from a full read because the feed could not continue (`resync`).
  */
+/** Queued work given up (the poison queue), kept as state until told. */
+export interface DeadLetterNote {
+  /** The work id (tenant, step, slot). */
+  id: string;
+  step: string;
+  enqueuedAt: string;
+  at: string;
+  attempts: number;
+  detail: string;
+}
+
 export interface FeedNote {
   /** Stable id of the note: the finding's fingerprint ends with it, so each is told once. */
   id: string;
@@ -91,6 +102,8 @@ export interface ChangeInputs {
   health: ReadonlyArray<CollectorHealth>;
   /** The change feed's notes about itself (told once each). */
   feedNotes?: ReadonlyArray<FeedNote>;
+  /** Queued work of this tenant given up after every delivery failed (told once each). */
+  deadLetters?: ReadonlyArray<DeadLetterNote>;
   staleAfterMinutes: number;
   monitoredRoleIds: ReadonlySet<string>;
   /** Directory audit events about exclusions, those since `since` considered; `readable`: the audit log was read. */
@@ -150,7 +163,13 @@ export function changeFindings(inputs: ChangeInputs): Finding[] {
     ...healthFindings(inputs),
     ...(inputs.firstEvaluation || !inputs.previousRollout || !rolloutJudged(inputs.report) ? [] : rolloutChangeFindings(inputs.report.rollout ?? [], inputs.previousRollout, inputs.previousEvaluationId)),
     ...(inputs.feedNotes ?? []).map(feedFinding),
+    ...(inputs.deadLetters ?? []).map(deadLetterFinding),
   ];
+}
+
+/** A step of this tenant that went to the poison queue (app/fanout.ts). */
+function deadLetterFinding(n: DeadLetterNote): Finding {
+  return finding('tenant-work-dead-lettered', 'high', n.step, `The ${n.step} step queued at ${n.enqueuedAt} failed on all ${n.attempts} deliveries and was given up${n.detail ? `: ${n.detail}` : ''}.`, `tenant-work-dead-lettered:${n.id}`, { subjectName: n.step });
 }
 
 /** The change feed's own notes: what only reconciliation found, and restarts from a full read. */

@@ -368,6 +368,15 @@ export const FINDING_TYPES = {
     remediation: 'Nothing, if it was a one-off (no false change is derived from it); if it repeats, the change feed was stopped for days or runs too rarely (SCHEDULE_CHANGEFEED).',
     about: 'monitor',
   },
+  'tenant-work-dead-lettered': {
+    kind: 'event',
+    severity: 'high',
+    title: 'Tenant work given up',
+    subject: 'step of the tenant (roles, policies, changefeed, evaluate, …)',
+    meaning: 'A queued step of this tenant failed on every delivery (host.json maxDequeueCount) and went to the poison queue: its data was not collected or evaluated this time; the other tenants were not held up by it.',
+    remediation: 'Read the step\u2019s run records (history runs --tenant) and the error the finding quotes: Graph throttling or outage, a revoked consent, a hanging call. The next scheduled message runs it again.',
+    about: 'monitor',
+  },
   'monitor-unhealthy': {
     kind: 'state',
     severity: 'high',

@@ -1,4 +1,5 @@
-// HTTP: GET /api/report — the HTML report, rendered from stored state (no Graph calls), offline (Chart.js inlined).
+// HTTP: GET /api/report — the HTML report, rendered from stored state (no Graph calls), offline (Chart.js inlined);
+// `?tenant=<id>` renders a registered tenant's.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,6 +8,8 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { getRuntime } from '../app/provider.js';
 import { REPORT_DAYS, buildReportModel } from '../app/report-page.js';
 import { renderReportPage } from '../report/render.js';
+import { TenantInputError } from '../core/tenants.js';
+import { htmlPageHeaders } from './lib/html.js';
 import { registerHttp } from './lib/registry.js';
 
 let chartJs: string | undefined;
@@ -24,18 +27,19 @@ export async function report(request: HttpRequest): Promise<HttpResponseInit> {
   if (!Number.isInteger(days) || days < 1 || days > 365) {
     return { status: 400, jsonBody: { error: { code: 'BadRequest', message: 'days: expected a whole number from 1 to 365' } } };
   }
-  const rt = await getRuntime();
+  let rt;
+  try {
+    // `tenant`: a registered tenant's report (its own tables); none: the deployment's own tenant.
+    rt = await (await getRuntime()).tenants.select(request.query.get('tenant') ?? undefined);
+  } catch (error) {
+    if (error instanceof TenantInputError) return { status: 400, jsonBody: { error: { code: 'BadRequest', message: error.problems.join('; ') } } };
+    throw error;
+  }
   const model = await buildReportModel(rt.store, rt.settings, rt.source.tenant, rt.now(), days);
   const nonce = randomBytes(16).toString('base64');
   return {
     status: 200,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-    },
+    headers: htmlPageHeaders(nonce, { script: true }),
     body: renderReportPage(model, { nonce, chartJs: chartBundle() }),
   };
 }

@@ -8,17 +8,20 @@ export type Entity = TableEntity<Record<string, unknown>>;
 export type StoredEntity = TableEntityResult<Record<string, unknown>>;
 
 export const TABLES = ['state', 'runs', 'assignments', 'policies', 'activations', 'signins', 'admins', 'findings', 'outbox'] as const;
-export type TableName = (typeof TABLES)[number];
+/** The deployment's own tables, beside the default tenant's: the registry of the other tenants (issue 20). */
+export const REGISTRY_TABLES = ['tenants'] as const;
+export type TableName = (typeof TABLES)[number] | (typeof REGISTRY_TABLES)[number];
 
 /** Where tables live: a connection string (Azurite or a key) or an account endpoint with an Entra credential. */
 export type StorageTarget =
   | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; tableEndpoint: string; credential: TokenCredential };
+  | { kind: 'identity'; tableEndpoint: string; credential: TokenCredential; queueEndpoint?: string };
 
 export interface StorageSettingsInput {
   AzureWebJobsStorage?: string;
   AzureWebJobsStorage__accountName?: string;
   AzureWebJobsStorage__tableServiceUri?: string;
+  AzureWebJobsStorage__queueServiceUri?: string;
   AzureWebJobsStorage__clientId?: string;
   AzureWebJobsStorage__credential?: string;
 }
@@ -36,7 +39,9 @@ export function storageTargetFromSettings(settings: StorageSettingsInput): Stora
     settings.AzureWebJobsStorage__credential?.trim().toLowerCase() === 'managedidentity' || clientId
       ? new ManagedIdentityCredential(clientId ? { clientId } : {})
       : new DefaultAzureCredential();
-  return { kind: 'identity', tableEndpoint: endpoint, credential };
+  const account = settings.AzureWebJobsStorage__accountName?.trim();
+  const queueEndpoint = settings.AzureWebJobsStorage__queueServiceUri?.trim() || (account ? `https://${account}.queue.core.windows.net` : undefined);
+  return { kind: 'identity', tableEndpoint: endpoint, credential, ...(queueEndpoint ? { queueEndpoint } : {}) };
 }
 
 function isLoopback(connectionString: string): boolean {
@@ -52,9 +57,14 @@ export class TableStore {
   readonly writesByTable = new Map<string, number>();
 
   constructor(
-    private readonly target: StorageTarget,
+    readonly target: StorageTarget,
     readonly prefix = 'mfamon',
   ) {}
+
+  /** Another set of tables on the same storage: a registered tenant's (prefix from core/tenants.ts). */
+  withPrefix(prefix: string): TableStore {
+    return new TableStore(this.target, prefix);
+  }
 
   /** The same tables with a write counter of their own (runs in parallel each count their own writes). */
   scoped(): TableStore {
@@ -87,9 +97,9 @@ export class TableStore {
     return client;
   }
 
-  /** Creates the monitor's tables if missing (idempotent). */
-  async ensureTables(): Promise<void> {
-    await Promise.all(TABLES.map((t) => this.client(t).createTable()));
+  /** Creates the monitor's tables if missing (idempotent); the registry only where asked (the deployment's prefix). */
+  async ensureTables(tables: readonly TableName[] = TABLES): Promise<void> {
+    await Promise.all(tables.map((t) => this.client(t).createTable()));
   }
 
   async get(table: TableName, partitionKey: string, rowKey: string): Promise<StoredEntity | undefined> {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SETTINGS as APP_SETTINGS, type SettingDoc } from '../../src/app/settings.js';
 import { LOCAL_SETTINGS } from '../../devkit/host/local-settings.js';
+import { MAX_DEQUEUE_COUNT } from '../../src/functions/lib/timers.js';
 
 const SETTINGS = [...APP_SETTINGS, ...LOCAL_SETTINGS];
 import { DATASET_PERMISSIONS, GRAPH_PERMISSIONS } from '../../src/collect/context.js';
@@ -21,6 +22,8 @@ export const UNSET_IN_AZURE: Readonly<Record<string, string>> = {
     'carries a Communication Services access key; in Azure the monitor sends through ACS_ENDPOINT with the managed identity (setting both is an error in src/app/settings.ts)',
   AzureWebJobsStorage__tableServiceUri:
     'only for clouds where the account-name form builds the wrong host; the public-cloud deployment uses AzureWebJobsStorage__accountName',
+  AzureWebJobsStorage__queueServiceUri:
+    'only for clouds where the account-name form builds the wrong host; the public-cloud deployment uses AzureWebJobsStorage__accountName (queue triggers and the fan-out alike)',
 };
 
 /** App settings the platform reads (not the monitor's code) that infra sets, each with the reason. */
@@ -58,6 +61,7 @@ export interface InfraSources {
   /** src/functions/*.ts by file name. */
   functions: Record<string, string>;
   deployMd: string;
+  hostJson: string;
 }
 
 function read(rel: string): string {
@@ -84,6 +88,7 @@ export function readSources(): InfraSources {
     hookPs1: read('infra/hooks/grant-graph-permissions.ps1'),
     functions: readDir('src/functions', '.ts'),
     deployMd: read('docs/deploy.md'),
+    hostJson: read('host.json'),
   };
 }
 
@@ -308,8 +313,33 @@ export function checkDocs(src: InfraSources, code: CodeFacts = CODE): string[] {
   return problems;
 }
 
+/**
+ * (d) The tenant work queues: the storage module creates the queue MONITOR_WORK_QUEUE names and its poison
+ * queue, main.bicep hands it the same parameter the app setting comes from, the identity may use queues, and
+ * host.json sets the delivery count the code's dead-letter finding quotes (MAX_DEQUEUE_COUNT).
+ */
+export function checkQueues(src: InfraSources, maxDequeueCount: number): string[] {
+  const problems: string[] = [];
+  const storage = src.modules['storage.bicep'] ?? '';
+  if (!/for queueName in \[workQueueName, '\$\{workQueueName\}-poison'\]/.test(storage)) problems.push("infra/modules/storage.bicep must create the work queue and its poison queue (for queueName in [workQueueName, '${workQueueName}-poison'])");
+  if (!/Storage Queue Data Contributor/.test(storage)) problems.push('infra/modules/storage.bicep must give the identity Storage Queue Data Contributor (the fan-out sends, the triggers receive)');
+  const setting = bicepAppSettings(src)?.get('MONITOR_WORK_QUEUE');
+  if (!setting) problems.push('infra/main.bicep does not set MONITOR_WORK_QUEUE');
+  else if (!new RegExp(`^\\s*workQueueName:\\s*${setting}\\s*$`, 'm').test(src.mainBicep)) problems.push(`infra/main.bicep must pass workQueueName: ${setting} to the storage module (the queue the app setting names)`);
+  let queues: Record<string, unknown> = {};
+  try {
+    queues = ((JSON.parse(src.hostJson) as { extensions?: { queues?: Record<string, unknown> } }).extensions?.queues ?? {}) as Record<string, unknown>;
+  } catch {
+    problems.push('host.json is not JSON');
+  }
+  if (queues.maxDequeueCount !== maxDequeueCount) problems.push(`host.json extensions.queues.maxDequeueCount is ${JSON.stringify(queues.maxDequeueCount)}, the code says ${maxDequeueCount} (src/functions/lib/timers.ts MAX_DEQUEUE_COUNT)`);
+  if (queues.messageEncoding !== undefined && queues.messageEncoding !== 'base64') problems.push('host.json extensions.queues.messageEncoding must be base64 (src/storage/queue.ts encodes so)');
+  return problems;
+}
+
 export function checkAll(src: InfraSources, code: CodeFacts = CODE): string[] {
   return [
+    ...checkQueues(src, MAX_DEQUEUE_COUNT),
     ...checkAppSettings(src, code),
     ...checkDefaultsAndParameters(src, code),
     ...checkBindingExpressions(src, code),

@@ -18,9 +18,11 @@ import {
   checkDefaultsAndParameters,
   checkDocs,
   checkGraphPermissions,
+  checkQueues,
   readSources,
 } from './checks.js';
 import { params } from './bicep.js';
+import { MAX_DEQUEUE_COUNT } from '../../src/functions/lib/timers.js';
 
 const sources = readSources();
 
@@ -61,7 +63,7 @@ describe('the real infrastructure agrees with the code', () => {
     const set = [...(bicepAppSettings(sources)?.keys() ?? [])].sort();
     expect(set).toEqual([...azureSettings.map((s) => s.name), ...Object.keys(PLATFORM_SETTINGS)].sort());
     // The exceptions are few and each has a reason.
-    expect(Object.keys(UNSET_IN_AZURE).sort()).toEqual(['ACS_CONNECTION_STRING', 'AzureWebJobsStorage', 'AzureWebJobsStorage__tableServiceUri']);
+    expect(Object.keys(UNSET_IN_AZURE).sort()).toEqual(['ACS_CONNECTION_STRING', 'AzureWebJobsStorage', 'AzureWebJobsStorage__queueServiceUri', 'AzureWebJobsStorage__tableServiceUri']);
     for (const reason of Object.values(UNSET_IN_AZURE)) expect(reason.length).toBeGreaterThan(40);
   });
 
@@ -70,9 +72,9 @@ describe('the real infrastructure agrees with the code', () => {
     expect(CODE.graphPermissions.length).toBeGreaterThanOrEqual(8);
   });
 
-  it('binds every timer schedule to an app setting', () => {
+  it('binds every timer schedule and the work queues to an app setting', () => {
     const bound = Object.values(sources.functions).flatMap((t) => [...t.matchAll(/%([A-Z0-9_]+)%/g)].map((m) => m[1]));
-    expect(bound.sort()).toEqual(['SCHEDULE_ACTIVATIONS', 'SCHEDULE_CHANGEFEED', 'SCHEDULE_EVALUATE', 'SCHEDULE_POLICIES', 'SCHEDULE_ROLES', 'SCHEDULE_SECURE_SCORE', 'SCHEDULE_SIGNINS']);
+    expect(bound.sort()).toEqual(['MONITOR_WORK_QUEUE', 'MONITOR_WORK_QUEUE', 'SCHEDULE_ACTIVATIONS', 'SCHEDULE_CHANGEFEED', 'SCHEDULE_EVALUATE', 'SCHEDULE_FANOUT', 'SCHEDULE_MSP_DIGEST', 'SCHEDULE_POLICIES', 'SCHEDULE_ROLES', 'SCHEDULE_SECURE_SCORE', 'SCHEDULE_SIGNINS']);
     expect(checkBindingExpressions(sources)).toEqual([]);
   });
 
@@ -174,6 +176,25 @@ describe('(c) timer schedules', () => {
 
   it('fails when no binding is found at all (the scan must see the timers)', () => {
     expect(checkBindingExpressions(withFunctions({}))).toHaveLength(1);
+  });
+});
+
+describe('(d) the tenant work queues', () => {
+  it('agree on the real files', () => {
+    expect(checkQueues(sources, MAX_DEQUEUE_COUNT)).toEqual([]);
+  });
+
+  it('fail when the storage module stops creating the poison queue', () => {
+    const modules = { ...sources.modules, 'storage.bicep': (sources.modules['storage.bicep'] ?? '').replace("'${workQueueName}-poison'", "'other'") };
+    expect(checkQueues({ ...sources, modules }, MAX_DEQUEUE_COUNT).join('\n')).toMatch(/must create the work queue and its poison queue/);
+  });
+
+  it('fail when main.bicep hands the storage module another queue than the app setting names', () => {
+    expect(checkQueues({ ...sources, mainBicep: sources.mainBicep.replace('workQueueName: monitorWorkQueue', "workQueueName: 'elsewhere'") }, MAX_DEQUEUE_COUNT).join('\n')).toMatch(/must pass workQueueName: monitorWorkQueue/);
+  });
+
+  it('fail when host.json and the code disagree on the delivery count', () => {
+    expect(checkQueues(sources, MAX_DEQUEUE_COUNT + 1).join('\n')).toMatch(/maxDequeueCount is 5, the code says 6/);
   });
 });
 

@@ -33,7 +33,8 @@ describe('local host', () => {
     expect(names).toEqual(expect.arrayContaining(['timer:collectRoles', 'timer:collectPolicies', 'timer:collectActivations', 'timer:collectSignIns', 'timer:evaluate', 'http:check', 'http:checkStatus', 'http:history']));
     for (const r of host.registrations) {
       if (r.kind === 'timer') expect(r.options.schedule).toMatch(/^%SCHEDULE_[A-Z_]+%$/);
-      else expect(r.options.authLevel).toBe('function');
+      else if (r.kind === 'http') expect(r.options.authLevel).toBe(r.name === 'tenants' ? 'admin' : 'function');
+      else expect(r.options.queueName).toMatch(/^%MONITOR_WORK_QUEUE%(-poison)?$/);
     }
   });
 

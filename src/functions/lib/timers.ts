@@ -1,5 +1,6 @@
 // Shared shape of the timer functions: get the runtime, run one step, log one line, fail loudly.
 import type { InvocationContext, Timer } from '@azure/functions';
+import type { Delivery } from '../../app/fanout.js';
 import { type CollectorStep, runChangeFeed, runCollector, runEvaluate } from '../../app/cycle.js';
 import { getRuntime } from '../../app/provider.js';
 import type { RunRecord } from '../../collect/runs.js';
@@ -38,4 +39,14 @@ export async function changeFeedHandler(timer: Timer, context: InvocationContext
   for (const run of runs) context.log(runLine(run));
   const feed = runs[0];
   if (feed?.status === 'failed') throw new Error(`change feed failed: ${feed.error ?? Object.entries(feed.datasets).map(([d, s]) => `${d} ${s?.state}: ${s?.message ?? ''}`).join('; ')}`);
+}
+
+/** host.json `extensions.queues.maxDequeueCount`: deliveries of a work message before it is poison (a test keeps them equal). */
+export const MAX_DEQUEUE_COUNT = 5;
+
+/** What the queue trigger's metadata says of this delivery. */
+export function delivery(context: InvocationContext): Delivery {
+  const meta = context.triggerMetadata ?? {};
+  const count = Number(meta.dequeueCount ?? 1);
+  return { messageId: String(meta.id ?? context.invocationId), dequeueCount: Number.isFinite(count) && count > 0 ? count : 1 };
 }
