@@ -4,7 +4,7 @@
 import { isGuid, normId } from '../core/ids.js';
 import { type GraphUser, type SignIn, signInSchema } from '../core/graph-types.js';
 import type { SnapshotGroup } from '../core/snapshot.js';
-import { APPLIED_RESULTS } from '../core/observed.js';
+import { APPLIED_RESULTS, isInteractive } from '../core/observed.js';
 import { dayOf } from '../core/signin-digest.js';
 import { escapeKey } from '../storage/codec.js';
 
@@ -105,13 +105,13 @@ export function tenantWideQuery(input: Pick<QueryInput, 'since' | 'nonInteractiv
  * else an interactive interruption (the interrupted query reads interactive sign-ins only, R-OBS-3).
  */
 export function tenantWideKind(
-  s: Pick<SignIn, 'userId' | 'userPrincipalName' | 'appliedConditionalAccessPolicies' | 'status'>,
-  input: { excluded: ReadonlySet<string>; admins: ReadonlySet<string>; interruptCodes: ReadonlySet<number>; reportOnlyPolicies: boolean; interactive: boolean },
+  s: Pick<SignIn, 'userId' | 'userPrincipalName' | 'appliedConditionalAccessPolicies' | 'status' | 'signInEventTypes' | 'isInteractive'>,
+  input: { excluded: ReadonlySet<string>; admins: ReadonlySet<string>; interruptCodes: ReadonlySet<number>; reportOnlyPolicies: boolean },
 ): SignInKind | undefined {
   const kind = kindOf(s, 'interrupted', input.excluded, input.admins);
   if (kind !== 'interrupted') return kind;
   if (input.reportOnlyPolicies && (s.appliedConditionalAccessPolicies ?? []).some((p) => p.result === 'reportOnlyFailure' || p.result === 'reportOnlyInterrupted')) return 'reportOnly';
-  if (input.interactive && input.interruptCodes.has(s.status?.errorCode ?? 0)) return 'interrupted';
+  if (isInteractive(s) && input.interruptCodes.has(s.status?.errorCode ?? 0)) return 'interrupted';
   return undefined;
 }
 

@@ -173,7 +173,7 @@ async function readQuery(deps: CollectorDeps, query: SignInQuery, state: ReadSta
  */
 async function readTenantWide(deps: CollectorDeps, input: QueryInput, maxPages: number, state: ReadState, startedAt: string): Promise<boolean> {
   const interruptCodes = new Set(input.interruptCodes);
-  const keep = (s: SignIn, interactive: boolean) => tenantWideKind(s, { excluded: state.excluded, admins: state.admins, interruptCodes, reportOnlyPolicies: input.reportOnlyPolicies, interactive });
+  const keep = (s: SignIn) => tenantWideKind(s, { excluded: state.excluded, admins: state.admins, interruptCodes, reportOnlyPolicies: input.reportOnlyPolicies });
   let next: string | undefined = tenantWideQuery(input);
   for (let pages = 0; next; pages++) {
     if (pages === maxPages) return false;
@@ -185,7 +185,7 @@ async function readTenantWide(deps: CollectorDeps, input: QueryInput, maxPages: 
 }
 
 /** Stores a page's new sign-ins as `kindFor` files them (undefined: not kept), and notes the digests they touch. */
-async function storePage(deps: CollectorDeps, page: readonly unknown[], state: ReadState, startedAt: string, kindFor: (s: SignIn, interactive: boolean) => SignInKind | undefined): Promise<void> {
+async function storePage(deps: CollectorDeps, page: readonly unknown[], state: ReadState, startedAt: string, kindFor: (s: SignIn) => SignInKind | undefined): Promise<void> {
   const codes = new Set(deps.settings.interruptCodes);
   const rows: Entity[] = [];
   for (const raw of page) {
@@ -196,14 +196,14 @@ async function storePage(deps: CollectorDeps, page: readonly unknown[], state: R
       continue;
     }
     if (!state.watermark || s.createdDateTime > state.watermark) state.watermark = s.createdDateTime;
-    const observed = observeSignIn(s, codes);
-    const kind = kindFor(s, observed.context.interactive);
+    const kind = kindFor(s);
     if (!kind) continue;
     const keys = s.userId ? touchedDigests(normId(s.userId), s.createdDateTime, deps.settings.signInCompletionMinutes) : [];
     for (const key of keys) state.touched.add(key);
     const id = normId(s.id);
     if (state.seen.has(id) || state.known.has(id)) continue;
     state.seen.add(id);
+    const observed = observeSignIn(s, codes);
     for (const key of keys) if (!state.prior.has(key)) (state.fresh.get(key) ?? state.fresh.set(key, []).get(key))?.push(observed);
     rows.push(...rowOf(s, observed, kind, startedAt));
     state.counts.new = (state.counts.new ?? 0) + 1;

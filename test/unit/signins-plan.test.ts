@@ -63,7 +63,7 @@ describe('the tenant-wide read', () => {
   });
 
   it('keeps what the per-account queries would have read, filed alike', () => {
-    const input = { excluded: new Set([id(1)]), admins: new Set([id(2)]), interruptCodes: new Set([50074]), reportOnlyPolicies: true, interactive: true };
+    const input = { excluded: new Set([id(1)]), admins: new Set([id(2)]), interruptCodes: new Set([50074]), reportOnlyPolicies: true };
     const hit = { appliedConditionalAccessPolicies: [{ id: id(7), result: 'reportOnlyInterrupted' }] };
     expect(tenantWideKind({ userId: id(1) }, input)).toBe('breakGlass');
     expect(tenantWideKind({ userId: id(2), status: { errorCode: 50074 } }, input)).toBe('admin');
@@ -71,7 +71,8 @@ describe('the tenant-wide read', () => {
     expect(tenantWideKind({ userId: id(3), ...hit }, { ...input, reportOnlyPolicies: false })).toBeUndefined();
     expect(tenantWideKind({ userId: id(3), status: { errorCode: 50074 } }, input)).toBe('interrupted');
     // The interrupted query reads interactive sign-ins only (beta without signInEventTypes, R-OBS-3).
-    expect(tenantWideKind({ userId: id(3), status: { errorCode: 50074 } }, { ...input, interactive: false })).toBeUndefined();
+    expect(tenantWideKind({ userId: id(3), status: { errorCode: 50074 }, isInteractive: false }, input)).toBeUndefined();
+    expect(tenantWideKind({ userId: id(3), status: { errorCode: 50074 }, signInEventTypes: ['nonInteractiveUser'] }, input)).toBeUndefined();
     expect(tenantWideKind({ userId: id(3), status: { errorCode: 0 } }, input)).toBeUndefined();
   });
 });
