@@ -1,7 +1,7 @@
 // `admin-mfa-monitor tenants add|list|remove|test`: the tenants registry (issue 20) through the same handler
 // as /api/tenants, so the CLI and the API validate alike.
 import { type Command, InvalidArgumentError } from 'commander';
-import { TENANT_SETTING_NAMES, STEP_SCHEDULE, WORK_STEPS, type WorkStep } from '../../src/core/tenants.js';
+import { TENANT_SETTING_NAMES, STEP_SCHEDULE, SCHEDULED_STEPS, type ScheduledStep } from '../../src/core/tenants.js';
 import type { Host } from '../host/host.js';
 import type { CommandKit } from './remediate.js';
 
@@ -29,8 +29,8 @@ function problem(r: { status: number; json: Record<string, unknown> }): boolean 
 // `--schedule roles=0 0 0-23/4 * * *`: a step's own schedule.
 function scheduleOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const m = /^([a-z]+)=(.+)$/.exec(value.trim());
-  if (!m || !(WORK_STEPS as readonly string[]).includes(m[1] as string)) throw new InvalidArgumentError(`expected <step>=<NCRONTAB>, step one of ${WORK_STEPS.join(', ')}`);
-  return { ...previous, [STEP_SCHEDULE[m[1] as WorkStep]]: m[2] as string };
+  if (!m || !(SCHEDULED_STEPS as readonly string[]).includes(m[1] as string)) throw new InvalidArgumentError(`expected <step>=<NCRONTAB>, step one of ${SCHEDULED_STEPS.join(', ')}`);
+  return { ...previous, [STEP_SCHEDULE[m[1] as ScheduledStep]]: m[2] as string };
 }
 
  
@@ -47,7 +47,7 @@ export function addTenantCommands(program: Command, kit: Kit): void {
         .option('--roles <roles>', 'its MONITOR_ADMIN_ROLES (core, privileged or role template ids)')
         .option('--excluded <accounts>', 'its MONITOR_EXCLUDED_ACCOUNTS (break-glass accounts)')
         .option('--recipients <addresses>', 'its ALERT_RECIPIENTS (its own digest)')
-        .option('--schedule <step=cron>', `its own schedule of a step (repeatable; steps: ${WORK_STEPS.join(', ')})`, scheduleOption),
+        .option('--schedule <step=cron>', `its own schedule of a step (repeatable; steps: ${SCHEDULED_STEPS.join(', ')})`, scheduleOption),
     )
     .action(async (tenantId: string, options: { name?: string; disabled?: boolean; roles?: string; excluded?: string; recipients?: string; schedule?: Record<string, string>; json?: boolean }) => {
       const settings: Record<string, string> = { ...(options.schedule ?? {}) };

@@ -9,13 +9,13 @@
 // runs at once would write no duplicate history and send no duplicate alert.
 import { randomUUID } from 'node:crypto';
 import { type DeadLetterNote } from '../core/changes.js';
-import { type TenantRecord, type WorkMessage, type WorkStep, dueSteps, parseWorkMessage, slotOf, workId } from '../core/tenants.js';
+import { type ScheduledStep, type TenantRecord, type WorkMessage, type WorkStep, dueSteps, parseWorkMessage, slotOf, workId } from '../core/tenants.js';
 import { PARTITIONS } from '../collect/specs.js';
-import { type RunRecord, latestRun } from '../collect/runs.js';
+import { type RunRecord, latestRun, latestRuns } from '../collect/runs.js';
 import { escapeKey } from '../storage/codec.js';
 import { loadValues, syncDataset } from '../storage/state.js';
 import { type TableStore } from '../storage/tables.js';
-import { runChangeFeed, runCollector, runEvaluate } from './cycle.js';
+import { runChangeFeed, runCollector, runCycle, runEvaluate } from './cycle.js';
 import type { Runtime } from './runtime.js';
 import { settingsForTenant } from './tenants.js';
 
@@ -27,7 +27,7 @@ export const CLAIM_KEEP_DAYS = 8;
 const DEAD_LETTER_KEEP_DAYS = 7;
 
 /** The schedules of a tenant's steps (its own, else the deployment's). */
-export function tenantSchedules(rt: Runtime, tenant: TenantRecord): Record<WorkStep, string> {
+export function tenantSchedules(rt: Runtime, tenant: TenantRecord): Record<ScheduledStep, string> {
   const s = settingsForTenant(rt.settings, tenant.settings).schedules;
   return { changefeed: s.changefeed, roles: s.roles, policies: s.policies, activations: s.activations, signins: s.signins, securescore: s.secureScore, evaluate: s.evaluate };
 }
@@ -45,6 +45,18 @@ export async function fanOut(rt: Runtime, at: Date): Promise<WorkMessage[]> {
   // Sent a few at a time: 200 tenants are a few hundred messages, each a small request.
   for (let i = 0; i < messages.length; i += 16) await Promise.all(messages.slice(i, i + 16).map((m) => queue.send(m)));
   return messages;
+}
+
+/**
+ * A tenant's first collection (on onboarding, or when it is enabled again): one `cycle` message, so it is
+ * collected and evaluated within one throttling floor instead of over the next hours of schedules. The slot is
+ * this minute: a registration repeated within it enqueues the same work, done once.
+ */
+export async function enqueueCycle(rt: Runtime, tenantId: string): Promise<WorkMessage> {
+  const now = rt.now();
+  const message = workMessage(tenantId, 'cycle', slotOf(now), now);
+  await rt.workQueue().send(message);
+  return message;
 }
 
 /** What the queue trigger knows of a delivery (InvocationContext.triggerMetadata). */
@@ -128,6 +140,8 @@ async function runStep(rt: Runtime, step: WorkStep, trigger: string): Promise<Ru
       return (await runChangeFeed(rt, trigger)).runs;
     case 'evaluate':
       return [(await runEvaluate(rt, trigger)).run];
+    case 'cycle':
+      return (await runCycle(rt, trigger)).runs;
     default:
       return [await runCollector(rt, step, trigger)];
   }
@@ -212,10 +226,18 @@ export async function handleDeadLetter(rt: Runtime, body: unknown, delivery: Del
 
 /** The error of the step's latest run, if it failed (what the finding quotes). */
 async function loadLastRun(rt: Runtime, step: WorkStep): Promise<string | undefined> {
-  const run = await latestRun(rt.store, step);
-  if (!run || run.status !== 'failed') return undefined;
-  const datasets = Object.entries(run.datasets)
-    .filter(([, d]) => d && d.state !== 'ok')
-    .map(([name, d]) => `${name} ${d?.state}${d?.message ? ` (${d.message})` : ''}`);
-  return [run.error, ...datasets].filter(Boolean).join('; ').slice(0, 500);
+  // A cycle is every collector and the evaluation: the failed ones among their latest runs.
+  const runs = step === 'cycle' ? Object.values(await latestRuns(rt.store)) : [await latestRun(rt.store, step)];
+  const failed = runs.filter((run): run is RunRecord => run?.status === 'failed');
+  if (failed.length === 0) return undefined;
+  return failed
+    .flatMap((run) => {
+      const datasets = Object.entries(run.datasets)
+        .filter(([, d]) => d && d.state !== 'ok')
+        .map(([name, d]) => `${name} ${d?.state}${d?.message ? ` (${d.message})` : ''}`);
+      return [step === 'cycle' && run.error ? `${run.collector}: ${run.error}` : run.error, ...datasets];
+    })
+    .filter(Boolean)
+    .join('; ')
+    .slice(0, 500);
 }

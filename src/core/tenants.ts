@@ -31,12 +31,20 @@ export interface TenantRecord {
   updatedAt: string;
 }
 
-/** The work one queue message asks for: one step of one tenant. */
-export const WORK_STEPS = ['changefeed', 'roles', 'policies', 'activations', 'signins', 'securescore', 'evaluate'] as const;
+/** The steps the fan-out enqueues, each on its own schedule. */
+export const SCHEDULED_STEPS = ['changefeed', 'roles', 'policies', 'activations', 'signins', 'securescore', 'evaluate'] as const;
+export type ScheduledStep = (typeof SCHEDULED_STEPS)[number];
+/**
+ * The work one queue message asks for: one step of one tenant. `cycle` is a tenant's full collection and
+ * evaluation in one message (app/cycle.ts runCycle: the collectors side by side, each on its own Graph budget,
+ * in the order they read each other's data); it has no schedule and is enqueued when a tenant is onboarded
+ * (its first collection then takes one throttling floor, not the next few hours of schedules).
+ */
+export const WORK_STEPS = [...SCHEDULED_STEPS, 'cycle'] as const;
 export type WorkStep = (typeof WORK_STEPS)[number];
 
-/** The schedule setting of each step (the tenant's own, else the app setting). */
-export const STEP_SCHEDULE: Record<WorkStep, TenantSettingName> = {
+/** The schedule setting of each scheduled step (the tenant's own, else the app setting). */
+export const STEP_SCHEDULE: Record<ScheduledStep, TenantSettingName> = {
   changefeed: 'SCHEDULE_CHANGEFEED',
   roles: 'SCHEDULE_ROLES',
   policies: 'SCHEDULE_POLICIES',
@@ -164,10 +172,10 @@ function safeJson(text: string): unknown {
  * minute and enqueues them). `schedules` maps each step to its NCRONTAB expression (validated: at most once a
  * minute).
  */
-export function dueSteps(schedules: Record<WorkStep, string>, minute: Date): WorkStep[] {
+export function dueSteps(schedules: Record<ScheduledStep, string>, minute: Date): ScheduledStep[] {
   const start = new Date(Math.floor(minute.getTime() / 60_000) * 60_000);
   const end = start.getTime() + 60_000;
-  return WORK_STEPS.filter((step) => {
+  return SCHEDULED_STEPS.filter((step) => {
     const next = new Cron(schedules[step], { paused: true, timezone: 'UTC' }).nextRun(new Date(start.getTime() - 1));
     return next !== null && next.getTime() < end;
   });

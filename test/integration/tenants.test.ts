@@ -101,15 +101,35 @@ describe('tenants admin API', () => {
   });
 
   it('registers tenants with their own settings and lists them beside the deployment\'s own', async () => {
-    expect((await api('PUT', A, { displayName: 'Alpha Ltd', settings: { ALERT_RECIPIENTS: 'soc@alpha.test' } })).status).toBe(201);
+    const added = await api('PUT', A, { displayName: 'Alpha Ltd', settings: { ALERT_RECIPIENTS: 'soc@alpha.test' } });
+    expect(added.status).toBe(201);
+    expect(added.json.firstCollection).toMatchObject({ queued: true, workId: expect.stringContaining(`|cycle|${A}`) });
     expect((await api('PUT', B, { displayName: 'Beta GmbH' })).status).toBe(201);
     expect((await api('PUT', C, { displayName: 'Gamma SA' })).status).toBe(201);
-    expect((await api('PUT', B, { displayName: 'Beta GmbH', enabled: true })).status).toBe(200);
+    const updated = await api('PUT', B, { displayName: 'Beta GmbH', enabled: true });
+    expect(updated.status).toBe(200);
+    // Already watched: no second first collection.
+    expect(updated.json.firstCollection).toBeUndefined();
     const list = await api('GET', '');
     const items = list.json.items as Array<{ tenantId: string; default: boolean }>;
     expect(items.map((i) => i.tenantId)).toEqual([expect.any(String), A, B, C]);
     expect(items[0]?.default).toBe(true);
     expect(tenantTablePrefix(host.runtime.settings.tablePrefix, A)).toMatch(/^[A-Za-z][A-Za-z0-9]{1,51}$/);
+  });
+
+  it('a newly registered tenant is collected and evaluated at once: its one cycle message runs every collector, then the evaluation', async () => {
+    expect(await host.queues?.drain(120_000)).toBe(true);
+    for (const t of [A, B]) {
+      const runs = await latestRuns(storeOf(t));
+      for (const step of ['roles', 'policies', 'signins', 'activations', 'securescore', 'evaluate'] as const) {
+        expect(runs[step]?.status, `${t} ${step}`).toBe('succeeded');
+        expect(runs[step]?.trigger, `${t} ${step}`).toBe('queue (delivery 1)');
+      }
+      expect((runs.evaluate?.startedAt ?? '') >= (runs.roles?.endedAt ?? 'z'), t).toBe(true);
+    }
+    // Without consent the cycle fails on 403s, which no retry mends: it is done, not retried or dead-lettered.
+    expect((await latestRuns(storeOf(C))).roles?.status).toBe('failed');
+    expect(await count(storeOf(C), 'runs', 'run')).toBeGreaterThan(0);
   });
 
   it('tests a tenant: consented reads answer, a tenant without consent is told with the consent URL', async () => {

@@ -88,6 +88,11 @@ describe('work messages', () => {
     expect(parseWorkMessage(decodeMessage(text))).toEqual(m);
   });
 
+  it('ask for a tenant\'s full cycle in one message (its first collection, docs/tenants.md "Onboarding")', () => {
+    const cycle = workMessage(GUID, 'cycle', '2026-01-01T00:00:00.000Z', new Date('2026-01-01T00:00:01Z'));
+    expect(parseWorkMessage(decodeMessage(encodeMessage(cycle)))).toEqual(cycle);
+  });
+
   it('carry a work id that starts with the slot (claims are pruned by range) and names tenant and step', () => {
     expect(m.workId).toBe(`2026-01-01T00:00:00.000Z|roles|${GUID}`);
   });
@@ -112,8 +117,11 @@ describe('due steps', () => {
     ['00:06: the change feed', '2026-01-01T00:06:59Z', ['changefeed']],
     ['06:30: the daily secure score, the change feed and the sign-ins', '2026-01-01T06:30:00Z', ['changefeed', 'signins', 'securescore']],
     ['00:07: nothing', '2026-01-01T00:07:10Z', []],
+    // The cycle has no schedule: it is enqueued on onboarding only, never by the fan-out.
+    ['every minute of a day: never the cycle', '2026-01-01T00:00:00Z', 'no cycle'],
   ])('%s', (_name, at, steps) => {
-    expect(dueSteps(schedules, new Date(at))).toEqual(steps);
+    if (steps !== 'no cycle') expect(dueSteps(schedules, new Date(at))).toEqual(steps);
+    else for (let m = 0; m < 1440; m++) expect(dueSteps(schedules, new Date(Date.parse(at) + m * 60_000))).not.toContain('cycle');
   });
 });
 
