@@ -40,7 +40,7 @@ param resourceGroupName string = ''
 ])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound of Flex Consumption instances (40 is the lowest value the plan accepts). The monitor needs one at a time.')
+@description('Upper bound of Flex Consumption instances (40 is the lowest value the plan accepts). The own tenant needs one at a time; registered tenants scale out to queued messages / host.json batchSize (docs/tenants.md).')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40

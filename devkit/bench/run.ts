@@ -305,16 +305,18 @@ const program = new Command()
   .option('--churn', 'also measure the change feed: churn scenarios, change-to-alert latency, requests per hour')
   .option('--churn-samples <n>', 'moments per churn scenario (default 6)', positive, 6)
   .option('--tenants <n>', 'many tenants through the work queue (docs/tenants.md): N tenants of --users users each (default 1000)', positive)
-  .option('--concurrency <n>', '--tenants: messages one worker runs at once (default: host.json batchSize, 16)', positive)
+  .option('--mixed', '--tenants: an MSP\'s mix of sizes (--users, 1/2, 1/4 and 1/10 of it) instead of one size')
+  .option('--instances <n>', '--tenants: worker instances (default: what target-based scaling runs for the queue, messages ÷ host.json batchSize, at most 40)', positive)
   .option('--no-faults', '--tenants: skip the round with an always-429 tenant and a hanging one');
 
-program.action(async (o: { users?: number; json?: boolean; scale: number; keep?: boolean; plan?: string; excluded?: string; eval?: boolean; load?: boolean; churn?: boolean; churnSamples: number; tenants?: number; concurrency?: number; faults: boolean }) => {
+program.action(async (o: { users?: number; json?: boolean; scale: number; keep?: boolean; plan?: string; excluded?: string; eval?: boolean; load?: boolean; churn?: boolean; churnSamples: number; tenants?: number; mixed?: boolean; instances?: number; faults: boolean }) => {
   if (o.tenants) {
     const result = await tenantsBench({
       tenants: o.tenants,
       users: o.users ?? 1_000,
+      mixed: o.mixed === true,
       timeScale: o.scale,
-      concurrency: o.concurrency ?? queueSemantics(projectHostJson()).batchSize,
+      ...(o.instances ? { instances: o.instances } : {}),
       faults: o.faults,
       generate: (file, users) => generate(file, users),
       plan: async (file, excluded) => JSON.parse(await run(SELF, ['--plan', file, '--excluded', excluded])) as Plan,

@@ -27,6 +27,8 @@ export interface EmbeddedAzurite {
   /** The queue service's port. */
   queuePort: number;
   location: string | null;
+  /** The process serving it (this one when inline; the bench reads its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -231,6 +233,7 @@ export async function startAzurite(options: { dataDir: string | null; mode?: 'in
     port: server.port,
     queuePort: server.queuePort,
     location,
+    pid: server.pid,
     stop: () =>
       (stopped ??= (async () => {
         if (endpointFile) rmSync(endpointFile, { force: true });

@@ -19,12 +19,17 @@ export interface QueueSemantics {
   /** Seconds a failed message stays invisible before its next delivery. */
   visibilityTimeoutSeconds: number;
   batchSize: number;
+  /**
+   * The runtime fetches a new batch when this few of a queue's messages are still running, so at most
+   * batchSize + newBatchThreshold run at once per instance (default batchSize / 2).
+   */
+  newBatchThreshold: number;
   /** The longest wait between polls of an empty queue (ms). */
   maxPollingIntervalMs: number;
 }
 
 /** The queue extension's defaults (Learn: "Azure Queue storage trigger and bindings", host.json settings). */
-export const RUNTIME_DEFAULTS: QueueSemantics = { maxDequeueCount: 5, visibilityTimeoutSeconds: 0, batchSize: 16, maxPollingIntervalMs: 60_000 };
+export const RUNTIME_DEFAULTS: QueueSemantics = { maxDequeueCount: 5, visibilityTimeoutSeconds: 0, batchSize: 16, newBatchThreshold: 8, maxPollingIntervalMs: 60_000 };
 
 /** How long a received message stays invisible while its handler runs (the runtime's lease is 10 minutes). */
 export const MESSAGE_LEASE_SECONDS = 600;
@@ -40,10 +45,12 @@ function timespanSeconds(value: unknown): number | undefined {
 export function queueSemantics(hostJson: unknown): QueueSemantics {
   const q = ((hostJson as { extensions?: { queues?: Record<string, unknown> } })?.extensions?.queues ?? {}) as Record<string, unknown>;
   const int = (v: unknown, d: number) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : d);
+  const batchSize = int(q.batchSize, RUNTIME_DEFAULTS.batchSize);
   return {
     maxDequeueCount: int(q.maxDequeueCount, RUNTIME_DEFAULTS.maxDequeueCount),
     visibilityTimeoutSeconds: timespanSeconds(q.visibilityTimeout) ?? RUNTIME_DEFAULTS.visibilityTimeoutSeconds,
-    batchSize: int(q.batchSize, RUNTIME_DEFAULTS.batchSize),
+    batchSize,
+    newBatchThreshold: typeof q.newBatchThreshold === 'number' && Number.isInteger(q.newBatchThreshold) && q.newBatchThreshold >= 0 ? q.newBatchThreshold : Math.floor(batchSize / 2),
     maxPollingIntervalMs: (timespanSeconds(q.maxPollingInterval) ?? RUNTIME_DEFAULTS.maxPollingIntervalMs / 1000) * 1000,
   };
 }
@@ -99,17 +106,16 @@ export class QueueRunner {
   }
 
   /**
-   * One poll of every queue: as many messages as free slots (batchSize per queue, as the runtime keeps at most
-   * that many of a queue's messages running), started without waiting for them; how many were received. A
-   * message that hangs holds one slot, never the others.
+   * One poll of every queue: a batch of up to batchSize messages once no more than newBatchThreshold of the
+   * queue's messages are running (so at most batchSize + newBatchThreshold at once, as the runtime), started
+   * without waiting for them; how many were received. A message that hangs holds one slot, never the others.
    */
   async pollOnce(): Promise<number> {
     let handled = 0;
     await Promise.all(
       this.watched.map(async (w) => {
-        const free = this.semantics.batchSize - (this.running_.get(w.registration.name) ?? 0);
-        if (free <= 0) return;
-        const received = await w.queue.receiveMessages({ numberOfMessages: Math.min(32, free), visibilityTimeout: MESSAGE_LEASE_SECONDS });
+        if ((this.running_.get(w.registration.name) ?? 0) > this.semantics.newBatchThreshold) return;
+        const received = await w.queue.receiveMessages({ numberOfMessages: Math.min(32, this.semantics.batchSize), visibilityTimeout: MESSAGE_LEASE_SECONDS });
         handled += received.receivedMessageItems.length;
         for (const m of received.receivedMessageItems) void this.process(w, m);
       }),
@@ -165,7 +171,7 @@ export class QueueRunner {
     while (Date.now() < end) {
       const handled = await this.pollOnce();
       if (handled === 0 && this.inFlight.size === 0 && (await this.pending()) === 0) return true;
-      if (handled === 0 || this.inFlight.size >= this.semantics.batchSize) await new Promise((r) => setTimeout(r, 50));
+      if (handled === 0 || this.inFlight.size > this.semantics.newBatchThreshold) await new Promise((r) => setTimeout(r, 50));
     }
     return false;
   }

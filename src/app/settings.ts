@@ -106,6 +106,20 @@ export function scheduleProblem(expr: string): string | undefined {
  * data may be before a missed run shows (monitor health).
  */
 export function scheduleIntervalMinutes(expr: string, from = new Date()): number {
+  // Every evaluation asks, and walking a week of a 2-minute schedule is 5,000 steps: remembered per expression
+  // and day (the answer only changes with schedules of gaps over a day, and then only from day to day).
+  const key = `${expr}|${from.toISOString().slice(0, 10)}`;
+  const known = intervals.get(key);
+  if (known !== undefined) return known;
+  if (intervals.size > 256) intervals.clear();
+  const minutes = longestGapMinutes(expr, from);
+  intervals.set(key, minutes);
+  return minutes;
+}
+
+const intervals = new Map<string, number>();
+
+function longestGapMinutes(expr: string, from: Date): number {
   const cron = new Cron(expr, { paused: true, timezone: 'UTC' });
   const end = from.getTime() + 8 * 24 * 3_600_000;
   let previous = cron.nextRun(from);

@@ -337,6 +337,29 @@ export function checkQueues(src: InfraSources, maxDequeueCount: number): string[
   return problems;
 }
 
+/**
+ * The scale the tenants bench models (docs/tenants.md "Concurrency and scale"): host.json's per-instance
+ * concurrency within the queue extension's limits (batchSize at most 32), and the Bicep's instance limit the
+ * bench's scale-out assumes.
+ */
+export function checkScale(src: InfraSources, benchMaxInstances: number): string[] {
+  const problems: string[] = [];
+  let queues: Record<string, unknown> = {};
+  try {
+    queues = ((JSON.parse(src.hostJson) as { extensions?: { queues?: Record<string, unknown> } }).extensions?.queues ?? {}) as Record<string, unknown>;
+  } catch {
+    return ['host.json is not JSON'];
+  }
+  const batch = queues.batchSize;
+  if (typeof batch !== 'number' || !Number.isInteger(batch) || batch < 1 || batch > 32) problems.push(`host.json extensions.queues.batchSize must be an integer 1-32 (the queue extension's maximum), got ${JSON.stringify(batch)}`);
+  const threshold = queues.newBatchThreshold;
+  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 0)) problems.push(`host.json extensions.queues.newBatchThreshold must be a whole number, got ${JSON.stringify(threshold)}`);
+  const max = /^param maximumInstanceCount int = (\d+)\s*$/m.exec(src.mainBicep)?.[1];
+  if (max === undefined) problems.push('infra/main.bicep must declare param maximumInstanceCount int = <n>');
+  else if (Number(max) !== benchMaxInstances) problems.push(`infra/main.bicep maximumInstanceCount defaults to ${max}, the tenants bench scales out to at most ${benchMaxInstances} (devkit/bench/tenants.ts MAX_INSTANCES)`);
+  return problems;
+}
+
 export function checkAll(src: InfraSources, code: CodeFacts = CODE): string[] {
   return [
     ...checkQueues(src, MAX_DEQUEUE_COUNT),

@@ -19,10 +19,12 @@ import {
   checkDocs,
   checkGraphPermissions,
   checkQueues,
+  checkScale,
   readSources,
 } from './checks.js';
 import { params } from './bicep.js';
 import { MAX_DEQUEUE_COUNT } from '../../src/functions/lib/timers.js';
+import { MAX_INSTANCES } from '../../devkit/bench/tenants.js';
 
 const sources = readSources();
 
@@ -195,6 +197,12 @@ describe('(d) the tenant work queues', () => {
 
   it('fail when host.json and the code disagree on the delivery count', () => {
     expect(checkQueues(sources, MAX_DEQUEUE_COUNT + 1).join('\n')).toMatch(/maxDequeueCount is 5, the code says 6/);
+  });
+
+  it('scale as the tenants bench models it: host.json concurrency within the extension\'s limits, the Bicep\'s instance limit', () => {
+    expect(checkScale(sources, MAX_INSTANCES)).toEqual([]);
+    expect(checkScale({ ...sources, hostJson: sources.hostJson.replace('"batchSize": 16', '"batchSize": 64') }, MAX_INSTANCES).join('\n')).toMatch(/batchSize must be an integer 1-32/);
+    expect(checkScale({ ...sources, mainBicep: sources.mainBicep.replace('param maximumInstanceCount int = 40', 'param maximumInstanceCount int = 100') }, MAX_INSTANCES).join('\n')).toMatch(/defaults to 100, the tenants bench scales out to at most 40/);
   });
 });
 

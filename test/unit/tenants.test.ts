@@ -191,7 +191,7 @@ describe('tenant test verdict', () => {
 describe('queue semantics from host.json', () => {
   it('reads the project host.json (maxDequeueCount, visibility timeout as the retry delay)', () => {
     const s = queueSemantics(JSON.parse(readFileSync(new URL('../../host.json', import.meta.url), 'utf8')));
-    expect(s).toEqual({ maxDequeueCount: 5, visibilityTimeoutSeconds: 30, batchSize: 16, maxPollingIntervalMs: 2000 });
+    expect(s).toEqual({ maxDequeueCount: 5, visibilityTimeoutSeconds: 30, batchSize: 16, newBatchThreshold: 8, maxPollingIntervalMs: 2000 });
   });
 
   it('falls back to the runtime defaults', () => {
