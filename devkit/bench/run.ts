@@ -25,7 +25,6 @@ import { type Plan, floorMs, minimalPlan } from './plan.js';
 import { loadBench } from './load.js';
 import { type ChurnResult, churnBench, simulatorControl } from './churn.js';
 import { tenantsBench } from './tenants.js';
-import { projectHostJson, queueSemantics } from '../host/queues.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, '../cli/main.js');

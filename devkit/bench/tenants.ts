@@ -124,7 +124,8 @@ export function scaleOut(messages: number, semantics: QueueSemantics, maxInstanc
 
 /** A child of this file in `mode`; its stdout lines are handed to `onLine`. */
 function child(mode: string, spec: unknown, onLine: (line: string) => void): ChildProcess {
-  const c = spawn(process.execPath, [SELF, mode, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // The bench's own node flags too: `node --cpu-prof dist/devkit/bench/run.js --tenants …` profiles every process.
+  const c = spawn(process.execPath, [...process.execArgv, SELF, mode, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });
   if (c.stdout) createInterface({ input: c.stdout }).on('line', onLine);
   return c;
 }

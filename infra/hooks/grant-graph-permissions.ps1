@@ -8,10 +8,17 @@
 # Needs the Azure CLI signed in (az login --tenant <AZURE_TENANT_ID>) as a Privileged Role Administrator or
 # Global Administrator of the tenant the identity lives in.
 #
+# Onboarding a customer tenant (docs/tenants.md) is the same grant to another principal: with
+# CUSTOMER_TENANT_ID set, the hook works in that tenant on the multi-tenant app registration
+# MULTITENANT_CLIENT_ID — it creates the app's service principal there if the tenant has none yet, then grants
+# it exactly GRAPH_APP_ROLES. It then needs the CLI signed in to that tenant by one of the same roles.
+#
 # Environment (azd passes its environment to hooks):
-#   MONITOR_IDENTITY_PRINCIPAL_ID  object id of the identity's service principal (required)
+#   MONITOR_IDENTITY_PRINCIPAL_ID  object id of the identity's service principal (required, unless CUSTOMER_TENANT_ID)
 #   GRAPH_APP_ROLES                comma-separated permission names (required)
 #   AZURE_TENANT_ID                tenant the identity lives in (checked against the signed-in account)
+#   CUSTOMER_TENANT_ID             a customer tenant to onboard instead (checked against the signed-in account)
+#   MULTITENANT_CLIENT_ID          the multi-tenant app's application (client) id (required with CUSTOMER_TENANT_ID)
 #   GRAPH_BASE_URL                 Graph endpoint (default: the one of the Azure CLI's cloud)
 #   GRAPH_GRANT_STRICT             "true": fail (and stop azd) when the grant cannot be made; default: warn
 #   GRAPH_GRANT_WAIT_SECONDS       how long to wait for a new identity to appear in Microsoft Graph (180)
@@ -21,6 +28,8 @@ $ErrorActionPreference = 'Stop'
 
 $GraphAppId = '00000003-0000-0000-c000-000000000000'
 $principal = "$env:MONITOR_IDENTITY_PRINCIPAL_ID".Trim()
+$customer = "$env:CUSTOMER_TENANT_ID".Trim()
+$clientId = "$env:MULTITENANT_CLIENT_ID".Trim()
 $wantedCsv = "$env:GRAPH_APP_ROLES".Trim()
 $strict = "$env:GRAPH_GRANT_STRICT" -eq 'true'
 $waitSeconds = if ($env:GRAPH_GRANT_WAIT_SECONDS) { [int]$env:GRAPH_GRANT_WAIT_SECONDS } else { 180 }
@@ -34,6 +43,15 @@ function Say([string]$Message) {
 # it cannot read as unavailable, naming the missing permission, until the grant is made.
 function Stop-Grant([string]$Reason) {
   Say $Reason
+  if ($customer) {
+    Say "Tenant $customer stays without consent ('tenants test' answers noConsent) until an administrator grants the"
+    Say 'permissions. Sign in as a Privileged Role Administrator or Global Administrator of that tenant and run:'
+    Say "  az login --tenant $customer"
+    Say "  `$env:CUSTOMER_TENANT_ID='$customer'; `$env:MULTITENANT_CLIENT_ID='$clientId'; `$env:GRAPH_APP_ROLES='$wantedCsv'; ./infra/hooks/grant-graph-permissions.ps1"
+    Say "or have that administrator open https://login.microsoftonline.com/$customer/adminconsent?client_id=$clientId"
+    if ($strict) { exit 1 }
+    exit 0
+  }
   $tenant = if ($env:AZURE_TENANT_ID) { $env:AZURE_TENANT_ID } else { '<tenant id>' }
   Say "The monitor's datasets stay 'unavailable' until an administrator grants the permissions. To do it, sign in"
   Say 'as a Privileged Role Administrator or Global Administrator and run from the project directory:'
@@ -67,7 +85,13 @@ function Test-Denied([string]$Text) {
   $Text -match 'Authorization_RequestDenied|Forbidden|Insufficient'
 }
 
-if (-not $principal -or -not $wantedCsv) {
+if ($customer) {
+  if (-not $clientId -or -not $wantedCsv) {
+    Say 'with CUSTOMER_TENANT_ID, MULTITENANT_CLIENT_ID and GRAPH_APP_ROLES must be set (azd env get-value GRAPH_APP_ROLES).'
+    exit 1
+  }
+}
+elseif (-not $principal -or -not $wantedCsv) {
   Say "MONITOR_IDENTITY_PRINCIPAL_ID and GRAPH_APP_ROLES must be set (azd sets both from the infra outputs; run 'azd provision' first)."
   exit 1
 }
@@ -80,7 +104,10 @@ $account = Invoke-Az @('account', 'show', '-o', 'json') -Json
 if (-not $account.Ok -or -not $account.Value) {
   Stop-Grant 'the Azure CLI is not signed in.'
 }
-if ($env:AZURE_TENANT_ID -and $account.Value.tenantId -ne $env:AZURE_TENANT_ID) {
+if ($customer -and $account.Value.tenantId -ne $customer) {
+  Stop-Grant "the Azure CLI is signed in to tenant $($account.Value.tenantId), not to the customer tenant $customer."
+}
+if (-not $customer -and $env:AZURE_TENANT_ID -and $account.Value.tenantId -ne $env:AZURE_TENANT_ID) {
   Stop-Grant "the Azure CLI is signed in to tenant $($account.Value.tenantId), but the identity lives in $env:AZURE_TENANT_ID."
 }
 
@@ -91,6 +118,26 @@ if (-not $graph) {
 }
 if (-not $graph) { $graph = 'https://graph.microsoft.com' }
 $graph = $graph.TrimEnd('/')
+
+# A customer tenant: the multi-tenant app's service principal there, created if the tenant has none yet.
+if ($customer) {
+  $found = Invoke-Az @('rest', '--method', 'get', '--url', "$graph/v1.0/servicePrincipals(appId='$clientId')?`$select=id", '-o', 'json') -Json
+  if ($found.Ok -and $found.Value.id) { $principal = $found.Value.id }
+  else {
+    if (Test-Denied $found.Error) { Stop-Grant "not allowed to read service principals in $($customer): $($found.Error)" }
+    $bodyFile = [System.IO.Path]::GetTempFileName()
+    try {
+      @{ appId = $clientId } | ConvertTo-Json -Compress | Set-Content -Path $bodyFile -Encoding utf8NoBOM
+      $created = Invoke-Az @('rest', '--method', 'post', '--url', "$graph/v1.0/servicePrincipals", '--headers', 'Content-Type=application/json', '--body', "@$bodyFile", '-o', 'json') -Json
+    }
+    finally {
+      Remove-Item -Path $bodyFile -ErrorAction SilentlyContinue
+    }
+    if (-not $created.Ok -or -not $created.Value.id) { Stop-Grant "could not create the service principal of app $clientId in tenant $($customer): $($created.Error)" }
+    $principal = $created.Value.id
+    Say "created the service principal of app $clientId in tenant $customer"
+  }
+}
 
 # A just-created identity can take a little while to appear in Microsoft Graph.
 $deadline = (Get-Date).AddSeconds($waitSeconds)
@@ -169,4 +216,5 @@ foreach ($assignment in $assigned) {
 }
 
 if ($failed) { Stop-Grant 'some permissions could not be granted or revoked (see above).' }
-Say "the identity holds exactly: $wantedCsv"
+if ($customer) { Say "app $clientId holds exactly in tenant $($customer): $wantedCsv" }
+else { Say "the identity holds exactly: $wantedCsv" }

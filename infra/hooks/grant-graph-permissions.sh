@@ -8,10 +8,18 @@
 # Global Administrator of the tenant the identity lives in: granting Microsoft Graph application permissions
 # is reserved to those roles.
 #
+# Onboarding a customer tenant (docs/tenants.md) is the same grant to another principal: with
+# CUSTOMER_TENANT_ID set, the hook works in that tenant on the multi-tenant app registration
+# MULTITENANT_CLIENT_ID — it creates the app's service principal there if the tenant has none yet, then grants
+# it exactly GRAPH_APP_ROLES (the admin consent of those application permissions, and nothing more). It then
+# needs the CLI signed in to that tenant (az login --tenant <CUSTOMER_TENANT_ID>) by one of the same roles.
+#
 # Environment (azd passes its environment to hooks):
-#   MONITOR_IDENTITY_PRINCIPAL_ID  object id of the identity's service principal (required)
+#   MONITOR_IDENTITY_PRINCIPAL_ID  object id of the identity's service principal (required, unless CUSTOMER_TENANT_ID)
 #   GRAPH_APP_ROLES                comma-separated permission names (required)
 #   AZURE_TENANT_ID                tenant the identity lives in (checked against the signed-in account)
+#   CUSTOMER_TENANT_ID             a customer tenant to onboard instead (checked against the signed-in account)
+#   MULTITENANT_CLIENT_ID          the multi-tenant app's application (client) id (required with CUSTOMER_TENANT_ID)
 #   GRAPH_BASE_URL                 Graph endpoint (default: the one of the Azure CLI's cloud)
 #   GRAPH_GRANT_STRICT             "true": fail (and stop azd) when the grant cannot be made; default: warn
 #   GRAPH_GRANT_WAIT_SECONDS       how long to wait for a new identity to appear in Microsoft Graph (180)
@@ -21,6 +29,8 @@ set -o pipefail
 
 GRAPH_APP_ID='00000003-0000-0000-c000-000000000000'
 principal="${MONITOR_IDENTITY_PRINCIPAL_ID:-}"
+customer="${CUSTOMER_TENANT_ID:-}"
+client_id="${MULTITENANT_CLIENT_ID:-}"
 wanted_csv="${GRAPH_APP_ROLES:-}"
 strict="${GRAPH_GRANT_STRICT:-false}"
 wait_seconds="${GRAPH_GRANT_WAIT_SECONDS:-180}"
@@ -32,6 +42,15 @@ say() { printf '%s\n' "grant-graph-permissions: $*"; }
 # it cannot read as unavailable, naming the missing permission, until the grant is made.
 give_up() {
   say "$1"
+  if [ -n "$customer" ]; then
+    say "Tenant $customer stays without consent ('tenants test' answers noConsent) until an administrator grants the"
+    say "permissions. Sign in as a Privileged Role Administrator or Global Administrator of that tenant and run:"
+    say "  az login --tenant $customer"
+    say "  CUSTOMER_TENANT_ID=$customer MULTITENANT_CLIENT_ID=$client_id GRAPH_APP_ROLES=$wanted_csv bash infra/hooks/grant-graph-permissions.sh"
+    say "or have that administrator open https://login.microsoftonline.com/$customer/adminconsent?client_id=$client_id"
+    if [ "$strict" = "true" ]; then exit 1; fi
+    exit 0
+  fi
   say "The monitor's datasets stay 'unavailable' until an administrator grants the permissions. To do it, sign in"
   say "as a Privileged Role Administrator or Global Administrator and run from the project directory:"
   say "  az login --tenant ${AZURE_TENANT_ID:-<tenant id>}"
@@ -42,7 +61,12 @@ give_up() {
   exit 0
 }
 
-if [ -z "$principal" ] || [ -z "$wanted_csv" ]; then
+if [ -n "$customer" ]; then
+  if [ -z "$client_id" ] || [ -z "$wanted_csv" ]; then
+    say "with CUSTOMER_TENANT_ID, MULTITENANT_CLIENT_ID and GRAPH_APP_ROLES must be set (azd env get-value GRAPH_APP_ROLES)."
+    exit 1
+  fi
+elif [ -z "$principal" ] || [ -z "$wanted_csv" ]; then
   say "MONITOR_IDENTITY_PRINCIPAL_ID and GRAPH_APP_ROLES must be set (azd sets both from the infra outputs; run 'azd provision' first)."
   exit 1
 fi
@@ -55,7 +79,10 @@ signed_in_tenant="$(az account show --query tenantId -o tsv 2>/dev/null | tr -d 
 if [ -z "$signed_in_tenant" ]; then
   give_up "the Azure CLI is not signed in."
 fi
-if [ -n "${AZURE_TENANT_ID:-}" ] && [ "$signed_in_tenant" != "$AZURE_TENANT_ID" ]; then
+if [ -n "$customer" ] && [ "$signed_in_tenant" != "$customer" ]; then
+  give_up "the Azure CLI is signed in to tenant $signed_in_tenant, not to the customer tenant $customer."
+fi
+if [ -z "$customer" ] && [ -n "${AZURE_TENANT_ID:-}" ] && [ "$signed_in_tenant" != "$AZURE_TENANT_ID" ]; then
   give_up "the Azure CLI is signed in to tenant $signed_in_tenant, but the identity lives in $AZURE_TENANT_ID."
 fi
 
@@ -66,10 +93,25 @@ fi
 graph="${graph:-https://graph.microsoft.com}"
 graph="${graph%/}"
 
-# A just-created identity can take a little while to appear in Microsoft Graph.
-deadline=$(( $(date +%s) + wait_seconds ))
 errors="$(mktemp)"
 trap 'rm -f "$errors"' EXIT
+
+# A customer tenant: the multi-tenant app's service principal there, created if the tenant has none yet.
+if [ -n "$customer" ]; then
+  principal="$(az rest --method get --url "$graph/v1.0/servicePrincipals(appId='$client_id')?\$select=id" --query id -o tsv 2>"$errors" | tr -d '\r')"
+  if [ -z "$principal" ]; then
+    case "$(cat "$errors")" in
+      *Authorization_RequestDenied* | *Forbidden*) give_up "not allowed to read service principals in $customer: $(cat "$errors")" ;;
+    esac
+    principal="$(az rest --method post --url "$graph/v1.0/servicePrincipals" --headers "Content-Type=application/json" \
+      --body "{\"appId\":\"$client_id\"}" --query id -o tsv 2>"$errors" | tr -d '\r')"
+    [ -n "$principal" ] || give_up "could not create the service principal of app $client_id in tenant $customer: $(cat "$errors")"
+    say "created the service principal of app $client_id in tenant $customer"
+  fi
+fi
+
+# A just-created identity can take a little while to appear in Microsoft Graph.
+deadline=$(( $(date +%s) + wait_seconds ))
 while :; do
   if found="$(az rest --method get --url "$graph/v1.0/servicePrincipals/$principal?\$select=id" --query id -o tsv 2>"$errors")"; then
     [ "$(printf '%s' "$found" | tr -d '\r')" = "$principal" ] && break
@@ -163,4 +205,8 @@ done <<<"$assigned_tsv"
 if [ "$failed" -ne 0 ]; then
   give_up "some permissions could not be granted or revoked (see above)."
 fi
-say "the identity holds exactly: $wanted_csv"
+if [ -n "$customer" ]; then
+  say "app $client_id holds exactly in tenant $customer: $wanted_csv"
+else
+  say "the identity holds exactly: $wanted_csv"
+fi

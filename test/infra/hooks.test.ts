@@ -19,6 +19,8 @@ const graphAppRoles = arrayStrings(blockAfter(readSources().mainBicep, /^var gra
 const PRINCIPAL = '11111111-1111-1111-1111-111111111111';
 const TENANT = '22222222-2222-2222-2222-222222222222';
 const GRAPH_SP = '33333333-3333-3333-3333-333333333333';
+/** The multi-tenant app registration customer tenants are onboarded to (docs/tenants.md). */
+const CLIENT = '44444444-4444-4444-4444-444444444444';
 
 // Microsoft Graph's application roles as the fake knows them: the ones granted, plus two the identity must not keep.
 const graphRoles = new Map<string, string>([
@@ -46,6 +48,11 @@ case "$method $url" in
     echo "$FAKE_AZ_PRINCIPAL" ;;
   "get https://graph.microsoft.com/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?\$select=id")
     echo "$FAKE_AZ_GRAPH_SP" ;;
+  "get https://graph.microsoft.com/v1.0/servicePrincipals(appId='$FAKE_AZ_CLIENT')?\$select=id")
+    if [ -f "$state/client-sp" ]; then cat "$state/client-sp"; else echo "ERROR: Resource 'servicePrincipals' does not exist" >&2; exit 1; fi ;;
+  "post https://graph.microsoft.com/v1.0/servicePrincipals")
+    [ "$body" = "{\"appId\":\"$FAKE_AZ_CLIENT\"}" ] || { echo "fake az: unexpected body $body" >&2; exit 2; }
+    echo "$FAKE_AZ_PRINCIPAL" > "$state/client-sp"; echo "$FAKE_AZ_PRINCIPAL" ;;
   "get https://graph.microsoft.com/v1.0/servicePrincipals/$FAKE_AZ_GRAPH_SP?\$select=appRoles")
     cat "$state/roles.tsv" ;;
   "get https://graph.microsoft.com/v1.0/servicePrincipals/$FAKE_AZ_PRINCIPAL/appRoleAssignments")
@@ -92,6 +99,7 @@ function runHook(dir: string, env: Record<string, string> = {}): HookRun {
       FAKE_AZ_PRINCIPAL: PRINCIPAL,
       FAKE_AZ_GRAPH_SP: GRAPH_SP,
       FAKE_AZ_TENANT: TENANT,
+      FAKE_AZ_CLIENT: CLIENT,
       AZURE_TENANT_ID: TENANT,
       MONITOR_IDENTITY_PRINCIPAL_ID: PRINCIPAL,
       GRAPH_APP_ROLES: graphAppRoles.join(','),
@@ -172,6 +180,34 @@ describe.skipIf(process.platform === 'win32')('infra/hooks/grant-graph-permissio
     expect(run.status).toBe(1);
     expect(run.output).toContain("Microsoft Graph has no application permission named 'Nothing.Read.All'");
     expect(run.holds).toEqual(wantedIds);
+  });
+
+  it('onboards a customer tenant: creates the multi-tenant app\'s service principal there once, then grants it exactly GRAPH_APP_ROLES', () => {
+    const dir = setUp('customer', [[graphRoles.get('Mail.Send') as string, 'assignment-7']]);
+    const env = { CUSTOMER_TENANT_ID: TENANT, MULTITENANT_CLIENT_ID: CLIENT, MONITOR_IDENTITY_PRINCIPAL_ID: '', AZURE_TENANT_ID: '55555555-5555-5555-5555-555555555555' };
+    const run = runHook(dir, env);
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).toContain(`created the service principal of app ${CLIENT} in tenant ${TENANT}`);
+    expect(run.calls.filter((c) => c.startsWith('rest --method post --url https://graph.microsoft.com/v1.0/servicePrincipals '))).toHaveLength(1);
+    expect(run.holds).toEqual(wantedIds);
+    expect(run.output).toContain('Mail.Send: revoked');
+    expect(run.output).toContain(`app ${CLIENT} holds exactly in tenant ${TENANT}: ${graphAppRoles.join(',')}`);
+    writeFileSync(path.join(dir, 'calls.log'), '');
+    const again = runHook(dir, env);
+    expect(again.status, again.output).toBe(0);
+    expect(again.output).not.toContain('created the service principal');
+    expect(posts(again)).toEqual([]);
+  });
+
+  it('onboarding a customer tenant signed in elsewhere: refuses, and names the admin consent URL', () => {
+    const run = runHook(setUp('customer-elsewhere', []), { CUSTOMER_TENANT_ID: '66666666-6666-6666-6666-666666666666', MULTITENANT_CLIENT_ID: CLIENT, MONITOR_IDENTITY_PRINCIPAL_ID: '' });
+    expect(run.status).toBe(0);
+    expect(run.output).toContain('not to the customer tenant 66666666-6666-6666-6666-666666666666');
+    expect(run.output).toContain(`https://login.microsoftonline.com/66666666-6666-6666-6666-666666666666/adminconsent?client_id=${CLIENT}`);
+    expect(run.calls.filter((c) => c.startsWith('rest'))).toEqual([]);
+    const missing = runHook(setUp('customer-inputs', []), { CUSTOMER_TENANT_ID: TENANT, MULTITENANT_CLIENT_ID: '' });
+    expect(missing.status).toBe(1);
+    expect(missing.output).toContain('with CUSTOMER_TENANT_ID, MULTITENANT_CLIENT_ID and GRAPH_APP_ROLES must be set');
   });
 
   it('needs its inputs', () => {
