@@ -73,6 +73,9 @@ interface Watched {
   registration: QueueRegistration;
   queue: QueueClient;
   poison: QueueClient;
+  /** The wait before this queue's next poll: 100 ms after messages came, doubling while it is empty. */
+  idleMs: number;
+  nextPollAt: number;
 }
 
 export class QueueRunner {
@@ -80,7 +83,6 @@ export class QueueRunner {
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private idleMs = 100;
 
   constructor(
     private readonly app: FunctionApp,
@@ -92,7 +94,7 @@ export class QueueRunner {
   ) {
     this.watched = app.queues.map((registration) => {
       const name = resolveSchedule(String(registration.options.queueName), env);
-      return { registration, queue: service.getQueueClient(name), poison: service.getQueueClient(`${name}${POISON_SUFFIX}`) };
+      return { registration, queue: service.getQueueClient(name), poison: service.getQueueClient(`${name}${POISON_SUFFIX}`), idleMs: 100, nextPollAt: 0 };
     });
   }
 
@@ -110,12 +112,16 @@ export class QueueRunner {
    * queue's messages are running (so at most batchSize + newBatchThreshold at once, as the runtime), started
    * without waiting for them; how many were received. A message that hangs holds one slot, never the others.
    */
-  async pollOnce(): Promise<number> {
+  async pollOnce(backoff = false): Promise<number> {
     let handled = 0;
     await Promise.all(
       this.watched.map(async (w) => {
         if ((this.running_.get(w.registration.name) ?? 0) > this.semantics.newBatchThreshold) return;
+        if (backoff && Date.now() < w.nextPollAt) return;
         const received = await w.queue.receiveMessages({ numberOfMessages: Math.min(32, this.semantics.batchSize), visibilityTimeout: MESSAGE_LEASE_SECONDS });
+        // As the runtime: an empty queue is polled less and less often, up to maxPollingInterval.
+        w.idleMs = received.receivedMessageItems.length > 0 ? 100 : Math.min(w.idleMs * 2, this.semantics.maxPollingIntervalMs);
+        w.nextPollAt = Date.now() + w.idleMs;
         handled += received.receivedMessageItems.length;
         for (const m of received.receivedMessageItems) void this.process(w, m);
       }),
@@ -176,19 +182,22 @@ export class QueueRunner {
     return false;
   }
 
-  /** Polls on its own: quickly while there is work, backing off to maxPollingInterval when idle (as the runtime). */
+  /**
+   * Polls on its own, as the runtime: a queue that had messages again at once (within capacity), an empty one
+   * less and less often up to maxPollingInterval; a queue at capacity is not polled until a slot frees.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
     const tick = async () => {
       if (!this.running) return;
       try {
-        const handled = await this.pollOnce();
-        this.idleMs = handled > 0 || this.inFlight.size > 0 ? 100 : Math.min(this.idleMs * 2, this.semantics.maxPollingIntervalMs);
+        await this.pollOnce(true);
       } catch (error) {
         if ((error as { code?: string }).code !== 'HOST_STOPPING') this.log.warn(`queue poll: ${(error as Error).message}`);
       }
-      if (this.running) this.timer = setTimeout(() => void tick(), this.idleMs);
+      // A local check every 100 ms; a request only when a queue is due and has a free slot.
+      if (this.running) this.timer = setTimeout(() => void tick(), 100);
     };
     void tick();
   }
