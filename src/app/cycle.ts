@@ -75,7 +75,8 @@ export interface CycleResult {
  * A full cycle. Roles, policies and sign-ins run side by side — each draws on a different Graph budget
  * (directory reads, Conditional Access, reports) — meeting only where one needs what the other stored (see
  * CollectionPipeline; the sign-ins wait for the admins and policies of this cycle). Activations follow the roles (they need the role-holding PIM groups), and so does the
- * daily secure score collector (it reads the admins' per-user MFA) when its data is a day old; then evaluation.
+ * daily secure score collector (it reads the admins' per-user MFA) when its data is a day old — both while the
+ * sign-ins may still be reading; then evaluation.
  */
 export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResult> {
   const pipeline = new CollectionPipeline();
@@ -87,9 +88,13 @@ export async function runCycle(rt: Runtime, trigger: string): Promise<CycleResul
   const policies = runCollector(rt, 'policies', trigger, pipeline).finally(() => pipeline.done('policiesStored'));
   // Sign-ins are read for the accounts the roles collector shares and the report-only policies the policies collector stores.
   const signins = runCollector(rt, 'signins', trigger, pipeline);
-  const runs: RunRecord[] = await Promise.all([roles, policies, signins]);
-  const daily = dailyDue(await latestRun(rt.store, 'securescore'), rt.now());
-  runs.push(...(await Promise.all([runCollector(rt, 'activations', trigger), ...(daily ? [runCollector(rt, 'securescore', trigger)] : [])])));
+  // Activations and secure score need only the roles: they run while the sign-ins still wait for their budget.
+  const afterRoles = roles.then(async () => {
+    const daily = dailyDue(await latestRun(rt.store, 'securescore'), rt.now());
+    return Promise.all([runCollector(rt, 'activations', trigger), ...(daily ? [runCollector(rt, 'securescore', trigger)] : [])]);
+  });
+  const [first, second] = await Promise.all([Promise.all([roles, policies, signins]), afterRoles]);
+  const runs: RunRecord[] = [...first, ...second];
   const evaluation = await runEvaluate(rt, trigger);
   runs.push(evaluation.run);
   return { runs, report: evaluation.report, ok: runs.every((r) => r.status !== 'failed') };
