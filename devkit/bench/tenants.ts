@@ -229,7 +229,7 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-async function round(o: { files: Record<string, string>; floors: Record<string, number>; normal: string[]; faulty: Record<string, SimulatorFaultRule[]>; timeScale: number; instances: number; semantics: QueueSemantics; prefix: string }): Promise<TenantsRound & { outcome: Record<string, string> }> {
+async function round(o: { files: Record<string, string>; excluded: Record<string, string>; floors: Record<string, number>; normal: string[]; faulty: Record<string, SimulatorFaultRule[]>; timeScale: number; instances: number; semantics: QueueSemantics; prefix: string }): Promise<TenantsRound & { outcome: Record<string, string> }> {
   const ids = Object.keys(o.files);
   const azurite = await startAzurite({ dataDir: null, mode: 'child' });
   const sim = await simulatorChild({ files: o.files, timeScale: o.timeScale, faults: o.faulty });
@@ -239,7 +239,8 @@ async function round(o: { files: Record<string, string>; floors: Record<string, 
     const { rt } = workerRuntime(spec);
     await rt.store.ensureTables([...TABLES, 'tenants']);
     const now = new Date();
-    for (const [i, id] of ids.entries()) await rt.registry.put({ tenantId: id, displayName: `tenant ${i}`, enabled: true, settings: {} }, now.toISOString());
+    // Each with its break-glass group excluded, as the plan (and the single-tenant bench) assumes.
+    for (const [i, id] of ids.entries()) await rt.registry.put({ tenantId: id, displayName: `tenant ${i}`, enabled: true, settings: o.excluded[id] ? { MONITOR_EXCLUDED_ACCOUNTS: o.excluded[id] } : {} }, now.toISOString());
     const queue = rt.workQueue();
     await queue.ensure();
     const done = new Map<string, number>();
@@ -319,6 +320,7 @@ export async function tenantsBench(o: { tenants: number; users: number; mixed: b
     const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
     const sizes = [...new Set((o.mixed ? MIX : [1]).map((f) => Math.max(50, Math.round(o.users * f))))];
     const fileOf = new Map<number, string>();
+    const breakGlassOf = new Map<number, string>();
     const plans: Record<string, Plan> = {};
     for (const users of sizes) {
       const file = path.join(dir, `tenant-${users}.json`);
@@ -326,10 +328,12 @@ export async function tenantsBench(o: { tenants: number; users: number; mixed: b
       const summary = await o.generate(file, users);
       plans[users] = await o.plan(file, summary.breakGlassGroupId);
       fileOf.set(users, file);
+      breakGlassOf.set(users, summary.breakGlassGroupId);
     }
     const sizeOf = (i: number) => sizes[i % sizes.length] as number;
     const ids = Array.from({ length: o.tenants }, (_, i) => tenantId(i + 1));
     const files = Object.fromEntries(ids.map((id, i) => [id, fileOf.get(sizeOf(i)) as string]));
+    const excluded = Object.fromEntries(ids.map((id, i) => [id, breakGlassOf.get(sizeOf(i)) as string]));
     const largest = sizes[0] as number;
     const probe = await simulatorChild({ files: { [ids[0] as string]: fileOf.get(largest) as string }, timeScale: o.timeScale, faults: {} });
     const rtt = await roundTrip(probe.url, probe.tokens[ids[0] as string] as string);
@@ -341,7 +345,7 @@ export async function tenantsBench(o: { tenants: number; users: number; mixed: b
     const semantics = queueSemantics(projectHostJson());
     const instances = o.instances ?? scaleOut(o.tenants, semantics);
     log(`round 1: ${o.tenants} tenants (${sizes.join(', ')} users), ${instances} instances of ${semantics.batchSize}+${semantics.newBatchThreshold}, largest floor ${floor} ms`);
-    const clean = await round({ files, floors, normal: ids, faulty: {}, timeScale: o.timeScale, instances, semantics, prefix: 'benchmt' });
+    const clean = await round({ files, excluded, floors, normal: ids, faulty: {}, timeScale: o.timeScale, instances, semantics, prefix: 'benchmt' });
     const bound = (r: TenantsRound) => r.cpu.busy >= 0.8 || r.cpu.storageBusy >= 0.8;
     let faults: TenantsBenchResult['faults'] = null;
     if (o.faults) {
@@ -349,7 +353,7 @@ export async function tenantsBench(o: { tenants: number; users: number; mixed: b
       const hanging = tenantId(90_002);
       log('round 2: the same with an always-429 tenant and a hanging one');
       const faultyFile = fileOf.get(sizes[sizes.length - 1] as number) as string;
-      const r = await round({ files: { ...files, [throttled]: faultyFile, [hanging]: faultyFile }, floors, normal: ids, faulty: { [throttled]: [{ kind: 'throttle429', retryAfterSeconds: 1 }], [hanging]: [{ kind: 'hang' }] }, timeScale: o.timeScale, instances: o.instances ?? scaleOut(o.tenants + 2, semantics), semantics, prefix: 'benchmf' });
+      const r = await round({ files: { ...files, [throttled]: faultyFile, [hanging]: faultyFile }, excluded, floors, normal: ids, faulty: { [throttled]: [{ kind: 'throttle429', retryAfterSeconds: 1 }], [hanging]: [{ kind: 'hang' }] }, timeScale: o.timeScale, instances: o.instances ?? scaleOut(o.tenants + 2, semantics), semantics, prefix: 'benchmf' });
       faults = { wallMs: r.wallMs, wallVsFloor: round2(r.wallMs / Math.max(1, floor)), worstVsOwnFloor: r.worstVsOwnFloor, throttledTenant: throttled, hangingTenant: hanging, faultyOutcome: r.outcome, machineBound: bound(r) };
     }
     const minRequests = ids.reduce((a, _id, i) => a + (plans[sizeOf(i)] as Plan).minRequests, 0);
