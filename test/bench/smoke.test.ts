@@ -1,5 +1,6 @@
-// The bench keeps working: one small run (1k users) through the compiled bench, checking the JSON contract
-// and the properties the bench exists to show. Speed targets are measured by `npm run bench`, not here.
+// The bench keeps working: small runs (one 1k-user tenant; three 200-user tenants through the work queue) of the
+// compiled bench, checking the JSON contracts and the properties the bench exists to show. Speed targets are
+// measured by `npm run bench`, not here.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -30,5 +31,25 @@ describe.skipIf(!existsSync(BENCH))('bench smoke (needs `npm run build`; `npm te
     for (const [name, s] of Object.entries(churn.byScenario)) expect(s.told, name).toBe(s.of);
     expect(churn.idleFeedRequests).toBeLessThanOrEqual(3);
     expect(churn.requestsPerHour.changeFeed).toBeLessThan(churn.requestsPerHour.today);
+  }, 300_000);
+
+  it('onboards tenants through the work queue on worker instances and prints the tenants JSON contract (issue 20)', async () => {
+    const { stdout } = await run(process.execPath, [BENCH, '--tenants', '3', '--users', '200', '--json', '--scale', '20'], { timeout: 280_000, maxBuffer: 10_000_000 });
+    const r = JSON.parse(stdout) as { tenants: number; instances: number; perInstance: number; floorMs: number; wallMs: number; wallVsFloor: number; requests: number; minRequests: number; peakRssMiB: number; machineBound: boolean; cpu: { workersS: number }; requestsByStep: Record<string, number>; faults: { wallMs: number; throttledTenant: string; hangingTenant: string; faultyOutcome: Record<string, string> } };
+    expect(r.tenants).toBe(3);
+    // Target-based scaling: 3 messages ÷ batchSize 16 → one instance of 16 + 8 slots.
+    expect(r.instances).toBe(1);
+    expect(r.perInstance).toBe(24);
+    expect(r.wallMs).toBeGreaterThan(0);
+    expect(r.requests).toBeGreaterThan(0);
+    expect(r.requests).toBeLessThanOrEqual(Math.ceil(r.minRequests * 1.1));
+    // Each tenant's one cycle message ran every collector.
+    expect(Object.keys(r.requestsByStep)).toEqual(expect.arrayContaining(['roles', 'policies', 'signins', 'activations', 'securescore', 'evaluate']));
+    expect(r.peakRssMiB).toBeGreaterThan(0);
+    expect(r.cpu.workersS).toBeGreaterThan(0);
+    expect(typeof r.machineBound).toBe('boolean');
+    // The faulty tenants' work is still going (or given up) when the others are done; the others finished.
+    expect(Object.keys(r.faults.faultyOutcome).sort()).toEqual([r.faults.throttledTenant, r.faults.hangingTenant].sort());
+    expect(r.faults.wallMs).toBeGreaterThan(0);
   }, 300_000);
 });
