@@ -58,7 +58,9 @@ export function addTenantCommands(program: Command, kit: Kit): void {
       try {
         const r = await call(h, 'PUT', tenantId, { ...(options.name ? { displayName: options.name } : {}), enabled: !options.disabled, settings });
         if (problem(r)) return;
-        console.log(options.json ? JSON.stringify(r.json, null, 2) : `${r.status === 201 ? 'added' : 'updated'} ${String(r.json.displayName)} (${String(r.json.tenantId)})`);
+        const first = r.json.firstCollection as { queued: boolean; detail?: string } | undefined;
+        const note = first ? (first.queued ? '; its first collection is queued' : `; its first collection was ${first.detail ?? 'not queued'}`) : '';
+        console.log(options.json ? JSON.stringify(r.json, null, 2) : `${r.status === 201 ? 'added' : 'updated'} ${String(r.json.displayName)} (${String(r.json.tenantId)})${note}`);
       } finally {
         await h.stop();
       }

@@ -42,7 +42,7 @@ describe.skipIf(!existsSync(CLI))('tenants CLI (needs `npm run build`)', () => {
   it('adds, lists, tests, reads the history of and removes a tenant', async () => {
     const add = await cli(['tenants', 'add', ID, '--name', 'Fabrikam', '--recipients', 'soc@fabrikam.test', '--schedule', 'roles=0 0 */4 * * *', '--tenant', fixture, '--data-dir', data]);
     expect(add.code, add.stderr).toBe(0);
-    expect(add.stdout).toContain(`added Fabrikam (${ID})`);
+    expect(add.stdout).toContain(`added Fabrikam (${ID}); its first collection is queued`);
     const list = await cli(['tenants', 'list', '--json', '--tenant', fixture, '--data-dir', data]);
     const items = JSON.parse(list.stdout) as Array<{ tenantId: string; settings: Record<string, string> }>;
     expect(items.find((t) => t.tenantId === ID)?.settings).toEqual({ ALERT_RECIPIENTS: 'soc@fabrikam.test', SCHEDULE_ROLES: '0 0 */4 * * *' });
