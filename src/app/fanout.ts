@@ -59,6 +59,23 @@ export async function enqueueCycle(rt: Runtime, tenantId: string): Promise<WorkM
   return message;
 }
 
+export type FirstCollection = { queued: true; workId: string } | { queued: false; detail: string };
+
+/**
+ * Queues the first collection of a tenant just registered or enabled again. The tenant is registered either
+ * way: if the message cannot be sent, its schedules collect it (the change feed's first run is a full read),
+ * and the answer says so.
+ */
+export async function queueFirstCollection(rt: Runtime, tenantId: string): Promise<FirstCollection> {
+  try {
+    return { queued: true, workId: (await enqueueCycle(rt, tenantId)).workId };
+  } catch (error) {
+    const reason = (error as Error).message.slice(0, 200);
+    rt.log.warn(`tenant ${tenantId}: its first collection could not be queued (${reason}); its schedules will collect it`);
+    return { queued: false, detail: `not queued (${reason}); its schedules collect it` };
+  }
+}
+
 /** What the queue trigger knows of a delivery (InvocationContext.triggerMetadata). */
 export interface Delivery {
   messageId: string;

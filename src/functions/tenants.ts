@@ -8,7 +8,7 @@
 //   POST   /api/tenants/{id}/test       reads a little of its Graph: consent and permissions
 // Bad input is a 400 naming the field; an unknown tenant a 404.
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { enqueueCycle } from '../app/fanout.js';
+import { queueFirstCollection } from '../app/fanout.js';
 import { getRuntime } from '../app/provider.js';
 import { testTenant } from '../app/tenant-probe.js';
 import { tenantSettingsProblems } from '../app/tenants.js';
@@ -67,16 +67,9 @@ export async function tenants(request: HttpRequest): Promise<HttpResponseInit> {
     if (input.tenantId === rt.source.tenant.tenantId.toLowerCase()) return error(409, [`tenantId: ${id} is the deployment's own tenant, monitored with the app settings; it is not registered`]);
     const before = await rt.registry.get(id);
     const { tenant, created } = await rt.registry.put(input, rt.now().toISOString());
+    // Newly watched (added enabled, or enabled again): its first collection now.
     if (!tenant.enabled || before?.enabled) return ok(created ? 201 : 200, tenant);
-    // Newly watched: its first collection now. The tenant is registered either way; if the message cannot be
-    // sent, the schedules collect it (the change feed's first run is a full read) and the response says so.
-    try {
-      const message = await enqueueCycle(rt, tenant.tenantId);
-      return ok(created ? 201 : 200, { ...tenant, firstCollection: { queued: true, workId: message.workId } });
-    } catch (e) {
-      rt.log.warn(`tenant ${tenant.tenantId}: its first collection could not be queued (${(e as Error).message}); its schedules will collect it`);
-      return ok(created ? 201 : 200, { ...tenant, firstCollection: { queued: false, detail: `not queued (${(e as Error).message}); its schedules collect it` } });
-    }
+    return ok(created ? 201 : 200, { ...tenant, firstCollection: await queueFirstCollection(rt, tenant.tenantId) });
   } catch (e) {
     if (e instanceof TenantInputError) return error(400, e.problems);
     throw e;

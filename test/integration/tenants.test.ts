@@ -132,6 +132,21 @@ describe('tenants admin API', () => {
     expect(await count(storeOf(C), 'runs', 'run')).toBeGreaterThan(0);
   });
 
+  it('registers a tenant even when its first collection cannot be queued, and says so', async () => {
+    const E = 'eeeeeeee-5555-4000-8000-00000000000e';
+    const workQueue = host.runtime.workQueue;
+    host.runtime.workQueue = () => ({ send: () => Promise.reject(new Error('queue service unavailable')) }) as unknown as ReturnType<typeof workQueue>;
+    try {
+      const r = await api('PUT', E, { displayName: 'Epsilon' });
+      expect(r.status).toBe(201);
+      expect(r.json.firstCollection).toEqual({ queued: false, detail: 'not queued (queue service unavailable); its schedules collect it' });
+    } finally {
+      host.runtime.workQueue = workQueue;
+    }
+    expect((await api('GET', E)).status).toBe(200);
+    expect((await api('DELETE', E)).status).toBe(204);
+  });
+
   it('tests a tenant: consented reads answer, a tenant without consent is told with the consent URL', async () => {
     const ok = await api('POST', `${A}/test`);
     expect(ok.json.verdict).toBe('ok');
