@@ -47,28 +47,21 @@ export async function fanOut(rt: Runtime, at: Date): Promise<WorkMessage[]> {
   return messages;
 }
 
-/**
- * A tenant's first collection (on onboarding, or when it is enabled again): one `cycle` message, so it is
- * collected and evaluated within one throttling floor instead of over the next hours of schedules. The slot is
- * this minute: a registration repeated within it enqueues the same work, done once.
- */
-export async function enqueueCycle(rt: Runtime, tenantId: string): Promise<WorkMessage> {
-  const now = rt.now();
-  const message = workMessage(tenantId, 'cycle', slotOf(now), now);
-  await rt.workQueue().send(message);
-  return message;
-}
-
 export type FirstCollection = { queued: true; workId: string } | { queued: false; detail: string };
 
 /**
- * Queues the first collection of a tenant just registered or enabled again. The tenant is registered either
- * way: if the message cannot be sent, its schedules collect it (the change feed's first run is a full read),
- * and the answer says so.
+ * Queues the first collection of a tenant just registered or enabled again: one `cycle` message, so it is
+ * collected and evaluated within one throttling floor instead of over the next hours of schedules. The slot is
+ * this minute: a registration repeated within it enqueues the same work, done once. The tenant is registered
+ * either way: if the message cannot be sent, its schedules collect it (the change feed's first run is a full
+ * read), and the answer says so.
  */
 export async function queueFirstCollection(rt: Runtime, tenantId: string): Promise<FirstCollection> {
+  const now = rt.now();
+  const message = workMessage(tenantId, 'cycle', slotOf(now), now);
   try {
-    return { queued: true, workId: (await enqueueCycle(rt, tenantId)).workId };
+    await rt.workQueue().send(message);
+    return { queued: true, workId: message.workId };
   } catch (error) {
     const reason = (error as Error).message.slice(0, 200);
     rt.log.warn(`tenant ${tenantId}: its first collection could not be queued (${reason}); its schedules will collect it`);

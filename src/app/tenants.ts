@@ -80,8 +80,8 @@ export class TenantRegistry {
     return e ? fromEntity(e) : undefined;
   }
 
-  /** Adds or updates a tenant (its first `addedAt` is kept); its tables are created. */
-  async put(input: TenantInput, now: string): Promise<{ tenant: TenantRecord; created: boolean }> {
+  /** Adds or updates a tenant (its first `addedAt` is kept); its tables are created. `previous`: the record it replaced. */
+  async put(input: TenantInput, now: string): Promise<{ tenant: TenantRecord; previous: TenantRecord | undefined }> {
     const existing = await this.get(input.tenantId);
     const tenant: TenantRecord = { ...input, addedAt: existing?.addedAt || now, updatedAt: now };
     await this.store.ensureTables(['tenants']);
@@ -89,7 +89,7 @@ export class TenantRegistry {
     await this.store.write('tenants', [
       { partitionKey: PARTITION, rowKey: tenant.tenantId, displayName: tenant.displayName, enabled: tenant.enabled, settings: JSON.stringify(tenant.settings), addedAt: tenant.addedAt, updatedAt: tenant.updatedAt, tablePrefix: tenantTablePrefix(this.store.prefix, tenant.tenantId) },
     ]);
-    return { tenant, created: !existing };
+    return { tenant, previous: existing };
   }
 
   /** Removes a tenant from the registry; `purge` also deletes its tables (its history). */

@@ -65,11 +65,11 @@ export async function tenants(request: HttpRequest): Promise<HttpResponseInit> {
     }
     const input = parseTenantInput(body, tenantSettingsProblems);
     if (input.tenantId === rt.source.tenant.tenantId.toLowerCase()) return error(409, [`tenantId: ${id} is the deployment's own tenant, monitored with the app settings; it is not registered`]);
-    const before = await rt.registry.get(id);
-    const { tenant, created } = await rt.registry.put(input, rt.now().toISOString());
+    const { tenant, previous } = await rt.registry.put(input, rt.now().toISOString());
+    const status = previous ? 200 : 201;
     // Newly watched (added enabled, or enabled again): its first collection now.
-    if (!tenant.enabled || before?.enabled) return ok(created ? 201 : 200, tenant);
-    return ok(created ? 201 : 200, { ...tenant, firstCollection: await queueFirstCollection(rt, tenant.tenantId) });
+    if (!tenant.enabled || previous?.enabled) return ok(status, tenant);
+    return ok(status, { ...tenant, firstCollection: await queueFirstCollection(rt, tenant.tenantId) });
   } catch (e) {
     if (e instanceof TenantInputError) return error(400, e.problems);
     throw e;
