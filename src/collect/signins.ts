@@ -58,6 +58,8 @@ interface ReadState {
   touched: Set<string>;
   /** The other touched keys' sign-ins, all read in this run: their digests are built without reading them back. */
   fresh: Map<string, ObservedSignIn[]>;
+  /** The sign-in error codes read as interrupted (SIGNIN_INTERRUPT_CODES). */
+  interruptCodes: ReadonlySet<number>;
   admins: ReadonlySet<string>;
   excluded: ReadonlySet<string>;
   counts: Record<string, number>;
@@ -80,7 +82,7 @@ export async function collectSignIns(deps: CollectorDeps, trigger = 'timer'): Pr
     const since = from.toISOString().replace(/\.\d{3}Z$/, 'Z');
     const accounts = await monitoredAccounts(deps, shared);
     const { known, prior } = await storedBefore(store, from, settings.signInCompletionMinutes);
-    const state: ReadState = { known, prior, seen: new Set(), touched: new Set(), fresh: new Map(), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
+    const state: ReadState = { known, prior, seen: new Set(), touched: new Set(), fresh: new Map(), interruptCodes: new Set(settings.interruptCodes), admins: new Set(accounts.admins), excluded: new Set(accounts.excluded), counts, watermark };
     const input = { since, admins: accounts.admins, excluded: accounts.excluded, interruptCodes: settings.interruptCodes, reportOnlyPolicies: await hasReportOnlyPolicy(store), nonInteractive: settings.signInNonInteractive };
     const queries = signInQueries(input);
     const choice = chooseSignInRead({ firstRun: !previous?.watermark, previous: previous?.signInRead, now: startedAt, accountQueries: queries.length });
@@ -172,8 +174,7 @@ async function readQuery(deps: CollectorDeps, query: SignInQuery, state: ReadSta
  * stays; the caller reads per account, and the ids already seen are skipped).
  */
 async function readTenantWide(deps: CollectorDeps, input: QueryInput, maxPages: number, state: ReadState, startedAt: string): Promise<boolean> {
-  const interruptCodes = new Set(input.interruptCodes);
-  const keep = (s: SignIn) => tenantWideKind(s, { excluded: state.excluded, admins: state.admins, interruptCodes, reportOnlyPolicies: input.reportOnlyPolicies });
+  const keep = (s: SignIn) => tenantWideKind(s, { excluded: state.excluded, admins: state.admins, interruptCodes: state.interruptCodes, reportOnlyPolicies: input.reportOnlyPolicies });
   let next: string | undefined = tenantWideQuery(input);
   for (let pages = 0; next; pages++) {
     if (pages === maxPages) return false;
@@ -186,7 +187,6 @@ async function readTenantWide(deps: CollectorDeps, input: QueryInput, maxPages: 
 
 /** Stores a page's new sign-ins as `kindFor` files them (undefined: not kept), and notes the digests they touch. */
 async function storePage(deps: CollectorDeps, page: readonly unknown[], state: ReadState, startedAt: string, kindFor: (s: SignIn) => SignInKind | undefined): Promise<void> {
-  const codes = new Set(deps.settings.interruptCodes);
   const rows: Entity[] = [];
   for (const raw of page) {
     state.counts.read = (state.counts.read ?? 0) + 1;
@@ -203,7 +203,7 @@ async function storePage(deps: CollectorDeps, page: readonly unknown[], state: R
     const id = normId(s.id);
     if (state.seen.has(id) || state.known.has(id)) continue;
     state.seen.add(id);
-    const observed = observeSignIn(s, codes);
+    const observed = observeSignIn(s, state.interruptCodes);
     for (const key of keys) if (!state.prior.has(key)) (state.fresh.get(key) ?? state.fresh.set(key, []).get(key))?.push(observed);
     rows.push(...rowOf(s, observed, kind, startedAt));
     state.counts.new = (state.counts.new ?? 0) + 1;
@@ -245,7 +245,6 @@ async function eachSettled<T>(items: readonly T[], limit: number, fn: (item: T) 
  */
 async function rebuildDigests(deps: CollectorDeps, state: ReadState, startedAt: string): Promise<number> {
   const { store, settings } = deps;
-  const codes = new Set(settings.interruptCodes);
   const completionMs = settings.signInCompletionMinutes * 60_000;
   const upserts: Entity[] = [];
   const digestEntity = (key: string, userId: string, day: string, digest: SignInDigest, h: string): Entity => ({ partitionKey: DIGEST_PARTITION, rowKey: key, h, updatedAt: startedAt, userId, day, ...encodeJson(digest) });
@@ -260,7 +259,7 @@ async function rebuildDigests(deps: CollectorDeps, state: ReadState, startedAt: 
     const signIns = [];
     for await (const e of store.partition('signins', `p|${userId}`, { fromRow: newestFirstKey(dayStart + 86_400_000 + completionMs), toRow: `${newestFirstKey(dayStart)}~` })) {
       const stored = decodeJson<StoredSignIn>(e);
-      if (stored) signIns.push(observeSignIn(stored.signIn, codes));
+      if (stored) signIns.push(observeSignIn(stored.signIn, state.interruptCodes));
     }
     if (signIns.length === 0) return;
     const digest = buildDigest(userId, day, signIns, settings.signInCompletionMinutes);
