@@ -318,6 +318,15 @@ export function checkDocs(src: InfraSources, code: CodeFacts = CODE): string[] {
  * queue, main.bicep hands it the same parameter the app setting comes from, the identity may use queues, and
  * host.json sets the delivery count the code's dead-letter finding quotes (MAX_DEQUEUE_COUNT).
  */
+/** host.json `extensions.queues` ({} when absent), or undefined when host.json is not JSON. */
+function hostJsonQueues(src: InfraSources): Record<string, unknown> | undefined {
+  try {
+    return ((JSON.parse(src.hostJson) as { extensions?: { queues?: Record<string, unknown> } }).extensions?.queues ?? {}) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
 export function checkQueues(src: InfraSources, maxDequeueCount: number): string[] {
   const problems: string[] = [];
   const storage = src.modules['storage.bicep'] ?? '';
@@ -326,12 +335,9 @@ export function checkQueues(src: InfraSources, maxDequeueCount: number): string[
   const setting = bicepAppSettings(src)?.get('MONITOR_WORK_QUEUE');
   if (!setting) problems.push('infra/main.bicep does not set MONITOR_WORK_QUEUE');
   else if (!new RegExp(`^\\s*workQueueName:\\s*${setting}\\s*$`, 'm').test(src.mainBicep)) problems.push(`infra/main.bicep must pass workQueueName: ${setting} to the storage module (the queue the app setting names)`);
-  let queues: Record<string, unknown> = {};
-  try {
-    queues = ((JSON.parse(src.hostJson) as { extensions?: { queues?: Record<string, unknown> } }).extensions?.queues ?? {}) as Record<string, unknown>;
-  } catch {
-    problems.push('host.json is not JSON');
-  }
+  const parsed = hostJsonQueues(src);
+  if (!parsed) problems.push('host.json is not JSON');
+  const queues = parsed ?? {};
   if (queues.maxDequeueCount !== maxDequeueCount) problems.push(`host.json extensions.queues.maxDequeueCount is ${JSON.stringify(queues.maxDequeueCount)}, the code says ${maxDequeueCount} (src/functions/lib/timers.ts MAX_DEQUEUE_COUNT)`);
   if (queues.messageEncoding !== undefined && queues.messageEncoding !== 'base64') problems.push('host.json extensions.queues.messageEncoding must be base64 (src/storage/queue.ts encodes so)');
   return problems;
@@ -344,12 +350,8 @@ export function checkQueues(src: InfraSources, maxDequeueCount: number): string[
  */
 export function checkScale(src: InfraSources, benchMaxInstances: number): string[] {
   const problems: string[] = [];
-  let queues: Record<string, unknown> = {};
-  try {
-    queues = ((JSON.parse(src.hostJson) as { extensions?: { queues?: Record<string, unknown> } }).extensions?.queues ?? {}) as Record<string, unknown>;
-  } catch {
-    return ['host.json is not JSON'];
-  }
+  const queues = hostJsonQueues(src);
+  if (!queues) return ['host.json is not JSON'];
   const batch = queues.batchSize;
   if (typeof batch !== 'number' || !Number.isInteger(batch) || batch < 1 || batch > 32) problems.push(`host.json extensions.queues.batchSize must be an integer 1-32 (the queue extension's maximum), got ${JSON.stringify(batch)}`);
   const threshold = queues.newBatchThreshold;
