@@ -357,3 +357,16 @@ export function floorMs(plan: Plan, timeScale: number, roundTripMs: number): { f
   const chainMs = plan.longestChain * roundTripMs;
   return { floorMs: budgetMs + chainMs, budgetMs, chainMs };
 }
+
+/** The simulator's round-trip time (median of 20 small reads after 5 warm-ups): the `floorMs` chain's unit. */
+export async function roundTrip(url: string, token: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    const t = performance.now();
+    const r = await fetch(`${url}/v1.0/policies/identitySecurityDefaultsEnforcementPolicy`, { headers: { authorization: `Bearer ${token}` } });
+    await r.text();
+    if (i >= 5) times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}

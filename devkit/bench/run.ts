@@ -21,7 +21,7 @@ import { staticTokenCredential } from '../../src/graph/gateway.js';
 import { startAzurite } from '../emulators/azurite.js';
 import { TableStore } from '../../src/storage/tables.js';
 import { generateTenant } from '../generate/generate.js';
-import { type Plan, floorMs, minimalPlan } from './plan.js';
+import { type Plan, floorMs, minimalPlan, roundTrip } from './plan.js';
 import { loadBench } from './load.js';
 import { type ChurnResult, churnBench, simulatorControl } from './churn.js';
 import { tenantsBench } from './tenants.js';
@@ -114,18 +114,6 @@ function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-}
-
-async function roundTrip(url: string, token: string): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 25; i++) {
-    const t = performance.now();
-    const r = await fetch(`${url}/v1.0/policies/identitySecurityDefaultsEnforcementPolicy`, { headers: { authorization: `Bearer ${token}` } });
-    await r.text();
-    if (i >= 5) times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
 }
 
 /** Evaluation speed: 10,000 admins × 500 policies, median of five runs after a warm-up. */

@@ -35,7 +35,7 @@ import { parseTenantFixtureText } from '../fixture/format.js';
 import { FunctionApp } from '../host/functions.js';
 import { QueueRunner, type QueueSemantics, projectHostJson, queueSemantics } from '../host/queues.js';
 import type { SimulatorFaultRule } from '../simulator/faults.js';
-import { type Plan, floorMs } from './plan.js';
+import { type Plan, floorMs, roundTrip } from './plan.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -301,17 +301,6 @@ async function round(o: { files: Record<string, string>; excluded: Record<string
     sim.child.kill('SIGTERM');
     await azurite.stop();
   }
-}
-
-async function roundTrip(url: string, token: string): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 25; i++) {
-    const t = performance.now();
-    await (await fetch(`${url}/v1.0/policies/identitySecurityDefaultsEnforcementPolicy`, { headers: { authorization: `Bearer ${token}` } })).text();
-    if (i >= 5) times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
 }
 
 export async function tenantsBench(o: { tenants: number; users: number; mixed: boolean; timeScale: number; instances?: number; faults: boolean; generate: (file: string, users: number) => Promise<{ breakGlassGroupId: string }>; plan: (file: string, excluded: string) => Promise<Plan> }): Promise<TenantsBenchResult> {
